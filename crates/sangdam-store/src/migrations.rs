@@ -1,0 +1,58 @@
+//! The migrations of each backend, embedded at compile time.
+//!
+//! They are listed by hand rather than through `sqlx::migrate!`, which would pull sqlx's
+//! proc-macro crates (and a second build of both drivers) into every build. An applied migration
+//! is never edited: add a new file and a new line here.
+
+use std::borrow::Cow;
+use std::future::Future;
+use std::pin::Pin;
+
+use sqlx::error::BoxDynError;
+use sqlx::migrate::{Migration, MigrationSource, MigrationType, Migrator};
+
+type Embedded = &'static [(i64, &'static str, &'static str)];
+
+const SQLITE: Embedded = &[(1, "foundation", include_str!("../migrations/sqlite/0001_foundation.sql"))];
+
+const POSTGRES: Embedded = &[(1, "foundation", include_str!("../migrations/postgres/0001_foundation.sql"))];
+
+#[derive(Debug)]
+struct EmbeddedSource(Embedded);
+
+impl<'s> MigrationSource<'s> for EmbeddedSource {
+    fn resolve(self) -> Pin<Box<dyn Future<Output = Result<Vec<Migration>, BoxDynError>> + Send + 's>> {
+        Box::pin(async move {
+            Ok(self
+                .0
+                .iter()
+                .map(|&(version, description, sql)| {
+                    Migration::new(
+                        version,
+                        Cow::Borrowed(description),
+                        MigrationType::Simple,
+                        Cow::Borrowed(sql),
+                        false,
+                    )
+                })
+                .collect())
+        })
+    }
+}
+
+pub(crate) async fn sqlite() -> Result<Migrator, sqlx::migrate::MigrateError> {
+    Migrator::new(EmbeddedSource(SQLITE)).await
+}
+
+pub(crate) async fn postgres() -> Result<Migrator, sqlx::migrate::MigrateError> {
+    Migrator::new(EmbeddedSource(POSTGRES)).await
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn both_backends_have_the_same_migrations() {
+        let versions = |l: super::Embedded| l.iter().map(|m| (m.0, m.1)).collect::<Vec<_>>();
+        assert_eq!(versions(super::SQLITE), versions(super::POSTGRES));
+    }
+}

@@ -1,0 +1,211 @@
+//! The mail outbox. Every email is written here first; with SMTP configured a worker claims due
+//! mail under a lease and sends it, with retries and backoff; without SMTP mail is held here for
+//! admins to read in the product, so a local run works with no mail server.
+
+use sqlx::Row;
+
+use crate::{Result, Store, StoreError, on_backend};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MailStatus {
+    /// Kept for admins to read: no SMTP server is configured.
+    Held,
+    Pending,
+    /// Claimed by a sender until `next_attempt_at` (its lease).
+    Sending,
+    Sent,
+    /// Given up after the last retry.
+    Failed,
+}
+
+impl MailStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MailStatus::Held => "held",
+            MailStatus::Pending => "pending",
+            MailStatus::Sending => "sending",
+            MailStatus::Sent => "sent",
+            MailStatus::Failed => "failed",
+        }
+    }
+
+    fn parse(s: &str) -> Result<Self> {
+        Ok(match s {
+            "held" => MailStatus::Held,
+            "pending" => MailStatus::Pending,
+            "sending" => MailStatus::Sending,
+            "sent" => MailStatus::Sent,
+            "failed" => MailStatus::Failed,
+            _ => return Err(StoreError::Corrupt("mail_outbox.status".into())),
+        })
+    }
+}
+
+#[derive(Clone)]
+pub struct MailRecord {
+    pub id: String,
+    pub recipient: String,
+    pub subject: String,
+    pub body: String,
+    pub created_at: i64,
+    pub status: MailStatus,
+    pub attempts: i64,
+    pub next_attempt_at: i64,
+    pub sent_at: Option<i64>,
+    pub last_error: Option<String>,
+}
+
+impl std::fmt::Debug for MailRecord {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MailRecord").field("id", &self.id).field("status", &self.status).finish_non_exhaustive()
+    }
+}
+
+const COLUMNS: &str =
+    "id, recipient, subject, body, created_at, status, attempts, next_attempt_at, sent_at, last_error";
+
+macro_rules! mail_from_row {
+    ($r:expr) => {{
+        let r = $r;
+        let status: String = r.try_get("status")?;
+        MailRecord {
+            id: r.try_get("id")?,
+            recipient: r.try_get("recipient")?,
+            subject: r.try_get("subject")?,
+            body: r.try_get("body")?,
+            created_at: r.try_get("created_at")?,
+            status: MailStatus::parse(&status)?,
+            attempts: r.try_get("attempts")?,
+            next_attempt_at: r.try_get("next_attempt_at")?,
+            sent_at: r.try_get("sent_at")?,
+            last_error: r.try_get("last_error")?,
+        }
+    }};
+}
+
+impl Store {
+    pub async fn enqueue_mail(
+        &self,
+        id: &str,
+        recipient: &str,
+        subject: &str,
+        body: &str,
+        now: i64,
+        held: bool,
+    ) -> Result<()> {
+        let status = if held { MailStatus::Held } else { MailStatus::Pending };
+        on_backend!(self, |pool| {
+            sqlx::query(&format!(
+                "INSERT INTO mail_outbox ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, 0, $5, NULL, NULL)"
+            ))
+            .bind(id)
+            .bind(recipient)
+            .bind(subject)
+            .bind(body)
+            .bind(now)
+            .bind(status.as_str())
+            .execute(pool)
+            .await?;
+        });
+        Ok(())
+    }
+
+    /// The newest mail first, and how much there is.
+    pub async fn list_mail(&self, limit: i64, offset: i64) -> Result<(Vec<MailRecord>, i64)> {
+        on_backend!(self, |pool| {
+            let rows = sqlx::query(&format!(
+                "SELECT {COLUMNS} FROM mail_outbox ORDER BY created_at DESC, id LIMIT $1 OFFSET $2"
+            ))
+            .bind(limit)
+            .bind(offset)
+            .fetch_all(pool)
+            .await?;
+            let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM mail_outbox").fetch_one(pool).await?;
+            let mut out = Vec::with_capacity(rows.len());
+            for r in &rows {
+                out.push(mail_from_row!(r));
+            }
+            Ok((out, total))
+        })
+    }
+
+    pub async fn mail_by_id(&self, id: &str) -> Result<Option<MailRecord>> {
+        on_backend!(self, |pool| {
+            let row = sqlx::query(&format!("SELECT {COLUMNS} FROM mail_outbox WHERE id = $1"))
+                .bind(id)
+                .fetch_optional(pool)
+                .await?;
+            Ok(match row {
+                Some(r) => Some(mail_from_row!(r)),
+                None => None,
+            })
+        })
+    }
+
+    /// Claims up to `limit` mails that are due (pending, or sending with a lapsed lease) for one
+    /// sender until `lease_until`. Each claim is a conditional update, so two senders never
+    /// claim the same mail.
+    pub async fn claim_due_mail(&self, now: i64, lease_until: i64, limit: i64) -> Result<Vec<MailRecord>> {
+        on_backend!(self, |pool| {
+            let ids: Vec<String> = sqlx::query_scalar(
+                "SELECT id FROM mail_outbox WHERE status IN ('pending', 'sending') AND next_attempt_at <= $1 \
+                 ORDER BY next_attempt_at LIMIT $2",
+            )
+            .bind(now)
+            .bind(limit)
+            .fetch_all(pool)
+            .await?;
+            let mut claimed = Vec::new();
+            for id in ids {
+                let row = sqlx::query(&format!(
+                    "UPDATE mail_outbox SET status = 'sending', next_attempt_at = $2, attempts = attempts + 1 \
+                     WHERE id = $1 AND status IN ('pending', 'sending') AND next_attempt_at <= $3 RETURNING {COLUMNS}"
+                ))
+                .bind(&id)
+                .bind(lease_until)
+                .bind(now)
+                .fetch_optional(pool)
+                .await?;
+                if let Some(r) = row {
+                    claimed.push(mail_from_row!(r));
+                }
+            }
+            Ok(claimed)
+        })
+    }
+
+    pub async fn mark_mail_sent(&self, id: &str, now: i64) -> Result<()> {
+        on_backend!(self, |pool| {
+            sqlx::query("UPDATE mail_outbox SET status = 'sent', sent_at = $2, last_error = NULL WHERE id = $1")
+                .bind(id)
+                .bind(now)
+                .execute(pool)
+                .await?;
+        });
+        Ok(())
+    }
+
+    /// Records a failed send: retried at `retry_at`, or given up when `retry_at` is `None`.
+    pub async fn mark_mail_failed(&self, id: &str, error: &str, retry_at: Option<i64>) -> Result<()> {
+        on_backend!(self, |pool| {
+            match retry_at {
+                Some(at) => sqlx::query(
+                    "UPDATE mail_outbox SET status = 'pending', next_attempt_at = $2, last_error = $3 WHERE id = $1",
+                )
+                .bind(id)
+                .bind(at)
+                .bind(error)
+                .execute(pool)
+                .await?,
+                None => {
+                    sqlx::query("UPDATE mail_outbox SET status = 'failed', last_error = $2 WHERE id = $1")
+                        .bind(id)
+                        .bind(error)
+                        .execute(pool)
+                        .await?
+                }
+            };
+        });
+        Ok(())
+    }
+}

@@ -1,0 +1,214 @@
+//! Single-use links: staff invitations and password resets. Both are stored by token hash and
+//! consumed by a conditional update, so a link works exactly once even when clicked twice at once.
+
+use sangdam_domain::{Email, Role, UserId};
+use sqlx::Row;
+
+use crate::users::insert_user_in;
+use crate::{NewUser, Result, Store, StoreError, on_backend};
+
+#[derive(Debug, Clone)]
+pub struct InvitationRecord {
+    pub public_id: String,
+    pub email: Email,
+    pub role: Role,
+    pub invited_by: UserId,
+    pub created_at: i64,
+    pub expires_at: i64,
+    pub used_at: Option<i64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InvitationState {
+    Open,
+    Used,
+    Expired,
+}
+
+impl InvitationRecord {
+    pub fn state(&self, now: i64) -> InvitationState {
+        if self.used_at.is_some() {
+            InvitationState::Used
+        } else if self.expires_at <= now {
+            InvitationState::Expired
+        } else {
+            InvitationState::Open
+        }
+    }
+}
+
+macro_rules! invitation_from_row {
+    ($r:expr) => {{
+        let r = $r;
+        let corrupt = |what: &str| StoreError::Corrupt(format!("invitations.{what}"));
+        let email: String = r.try_get("email")?;
+        let role: String = r.try_get("role")?;
+        let by: String = r.try_get("invited_by")?;
+        InvitationRecord {
+            public_id: r.try_get("public_id")?,
+            email: Email::parse(&email).map_err(|_| corrupt("email"))?,
+            role: Role::parse(&role).ok_or_else(|| corrupt("role"))?,
+            invited_by: UserId::parse(&by).ok_or_else(|| corrupt("invited_by"))?,
+            created_at: r.try_get("created_at")?,
+            expires_at: r.try_get("expires_at")?,
+            used_at: r.try_get("used_at")?,
+        }
+    }};
+}
+
+const INVITATION_COLUMNS: &str = "public_id, email, role, invited_by, created_at, expires_at, used_at";
+
+impl Store {
+    #[allow(clippy::too_many_arguments)]
+    pub async fn create_invitation(
+        &self,
+        token_hash: &str,
+        public_id: &str,
+        email: &Email,
+        role: Role,
+        invited_by: &UserId,
+        now: i64,
+        expires_at: i64,
+    ) -> Result<()> {
+        on_backend!(self, |pool| {
+            sqlx::query(
+                "INSERT INTO invitations (token_hash, public_id, email, role, invited_by, created_at, expires_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(token_hash)
+            .bind(public_id)
+            .bind(email.as_str())
+            .bind(role.as_str())
+            .bind(invited_by.as_str())
+            .bind(now)
+            .bind(expires_at)
+            .execute(pool)
+            .await?;
+        });
+        Ok(())
+    }
+
+    pub async fn invitation_by_token(&self, token_hash: &str) -> Result<Option<InvitationRecord>> {
+        on_backend!(self, |pool| {
+            let row = sqlx::query(&format!("SELECT {INVITATION_COLUMNS} FROM invitations WHERE token_hash = $1"))
+                .bind(token_hash)
+                .fetch_optional(pool)
+                .await?;
+            Ok(match row {
+                Some(r) => Some(invitation_from_row!(r)),
+                None => None,
+            })
+        })
+    }
+
+    /// The newest invitations, for the admin's list.
+    pub async fn list_invitations(&self, limit: i64) -> Result<Vec<InvitationRecord>> {
+        on_backend!(self, |pool| {
+            let rows = sqlx::query(&format!(
+                "SELECT {INVITATION_COLUMNS} FROM invitations ORDER BY created_at DESC, public_id LIMIT $1"
+            ))
+            .bind(limit)
+            .fetch_all(pool)
+            .await?;
+            let mut out = Vec::with_capacity(rows.len());
+            for r in rows {
+                out.push(invitation_from_row!(r));
+            }
+            Ok(out)
+        })
+    }
+
+    /// Withdraws an invitation that has not been used.
+    pub async fn revoke_invitation(&self, public_id: &str) -> Result<bool> {
+        on_backend!(self, |pool| {
+            let done = sqlx::query("DELETE FROM invitations WHERE public_id = $1 AND used_at IS NULL")
+                .bind(public_id)
+                .execute(pool)
+                .await?;
+            Ok(done.rows_affected() == 1)
+        })
+    }
+
+    /// Uses an invitation and creates its user in one transaction. `NotFound` when the invitation
+    /// is unknown, used or expired; `Conflict` when the email already has an account (and then the
+    /// invitation stays unused).
+    pub async fn accept_invitation(&self, token_hash: &str, user: &NewUser) -> Result<()> {
+        on_backend!(self, |pool| {
+            let mut tx = pool.begin().await?;
+            let done = sqlx::query(
+                "UPDATE invitations SET used_at = $2 WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2",
+            )
+            .bind(token_hash)
+            .bind(user.now)
+            .execute(&mut *tx)
+            .await?;
+            if done.rows_affected() != 1 {
+                return Err(StoreError::NotFound);
+            }
+            insert_user_in!(&mut *tx, user);
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    pub async fn create_password_reset(
+        &self,
+        token_hash: &str,
+        user_id: &UserId,
+        now: i64,
+        expires_at: i64,
+    ) -> Result<()> {
+        on_backend!(self, |pool| {
+            sqlx::query(
+                "INSERT INTO password_resets (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
+            )
+            .bind(token_hash)
+            .bind(user_id.as_str())
+            .bind(now)
+            .bind(expires_at)
+            .execute(pool)
+            .await?;
+        });
+        Ok(())
+    }
+
+    /// The user of a reset link that can still be used, without using it (for showing and
+    /// checking the form before the link is spent).
+    pub async fn password_reset_user(&self, token_hash: &str, now: i64) -> Result<Option<UserId>> {
+        on_backend!(self, |pool| {
+            let user: Option<String> = sqlx::query_scalar(
+                "SELECT user_id FROM password_resets WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2",
+            )
+            .bind(token_hash)
+            .bind(now)
+            .fetch_optional(pool)
+            .await?;
+            match user {
+                Some(u) => {
+                    Ok(Some(UserId::parse(&u).ok_or_else(|| StoreError::Corrupt("password_resets.user_id".into()))?))
+                }
+                None => Ok(None),
+            }
+        })
+    }
+
+    /// Uses up a reset link; returns its user, or `None` when the link is unknown, used or expired.
+    pub async fn consume_password_reset(&self, token_hash: &str, now: i64) -> Result<Option<UserId>> {
+        on_backend!(self, |pool| {
+            let user: Option<String> = sqlx::query_scalar(
+                "UPDATE password_resets SET used_at = $2 \
+                 WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2 RETURNING user_id",
+            )
+            .bind(token_hash)
+            .bind(now)
+            .fetch_optional(pool)
+            .await?;
+            match user {
+                Some(u) => {
+                    Ok(Some(UserId::parse(&u).ok_or_else(|| StoreError::Corrupt("password_resets.user_id".into()))?))
+                }
+                None => Ok(None),
+            }
+        })
+    }
+}

@@ -1,0 +1,120 @@
+//! What the web layer needs to know from the settings.
+
+use std::fmt;
+use std::path::PathBuf;
+
+use sangdam_domain::session::SessionPolicy;
+use sangdam_domain::throttle::ThrottlePolicy;
+
+/// A secret setting: its `Debug` never shows it, so settings can be logged whole.
+#[derive(Clone, PartialEq, Eq, Default, serde::Deserialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(s: impl Into<String>) -> Self {
+        Self(s.into())
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SmtpSecurity {
+    /// Plain SMTP: only for a relay on the same machine.
+    None,
+    /// Plain connection upgraded with STARTTLS (port 587).
+    StartTls,
+    /// TLS from the first byte (port 465).
+    Tls,
+}
+
+#[derive(Debug, Clone)]
+pub struct SmtpConfig {
+    pub host: String,
+    pub port: u16,
+    pub security: SmtpSecurity,
+    pub username: Option<String>,
+    pub password: Option<Secret>,
+}
+
+#[derive(Debug, Clone)]
+pub struct TlsFiles {
+    pub certificate: PathBuf,
+    pub private_key: PathBuf,
+}
+
+#[derive(Debug, Clone)]
+pub struct WebConfig {
+    /// The address people use, e.g. `https://sangdam.example.org`; links in emails start with it
+    /// and form posts must come from it. Defaults to `http://<listen address>`.
+    pub public_url: String,
+    /// Serve HTTPS with this certificate and key.
+    pub tls: Option<TlsFiles>,
+    /// A TLS proxy in front terminates HTTPS: cookies are marked Secure and the client's address
+    /// is taken from `X-Forwarded-For`.
+    pub behind_tls_proxy: bool,
+    pub session: SessionPolicy,
+    pub throttle: ThrottlePolicy,
+    /// Staff must enroll in two-factor sign-in before they see client data.
+    pub require_staff_two_factor: bool,
+    pub smtp: Option<SmtpConfig>,
+    /// The sender of Sangdam's mail.
+    pub mail_from: String,
+    /// Name shown in authenticator apps and page titles.
+    pub site_name: String,
+}
+
+impl WebConfig {
+    pub fn for_url(public_url: impl Into<String>) -> Self {
+        Self {
+            public_url: public_url.into(),
+            tls: None,
+            behind_tls_proxy: false,
+            session: SessionPolicy::default(),
+            throttle: ThrottlePolicy::default(),
+            require_staff_two_factor: true,
+            smtp: None,
+            mail_from: "Sangdam <no-reply@localhost>".into(),
+            site_name: "Sangdam".into(),
+        }
+    }
+
+    /// Whether browsers reach us over HTTPS (directly or through the proxy).
+    pub fn is_https(&self) -> bool {
+        self.tls.is_some() || self.behind_tls_proxy || self.public_url.starts_with("https://")
+    }
+
+    /// `scheme://host[:port]` of the public URL, as browsers send it in `Origin`.
+    pub fn origin(&self) -> &str {
+        let url = self.public_url.trim_end_matches('/');
+        let after_scheme = url.find("://").map_or(0, |i| i + 3);
+        match url[after_scheme..].find('/') {
+            Some(i) => &url[..after_scheme + i],
+            None => url,
+        }
+    }
+
+    pub fn link(&self, path: &str) -> String {
+        format!("{}{path}", self.public_url.trim_end_matches('/'))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn origin_of_public_url() {
+        assert_eq!(WebConfig::for_url("https://a.example/base/").origin(), "https://a.example");
+        assert_eq!(WebConfig::for_url("http://127.0.0.1:8080").origin(), "http://127.0.0.1:8080");
+        assert!(!format!("{:?}", Secret::new("hunter2")).contains("hunter2"));
+    }
+}

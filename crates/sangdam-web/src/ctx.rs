@@ -1,0 +1,390 @@
+//! The request context: who is asking (session), in which language, from where, with which CSRF
+//! token; built once per request by [`context_layer`], which also checks the CSRF token of every
+//! state-changing request and finishes every response (localized error pages, security headers,
+//! cookies, metrics, the access log).
+
+use std::time::Instant;
+
+use askama::Template;
+use axum::body::Body;
+use axum::extract::{ConnectInfo, FromRequestParts, MatchedPath, Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, header, request::Parts};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use sangdam_domain::role::may_see_client_data;
+use sangdam_domain::{Language, Role, SecretToken, Timezone};
+use sangdam_store::{SessionRecord, SessionState, UserRecord};
+
+use crate::crypto::{self, constant_time_eq};
+use crate::error::{AppError, ErrorPage};
+use crate::forms::{clear_cookie, cookie, cookie_value, parse_cookies};
+use crate::i18n::Tr;
+use crate::state::AppState;
+
+pub const SESSION_COOKIE: &str = "sangdam_session";
+pub const CSRF_COOKIE: &str = "sangdam_csrf";
+pub const LANG_COOKIE: &str = "sangdam_lang";
+/// How long a password-checked session may wait for its second factor.
+pub const PENDING_TWO_FACTOR_SECONDS: i64 = 5 * 60;
+/// The largest form body we read: far above any form of ours, far below a memory problem.
+pub const MAX_FORM_BYTES: usize = 64 * 1024;
+
+/// The signed-in person behind a request.
+#[derive(Clone, Debug)]
+pub struct Viewer {
+    pub user: UserRecord,
+    pub token_hash: String,
+    pub session: SessionRecord,
+}
+
+#[derive(Clone, Debug)]
+pub struct Ctx {
+    pub tr: Tr,
+    pub viewer: Option<Viewer>,
+    /// The token forms of this page must send back.
+    pub csrf: String,
+    /// The path and query of this request, for the language switcher's way back.
+    pub path: String,
+    /// The client's network address, for throttling and the audit log.
+    pub address: String,
+    pub now: i64,
+    pub require_staff_two_factor: bool,
+}
+
+impl Ctx {
+    pub fn t(&self, id: &str) -> String {
+        self.tr.t(id)
+    }
+
+    pub fn ta(&self, id: &str, name: &str, value: impl ToString) -> String {
+        self.tr.ta(id, name, value)
+    }
+
+    pub fn tn(&self, id: &str, name: &str, value: impl std::borrow::Borrow<i64>) -> String {
+        self.tr.tn(id, name, *value.borrow())
+    }
+
+    pub fn lang(&self) -> Language {
+        self.tr.lang
+    }
+
+    /// The fully signed-in viewer, or the error that sends the request where it must go.
+    pub fn signed_in(&self) -> Result<&Viewer, AppError> {
+        match &self.viewer {
+            Some(v) if v.session.state == SessionState::Active => Ok(v),
+            Some(_) => Err(AppError::TwoFactorPending),
+            None => Err(AppError::SignInRequired { next: self.path.clone() }),
+        }
+    }
+
+    /// A viewer with one of `roles`.
+    pub fn with_role(&self, roles: &[Role]) -> Result<&Viewer, AppError> {
+        let v = self.signed_in()?;
+        if roles.contains(&v.user.role) { Ok(v) } else { Err(AppError::Forbidden) }
+    }
+
+    /// A staff viewer who may see client data now: right role, and enrolled in two-factor when the
+    /// center requires it.
+    pub fn client_data_viewer(&self, roles: &[Role]) -> Result<&Viewer, AppError> {
+        let v = self.with_role(roles)?;
+        if may_see_client_data(v.user.role, v.user.two_factor_enrolled(), self.require_staff_two_factor) {
+            Ok(v)
+        } else {
+            Err(AppError::TwoFactorRequired)
+        }
+    }
+
+    // What templates ask.
+
+    pub fn is_signed_in(&self) -> bool {
+        self.viewer.as_ref().is_some_and(|v| v.session.state == SessionState::Active)
+    }
+
+    pub fn is_role(&self, role: &str) -> bool {
+        self.is_signed_in() && self.viewer.as_ref().is_some_and(|v| v.user.role.as_str() == role)
+    }
+
+    pub fn is_staff(&self) -> bool {
+        self.is_signed_in() && self.viewer.as_ref().is_some_and(|v| v.user.role.is_staff())
+    }
+
+    pub fn display_name(&self) -> String {
+        self.viewer.as_ref().map(|v| v.user.display_name.to_string()).unwrap_or_default()
+    }
+
+    pub fn needs_two_factor_enrollment(&self) -> bool {
+        self.viewer
+            .as_ref()
+            .is_some_and(|v| self.require_staff_two_factor && v.user.role.is_staff() && !v.user.two_factor_enrolled())
+    }
+
+    pub fn timezone(&self) -> Timezone {
+        self.viewer.as_ref().map_or_else(Timezone::seoul, |v| v.user.timezone.clone())
+    }
+
+    /// A Unix time in the viewer's time zone, with the zone named.
+    pub fn time_opt(&self, unix: impl std::borrow::Borrow<Option<i64>>) -> String {
+        unix.borrow().map(|t| self.time(t)).unwrap_or_default()
+    }
+
+    pub fn time(&self, unix: impl std::borrow::Borrow<i64>) -> String {
+        let Ok(ts) = jiff::Timestamp::from_second(*unix.borrow()) else {
+            return String::new();
+        };
+        let tz = self.timezone();
+        ts.to_zoned(tz.to_jiff()).strftime("%Y-%m-%d %H:%M %Z").to_string()
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Ctx {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, AppError> {
+        parts
+            .extensions
+            .get::<Ctx>()
+            .cloned()
+            .ok_or_else(|| AppError::Internal(anyhow::anyhow!("request context missing: is context_layer installed?")))
+    }
+}
+
+fn client_address(req: &Request, state: &AppState) -> String {
+    if state.config.behind_tls_proxy
+        && let Some(forwarded) = req.headers().get("x-forwarded-for").and_then(|v| v.to_str().ok())
+        && let Some(last) =
+            forwarded.rsplit(',').next().map(str::trim).filter(|s| s.parse::<std::net::IpAddr>().is_ok())
+    {
+        return last.to_owned();
+    }
+    req.extensions()
+        .get::<ConnectInfo<crate::server::ClientAddr>>()
+        .map(|ConnectInfo(a)| a.0.ip().to_string())
+        .unwrap_or_else(|| "unknown".to_owned())
+}
+
+fn choose_language(viewer: Option<&Viewer>, cookies: &[(String, String)], headers: &HeaderMap) -> Language {
+    viewer
+        .map(|v| v.user.language)
+        .or_else(|| cookie_value(cookies, LANG_COOKIE).and_then(Language::parse))
+        .or_else(|| {
+            headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).and_then(Language::from_accept_language)
+        })
+        .unwrap_or_default()
+}
+
+/// Looks up the session behind the cookie. Returns the viewer, and whether the browser holds a
+/// cookie that no longer opens anything (to be cleared).
+async fn load_viewer(
+    state: &AppState,
+    cookies: &[(String, String)],
+    now: i64,
+) -> Result<(Option<Viewer>, bool), AppError> {
+    let Some(raw) = cookie_value(cookies, SESSION_COOKIE) else {
+        return Ok((None, false));
+    };
+    let Some(token) = SecretToken::parse(raw) else {
+        return Ok((None, true));
+    };
+    let hash = token.hash().to_hex();
+    let Some(found) = state.store.session_with_user(&hash).await? else {
+        return Ok((None, true));
+    };
+    let s = &found.session;
+    let alive = match s.state {
+        SessionState::Active => state.config.session.is_alive(s.created_at, s.last_seen_at, now),
+        SessionState::PendingTwoFactor => now - s.created_at < PENDING_TWO_FACTOR_SECONDS,
+    };
+    if !alive || !found.user.active {
+        state.store.delete_session(&hash).await?;
+        return Ok((None, true));
+    }
+    if state.config.session.needs_touch(s.last_seen_at, now) {
+        state.store.touch_session(&hash, now).await?;
+    }
+    Ok((Some(Viewer { user: found.user, token_hash: hash, session: found.session }), false))
+}
+
+fn is_state_changing(method: &Method) -> bool {
+    !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
+}
+
+/// Whether the request says it comes from one of our own pages: `Origin` (or, failing that,
+/// `Referer`) must be our public origin or the origin of the `Host` it was sent to. Browsers set
+/// these on cross-site posts and a page cannot forge them; `None` when neither header is present
+/// (a non-browser client), which the token check alone then decides.
+pub fn same_origin(headers: &HeaderMap, state: &AppState) -> Option<bool> {
+    let claimed = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()).map(str::to_owned).or_else(|| {
+        let referer = headers.get(header::REFERER)?.to_str().ok()?;
+        let after = referer.find("://")? + 3;
+        let end = referer[after..].find('/').map_or(referer.len(), |i| after + i);
+        Some(referer[..end].to_owned())
+    })?;
+    let scheme = if state.config.is_https() { "https" } else { "http" };
+    let host_origin = headers.get(header::HOST).and_then(|v| v.to_str().ok()).map(|h| format!("{scheme}://{h}"));
+    Some(claimed == state.config.origin() || host_origin.as_deref() == Some(claimed.as_str()))
+}
+
+/// Checks the CSRF token of a state-changing request, reading it from the `X-CSRF-Token` header or
+/// from the `csrf` field of a URL-encoded form (whose body is then handed on unchanged).
+async fn check_csrf(state: &AppState, ctx: &Ctx, req: Request) -> Result<Request, AppError> {
+    if same_origin(req.headers(), state) == Some(false) {
+        return Err(AppError::Csrf);
+    }
+    let header_token = req.headers().get("x-csrf-token").and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let is_form = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.starts_with("application/x-www-form-urlencoded"));
+    let (req, token) = if let Some(t) = header_token {
+        (req, Some(t))
+    } else if is_form {
+        let (parts, body) = req.into_parts();
+        let bytes = axum::body::to_bytes(body, MAX_FORM_BYTES).await.map_err(|_| AppError::TooLarge)?;
+        let token = form_field(&bytes, "csrf");
+        (Request::from_parts(parts, Body::from(bytes)), token)
+    } else {
+        (req, None)
+    };
+    match token {
+        Some(t) if constant_time_eq(&t, &ctx.csrf) => Ok(req),
+        _ => Err(AppError::Csrf),
+    }
+}
+
+fn form_field(body: &[u8], name: &str) -> Option<String> {
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(body).ok()?;
+    pairs.into_iter().find(|(k, _)| k == name).map(|(_, v)| v)
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorTemplate<'a> {
+    ctx: &'a Ctx,
+    title: String,
+    message: String,
+    status: u16,
+}
+
+/// The middleware that makes a [`Ctx`] for every request and finishes every response.
+pub async fn context_layer(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let now = state.clock.now();
+    let method = req.method().clone();
+    let route = req.extensions().get::<MatchedPath>().map_or_else(|| "-".to_owned(), |p| p.as_str().to_owned());
+    let cookies = parse_cookies(req.headers());
+    let secure = state.config.is_https();
+    let address = client_address(&req, &state);
+
+    let (viewer, stale_session_cookie) = match load_viewer(&state, &cookies, now).await {
+        Ok(v) => v,
+        Err(e) => (None, {
+            tracing::error!(error = ?e, "session lookup failed");
+            false
+        }),
+    };
+    let existing_csrf =
+        cookie_value(&cookies, CSRF_COOKIE).filter(|v| v.len() == 32 && v.bytes().all(|b| b.is_ascii_alphanumeric()));
+    let csrf_cookie =
+        existing_csrf.map_or_else(|| sangdam_domain::ids::encode_random(&crypto::random::<20>()), str::to_owned);
+    let csrf = match &viewer {
+        Some(v) => state.keys.mac_hex("csrf", format!("s:{}", v.token_hash).as_bytes()),
+        None => state.keys.mac_hex("csrf", format!("a:{csrf_cookie}").as_bytes()),
+    };
+    let lang = choose_language(viewer.as_ref(), &cookies, req.headers());
+    let path = req.uri().path_and_query().map_or_else(|| "/".to_owned(), |p| p.as_str().to_owned());
+    let ctx = Ctx {
+        tr: Tr::new(state.i18n.clone(), lang),
+        viewer,
+        csrf,
+        path,
+        address,
+        now,
+        require_staff_two_factor: state.config.require_staff_two_factor,
+    };
+
+    let response = if is_state_changing(&method) {
+        match check_csrf(&state, &ctx, req).await {
+            Ok(mut req) => {
+                req.extensions_mut().insert(ctx.clone());
+                next.run(req).await
+            }
+            Err(e) => {
+                if matches!(e, AppError::Csrf) {
+                    crate::metrics::Metrics::inc(&state.metrics.csrf_rejected);
+                }
+                e.into_response()
+            }
+        }
+    } else {
+        let mut req = req;
+        req.extensions_mut().insert(ctx.clone());
+        next.run(req).await
+    };
+
+    let mut response = render_error_page(&ctx, response);
+    let headers = response.headers_mut();
+    if existing_csrf.is_none() {
+        headers.append(header::SET_COOKIE, cookie(CSRF_COOKIE, &csrf_cookie, None, secure));
+    }
+    let sets_session =
+        headers.get_all(header::SET_COOKIE).iter().any(|v| v.as_bytes().starts_with(SESSION_COOKIE.as_bytes()));
+    if stale_session_cookie && !sets_session {
+        headers.append(header::SET_COOKIE, clear_cookie(SESSION_COOKIE, secure));
+    }
+    security_headers(headers, secure);
+
+    let status = response.status().as_u16();
+    let micros = started.elapsed().as_micros() as u64;
+    state.metrics.record_response(status, micros);
+    // The access log names the route template, never the path (which can hold tokens) or anything
+    // about the person.
+    tracing::info!(%method, route, status, micros, "request");
+    response
+}
+
+fn render_error_page(ctx: &Ctx, response: Response) -> Response {
+    let Some(page) = response.extensions().get::<ErrorPage>().copied() else {
+        return response;
+    };
+    let t = ErrorTemplate {
+        ctx,
+        title: ctx.t(page.title_id),
+        message: ctx.t(page.message_id),
+        status: page.status.as_u16(),
+    };
+    match t.render() {
+        Ok(html) => {
+            let mut r = (page.status, axum::response::Html(html)).into_response();
+            r.extensions_mut().insert(page);
+            r
+        }
+        Err(e) => {
+            tracing::error!(error = ?e, "error page failed to render");
+            response
+        }
+    }
+}
+
+fn security_headers(h: &mut HeaderMap, secure: bool) {
+    let set = |h: &mut HeaderMap, k: &'static str, v: &'static str| {
+        if !h.contains_key(k) {
+            h.insert(k, HeaderValue::from_static(v));
+        }
+    };
+    set(
+        h,
+        "content-security-policy",
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; object-src 'none'; \
+         frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+    );
+    set(h, "x-content-type-options", "nosniff");
+    set(h, "x-frame-options", "DENY");
+    set(h, "referrer-policy", "same-origin");
+    set(h, "permissions-policy", "camera=(self), microphone=(self), geolocation=()");
+    // Pages carry personal data: no shared or back-button caches keep them.
+    set(h, "cache-control", "no-store");
+    if secure {
+        set(h, "strict-transport-security", "max-age=31536000");
+    }
+}

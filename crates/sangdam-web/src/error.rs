@@ -1,0 +1,98 @@
+//! One error type for every handler. A 4xx carries what the person should know, in their
+//! language (rendered by [`crate::ctx::finish_response`], which knows the request's language);
+//! a 5xx logs the whole cause chain and shows a generic page that never names the cause.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use sangdam_store::StoreError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// Not signed in: go to the sign-in page and come back to `next`.
+    #[error("sign-in required")]
+    SignInRequired { next: String },
+    /// Password given, second factor still owed.
+    #[error("two-factor step pending")]
+    TwoFactorPending,
+    /// Staff who must enroll in two-factor before seeing client data.
+    #[error("two-factor enrollment required")]
+    TwoFactorRequired,
+    #[error("not found")]
+    NotFound,
+    #[error("forbidden")]
+    Forbidden,
+    #[error("CSRF check failed")]
+    Csrf,
+    #[error("request too large")]
+    TooLarge,
+    /// The request is malformed; the message id says how, for the person.
+    #[error("bad request: {0}")]
+    BadRequest(&'static str),
+    #[error("internal error")]
+    Internal(#[source] anyhow::Error),
+}
+
+/// Which localized error page to render; set on the response by `into_response`.
+#[derive(Debug, Clone, Copy)]
+pub struct ErrorPage {
+    pub status: StatusCode,
+    pub title_id: &'static str,
+    pub message_id: &'static str,
+}
+
+impl From<StoreError> for AppError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound => AppError::NotFound,
+            other => AppError::Internal(other.into()),
+        }
+    }
+}
+
+impl From<askama::Error> for AppError {
+    fn from(e: askama::Error) -> Self {
+        AppError::Internal(e.into())
+    }
+}
+
+impl From<anyhow::Error> for AppError {
+    fn from(e: anyhow::Error) -> Self {
+        AppError::Internal(e)
+    }
+}
+
+fn page(status: StatusCode, title_id: &'static str, message_id: &'static str) -> Response {
+    let mut r = status.into_response();
+    r.extensions_mut().insert(ErrorPage { status, title_id, message_id });
+    r
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        match self {
+            AppError::SignInRequired { next } => {
+                let target = if next == "/" || next.is_empty() {
+                    "/signin".to_owned()
+                } else {
+                    format!("/signin?next={}", crate::forms::url_encode(&next))
+                };
+                Redirect::to(&target).into_response()
+            }
+            AppError::TwoFactorPending => Redirect::to("/signin/two-factor").into_response(),
+            AppError::TwoFactorRequired => Redirect::to("/account/two-factor?required=1").into_response(),
+            AppError::NotFound => page(StatusCode::NOT_FOUND, "error-404-title", "error-404-body"),
+            AppError::Forbidden => page(StatusCode::FORBIDDEN, "error-403-title", "error-403-body"),
+            AppError::Csrf => page(StatusCode::FORBIDDEN, "error-csrf-title", "error-csrf-body"),
+            AppError::TooLarge => page(StatusCode::PAYLOAD_TOO_LARGE, "error-413-title", "error-413-body"),
+            AppError::BadRequest(message_id) => page(StatusCode::BAD_REQUEST, "error-400-title", message_id),
+            AppError::Internal(err) => {
+                // The chain names only our own error types and the database's message, never
+                // bound values, so it carries no personal data.
+                tracing::error!(error = ?err, "request failed");
+                page(StatusCode::INTERNAL_SERVER_ERROR, "error-500-title", "error-500-body")
+            }
+        }
+    }
+}
+
+pub type AppResult<T = Response> = Result<T, AppError>;

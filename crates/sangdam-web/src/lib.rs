@@ -1,0 +1,37 @@
+//! Sangdam's HTTP face: server-rendered pages in Korean and English, authentication (passwords,
+//! sessions, two-factor), CSRF protection, the admin pages, outgoing mail, probes and metrics.
+//!
+//! Handlers are thin: they turn forms into domain types, ask the [`sangdam_store::Store`], write
+//! the audit log and render a template. Everything per-request (who, which language, which CSRF
+//! token) is prepared once by [`ctx::context_layer`].
+
+pub mod auth;
+pub mod clock;
+pub mod config;
+pub mod crypto;
+pub mod ctx;
+pub mod error;
+pub mod forms;
+pub mod i18n;
+pub mod mail;
+pub mod metrics;
+mod pages;
+pub mod server;
+pub mod state;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+
+pub use clock::Clock;
+pub use config::{Secret, SmtpConfig, SmtpSecurity, TlsFiles, WebConfig};
+pub use crypto::Keys;
+pub use server::serve;
+pub use state::AppState;
+
+/// The whole application as an axum router.
+pub fn app(state: AppState) -> Router {
+    pages::router()
+        .layer(axum::middleware::from_fn_with_state(state.clone(), ctx::context_layer))
+        .layer(DefaultBodyLimit::max(ctx::MAX_FORM_BYTES))
+        .with_state(state)
+}

@@ -1,0 +1,154 @@
+//! Outgoing mail. Every email is rendered in the recipient's language and written to the outbox;
+//! [`run_sender`] delivers it over SMTP when a server is configured, with retries, and otherwise
+//! it stays in the outbox for admins to read in the product.
+
+use std::time::Duration;
+
+use anyhow::Context as _;
+use lettre::message::header::ContentType;
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use sangdam_domain::{Email, Language};
+use sangdam_store::MailRecord;
+use tokio::sync::watch;
+
+use crate::config::{SmtpConfig, SmtpSecurity};
+use crate::crypto::random;
+use crate::i18n::Tr;
+use crate::metrics::Metrics;
+use crate::state::AppState;
+
+/// The mails Sangdam sends, with what each one says.
+#[derive(Debug)]
+pub enum Mail {
+    PasswordReset { link: String },
+    Invitation { link: String, role_message_id: &'static str },
+    AccountLocked { minutes: i64, reset_link: String },
+    PasswordChanged,
+}
+
+/// Most delivery attempts before a mail is marked failed.
+pub const MAX_ATTEMPTS: i64 = 6;
+
+impl Mail {
+    fn render(&self, tr: &Tr) -> (String, String) {
+        match self {
+            Mail::PasswordReset { link } => (tr.t("mail-reset-subject"), tr.ta("mail-reset-body", "link", link)),
+            Mail::Invitation { link, role_message_id } => {
+                let role = tr.t(role_message_id);
+                let mut args = fluent_bundle::FluentArgs::new();
+                args.set("link", link.clone());
+                args.set("role", role);
+                (tr.t("mail-invite-subject"), tr_args(tr, "mail-invite-body", &args))
+            }
+            Mail::AccountLocked { minutes, reset_link } => {
+                let mut args = fluent_bundle::FluentArgs::new();
+                args.set("minutes", *minutes);
+                args.set("link", reset_link.clone());
+                (tr.t("mail-locked-subject"), tr_args(tr, "mail-locked-body", &args))
+            }
+            Mail::PasswordChanged => (tr.t("mail-password-changed-subject"), tr.t("mail-password-changed-body")),
+        }
+    }
+}
+
+fn tr_args(tr: &Tr, id: &str, args: &fluent_bundle::FluentArgs<'_>) -> String {
+    tr.i18n().message(tr.lang, id, Some(args))
+}
+
+/// Renders and queues a mail. Returns once it is safely in the outbox.
+pub async fn send(state: &AppState, to: &Email, lang: Language, mail: Mail) -> anyhow::Result<()> {
+    let tr = Tr::new(state.i18n.clone(), lang);
+    let (subject, body) = mail.render(&tr);
+    let id = sangdam_domain::ids::encode_random(&random::<16>());
+    let held = state.config.smtp.is_none();
+    state.store.enqueue_mail(&id, to.as_str(), &subject, &body, state.clock.now(), held).await?;
+    state.mail_queued.notify_one();
+    Ok(())
+}
+
+fn transport(cfg: &SmtpConfig) -> anyhow::Result<AsyncSmtpTransport<Tokio1Executor>> {
+    let mut builder = match cfg.security {
+        SmtpSecurity::None => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&cfg.host),
+        SmtpSecurity::StartTls => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&cfg.host)?,
+        SmtpSecurity::Tls => AsyncSmtpTransport::<Tokio1Executor>::relay(&cfg.host)?,
+    }
+    .port(cfg.port)
+    .timeout(Some(Duration::from_secs(30)));
+    if let (Some(user), Some(pass)) = (&cfg.username, &cfg.password) {
+        builder = builder.credentials(Credentials::new(user.clone(), pass.expose().to_owned()));
+    }
+    Ok(builder.build())
+}
+
+async fn deliver(t: &AsyncSmtpTransport<Tokio1Executor>, from: &str, mail: &MailRecord) -> anyhow::Result<()> {
+    let message = Message::builder()
+        .from(from.parse().context("mail_from is not an address")?)
+        .to(mail.recipient.parse().context("recipient is not an address")?)
+        .subject(mail.subject.clone())
+        // The outbox id doubles as the Message-ID, so a retry after a lost reply is recognizable
+        // as the same mail by the receiving side.
+        .message_id(Some(format!("<{}@sangdam>", mail.id)))
+        .header(ContentType::TEXT_PLAIN)
+        .body(mail.body.clone())
+        .context("building the message")?;
+    t.send(message).await.context("SMTP delivery")?;
+    Ok(())
+}
+
+/// Delivers queued mail until `shutdown` turns true. Mail is claimed under a one-minute lease, so
+/// a sender that dies mid-send leaves it to be retried, and several instances never send one mail
+/// twice at once.
+pub async fn run_sender(state: AppState, mut shutdown: watch::Receiver<bool>) {
+    let Some(cfg) = state.config.smtp.clone() else {
+        return;
+    };
+    let transport = match transport(&cfg) {
+        Ok(t) => t,
+        Err(e) => {
+            tracing::error!(error = ?e, "SMTP settings are unusable; mail stays in the outbox");
+            return;
+        }
+    };
+    loop {
+        let now = state.clock.now();
+        let batch = match state.store.claim_due_mail(now, now + 60, 20).await {
+            Ok(b) => b,
+            Err(e) => {
+                tracing::error!(error = ?e, "claiming mail failed");
+                Vec::new()
+            }
+        };
+        for mail in &batch {
+            let outcome = deliver(&transport, &state.config.mail_from, mail).await;
+            let now = state.clock.now();
+            let result = match outcome {
+                Ok(()) => {
+                    Metrics::inc(&state.metrics.mail_sent);
+                    state.store.mark_mail_sent(&mail.id, now).await
+                }
+                Err(e) => {
+                    Metrics::inc(&state.metrics.mail_failed);
+                    // The error names the SMTP exchange, not the recipient.
+                    tracing::warn!(mail = %mail.id, attempt = mail.attempts, error = %e, "mail delivery failed");
+                    let retry = (mail.attempts < MAX_ATTEMPTS).then(|| now + 30 * (1 << mail.attempts.clamp(0, 10)));
+                    state.store.mark_mail_failed(&mail.id, &format!("{e:#}"), retry).await
+                }
+            };
+            if let Err(e) = result {
+                tracing::error!(error = ?e, "recording a delivery failed");
+            }
+        }
+        if !batch.is_empty() {
+            continue;
+        }
+        tokio::select! {
+            _ = state.mail_queued.notified() => {}
+            _ = tokio::time::sleep(Duration::from_secs(5)) => {}
+            _ = shutdown.changed() => return,
+        }
+        if *shutdown.borrow() {
+            return;
+        }
+    }
+}

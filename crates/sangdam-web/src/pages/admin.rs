@@ -1,0 +1,439 @@
+//! Admin pages: users (search, invite, change role, deactivate), the audit log and the outbox.
+//! Every page here shows client data, so each needs an admin enrolled in two-factor (when the
+//! center requires it) and each read is itself written to the audit log.
+
+use std::collections::HashMap;
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use sangdam_domain::audit::AuditRecord;
+use sangdam_domain::{Email, Role, SecretToken, UserId};
+use sangdam_store::{AuditFilter, InvitationRecord, InvitationState, MailRecord, UserRecord, UserSearch};
+use serde::Deserialize;
+
+use super::signup::role_message_id;
+use super::{render, see_other, with_status};
+use crate::auth::{audit, user_target};
+use crate::crypto::random;
+use crate::ctx::Ctx;
+use crate::error::{AppError, AppResult};
+use crate::forms::{FormData, url_encode};
+use crate::mail::{self, Mail};
+use crate::state::AppState;
+
+const PAGE_SIZE: i64 = 50;
+/// How long an invitation link works.
+pub const INVITATION_SECONDS: i64 = 7 * 24 * 3600;
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct UsersQuery {
+    q: String,
+    role: String,
+    page: i64,
+}
+
+#[derive(Template)]
+#[template(path = "admin/users.html")]
+struct UsersPage<'a> {
+    ctx: &'a Ctx,
+    users: Vec<UserRecord>,
+    total: i64,
+    q: String,
+    role: String,
+    page: i64,
+    pages: i64,
+}
+
+impl UsersPage<'_> {
+    fn role_label(&self, r: &Role) -> String {
+        self.ctx.t(role_message_id(*r))
+    }
+
+    fn page_link(&self, page: i64) -> String {
+        format!("/admin/users?q={}&role={}&page={page}", url_encode(&self.q), url_encode(&self.role))
+    }
+}
+
+pub async fn users(State(state): State<AppState>, ctx: Ctx, Query(q): Query<UsersQuery>) -> AppResult {
+    let v = ctx.client_data_viewer(&[Role::Admin])?;
+    let page = q.page.max(0);
+    let role = Role::parse(&q.role);
+    let search =
+        UserSearch { text: Some(q.q.chars().take(100).collect()), role, limit: PAGE_SIZE, offset: page * PAGE_SIZE };
+    let (users, total) = state.store.search_users(&search).await?;
+    audit(&state, &ctx, Some(&v.user), "admin.users.search", None, "ok").await?;
+    render(&UsersPage {
+        ctx: &ctx,
+        users,
+        total,
+        q: q.q,
+        role: role.map(|r| r.as_str().to_owned()).unwrap_or_default(),
+        page,
+        pages: (total + PAGE_SIZE - 1) / PAGE_SIZE,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "admin/user.html")]
+struct UserPage<'a> {
+    ctx: &'a Ctx,
+    user: UserRecord,
+    is_self: bool,
+    entries: Vec<AuditRecord>,
+    errors: Vec<String>,
+}
+
+impl UserPage<'_> {
+    fn role_label(&self, r: &Role) -> String {
+        self.ctx.t(role_message_id(*r))
+    }
+    fn roles(&self) -> Vec<(&'static str, String)> {
+        Role::ALL.iter().map(|r| (r.as_str(), self.ctx.t(role_message_id(*r)))).collect()
+    }
+}
+
+async fn load_user(state: &AppState, id: &str) -> Result<UserRecord, AppError> {
+    let id = UserId::parse(id).ok_or(AppError::NotFound)?;
+    state.store.user_by_id(&id).await?.ok_or(AppError::NotFound)
+}
+
+async fn show_user(state: &AppState, ctx: &Ctx, user: UserRecord, errors: Vec<String>) -> AppResult {
+    let v = ctx.client_data_viewer(&[Role::Admin])?;
+    let entries = state
+        .store
+        .audit_page(&AuditFilter { target: user_target(&user.id), limit: 20, ..AuditFilter::default() })
+        .await?
+        .records;
+    audit(state, ctx, Some(&v.user), "admin.user.read", user_target(&user.id), "ok").await?;
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    with_status(status, render(&UserPage { ctx, is_self: user.id == v.user.id, user, entries, errors }))
+}
+
+pub async fn user(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> AppResult {
+    ctx.client_data_viewer(&[Role::Admin])?;
+    let user = load_user(&state, &id).await?;
+    show_user(&state, &ctx, user, vec![]).await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct RoleForm {
+    role: String,
+}
+
+pub async fn change_role(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    FormData(f): FormData<RoleForm>,
+) -> AppResult {
+    let v = ctx.client_data_viewer(&[Role::Admin])?;
+    let user = load_user(&state, &id).await?;
+    let Some(role) = Role::parse(&f.role) else {
+        return show_user(&state, &ctx, user, vec![ctx.t("error-role-unknown")]).await;
+    };
+    // An admin cannot take away their own rights by accident and leave the center without one.
+    if user.id == v.user.id {
+        audit(&state, &ctx, Some(&v.user), "admin.user.role", user_target(&user.id), "denied").await?;
+        return show_user(&state, &ctx, user, vec![ctx.t("error-self-change")]).await;
+    }
+    state.store.set_role(&user.id, role, ctx.now).await?;
+    audit(&state, &ctx, Some(&v.user), &format!("admin.user.role.{}", role.as_str()), user_target(&user.id), "ok")
+        .await?;
+    Ok(see_other(&format!("/admin/users/{}", user.id)))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ActiveForm {
+    active: String,
+}
+
+/// Deactivation ends all of the user's sessions at once (in the same transaction).
+pub async fn change_active(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    FormData(f): FormData<ActiveForm>,
+) -> AppResult {
+    let v = ctx.client_data_viewer(&[Role::Admin])?;
+    let user = load_user(&state, &id).await?;
+    let active = f.active == "true";
+    if user.id == v.user.id {
+        audit(&state, &ctx, Some(&v.user), "admin.user.deactivate", user_target(&user.id), "denied").await?;
+        return show_user(&state, &ctx, user, vec![ctx.t("error-self-change")]).await;
+    }
+    state.store.set_active(&user.id, active, ctx.now).await?;
+    let action = if active { "admin.user.reactivate" } else { "admin.user.deactivate" };
+    audit(&state, &ctx, Some(&v.user), action, user_target(&user.id), "ok").await?;
+    Ok(see_other(&format!("/admin/users/{}", user.id)))
+}
+
+#[derive(Template)]
+#[template(path = "admin/invitations.html")]
+struct InvitationsPage<'a> {
+    ctx: &'a Ctx,
+    invitations: Vec<InvitationRecord>,
+    email: String,
+    role: String,
+    errors: Vec<String>,
+    created_link: Option<String>,
+}
+
+impl InvitationsPage<'_> {
+    fn role_label(&self, r: &Role) -> String {
+        self.ctx.t(role_message_id(*r))
+    }
+    fn state_label(&self, i: &InvitationRecord) -> String {
+        self.ctx.t(match i.state(self.ctx.now) {
+            InvitationState::Open => "invitation-open",
+            InvitationState::Used => "invitation-used",
+            InvitationState::Expired => "invitation-expired",
+        })
+    }
+    fn is_open(&self, i: &InvitationRecord) -> bool {
+        i.state(self.ctx.now) == InvitationState::Open
+    }
+}
+
+async fn show_invitations(
+    state: &AppState,
+    ctx: &Ctx,
+    email: String,
+    role: String,
+    errors: Vec<String>,
+    created_link: Option<String>,
+) -> AppResult {
+    let invitations = state.store.list_invitations(100).await?;
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    with_status(status, render(&InvitationsPage { ctx, invitations, email, role, errors, created_link }))
+}
+
+pub async fn invitations(State(state): State<AppState>, ctx: Ctx) -> AppResult {
+    let v = ctx.client_data_viewer(&[Role::Admin])?;
+    audit(&state, &ctx, Some(&v.user), "admin.invitations.read", None, "ok").await?;
+    show_invitations(&state, &ctx, String::new(), "counselor".into(), vec![], None).await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct InviteForm {
+    email: String,
+    role: String,
+}
+
+pub async fn invite(State(state): State<AppState>, ctx: Ctx, FormData(f): FormData<InviteForm>) -> AppResult {
+    let v = ctx.client_data_viewer(&[Role::Admin])?;
+    let mut errors = Vec::new();
+    let email = Email::parse(&f.email).map_err(|e| errors.push(ctx.t(e.message_id())));
+    let role =
+        Role::parse(&f.role).filter(|r| r.is_invitable()).ok_or_else(|| errors.push(ctx.t("error-role-unknown")));
+    let (Ok(email), Ok(role)) = (email, role) else {
+        return show_invitations(&state, &ctx, f.email, f.role, errors, None).await;
+    };
+    if state.store.user_by_email(&email).await?.is_some() {
+        return show_invitations(&state, &ctx, f.email, f.role, vec![ctx.t("error-email-taken")], None).await;
+    }
+    let token = SecretToken::from_random(random());
+    let public_id = sangdam_domain::ids::encode_random(&random::<10>());
+    state
+        .store
+        .create_invitation(
+            &token.hash().to_hex(),
+            &public_id,
+            &email,
+            role,
+            &v.user.id,
+            ctx.now,
+            ctx.now + INVITATION_SECONDS,
+        )
+        .await?;
+    let link = state.config.link(&format!("/invite/{}", token.expose()));
+    // The invitee's language is unknown: the mail goes out in the inviting admin's.
+    mail::send(
+        &state,
+        &email,
+        ctx.lang(),
+        Mail::Invitation { link: link.clone(), role_message_id: role_message_id(role) },
+    )
+    .await?;
+    audit(&state, &ctx, Some(&v.user), "admin.invitation.create", Some(format!("invitation:{public_id}")), "ok")
+        .await?;
+    show_invitations(&state, &ctx, String::new(), "counselor".into(), vec![], Some(link)).await
+}
+
+pub async fn revoke_invitation(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> AppResult {
+    let v = ctx.client_data_viewer(&[Role::Admin])?;
+    let done = state.store.revoke_invitation(&id).await?;
+    audit(
+        &state,
+        &ctx,
+        Some(&v.user),
+        "admin.invitation.revoke",
+        Some(format!("invitation:{id}")),
+        if done { "ok" } else { "denied" },
+    )
+    .await?;
+    Ok(see_other("/admin/invitations"))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct AuditQuery {
+    actor: String,
+    action: String,
+    target: String,
+    outcome: String,
+    from: String,
+    to: String,
+    before: Option<i64>,
+}
+
+#[derive(Template)]
+#[template(path = "admin/audit.html")]
+struct AuditPageView<'a> {
+    ctx: &'a Ctx,
+    q: AuditQuery,
+    entries: Vec<AuditRecord>,
+    actors: HashMap<String, String>,
+    next_link: Option<String>,
+    errors: Vec<String>,
+}
+
+impl AuditPageView<'_> {
+    fn actor_label(&self, e: &AuditRecord) -> String {
+        match &e.fields.actor_id {
+            Some(id) => self.actors.get(id).cloned().unwrap_or_else(|| id.clone()),
+            None => "—".to_owned(),
+        }
+    }
+}
+
+/// A day typed as `YYYY-MM-DD`, taken in the viewer's time zone, as the Unix time it starts.
+fn day_start(ctx: &Ctx, text: &str, plus_days: i64) -> Result<Option<i64>, ()> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    let date: jiff::civil::Date = text.parse().map_err(|_| ())?;
+    let date = date.checked_add(jiff::Span::new().days(plus_days)).map_err(|_| ())?;
+    let zoned = date.to_zoned(ctx.timezone().to_jiff()).map_err(|_| ())?;
+    Ok(Some(zoned.timestamp().as_second()))
+}
+
+pub async fn audit_log(State(state): State<AppState>, ctx: Ctx, Query(q): Query<AuditQuery>) -> AppResult {
+    let v = ctx.client_data_viewer(&[Role::Admin])?;
+    let mut errors = Vec::new();
+    let actor_id = if q.actor.trim().is_empty() {
+        None
+    } else if let Some(id) = UserId::parse(q.actor.trim()) {
+        Some(id)
+    } else {
+        match Email::parse(&q.actor) {
+            Ok(email) => match state.store.user_by_email(&email).await? {
+                Some(u) => Some(u.id),
+                None => {
+                    errors.push(ctx.t("error-audit-actor-unknown"));
+                    None
+                }
+            },
+            Err(_) => {
+                errors.push(ctx.t("error-audit-actor-unknown"));
+                None
+            }
+        }
+    };
+    let since = day_start(&ctx, &q.from, 0).unwrap_or_else(|_| {
+        errors.push(ctx.t("error-date-invalid"));
+        None
+    });
+    let until = day_start(&ctx, &q.to, 1).unwrap_or_else(|_| {
+        errors.push(ctx.t("error-date-invalid"));
+        None
+    });
+    let filter = AuditFilter {
+        actor_id,
+        action_prefix: Some(q.action.trim().chars().take(100).collect()),
+        target: Some(q.target.trim().to_owned()).filter(|t| !t.is_empty()),
+        outcome: Some(q.outcome.trim().to_owned()).filter(|t| !t.is_empty()),
+        since,
+        until,
+        before_seq: q.before,
+        limit: PAGE_SIZE,
+    };
+    let page = if errors.is_empty() {
+        state.store.audit_page(&filter).await?
+    } else {
+        sangdam_store::AuditPage { records: vec![], next_before: None }
+    };
+    audit(&state, &ctx, Some(&v.user), "admin.audit.search", None, "ok").await?;
+    let mut actors = HashMap::new();
+    for e in &page.records {
+        if let Some(id) = &e.fields.actor_id
+            && !actors.contains_key(id)
+            && let Some(uid) = UserId::parse(id)
+            && let Some(u) = state.store.user_by_id(&uid).await?
+        {
+            actors.insert(id.clone(), u.email.to_string());
+        }
+    }
+    let next_link = page.next_before.map(|before| {
+        format!(
+            "/admin/audit?actor={}&action={}&target={}&outcome={}&from={}&to={}&before={before}",
+            url_encode(&q.actor),
+            url_encode(&q.action),
+            url_encode(&q.target),
+            url_encode(&q.outcome),
+            url_encode(&q.from),
+            url_encode(&q.to)
+        )
+    });
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    with_status(status, render(&AuditPageView { ctx: &ctx, q, entries: page.records, actors, next_link, errors }))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct OutboxQuery {
+    page: i64,
+}
+
+#[derive(Template)]
+#[template(path = "admin/outbox.html")]
+struct OutboxPage<'a> {
+    ctx: &'a Ctx,
+    mails: Vec<MailRecord>,
+    page: i64,
+    pages: i64,
+    smtp: bool,
+}
+
+pub async fn outbox(State(state): State<AppState>, ctx: Ctx, Query(q): Query<OutboxQuery>) -> AppResult {
+    let v = ctx.client_data_viewer(&[Role::Admin])?;
+    let page = q.page.max(0);
+    let (mails, total) = state.store.list_mail(PAGE_SIZE, page * PAGE_SIZE).await?;
+    audit(&state, &ctx, Some(&v.user), "admin.outbox.list", None, "ok").await?;
+    render(&OutboxPage {
+        ctx: &ctx,
+        mails,
+        page,
+        pages: (total + PAGE_SIZE - 1) / PAGE_SIZE,
+        smtp: state.config.smtp.is_some(),
+    })
+}
+
+#[derive(Template)]
+#[template(path = "admin/mail.html")]
+struct MailPage<'a> {
+    ctx: &'a Ctx,
+    mail: MailRecord,
+}
+
+pub async fn outbox_mail(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> AppResult {
+    let v = ctx.client_data_viewer(&[Role::Admin])?;
+    let mail = state.store.mail_by_id(&id).await?.ok_or(AppError::NotFound)?;
+    audit(&state, &ctx, Some(&v.user), "admin.mail.read", Some(format!("mail:{}", mail.id)), "ok").await?;
+    render(&MailPage { ctx: &ctx, mail })
+}

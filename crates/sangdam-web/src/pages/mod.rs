@@ -1,0 +1,100 @@
+//! The pages of the product, one module per area, and the router that puts them together.
+
+mod account;
+mod admin;
+mod dashboard;
+mod public;
+mod reset;
+mod signin;
+mod signup;
+mod two_factor;
+
+use askama::Template;
+use axum::Router;
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
+
+use crate::ctx::Ctx;
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(public::landing))
+        .route("/privacy", get(public::privacy))
+        .route("/language", post(public::set_language))
+        .route("/healthz", get(public::healthz))
+        .route("/readyz", get(public::readyz))
+        .route("/metrics", get(public::metrics))
+        .route("/static/{file}", get(public::asset))
+        .route("/signup", get(signup::form).post(signup::submit))
+        .route("/invite/{token}", get(signup::invitation_form).post(signup::accept_invitation))
+        .route("/signin", get(signin::form).post(signin::submit))
+        .route("/signin/two-factor", get(signin::two_factor_form).post(signin::two_factor_submit))
+        .route("/signout", post(signin::signout))
+        .route("/forgot", get(reset::forgot_form).post(reset::forgot_submit))
+        .route("/reset/{token}", get(reset::reset_form).post(reset::reset_submit))
+        .route("/dashboard", get(dashboard::dashboard))
+        .route("/account", get(account::profile_form).post(account::profile_submit))
+        .route("/account/password", get(account::password_form).post(account::password_submit))
+        .route("/account/sessions", get(account::sessions))
+        .route("/account/sessions/end-others", post(account::end_other_sessions))
+        .route("/account/sessions/end-all", post(account::end_all_sessions))
+        .route("/account/sessions/{id}/end", post(account::end_session))
+        .route("/account/two-factor", get(two_factor::page))
+        .route("/account/two-factor/start", post(two_factor::start))
+        .route("/account/two-factor/confirm", post(two_factor::confirm))
+        .route("/account/two-factor/disable", post(two_factor::disable))
+        .route("/account/two-factor/recovery-codes", post(two_factor::new_recovery_codes))
+        .route("/admin/users", get(admin::users))
+        .route("/admin/users/{id}", get(admin::user))
+        .route("/admin/users/{id}/role", post(admin::change_role))
+        .route("/admin/users/{id}/active", post(admin::change_active))
+        .route("/admin/invitations", get(admin::invitations).post(admin::invite))
+        .route("/admin/invitations/{id}/revoke", post(admin::revoke_invitation))
+        .route("/admin/audit", get(admin::audit_log))
+        .route("/admin/outbox", get(admin::outbox))
+        .route("/admin/outbox/{id}", get(admin::outbox_mail))
+        .fallback(not_found)
+}
+
+async fn not_found() -> AppError {
+    AppError::NotFound
+}
+
+/// Renders a template into a response.
+pub(crate) fn render(t: &impl Template) -> AppResult {
+    Ok(Html(t.render()?).into_response())
+}
+
+/// A page with a title, a message and an optional button: "check your email", "link expired".
+#[derive(Template)]
+#[template(path = "message.html")]
+pub(crate) struct MessagePage<'a> {
+    pub ctx: &'a Ctx,
+    pub title: String,
+    pub message: String,
+    pub link: Option<(String, String)>,
+}
+
+pub(crate) fn message(ctx: &Ctx, title_id: &str, message_id: &str, link: Option<(&str, &str)>) -> AppResult {
+    render(&MessagePage {
+        ctx,
+        title: ctx.t(title_id),
+        message: ctx.t(message_id),
+        link: link.map(|(href, label_id)| (href.to_owned(), ctx.t(label_id))),
+    })
+}
+
+/// A redirect after a successful form post (303, so the browser follows with GET).
+pub(crate) fn see_other(to: &str) -> Response {
+    axum::response::Redirect::to(to).into_response()
+}
+
+/// A 4xx status with a page, for forms re-shown with their errors.
+pub(crate) fn with_status(status: axum::http::StatusCode, r: AppResult) -> AppResult {
+    r.map(|mut resp| {
+        *resp.status_mut() = status;
+        resp
+    })
+}

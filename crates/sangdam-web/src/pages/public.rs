@@ -1,0 +1,88 @@
+//! Pages anyone can see, the language switch, probes and static assets.
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use sangdam_domain::Language;
+use serde::Deserialize;
+
+use super::{render, see_other};
+use crate::ctx::{Ctx, LANG_COOKIE};
+use crate::error::{AppError, AppResult};
+use crate::forms::{FormData, cookie, safe_next};
+use crate::state::AppState;
+
+#[derive(Template)]
+#[template(path = "landing.html")]
+struct Landing<'a> {
+    ctx: &'a Ctx,
+}
+
+pub async fn landing(ctx: Ctx) -> AppResult {
+    render(&Landing { ctx: &ctx })
+}
+
+#[derive(Template)]
+#[template(path = "privacy.html")]
+struct Privacy<'a> {
+    ctx: &'a Ctx,
+    version: &'static str,
+}
+
+pub async fn privacy(ctx: Ctx) -> AppResult {
+    render(&Privacy { ctx: &ctx, version: sangdam_domain::PRIVACY_NOTICE_VERSION })
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct LanguageForm {
+    lang: String,
+    next: String,
+}
+
+/// Switches the language: a year-long cookie for everyone, and the account setting when signed in.
+pub async fn set_language(State(state): State<AppState>, ctx: Ctx, FormData(f): FormData<LanguageForm>) -> AppResult {
+    let lang = Language::parse(&f.lang).ok_or(AppError::BadRequest("error-form-invalid"))?;
+    if let Ok(v) = ctx.signed_in() {
+        state.store.set_language(&v.user.id, lang, ctx.now).await?;
+    }
+    let next = safe_next(Some(&f.next));
+    let mut r = see_other(&next);
+    r.headers_mut()
+        .append(header::SET_COOKIE, cookie(LANG_COOKIE, lang.code(), Some(365 * 24 * 3600), state.config.is_https()));
+    Ok(r)
+}
+
+pub async fn healthz() -> &'static str {
+    "ok"
+}
+
+/// Ready when the database answers.
+pub async fn readyz(State(state): State<AppState>) -> Response {
+    match state.store.ping().await {
+        Ok(()) => (StatusCode::OK, "ready").into_response(),
+        Err(e) => {
+            tracing::warn!(error = ?e, "readiness check failed");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unreachable").into_response()
+        }
+    }
+}
+
+pub async fn metrics(State(state): State<AppState>) -> Response {
+    let uptime = state.clock.now() - state.started_at;
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], state.metrics.render(uptime)).into_response()
+}
+
+const CSS: &str = include_str!("../../static/app.css");
+const ICON: &str = include_str!("../../static/icon.svg");
+
+/// Every asset is compiled into the binary: no CDN, nothing to deploy beside it.
+pub async fn asset(Path(file): Path<String>) -> Response {
+    let (body, content_type) = match file.as_str() {
+        "app.css" => (CSS, "text/css; charset=utf-8"),
+        "icon.svg" => (ICON, "image/svg+xml"),
+        _ => return AppError::NotFound.into_response(),
+    };
+    ([(header::CONTENT_TYPE, content_type), (header::CACHE_CONTROL, "public, max-age=3600")], body).into_response()
+}

@@ -1,0 +1,295 @@
+//! Client sign-up, and staff joining by invitation: one account form, two doors.
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::IntoResponse;
+use sangdam_domain::{
+    DisplayName, Email, Language, NewPassword, PRIVACY_NOTICE_VERSION, Role, SecretToken, Timezone, UserId,
+};
+use sangdam_store::{InvitationState, NewUser, SessionState, StoreError};
+use serde::Deserialize;
+
+use super::{message, render, see_other, with_status};
+use crate::auth::{audit, hash_password, start_session, user_target};
+use crate::crypto::random;
+use crate::ctx::Ctx;
+use crate::error::{AppError, AppResult};
+use crate::forms::FormData;
+use crate::state::AppState;
+
+#[derive(Deserialize, Default, Clone)]
+#[serde(default)]
+pub struct AccountForm {
+    pub email: String,
+    pub display_name: String,
+    pub password: String,
+    pub language: String,
+    pub timezone: String,
+    pub consent: Option<String>,
+}
+
+/// What an invitation fixes in the form.
+pub struct InvitationInfo {
+    pub email: String,
+    pub role_message_id: &'static str,
+    pub token: String,
+}
+
+#[derive(Template)]
+#[template(path = "signup.html")]
+pub struct SignupPage<'a> {
+    pub ctx: &'a Ctx,
+    pub form: AccountForm,
+    pub errors: Vec<String>,
+    pub invalid: Vec<&'static str>,
+    pub timezones: &'a [String],
+    pub invitation: Option<InvitationInfo>,
+}
+
+impl SignupPage<'_> {
+    pub fn bad(&self, field: &str) -> bool {
+        self.invalid.contains(&field)
+    }
+
+    pub fn chosen_language(&self) -> String {
+        if self.form.language.is_empty() { self.ctx.tr.code().to_owned() } else { self.form.language.clone() }
+    }
+
+    pub fn chosen_timezone(&self) -> String {
+        if self.form.timezone.is_empty() { "Asia/Seoul".to_owned() } else { self.form.timezone.clone() }
+    }
+}
+
+pub struct ValidAccount {
+    pub email: Email,
+    pub name: DisplayName,
+    pub password: NewPassword,
+    pub language: Language,
+    pub timezone: Timezone,
+}
+
+/// Turns the form into domain values, or every problem with it at once, in the person's language.
+pub fn validate(
+    ctx: &Ctx,
+    f: &AccountForm,
+    fixed_email: Option<&str>,
+) -> Result<ValidAccount, (Vec<String>, Vec<&'static str>)> {
+    let mut errors = Vec::new();
+    let mut invalid = Vec::new();
+    let email = Email::parse(fixed_email.unwrap_or(&f.email)).map_err(|e| {
+        errors.push(ctx.t(e.message_id()));
+        invalid.push("email");
+    });
+    let name = DisplayName::parse(&f.display_name).map_err(|e| {
+        errors.push(ctx.t(e.message_id()));
+        invalid.push("display_name");
+    });
+    let personal = [f.email.as_str(), fixed_email.unwrap_or(""), f.display_name.as_str()];
+    let password = NewPassword::parse(&f.password, &personal).map_err(|e| {
+        errors.push(match e {
+            sangdam_domain::password::PasswordError::TooShort { min } => ctx.tn(e.message_id(), "min", min as i64),
+            sangdam_domain::password::PasswordError::TooLong { max } => ctx.tn(e.message_id(), "max", max as i64),
+            _ => ctx.t(e.message_id()),
+        });
+        invalid.push("password");
+    });
+    let language = Language::parse(&f.language).ok_or_else(|| {
+        errors.push(ctx.t("error-language-unknown"));
+        invalid.push("language");
+    });
+    let timezone = Timezone::parse(&f.timezone).map_err(|e| {
+        errors.push(ctx.t(e.message_id()));
+        invalid.push("timezone");
+    });
+    if f.consent.is_none() {
+        errors.push(ctx.t("error-consent-required"));
+        invalid.push("consent");
+    }
+    match (email, name, password, language, timezone) {
+        (Ok(email), Ok(name), Ok(password), Ok(language), Ok(timezone)) if errors.is_empty() => {
+            Ok(ValidAccount { email, name, password, language, timezone })
+        }
+        _ => Err((errors, invalid)),
+    }
+}
+
+pub async fn form(State(state): State<AppState>, ctx: Ctx) -> AppResult {
+    if ctx.is_signed_in() {
+        return Ok(see_other("/dashboard"));
+    }
+    render(&SignupPage {
+        ctx: &ctx,
+        form: AccountForm::default(),
+        errors: vec![],
+        invalid: vec![],
+        timezones: &state.timezones,
+        invitation: None,
+    })
+}
+
+fn show_errors(
+    state: &AppState,
+    ctx: &Ctx,
+    mut form: AccountForm,
+    errors: Vec<String>,
+    invalid: Vec<&'static str>,
+    invitation: Option<InvitationInfo>,
+) -> AppResult {
+    // What was typed comes back, except the password, which is never sent back to the browser.
+    form.password.clear();
+    with_status(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        render(&SignupPage { ctx, form, errors, invalid, timezones: &state.timezones, invitation }),
+    )
+}
+
+fn new_user(v: &ValidAccount, role: Role, hash: String, now: i64) -> NewUser {
+    NewUser {
+        id: UserId::from_random(random()),
+        email: v.email.clone(),
+        display_name: v.name.clone(),
+        role,
+        language: v.language,
+        timezone: v.timezone.clone(),
+        password_hash: hash,
+        now,
+        consent: Some(("privacy".to_owned(), PRIVACY_NOTICE_VERSION.to_owned())),
+    }
+}
+
+pub async fn submit(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: axum::http::HeaderMap,
+    FormData(f): FormData<AccountForm>,
+) -> AppResult {
+    if !state.limiter.allow("signup", &ctx.address, ctx.now, 20, 3600) {
+        return with_status(
+            StatusCode::TOO_MANY_REQUESTS,
+            show_errors(&state, &ctx, f, vec![ctx.t("error-too-many-signups")], vec![], None),
+        );
+    }
+    let v = match validate(&ctx, &f, None) {
+        Ok(v) => v,
+        Err((errors, invalid)) => return show_errors(&state, &ctx, f, errors, invalid, None),
+    };
+    let hash = hash_password(&v.password).await?;
+    let user = new_user(&v, Role::Client, hash, ctx.now);
+    match state.store.insert_user(&user).await {
+        Ok(()) => {}
+        Err(StoreError::Conflict) => {
+            return show_errors(&state, &ctx, f, vec![ctx.t("error-email-taken")], vec!["email"], None);
+        }
+        Err(e) => return Err(e.into()),
+    }
+    let record = state.store.user_by_id(&user.id).await?.ok_or(AppError::NotFound)?;
+    audit(&state, &ctx, Some(&record), "account.signup", user_target(&user.id), "ok").await?;
+    let agent = headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok());
+    let cookie = start_session(&state, &ctx, &user.id, SessionState::Active, agent).await?;
+    let mut r = see_other("/dashboard?welcome=1");
+    r.headers_mut().append(header::SET_COOKIE, cookie);
+    Ok(r)
+}
+
+pub fn role_message_id(role: Role) -> &'static str {
+    match role {
+        Role::Client => "role-client",
+        Role::Counselor => "role-counselor",
+        Role::Supervisor => "role-supervisor",
+        Role::Admin => "role-admin",
+    }
+}
+
+async fn open_invitation(
+    state: &AppState,
+    ctx: &Ctx,
+    token: &str,
+) -> Result<Option<(String, InvitationInfo)>, AppError> {
+    let Some(token) = SecretToken::parse(token) else {
+        return Ok(None);
+    };
+    let hash = token.hash().to_hex();
+    let Some(inv) = state.store.invitation_by_token(&hash).await? else {
+        return Ok(None);
+    };
+    if inv.state(ctx.now) != InvitationState::Open {
+        return Ok(None);
+    }
+    Ok(Some((
+        hash,
+        InvitationInfo {
+            email: inv.email.to_string(),
+            role_message_id: role_message_id(inv.role),
+            token: token.expose().to_owned(),
+        },
+    )))
+}
+
+pub async fn invitation_form(State(state): State<AppState>, ctx: Ctx, Path(token): Path<String>) -> AppResult {
+    match open_invitation(&state, &ctx, &token).await? {
+        Some((_, info)) => render(&SignupPage {
+            ctx: &ctx,
+            form: AccountForm::default(),
+            errors: vec![],
+            invalid: vec![],
+            timezones: &state.timezones,
+            invitation: Some(info),
+        }),
+        None => with_status(
+            StatusCode::NOT_FOUND,
+            message(&ctx, "invite-invalid-title", "invite-invalid-body", Some(("/", "error-home"))),
+        ),
+    }
+}
+
+pub async fn accept_invitation(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(token): Path<String>,
+    headers: axum::http::HeaderMap,
+    FormData(f): FormData<AccountForm>,
+) -> AppResult {
+    let Some((hash, info)) = open_invitation(&state, &ctx, &token).await? else {
+        return with_status(
+            StatusCode::NOT_FOUND,
+            message(&ctx, "invite-invalid-title", "invite-invalid-body", Some(("/", "error-home"))),
+        );
+    };
+    let v = match validate(&ctx, &f, Some(&info.email)) {
+        Ok(v) => v,
+        Err((errors, invalid)) => return show_errors(&state, &ctx, f, errors, invalid, Some(info)),
+    };
+    let inv = state.store.invitation_by_token(&hash).await?.ok_or(AppError::NotFound)?;
+    let hash_pw = hash_password(&v.password).await?;
+    let user = new_user(&v, inv.role, hash_pw, ctx.now);
+    match state.store.accept_invitation(&hash, &user).await {
+        Ok(()) => {}
+        Err(StoreError::NotFound) => {
+            return with_status(
+                StatusCode::NOT_FOUND,
+                message(&ctx, "invite-invalid-title", "invite-invalid-body", None),
+            );
+        }
+        Err(StoreError::Conflict) => {
+            return show_errors(&state, &ctx, f, vec![ctx.t("error-email-taken")], vec!["email"], Some(info));
+        }
+        Err(e) => return Err(e.into()),
+    }
+    let record = state.store.user_by_id(&user.id).await?.ok_or(AppError::NotFound)?;
+    audit(
+        &state,
+        &ctx,
+        Some(&record),
+        "account.invitation.accept",
+        Some(format!("invitation:{}", inv.public_id)),
+        "ok",
+    )
+    .await?;
+    let agent = headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok());
+    let cookie = start_session(&state, &ctx, &user.id, SessionState::Active, agent).await?;
+    // Staff land on two-factor enrollment: they cannot see client data before it.
+    let mut r = see_other("/account/two-factor");
+    r.headers_mut().append(header::SET_COOKIE, cookie);
+    Ok(r.into_response())
+}

@@ -1,0 +1,150 @@
+//! Serving: plain HTTP, or HTTPS with rustls when a certificate is configured; background tasks
+//! (mail delivery, clean-up); graceful shutdown.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{mpsc, watch};
+use tokio_rustls::TlsAcceptor;
+use tokio_rustls::server::TlsStream;
+
+use crate::config::TlsFiles;
+use crate::state::AppState;
+
+/// Builds the rustls configuration from PEM files.
+pub fn tls_config(files: &TlsFiles) -> anyhow::Result<rustls::ServerConfig> {
+    let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(&files.certificate)
+        .with_context(|| format!("reading certificate {}", files.certificate.display()))?
+        .collect::<Result<_, _>>()
+        .context("parsing the certificate chain")?;
+    let key = PrivateKeyDer::from_pem_file(&files.private_key)
+        .with_context(|| format!("reading private key {}", files.private_key.display()))?;
+    let mut config = rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+        .with_safe_default_protocol_versions()
+        .context("TLS protocol versions")?
+        .with_no_client_auth()
+        .with_single_cert(certs, key)
+        .context("certificate and key do not match")?;
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Ok(config)
+}
+
+/// The client's socket address, as axum's `ConnectInfo` for both plain and TLS listeners.
+#[derive(Debug, Clone, Copy)]
+pub struct ClientAddr(pub SocketAddr);
+
+impl axum::extract::connect_info::Connected<axum::serve::IncomingStream<'_, TcpListener>> for ClientAddr {
+    fn connect_info(stream: axum::serve::IncomingStream<'_, TcpListener>) -> Self {
+        ClientAddr(*stream.remote_addr())
+    }
+}
+
+impl axum::extract::connect_info::Connected<axum::serve::IncomingStream<'_, TlsListener>> for ClientAddr {
+    fn connect_info(stream: axum::serve::IncomingStream<'_, TlsListener>) -> Self {
+        ClientAddr(*stream.remote_addr())
+    }
+}
+
+/// A listener that completes TLS handshakes in their own tasks, so a slow client cannot hold up
+/// everyone else's connection.
+struct TlsListener {
+    ready: mpsc::Receiver<(TlsStream<TcpStream>, SocketAddr)>,
+    local: SocketAddr,
+}
+
+impl TlsListener {
+    fn new(tcp: TcpListener, acceptor: TlsAcceptor) -> std::io::Result<Self> {
+        let local = tcp.local_addr()?;
+        let (tx, ready) = mpsc::channel(64);
+        tokio::spawn(async move {
+            loop {
+                if tx.is_closed() {
+                    return;
+                }
+                match tcp.accept().await {
+                    Ok((stream, addr)) => {
+                        let acceptor = acceptor.clone();
+                        let tx = tx.clone();
+                        tokio::spawn(async move {
+                            if let Ok(Ok(tls)) =
+                                tokio::time::timeout(Duration::from_secs(10), acceptor.accept(stream)).await
+                            {
+                                let _ = tx.send((tls, addr)).await;
+                            }
+                        });
+                    }
+                    // Out of file descriptors and the like: wait a little instead of spinning.
+                    Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
+                }
+            }
+        });
+        Ok(Self { ready, local })
+    }
+}
+
+impl axum::serve::Listener for TlsListener {
+    type Io = TlsStream<TcpStream>;
+    type Addr = SocketAddr;
+
+    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
+        match self.ready.recv().await {
+            Some(conn) => conn,
+            None => std::future::pending().await,
+        }
+    }
+
+    fn local_addr(&self) -> std::io::Result<Self::Addr> {
+        Ok(self.local)
+    }
+}
+
+/// Removes expired sessions and old sign-in failures every ten minutes.
+async fn housekeeping(state: AppState, mut shutdown: watch::Receiver<bool>) {
+    loop {
+        let now = state.clock.now();
+        let policy = state.config.session;
+        if let Err(e) =
+            state.store.delete_expired_sessions(now - policy.idle_seconds, now - policy.absolute_seconds).await
+        {
+            tracing::warn!(error = ?e, "removing expired sessions failed");
+        }
+        if let Err(e) = state.store.prune_signin_failures(now - 24 * 3600).await {
+            tracing::warn!(error = ?e, "pruning sign-in failures failed");
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_secs(600)) => {}
+            _ = shutdown.changed() => return,
+        }
+    }
+}
+
+/// Serves the application on `listener` until `shutdown` completes, then lets requests in flight
+/// finish and stops the background tasks.
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let mailer = tokio::spawn(crate::mail::run_sender(state.clone(), stop_rx.clone()));
+    let keeper = tokio::spawn(housekeeping(state.clone(), stop_rx));
+    let app = crate::app(state.clone()).into_make_service_with_connect_info::<ClientAddr>();
+    let result = match &state.config.tls {
+        Some(files) => {
+            let acceptor = TlsAcceptor::from(Arc::new(tls_config(files)?));
+            let listener = TlsListener::new(listener, acceptor).context("TLS listener")?;
+            axum::serve(listener, app).with_graceful_shutdown(shutdown).await
+        }
+        None => axum::serve(listener, app).with_graceful_shutdown(shutdown).await,
+    };
+    let _ = stop_tx.send(true);
+    let _ = mailer.await;
+    let _ = keeper.await;
+    result.context("HTTP server")
+}

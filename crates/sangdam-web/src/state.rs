@@ -1,0 +1,85 @@
+//! The state every request handler shares.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use sangdam_store::Store;
+use tokio::sync::Notify;
+
+use crate::clock::Clock;
+use crate::config::WebConfig;
+use crate::crypto::Keys;
+use crate::i18n::I18n;
+use crate::metrics::Metrics;
+
+#[derive(Clone, Debug)]
+pub struct AppState {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+pub struct Inner {
+    pub store: Store,
+    pub config: WebConfig,
+    pub i18n: Arc<I18n>,
+    pub keys: Keys,
+    pub clock: Clock,
+    pub metrics: Metrics,
+    /// Wakes the mail sender when mail is queued.
+    pub mail_queued: Notify,
+    pub limiter: RateLimiter,
+    /// Time zone names for pickers, computed once.
+    pub timezones: Vec<String>,
+    pub started_at: i64,
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Inner;
+    fn deref(&self) -> &Inner {
+        &self.inner
+    }
+}
+
+impl AppState {
+    pub fn new(store: Store, config: WebConfig, keys: Keys, clock: Clock) -> Result<Self, String> {
+        Ok(Self {
+            inner: Arc::new(Inner {
+                store,
+                config,
+                i18n: Arc::new(I18n::load()?),
+                keys,
+                metrics: Metrics::default(),
+                mail_queued: Notify::new(),
+                limiter: RateLimiter::default(),
+                timezones: sangdam_domain::Timezone::all_names(),
+                started_at: clock.now(),
+                clock,
+            }),
+        })
+    }
+}
+
+/// A sliding-window counter per (purpose, network address), in memory: for forms that cost us
+/// something (sign-up, reset mail) but guard no account, where a per-instance limit is enough.
+#[derive(Debug, Default)]
+pub struct RateLimiter {
+    hits: Mutex<HashMap<(&'static str, String), Vec<i64>>>,
+}
+
+impl RateLimiter {
+    /// Records a hit and says whether it is within `max` per `window` seconds.
+    pub fn allow(&self, purpose: &'static str, address: &str, now: i64, max: usize, window: i64) -> bool {
+        let mut hits = self.hits.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if hits.len() > 100_000 {
+            // Bound the memory an address-spraying client can make us hold.
+            hits.retain(|_, times| times.last().is_some_and(|&t| t > now - window));
+        }
+        let times = hits.entry((purpose, address.to_owned())).or_default();
+        times.retain(|&t| t > now - window);
+        if times.len() >= max {
+            return false;
+        }
+        times.push(now);
+        true
+    }
+}

@@ -1,0 +1,198 @@
+//! Sign-up, sign-in, sign-out, sessions, profile and language.
+
+use sangdam_domain::Role;
+
+use crate::db_test;
+use crate::helpers::{PASSWORD, TestApp, location, new_client};
+
+db_test!(sign_up_sign_out_and_sign_in, async |app: &TestApp| {
+    let browser = new_client();
+    let r = app.signup(&browser, "minji@example.com", "김민지", "ko").await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(location(&r), "/dashboard?welcome=1");
+    let (status, html) = app.get_html(&browser, "/dashboard").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("김민지님, 안녕하세요"), "{html}");
+
+    // The consent to the privacy notice is stored with its version.
+    let user =
+        app.store.user_by_email(&sangdam_domain::Email::parse("minji@example.com").unwrap()).await.unwrap().unwrap();
+    assert_eq!(user.role, Role::Client);
+
+    let r = app.post(&browser, "/signout", &[]).await;
+    assert_eq!(location(&r), "/signin?notice=signed-out");
+    let r = app.get(&browser, "/dashboard").await;
+    assert_eq!(r.status(), 303, "signed out");
+    assert!(location(&r).starts_with("/signin"));
+
+    let r = app.signin(&browser, "MINJI@example.com ", PASSWORD).await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(location(&r), "/dashboard");
+    assert_eq!(app.get(&browser, "/dashboard").await.status(), 200);
+});
+
+db_test!(sign_up_in_english_and_errors_keep_what_was_typed, async |app: &TestApp| {
+    let browser = new_client();
+    let r = app
+        .post(
+            &browser,
+            "/signup",
+            &[
+                ("email", "liam@example.com"),
+                ("display_name", "Liam"),
+                ("password", "password123"),
+                ("language", "en"),
+                ("timezone", "Mars/Base"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("value=\"liam@example.com\""), "the email is kept");
+    assert!(html.contains("value=\"Liam\""), "the name is kept");
+    assert!(!html.contains("password123"), "the password is never sent back");
+    // Without an English choice yet, the page speaks Korean (the default).
+    assert!(html.contains("너무 흔히 쓰이는 비밀번호"), "{html}");
+    assert!(html.contains("알 수 없는 시간대"));
+    assert!(html.contains("개인정보 수집·이용에 동의"));
+
+    let english = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .default_headers({
+            let mut h = reqwest::header::HeaderMap::new();
+            h.insert("accept-language", "en-US,en;q=0.9".parse().unwrap());
+            h
+        })
+        .build()
+        .unwrap();
+    let r = app.post(&english, "/signup", &[("email", "not-an-email"), ("password", "short")]).await;
+    let html = r.text().await.unwrap();
+    assert!(html.contains("That does not look like an email address"), "{html}");
+    assert!(html.contains("at least 10 characters"));
+    let r = app.signup(&english, "liam@example.com", "Liam", "en").await;
+    assert_eq!(r.status(), 303);
+    let (_, html) = app.get_html(&english, "/dashboard").await;
+    assert!(html.contains("Hello, Liam"));
+
+    // The same email cannot sign up twice.
+    let r = app.signup(&new_client(), "Liam@Example.com", "Other", "en").await;
+    assert_eq!(r.status(), 422);
+});
+
+db_test!(wrong_password_and_unknown_email_get_the_same_answer, async |app: &TestApp| {
+    app.create_user(Role::Client, "known@example.com").await;
+    let browser = new_client();
+    let a = app.signin(&browser, "known@example.com", "not the right password").await;
+    let b = app.signin(&browser, "nobody@example.com", "not the right password").await;
+    assert_eq!(a.status(), 401);
+    assert_eq!(b.status(), 401);
+    let (a, b) = (a.text().await.unwrap(), b.text().await.unwrap());
+    assert!(a.contains("이메일 또는 비밀번호가 맞지 않습니다"));
+    let strip = |s: &str| s.replace("known@example.com", "X").replace("nobody@example.com", "X");
+    assert_eq!(strip(&a), strip(&b), "the replies reveal nothing about which email exists");
+});
+
+db_test!(language_follows_setting_then_cookie_then_browser, async |app: &TestApp| {
+    let browser = new_client();
+    let (_, html) = app.get_html(&browser, "/").await;
+    assert!(html.contains("<html lang=\"ko\">"), "Korean by default");
+    let r = app.post(&browser, "/language", &[("lang", "en"), ("next", "/privacy")]).await;
+    assert_eq!(location(&r), "/privacy");
+    let (_, html) = app.get_html(&browser, "/").await;
+    assert!(html.contains("<html lang=\"en\">") && html.contains("A safe place to talk"));
+    // A way back to another site is refused.
+    let r = app.post(&browser, "/language", &[("lang", "ko"), ("next", "//evil.example/")]).await;
+    assert_eq!(location(&r), "/dashboard");
+
+    // Signed in, the account's language wins, and the switcher changes it.
+    app.create_user(Role::Client, "hana@example.com").await;
+    let signed = new_client();
+    app.signin(&signed, "hana@example.com", PASSWORD).await;
+    let (_, html) = app.get_html(&signed, "/dashboard").await;
+    assert!(html.contains("<html lang=\"ko\">"));
+    app.post(&signed, "/language", &[("lang", "en"), ("next", "/dashboard")]).await;
+    let user =
+        app.store.user_by_email(&sangdam_domain::Email::parse("hana@example.com").unwrap()).await.unwrap().unwrap();
+    assert_eq!(user.language, sangdam_domain::Language::En);
+    // Bad input is a clear, localized 400.
+    let r = app.post(&signed, "/language", &[("lang", "fr")]).await;
+    assert_eq!(r.status(), 400);
+    assert!(r.text().await.unwrap().contains("The form could not be read"));
+});
+
+db_test!(idle_sessions_expire_and_sign_out_everywhere_works, async |app: &TestApp| {
+    let (laptop, _) = app.signed_in(Role::Client, "jiwoo@example.com").await;
+    let phone = new_client();
+    app.signin(&phone, "jiwoo@example.com", PASSWORD).await;
+    let (_, html) = app.get_html(&laptop, "/account/sessions").await;
+    assert_eq!(html.matches("/end\"").count(), 2, "both sessions are listed");
+
+    // 29 minutes idle is fine; at 31 minutes the session is over.
+    app.clock.advance(29 * 60);
+    assert_eq!(app.get(&laptop, "/dashboard").await.status(), 200);
+    app.clock.advance(2 * 60);
+    let r = app.get(&phone, "/dashboard").await;
+    assert_eq!(r.status(), 303, "the phone, idle for 31 minutes, is signed out");
+    assert_eq!(app.get(&laptop, "/dashboard").await.status(), 200, "the laptop was used 2 minutes ago");
+
+    // "Sign out everywhere" ends every session, this one included.
+    let tablet = new_client();
+    app.signin(&tablet, "jiwoo@example.com", PASSWORD).await;
+    let r = app.post(&laptop, "/account/sessions/end-all", &[]).await;
+    assert_eq!(location(&r), "/signin?notice=everywhere");
+    assert_eq!(app.get(&laptop, "/dashboard").await.status(), 303);
+    assert_eq!(app.get(&tablet, "/dashboard").await.status(), 303);
+});
+
+db_test!(sessions_end_after_twelve_hours_however_busy, async |app: &TestApp| {
+    let (browser, _) = app.signed_in(Role::Client, "busy@example.com").await;
+    for _ in 0..(11 * 3 + 2) {
+        app.clock.advance(20 * 60);
+        assert_eq!(app.get(&browser, "/dashboard").await.status(), 200);
+    }
+    app.clock.advance(20 * 60);
+    assert_eq!(app.get(&browser, "/dashboard").await.status(), 303, "12 hours is the absolute limit");
+});
+
+db_test!(password_change_ends_other_sessions, async |app: &TestApp| {
+    let (laptop, _) = app.signed_in(Role::Client, "seoyeon@example.com").await;
+    let phone = new_client();
+    app.signin(&phone, "seoyeon@example.com", PASSWORD).await;
+    let r = app
+        .post(
+            &laptop,
+            "/account/password",
+            &[("current", "wrong password here"), ("new", "another long passphrase here")],
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    let r = app
+        .post(&laptop, "/account/password", &[("current", PASSWORD), ("new", "amber kettle over misty harbor")])
+        .await;
+    assert_eq!(location(&r), "/account/password?saved=1");
+    assert_eq!(app.get(&laptop, "/dashboard").await.status(), 200, "this session stays");
+    assert_eq!(app.get(&phone, "/dashboard").await.status(), 303, "the other ends");
+    assert_eq!(app.signin(&new_client(), "seoyeon@example.com", "amber kettle over misty harbor").await.status(), 303);
+    assert_eq!(app.mails_to("seoyeon@example.com").await.len(), 1, "the owner is told");
+});
+
+db_test!(profile_changes_are_validated_and_saved, async |app: &TestApp| {
+    let (browser, id) = app.signed_in(Role::Client, "doyun@example.com").await;
+    let r =
+        app.post(&browser, "/account", &[("display_name", ""), ("language", "en"), ("timezone", "Nowhere/City")]).await;
+    assert_eq!(r.status(), 422);
+    let r = app
+        .post(
+            &browser,
+            "/account",
+            &[("display_name", "Doyun Lee"), ("language", "en"), ("timezone", "America/New_York")],
+        )
+        .await;
+    assert_eq!(location(&r), "/account?saved=1");
+    let user = app.store.user_by_id(&id).await.unwrap().unwrap();
+    assert_eq!(user.display_name.as_str(), "Doyun Lee");
+    assert_eq!(user.timezone.as_str(), "America/New_York");
+    let (_, html) = app.get_html(&browser, "/account?saved=1").await;
+    assert!(html.contains("Saved."));
+});

@@ -1,0 +1,92 @@
+//! The audit log's chain: appends from many requests at once stay one chain, and tampering with
+//! the database is found.
+
+use sangdam_domain::Role;
+use sangdam_domain::audit::BrokenLink;
+use sangdam_store::{AuditEvent, Store, on_backend};
+
+use crate::db_test;
+use crate::helpers::{TestApp, new_client};
+
+/// What an attacker with write access to the database would do: switch the append-only trigger
+/// off and rewrite a row.
+async fn tamper(store: &Store, seq: i64) {
+    match store {
+        Store::Sqlite(pool) => {
+            sqlx::query("DROP TRIGGER audit_log_no_update").execute(pool).await.unwrap();
+        }
+        Store::Postgres(pool) => {
+            sqlx::query("ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_update").execute(pool).await.unwrap();
+        }
+    }
+    on_backend!(store, |pool| {
+        sqlx::query("UPDATE audit_log SET outcome = 'ok' WHERE seq = $1").bind(seq).execute(pool).await.unwrap();
+    });
+}
+
+db_test!(audit_chain_survives_concurrency_and_finds_tampering, async |app: &TestApp| {
+    // Sign-ins, failures and page views from several browsers at once.
+    app.create_user(Role::Client, "a@example.com").await;
+    let mut tasks = Vec::new();
+    for i in 0..8 {
+        let browser = new_client();
+        let url = app.url("/signin");
+        let token = app.csrf(&browser).await;
+        tasks.push(tokio::spawn(async move {
+            let password = if i % 2 == 0 { crate::helpers::PASSWORD } else { "wrong password value" };
+            browser
+                .post(url)
+                .form(&[("csrf", token.as_str()), ("email", "a@example.com"), ("password", password)])
+                .send()
+                .await
+                .unwrap()
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let count = app.store.verify_audit().await.unwrap().unwrap();
+    assert!(count >= 8, "{count}");
+
+    // Updates and deletes are refused by the database itself.
+    let refused =
+        on_backend!(&app.store, |pool| sqlx::query("DELETE FROM audit_log WHERE seq = 1").execute(pool).await.is_err());
+    assert!(refused, "the log is append-only");
+
+    let failed = app
+        .store
+        .audit_page(&sangdam_store::AuditFilter { outcome: Some("denied".into()), limit: 10, ..Default::default() })
+        .await
+        .unwrap();
+    let seq = failed.records.last().unwrap().fields.seq;
+    tamper(&app.store, seq).await;
+    assert_eq!(app.store.verify_audit().await.unwrap(), Err(BrokenLink::Altered { seq }));
+});
+
+db_test!(appends_are_numbered_without_gaps, async |app: &TestApp| {
+    let mut handles = Vec::new();
+    for i in 0..20 {
+        let store = app.store.clone();
+        handles.push(tokio::spawn(async move {
+            store
+                .append_audit(&AuditEvent {
+                    at: 1_800_000_000 + i,
+                    actor_id: None,
+                    actor_role: None,
+                    action: "test.concurrent".into(),
+                    target: None,
+                    address: None,
+                    outcome: "ok".into(),
+                })
+                .await
+                .unwrap()
+        }));
+    }
+    let mut seqs = Vec::new();
+    for h in handles {
+        seqs.push(h.await.unwrap());
+    }
+    seqs.sort();
+    assert_eq!(seqs, (1..=20).collect::<Vec<_>>());
+    assert_eq!(app.store.verify_audit().await.unwrap(), Ok(20));
+});

@@ -1,0 +1,221 @@
+//! `TestApp`: the real server on port 0 over a fresh database, and what tests do with it.
+
+use sangdam_domain::totp::TotpSecret;
+use sangdam_domain::{DisplayName, Email, Language, NewPassword, Role, Timezone, UserId};
+use sangdam_store::testing::{TEST_DATABASE_URL, TestDatabase};
+use sangdam_store::{NewUser, Store};
+use sangdam_web::{AppState, Clock, Keys, WebConfig};
+use tokio::sync::oneshot;
+
+pub const PASSWORD: &str = "quiet river under paper lanterns";
+
+/// Which database a test runs on.
+#[derive(Debug, Clone, Copy)]
+pub enum Db {
+    Sqlite,
+    Postgres,
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub store: Store,
+    pub clock: Clock,
+    db: TestDatabase,
+    shutdown: Option<oneshot::Sender<()>>,
+    server: Option<tokio::task::JoinHandle<()>>,
+}
+
+/// Runs a test body on SQLite and, when `SANGDAM_TEST_DATABASE_URL` is set, on PostgreSQL.
+#[macro_export]
+macro_rules! db_test {
+    ($name:ident, $body:expr) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let app = $crate::helpers::TestApp::spawn($crate::helpers::Db::Sqlite, |_| {}).await;
+                ($body)(&app).await;
+                app.finish().await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                if std::env::var($crate::helpers::PG_VAR).is_err() {
+                    eprintln!("skipped: {} is not set", $crate::helpers::PG_VAR);
+                    return;
+                }
+                let app = $crate::helpers::TestApp::spawn($crate::helpers::Db::Postgres, |_| {}).await;
+                ($body)(&app).await;
+                app.finish().await;
+            }
+        }
+    };
+}
+
+pub const PG_VAR: &str = TEST_DATABASE_URL;
+
+pub fn new_client() -> reqwest::Client {
+    reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap()
+}
+
+impl TestApp {
+    /// Starts the server; `configure` may change the web configuration first.
+    pub async fn spawn(db: Db, configure: impl FnOnce(&mut WebConfig)) -> Self {
+        let db = match db {
+            Db::Sqlite => TestDatabase::sqlite().unwrap(),
+            Db::Postgres => TestDatabase::postgres(&std::env::var(PG_VAR).unwrap()).await.unwrap(),
+        };
+        let store = db.open().await.unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = format!("http://{}", listener.local_addr().unwrap());
+        let mut config = WebConfig::for_url(&address);
+        configure(&mut config);
+        let clock = Clock::default();
+        let keys = Keys::new(1, sangdam_web::crypto::random());
+        let state = AppState::new(store.clone(), config, keys, clock.clone()).unwrap();
+        let (tx, rx) = oneshot::channel::<()>();
+        let server = tokio::spawn(async move {
+            sangdam_web::serve(listener, state, async {
+                let _ = rx.await;
+            })
+            .await
+            .unwrap();
+        });
+        TestApp { address, store, clock, db, shutdown: Some(tx), server: Some(server) }
+    }
+
+    /// Stops the server and removes the database.
+    pub async fn finish(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(server) = self.server.take() {
+            let _ = server.await;
+        }
+        self.store.close().await;
+        self.db.drop_database().await.unwrap();
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    pub async fn get(&self, client: &reqwest::Client, path: &str) -> reqwest::Response {
+        client.get(self.url(path)).send().await.unwrap()
+    }
+
+    pub async fn get_html(&self, client: &reqwest::Client, path: &str) -> (u16, String) {
+        let r = self.get(client, path).await;
+        (r.status().as_u16(), r.text().await.unwrap())
+    }
+
+    /// The CSRF token the given browser's pages carry now.
+    pub async fn csrf(&self, client: &reqwest::Client) -> String {
+        let (_, html) = self.get_html(client, "/privacy").await;
+        between(&html, "name=\"csrf\" value=\"", "\"").expect("page has a CSRF field")
+    }
+
+    /// Posts a form as a browser would: with the page's CSRF token.
+    pub async fn post(&self, client: &reqwest::Client, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        let token = self.csrf(client).await;
+        let mut all: Vec<(&str, &str)> = fields.to_vec();
+        all.push(("csrf", &token));
+        client.post(self.url(path)).form(&all).send().await.unwrap()
+    }
+
+    pub async fn signup(&self, client: &reqwest::Client, email: &str, name: &str, lang: &str) -> reqwest::Response {
+        self.post(
+            client,
+            "/signup",
+            &[
+                ("email", email),
+                ("display_name", name),
+                ("password", PASSWORD),
+                ("language", lang),
+                ("timezone", "Asia/Seoul"),
+                ("consent", "yes"),
+            ],
+        )
+        .await
+    }
+
+    pub async fn signin(&self, client: &reqwest::Client, email: &str, password: &str) -> reqwest::Response {
+        self.post(client, "/signin", &[("email", email), ("password", password)]).await
+    }
+
+    /// Creates a user directly in the store (as `sangdam user add` does).
+    pub async fn create_user(&self, role: Role, email: &str) -> UserId {
+        let id = UserId::from_random(sangdam_web::crypto::random());
+        let password = NewPassword::parse(PASSWORD, &[]).unwrap();
+        self.store
+            .insert_user(&NewUser {
+                id: id.clone(),
+                email: Email::parse(email).unwrap(),
+                display_name: DisplayName::parse(email.split('@').next().unwrap()).unwrap(),
+                role,
+                language: Language::Ko,
+                timezone: Timezone::seoul(),
+                password_hash: sangdam_web::auth::hash_password(&password).await.unwrap(),
+                now: self.clock.now(),
+                consent: None,
+            })
+            .await
+            .unwrap();
+        id
+    }
+
+    /// A new browser, signed in as a new user of `role`.
+    pub async fn signed_in(&self, role: Role, email: &str) -> (reqwest::Client, UserId) {
+        let id = self.create_user(role, email).await;
+        let client = new_client();
+        let r = self.signin(&client, email, PASSWORD).await;
+        assert_eq!(r.status(), 303, "sign-in of {email}");
+        (client, id)
+    }
+
+    /// Enrolls the signed-in browser's user in two-factor; returns the secret.
+    pub async fn enroll_two_factor(&self, client: &reqwest::Client) -> (TotpSecret, Vec<String>) {
+        assert_eq!(self.post(client, "/account/two-factor/start", &[]).await.status(), 303);
+        let (_, html) = self.get_html(client, "/account/two-factor").await;
+        assert!(html.contains("<svg"), "the enrollment page shows a QR code");
+        let key = between(&html, "id=\"totp-key\">", "<").unwrap().replace(' ', "");
+        let secret = TotpSecret::from_slice(&data_encoding::BASE32_NOPAD.decode(key.as_bytes()).unwrap()).unwrap();
+        let code = secret.code_at(self.clock.now());
+        let r = self.post(client, "/account/two-factor/confirm", &[("code", &code)]).await;
+        assert_eq!(r.status(), 200);
+        let html = r.text().await.unwrap();
+        let codes: Vec<String> =
+            html.split("<li><code>").skip(1).filter_map(|p| p.split('<').next().map(str::to_owned)).collect();
+        assert_eq!(codes.len(), 10, "ten recovery codes are shown once");
+        (secret, codes)
+    }
+
+    /// Mails in the outbox for one recipient, oldest first.
+    pub async fn mails_to(&self, email: &str) -> Vec<sangdam_store::MailRecord> {
+        let (mut mails, _) = self.store.list_mail(1000, 0).await.unwrap();
+        mails.retain(|m| m.recipient == email);
+        mails.reverse();
+        mails
+    }
+}
+
+/// The text between two markers.
+pub fn between(haystack: &str, start: &str, end: &str) -> Option<String> {
+    let from = haystack.find(start)? + start.len();
+    let to = haystack[from..].find(end)? + from;
+    Some(haystack[from..to].to_owned())
+}
+
+/// The first link of this site found in a text.
+pub fn link_in(text: &str, app: &TestApp) -> String {
+    let start = text.find(&app.address).expect("a link to the app");
+    let rest = &text[start + app.address.len()..];
+    let end = rest.find(|c: char| c.is_whitespace()).unwrap_or(rest.len());
+    rest[..end].to_owned()
+}
+
+pub fn location(r: &reqwest::Response) -> String {
+    r.headers().get("location").map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default()
+}

@@ -1,0 +1,17 @@
+//! Integration tests of the web layer: the real server on port 0, a fresh database per test, a
+//! real HTTP client with cookies, a real SMTP server on loopback. Every test runs on SQLite, and
+//! again on PostgreSQL when `SANGDAM_TEST_DATABASE_URL` is set.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod helpers;
+mod smtp;
+mod webdriver;
+
+mod accounts;
+mod admin;
+mod audit;
+mod browser;
+mod mail;
+mod security;
+mod tls;
+mod two_factor;

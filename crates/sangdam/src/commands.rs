@@ -1,0 +1,216 @@
+//! What each subcommand does.
+
+use std::io::BufRead as _;
+use std::path::Path;
+
+use anyhow::{Context as _, bail};
+use sangdam_domain::{DisplayName, Email, Language, NewPassword, Role, Timezone, UserId};
+use sangdam_store::{AuditEvent, NewUser, Store, StoreError};
+use sangdam_web::crypto::random;
+use sangdam_web::{AppState, Clock, Keys};
+
+use crate::settings::Settings;
+
+/// Opens the configured database and brings its schema up to date.
+pub async fn open_store(settings: &Settings) -> anyhow::Result<Store> {
+    let url = settings.database_url();
+    let store = Store::connect(&url).await.context("opening the database")?;
+    store.migrate().await.context("running database migrations")?;
+    Ok(store)
+}
+
+/// The server's master key: the `secret_key` setting, or a key generated once into
+/// `<data_dir>/secret.key` (readable by the owner only).
+pub fn load_keys(settings: &Settings) -> anyhow::Result<Keys> {
+    let hex = match &settings.secret_key {
+        Some(k) => k.expose().trim().to_owned(),
+        None => read_or_create_key_file(&settings.data_dir.join("secret.key"))?,
+    };
+    let bytes =
+        data_encoding::HEXLOWER_PERMISSIVE.decode(hex.as_bytes()).context("secret_key must be 64 hex characters")?;
+    let master: [u8; 32] = bytes.try_into().map_err(|_| anyhow::anyhow!("secret_key must be 64 hex characters"))?;
+    Ok(Keys::new(1, master))
+}
+
+fn read_or_create_key_file(path: &Path) -> anyhow::Result<String> {
+    if path.exists() {
+        return std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()));
+    }
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
+    let hex = data_encoding::HEXLOWER.encode(&random::<32>());
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(path).with_context(|| format!("creating {}", path.display()))?;
+    std::io::Write::write_all(&mut file, hex.as_bytes()).with_context(|| format!("writing {}", path.display()))?;
+    tracing::info!(path = %path.display(), "generated a new secret key; back it up with the database");
+    Ok(hex)
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = terminate => {}
+    }
+    tracing::info!("shutting down");
+}
+
+pub async fn serve(settings: Settings) -> anyhow::Result<()> {
+    tracing::debug!(?settings, "settings");
+    let store = open_store(&settings).await?;
+    let keys = load_keys(&settings)?;
+    let listener = tokio::net::TcpListener::bind(settings.listen)
+        .await
+        .with_context(|| format!("listening on {}", settings.listen))?;
+    let local = listener.local_addr().context("reading the bound address")?;
+    let config = settings.web_config(local);
+    let url = config.public_url.clone();
+    let backend = store.backend();
+    let state = AppState::new(store.clone(), config, keys, Clock::default()).map_err(|e| anyhow::anyhow!(e))?;
+    tracing::info!(address = %local, ?backend, "Sangdam started");
+    println!("Sangdam is running at {url}  (database: {backend:?})");
+    sangdam_web::serve(listener, state, shutdown_signal()).await?;
+    store.close().await;
+    Ok(())
+}
+
+pub async fn migrate(settings: &Settings) -> anyhow::Result<()> {
+    let store = open_store(settings).await?;
+    println!("Database is up to date ({:?}).", store.backend());
+    store.close().await;
+    Ok(())
+}
+
+/// A random password of four groups of five letters and digits (about 100 bits).
+pub fn generate_password() -> String {
+    let raw = sangdam_domain::ids::encode_random(&random::<13>());
+    raw.as_bytes().chunks(5).take(4).map(|c| String::from_utf8_lossy(c).into_owned()).collect::<Vec<_>>().join("-")
+}
+
+async fn create_user(store: &Store, role: Role, email: &str, name: &str, password: &str) -> anyhow::Result<UserId> {
+    let email = Email::parse(email).map_err(|e| anyhow::anyhow!("email: {e}"))?;
+    let display_name = DisplayName::parse(name).map_err(|e| anyhow::anyhow!("name: {e}"))?;
+    let password =
+        NewPassword::parse(password, &[email.as_str(), name]).map_err(|e| anyhow::anyhow!("password: {e}"))?;
+    let hash = sangdam_web::auth::hash_password(&password).await?;
+    let id = UserId::from_random(random());
+    let now = jiff::Timestamp::now().as_second();
+    let user = NewUser {
+        id: id.clone(),
+        email,
+        display_name,
+        role,
+        language: Language::Ko,
+        timezone: Timezone::seoul(),
+        password_hash: hash,
+        now,
+        consent: None,
+    };
+    match store.insert_user(&user).await {
+        Ok(()) => {}
+        Err(StoreError::Conflict) => bail!("a user with that email already exists"),
+        Err(e) => return Err(e).context("creating the user"),
+    }
+    store
+        .append_audit(&AuditEvent {
+            at: now,
+            actor_id: None,
+            actor_role: None,
+            action: format!("cli.user.add.{}", role.as_str()),
+            target: Some(format!("user:{id}")),
+            address: Some("cli".into()),
+            outcome: "ok".into(),
+        })
+        .await?;
+    Ok(id)
+}
+
+pub async fn add_user(
+    settings: &Settings,
+    role: Role,
+    email: &str,
+    name: Option<&str>,
+    password_stdin: bool,
+) -> anyhow::Result<()> {
+    let store = open_store(settings).await?;
+    let default_name = email.split('@').next().unwrap_or(email).to_owned();
+    let name = name.unwrap_or(&default_name);
+    let (password, generated) = if password_stdin {
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line).context("reading the password from standard input")?;
+        (line.trim_end_matches(['\r', '\n']).to_owned(), false)
+    } else {
+        (generate_password(), true)
+    };
+    create_user(&store, role, email, name, &password).await?;
+    println!("Created {} {email}.", role.as_str());
+    if generated {
+        println!("Password (shown only now): {password}");
+    }
+    store.close().await;
+    Ok(())
+}
+
+/// The demo people: one admin, three counselors, five clients.
+const DEMO: &[(Role, &str, &str)] = &[
+    (Role::Admin, "admin@sangdam.example", "운영자 한지원"),
+    (Role::Counselor, "counselor1@sangdam.example", "상담사 김서연"),
+    (Role::Counselor, "counselor2@sangdam.example", "상담사 이도윤"),
+    (Role::Counselor, "counselor3@sangdam.example", "Counselor Emma Park"),
+    (Role::Client, "client1@sangdam.example", "박민준"),
+    (Role::Client, "client2@sangdam.example", "최수아"),
+    (Role::Client, "client3@sangdam.example", "정하준"),
+    (Role::Client, "client4@sangdam.example", "강지우"),
+    (Role::Client, "client5@sangdam.example", "Client Liam Choi"),
+];
+
+pub async fn demo(settings: &Settings) -> anyhow::Result<()> {
+    let store = open_store(settings).await?;
+    println!("Demo accounts (passwords are shown only now):");
+    for (role, email, name) in DEMO {
+        let password = generate_password();
+        match create_user(&store, *role, email, name, &password).await {
+            Ok(_) => println!("  {:<10} {email:<30} {password}", role.as_str()),
+            Err(e) if e.to_string().contains("already exists") => {
+                println!("  {:<10} {email:<30} (already there; password unchanged)", role.as_str());
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    println!("Staff must set up two-factor sign-in before they see client data.");
+    store.close().await;
+    Ok(())
+}
+
+pub async fn audit_verify(settings: &Settings) -> anyhow::Result<()> {
+    let store = open_store(settings).await?;
+    let result = store.verify_audit().await.context("reading the audit log")?;
+    store.close().await;
+    match result {
+        Ok(count) => {
+            println!("Audit log intact: {count} entries verified.");
+            Ok(())
+        }
+        Err(broken) => {
+            println!("Audit log BROKEN at entry {}: {broken:?}", broken.seq());
+            std::process::exit(1);
+        }
+    }
+}

@@ -1,0 +1,230 @@
+//! Settings: defaults, then `sangdam.toml`, then `SANGDAM_*` environment variables, then command
+//! line flags. Secrets never appear in `Debug` output, so the settings can be logged.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context as _, bail};
+use sangdam_web::{Secret, SmtpConfig, SmtpSecurity, TlsFiles, WebConfig};
+use serde::Deserialize;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    /// Address and port to listen on.
+    pub listen: SocketAddr,
+    /// `sqlite://path` (default `sqlite://data/sangdam.db`) or `postgres://...`.
+    pub database_url: Option<Secret>,
+    /// Folder for the SQLite database and the generated secret key.
+    pub data_dir: PathBuf,
+    /// The address people use, e.g. `https://sangdam.example.org`.
+    pub public_url: Option<String>,
+    pub tls_certificate: Option<PathBuf>,
+    pub tls_private_key: Option<PathBuf>,
+    pub behind_tls_proxy: bool,
+    pub session_idle_minutes: i64,
+    pub session_absolute_hours: i64,
+    pub require_staff_two_factor: bool,
+    pub smtp_host: Option<String>,
+    pub smtp_port: Option<u16>,
+    /// `none`, `starttls` or `tls`.
+    pub smtp_security: String,
+    pub smtp_username: Option<String>,
+    pub smtp_password: Option<Secret>,
+    pub mail_from: String,
+    /// 64 hex characters. Without it, a key is generated once into `<data_dir>/secret.key`.
+    /// Instances sharing one PostgreSQL database must share this key.
+    pub secret_key: Option<Secret>,
+    /// `text` or `json`.
+    pub log_format: String,
+    /// A tracing filter such as `info` or `info,sangdam_web=debug`.
+    pub log_level: String,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            database_url: None,
+            data_dir: PathBuf::from("data"),
+            public_url: None,
+            tls_certificate: None,
+            tls_private_key: None,
+            behind_tls_proxy: false,
+            session_idle_minutes: 30,
+            session_absolute_hours: 12,
+            require_staff_two_factor: true,
+            smtp_host: None,
+            smtp_port: None,
+            smtp_security: "starttls".into(),
+            smtp_username: None,
+            smtp_password: None,
+            mail_from: "Sangdam <no-reply@localhost>".into(),
+            secret_key: None,
+            log_format: "text".into(),
+            log_level: "info,sqlx=warn".into(),
+        }
+    }
+}
+
+/// The environment variables read, with the setting each one fills. Values are TOML scalars
+/// (numbers and `true`/`false` as such), or plain strings.
+const ENV_KEYS: &[&str] = &[
+    "listen",
+    "database_url",
+    "data_dir",
+    "public_url",
+    "tls_certificate",
+    "tls_private_key",
+    "behind_tls_proxy",
+    "session_idle_minutes",
+    "session_absolute_hours",
+    "require_staff_two_factor",
+    "smtp_host",
+    "smtp_port",
+    "smtp_security",
+    "smtp_username",
+    "smtp_password",
+    "mail_from",
+    "secret_key",
+    "log_format",
+    "log_level",
+];
+
+const STRING_KEYS: &[&str] =
+    &["database_url", "smtp_password", "smtp_username", "secret_key", "mail_from", "public_url", "smtp_host"];
+
+impl Settings {
+    /// Loads the settings file (when it exists) and the environment.
+    pub fn load(file: Option<&Path>, env: impl Fn(&str) -> Option<String>) -> anyhow::Result<Self> {
+        let mut table = toml::Table::new();
+        let default_file = Path::new("sangdam.toml");
+        let path = file.or_else(|| default_file.exists().then_some(default_file));
+        if let Some(path) = path {
+            let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+            table = text.parse::<toml::Table>().with_context(|| format!("{} is not valid TOML", path.display()))?;
+        }
+        for key in ENV_KEYS {
+            let var = format!("SANGDAM_{}", key.to_ascii_uppercase());
+            if let Some(value) = env(&var) {
+                let parsed = if STRING_KEYS.contains(key) {
+                    toml::Value::String(value)
+                } else if let Ok(b) = value.parse::<bool>() {
+                    toml::Value::Boolean(b)
+                } else if let Ok(i) = value.parse::<i64>() {
+                    toml::Value::Integer(i)
+                } else {
+                    toml::Value::String(value)
+                };
+                table.insert((*key).to_owned(), parsed);
+            }
+        }
+        let settings: Settings = Settings::deserialize(toml::Value::Table(table)).context("invalid settings")?;
+        settings.check()?;
+        Ok(settings)
+    }
+
+    fn check(&self) -> anyhow::Result<()> {
+        if !(1..=24 * 60).contains(&self.session_idle_minutes) {
+            bail!("session_idle_minutes must be between 1 and 1440");
+        }
+        if !(1..=24 * 30).contains(&self.session_absolute_hours) {
+            bail!("session_absolute_hours must be between 1 and 720");
+        }
+        if self.tls_certificate.is_some() != self.tls_private_key.is_some() {
+            bail!("tls_certificate and tls_private_key go together");
+        }
+        if !["none", "starttls", "tls"].contains(&self.smtp_security.as_str()) {
+            bail!("smtp_security must be none, starttls or tls");
+        }
+        if !["text", "json"].contains(&self.log_format.as_str()) {
+            bail!("log_format must be text or json");
+        }
+        Ok(())
+    }
+
+    pub fn database_url(&self) -> String {
+        match &self.database_url {
+            Some(url) => url.expose().to_owned(),
+            None => format!("sqlite://{}", self.data_dir.join("sangdam.db").display()),
+        }
+    }
+
+    /// The web layer's configuration; `listen` is the address actually bound.
+    pub fn web_config(&self, listen: SocketAddr) -> WebConfig {
+        let scheme = if self.tls_certificate.is_some() { "https" } else { "http" };
+        let mut c = WebConfig::for_url(self.public_url.clone().unwrap_or_else(|| format!("{scheme}://{listen}")));
+        c.tls = match (&self.tls_certificate, &self.tls_private_key) {
+            (Some(certificate), Some(private_key)) => {
+                Some(TlsFiles { certificate: certificate.clone(), private_key: private_key.clone() })
+            }
+            _ => None,
+        };
+        c.behind_tls_proxy = self.behind_tls_proxy;
+        c.session.idle_seconds = self.session_idle_minutes * 60;
+        c.session.absolute_seconds = self.session_absolute_hours * 3600;
+        c.require_staff_two_factor = self.require_staff_two_factor;
+        c.mail_from = self.mail_from.clone();
+        c.smtp = self.smtp_host.as_ref().map(|host| {
+            let security = match self.smtp_security.as_str() {
+                "none" => SmtpSecurity::None,
+                "tls" => SmtpSecurity::Tls,
+                _ => SmtpSecurity::StartTls,
+            };
+            let default_port = match security {
+                SmtpSecurity::None => 25,
+                SmtpSecurity::StartTls => 587,
+                SmtpSecurity::Tls => 465,
+            };
+            SmtpConfig {
+                host: host.clone(),
+                port: self.smtp_port.unwrap_or(default_port),
+                security,
+                username: self.smtp_username.clone(),
+                password: self.smtp_password.clone(),
+            }
+        });
+        c
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_then_environment() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("sangdam.toml");
+        std::fs::write(
+            &file,
+            "listen = \"0.0.0.0:9000\"\nsmtp_host = \"mail.example.com\"\nsmtp_password = \"hunter2hunter2\"\n",
+        )
+        .unwrap();
+        let env = |k: &str| match k {
+            "SANGDAM_SESSION_IDLE_MINUTES" => Some("45".to_owned()),
+            "SANGDAM_SMTP_PASSWORD" => Some("12345".to_owned()),
+            _ => None,
+        };
+        let s = Settings::load(Some(&file), env).unwrap();
+        assert_eq!(s.listen.port(), 9000);
+        assert_eq!(s.session_idle_minutes, 45);
+        assert_eq!(s.smtp_password.as_ref().unwrap().expose(), "12345");
+        let debug = format!("{s:?}");
+        assert!(!debug.contains("12345") && !debug.contains("hunter2"), "{debug}");
+        let web = s.web_config(s.listen);
+        assert_eq!(web.smtp.unwrap().port, 587);
+        assert_eq!(web.session.idle_seconds, 45 * 60);
+    }
+
+    #[test]
+    fn bad_settings_are_refused_clearly() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("sangdam.toml");
+        std::fs::write(&file, "lisen = \"x\"").unwrap();
+        let err = Settings::load(Some(&file), |_| None).unwrap_err();
+        assert!(format!("{err:#}").contains("lisen"), "{err:#}");
+        let err = Settings::load(None, |k| (k == "SANGDAM_SESSION_IDLE_MINUTES").then(|| "0".into())).unwrap_err();
+        assert!(format!("{err:#}").contains("session_idle_minutes"));
+    }
+}

@@ -1,0 +1,97 @@
+//! The binary as an operator meets it: subcommands run against a real SQLite file, and the server
+//! started the way `cargo run --release` starts it.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+fn sangdam(dir: &Path) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_sangdam"));
+    c.current_dir(dir).env("SANGDAM_LOG", "warn");
+    for (k, _) in std::env::vars() {
+        if k.starts_with("SANGDAM_") && k != "SANGDAM_LOG" {
+            c.env_remove(k);
+        }
+    }
+    c
+}
+
+fn run(dir: &Path, args: &[&str]) -> (bool, String) {
+    let out = sangdam(dir).args(args).output().unwrap();
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    (out.status.success(), text)
+}
+
+#[test]
+fn user_add_demo_and_audit_verify_finds_a_tampered_row() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ok, out) = run(dir.path(), &["migrate"]);
+    assert!(ok, "{out}");
+    assert!(dir.path().join("data/sangdam.db").exists(), "the SQLite file is created under ./data");
+
+    let (ok, out) = run(dir.path(), &["user", "add", "--role", "admin", "--email", "admin@example.com"]);
+    assert!(ok, "{out}");
+    assert!(out.contains("Password (shown only now): "), "{out}");
+    let (ok, out) = run(dir.path(), &["user", "add", "--role", "admin", "--email", "admin@example.com"]);
+    assert!(!ok && out.contains("already exists"), "{out}");
+    let (ok, out) = run(dir.path(), &["user", "add", "--role", "wizard", "--email", "w@example.com"]);
+    assert!(!ok && out.contains("expected client, counselor, supervisor or admin"), "{out}");
+
+    let mut child = sangdam(dir.path())
+        .args(["user", "add", "--role", "counselor", "--email", "c@example.com", "--password-stdin"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(child.stdin.as_mut().unwrap(), b"password1234\n").unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(!out.status.success(), "a weak password is refused");
+
+    let (ok, out) = run(dir.path(), &["demo"]);
+    assert!(ok, "{out}");
+    assert_eq!(out.lines().filter(|l| l.contains("@sangdam.example")).count(), 9, "{out}");
+
+    let (ok, out) = run(dir.path(), &["audit", "verify"]);
+    assert!(ok, "{out}");
+    assert!(out.contains("Audit log intact: 10 entries verified."), "{out}");
+
+    // Someone with access to the file rewrites history.
+    let db = dir.path().join("data/sangdam.db");
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    rt.block_on(async {
+        let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", db.display())).await.unwrap();
+        sqlx::query("DROP TRIGGER audit_log_no_update").execute(&pool).await.unwrap();
+        sqlx::query("UPDATE audit_log SET action = 'nothing.happened' WHERE seq = 4").execute(&pool).await.unwrap();
+        pool.close().await;
+    });
+    let (ok, out) = run(dir.path(), &["audit", "verify"]);
+    assert!(!ok, "{out}");
+    assert!(out.contains("Audit log BROKEN at entry 4"), "{out}");
+}
+
+#[test]
+fn serve_starts_on_sqlite_and_answers() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = sangdam(dir.path())
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let url = line.split_whitespace().find(|w| w.starts_with("http://")).expect("the address is printed").to_owned();
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let (health, landing) = rt.block_on(async {
+        let health = reqwest::get(format!("{url}/healthz")).await.unwrap().text().await.unwrap();
+        let landing = reqwest::get(format!("{url}/")).await.unwrap().text().await.unwrap();
+        (health, landing)
+    });
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(health, "ok");
+    assert!(landing.contains("마음 편히 이야기할 수 있는 곳"));
+    assert!(dir.path().join("data/secret.key").exists());
+}
