@@ -8,7 +8,10 @@
 //! The invariants money and safety depend on live in the schema (unique emails, single-use tokens
 //! by conditional updates, the append-only audit chain).
 
+mod appointments;
 mod audit;
+mod counselors;
+mod jobs;
 mod migrations;
 mod outbox;
 mod sessions;
@@ -23,8 +26,11 @@ use std::time::Duration;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
+pub use appointments::{AppointmentRecord, NewAppointment, WaitlistEntry};
 pub use audit::{AuditEvent, AuditFilter, AuditPage};
-pub use outbox::{MailRecord, MailStatus};
+pub use counselors::{CounselorProfile, DirectoryFilter, Offering, Specialty};
+pub use jobs::{JobRecord, JobStatus};
+pub use outbox::{Attachment, MailRecord, MailStatus, NewMail};
 pub use sessions::{SessionRecord, SessionState, SessionWithUser};
 pub use tokens::{InvitationRecord, InvitationState};
 pub use users::{NewUser, UserRecord, UserSearch};
@@ -37,6 +43,9 @@ pub enum StoreError {
     /// A unique constraint refused the write (an email already in use, a token already used).
     #[error("conflict with existing data")]
     Conflict,
+    /// The time overlaps an appointment (or a held slot) of the same counselor.
+    #[error("this time was just taken")]
+    TimeTaken,
     #[error("stored data is not in the expected form: {0}")]
     Corrupt(String),
     #[error("database error")]

@@ -13,9 +13,15 @@ use sqlx::migrate::{Migration, MigrationSource, MigrationType, Migrator};
 
 type Embedded = &'static [(i64, &'static str, &'static str)];
 
-const SQLITE: Embedded = &[(1, "foundation", include_str!("../migrations/sqlite/0001_foundation.sql"))];
+const SQLITE: Embedded = &[
+    (1, "foundation", include_str!("../migrations/sqlite/0001_foundation.sql")),
+    (2, "booking", include_str!("../migrations/sqlite/0002_booking.sql")),
+];
 
-const POSTGRES: Embedded = &[(1, "foundation", include_str!("../migrations/postgres/0001_foundation.sql"))];
+const POSTGRES: Embedded = &[
+    (1, "foundation", include_str!("../migrations/postgres/0001_foundation.sql")),
+    (2, "booking", include_str!("../migrations/postgres/0002_booking.sql")),
+];
 
 #[derive(Debug)]
 struct EmbeddedSource(Embedded);

@@ -53,6 +53,25 @@ pub struct MailRecord {
     pub next_attempt_at: i64,
     pub sent_at: Option<i64>,
     pub last_error: Option<String>,
+    pub attachment: Option<Attachment>,
+}
+
+/// A file sent with a mail (a calendar invitation).
+#[derive(Clone)]
+pub struct Attachment {
+    pub name: String,
+    pub content_type: String,
+    pub data: Vec<u8>,
+}
+
+/// A mail to queue once: a second enqueue with the same idempotency key is a no-op.
+pub struct NewMail<'a> {
+    pub id: &'a str,
+    pub recipient: &'a str,
+    pub subject: &'a str,
+    pub body: &'a str,
+    pub idempotency_key: Option<&'a str>,
+    pub attachment: Option<&'a Attachment>,
 }
 
 impl std::fmt::Debug for MailRecord {
@@ -61,8 +80,10 @@ impl std::fmt::Debug for MailRecord {
     }
 }
 
-const COLUMNS: &str =
+const INSERT_COLUMNS: &str =
     "id, recipient, subject, body, created_at, status, attempts, next_attempt_at, sent_at, last_error";
+const COLUMNS: &str = "id, recipient, subject, body, created_at, status, attempts, next_attempt_at, sent_at, last_error, \
+     attachment_name, attachment_type, attachment";
 
 macro_rules! mail_from_row {
     ($r:expr) => {{
@@ -79,6 +100,15 @@ macro_rules! mail_from_row {
             next_attempt_at: r.try_get("next_attempt_at")?,
             sent_at: r.try_get("sent_at")?,
             last_error: r.try_get("last_error")?,
+            attachment: {
+                let name: Option<String> = r.try_get("attachment_name")?;
+                let content_type: Option<String> = r.try_get("attachment_type")?;
+                let data: Option<Vec<u8>> = r.try_get("attachment")?;
+                match (name, content_type, data) {
+                    (Some(name), Some(content_type), Some(data)) => Some(Attachment { name, content_type, data }),
+                    _ => None,
+                }
+            },
         }
     }};
 }
@@ -96,7 +126,7 @@ impl Store {
         let status = if held { MailStatus::Held } else { MailStatus::Pending };
         on_backend!(self, |pool| {
             sqlx::query(&format!(
-                "INSERT INTO mail_outbox ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, 0, $5, NULL, NULL)"
+                "INSERT INTO mail_outbox ({INSERT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, 0, $5, NULL, NULL)"
             ))
             .bind(id)
             .bind(recipient)
@@ -108,6 +138,32 @@ impl Store {
             .await?;
         });
         Ok(())
+    }
+
+    /// Queues a mail unless one with the same idempotency key was queued before. Returns whether
+    /// it was queued now.
+    pub async fn enqueue_mail_once(&self, m: &NewMail<'_>, now: i64, held: bool) -> Result<bool> {
+        let status = if held { MailStatus::Held } else { MailStatus::Pending };
+        on_backend!(self, |pool| {
+            let done = sqlx::query(&format!(
+                "INSERT INTO mail_outbox ({COLUMNS}, idempotency_key) \
+                 VALUES ($1, $2, $3, $4, $5, $6, 0, $5, NULL, NULL, $7, $8, $9, $10) \
+                 ON CONFLICT (idempotency_key) DO NOTHING"
+            ))
+            .bind(m.id)
+            .bind(m.recipient)
+            .bind(m.subject)
+            .bind(m.body)
+            .bind(now)
+            .bind(status.as_str())
+            .bind(m.attachment.map(|a| a.name.as_str()))
+            .bind(m.attachment.map(|a| a.content_type.as_str()))
+            .bind(m.attachment.map(|a| a.data.as_slice()))
+            .bind(m.idempotency_key)
+            .execute(pool)
+            .await?;
+            Ok(done.rows_affected() == 1)
+        })
     }
 
     /// The newest mail first, and how much there is.

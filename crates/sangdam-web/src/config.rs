@@ -70,6 +70,10 @@ pub struct WebConfig {
     pub mail_from: String,
     /// Name shown in authenticator apps and page titles.
     pub site_name: String,
+    /// Reminders go out this many minutes before each appointment (default: a day and an hour).
+    pub reminder_minutes: Vec<u32>,
+    /// A waitlist offer holds its slot this long for the client it was offered to.
+    pub waitlist_hold_minutes: u32,
 }
 
 impl WebConfig {
@@ -84,6 +88,8 @@ impl WebConfig {
             smtp: None,
             mail_from: "Sangdam <no-reply@localhost>".into(),
             site_name: "Sangdam".into(),
+            reminder_minutes: vec![24 * 60, 60],
+            waitlist_hold_minutes: 30,
         }
     }
 

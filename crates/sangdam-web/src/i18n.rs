@@ -8,8 +8,16 @@ use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
 use sangdam_domain::Language;
 use unic_langid::LanguageIdentifier;
 
-const KO: &[&str] = &[include_str!("../locales/ko/main.ftl"), include_str!("../locales/ko/mail.ftl")];
-const EN: &[&str] = &[include_str!("../locales/en/main.ftl"), include_str!("../locales/en/mail.ftl")];
+const KO: &[&str] = &[
+    include_str!("../locales/ko/main.ftl"),
+    include_str!("../locales/ko/mail.ftl"),
+    include_str!("../locales/ko/booking.ftl"),
+];
+const EN: &[&str] = &[
+    include_str!("../locales/en/main.ftl"),
+    include_str!("../locales/en/mail.ftl"),
+    include_str!("../locales/en/booking.ftl"),
+];
 
 pub struct I18n {
     ko: FluentBundle<FluentResource>,
@@ -150,6 +158,11 @@ mod tests {
         "two-factor-",
         "signin-",
         "nav-",
+        "kind-",
+        "status-",
+        "weekday-",
+        "exception-",
+        "ics-",
     ];
 
     fn is_message_id(id: &str) -> bool {
@@ -229,6 +242,16 @@ mod tests {
         ] {
             ids.push(PasswordError::TooGuessable(hint).message_id());
         }
+        use sangdam_domain::booking::availability::AvailabilityError;
+        use sangdam_domain::booking::{AppointmentStatus, SessionKind};
+        use sangdam_domain::money::MoneyError;
+        ids.extend(AppointmentStatus::ALL.iter().map(|s| s.message_id()));
+        ids.extend(SessionKind::ALL.iter().map(|k| k.message_id()));
+        ids.extend(
+            [AvailabilityError::TimeMalformed, AvailabilityError::EmptyInterval, AvailabilityError::RuleOutOfRange]
+                .map(AvailabilityError::message_id),
+        );
+        ids.extend([MoneyError::Malformed, MoneyError::OutOfRange].map(MoneyError::message_id));
         for id in ids {
             assert!(i18n.has(Language::Ko, id) && i18n.has(Language::En, id), "{id}");
         }

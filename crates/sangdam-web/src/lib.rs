@@ -6,6 +6,7 @@
 //! token) is prepared once by [`ctx::context_layer`].
 
 pub mod auth;
+pub mod booking;
 pub mod clock;
 pub mod config;
 pub mod crypto;

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use lettre::message::header::ContentType;
+use lettre::message::{Attachment, MultiPart, SinglePart};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use sangdam_domain::{Email, Language};
@@ -88,10 +89,19 @@ async fn deliver(t: &AsyncSmtpTransport<Tokio1Executor>, from: &str, mail: &Mail
         .subject(mail.subject.clone())
         // The outbox id doubles as the Message-ID, so a retry after a lost reply is recognizable
         // as the same mail by the receiving side.
-        .message_id(Some(format!("<{}@sangdam>", mail.id)))
-        .header(ContentType::TEXT_PLAIN)
-        .body(mail.body.clone())
-        .context("building the message")?;
+        .message_id(Some(format!("<{}@sangdam>", mail.id)));
+    let message = match &mail.attachment {
+        None => message.header(ContentType::TEXT_PLAIN).body(mail.body.clone()),
+        Some(a) => {
+            let content_type = ContentType::parse(&a.content_type).context("attachment content type")?;
+            message.multipart(
+                MultiPart::mixed()
+                    .singlepart(SinglePart::plain(mail.body.clone()))
+                    .singlepart(Attachment::new(a.name.clone()).body(a.data.clone(), content_type)),
+            )
+        }
+    }
+    .context("building the message")?;
     t.send(message).await.context("SMTP delivery")?;
     Ok(())
 }

@@ -16,6 +16,8 @@ pub struct Metrics {
     pub csrf_rejected: AtomicU64,
     pub mail_sent: AtomicU64,
     pub mail_failed: AtomicU64,
+    pub bookings: AtomicU64,
+    pub bookings_refused: AtomicU64,
 }
 
 impl Metrics {
@@ -43,7 +45,7 @@ impl Metrics {
         let _ =
             writeln!(out, "sangdam_http_request_duration_seconds_sum {}", get(&self.request_micros_total) as f64 / 1e6);
         let _ = writeln!(out, "sangdam_http_request_duration_seconds_count {total}");
-        let counters: [(&str, &str, &AtomicU64); 7] = [
+        let counters: [(&str, &str, &AtomicU64); 9] = [
             ("sangdam_signins_total", "Successful sign-ins.", &self.signins_ok),
             ("sangdam_signin_failures_total", "Failed sign-in attempts.", &self.signins_failed),
             ("sangdam_signins_throttled_total", "Sign-in attempts refused by throttling.", &self.signins_throttled),
@@ -55,6 +57,12 @@ impl Metrics {
             ),
             ("sangdam_mail_sent_total", "Emails handed to the SMTP server.", &self.mail_sent),
             ("sangdam_mail_failures_total", "Failed email deliveries.", &self.mail_failed),
+            ("sangdam_bookings_total", "Appointments booked (a series counts once).", &self.bookings),
+            (
+                "sangdam_bookings_refused_total",
+                "Bookings the database refused because the time was just taken.",
+                &self.bookings_refused,
+            ),
         ];
         for (name, help, c) in counters {
             let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} counter\n{name} {}", get(c));

@@ -133,6 +133,7 @@ pub async fn serve(
 ) -> anyhow::Result<()> {
     let (stop_tx, stop_rx) = watch::channel(false);
     let mailer = tokio::spawn(crate::mail::run_sender(state.clone(), stop_rx.clone()));
+    let worker = tokio::spawn(crate::booking::run_jobs(state.clone(), stop_rx.clone()));
     let keeper = tokio::spawn(housekeeping(state.clone(), stop_rx));
     let app = crate::app(state.clone()).into_make_service_with_connect_info::<ClientAddr>();
     let result = match &state.config.tls {
@@ -145,6 +146,7 @@ pub async fn serve(
     };
     let _ = stop_tx.send(true);
     let _ = mailer.await;
+    let _ = worker.await;
     let _ = keeper.await;
     result.context("HTTP server")
 }

@@ -27,6 +27,8 @@ pub struct Inner {
     pub metrics: Metrics,
     /// Wakes the mail sender when mail is queued.
     pub mail_queued: Notify,
+    /// Woken when a job is scheduled, so one due soon is not left for the next poll.
+    pub jobs_queued: Notify,
     pub limiter: RateLimiter,
     /// Time zone names for pickers, computed once.
     pub timezones: Vec<String>,
@@ -50,6 +52,7 @@ impl AppState {
                 keys,
                 metrics: Metrics::default(),
                 mail_queued: Notify::new(),
+                jobs_queued: Notify::new(),
                 limiter: RateLimiter::default(),
                 timezones: sangdam_domain::Timezone::all_names(),
                 started_at: clock.now(),

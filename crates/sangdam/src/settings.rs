@@ -39,6 +39,36 @@ pub struct Settings {
     pub log_format: String,
     /// A tracing filter such as `info` or `info,sangdam_web=debug`.
     pub log_level: String,
+    /// Minutes before each appointment at which reminders go out (the file takes a list; the
+    /// environment a comma-separated text such as `1440,60`).
+    pub reminder_minutes: ReminderMinutes,
+    /// How long a waitlist offer holds its slot.
+    pub waitlist_hold_minutes: u32,
+}
+
+/// Reminder offsets, from a TOML list or a comma-separated string.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReminderMinutes(pub Vec<u32>);
+
+impl<'de> Deserialize<'de> for ReminderMinutes {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            List(Vec<u32>),
+            Text(String),
+            One(u32),
+        }
+        Ok(ReminderMinutes(match Raw::deserialize(d)? {
+            Raw::List(l) => l,
+            Raw::One(n) => vec![n],
+            Raw::Text(t) => t
+                .split(',')
+                .map(|p| p.trim().parse::<u32>())
+                .collect::<Result<_, _>>()
+                .map_err(|_| serde::de::Error::custom("reminder_minutes must be numbers such as 1440,60"))?,
+        }))
+    }
 }
 
 impl Default for Settings {
@@ -63,6 +93,8 @@ impl Default for Settings {
             secret_key: None,
             log_format: "text".into(),
             log_level: "info,sqlx=warn".into(),
+            reminder_minutes: ReminderMinutes(vec![24 * 60, 60]),
+            waitlist_hold_minutes: 30,
         }
     }
 }
@@ -89,6 +121,8 @@ const ENV_KEYS: &[&str] = &[
     "secret_key",
     "log_format",
     "log_level",
+    "reminder_minutes",
+    "waitlist_hold_minutes",
 ];
 
 const STRING_KEYS: &[&str] =
@@ -137,6 +171,13 @@ impl Settings {
         if !["none", "starttls", "tls"].contains(&self.smtp_security.as_str()) {
             bail!("smtp_security must be none, starttls or tls");
         }
+        if self.reminder_minutes.0.len() > 5 || self.reminder_minutes.0.iter().any(|m| !(1..=14 * 24 * 60).contains(m))
+        {
+            bail!("reminder_minutes takes at most 5 values, each between 1 and 20160");
+        }
+        if !(5..=24 * 60).contains(&self.waitlist_hold_minutes) {
+            bail!("waitlist_hold_minutes must be between 5 and 1440");
+        }
         if !["text", "json"].contains(&self.log_format.as_str()) {
             bail!("log_format must be text or json");
         }
@@ -165,6 +206,8 @@ impl Settings {
         c.session.absolute_seconds = self.session_absolute_hours * 3600;
         c.require_staff_two_factor = self.require_staff_two_factor;
         c.mail_from = self.mail_from.clone();
+        c.reminder_minutes = self.reminder_minutes.0.clone();
+        c.waitlist_hold_minutes = self.waitlist_hold_minutes;
         c.smtp = self.smtp_host.as_ref().map(|host| {
             let security = match self.smtp_security.as_str() {
                 "none" => SmtpSecurity::None,

@@ -9,7 +9,9 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use sangdam_domain::audit::AuditRecord;
 use sangdam_domain::{Email, Role, SecretToken, UserId};
-use sangdam_store::{AuditFilter, InvitationRecord, InvitationState, MailRecord, UserRecord, UserSearch};
+use sangdam_store::{
+    AuditFilter, InvitationRecord, InvitationState, JobStatus, MailRecord, Specialty, UserRecord, UserSearch,
+};
 use serde::Deserialize;
 
 use super::signup::role_message_id;
@@ -436,4 +438,105 @@ pub async fn outbox_mail(State(state): State<AppState>, ctx: Ctx, Path(id): Path
     let mail = state.store.mail_by_id(&id).await?.ok_or(AppError::NotFound)?;
     audit(&state, &ctx, Some(&v.user), "admin.mail.read", Some(format!("mail:{}", mail.id)), "ok").await?;
     render(&MailPage { ctx: &ctx, mail })
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct JobsQuery {
+    status: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin/jobs.html")]
+struct JobsPage<'a> {
+    ctx: &'a Ctx,
+    status: &'static str,
+    counts: Vec<(&'static str, i64)>,
+    jobs: Vec<sangdam_store::JobRecord>,
+}
+
+/// The job queue: how many jobs wait, run, are done or failed, and the jobs of one state with
+/// their last error (which names the failure, never a recipient).
+pub async fn jobs(State(state): State<AppState>, ctx: Ctx, Query(q): Query<JobsQuery>) -> AppResult {
+    let v = ctx.with_role(&[Role::Admin])?;
+    let status = match q.status.as_str() {
+        "" => JobStatus::Pending,
+        s => JobStatus::parse(s).ok_or(AppError::BadRequest("error-form-invalid"))?,
+    };
+    let counts = state.store.job_counts().await?.into_iter().map(|(s, n)| (s.as_str(), n)).collect();
+    let jobs = state.store.list_jobs(status, 200).await?;
+    audit(&state, &ctx, Some(&v.user), "admin.jobs.list", None, "ok").await?;
+    render(&JobsPage { ctx: &ctx, status: status.as_str(), counts, jobs })
+}
+
+pub async fn retry_job(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> AppResult {
+    let v = ctx.with_role(&[Role::Admin])?;
+    if !state.store.retry_job(&id, ctx.now).await? {
+        return Err(AppError::NotFound);
+    }
+    state.jobs_queued.notify_one();
+    audit(&state, &ctx, Some(&v.user), "admin.jobs.retry", Some(format!("job:{id}")), "ok").await?;
+    Ok(see_other("/admin/jobs?status=pending"))
+}
+
+#[derive(Template)]
+#[template(path = "admin/specialties.html")]
+struct SpecialtiesPage<'a> {
+    ctx: &'a Ctx,
+    specialties: Vec<Specialty>,
+    errors: Vec<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct SpecialtyForm {
+    id: String,
+    name_ko: String,
+    name_en: String,
+    position: String,
+}
+
+pub async fn specialties(State(state): State<AppState>, ctx: Ctx) -> AppResult {
+    ctx.with_role(&[Role::Admin])?;
+    let specialties = state.store.list_specialties().await?;
+    render(&SpecialtiesPage { ctx: &ctx, specialties, errors: vec![] })
+}
+
+/// Adds a specialty, or renames one (same id).
+pub async fn save_specialty(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    FormData(f): FormData<SpecialtyForm>,
+) -> AppResult {
+    let v = ctx.with_role(&[Role::Admin])?;
+    let id = f.id.trim().to_lowercase();
+    let mut errors = Vec::new();
+    if id.is_empty() || id.len() > 40 || !id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-') {
+        errors.push(ctx.t("error-specialty-id"));
+    }
+    let (ko, en) = (f.name_ko.trim(), f.name_en.trim());
+    if ko.is_empty() || en.is_empty() || ko.chars().count() > 40 || en.chars().count() > 40 {
+        errors.push(ctx.t("error-specialty-name"));
+    }
+    let position = f.position.trim().parse::<i64>().unwrap_or(0).clamp(0, 1000);
+    if !errors.is_empty() {
+        let specialties = state.store.list_specialties().await?;
+        return with_status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            render(&SpecialtiesPage { ctx: &ctx, specialties, errors }),
+        );
+    }
+    let s = Specialty { id: id.clone(), name_ko: ko.to_owned(), name_en: en.to_owned(), position };
+    state.store.save_specialty(&s).await?;
+    audit(&state, &ctx, Some(&v.user), "admin.specialty.save", Some(format!("specialty:{id}")), "ok").await?;
+    Ok(see_other("/admin/specialties"))
+}
+
+pub async fn delete_specialty(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> AppResult {
+    let v = ctx.with_role(&[Role::Admin])?;
+    if !state.store.delete_specialty(&id).await? {
+        return Err(AppError::NotFound);
+    }
+    audit(&state, &ctx, Some(&v.user), "admin.specialty.delete", Some(format!("specialty:{id}")), "ok").await?;
+    Ok(see_other("/admin/specialties"))
 }

@@ -2,6 +2,8 @@
 
 mod account;
 mod admin;
+mod booking;
+mod counselor;
 mod dashboard;
 mod public;
 mod reset;
@@ -55,6 +57,30 @@ pub fn router() -> Router<AppState> {
         .route("/admin/audit", get(admin::audit_log))
         .route("/admin/outbox", get(admin::outbox))
         .route("/admin/outbox/{id}", get(admin::outbox_mail))
+        .route("/admin/jobs", get(admin::jobs))
+        .route("/admin/jobs/{id}/retry", post(admin::retry_job))
+        .route("/admin/specialties", get(admin::specialties).post(admin::save_specialty))
+        .route("/admin/specialties/{id}/delete", post(admin::delete_specialty))
+        .route("/counselors", get(booking::directory))
+        .route("/counselors/{id}", get(booking::counselor_page))
+        .route("/counselors/{id}/photo", get(booking::counselor_photo))
+        .route("/counselors/{id}/book", get(booking::book_form).post(booking::book_submit))
+        .route("/counselors/{id}/waitlist", post(booking::join_waitlist))
+        .route("/waitlist/{id}/leave", post(booking::leave_waitlist))
+        .route("/appointments", get(booking::mine))
+        .route("/appointments/{id}/cancel", post(booking::client_cancel))
+        .route("/appointments/{id}/reschedule", get(booking::reschedule_form).post(booking::reschedule_submit))
+        .route("/account/notifications", get(booking::notifications))
+        .route("/account/notifications/reminders", post(booking::set_reminders))
+        .route("/account/notifications/feed", post(booking::reset_feed))
+        .route("/calendar/{file}", get(booking::feed))
+        .route("/counselor/settings", get(counselor::settings).post(counselor::save_settings))
+        .route("/counselor/exceptions", post(counselor::add_exception))
+        .route("/counselor/exceptions/{id}/delete", post(counselor::delete_exception))
+        .route("/counselor/calendar", get(counselor::calendar))
+        .route("/counselor/appointments/{id}/approve", post(counselor::approve))
+        .route("/counselor/appointments/{id}/cancel", post(counselor::counselor_cancel))
+        .route("/counselor/appointments/{id}/outcome", post(counselor::record_outcome))
         .fallback(not_found)
 }
 

@@ -20,6 +20,8 @@ pub struct TestApp {
     pub address: String,
     pub store: Store,
     pub clock: Clock,
+    config: WebConfig,
+    keys: Keys,
     db: TestDatabase,
     shutdown: Option<oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<()>>,
@@ -74,7 +76,14 @@ impl TestApp {
         configure(&mut config);
         let clock = Clock::default();
         let keys = Keys::new(1, sangdam_web::crypto::random());
-        let state = AppState::new(store.clone(), config, keys, clock.clone()).unwrap();
+        let mut app = TestApp { address, store, clock, config, keys, db, shutdown: None, server: None };
+        app.start(listener);
+        app
+    }
+
+    fn start(&mut self, listener: tokio::net::TcpListener) {
+        let state =
+            AppState::new(self.store.clone(), self.config.clone(), self.keys.clone(), self.clock.clone()).unwrap();
         let (tx, rx) = oneshot::channel::<()>();
         let server = tokio::spawn(async move {
             sangdam_web::serve(listener, state, async {
@@ -83,17 +92,31 @@ impl TestApp {
             .await
             .unwrap();
         });
-        TestApp { address, store, clock, db, shutdown: Some(tx), server: Some(server) }
+        self.shutdown = Some(tx);
+        self.server = Some(server);
     }
 
-    /// Stops the server and removes the database.
-    pub async fn finish(mut self) {
+    /// Stops the server (its background workers too) and starts a new one on the same address
+    /// and database, as a restart of the process would.
+    pub async fn restart(&mut self) {
+        self.stop().await;
+        let addr = self.address.trim_start_matches("http://").to_owned();
+        let listener = tokio::net::TcpListener::bind(&addr).await.unwrap();
+        self.start(listener);
+    }
+
+    async fn stop(&mut self) {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
         if let Some(server) = self.server.take() {
             let _ = server.await;
         }
+    }
+
+    /// Stops the server and removes the database.
+    pub async fn finish(mut self) {
+        self.stop().await;
         self.store.close().await;
         self.db.drop_database().await.unwrap();
     }

@@ -1,0 +1,528 @@
+//! Appointments, slot holds and the waitlist.
+//!
+//! No double booking is held by the database: PostgreSQL's exclusion constraint and SQLite's
+//! triggers (which run inside SQLite's single writer) refuse an appointment that would overlap
+//! another one of the same counselor that holds its time; the refusal surfaces as
+//! [`StoreError::TimeTaken`]. Every booking transaction starts with a write, so on SQLite it takes
+//! the write lock at once instead of failing to upgrade a read.
+
+use sangdam_domain::booking::{AppointmentStatus, Busy, SessionKind};
+use sangdam_domain::{Currency, Money, UserId};
+use sqlx::Row;
+
+use crate::{Result, Store, StoreError, on_backend};
+
+#[derive(Debug, Clone)]
+pub struct AppointmentRecord {
+    pub id: String,
+    pub counselor_id: UserId,
+    pub client_id: UserId,
+    pub kind: SessionKind,
+    pub price: Money,
+    pub starts_at: i64,
+    pub ends_at: i64,
+    pub status: AppointmentStatus,
+    /// The client's reason for the visit, sealed by the web layer (counseling content).
+    pub reason: Option<Vec<u8>>,
+    pub first_time: bool,
+    pub series_id: Option<String>,
+    /// Increases with every change; calendars use it to apply the newest version.
+    pub sequence: i64,
+    pub cancel_reason: Option<String>,
+    pub cancelled_by: Option<String>,
+    pub created_at: i64,
+}
+
+impl AppointmentRecord {
+    pub fn busy(&self) -> Busy {
+        Busy {
+            start: jiff::Timestamp::from_second(self.starts_at).unwrap_or(jiff::Timestamp::UNIX_EPOCH),
+            end: jiff::Timestamp::from_second(self.ends_at).unwrap_or(jiff::Timestamp::UNIX_EPOCH),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct NewAppointment {
+    pub id: String,
+    pub counselor_id: UserId,
+    pub client_id: UserId,
+    pub kind: SessionKind,
+    pub price: Money,
+    pub starts_at: i64,
+    pub ends_at: i64,
+    pub status: AppointmentStatus,
+    pub reason: Option<Vec<u8>>,
+    pub first_time: bool,
+    pub series_id: Option<String>,
+}
+
+const COLUMNS: &str = "id, counselor_id, client_id, kind, price_minor, currency, starts_at, ends_at, status, reason, \
+     first_time, series_id, sequence, cancel_reason, cancelled_by, created_at";
+
+fn corrupt(what: &str) -> StoreError {
+    StoreError::Corrupt(format!("appointments.{what}"))
+}
+
+macro_rules! appointment_from_row {
+    ($r:expr) => {{
+        let r = $r;
+        let counselor: String = r.try_get("counselor_id")?;
+        let client: String = r.try_get("client_id")?;
+        let kind: String = r.try_get("kind")?;
+        let status: String = r.try_get("status")?;
+        let currency: String = r.try_get("currency")?;
+        let currency = Currency::parse(&currency).ok_or_else(|| corrupt("currency"))?;
+        AppointmentRecord {
+            id: r.try_get("id")?,
+            counselor_id: UserId::parse(&counselor).ok_or_else(|| corrupt("counselor_id"))?,
+            client_id: UserId::parse(&client).ok_or_else(|| corrupt("client_id"))?,
+            kind: SessionKind::parse(&kind).ok_or_else(|| corrupt("kind"))?,
+            price: Money::from_minor(r.try_get("price_minor")?, currency).map_err(|_| corrupt("price"))?,
+            starts_at: r.try_get("starts_at")?,
+            ends_at: r.try_get("ends_at")?,
+            status: AppointmentStatus::parse(&status).ok_or_else(|| corrupt("status"))?,
+            reason: r.try_get("reason")?,
+            first_time: r.try_get("first_time")?,
+            series_id: r.try_get("series_id")?,
+            sequence: r.try_get("sequence")?,
+            cancel_reason: r.try_get("cancel_reason")?,
+            cancelled_by: r.try_get("cancelled_by")?,
+            created_at: r.try_get("created_at")?,
+        }
+    }};
+}
+
+/// Turns the database's refusal of an overlap into `TimeTaken`. PostgreSQL reports the exclusion
+/// constraint by its SQLSTATE; SQLite by the message our trigger raises.
+fn overlap(e: sqlx::Error) -> StoreError {
+    if let sqlx::Error::Database(db) = &e
+        && (db.code().as_deref() == Some("23P01") || db.message().contains("appointment_overlap"))
+    {
+        return StoreError::TimeTaken;
+    }
+    StoreError::from(e)
+}
+
+/// A waitlist entry with the client it belongs to.
+#[derive(Debug, Clone)]
+pub struct WaitlistEntry {
+    pub id: String,
+    pub counselor_id: UserId,
+    pub client_id: UserId,
+    pub day: String,
+    pub kind: SessionKind,
+    pub status: String,
+    pub hold_id: Option<String>,
+    pub created_at: i64,
+}
+
+macro_rules! waitlist_from_row {
+    ($r:expr) => {{
+        let r = $r;
+        let counselor: String = r.try_get("counselor_id")?;
+        let client: String = r.try_get("client_id")?;
+        let kind: String = r.try_get("kind")?;
+        WaitlistEntry {
+            id: r.try_get("id")?,
+            counselor_id: UserId::parse(&counselor).ok_or_else(|| corrupt("waitlist counselor"))?,
+            client_id: UserId::parse(&client).ok_or_else(|| corrupt("waitlist client"))?,
+            day: r.try_get("day")?,
+            kind: SessionKind::parse(&kind).ok_or_else(|| corrupt("waitlist kind"))?,
+            status: r.try_get("status")?,
+            hold_id: r.try_get("hold_id")?,
+            created_at: r.try_get("created_at")?,
+        }
+    }};
+}
+
+const WAITLIST_COLUMNS: &str = "id, counselor_id, client_id, day, kind, status, hold_id, created_at";
+
+impl Store {
+    /// Books one appointment or a whole series: all or none. `TimeTaken` when any of them overlaps
+    /// an appointment that holds its time, or a slot held for another client.
+    pub async fn book(&self, list: &[NewAppointment], now: i64) -> Result<()> {
+        let Some(first) = list.first() else { return Ok(()) };
+        on_backend!(self, |pool| {
+            let mut tx = pool.begin().await?;
+            // Take the write lock first (SQLite) and serialize this counselor's bookings (PostgreSQL).
+            sqlx::query("UPDATE counselor_profiles SET updated_at = updated_at WHERE user_id = $1")
+                .bind(first.counselor_id.as_str())
+                .execute(&mut *tx)
+                .await?;
+            for a in list {
+                let held: i64 = sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM slot_holds WHERE counselor_id = $1 AND client_id <> $2 AND expires_at > $3 \
+                     AND starts_at < $5 AND $4 < ends_at",
+                )
+                .bind(a.counselor_id.as_str())
+                .bind(a.client_id.as_str())
+                .bind(now)
+                .bind(a.starts_at)
+                .bind(a.ends_at)
+                .fetch_one(&mut *tx)
+                .await?;
+                if held > 0 {
+                    return Err(StoreError::TimeTaken);
+                }
+                sqlx::query(&format!(
+                    "INSERT INTO appointments ({COLUMNS}, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 0, NULL, NULL, $13, $13)"
+                ))
+                .bind(&a.id)
+                .bind(a.counselor_id.as_str())
+                .bind(a.client_id.as_str())
+                .bind(a.kind.as_str())
+                .bind(a.price.minor())
+                .bind(a.price.currency().code())
+                .bind(a.starts_at)
+                .bind(a.ends_at)
+                .bind(a.status.as_str())
+                .bind(a.reason.as_deref())
+                .bind(a.first_time)
+                .bind(a.series_id.as_deref())
+                .bind(now)
+                .execute(&mut *tx)
+                .await
+                .map_err(overlap)?;
+                // A client who books the slot held for them uses up the hold.
+                sqlx::query("DELETE FROM slot_holds WHERE counselor_id = $1 AND client_id = $2 AND starts_at = $3")
+                    .bind(a.counselor_id.as_str())
+                    .bind(a.client_id.as_str())
+                    .bind(a.starts_at)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    pub async fn appointment(&self, id: &str) -> Result<Option<AppointmentRecord>> {
+        on_backend!(self, |pool| {
+            let row = sqlx::query(&format!("SELECT {COLUMNS} FROM appointments WHERE id = $1"))
+                .bind(id)
+                .fetch_optional(pool)
+                .await?;
+            Ok(match row {
+                Some(r) => Some(appointment_from_row!(r)),
+                None => None,
+            })
+        })
+    }
+
+    /// A counselor's appointments that overlap `[from, to)`, by start; with `holding_only`, only
+    /// those that hold their time.
+    pub async fn counselor_appointments(
+        &self,
+        counselor: &UserId,
+        from: i64,
+        to: i64,
+        holding_only: bool,
+    ) -> Result<Vec<AppointmentRecord>> {
+        on_backend!(self, |pool| {
+            let rows = sqlx::query(&format!(
+                "SELECT {COLUMNS} FROM appointments WHERE counselor_id = $1 AND starts_at < $3 AND ends_at > $2 \
+                 AND ($4 = FALSE OR status IN ('requested', 'confirmed')) ORDER BY starts_at"
+            ))
+            .bind(counselor.as_str())
+            .bind(from)
+            .bind(to)
+            .bind(holding_only)
+            .fetch_all(pool)
+            .await?;
+            let mut out = Vec::with_capacity(rows.len());
+            for r in &rows {
+                out.push(appointment_from_row!(r));
+            }
+            Ok(out)
+        })
+    }
+
+    /// Times a counselor is not free in `[from, to)`: appointments that hold their time, and slots
+    /// held for a client other than `for_client`.
+    pub async fn busy_times(
+        &self,
+        counselor: &UserId,
+        from: i64,
+        to: i64,
+        for_client: Option<&UserId>,
+        now: i64,
+    ) -> Result<Vec<Busy>> {
+        let mut busy: Vec<Busy> =
+            self.counselor_appointments(counselor, from, to, true).await?.iter().map(AppointmentRecord::busy).collect();
+        let holds: Vec<(i64, i64)> = on_backend!(self, |pool| {
+            sqlx::query_as(
+                "SELECT starts_at, ends_at FROM slot_holds WHERE counselor_id = $1 AND expires_at > $2 \
+                 AND ($3 IS NULL OR client_id <> $3) AND starts_at < $5 AND ends_at > $4",
+            )
+            .bind(counselor.as_str())
+            .bind(now)
+            .bind(for_client.map(UserId::as_str))
+            .bind(from)
+            .bind(to)
+            .fetch_all(pool)
+            .await?
+        });
+        for (s, e) in holds {
+            if let (Ok(start), Ok(end)) = (jiff::Timestamp::from_second(s), jiff::Timestamp::from_second(e)) {
+                busy.push(Busy { start, end });
+            }
+        }
+        Ok(busy)
+    }
+
+    /// A client's appointments, soonest first (`upcoming`) or latest first (past).
+    pub async fn client_appointments(
+        &self,
+        client: &UserId,
+        now: i64,
+        upcoming: bool,
+    ) -> Result<Vec<AppointmentRecord>> {
+        let order = if upcoming { "ASC" } else { "DESC" };
+        let cmp = if upcoming { ">=" } else { "<" };
+        on_backend!(self, |pool| {
+            let rows = sqlx::query(&format!(
+                "SELECT {COLUMNS} FROM appointments WHERE client_id = $1 AND ends_at {cmp} $2 ORDER BY starts_at {order} LIMIT 200"
+            ))
+            .bind(client.as_str())
+            .bind(now)
+            .fetch_all(pool)
+            .await?;
+            let mut out = Vec::with_capacity(rows.len());
+            for r in &rows {
+                out.push(appointment_from_row!(r));
+            }
+            Ok(out)
+        })
+    }
+
+    /// Every appointment of a user as client or counselor from `since`, for calendar feeds.
+    pub async fn user_appointments_since(&self, user: &UserId, since: i64) -> Result<Vec<AppointmentRecord>> {
+        on_backend!(self, |pool| {
+            let rows = sqlx::query(&format!(
+                "SELECT {COLUMNS} FROM appointments WHERE (client_id = $1 OR counselor_id = $1) AND ends_at >= $2 ORDER BY starts_at LIMIT 2000"
+            ))
+            .bind(user.as_str())
+            .bind(since)
+            .fetch_all(pool)
+            .await?;
+            let mut out = Vec::with_capacity(rows.len());
+            for r in &rows {
+                out.push(appointment_from_row!(r));
+            }
+            Ok(out)
+        })
+    }
+
+    /// Moves an appointment that holds its time; `TimeTaken` when the new time overlaps another.
+    /// Returns false when the appointment no longer holds a time (it was cancelled meanwhile).
+    pub async fn reschedule(
+        &self,
+        id: &str,
+        starts_at: i64,
+        ends_at: i64,
+        status: AppointmentStatus,
+        client: &UserId,
+        now: i64,
+    ) -> Result<bool> {
+        on_backend!(self, |pool| {
+            let mut tx = pool.begin().await?;
+            let counselor: Option<String> = sqlx::query_scalar(
+                "UPDATE appointments SET updated_at = $2 WHERE id = $1 AND status IN ('requested', 'confirmed') RETURNING counselor_id",
+            )
+            .bind(id)
+            .bind(now)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let Some(counselor) = counselor else { return Ok(false) };
+            let held: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM slot_holds WHERE counselor_id = $1 AND client_id <> $2 AND expires_at > $3 \
+                 AND starts_at < $5 AND $4 < ends_at",
+            )
+            .bind(&counselor)
+            .bind(client.as_str())
+            .bind(now)
+            .bind(starts_at)
+            .bind(ends_at)
+            .fetch_one(&mut *tx)
+            .await?;
+            if held > 0 {
+                return Err(StoreError::TimeTaken);
+            }
+            sqlx::query(
+                "UPDATE appointments SET starts_at = $2, ends_at = $3, status = $4, sequence = sequence + 1, updated_at = $5 WHERE id = $1",
+            )
+            .bind(id)
+            .bind(starts_at)
+            .bind(ends_at)
+            .bind(status.as_str())
+            .bind(now)
+            .execute(&mut *tx)
+            .await
+            .map_err(overlap)?;
+            tx.commit().await?;
+            Ok(true)
+        })
+    }
+
+    /// Changes the status of an appointment that is in one of `from`; returns false otherwise.
+    pub async fn set_appointment_status(
+        &self,
+        id: &str,
+        from: &[AppointmentStatus],
+        to: AppointmentStatus,
+        cancel: Option<(&str, &str)>,
+        now: i64,
+    ) -> Result<bool> {
+        let allowed: Vec<&str> = from.iter().map(|s| s.as_str()).collect();
+        let placeholders = (0..allowed.len()).map(|i| format!("${}", i + 6)).collect::<Vec<_>>().join(", ");
+        let sql = format!(
+            "UPDATE appointments SET status = $2, cancel_reason = COALESCE($3, cancel_reason), \
+             cancelled_by = COALESCE($4, cancelled_by), sequence = sequence + 1, updated_at = $5 \
+             WHERE id = $1 AND status IN ({placeholders})"
+        );
+        on_backend!(self, |pool| {
+            let mut q = sqlx::query(&sql)
+                .bind(id)
+                .bind(to.as_str())
+                .bind(cancel.map(|c| c.0))
+                .bind(cancel.map(|c| c.1))
+                .bind(now);
+            for s in &allowed {
+                q = q.bind(*s);
+            }
+            let done = q.execute(pool).await.map_err(overlap)?;
+            Ok(done.rows_affected() == 1)
+        })
+    }
+
+    pub async fn join_waitlist(&self, e: &WaitlistEntry) -> Result<()> {
+        on_backend!(self, |pool| {
+            sqlx::query(&format!(
+                "INSERT INTO waitlist ({WAITLIST_COLUMNS}) VALUES ($1, $2, $3, $4, $5, 'waiting', NULL, $6) \
+                 ON CONFLICT (counselor_id, client_id, day) DO UPDATE SET status = 'waiting', kind = excluded.kind, created_at = excluded.created_at"
+            ))
+            .bind(&e.id)
+            .bind(e.counselor_id.as_str())
+            .bind(e.client_id.as_str())
+            .bind(&e.day)
+            .bind(e.kind.as_str())
+            .bind(e.created_at)
+            .execute(pool)
+            .await?;
+        });
+        Ok(())
+    }
+
+    pub async fn leave_waitlist(&self, client: &UserId, id: &str) -> Result<bool> {
+        on_backend!(self, |pool| {
+            let done = sqlx::query("UPDATE waitlist SET status = 'left' WHERE id = $1 AND client_id = $2 AND status IN ('waiting', 'offered')")
+                .bind(id)
+                .bind(client.as_str())
+                .execute(pool)
+                .await?;
+            Ok(done.rows_affected() == 1)
+        })
+    }
+
+    pub async fn client_waitlist(&self, client: &UserId) -> Result<Vec<WaitlistEntry>> {
+        on_backend!(self, |pool| {
+            let rows = sqlx::query(&format!(
+                "SELECT {WAITLIST_COLUMNS} FROM waitlist WHERE client_id = $1 AND status IN ('waiting', 'offered') ORDER BY day"
+            ))
+            .bind(client.as_str())
+            .fetch_all(pool)
+            .await?;
+            let mut out = Vec::with_capacity(rows.len());
+            for r in &rows {
+                out.push(waitlist_from_row!(r));
+            }
+            Ok(out)
+        })
+    }
+
+    /// Offers a freed slot to the first client waiting for that counselor's day: a hold until
+    /// `expires_at`, recorded on the entry. Returns the entry offered, or `None` when nobody waits.
+    pub async fn offer_to_waitlist(
+        &self,
+        counselor: &UserId,
+        day: &str,
+        hold_id: &str,
+        starts_at: i64,
+        ends_at: i64,
+        expires_at: i64,
+    ) -> Result<Option<WaitlistEntry>> {
+        on_backend!(self, |pool| {
+            let mut tx = pool.begin().await?;
+            // Claim the first waiting entry with a write, so two offers never pick the same one.
+            let row = sqlx::query(&format!(
+                "UPDATE waitlist SET status = 'offered', hold_id = $3 WHERE id = (\
+                   SELECT id FROM waitlist WHERE counselor_id = $1 AND day = $2 AND status = 'waiting' ORDER BY created_at, id LIMIT 1\
+                 ) AND status = 'waiting' RETURNING {WAITLIST_COLUMNS}"
+            ))
+            .bind(counselor.as_str())
+            .bind(day)
+            .bind(hold_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let Some(row) = row else { return Ok(None) };
+            let entry = waitlist_from_row!(&row);
+            sqlx::query("INSERT INTO slot_holds (id, counselor_id, client_id, starts_at, ends_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)")
+                .bind(hold_id)
+                .bind(counselor.as_str())
+                .bind(entry.client_id.as_str())
+                .bind(starts_at)
+                .bind(ends_at)
+                .bind(expires_at)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            Ok(Some(entry))
+        })
+    }
+
+    /// Ends an offer whose hold expired without a booking: the entry passes, the hold goes.
+    /// Returns the hold's slot when the offer was still open (so it can go to the next client).
+    pub async fn expire_offer(&self, hold_id: &str) -> Result<Option<(UserId, String, i64, i64)>> {
+        on_backend!(self, |pool| {
+            let mut tx = pool.begin().await?;
+            let hold = sqlx::query("DELETE FROM slot_holds WHERE id = $1 RETURNING counselor_id, starts_at, ends_at")
+                .bind(hold_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+            let entry = sqlx::query(
+                "UPDATE waitlist SET status = 'passed' WHERE hold_id = $1 AND status = 'offered' RETURNING day",
+            )
+            .bind(hold_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            match (hold, entry) {
+                (Some(h), Some(e)) => {
+                    let counselor: String = h.try_get("counselor_id")?;
+                    Ok(Some((
+                        UserId::parse(&counselor).ok_or_else(|| corrupt("hold counselor"))?,
+                        e.try_get("day")?,
+                        h.try_get("starts_at")?,
+                        h.try_get("ends_at")?,
+                    )))
+                }
+                _ => Ok(None),
+            }
+        })
+    }
+
+    /// Marks the client's offered entry for that counselor as booked.
+    pub async fn waitlist_booked(&self, counselor: &UserId, client: &UserId, day: &str) -> Result<()> {
+        on_backend!(self, |pool| {
+            sqlx::query("UPDATE waitlist SET status = 'booked' WHERE counselor_id = $1 AND client_id = $2 AND day = $3 AND status IN ('waiting', 'offered')")
+                .bind(counselor.as_str())
+                .bind(client.as_str())
+                .bind(day)
+                .execute(pool)
+                .await?;
+        });
+        Ok(())
+    }
+}

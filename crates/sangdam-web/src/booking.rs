@@ -1,0 +1,436 @@
+//! Booking as the pages use it: a counselor's availability assembled from the store, free slots,
+//! the mails (with calendar files) that tell both sides what changed, and the jobs that remind
+//! them. The arithmetic lives in `sangdam_domain::booking`; the invariant that no two sessions of
+//! a counselor overlap lives in the database.
+
+use std::time::Duration;
+
+use jiff::Timestamp;
+use sangdam_domain::booking::{Availability, Busy, SessionKind, Slot, SlotQuery, free_slots, is_free_slot};
+use sangdam_domain::ics::{self, EventStatus, Method};
+use sangdam_domain::{Language, UserId};
+use sangdam_store::{AppointmentRecord, Attachment, CounselorProfile, JobRecord, NewMail, UserRecord};
+use serde::{Deserialize, Serialize};
+use tokio::sync::watch;
+
+use crate::crypto::random;
+use crate::i18n::Tr;
+use crate::state::AppState;
+
+/// A counselor with everything booking needs.
+#[derive(Debug, Clone)]
+pub struct Counselor {
+    pub user: UserRecord,
+    pub profile: CounselorProfile,
+    pub availability: Availability,
+}
+
+impl Counselor {
+    pub fn id(&self) -> &UserId {
+        &self.user.id
+    }
+}
+
+/// Loads an active counselor's profile and availability; `None` when there is no such counselor.
+pub async fn counselor(state: &AppState, id: &UserId) -> anyhow::Result<Option<Counselor>> {
+    let Some(user) = state.store.user_by_id(id).await? else { return Ok(None) };
+    if !user.active || user.role != sangdam_domain::Role::Counselor {
+        return Ok(None);
+    }
+    let Some(profile) = state.store.counselor_profile(id).await? else { return Ok(None) };
+    let exceptions = state.store.list_exceptions(id).await?.into_iter().map(|(_, e)| e).collect();
+    let availability = Availability {
+        timezone: user.timezone.to_jiff(),
+        weekly: profile.weekly.clone(),
+        exceptions,
+        rules: profile.rules,
+    };
+    Ok(Some(Counselor { user, profile, availability }))
+}
+
+fn ts(unix: i64) -> Timestamp {
+    Timestamp::from_second(unix).unwrap_or(Timestamp::UNIX_EPOCH)
+}
+
+/// The time a counselor is not free over their whole booking horizon, seen by `client` (slots held
+/// for that client count as free), leaving out the appointment `moving` (when one is moved).
+async fn busy(
+    state: &AppState,
+    c: &Counselor,
+    client: Option<&UserId>,
+    moving: Option<&AppointmentRecord>,
+    now: i64,
+) -> anyhow::Result<Vec<Busy>> {
+    // Appointments that started up to a day ago still count towards today's cap.
+    let from = now - 2 * 86_400;
+    let to = now + (i64::from(c.profile.rules.horizon_days) + 2) * 86_400;
+    let mut list = state.store.busy_times(c.id(), from, to, client, now).await?;
+    if let Some(m) = moving {
+        let own = m.busy();
+        if let Some(i) = list.iter().position(|b| *b == own) {
+            list.remove(i);
+        }
+    }
+    Ok(list)
+}
+
+/// Which free slots to look for.
+#[derive(Debug, Clone, Copy)]
+pub struct SlotSearch {
+    pub kind: SessionKind,
+    pub from: i64,
+    pub until: Option<i64>,
+    pub limit: usize,
+}
+
+/// The next free slots for a session of `search.kind`, as `client` sees them.
+pub async fn next_slots(
+    state: &AppState,
+    c: &Counselor,
+    search: &SlotSearch,
+    client: Option<&UserId>,
+    now: i64,
+) -> anyhow::Result<Vec<Slot>> {
+    let Some(offering) = c.profile.offering(search.kind) else { return Ok(vec![]) };
+    let busy = busy(state, c, client, None, now).await?;
+    let q = SlotQuery {
+        now: ts(now),
+        duration_minutes: offering.duration_minutes,
+        from: ts(search.from.max(now)),
+        until: search.until.map(ts),
+        limit: search.limit,
+    };
+    Ok(free_slots(&c.availability, &busy, &q))
+}
+
+/// Whether `start` is a slot the client may book now (or move `moving` to).
+pub async fn slot_is_free(
+    state: &AppState,
+    c: &Counselor,
+    kind: SessionKind,
+    start: i64,
+    client: &UserId,
+    moving: Option<&AppointmentRecord>,
+    now: i64,
+) -> anyhow::Result<bool> {
+    let Some(offering) = c.profile.offering(kind) else { return Ok(false) };
+    let Ok(start) = Timestamp::from_second(start) else { return Ok(false) };
+    let busy = busy(state, c, Some(client), moving, now).await?;
+    Ok(is_free_slot(&c.availability, &busy, start, offering.duration_minutes, ts(now)))
+}
+
+/// What happened to an appointment, for the mails that say so.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Change {
+    Booked,
+    Requested,
+    Confirmed,
+    Moved,
+    Cancelled,
+}
+
+impl Change {
+    fn subject_id(self) -> &'static str {
+        match self {
+            Change::Booked => "mail-booked-subject",
+            Change::Requested => "mail-requested-subject",
+            Change::Confirmed => "mail-confirmed-subject",
+            Change::Moved => "mail-moved-subject",
+            Change::Cancelled => "mail-cancelled-subject",
+        }
+    }
+
+    fn body_id(self) -> &'static str {
+        match self {
+            Change::Booked => "mail-booked-body",
+            Change::Requested => "mail-requested-body",
+            Change::Confirmed => "mail-confirmed-body",
+            Change::Moved => "mail-moved-body",
+            Change::Cancelled => "mail-cancelled-body",
+        }
+    }
+}
+
+/// A time in `tz`, with the zone named, as mails show it.
+pub fn local_time(unix: i64, tz: &sangdam_domain::Timezone) -> String {
+    ts(unix).to_zoned(tz.to_jiff()).strftime("%Y-%m-%d %H:%M %Z").to_string()
+}
+
+/// The calendar event of an appointment. Its UID never changes; its SEQUENCE is the
+/// appointment's, which the store increases with every change.
+pub fn event(
+    state: &AppState,
+    a: &AppointmentRecord,
+    tr: &Tr,
+    counselor: &UserRecord,
+    client: &UserRecord,
+    now: i64,
+) -> ics::Event {
+    let mut args = fluent_bundle::FluentArgs::new();
+    args.set("counselor", counselor.display_name.to_string());
+    args.set("kind", tr.t(a.kind.message_id()));
+    let status = match a.status {
+        s if s.holds_time() && s == sangdam_domain::booking::AppointmentStatus::Requested => EventStatus::Tentative,
+        s if s.holds_time() => EventStatus::Confirmed,
+        _ => EventStatus::Cancelled,
+    };
+    ics::Event {
+        uid: format!("{}@sangdam", a.id),
+        sequence: u32::try_from(a.sequence).unwrap_or(0),
+        start: ts(a.starts_at),
+        end: ts(a.ends_at),
+        stamp: ts(now),
+        summary: tr.i18n().message(tr.lang, "ics-summary", Some(&args)),
+        description: tr.t("ics-description"),
+        status,
+        url: Some(format!("{}/appointments", state.config.public_url)),
+        organizer: Some((counselor.display_name.to_string(), counselor.email.to_string())),
+        attendees: vec![(client.display_name.to_string(), client.email.to_string())],
+    }
+}
+
+/// Tells the client and the counselor what happened, each in their language and time zone, with
+/// a calendar file (REQUEST while the appointment holds its time, CANCEL once it no longer does).
+pub async fn notify(
+    state: &AppState,
+    a: &AppointmentRecord,
+    change: Change,
+    reason: Option<&str>,
+) -> anyhow::Result<()> {
+    let (Some(counselor), Some(client)) =
+        (state.store.user_by_id(&a.counselor_id).await?, state.store.user_by_id(&a.client_id).await?)
+    else {
+        return Ok(());
+    };
+    let now = state.clock.now();
+    for (to, other) in [(&client, &counselor), (&counselor, &client)] {
+        let tr = Tr::new(state.i18n.clone(), to.language);
+        let mut args = fluent_bundle::FluentArgs::new();
+        args.set("name", other.display_name.to_string());
+        args.set("time", local_time(a.starts_at, &to.timezone));
+        args.set("kind", tr.t(a.kind.message_id()));
+        args.set("link", format!("{}/appointments", state.config.public_url));
+        args.set("reason", reason.unwrap_or("-").to_owned());
+        let subject = tr.i18n().message(to.language, change.subject_id(), Some(&args));
+        let body = tr.i18n().message(to.language, change.body_id(), Some(&args));
+        let method = if a.status.holds_time() { Method::Request } else { Method::Cancel };
+        let ics = ics::calendar(Some(method), None, &[event(state, a, &tr, &counselor, &client, now)]);
+        let attachment = Attachment {
+            name: "invite.ics".into(),
+            content_type: format!("text/calendar; charset=utf-8; method={}", method.as_str()),
+            data: ics.into_bytes(),
+        };
+        let id = sangdam_domain::ids::encode_random(&random::<16>());
+        let key = format!("appointment:{}:{}:{}", a.id, a.sequence, to.id);
+        let mail = NewMail {
+            id: &id,
+            recipient: to.email.as_str(),
+            subject: &subject,
+            body: &body,
+            idempotency_key: Some(&key),
+            attachment: Some(&attachment),
+        };
+        state.store.enqueue_mail_once(&mail, now, state.config.smtp.is_none()).await?;
+    }
+    state.mail_queued.notify_one();
+    Ok(())
+}
+
+/// What a reminder job carries: which appointment, at which start (a moved appointment's old
+/// reminders find the start changed and do nothing), and how long before it.
+#[derive(Debug, Serialize, Deserialize)]
+struct ReminderJob {
+    appointment: String,
+    starts_at: i64,
+    minutes: u32,
+}
+
+pub const REMINDER: &str = "reminder";
+
+/// Schedules the reminders of an appointment. Safe to call again: each reminder's key names the
+/// appointment, its start and the offset, so nothing is scheduled twice.
+pub async fn schedule_reminders(state: &AppState, a: &AppointmentRecord) -> anyhow::Result<()> {
+    let now = state.clock.now();
+    for &minutes in &state.config.reminder_minutes {
+        let run_at = a.starts_at - i64::from(minutes) * 60;
+        if run_at <= now {
+            continue;
+        }
+        let payload =
+            serde_json::to_string(&ReminderJob { appointment: a.id.clone(), starts_at: a.starts_at, minutes })?;
+        let key = format!("reminder:{}:{}:{minutes}", a.id, a.starts_at);
+        let id = sangdam_domain::ids::encode_random(&random::<16>());
+        state.store.schedule_job(&id, REMINDER, &payload, &key, run_at, now).await?;
+    }
+    state.jobs_queued.notify_one();
+    Ok(())
+}
+
+async fn run_reminder(state: &AppState, job: &JobRecord) -> anyhow::Result<()> {
+    let r: ReminderJob = serde_json::from_str(&job.payload)?;
+    let Some(a) = state.store.appointment(&r.appointment).await? else { return Ok(()) };
+    if !a.status.holds_time() || a.starts_at != r.starts_at {
+        return Ok(());
+    }
+    let now = state.clock.now();
+    for user_id in [&a.client_id, &a.counselor_id] {
+        let Some(to) = state.store.user_by_id(user_id).await? else { continue };
+        if !to.active || !state.store.reminders_enabled(&to.id).await? {
+            continue;
+        }
+        let other_id = if *user_id == a.client_id { &a.counselor_id } else { &a.client_id };
+        let other = state.store.user_by_id(other_id).await?.map(|u| u.display_name.to_string()).unwrap_or_default();
+        let tr = Tr::new(state.i18n.clone(), to.language);
+        let mut args = fluent_bundle::FluentArgs::new();
+        args.set("name", other);
+        args.set("time", local_time(a.starts_at, &to.timezone));
+        args.set("kind", tr.t(a.kind.message_id()));
+        args.set("link", format!("{}/appointments", state.config.public_url));
+        let subject = tr.i18n().message(to.language, "mail-reminder-subject", Some(&args));
+        let body = tr.i18n().message(to.language, "mail-reminder-body", Some(&args));
+        let id = sangdam_domain::ids::encode_random(&random::<16>());
+        // The job's key plus the recipient: a job that runs twice (its lease lapsed mid-run)
+        // queues one mail.
+        let key = format!("{}:{}", job.idempotency_key, to.id);
+        let mail = NewMail {
+            id: &id,
+            recipient: to.email.as_str(),
+            subject: &subject,
+            body: &body,
+            idempotency_key: Some(&key),
+            attachment: None,
+        };
+        state.store.enqueue_mail_once(&mail, now, state.config.smtp.is_none()).await?;
+    }
+    state.mail_queued.notify_one();
+    Ok(())
+}
+
+/// What a waitlist offer's expiry job carries.
+#[derive(Debug, Serialize, Deserialize)]
+struct OfferExpiry {
+    hold: String,
+}
+
+pub const OFFER_EXPIRY: &str = "waitlist-offer-expiry";
+
+/// A slot freed up (a cancellation or a move): offers it to the first client waiting for that
+/// counselor's day, who holds it for the configured time; the offer's expiry is a job that passes
+/// it on to the next.
+pub async fn offer_freed_slot(
+    state: &AppState,
+    counselor_id: &UserId,
+    starts_at: i64,
+    ends_at: i64,
+) -> anyhow::Result<()> {
+    let now = state.clock.now();
+    if starts_at <= now {
+        return Ok(());
+    }
+    let Some(counselor) = state.store.user_by_id(counselor_id).await? else { return Ok(()) };
+    let day = ts(starts_at).to_zoned(counselor.timezone.to_jiff()).date().to_string();
+    let hold_id = sangdam_domain::ids::encode_random(&random::<16>());
+    let expires_at = now + i64::from(state.config.waitlist_hold_minutes) * 60;
+    let Some(entry) =
+        state.store.offer_to_waitlist(counselor_id, &day, &hold_id, starts_at, ends_at, expires_at).await?
+    else {
+        return Ok(());
+    };
+    let payload = serde_json::to_string(&OfferExpiry { hold: hold_id.clone() })?;
+    let id = sangdam_domain::ids::encode_random(&random::<16>());
+    state.store.schedule_job(&id, OFFER_EXPIRY, &payload, &format!("offer-expiry:{hold_id}"), expires_at, now).await?;
+    state.jobs_queued.notify_one();
+    let Some(client) = state.store.user_by_id(&entry.client_id).await? else { return Ok(()) };
+    let tr = Tr::new(state.i18n.clone(), client.language);
+    let mut args = fluent_bundle::FluentArgs::new();
+    args.set("name", counselor.display_name.to_string());
+    args.set("time", local_time(starts_at, &client.timezone));
+    args.set("minutes", i64::from(state.config.waitlist_hold_minutes));
+    args.set(
+        "link",
+        format!(
+            "{}/counselors/{}/book?kind={}&start={starts_at}",
+            state.config.public_url,
+            counselor_id,
+            entry.kind.as_str()
+        ),
+    );
+    let subject = tr.i18n().message(client.language, "mail-offer-subject", Some(&args));
+    let body = tr.i18n().message(client.language, "mail-offer-body", Some(&args));
+    let mail_id = sangdam_domain::ids::encode_random(&random::<16>());
+    let key = format!("offer:{hold_id}");
+    let mail = NewMail {
+        id: &mail_id,
+        recipient: client.email.as_str(),
+        subject: &subject,
+        body: &body,
+        idempotency_key: Some(&key),
+        attachment: None,
+    };
+    state.store.enqueue_mail_once(&mail, now, state.config.smtp.is_none()).await?;
+    state.mail_queued.notify_one();
+    Ok(())
+}
+
+async fn run_offer_expiry(state: &AppState, job: &JobRecord) -> anyhow::Result<()> {
+    let e: OfferExpiry = serde_json::from_str(&job.payload)?;
+    // When the client booked it, the hold is gone and nothing happens; otherwise the next one
+    // waiting is offered the slot.
+    if let Some((counselor, _day, starts_at, ends_at)) = state.store.expire_offer(&e.hold).await? {
+        offer_freed_slot(state, &counselor, starts_at, ends_at).await?;
+    }
+    Ok(())
+}
+
+/// Most runs of a job before it is marked failed.
+pub const MAX_JOB_ATTEMPTS: i64 = 6;
+
+/// Runs due jobs until `shutdown` turns true. Each claim holds a two-minute lease; a job that
+/// fails is retried with exponential backoff (1, 2, 4 … minutes), then marked failed for admins.
+pub async fn run_jobs(state: AppState, mut shutdown: watch::Receiver<bool>) {
+    loop {
+        let now = state.clock.now();
+        let batch = match state.store.claim_due_jobs(now, now + 120, 20).await {
+            Ok(b) => b,
+            Err(e) => {
+                tracing::error!(error = ?e, "claiming jobs failed");
+                Vec::new()
+            }
+        };
+        for job in &batch {
+            let outcome = match job.kind.as_str() {
+                REMINDER => run_reminder(&state, job).await,
+                OFFER_EXPIRY => run_offer_expiry(&state, job).await,
+                other => Err(anyhow::anyhow!("unknown job kind {other}")),
+            };
+            let now = state.clock.now();
+            let result = match outcome {
+                Ok(()) => state.store.finish_job(&job.id, now).await,
+                Err(e) => {
+                    tracing::warn!(job = %job.id, kind = %job.kind, attempt = job.attempts, error = %e, "job failed");
+                    let retry = (job.attempts < MAX_JOB_ATTEMPTS).then(|| now + 60 * (1 << job.attempts.clamp(0, 10)));
+                    state.store.fail_job(&job.id, &format!("{e:#}"), retry, now).await
+                }
+            };
+            if let Err(e) = result {
+                tracing::error!(error = ?e, "recording a job's outcome failed");
+            }
+        }
+        if !batch.is_empty() {
+            continue;
+        }
+        tokio::select! {
+            _ = state.jobs_queued.notified() => {}
+            _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+            _ = shutdown.changed() => return,
+        }
+        if *shutdown.borrow() {
+            return;
+        }
+    }
+}
+
+/// The language a counselor's bio is shown in first.
+pub fn languages_label(tr: &Tr, langs: &[Language]) -> String {
+    langs.iter().map(|l| tr.t(if *l == Language::Ko { "lang-ko" } else { "lang-en" })).collect::<Vec<_>>().join(", ")
+}

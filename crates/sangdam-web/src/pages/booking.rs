@@ -1,0 +1,863 @@
+//! What clients see of booking: the counselor directory, a counselor's page with the next free
+//! slots, the booking form (one session or a weekly series), "my appointments" with cancel and
+//! reschedule, the waitlist, reminders and the personal calendar feed.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::IntoResponse;
+use sangdam_domain::booking::appointment::{CancelOutcome, client_cancellation, client_may_reschedule};
+use sangdam_domain::booking::recurrence::{Every, MAX_OCCURRENCES, series};
+use sangdam_domain::booking::{AppointmentStatus, SessionKind};
+use sangdam_domain::{Language, Role, UserId};
+use sangdam_store::{AppointmentRecord, DirectoryFilter, NewAppointment, Specialty, StoreError, WaitlistEntry};
+use serde::Deserialize;
+
+use super::{render, see_other, with_status};
+use crate::auth::audit;
+use crate::booking::{self, Change, Counselor, SlotSearch};
+use crate::crypto::{random, sha256_hex};
+use crate::ctx::Ctx;
+use crate::error::{AppError, AppResult};
+use crate::forms::FormData;
+use crate::state::AppState;
+
+/// Longest reason for a visit a client may write.
+pub const MAX_REASON_CHARS: usize = 2000;
+/// The directory's "available within N days" accepts at most this many days.
+const MAX_WITHIN_DAYS: i64 = 60;
+
+/// A bookable time, labelled in the viewer's time zone.
+pub struct SlotView {
+    pub start: i64,
+    pub label: String,
+}
+
+fn slot_views(ctx: &Ctx, slots: &[sangdam_domain::booking::Slot]) -> Vec<SlotView> {
+    slots.iter().map(|s| SlotView { start: s.start.as_second(), label: ctx.time(s.start.as_second()) }).collect()
+}
+
+fn parse_id(raw: &str) -> Result<UserId, AppError> {
+    UserId::parse(raw).ok_or(AppError::NotFound)
+}
+
+async fn load_counselor(state: &AppState, id: &str) -> Result<Counselor, AppError> {
+    let id = parse_id(id)?;
+    match booking::counselor(state, &id).await? {
+        Some(c) if c.profile.published => Ok(c),
+        _ => Err(AppError::NotFound),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Directory
+
+#[derive(Deserialize, Default, Clone)]
+#[serde(default)]
+pub struct DirectoryQuery {
+    q: String,
+    specialty: String,
+    language: String,
+    kind: String,
+    min_price: String,
+    max_price: String,
+    within: String,
+}
+
+pub struct DirectoryRow {
+    pub id: String,
+    pub name: String,
+    pub has_photo: bool,
+    pub bio: String,
+    pub specialties: String,
+    pub languages: String,
+    pub offerings: Vec<String>,
+    pub next: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "booking/directory.html")]
+struct DirectoryPage<'a> {
+    ctx: &'a Ctx,
+    q: DirectoryQuery,
+    specialties: Vec<(String, String)>,
+    rows: Vec<DirectoryRow>,
+    errors: Vec<String>,
+}
+
+fn specialty_names(all: &[Specialty], ids: &[String], lang: Language) -> String {
+    all.iter().filter(|s| ids.contains(&s.id)).map(|s| s.name(lang).to_owned()).collect::<Vec<_>>().join(", ")
+}
+
+fn offering_label(ctx: &Ctx, o: &sangdam_store::Offering) -> String {
+    format!(
+        "{} · {} · {}",
+        ctx.t(o.kind.message_id()),
+        ctx.tn("minutes", "count", i64::from(o.duration_minutes)),
+        o.price
+    )
+}
+
+pub async fn directory(State(state): State<AppState>, ctx: Ctx, Query(q): Query<DirectoryQuery>) -> AppResult {
+    let mut errors = Vec::new();
+    let kind = match q.kind.as_str() {
+        "" => None,
+        k => SessionKind::parse(k).or_else(|| {
+            errors.push(ctx.t("error-kind-unknown"));
+            None
+        }),
+    };
+    let language = match q.language.as_str() {
+        "" => None,
+        l => Language::parse(l).or_else(|| {
+            errors.push(ctx.t("error-language-unknown"));
+            None
+        }),
+    };
+    let within = match q.within.trim() {
+        "" => None,
+        w => match w.parse::<i64>() {
+            Ok(n) if (1..=MAX_WITHIN_DAYS).contains(&n) => Some(n),
+            _ => {
+                errors.push(ctx.t("error-within-days"));
+                None
+            }
+        },
+    };
+    let price_bound = |text: &str, errors: &mut Vec<String>| -> Option<f64> {
+        let t = text.trim().replace(',', "");
+        if t.is_empty() {
+            return None;
+        }
+        match t.parse::<f64>() {
+            Ok(v) if v >= 0.0 && v.is_finite() => Some(v),
+            _ => {
+                errors.push(ctx.t("error-price-filter"));
+                None
+            }
+        }
+    };
+    let min_price = price_bound(&q.min_price, &mut errors);
+    let max_price = price_bound(&q.max_price, &mut errors);
+    if q.q.chars().count() > 100 {
+        errors.push(ctx.t("error-search-too-long"));
+    }
+    let all_specialties = state.store.list_specialties().await?;
+    let specialty = match q.specialty.as_str() {
+        "" => None,
+        s if all_specialties.iter().any(|x| x.id == s) => Some(s.to_owned()),
+        _ => {
+            errors.push(ctx.t("error-specialty-unknown"));
+            None
+        }
+    };
+    let mut rows = Vec::new();
+    if errors.is_empty() {
+        let filter = DirectoryFilter { name: Some(q.q.clone()), specialty, language, kind };
+        let found = state.store.directory(&filter).await?;
+        let client = ctx.viewer.as_ref().map(|v| v.user.id.clone());
+        for (user, profile) in found {
+            // The price range applies to the offerings asked for (or any), each in its own
+            // currency's major units.
+            let offerings: Vec<_> =
+                profile.offerings.iter().filter(|o| kind.is_none_or(|k| o.kind == k)).copied().collect();
+            let in_range = |o: &sangdam_store::Offering| {
+                let major = o.price.minor() as f64 / 10f64.powi(o.price.currency().exponent() as i32);
+                min_price.is_none_or(|m| major >= m) && max_price.is_none_or(|m| major <= m)
+            };
+            if (min_price.is_some() || max_price.is_some()) && !offerings.iter().any(in_range) {
+                continue;
+            }
+            let Some(c) = booking::counselor(&state, &user.id).await? else { continue };
+            let mut next: Option<i64> = None;
+            let until = within.map(|d| ctx.now + d * 86_400);
+            for o in &offerings {
+                let search = SlotSearch { kind: o.kind, from: ctx.now, until, limit: 1 };
+                if let Some(s) = booking::next_slots(&state, &c, &search, client.as_ref(), ctx.now).await?.first() {
+                    let t = s.start.as_second();
+                    next = Some(next.map_or(t, |n| n.min(t)));
+                }
+            }
+            if within.is_some() && next.is_none() {
+                continue;
+            }
+            rows.push(DirectoryRow {
+                id: user.id.to_string(),
+                name: user.display_name.to_string(),
+                has_photo: profile.has_photo,
+                bio: profile.bio(ctx.lang()).chars().take(240).collect(),
+                specialties: specialty_names(&all_specialties, &profile.specialties, ctx.lang()),
+                languages: booking::languages_label(&ctx.tr, &profile.languages),
+                offerings: profile.offerings.iter().map(|o| offering_label(&ctx, o)).collect(),
+                next: next.map(|t| ctx.time(t)),
+            });
+        }
+    }
+    let specialties = all_specialties.iter().map(|s| (s.id.clone(), s.name(ctx.lang()).to_owned())).collect();
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    with_status(status, render(&DirectoryPage { ctx: &ctx, q, specialties, rows, errors }))
+}
+
+// ---------------------------------------------------------------------------------------------
+// A counselor's page
+
+pub struct KindSlots {
+    pub kind: &'static str,
+    pub label: String,
+    pub slots: Vec<SlotView>,
+}
+
+#[derive(Template)]
+#[template(path = "booking/counselor.html")]
+struct CounselorPage<'a> {
+    ctx: &'a Ctx,
+    id: String,
+    name: String,
+    has_photo: bool,
+    bio: String,
+    specialties: String,
+    languages: String,
+    timezone: String,
+    requires_approval: bool,
+    kinds: Vec<KindSlots>,
+    viewer_zone: String,
+    notice: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct NoticeQuery {
+    waiting: Option<String>,
+}
+
+pub async fn counselor_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Query(nq): Query<NoticeQuery>,
+) -> AppResult {
+    let c = load_counselor(&state, &id).await?;
+    let all = state.store.list_specialties().await?;
+    let client = ctx.viewer.as_ref().map(|v| v.user.id.clone());
+    let mut kinds = Vec::new();
+    for o in &c.profile.offerings {
+        let search = SlotSearch { kind: o.kind, from: ctx.now, until: None, limit: 12 };
+        let slots = booking::next_slots(&state, &c, &search, client.as_ref(), ctx.now).await?;
+        kinds.push(KindSlots {
+            kind: o.kind.as_str(),
+            label: offering_label(&ctx, o),
+            slots: slot_views(&ctx, &slots),
+        });
+    }
+    render(&CounselorPage {
+        ctx: &ctx,
+        id: c.user.id.to_string(),
+        name: c.user.display_name.to_string(),
+        has_photo: c.profile.has_photo,
+        bio: c.profile.bio(ctx.lang()).to_owned(),
+        specialties: specialty_names(&all, &c.profile.specialties, ctx.lang()),
+        languages: booking::languages_label(&ctx.tr, &c.profile.languages),
+        timezone: c.user.timezone.as_str().to_owned(),
+        requires_approval: c.profile.requires_approval,
+        kinds,
+        viewer_zone: ctx.timezone().as_str().to_owned(),
+        notice: nq.waiting.map(|_| ctx.t("notice-waitlist-joined")),
+    })
+}
+
+pub async fn counselor_photo(State(state): State<AppState>, Path(id): Path<String>) -> AppResult {
+    let id = parse_id(&id)?;
+    let photo = state.store.counselor_photo(&id).await?.ok_or(AppError::NotFound)?;
+    Ok(([(header::CONTENT_TYPE, "image/jpeg"), (header::CACHE_CONTROL, "public, max-age=300")], photo).into_response())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Booking
+
+#[derive(Deserialize, Default, Clone)]
+#[serde(default)]
+pub struct BookForm {
+    kind: String,
+    start: String,
+    reason: String,
+    first_time: String,
+    terms: String,
+    repeat: String,
+    count: String,
+}
+
+#[derive(Template)]
+#[template(path = "booking/book.html")]
+struct BookPage<'a> {
+    ctx: &'a Ctx,
+    id: String,
+    name: String,
+    form: BookForm,
+    slot_label: String,
+    kind_label: String,
+    requires_approval: bool,
+    errors: Vec<String>,
+    /// After "this time was just taken": the next free times to choose from.
+    alternatives: Vec<SlotView>,
+    max_count: i64,
+}
+
+fn book_page<'a>(
+    ctx: &'a Ctx,
+    c: &Counselor,
+    form: BookForm,
+    errors: Vec<String>,
+    alternatives: Vec<SlotView>,
+) -> BookPage<'a> {
+    let kind = SessionKind::parse(&form.kind);
+    let slot_label = form.start.parse::<i64>().map(|t| ctx.time(t)).unwrap_or_default();
+    BookPage {
+        ctx,
+        id: c.user.id.to_string(),
+        name: c.user.display_name.to_string(),
+        slot_label,
+        kind_label: kind.and_then(|k| c.profile.offering(k)).map(|o| offering_label(ctx, &o)).unwrap_or_default(),
+        requires_approval: c.profile.requires_approval,
+        form,
+        errors,
+        alternatives,
+        max_count: i64::from(MAX_OCCURRENCES),
+    }
+}
+
+/// Only clients book; staff see a clear refusal rather than a form that cannot succeed.
+fn client_viewer(ctx: &Ctx) -> Result<&crate::ctx::Viewer, AppError> {
+    ctx.with_role(&[Role::Client])
+}
+
+pub async fn book_form(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Query(f): Query<BookForm>,
+) -> AppResult {
+    let v = client_viewer(&ctx)?;
+    let c = load_counselor(&state, &id).await?;
+    let (kind, start) = match (SessionKind::parse(&f.kind), f.start.parse::<i64>()) {
+        (Some(k), Ok(s)) => (k, s),
+        _ => return Err(AppError::BadRequest("error-slot-invalid")),
+    };
+    if !booking::slot_is_free(&state, &c, kind, start, &v.user.id, None, ctx.now).await? {
+        let search = SlotSearch { kind, from: ctx.now, until: None, limit: 6 };
+        let next = booking::next_slots(&state, &c, &search, Some(&v.user.id), ctx.now).await?;
+        let page = book_page(&ctx, &c, f, vec![ctx.t("error-slot-unavailable")], slot_views(&ctx, &next));
+        return with_status(StatusCode::CONFLICT, render(&page));
+    }
+    let form = BookForm { count: "4".into(), ..f };
+    render(&book_page(&ctx, &c, form, vec![], vec![]))
+}
+
+pub async fn book_submit(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    FormData(f): FormData<BookForm>,
+) -> AppResult {
+    let v = client_viewer(&ctx)?;
+    let c = load_counselor(&state, &id).await?;
+    let mut errors = Vec::new();
+    let kind = SessionKind::parse(&f.kind);
+    let offering = kind.and_then(|k| c.profile.offering(k));
+    if offering.is_none() {
+        errors.push(ctx.t("error-kind-unknown"));
+    }
+    let start = f.start.trim().parse::<i64>().ok().filter(|s| jiff::Timestamp::from_second(*s).is_ok());
+    if start.is_none() {
+        errors.push(ctx.t("error-slot-invalid"));
+    }
+    let reason = f.reason.trim();
+    if reason.chars().count() > MAX_REASON_CHARS {
+        errors.push(ctx.tn("error-reason-too-long", "max", MAX_REASON_CHARS as i64));
+    }
+    if f.terms != "on" {
+        errors.push(ctx.t("error-terms-required"));
+    }
+    let every = match f.repeat.as_str() {
+        "" | "none" => None,
+        r => match Every::parse(r) {
+            Some(e) => Some(e),
+            None => {
+                errors.push(ctx.t("error-repeat-invalid"));
+                None
+            }
+        },
+    };
+    let count = if every.is_some() {
+        match f.count.trim().parse::<u32>() {
+            Ok(n) if (2..=MAX_OCCURRENCES).contains(&n) => n,
+            _ => {
+                errors.push(ctx.tn("error-count-range", "max", i64::from(MAX_OCCURRENCES)));
+                1
+            }
+        }
+    } else {
+        1
+    };
+    let (Some(kind), Some(offering), Some(start), true) = (kind, offering, start, errors.is_empty()) else {
+        return with_status(StatusCode::UNPROCESSABLE_ENTITY, render(&book_page(&ctx, &c, f, errors, vec![])));
+    };
+
+    // Every occurrence must be a free slot now; the database then refuses any overlap that a
+    // concurrent booking slipped in since.
+    let starts = match every {
+        Some(e) => series(jiff::Timestamp::from_second(start).unwrap_or_default(), &c.availability.timezone, e, count),
+        None => vec![jiff::Timestamp::from_second(start).unwrap_or_default()],
+    };
+    let mut free = true;
+    for s in &starts {
+        if !booking::slot_is_free(&state, &c, kind, s.as_second(), &v.user.id, None, ctx.now).await? {
+            free = false;
+            break;
+        }
+    }
+    let taken = |state: AppState, ctx: Ctx, c: Counselor, f: BookForm, message: &'static str| async move {
+        let search = SlotSearch { kind, from: ctx.now, until: None, limit: 6 };
+        let next = booking::next_slots(&state, &c, &search, Some(&v.user.id), ctx.now).await?;
+        let page = book_page(&ctx, &c, f, vec![ctx.t(message)], slot_views(&ctx, &next));
+        with_status(StatusCode::CONFLICT, render(&page))
+    };
+    if !free || starts.len() != count as usize {
+        let message = if every.is_some() { "error-series-unavailable" } else { "error-slot-unavailable" };
+        return taken(state.clone(), ctx.clone(), c, f, message).await;
+    }
+    let status = if c.profile.requires_approval { AppointmentStatus::Requested } else { AppointmentStatus::Confirmed };
+    let sealed = (!reason.is_empty()).then(|| state.keys.seal("appointment-reason", reason.as_bytes()));
+    let series_id = every.map(|_| sangdam_domain::ids::encode_random(&random::<16>()));
+    let list: Vec<NewAppointment> = starts
+        .iter()
+        .map(|s| NewAppointment {
+            id: sangdam_domain::ids::encode_random(&random::<16>()),
+            counselor_id: c.user.id.clone(),
+            client_id: v.user.id.clone(),
+            kind,
+            price: offering.price,
+            starts_at: s.as_second(),
+            ends_at: s.as_second() + i64::from(offering.duration_minutes) * 60,
+            status,
+            reason: sealed.clone(),
+            first_time: f.first_time == "on",
+            series_id: series_id.clone(),
+        })
+        .collect();
+    match state.store.book(&list, ctx.now).await {
+        Ok(()) => {}
+        Err(StoreError::TimeTaken) => {
+            crate::metrics::Metrics::inc(&state.metrics.bookings_refused);
+            let message = if every.is_some() { "error-series-unavailable" } else { "error-slot-unavailable" };
+            return taken(state.clone(), ctx.clone(), c, f, message).await;
+        }
+        Err(e) => return Err(e.into()),
+    }
+    crate::metrics::Metrics::inc(&state.metrics.bookings);
+    audit(&state, &ctx, Some(&v.user), "appointment.book", Some(format!("appointment:{}", list[0].id)), "ok").await?;
+    // A client who was offered this day from the waitlist has it now.
+    let day = starts[0].to_zoned(c.availability.timezone.clone()).date().to_string();
+    state.store.waitlist_booked(&c.user.id, &v.user.id, &day).await?;
+    let change = if status == AppointmentStatus::Requested { Change::Requested } else { Change::Booked };
+    for a in &list {
+        if let Some(rec) = state.store.appointment(&a.id).await? {
+            booking::notify(&state, &rec, change, None).await?;
+            if status == AppointmentStatus::Confirmed {
+                booking::schedule_reminders(&state, &rec).await?;
+            }
+        }
+    }
+    Ok(see_other("/appointments?booked=1"))
+}
+
+// ---------------------------------------------------------------------------------------------
+// My appointments
+
+pub struct AppointmentView {
+    pub id: String,
+    pub when: String,
+    pub with: String,
+    pub with_id: String,
+    pub kind: String,
+    pub price: String,
+    pub status: &'static str,
+    pub status_label: String,
+    pub in_series: bool,
+    pub can_cancel: bool,
+    pub late: bool,
+    pub can_reschedule: bool,
+    pub cancel_reason: Option<String>,
+}
+
+pub struct WaitView {
+    pub id: String,
+    pub counselor: String,
+    pub day: String,
+    pub status: String,
+}
+
+#[derive(Template)]
+#[template(path = "booking/mine.html")]
+struct MinePage<'a> {
+    ctx: &'a Ctx,
+    upcoming: Vec<AppointmentView>,
+    past: Vec<AppointmentView>,
+    waiting: Vec<WaitView>,
+    notice: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct MineQuery {
+    booked: Option<String>,
+    cancelled: Option<String>,
+    moved: Option<String>,
+}
+
+async fn view(state: &AppState, ctx: &Ctx, a: &AppointmentRecord) -> Result<AppointmentView, AppError> {
+    let counselor = state.store.user_by_id(&a.counselor_id).await?;
+    let window = state.store.counselor_profile(&a.counselor_id).await?.map_or(24, |p| p.rules.cancel_window_hours);
+    let start = jiff::Timestamp::from_second(a.starts_at).unwrap_or_default();
+    let now = jiff::Timestamp::from_second(ctx.now).unwrap_or_default();
+    let open = a.status.holds_time() && a.starts_at > ctx.now;
+    Ok(AppointmentView {
+        id: a.id.clone(),
+        when: ctx.time(a.starts_at),
+        with: counselor.as_ref().map(|u| u.display_name.to_string()).unwrap_or_default(),
+        with_id: a.counselor_id.to_string(),
+        kind: ctx.t(a.kind.message_id()),
+        price: a.price.to_string(),
+        status: a.status.as_str(),
+        status_label: ctx.t(a.status.message_id()),
+        in_series: a.series_id.is_some(),
+        can_cancel: open,
+        late: open && client_cancellation(start, now, window) == CancelOutcome::LateCancelled,
+        can_reschedule: open && client_may_reschedule(start, now, window),
+        cancel_reason: a.cancel_reason.clone(),
+    })
+}
+
+pub async fn mine(State(state): State<AppState>, ctx: Ctx, Query(q): Query<MineQuery>) -> AppResult {
+    let v = ctx.signed_in()?;
+    if v.user.role == Role::Counselor {
+        return Ok(see_other("/counselor/calendar"));
+    }
+    let mut upcoming = Vec::new();
+    for a in state.store.client_appointments(&v.user.id, ctx.now, true).await? {
+        upcoming.push(view(&state, &ctx, &a).await?);
+    }
+    let mut past = Vec::new();
+    for a in state.store.client_appointments(&v.user.id, ctx.now, false).await? {
+        past.push(view(&state, &ctx, &a).await?);
+    }
+    let mut waiting = Vec::new();
+    for w in state.store.client_waitlist(&v.user.id).await? {
+        let name =
+            state.store.user_by_id(&w.counselor_id).await?.map(|u| u.display_name.to_string()).unwrap_or_default();
+        waiting.push(WaitView { id: w.id, counselor: name, day: w.day, status: w.status });
+    }
+    let notice = if q.booked.is_some() {
+        Some(ctx.t("notice-booked"))
+    } else if q.cancelled.is_some() {
+        Some(ctx.t("notice-cancelled"))
+    } else if q.moved.is_some() {
+        Some(ctx.t("notice-moved"))
+    } else {
+        None
+    };
+    render(&MinePage { ctx: &ctx, upcoming, past, waiting, notice })
+}
+
+/// The client's own appointment, or 404: another client's id looks exactly like one that does
+/// not exist.
+async fn own_appointment(state: &AppState, client: &UserId, id: &str) -> Result<AppointmentRecord, AppError> {
+    match state.store.appointment(id).await? {
+        Some(a) if a.client_id == *client => Ok(a),
+        _ => Err(AppError::NotFound),
+    }
+}
+
+pub async fn client_cancel(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> AppResult {
+    let v = client_viewer(&ctx)?;
+    let a = own_appointment(&state, &v.user.id, &id).await?;
+    if !a.status.holds_time() || a.starts_at <= ctx.now {
+        return Err(AppError::BadRequest("error-appointment-closed"));
+    }
+    let window = state.store.counselor_profile(&a.counselor_id).await?.map_or(24, |p| p.rules.cancel_window_hours);
+    let outcome = client_cancellation(
+        jiff::Timestamp::from_second(a.starts_at).unwrap_or_default(),
+        jiff::Timestamp::from_second(ctx.now).unwrap_or_default(),
+        window,
+    );
+    let to = match outcome {
+        CancelOutcome::Cancelled => AppointmentStatus::Cancelled,
+        CancelOutcome::LateCancelled => AppointmentStatus::LateCancelled,
+    };
+    let done = state
+        .store
+        .set_appointment_status(
+            &a.id,
+            &[AppointmentStatus::Requested, AppointmentStatus::Confirmed],
+            to,
+            Some(("", "client")),
+            ctx.now,
+        )
+        .await?;
+    if !done {
+        return Err(AppError::BadRequest("error-appointment-closed"));
+    }
+    audit(&state, &ctx, Some(&v.user), "appointment.cancel", Some(format!("appointment:{}", a.id)), to.as_str())
+        .await?;
+    if let Some(rec) = state.store.appointment(&a.id).await? {
+        booking::notify(&state, &rec, Change::Cancelled, None).await?;
+    }
+    booking::offer_freed_slot(&state, &a.counselor_id, a.starts_at, a.ends_at).await?;
+    Ok(see_other("/appointments?cancelled=1"))
+}
+
+#[derive(Template)]
+#[template(path = "booking/reschedule.html")]
+struct ReschedulePage<'a> {
+    ctx: &'a Ctx,
+    id: String,
+    current: String,
+    with: String,
+    slots: Vec<SlotView>,
+    errors: Vec<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct RescheduleForm {
+    start: String,
+}
+
+async fn reschedule_page(
+    state: &AppState,
+    ctx: &Ctx,
+    a: &AppointmentRecord,
+    c: &Counselor,
+    errors: Vec<String>,
+) -> AppResult {
+    let search = SlotSearch { kind: a.kind, from: ctx.now, until: None, limit: 30 };
+    let slots = booking::next_slots(state, c, &search, Some(&a.client_id), ctx.now).await?;
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::CONFLICT };
+    with_status(
+        status,
+        render(&ReschedulePage {
+            ctx,
+            id: a.id.clone(),
+            current: ctx.time(a.starts_at),
+            with: c.user.display_name.to_string(),
+            slots: slot_views(ctx, &slots),
+            errors,
+        }),
+    )
+}
+
+async fn reschedulable(
+    state: &AppState,
+    ctx: &Ctx,
+    client: &UserId,
+    id: &str,
+) -> Result<(AppointmentRecord, Counselor), AppError> {
+    let a = own_appointment(state, client, id).await?;
+    let c = booking::counselor(state, &a.counselor_id).await?.ok_or(AppError::NotFound)?;
+    let start = jiff::Timestamp::from_second(a.starts_at).unwrap_or_default();
+    let now = jiff::Timestamp::from_second(ctx.now).unwrap_or_default();
+    if !a.status.holds_time() || !client_may_reschedule(start, now, c.profile.rules.cancel_window_hours) {
+        return Err(AppError::BadRequest("error-reschedule-window"));
+    }
+    Ok((a, c))
+}
+
+pub async fn reschedule_form(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> AppResult {
+    let v = client_viewer(&ctx)?;
+    let (a, c) = reschedulable(&state, &ctx, &v.user.id, &id).await?;
+    reschedule_page(&state, &ctx, &a, &c, vec![]).await
+}
+
+pub async fn reschedule_submit(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    FormData(f): FormData<RescheduleForm>,
+) -> AppResult {
+    let v = client_viewer(&ctx)?;
+    let (a, c) = reschedulable(&state, &ctx, &v.user.id, &id).await?;
+    let Some(start) = f.start.trim().parse::<i64>().ok().filter(|s| jiff::Timestamp::from_second(*s).is_ok()) else {
+        return reschedule_page(&state, &ctx, &a, &c, vec![ctx.t("error-slot-invalid")]).await;
+    };
+    if !booking::slot_is_free(&state, &c, a.kind, start, &v.user.id, Some(&a), ctx.now).await? {
+        return reschedule_page(&state, &ctx, &a, &c, vec![ctx.t("error-slot-unavailable")]).await;
+    }
+    let duration = a.ends_at - a.starts_at;
+    match state.store.reschedule(&a.id, start, start + duration, a.status, &v.user.id, ctx.now).await {
+        Ok(true) => {}
+        Ok(false) => return Err(AppError::BadRequest("error-appointment-closed")),
+        Err(StoreError::TimeTaken) => {
+            return reschedule_page(&state, &ctx, &a, &c, vec![ctx.t("error-slot-unavailable")]).await;
+        }
+        Err(e) => return Err(e.into()),
+    }
+    audit(&state, &ctx, Some(&v.user), "appointment.reschedule", Some(format!("appointment:{}", a.id)), "ok").await?;
+    if let Some(rec) = state.store.appointment(&a.id).await? {
+        booking::notify(&state, &rec, Change::Moved, None).await?;
+        if rec.status == AppointmentStatus::Confirmed {
+            booking::schedule_reminders(&state, &rec).await?;
+        }
+    }
+    booking::offer_freed_slot(&state, &a.counselor_id, a.starts_at, a.ends_at).await?;
+    Ok(see_other("/appointments?moved=1"))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Waitlist
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct WaitForm {
+    day: String,
+    kind: String,
+}
+
+pub async fn join_waitlist(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    FormData(f): FormData<WaitForm>,
+) -> AppResult {
+    let v = client_viewer(&ctx)?;
+    let c = load_counselor(&state, &id).await?;
+    let kind = SessionKind::parse(&f.kind)
+        .filter(|k| c.profile.offering(*k).is_some())
+        .ok_or(AppError::BadRequest("error-kind-unknown"))?;
+    let day: jiff::civil::Date = f.day.trim().parse().map_err(|_| AppError::BadRequest("error-date-invalid"))?;
+    let today =
+        jiff::Timestamp::from_second(ctx.now).unwrap_or_default().to_zoned(c.availability.timezone.clone()).date();
+    let last = today.checked_add(jiff::Span::new().days(i64::from(c.profile.rules.horizon_days))).unwrap_or(today);
+    if day < today || day > last {
+        return Err(AppError::BadRequest("error-date-out-of-range"));
+    }
+    // The id starts with the millisecond of joining, so that two clients who join within the
+    // same second are still offered slots in the order they joined (the list is ordered by
+    // `created_at`, then id).
+    let millis = jiff::Timestamp::now().as_millisecond();
+    let entry = WaitlistEntry {
+        id: format!("{millis:016x}{}", sangdam_domain::ids::encode_random(&random::<10>())),
+        counselor_id: c.user.id.clone(),
+        client_id: v.user.id.clone(),
+        day: day.to_string(),
+        kind,
+        status: "waiting".into(),
+        hold_id: None,
+        created_at: ctx.now,
+    };
+    match state.store.join_waitlist(&entry).await {
+        Ok(()) | Err(StoreError::Conflict) => {}
+        Err(e) => return Err(e.into()),
+    }
+    audit(&state, &ctx, Some(&v.user), "waitlist.join", Some(format!("counselor:{}", c.user.id)), "ok").await?;
+    Ok(see_other(&format!("/counselors/{}?waiting=1", c.user.id)))
+}
+
+pub async fn leave_waitlist(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> AppResult {
+    let v = client_viewer(&ctx)?;
+    if !state.store.leave_waitlist(&v.user.id, &id).await? {
+        return Err(AppError::NotFound);
+    }
+    Ok(see_other("/appointments"))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reminders and the calendar feed
+
+#[derive(Template)]
+#[template(path = "account/notifications.html")]
+struct NotificationsPage<'a> {
+    ctx: &'a Ctx,
+    reminders: bool,
+    has_feed: bool,
+    feed_url: Option<String>,
+    offsets: String,
+}
+
+pub async fn notifications(State(state): State<AppState>, ctx: Ctx) -> AppResult {
+    let v = ctx.signed_in()?;
+    let offsets = state
+        .config
+        .reminder_minutes
+        .iter()
+        .map(|m| ctx.tn("minutes", "count", i64::from(*m)))
+        .collect::<Vec<_>>()
+        .join(", ");
+    render(&NotificationsPage {
+        ctx: &ctx,
+        reminders: state.store.reminders_enabled(&v.user.id).await?,
+        has_feed: state.store.has_calendar_feed(&v.user.id).await?,
+        feed_url: None,
+        offsets,
+    })
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct RemindersForm {
+    reminders: String,
+}
+
+pub async fn set_reminders(State(state): State<AppState>, ctx: Ctx, FormData(f): FormData<RemindersForm>) -> AppResult {
+    let v = ctx.signed_in()?;
+    state.store.set_reminders(&v.user.id, f.reminders == "on").await?;
+    Ok(see_other("/account/notifications"))
+}
+
+/// Creates or replaces the feed token and shows the new address once; only its hash is kept.
+pub async fn reset_feed(State(state): State<AppState>, ctx: Ctx) -> AppResult {
+    let v = ctx.signed_in()?;
+    let token = data_encoding::BASE32_NOPAD.encode(&random::<20>()).to_lowercase();
+    state.store.set_calendar_feed(&v.user.id, &sha256_hex(token.as_bytes()), ctx.now).await?;
+    audit(&state, &ctx, Some(&v.user), "calendar.feed-reset", crate::auth::user_target(&v.user.id), "ok").await?;
+    let offsets = state
+        .config
+        .reminder_minutes
+        .iter()
+        .map(|m| ctx.tn("minutes", "count", i64::from(*m)))
+        .collect::<Vec<_>>()
+        .join(", ");
+    render(&NotificationsPage {
+        ctx: &ctx,
+        reminders: state.store.reminders_enabled(&v.user.id).await?,
+        has_feed: true,
+        feed_url: Some(format!("{}/calendar/{token}.ics", state.config.public_url)),
+        offsets,
+    })
+}
+
+/// The iCalendar feed behind a secret token: the owner's appointments from 30 days ago on. No
+/// cookie is needed (calendar apps have none); the token is the credential.
+pub async fn feed(State(state): State<AppState>, Path(file): Path<String>) -> AppResult {
+    let token = file.strip_suffix(".ics").ok_or(AppError::NotFound)?;
+    if token.is_empty() || token.len() > 64 {
+        return Err(AppError::NotFound);
+    }
+    let owner = state.store.calendar_feed_owner(&sha256_hex(token.as_bytes())).await?.ok_or(AppError::NotFound)?;
+    let user = state.store.user_by_id(&owner).await?.filter(|u| u.active).ok_or(AppError::NotFound)?;
+    let now = state.clock.now();
+    let tr = crate::i18n::Tr::new(state.i18n.clone(), user.language);
+    let mut events = Vec::new();
+    for a in state.store.user_appointments_since(&owner, now - 30 * 86_400).await? {
+        let (Some(counselor), Some(client)) =
+            (state.store.user_by_id(&a.counselor_id).await?, state.store.user_by_id(&a.client_id).await?)
+        else {
+            continue;
+        };
+        events.push(booking::event(&state, &a, &tr, &counselor, &client, now));
+    }
+    let body = sangdam_domain::ics::calendar(None, Some(&tr.t("ics-feed-name")), &events);
+    Ok((
+        [(header::CONTENT_TYPE, "text/calendar; charset=utf-8"), (header::CACHE_CONTROL, "private, max-age=300")],
+        body,
+    )
+        .into_response())
+}

@@ -1,0 +1,585 @@
+//! What counselors see of booking: their profile and booking settings (bio, languages,
+//! specialties, session types with duration and price, weekly hours, rules, date exceptions),
+//! and their calendar (day and week) where they approve, decline, cancel with a reason, and
+//! record a session as completed or a no-show.
+
+use std::collections::HashMap;
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use jiff::civil::{Date, Weekday};
+use sangdam_domain::booking::availability::format_hhmm;
+use sangdam_domain::booking::{AppointmentStatus, BookingRules, DateException, ExceptionKind, Interval, SessionKind};
+use sangdam_domain::{Currency, Language, Money, Role};
+use sangdam_store::{CounselorProfile, Offering};
+use serde::Deserialize;
+
+use super::{render, see_other, with_status};
+use crate::auth::audit;
+use crate::booking::{self, Change};
+use crate::crypto::random;
+use crate::ctx::Ctx;
+use crate::error::{AppError, AppResult};
+use crate::forms::FormData;
+use crate::state::AppState;
+
+const MAX_BIO_CHARS: usize = 4000;
+const MAX_SPANS_PER_DAY: usize = 6;
+const MAX_CANCEL_REASON_CHARS: usize = 500;
+const WEEKDAYS: [(Weekday, &str, &str); 7] = [
+    (Weekday::Monday, "mon", "weekday-mon"),
+    (Weekday::Tuesday, "tue", "weekday-tue"),
+    (Weekday::Wednesday, "wed", "weekday-wed"),
+    (Weekday::Thursday, "thu", "weekday-thu"),
+    (Weekday::Friday, "fri", "weekday-fri"),
+    (Weekday::Saturday, "sat", "weekday-sat"),
+    (Weekday::Sunday, "sun", "weekday-sun"),
+];
+
+/// `09:00-12:00, 13:00-18:00` into intervals; empty text is a day off.
+pub fn parse_day_hours(text: &str) -> Result<Vec<Interval>, &'static str> {
+    let mut out = Vec::new();
+    for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let (a, b) = part.split_once('-').ok_or("error-time-malformed")?;
+        out.push(Interval::parse(a, b).map_err(|e| e.message_id())?);
+    }
+    if out.len() > MAX_SPANS_PER_DAY {
+        return Err("error-too-many-spans");
+    }
+    out.sort();
+    Ok(out)
+}
+
+fn format_day_hours(list: &[Interval]) -> String {
+    list.iter().map(|i| format!("{}-{}", format_hhmm(i.start()), format_hhmm(i.end()))).collect::<Vec<_>>().join(", ")
+}
+
+fn counselor_viewer(ctx: &Ctx) -> Result<&crate::ctx::Viewer, AppError> {
+    ctx.with_role(&[Role::Counselor])
+}
+
+// ---------------------------------------------------------------------------------------------
+// Settings
+
+pub struct OfferingRow {
+    pub kind: &'static str,
+    pub label: String,
+    pub on: bool,
+    pub minutes: String,
+    pub price: String,
+    pub currency: String,
+}
+
+pub struct DayRow {
+    pub key: &'static str,
+    pub label: String,
+    pub hours: String,
+}
+
+pub struct ExceptionRow {
+    pub id: String,
+    pub day: String,
+    pub kind: String,
+    pub span: String,
+}
+
+#[derive(Template)]
+#[template(path = "counselor/settings.html")]
+struct SettingsPage<'a> {
+    ctx: &'a Ctx,
+    f: HashMap<String, String>,
+    specialties: Vec<(String, String)>,
+    offerings: Vec<OfferingRow>,
+    days: Vec<DayRow>,
+    exceptions: Vec<ExceptionRow>,
+    currencies: Vec<&'static str>,
+    timezone: String,
+    has_photo: bool,
+    id: String,
+    errors: Vec<String>,
+    notice: Option<String>,
+}
+
+impl SettingsPage<'_> {
+    fn v(&self, key: &str) -> &str {
+        self.f.get(key).map_or("", String::as_str)
+    }
+    fn checked(&self, key: &str) -> bool {
+        self.f.get(key).is_some_and(|v| v == "on")
+    }
+}
+
+/// The form's fields as the stored profile fills them.
+fn profile_fields(p: &CounselorProfile) -> HashMap<String, String> {
+    let mut f = HashMap::new();
+    f.insert("bio_ko".into(), p.bio_ko.clone());
+    f.insert("bio_en".into(), p.bio_en.clone());
+    for l in &p.languages {
+        f.insert(format!("lang_{}", l.code()), "on".into());
+    }
+    for s in &p.specialties {
+        f.insert(format!("sp_{s}"), "on".into());
+    }
+    for kind in SessionKind::ALL {
+        let k = kind.as_str();
+        match p.offering(kind) {
+            Some(o) => {
+                f.insert(format!("{k}_on"), "on".into());
+                f.insert(format!("{k}_minutes"), o.duration_minutes.to_string());
+                f.insert(format!("{k}_price"), o.price.to_plain());
+                f.insert(format!("{k}_currency"), o.price.currency().code().into());
+            }
+            None => {
+                f.insert(format!("{k}_minutes"), "50".into());
+                f.insert(format!("{k}_currency"), "KRW".into());
+            }
+        }
+    }
+    for (wd, key, _) in WEEKDAYS {
+        f.insert(format!("hours_{key}"), format_day_hours(p.weekly.day(wd)));
+    }
+    f.insert("buffer".into(), p.rules.buffer_minutes.to_string());
+    f.insert("notice_hours".into(), (p.rules.min_notice_minutes / 60).to_string());
+    f.insert("horizon".into(), p.rules.horizon_days.to_string());
+    f.insert("cap".into(), p.rules.daily_cap.map(|c| c.to_string()).unwrap_or_default());
+    f.insert("cancel_window".into(), p.rules.cancel_window_hours.to_string());
+    if p.requires_approval {
+        f.insert("approval".into(), "on".into());
+    }
+    if p.published {
+        f.insert("published".into(), "on".into());
+    }
+    f
+}
+
+async fn settings_page(
+    state: &AppState,
+    ctx: &Ctx,
+    f: HashMap<String, String>,
+    errors: Vec<String>,
+    notice: Option<String>,
+) -> AppResult {
+    let v = counselor_viewer(ctx)?;
+    let profile =
+        state.store.counselor_profile(&v.user.id).await?.unwrap_or_else(|| CounselorProfile::new(v.user.id.clone()));
+    let specialties =
+        state.store.list_specialties().await?.iter().map(|s| (s.id.clone(), s.name(ctx.lang()).to_owned())).collect();
+    let get = |k: &str| f.get(k).cloned().unwrap_or_default();
+    let offerings = SessionKind::ALL
+        .iter()
+        .map(|k| {
+            let key = k.as_str();
+            OfferingRow {
+                kind: key,
+                label: ctx.t(k.message_id()),
+                on: get(&format!("{key}_on")) == "on",
+                minutes: get(&format!("{key}_minutes")),
+                price: get(&format!("{key}_price")),
+                currency: get(&format!("{key}_currency")),
+            }
+        })
+        .collect();
+    let days = WEEKDAYS
+        .iter()
+        .map(|(_, key, label)| DayRow { key, label: ctx.t(label), hours: get(&format!("hours_{key}")) })
+        .collect();
+    let exceptions = state
+        .store
+        .list_exceptions(&v.user.id)
+        .await?
+        .into_iter()
+        .map(|(id, e)| ExceptionRow {
+            id,
+            day: e.date.to_string(),
+            kind: ctx.t(if e.kind == ExceptionKind::Off { "exception-off" } else { "exception-extra" }),
+            span: format!("{}-{}", format_hhmm(e.interval.start()), format_hhmm(e.interval.end())),
+        })
+        .collect();
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    with_status(
+        status,
+        render(&SettingsPage {
+            ctx,
+            f,
+            specialties,
+            offerings,
+            days,
+            exceptions,
+            currencies: Currency::ALL.iter().map(|c| c.code()).collect(),
+            timezone: v.user.timezone.as_str().to_owned(),
+            has_photo: profile.has_photo,
+            id: v.user.id.to_string(),
+            errors,
+            notice,
+        }),
+    )
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct SavedQuery {
+    saved: Option<String>,
+}
+
+pub async fn settings(State(state): State<AppState>, ctx: Ctx, Query(q): Query<SavedQuery>) -> AppResult {
+    let v = counselor_viewer(&ctx)?;
+    let profile =
+        state.store.counselor_profile(&v.user.id).await?.unwrap_or_else(|| CounselorProfile::new(v.user.id.clone()));
+    settings_page(&state, &ctx, profile_fields(&profile), vec![], q.saved.map(|_| ctx.t("notice-saved"))).await
+}
+
+fn number(f: &HashMap<String, String>, key: &str) -> Option<u32> {
+    f.get(key).and_then(|v| v.trim().parse::<u32>().ok())
+}
+
+pub async fn save_settings(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    FormData(f): FormData<HashMap<String, String>>,
+) -> AppResult {
+    let v = counselor_viewer(&ctx)?;
+    let get = |k: &str| f.get(k).map_or("", |s| s.as_str());
+    let on = |k: &str| get(k) == "on";
+    let mut errors: Vec<String> = Vec::new();
+    let mut p =
+        state.store.counselor_profile(&v.user.id).await?.unwrap_or_else(|| CounselorProfile::new(v.user.id.clone()));
+
+    for (key, value) in [("bio_ko", get("bio_ko")), ("bio_en", get("bio_en"))] {
+        if value.chars().count() > MAX_BIO_CHARS {
+            errors.push(ctx.tn("error-bio-too-long", "max", MAX_BIO_CHARS as i64));
+        }
+        let _ = key;
+    }
+    p.bio_ko = get("bio_ko").trim().to_owned();
+    p.bio_en = get("bio_en").trim().to_owned();
+    p.languages = [Language::Ko, Language::En].into_iter().filter(|l| on(&format!("lang_{}", l.code()))).collect();
+    if p.languages.is_empty() {
+        errors.push(ctx.t("error-languages-required"));
+    }
+    let known = state.store.list_specialties().await?;
+    p.specialties = known.iter().filter(|s| on(&format!("sp_{}", s.id))).map(|s| s.id.clone()).collect();
+
+    p.offerings.clear();
+    for kind in SessionKind::ALL {
+        let k = kind.as_str();
+        if !on(&format!("{k}_on")) {
+            continue;
+        }
+        let minutes = number(&f, &format!("{k}_minutes")).filter(|m| (15..=240).contains(m) && m % 5 == 0);
+        let currency = Currency::parse(get(&format!("{k}_currency")));
+        let price = currency.map(|c| Money::parse(get(&format!("{k}_price")), c));
+        match (minutes, currency, price) {
+            (Some(m), Some(_), Some(Ok(price))) => p.offerings.push(Offering { kind, duration_minutes: m, price }),
+            (None, _, _) => errors.push(ctx.ta("error-duration-range", "kind", ctx.t(kind.message_id()))),
+            (_, None, _) => errors.push(ctx.t("error-currency-unknown")),
+            (_, _, Some(Err(e))) => errors.push(ctx.t(e.message_id())),
+            _ => errors.push(ctx.t("error-form-invalid")),
+        }
+    }
+
+    for (wd, key, label) in WEEKDAYS {
+        match parse_day_hours(get(&format!("hours_{key}"))) {
+            Ok(list) => p.weekly.set_day(wd, list),
+            Err(id) => errors.push(format!("{}: {}", ctx.t(label), ctx.t(id))),
+        }
+    }
+    let cap = match get("cap").trim() {
+        "" => Ok(None),
+        t => t.parse::<u32>().map(Some).map_err(|_| ()),
+    };
+    let rules = match (
+        number(&f, "buffer"),
+        number(&f, "notice_hours"),
+        number(&f, "horizon"),
+        cap,
+        number(&f, "cancel_window"),
+    ) {
+        (Some(buffer), Some(notice), Some(horizon), Ok(cap), Some(window)) => {
+            let r = BookingRules {
+                buffer_minutes: buffer,
+                min_notice_minutes: notice.saturating_mul(60),
+                horizon_days: horizon,
+                daily_cap: cap,
+                cancel_window_hours: window,
+            };
+            r.check().map(|()| r).map_err(|e| e.message_id())
+        }
+        _ => Err("error-rule-range"),
+    };
+    match rules {
+        Ok(r) => p.rules = r,
+        Err(id) => errors.push(ctx.t(id)),
+    }
+    p.requires_approval = on("approval");
+    p.published = on("published");
+    if p.published && p.offerings.is_empty() {
+        errors.push(ctx.t("error-publish-needs-offering"));
+    }
+    if !errors.is_empty() {
+        return settings_page(&state, &ctx, f, errors, None).await;
+    }
+    state.store.save_counselor_profile(&p, ctx.now).await?;
+    audit(&state, &ctx, Some(&v.user), "counselor.settings", crate::auth::user_target(&v.user.id), "ok").await?;
+    Ok(see_other("/counselor/settings?saved=1"))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ExceptionForm {
+    day: String,
+    kind: String,
+    start: String,
+    end: String,
+}
+
+pub async fn add_exception(State(state): State<AppState>, ctx: Ctx, FormData(e): FormData<ExceptionForm>) -> AppResult {
+    let v = counselor_viewer(&ctx)?;
+    let profile = state.store.counselor_profile(&v.user.id).await?;
+    let mut fields = profile.as_ref().map(profile_fields).unwrap_or_default();
+    let date = e.day.trim().parse::<Date>().ok().filter(|d| d.year() >= 2000 && d.year() <= 2100);
+    let kind = match e.kind.as_str() {
+        "off" => Some(ExceptionKind::Off),
+        "extra" => Some(ExceptionKind::Extra),
+        _ => None,
+    };
+    let interval = Interval::parse(&e.start, &e.end);
+    let (Some(date), Some(kind), Ok(interval)) = (date, kind, interval) else {
+        let mut errors = Vec::new();
+        if date.is_none() {
+            errors.push(ctx.t("error-date-invalid"));
+        }
+        if kind.is_none() {
+            errors.push(ctx.t("error-form-invalid"));
+        }
+        if let Err(err) = interval {
+            errors.push(ctx.t(err.message_id()));
+        }
+        fields.insert("ex_day".into(), e.day.clone());
+        return settings_page(&state, &ctx, fields, errors, None).await;
+    };
+    if profile.is_none() {
+        state.store.save_counselor_profile(&CounselorProfile::new(v.user.id.clone()), ctx.now).await?;
+    }
+    let id = sangdam_domain::ids::encode_random(&random::<12>());
+    state.store.add_exception(&id, &v.user.id, &DateException { date, kind, interval }).await?;
+    audit(&state, &ctx, Some(&v.user), "counselor.exception-add", crate::auth::user_target(&v.user.id), "ok").await?;
+    Ok(see_other("/counselor/settings?saved=1"))
+}
+
+pub async fn delete_exception(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> AppResult {
+    let v = counselor_viewer(&ctx)?;
+    if !state.store.delete_exception(&v.user.id, &id).await? {
+        return Err(AppError::NotFound);
+    }
+    Ok(see_other("/counselor/settings?saved=1"))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Calendar
+
+pub struct CalendarItem {
+    pub id: String,
+    pub time: String,
+    pub client: String,
+    pub kind: String,
+    pub status: &'static str,
+    pub status_label: String,
+    pub first_time: bool,
+    pub reason: Option<String>,
+    pub cancel_reason: Option<String>,
+    pub open: bool,
+    pub past: bool,
+}
+
+pub struct CalendarDay {
+    pub label: String,
+    pub items: Vec<CalendarItem>,
+}
+
+#[derive(Template)]
+#[template(path = "counselor/calendar.html")]
+struct CalendarPage<'a> {
+    ctx: &'a Ctx,
+    view: &'static str,
+    date: String,
+    prev: String,
+    next: String,
+    days: Vec<CalendarDay>,
+    timezone: String,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct CalendarQuery {
+    view: String,
+    date: String,
+}
+
+pub async fn calendar(State(state): State<AppState>, ctx: Ctx, Query(q): Query<CalendarQuery>) -> AppResult {
+    let v = ctx.client_data_viewer(&[Role::Counselor])?;
+    let tz = v.user.timezone.to_jiff();
+    let today = jiff::Timestamp::from_second(ctx.now).unwrap_or_default().to_zoned(tz.clone()).date();
+    let date = match q.date.as_str() {
+        "" => today,
+        d => d.parse::<Date>().map_err(|_| AppError::BadRequest("error-date-invalid"))?,
+    };
+    let week = q.view != "day";
+    let (first, count) = if week {
+        (date.checked_sub(jiff::Span::new().days(i64::from(date.weekday().to_monday_zero_offset()))).unwrap_or(date), 7)
+    } else {
+        (date, 1)
+    };
+    let day_start = |d: Date| d.to_zoned(tz.clone()).map(|z| z.timestamp().as_second()).unwrap_or(0);
+    let last = first.checked_add(jiff::Span::new().days(count)).unwrap_or(first);
+    let list = state.store.counselor_appointments(&v.user.id, day_start(first), day_start(last), false).await?;
+    let mut days: Vec<CalendarDay> = (0..count)
+        .filter_map(|i| first.checked_add(jiff::Span::new().days(i)).ok())
+        .map(|d| CalendarDay {
+            label: format!("{d} ({})", ctx.t(WEEKDAYS[d.weekday().to_monday_zero_offset() as usize].2)),
+            items: vec![],
+        })
+        .collect();
+    for a in &list {
+        let local = jiff::Timestamp::from_second(a.starts_at).unwrap_or_default().to_zoned(tz.clone());
+        let index = (local.date() - first).get_days();
+        let Some(day) = usize::try_from(index).ok().and_then(|i| days.get_mut(i)) else { continue };
+        let client =
+            state.store.user_by_id(&a.client_id).await?.map(|u| u.display_name.to_string()).unwrap_or_default();
+        let reason = a
+            .reason
+            .as_deref()
+            .and_then(|r| state.keys.open("appointment-reason", r).ok())
+            .map(|b| String::from_utf8_lossy(&b).into_owned());
+        day.items.push(CalendarItem {
+            id: a.id.clone(),
+            time: format!(
+                "{}–{}",
+                local.strftime("%H:%M"),
+                jiff::Timestamp::from_second(a.ends_at).unwrap_or_default().to_zoned(tz.clone()).strftime("%H:%M")
+            ),
+            client,
+            kind: ctx.t(a.kind.message_id()),
+            status: a.status.as_str(),
+            status_label: ctx.t(a.status.message_id()),
+            first_time: a.first_time,
+            reason,
+            cancel_reason: a.cancel_reason.clone().filter(|r| !r.is_empty()),
+            open: a.status.holds_time(),
+            past: a.starts_at <= ctx.now,
+        });
+    }
+    // Reading clients' appointments (and their reasons for the visit) is access to client data.
+    audit(&state, &ctx, Some(&v.user), "appointments.read", Some(format!("calendar:{first}")), "ok").await?;
+    let step = jiff::Span::new().days(count);
+    render(&CalendarPage {
+        ctx: &ctx,
+        view: if week { "week" } else { "day" },
+        date: date.to_string(),
+        prev: first.checked_sub(step).unwrap_or(first).to_string(),
+        next: last.to_string(),
+        days,
+        timezone: v.user.timezone.as_str().to_owned(),
+    })
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ActionForm {
+    reason: String,
+}
+
+/// The counselor's own appointment, or 404.
+async fn own(
+    state: &AppState,
+    ctx: &Ctx,
+    id: &str,
+) -> Result<(sangdam_store::AppointmentRecord, sangdam_store::UserRecord), AppError> {
+    let v = ctx.client_data_viewer(&[Role::Counselor])?;
+    match state.store.appointment(id).await? {
+        Some(a) if a.counselor_id == v.user.id => Ok((a, v.user.clone())),
+        _ => Err(AppError::NotFound),
+    }
+}
+
+pub async fn approve(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> AppResult {
+    let (a, me) = own(&state, &ctx, &id).await?;
+    if !state
+        .store
+        .set_appointment_status(&a.id, &[AppointmentStatus::Requested], AppointmentStatus::Confirmed, None, ctx.now)
+        .await?
+    {
+        return Err(AppError::BadRequest("error-appointment-closed"));
+    }
+    audit(&state, &ctx, Some(&me), "appointment.approve", Some(format!("appointment:{}", a.id)), "ok").await?;
+    if let Some(rec) = state.store.appointment(&a.id).await? {
+        booking::notify(&state, &rec, Change::Confirmed, None).await?;
+        booking::schedule_reminders(&state, &rec).await?;
+    }
+    Ok(see_other("/counselor/calendar"))
+}
+
+/// Declining a request or cancelling a session: any time, with a reason the client is told.
+pub async fn counselor_cancel(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    FormData(f): FormData<ActionForm>,
+) -> AppResult {
+    let (a, me) = own(&state, &ctx, &id).await?;
+    let reason = f.reason.trim();
+    if reason.is_empty() {
+        return Err(AppError::BadRequest("error-cancel-reason-required"));
+    }
+    if reason.chars().count() > MAX_CANCEL_REASON_CHARS {
+        return Err(AppError::BadRequest("error-cancel-reason-too-long"));
+    }
+    let done = state
+        .store
+        .set_appointment_status(
+            &a.id,
+            &[AppointmentStatus::Requested, AppointmentStatus::Confirmed],
+            AppointmentStatus::Cancelled,
+            Some((reason, "counselor")),
+            ctx.now,
+        )
+        .await?;
+    if !done {
+        return Err(AppError::BadRequest("error-appointment-closed"));
+    }
+    audit(&state, &ctx, Some(&me), "appointment.cancel", Some(format!("appointment:{}", a.id)), "counselor").await?;
+    if let Some(rec) = state.store.appointment(&a.id).await? {
+        booking::notify(&state, &rec, Change::Cancelled, Some(reason)).await?;
+    }
+    booking::offer_freed_slot(&state, &a.counselor_id, a.starts_at, a.ends_at).await?;
+    Ok(see_other("/counselor/calendar"))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct OutcomeForm {
+    outcome: String,
+}
+
+/// After the start: the session took place, or the client did not come.
+pub async fn record_outcome(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    FormData(f): FormData<OutcomeForm>,
+) -> AppResult {
+    let (a, me) = own(&state, &ctx, &id).await?;
+    let to = match f.outcome.as_str() {
+        "completed" => AppointmentStatus::Completed,
+        "no_show" => AppointmentStatus::NoShow,
+        _ => return Err(AppError::BadRequest("error-form-invalid")),
+    };
+    if a.starts_at > ctx.now {
+        return Err(AppError::BadRequest("error-outcome-too-early"));
+    }
+    if !state.store.set_appointment_status(&a.id, &[AppointmentStatus::Confirmed], to, None, ctx.now).await? {
+        return Err(AppError::BadRequest("error-appointment-closed"));
+    }
+    audit(&state, &ctx, Some(&me), "appointment.outcome", Some(format!("appointment:{}", a.id)), to.as_str()).await?;
+    Ok(see_other("/counselor/calendar"))
+}

@@ -1,0 +1,497 @@
+//! Booking over HTTP: the directory, booking one session and a series, 200 concurrent bookings of
+//! one slot, cancel and reschedule against the policy window, counselor approval and cancellation,
+//! the waitlist, calendar files and feeds, reminders through restarts, and bad input.
+
+use sangdam_domain::booking::{BookingRules, Interval, SessionKind, WeeklyHours};
+use sangdam_domain::{Currency, Language, Money, Role, UserId};
+use sangdam_store::{CounselorProfile, Offering};
+
+use crate::db_test;
+use crate::helpers::{TestApp, between, location};
+
+const HOUR: i64 = 3600;
+const DAY: i64 = 86_400;
+
+/// A published counselor who offers 50-minute video sessions for 50,000 won, every day 09:00 to
+/// 18:00 Seoul time, with the default rules but no daily cap.
+pub async fn counselor(app: &TestApp, email: &str, edit: impl FnOnce(&mut CounselorProfile)) -> UserId {
+    let id = app.create_user(Role::Counselor, email).await;
+    let mut p = CounselorProfile::new(id.clone());
+    p.published = true;
+    p.bio_ko = "마음이 편안한 상담".into();
+    p.languages = vec![Language::Ko, Language::En];
+    p.specialties = vec!["anxiety".into()];
+    let day = vec![Interval::new(9 * 60, 18 * 60).unwrap()];
+    p.weekly = WeeklyHours([day.clone(), day.clone(), day.clone(), day.clone(), day.clone(), day.clone(), day]);
+    p.rules = BookingRules { daily_cap: None, ..BookingRules::default() };
+    p.offerings = vec![Offering {
+        kind: SessionKind::Video,
+        duration_minutes: 50,
+        price: Money::from_minor(50_000, Currency::Krw).unwrap(),
+    }];
+    edit(&mut p);
+    app.store.save_counselor_profile(&p, app.clock.now()).await.unwrap();
+    id
+}
+
+/// The bookable starts listed on a counselor's page (in the order shown).
+pub async fn listed_slots(app: &TestApp, client: &reqwest::Client, counselor: &UserId) -> Vec<i64> {
+    let (status, html) = app.get_html(client, &format!("/counselors/{counselor}")).await;
+    assert_eq!(status, 200);
+    html.split("&amp;start=").skip(1).filter_map(|p| p.split('"').next()?.parse().ok()).collect()
+}
+
+async fn book(
+    app: &TestApp,
+    client: &reqwest::Client,
+    counselor: &UserId,
+    start: i64,
+    extra: &[(&str, &str)],
+) -> reqwest::Response {
+    let start = start.to_string();
+    let mut fields =
+        vec![("kind", "video"), ("start", start.as_str()), ("terms", "on"), ("reason", "잠이 잘 오지 않아요")];
+    fields.extend_from_slice(extra);
+    app.post(client, &format!("/counselors/{counselor}/book"), &fields).await
+}
+
+async fn appointments_of(app: &TestApp, counselor: &UserId) -> Vec<sangdam_store::AppointmentRecord> {
+    let now = app.clock.now();
+    app.store.counselor_appointments(counselor, now - 400 * DAY, now + 400 * DAY, false).await.unwrap()
+}
+
+/// The text/calendar attachment of a mail, unfolded.
+fn ics_of(mail: &sangdam_store::MailRecord) -> String {
+    let a = mail.attachment.as_ref().expect("a calendar attachment");
+    assert!(a.content_type.starts_with("text/calendar"), "{}", a.content_type);
+    String::from_utf8(a.data.clone()).unwrap().replace("\r\n ", "")
+}
+
+fn ics_time(unix: i64) -> String {
+    jiff::Timestamp::from_second(unix).unwrap().strftime("%Y%m%dT%H%M%SZ").to_string()
+}
+
+db_test!(two_hundred_concurrent_bookings_of_one_slot_one_wins, async |app: &TestApp| {
+    let c = counselor(app, "jung@example.com", |_| {}).await;
+    // Twenty clients, each sending ten requests at once: 200 requests for the same slot.
+    let mut clients = Vec::new();
+    for i in 0..20 {
+        clients.push(app.signed_in(Role::Client, &format!("client{i}@example.com")).await.0);
+    }
+    let start = listed_slots(app, &clients[0], &c).await[0];
+    let mut tokens = Vec::new();
+    for client in &clients {
+        tokens.push(app.csrf(client).await);
+    }
+    let url = app.url(&format!("/counselors/{c}/book"));
+    let mut tasks = Vec::new();
+    for (client, token) in clients.iter().zip(&tokens) {
+        for _ in 0..10 {
+            let (client, token, url) = (client.clone(), token.clone(), url.clone());
+            let start = start.to_string();
+            tasks.push(tokio::spawn(async move {
+                let fields = [("kind", "video"), ("start", start.as_str()), ("terms", "on"), ("csrf", token.as_str())];
+                let r = client.post(url).form(&fields).send().await.unwrap();
+                (r.status().as_u16(), r.text().await.unwrap())
+            }));
+        }
+    }
+    let mut won = 0;
+    let mut taken = 0;
+    for t in tasks {
+        let (status, body) = t.await.unwrap();
+        match status {
+            303 => won += 1,
+            409 => {
+                assert!(body.contains("방금 다른 분이 예약했거나"), "the loser is told the time was just taken");
+                assert!(body.contains("id=\"alternatives\""), "and shown the next free times");
+                taken += 1;
+            }
+            other => panic!("unexpected answer {other}: {body}"),
+        }
+    }
+    assert_eq!((won, taken), (1, 199));
+    let booked = appointments_of(app, &c).await;
+    assert_eq!(booked.len(), 1, "exactly one appointment exists");
+    assert_eq!(booked[0].starts_at, start);
+});
+
+db_test!(a_client_books_moves_and_cancels_with_calendar_files, async |app: &TestApp| {
+    // Two days' notice, so that the first free time is outside the 24-hour change window.
+    let c = counselor(app, "han@example.com", |p| p.rules.min_notice_minutes = 48 * 60).await;
+    let (client, client_id) = app.signed_in(Role::Client, "mina@example.com").await;
+
+    // The directory finds the counselor by specialty and shows the next free time.
+    let (status, html) = app.get_html(&client, "/counselors?specialty=anxiety&kind=video&within=7").await;
+    assert_eq!(status, 200);
+    assert!(html.contains(&format!("/counselors/{c}\"")), "listed");
+    let slots = listed_slots(app, &client, &c).await;
+    assert!(!slots.is_empty());
+    let first = slots[0];
+    assert!(first >= app.clock.now() + 48 * HOUR, "minimum notice is kept");
+
+    let (status, html) = app.get_html(&client, &format!("/counselors/{c}/book?kind=video&start={first}")).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("KST"), "the time is shown with its zone named");
+    let r = book(app, &client, &c, first, &[("first_time", "on")]).await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(location(&r), "/appointments?booked=1");
+    let list = appointments_of(app, &c).await;
+    assert_eq!(list.len(), 1);
+    let a = &list[0];
+    assert_eq!(a.client_id, client_id);
+    assert_eq!(a.status.as_str(), "confirmed");
+    assert_eq!(a.ends_at - a.starts_at, 50 * 60);
+    assert_ne!(a.reason.as_deref(), Some("잠이 잘 오지 않아요".as_bytes()), "the reason is stored encrypted");
+
+    // Both sides get a REQUEST with a stable UID.
+    for who in ["mina@example.com", "han@example.com"] {
+        let mails = app.mails_to(who).await;
+        assert_eq!(mails.len(), 1, "one mail each");
+        let ics = ics_of(&mails[0]);
+        assert!(ics.contains("METHOD:REQUEST"), "{ics}");
+        assert!(ics.contains(&format!("UID:{}@sangdam", a.id)));
+        assert!(ics.contains("SEQUENCE:0"));
+        assert!(ics.contains(&format!("DTSTART:{}", ics_time(first))));
+        assert!(ics.contains(&format!("DTEND:{}", ics_time(first + 50 * 60))));
+    }
+    let (_, mine) = app.get_html(&client, "/appointments").await;
+    assert!(mine.contains(&format!("id=\"a-{}\"", a.id)));
+
+    // Move it to the next free slot that does not overlap the current one.
+    let (status, html) = app.get_html(&client, &format!("/appointments/{}/reschedule", a.id)).await;
+    assert_eq!(status, 200);
+    let later: i64 = html
+        .split("name=\"start\" value=\"")
+        .skip(1)
+        .filter_map(|p| p.split('"').next()?.parse().ok())
+        .find(|s: &i64| *s >= first + DAY)
+        .unwrap();
+    let r = app.post(&client, &format!("/appointments/{}/reschedule", a.id), &[("start", &later.to_string())]).await;
+    assert_eq!(r.status(), 303);
+    let moved = app.store.appointment(&a.id).await.unwrap().unwrap();
+    assert_eq!(moved.starts_at, later);
+    // Mails queued within one second have no order among themselves; find each by its subject.
+    let mail = |who: &'static str, subject: &'static str| async move {
+        app.mails_to(who).await.into_iter().find(|m| m.subject.contains(subject)).expect(subject)
+    };
+    let ics = ics_of(&mail("mina@example.com", "시간 변경").await);
+    assert!(ics.contains("SEQUENCE:1") && ics.contains(&format!("UID:{}@sangdam", a.id)));
+    assert!(ics.contains(&format!("DTSTART:{}", ics_time(later))));
+
+    // The freed time can be booked again by someone else.
+    let (other, _) = app.signed_in(Role::Client, "joon@example.com").await;
+    assert_eq!(book(app, &other, &c, first, &[]).await.status(), 303);
+
+    // Cancel well before the window: cancelled, and a CANCEL goes out.
+    let r = app.post(&client, &format!("/appointments/{}/cancel", a.id), &[]).await;
+    assert_eq!(r.status(), 303);
+    let cancelled = app.store.appointment(&a.id).await.unwrap().unwrap();
+    assert_eq!(cancelled.status.as_str(), "cancelled");
+    let ics = ics_of(&mail("han@example.com", "취소").await);
+    assert!(ics.contains("METHOD:CANCEL") && ics.contains("SEQUENCE:2") && ics.contains("STATUS:CANCELLED"), "{ics}");
+});
+
+db_test!(late_cancellation_is_recorded_and_moving_is_refused_inside_the_window, async |app: &TestApp| {
+    let c = counselor(app, "kim@example.com", |_| {}).await;
+    let (client, _) = app.signed_in(Role::Client, "sora@example.com").await;
+    let start = listed_slots(app, &client, &c).await[0];
+    assert_eq!(book(app, &client, &c, start, &[]).await.status(), 303);
+    let id = appointments_of(app, &c).await[0].id.clone();
+    // Twenty-three hours before the start: inside the default 24-hour window.
+    app.clock.advance(start - 23 * HOUR - app.clock.now());
+    let (_, mine) = app.get_html(&client, "/appointments").await;
+    assert!(mine.contains("늦은 취소로 기록되고"), "the client is warned before cancelling late");
+    let r =
+        app.post(&client, &format!("/appointments/{id}/reschedule"), &[("start", &(start + DAY).to_string())]).await;
+    assert_eq!(r.status(), 400, "moving inside the window is refused");
+    assert_eq!(app.store.appointment(&id).await.unwrap().unwrap().starts_at, start, "nothing changed");
+    assert_eq!(app.post(&client, &format!("/appointments/{id}/cancel"), &[]).await.status(), 303);
+    assert_eq!(app.store.appointment(&id).await.unwrap().unwrap().status.as_str(), "late_cancelled");
+
+    // The counselor sees it in the calendar.
+    let (counselor_client, _) = (crate::helpers::new_client(), ());
+    assert_eq!(app.signin(&counselor_client, "kim@example.com", crate::helpers::PASSWORD).await.status(), 303);
+    app.enroll_two_factor(&counselor_client).await;
+    let day =
+        jiff::Timestamp::from_second(start).unwrap().to_zoned(jiff::tz::TimeZone::get("Asia/Seoul").unwrap()).date();
+    let (status, html) = app.get_html(&counselor_client, &format!("/counselor/calendar?view=day&date={day}")).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("status-late_cancelled"), "{html}");
+});
+
+db_test!(a_weekly_series_is_booked_all_or_none, async |app: &TestApp| {
+    let c = counselor(app, "park@example.com", |_| {}).await;
+    let (client, _) = app.signed_in(Role::Client, "yuna@example.com").await;
+    let (other, _) = app.signed_in(Role::Client, "hoon@example.com").await;
+    let start = listed_slots(app, &client, &c).await[0];
+    // Someone already has the third week's session.
+    assert_eq!(book(app, &other, &c, start + 14 * DAY, &[]).await.status(), 303);
+    let r = book(app, &client, &c, start, &[("repeat", "weekly"), ("count", "4")]).await;
+    assert_eq!(r.status(), 409);
+    assert!(r.text().await.unwrap().contains("하나도 예약하지 않았습니다"));
+    assert_eq!(appointments_of(app, &c).await.len(), 1, "none of the series was booked");
+
+    // Every two weeks avoids it: all four are booked, each on its own.
+    let r = book(app, &client, &c, start + DAY, &[("repeat", "biweekly"), ("count", "4")]).await;
+    assert_eq!(r.status(), 303);
+    let series: Vec<_> = appointments_of(app, &c).await.into_iter().filter(|a| a.series_id.is_some()).collect();
+    assert_eq!(series.len(), 4);
+    for (i, a) in series.iter().enumerate() {
+        assert_eq!(a.starts_at, start + DAY + 14 * DAY * i as i64, "same local time every two weeks");
+    }
+    // One of them is cancelled on its own.
+    assert_eq!(app.post(&client, &format!("/appointments/{}/cancel", series[1].id), &[]).await.status(), 303);
+    let after = appointments_of(app, &c).await;
+    assert_eq!(after.iter().filter(|a| a.status.holds_time() && a.series_id.is_some()).count(), 3);
+
+    // Out-of-range counts are refused.
+    let r = book(app, &client, &c, start + 2 * DAY, &[("repeat", "weekly"), ("count", "27")]).await;
+    assert_eq!(r.status(), 422);
+});
+
+db_test!(counselors_approve_and_cancel_with_a_reason, async |app: &TestApp| {
+    let c = counselor(app, "lee@example.com", |p| p.requires_approval = true).await;
+    let (client, _) = app.signed_in(Role::Client, "dana@example.com").await;
+    let start = listed_slots(app, &client, &c).await[0];
+    assert_eq!(book(app, &client, &c, start, &[]).await.status(), 303);
+    let a = appointments_of(app, &c).await.remove(0);
+    assert_eq!(a.status.as_str(), "requested");
+    // The requested time is held: nobody else can book it.
+    let (other, _) = app.signed_in(Role::Client, "eun@example.com").await;
+    assert_eq!(book(app, &other, &c, start, &[]).await.status(), 409);
+
+    let counselor_client = crate::helpers::new_client();
+    assert_eq!(app.signin(&counselor_client, "lee@example.com", crate::helpers::PASSWORD).await.status(), 303);
+    // Without two-factor the counselor cannot see client data.
+    assert_eq!(location(&app.get(&counselor_client, "/counselor/calendar").await), "/account/two-factor?required=1");
+    app.enroll_two_factor(&counselor_client).await;
+    let (_, html) = app.get_html(&counselor_client, "/counselor/calendar").await;
+    assert!(html.contains("잠이 잘 오지 않아요"), "the counselor reads the reason");
+    let reads = app.store.audit_records_after(0, 10_000).await.unwrap();
+    assert!(reads.iter().any(|r| r.fields.action == "appointments.read"), "and the read is audited");
+
+    let r = app.post(&counselor_client, &format!("/counselor/appointments/{}/approve", a.id), &[]).await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(app.store.appointment(&a.id).await.unwrap().unwrap().status.as_str(), "confirmed");
+    assert!(app.mails_to("dana@example.com").await.iter().any(|m| m.subject.contains("예약 확정")));
+
+    // Cancelling needs a reason; the client receives it.
+    let r = app.post(&counselor_client, &format!("/counselor/appointments/{}/cancel", a.id), &[("reason", "")]).await;
+    assert_eq!(r.status(), 400);
+    let r = app
+        .post(&counselor_client, &format!("/counselor/appointments/{}/cancel", a.id), &[("reason", "갑작스러운 병가")])
+        .await;
+    assert_eq!(r.status(), 303);
+    let last = app.mails_to("dana@example.com").await.into_iter().find(|m| m.subject.contains("취소")).unwrap();
+    assert!(last.body.contains("갑작스러운 병가"));
+    assert!(ics_of(&last).contains("METHOD:CANCEL"));
+    // A counselor cannot act on another counselor's appointment.
+    let other_c = counselor(app, "choi@example.com", |_| {}).await;
+    let _ = other_c;
+    let stranger = crate::helpers::new_client();
+    assert_eq!(app.signin(&stranger, "choi@example.com", crate::helpers::PASSWORD).await.status(), 303);
+    app.enroll_two_factor(&stranger).await;
+    let r = app.post(&stranger, &format!("/counselor/appointments/{}/approve", a.id), &[]).await;
+    assert_eq!(r.status(), 404);
+});
+
+db_test!(bad_booking_input_is_refused_and_changes_nothing, async |app: &TestApp| {
+    let c = counselor(app, "oh@example.com", |_| {}).await;
+    let (client, _) = app.signed_in(Role::Client, "bora@example.com").await;
+    let start = listed_slots(app, &client, &c).await[0];
+    let seoul = jiff::tz::TimeZone::get("Asia/Seoul").unwrap();
+    let tomorrow_3am = jiff::Timestamp::from_second(start + 2 * DAY)
+        .unwrap()
+        .to_zoned(seoul)
+        .date()
+        .at(3, 0, 0, 0)
+        .to_zoned(jiff::tz::TimeZone::get("Asia/Seoul").unwrap())
+        .unwrap()
+        .timestamp()
+        .as_second();
+    /// What is tried, the fields that differ from a good booking, the status expected.
+    type Case<'a> = (&'a str, Vec<(&'a str, String)>, u16);
+    let cases: Vec<Case<'_>> = vec![
+        ("a past slot", vec![("start", (app.clock.now() - HOUR).to_string())], 409),
+        ("outside the hours", vec![("start", tomorrow_3am.to_string())], 409),
+        ("a tampered slot id", vec![("start", (start + 7).to_string())], 409),
+        ("a slot id that is no number", vec![("start", "tomorrow".into())], 422),
+        ("an absurd time", vec![("start", i64::MAX.to_string())], 422),
+        ("a session type not offered", vec![("start", start.to_string()), ("kind", "chat".into())], 422),
+        ("without the terms", vec![("start", start.to_string()), ("terms", String::new())], 422),
+        ("a reason too long", vec![("start", start.to_string()), ("reason", "가".repeat(2001))], 422),
+        ("beyond the horizon", vec![("start", (start + 70 * DAY).to_string())], 409),
+    ];
+    for (what, overrides, expected) in cases {
+        let mut fields: Vec<(&str, String)> =
+            vec![("kind", "video".into()), ("terms", "on".into()), ("reason", "이유".into())];
+        for (k, v) in overrides {
+            fields.retain(|(key, _)| *key != k);
+            fields.push((k, v));
+        }
+        let borrowed: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let r = app.post(&client, &format!("/counselors/{c}/book"), &borrowed).await;
+        assert_eq!(r.status().as_u16(), expected, "{what}");
+        let body = r.text().await.unwrap();
+        assert!(body.contains("role=\"alert\""), "{what}: a clear message is shown");
+        assert!(appointments_of(app, &c).await.is_empty(), "{what}: nothing was booked");
+    }
+
+    // Another client's appointment looks like one that does not exist.
+    assert_eq!(book(app, &client, &c, start, &[]).await.status(), 303);
+    let id = appointments_of(app, &c).await[0].id.clone();
+    let (intruder, _) = app.signed_in(Role::Client, "mallory@example.com").await;
+    assert_eq!(app.post(&intruder, &format!("/appointments/{id}/cancel"), &[]).await.status(), 404);
+    assert_eq!(app.get(&intruder, &format!("/appointments/{id}/reschedule")).await.status(), 404);
+    assert_eq!(app.store.appointment(&id).await.unwrap().unwrap().status.as_str(), "confirmed", "nothing changed");
+
+    // A time zone that does not exist is refused on the profile.
+    let r = app
+        .post(&client, "/account", &[("display_name", "bora"), ("language", "ko"), ("timezone", "Mars/Olympus_Mons")])
+        .await;
+    assert_eq!(r.status(), 422);
+    // Filters that make no sense get a message, not a crash.
+    let (status, _) = app.get_html(&client, "/counselors?within=9999&min_price=abc&kind=hologram").await;
+    assert_eq!(status, 422);
+    // Staff cannot book as clients.
+    let (staff, _) = app.signed_in(Role::Counselor, "staff@example.com").await;
+    assert_eq!(book(app, &staff, &c, start + DAY, &[]).await.status(), 403);
+});
+
+db_test!(the_waitlist_offers_a_freed_slot_and_passes_it_on, async |app: &TestApp| {
+    let c = counselor(app, "seo@example.com", |p| p.rules.daily_cap = Some(1)).await;
+    let (first, _) = app.signed_in(Role::Client, "first@example.com").await;
+    let (second, _) = app.signed_in(Role::Client, "second@example.com").await;
+    let (third, _) = app.signed_in(Role::Client, "third@example.com").await;
+    let start = listed_slots(app, &first, &c).await[0];
+    let day =
+        jiff::Timestamp::from_second(start).unwrap().to_zoned(jiff::tz::TimeZone::get("Asia/Seoul").unwrap()).date();
+    assert_eq!(book(app, &first, &c, start, &[]).await.status(), 303);
+    // The day is full (cap of one): the others wait for it.
+    for (client, _) in [(&second, "second"), (&third, "third")] {
+        let r = app
+            .post(client, &format!("/counselors/{c}/waitlist"), &[("day", &day.to_string()), ("kind", "video")])
+            .await;
+        assert_eq!(r.status(), 303);
+    }
+    let id = appointments_of(app, &c).await[0].id.clone();
+    assert_eq!(app.post(&first, &format!("/appointments/{id}/cancel"), &[]).await.status(), 303);
+    let offer = app.mails_to("second@example.com").await.pop().expect("the first waiting is offered the slot");
+    assert!(offer.body.contains("30분"), "{}", offer.body);
+    // The slot is held for the second client: the third cannot take it meanwhile.
+    assert_eq!(book(app, &third, &c, start, &[]).await.status(), 409);
+    assert!(app.mails_to("third@example.com").await.is_empty());
+    // Thirty minutes pass without a booking: the offer goes to the next.
+    app.clock.advance(31 * 60);
+    let mut offered = false;
+    for _ in 0..100 {
+        if !app.mails_to("third@example.com").await.is_empty() {
+            offered = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(offered, "the next client is offered the slot");
+    // Half an hour idle ended their sessions; they sign in again.
+    for (client, email) in [(&second, "second@example.com"), (&third, "third@example.com")] {
+        assert_eq!(app.signin(client, email, crate::helpers::PASSWORD).await.status(), 303);
+    }
+    assert_eq!(book(app, &second, &c, start, &[]).await.status(), 409, "the first offer has lapsed");
+    assert_eq!(book(app, &third, &c, start, &[]).await.status(), 303);
+});
+
+db_test!(the_calendar_feed_is_private_and_resettable, async |app: &TestApp| {
+    let c = counselor(app, "yoon@example.com", |_| {}).await;
+    let (client, _) = app.signed_in(Role::Client, "feed@example.com").await;
+    let start = listed_slots(app, &client, &c).await[0];
+    assert_eq!(book(app, &client, &c, start, &[]).await.status(), 303);
+    let r = app.post(&client, "/account/notifications/feed", &[]).await;
+    assert_eq!(r.status(), 200);
+    let url = between(&r.text().await.unwrap(), "id=\"feed-url\">", "<").unwrap();
+    let path = url.strip_prefix(&app.address).unwrap().to_owned();
+    let anonymous = crate::helpers::new_client();
+    let r = app.get(&anonymous, &path).await;
+    assert_eq!(r.status(), 200);
+    assert!(r.headers()["content-type"].to_str().unwrap().starts_with("text/calendar"));
+    let body = r.text().await.unwrap();
+    assert!(body.starts_with("BEGIN:VCALENDAR") && !body.contains("METHOD:"));
+    assert!(body.contains(&format!("DTSTART:{}", ics_time(start))));
+    // A new address ends the old one.
+    assert_eq!(app.post(&client, "/account/notifications/feed", &[]).await.status(), 200);
+    assert_eq!(app.get(&anonymous, &path).await.status(), 404);
+    assert_eq!(app.get(&anonymous, "/calendar/not-a-token.ics").await.status(), 404);
+});
+
+db_test!(counselors_edit_their_settings_with_validation, async |app: &TestApp| {
+    let (client, id) = app.signed_in(Role::Counselor, "settings@example.com").await;
+    let (status, html) = app.get_html(&client, "/counselor/settings").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("hours_mon"));
+    let good: Vec<(&str, &str)> = vec![
+        ("bio_ko", "불안과 우울을 함께 봅니다"),
+        ("lang_ko", "on"),
+        ("sp_depression", "on"),
+        ("video_on", "on"),
+        ("video_minutes", "50"),
+        ("video_price", "60,000"),
+        ("video_currency", "KRW"),
+        ("chat_on", "on"),
+        ("chat_minutes", "30"),
+        ("chat_price", "25.50"),
+        ("chat_currency", "USD"),
+        ("hours_mon", "09:00-12:00, 13:00-18:00"),
+        ("hours_sat", "10:00-14:00"),
+        ("buffer", "15"),
+        ("notice_hours", "24"),
+        ("horizon", "30"),
+        ("cap", "5"),
+        ("cancel_window", "48"),
+        ("published", "on"),
+    ];
+    let r = app.post(&client, "/counselor/settings", &good).await;
+    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap_or_default());
+    let p = app.store.counselor_profile(&id).await.unwrap().unwrap();
+    assert_eq!(p.offerings.len(), 2);
+    assert_eq!(p.offering(SessionKind::Chat).unwrap().price.minor(), 2550);
+    assert_eq!(p.offering(SessionKind::Video).unwrap().price.minor(), 60_000);
+    assert_eq!(p.rules.buffer_minutes, 15);
+    assert_eq!(p.rules.min_notice_minutes, 24 * 60);
+    assert_eq!(p.weekly.day(jiff::civil::Weekday::Monday).len(), 2);
+    assert_eq!(p.specialties, vec!["depression".to_owned()]);
+
+    for (field, value) in [
+        ("hours_tue", "25:00-26:00"),
+        ("hours_wed", "18:00-09:00"),
+        ("video_price", "-5"),
+        ("video_currency", "XYZ"),
+        ("video_minutes", "7"),
+        ("horizon", "999"),
+    ] {
+        let mut bad = good.clone();
+        bad.retain(|(k, _)| *k != field);
+        bad.push((field, value));
+        let r = app.post(&client, "/counselor/settings", &bad).await;
+        assert_eq!(r.status(), 422, "{field}={value}");
+        assert!(r.text().await.unwrap().contains("role=\"alert\""));
+        assert_eq!(app.store.counselor_profile(&id).await.unwrap().unwrap().rules.horizon_days, 30, "nothing saved");
+    }
+    // A day off as a date exception.
+    let r = app
+        .post(
+            &client,
+            "/counselor/exceptions",
+            &[("day", "2030-01-07"), ("kind", "off"), ("start", "00:00"), ("end", "24:00")],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(app.store.list_exceptions(&id).await.unwrap().len(), 1);
+    let r = app
+        .post(
+            &client,
+            "/counselor/exceptions",
+            &[("day", "2030-02-30"), ("kind", "off"), ("start", "00:00"), ("end", "24:00")],
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+});
