@@ -236,8 +236,17 @@ async fn check_csrf(state: &AppState, ctx: &Ctx, req: Request) -> Result<Request
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|ct| ct.starts_with("application/x-www-form-urlencoded"));
+    let is_multipart = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.starts_with("multipart/form-data"));
     let (req, token) = if let Some(t) = header_token {
         (req, Some(t))
+    } else if is_multipart {
+        // Uploads are not buffered here; their form names the token in its action's query.
+        let token = req.uri().query().and_then(|q| form_field(q.as_bytes(), "csrf"));
+        (req, token)
     } else if is_form {
         let (parts, body) = req.into_parts();
         let bytes = axum::body::to_bytes(body, MAX_FORM_BYTES).await.map_err(|_| AppError::TooLarge)?;

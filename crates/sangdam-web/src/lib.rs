@@ -17,6 +17,7 @@ pub mod i18n;
 pub mod mail;
 pub mod metrics;
 mod pages;
+pub mod photo;
 pub mod server;
 pub mod state;
 

@@ -4,8 +4,9 @@ use std::io::BufRead as _;
 use std::path::Path;
 
 use anyhow::{Context as _, bail};
-use sangdam_domain::{DisplayName, Email, Language, NewPassword, Role, Timezone, UserId};
-use sangdam_store::{AuditEvent, NewUser, Store, StoreError};
+use sangdam_domain::booking::SessionKind;
+use sangdam_domain::{Currency, DisplayName, Email, Language, Money, NewPassword, Role, Timezone, UserId};
+use sangdam_store::{AuditEvent, CounselorProfile, NewUser, Offering, Store, StoreError};
 use sangdam_web::crypto::random;
 use sangdam_web::{AppState, Clock, Keys};
 
@@ -181,13 +182,42 @@ const DEMO: &[(Role, &str, &str)] = &[
     (Role::Client, "client5@sangdam.example", "Client Liam Choi"),
 ];
 
+/// A published profile for a demo counselor, so that clients can book at once: weekdays 09:00 to
+/// 18:00 Seoul time, video and voice sessions, different specialties and prices.
+fn demo_profile(id: UserId, email: &str) -> CounselorProfile {
+    let mut p = CounselorProfile::new(id);
+    p.published = true;
+    let n = email.chars().find(char::is_ascii_digit).and_then(|c| c.to_digit(10)).unwrap_or(1);
+    let won = |amount: i64| Money::from_minor(amount, Currency::Krw).unwrap_or_else(|_| unreachable!());
+    let (bio_ko, bio_en, specialties, price) = match n {
+        1 => ("우울과 불안을 함께 살펴봅니다.", "Depression and anxiety.", vec!["depression", "anxiety"], 60_000),
+        2 => ("가족과 부부 관계 상담을 합니다.", "Family and couples counseling.", vec!["family", "couples"], 80_000),
+        _ => ("", "Career and workplace counseling in English.", vec!["career", "workplace"], 70_000),
+    };
+    p.bio_ko = bio_ko.into();
+    p.bio_en = bio_en.into();
+    p.languages = if n == 3 { vec![Language::En, Language::Ko] } else { vec![Language::Ko] };
+    p.specialties = specialties.into_iter().map(str::to_owned).collect();
+    p.offerings = vec![
+        Offering { kind: SessionKind::Video, duration_minutes: 50, price: won(price) },
+        Offering { kind: SessionKind::Voice, duration_minutes: 50, price: won(price - 10_000) },
+    ];
+    p.requires_approval = n == 2;
+    p
+}
+
 pub async fn demo(settings: &Settings) -> anyhow::Result<()> {
     let store = open_store(settings).await?;
     println!("Demo accounts (passwords are shown only now):");
     for (role, email, name) in DEMO {
         let password = generate_password();
         match create_user(&store, *role, email, name, &password).await {
-            Ok(_) => println!("  {:<10} {email:<30} {password}", role.as_str()),
+            Ok(id) => {
+                if *role == Role::Counselor {
+                    store.save_counselor_profile(&demo_profile(id, email), jiff::Timestamp::now().as_second()).await?;
+                }
+                println!("  {:<10} {email:<30} {password}", role.as_str());
+            }
             Err(e) if e.to_string().contains("already exists") => {
                 println!("  {:<10} {email:<30} (already there; password unchanged)", role.as_str());
             }

@@ -1,4 +1,7 @@
 ## Booking: directory, counselor pages, booking, appointments, calendar, notifications
+nav-counselors = Find a counselor
+nav-appointments = My appointments
+nav-calendar = My calendar
 delete = Delete
 minutes = { $count ->
     [one] { $count } minute
@@ -232,3 +235,11 @@ mail-offer-body =
     { $link }
 
     After that it goes to the next person waiting.
+
+settings-photo = Photo
+settings-photo-hint = A JPEG or PNG up to 5 MB. It is cropped to a square and resized; location and camera data are removed.
+settings-photo-file = Choose a picture
+settings-photo-upload = Upload
+error-photo-type = The photo must be a JPEG or PNG picture.
+error-photo-too-large = The photo may be at most 5 MB and 8000 pixels on a side.
+error-photo-missing = Choose a picture to upload.

@@ -1,4 +1,7 @@
 ## 예약: 상담사 찾기, 상담사 페이지, 예약, 내 예약, 달력, 알림
+nav-counselors = 상담사 찾기
+nav-appointments = 내 예약
+nav-calendar = 내 일정
 delete = 삭제
 minutes = { $count ->
     [one] { $count }분
@@ -232,3 +235,11 @@ mail-offer-body =
     { $link }
 
     그 뒤에는 다음 대기자에게 넘어갑니다.
+
+settings-photo = 사진
+settings-photo-hint = 5MB 이하의 JPEG 또는 PNG. 정사각형으로 잘라 크기를 줄이며, 위치와 카메라 정보는 지웁니다.
+settings-photo-file = 사진 고르기
+settings-photo-upload = 올리기
+error-photo-type = 사진은 JPEG 또는 PNG 그림이어야 합니다.
+error-photo-too-large = 사진은 5MB, 한 변 8000픽셀까지입니다.
+error-photo-missing = 올릴 사진을 골라 주세요.

@@ -583,3 +583,65 @@ pub async fn record_outcome(
     audit(&state, &ctx, Some(&me), "appointment.outcome", Some(format!("appointment:{}", a.id)), to.as_str()).await?;
     Ok(see_other("/counselor/calendar"))
 }
+
+// ---------------------------------------------------------------------------------------------
+// Photo
+
+/// Takes the `photo` field of an upload, resizes it and strips its metadata off the executor,
+/// and keeps it. Bad files are refused with a message and the old photo stays.
+pub async fn upload_photo(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    mut multipart: axum::extract::Multipart,
+) -> AppResult {
+    let v = counselor_viewer(&ctx)?;
+    let mut upload: Option<Result<Vec<u8>, &'static str>> = None;
+    loop {
+        match multipart.next_field().await {
+            Ok(Some(field)) if field.name() == Some("photo") => {
+                upload = Some(match field.bytes().await {
+                    Ok(b) if b.is_empty() => Err("error-photo-missing"),
+                    Ok(b) => Ok(b.to_vec()),
+                    Err(_) => Err("error-photo-too-large"),
+                });
+                break;
+            }
+            Ok(Some(_)) => {}
+            Ok(None) => break,
+            Err(_) => {
+                upload = Some(Err("error-photo-too-large"));
+                break;
+            }
+        }
+    }
+    let cleaned = match upload.unwrap_or(Err("error-photo-missing")) {
+        Ok(bytes) => tokio::task::spawn_blocking(move || crate::photo::clean(&bytes))
+            .await
+            .map_err(|e| AppError::Internal(e.into()))?
+            .map_err(|e| e.message_id()),
+        Err(id) => Err(id),
+    };
+    let profile = state.store.counselor_profile(&v.user.id).await?;
+    let photo = match cleaned {
+        Ok(p) => p,
+        Err(id) => {
+            let fields = profile.as_ref().map(profile_fields).unwrap_or_default();
+            return settings_page(&state, &ctx, fields, vec![ctx.t(id)], None).await;
+        }
+    };
+    if profile.is_none() {
+        state.store.save_counselor_profile(&CounselorProfile::new(v.user.id.clone()), ctx.now).await?;
+    }
+    state.store.set_counselor_photo(&v.user.id, Some(&photo), ctx.now).await?;
+    audit(&state, &ctx, Some(&v.user), "counselor.photo", crate::auth::user_target(&v.user.id), "ok").await?;
+    Ok(see_other("/counselor/settings?saved=1"))
+}
+
+pub async fn delete_photo(State(state): State<AppState>, ctx: Ctx) -> AppResult {
+    let v = counselor_viewer(&ctx)?;
+    if state.store.counselor_profile(&v.user.id).await?.is_some() {
+        state.store.set_counselor_photo(&v.user.id, None, ctx.now).await?;
+    }
+    audit(&state, &ctx, Some(&v.user), "counselor.photo-delete", crate::auth::user_target(&v.user.id), "ok").await?;
+    Ok(see_other("/counselor/settings?saved=1"))
+}

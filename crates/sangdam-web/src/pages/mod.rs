@@ -75,6 +75,12 @@ pub fn router() -> Router<AppState> {
         .route("/account/notifications/feed", post(booking::reset_feed))
         .route("/calendar/{file}", get(booking::feed))
         .route("/counselor/settings", get(counselor::settings).post(counselor::save_settings))
+        .route(
+            "/counselor/photo",
+            post(counselor::upload_photo)
+                .layer(axum::extract::DefaultBodyLimit::max(crate::photo::MAX_UPLOAD_BYTES + 64 * 1024)),
+        )
+        .route("/counselor/photo/delete", post(counselor::delete_photo))
         .route("/counselor/exceptions", post(counselor::add_exception))
         .route("/counselor/exceptions/{id}/delete", post(counselor::delete_exception))
         .route("/counselor/calendar", get(counselor::calendar))

@@ -55,7 +55,7 @@ async fn book(
     app.post(client, &format!("/counselors/{counselor}/book"), &fields).await
 }
 
-async fn appointments_of(app: &TestApp, counselor: &UserId) -> Vec<sangdam_store::AppointmentRecord> {
+pub async fn appointments_of(app: &TestApp, counselor: &UserId) -> Vec<sangdam_store::AppointmentRecord> {
     let now = app.clock.now();
     app.store.counselor_appointments(counselor, now - 400 * DAY, now + 400 * DAY, false).await.unwrap()
 }
@@ -494,4 +494,74 @@ db_test!(counselors_edit_their_settings_with_validation, async |app: &TestApp| {
         )
         .await;
     assert_eq!(r.status(), 422);
+});
+
+/// A multipart upload as a browser sends it, with the CSRF token in the form's action.
+async fn upload(
+    app: &TestApp,
+    client: &reqwest::Client,
+    name: &str,
+    content_type: &str,
+    bytes: &[u8],
+) -> reqwest::Response {
+    let token = app.csrf(client).await;
+    let boundary = "----sangdamtestboundary";
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"photo\"; filename=\"{name}\"\r\nContent-Type: {content_type}\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    client
+        .post(app.url(&format!("/counselor/photo?csrf={token}")))
+        .header("content-type", format!("multipart/form-data; boundary={boundary}"))
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+}
+
+db_test!(counselor_photos_are_resized_and_cleaned, async |app: &TestApp| {
+    let id = counselor(app, "photo@example.com", |_| {}).await;
+    let client = crate::helpers::new_client();
+    assert_eq!(app.signin(&client, "photo@example.com", crate::helpers::PASSWORD).await.status(), 303);
+    // A 1000 × 600 JPEG with an EXIF block naming a camera serial.
+    let mut jpeg = Vec::new();
+    let img = image::RgbImage::from_fn(1000, 600, |x, y| image::Rgb([(x % 200) as u8, (y % 200) as u8, 120]));
+    image::codecs::jpeg::JpegEncoder::new(&mut jpeg).encode_image(&img).unwrap();
+    let exif = b"Exif\0\0serial SN-998877";
+    let mut segment = vec![0xFF, 0xE1];
+    segment.extend_from_slice(&u16::try_from(exif.len() + 2).unwrap().to_be_bytes());
+    segment.extend_from_slice(exif);
+    jpeg.splice(2..2, segment);
+
+    // Without the token the upload is refused.
+    let r = client
+        .post(app.url("/counselor/photo"))
+        .header("content-type", "multipart/form-data; boundary=x")
+        .body("--x--")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    // Not a picture: refused with a message, nothing stored.
+    let r = upload(app, &client, "notes.pdf", "application/pdf", b"%PDF-1.7 not a picture").await;
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("JPEG 또는 PNG"));
+    assert!(app.store.counselor_photo(&id).await.unwrap().is_none());
+    // Too large for the route: refused with a message.
+    let r = upload(app, &client, "big.jpg", "image/jpeg", &vec![0u8; 6 * 1024 * 1024]).await;
+    assert!(r.status() == 422 || r.status() == 413, "{}", r.status());
+
+    let r = upload(app, &client, "me.jpg", "image/jpeg", &jpeg).await;
+    assert_eq!(r.status(), 303);
+    let stored = app.store.counselor_photo(&id).await.unwrap().unwrap();
+    let back = image::load_from_memory(&stored).unwrap();
+    assert_eq!((back.width(), back.height()), (400, 400));
+    assert!(!stored.windows(9).any(|w| w == b"SN-998877"), "metadata is stripped");
+    // The public page serves it.
+    let r = app.get(&crate::helpers::new_client(), &format!("/counselors/{id}/photo")).await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "image/jpeg");
+    assert_eq!(r.bytes().await.unwrap().len(), stored.len());
 });

@@ -95,7 +95,71 @@ async fn shoot(b: &crate::webdriver::Browser<'_>, app: &TestApp, path: &str, wid
     assert_eq!(fits, serde_json::Value::Bool(true), "{path} overflows at {width} px");
     // 360 px is checked for fit only; the screenshots are at 390 px and 1280 px.
     if width != 360 {
-        let name = if path == "/" { "landing".to_owned() } else { path.trim_start_matches('/').replace('/', "-") };
+        let name = match path {
+            "/" => "landing".to_owned(),
+            // A counselor's page is named by what it is, not by its random id.
+            p if p.starts_with("/counselors/") => "counselor".to_owned(),
+            p => p.trim_start_matches('/').replace('/', "-"),
+        };
         b.screenshot(&screenshots().join(format!("{name}-{width}.png"))).await;
     }
+}
+
+/// A client finds a counselor in the directory, books the first free time, moves it and cancels
+/// it, all through the pages; the booking pages fit a phone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_finds_books_moves_and_cancels() {
+    let Some((chromium, driver_path)) = browser_binaries() else { return };
+    let app = TestApp::spawn(Db::Sqlite, |_| {}).await;
+    let counselor =
+        crate::booking::counselor(&app, "seoyeon@example.com", |p| p.rules.min_notice_minutes = 48 * 60).await;
+    app.create_user(sangdam_domain::Role::Client, "minjun@example.com").await;
+    let driver = Driver::start(&driver_path).await;
+    let b = driver.browser(&chromium, "ko").await;
+
+    b.goto(&app.url("/signin")).await;
+    b.fill("#email", "minjun@example.com").await;
+    b.fill("#password", PASSWORD).await;
+    b.click("main form button[type=submit]").await;
+    b.wait_for_url("/dashboard").await;
+
+    b.click("header a[href='/counselors']").await;
+    b.wait_for_url("/counselors").await;
+    b.fill("#q", "seoyeon").await;
+    b.click("form.filters button[type=submit]").await;
+    b.wait_for_url("q=seoyeon").await;
+    b.click(&format!("main a[href='/counselors/{counselor}']")).await;
+    b.wait_for_url(&format!("/counselors/{counselor}")).await;
+    b.wait_for_text("KST").await;
+    b.click("ul.slots a").await;
+    b.wait_for_url("/book?").await;
+    b.fill("#reason", "요즘 잠을 잘 못 자요").await;
+    b.click("#terms").await;
+    b.click("main form button[type=submit]").await;
+    b.wait_for_url("/appointments?booked=1").await;
+    let booked = crate::booking::appointments_of(&app, &counselor).await;
+    assert_eq!(booked.len(), 1);
+    let first = booked[0].starts_at;
+
+    b.click("a[href$='/reschedule']").await;
+    b.wait_for_url("/reschedule").await;
+    b.click("ul.slots button").await;
+    b.wait_for_url("/appointments?moved=1").await;
+    let moved = app.store.appointment(&booked[0].id).await.unwrap().unwrap();
+    assert_ne!(moved.starts_at, first, "moved");
+
+    for width in [360, 390, 1280] {
+        b.resize(width, 900).await;
+        for path in ["/counselors".to_owned(), format!("/counselors/{counselor}"), "/appointments".to_owned()] {
+            shoot(&b, &app, &path, width).await;
+        }
+    }
+    b.goto(&app.url("/appointments")).await;
+    b.click("form[action$='/cancel'] button").await;
+    b.wait_for_url("/appointments?cancelled=1").await;
+    let cancelled = app.store.appointment(&booked[0].id).await.unwrap().unwrap();
+    assert_eq!(cancelled.status.as_str(), "cancelled");
+    b.close().await;
+    drop(driver);
+    app.finish().await;
 }
