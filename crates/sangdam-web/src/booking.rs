@@ -357,6 +357,29 @@ pub async fn offer_freed_slot(
     );
     let subject = tr.i18n().message(client.language, "mail-offer-subject", Some(&args));
     let body = tr.i18n().message(client.language, "mail-offer-body", Some(&args));
+    // The held time as a tentative event the client can drop into a calendar; it is an
+    // iCalendar object without METHOD (nothing is booked yet, so it is no invitation).
+    let mut ics_args = fluent_bundle::FluentArgs::new();
+    ics_args.set("counselor", counselor.display_name.to_string());
+    ics_args.set("kind", tr.t(entry.kind.message_id()));
+    let held = ics::Event {
+        uid: format!("offer-{hold_id}@sangdam"),
+        sequence: 0,
+        start: ts(starts_at),
+        end: ts(ends_at),
+        stamp: ts(now),
+        summary: tr.i18n().message(client.language, "ics-summary", Some(&ics_args)),
+        description: tr.t("ics-offer-description"),
+        status: EventStatus::Tentative,
+        url: Some(format!("{}/counselors/{}", state.config.public_url, counselor_id)),
+        organizer: None,
+        attendees: vec![],
+    };
+    let attachment = Attachment {
+        name: "offer.ics".into(),
+        content_type: "text/calendar; charset=utf-8".into(),
+        data: ics::calendar(None, None, &[held]).into_bytes(),
+    };
     let mail_id = sangdam_domain::ids::encode_random(&random::<16>());
     let key = format!("offer:{hold_id}");
     let mail = NewMail {
@@ -365,7 +388,7 @@ pub async fn offer_freed_slot(
         subject: &subject,
         body: &body,
         idempotency_key: Some(&key),
-        attachment: None,
+        attachment: Some(&attachment),
     };
     state.store.enqueue_mail_once(&mail, now, state.config.smtp.is_none()).await?;
     state.mail_queued.notify_one();

@@ -174,6 +174,7 @@ error-specialty-name = Both names are needed, each at most 40 characters.
 
 ics-summary = Counseling with { $counselor } ({ $kind })
 ics-description = Sangdam counseling session. Join or manage it in Sangdam.
+ics-offer-description = Held for you from the Sangdam waitlist; it is yours once you book it.
 ics-feed-name = Sangdam appointments
 
 mail-booked-subject = [Sangdam] Appointment booked: { $time }

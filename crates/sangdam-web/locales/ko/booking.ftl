@@ -174,6 +174,7 @@ error-specialty-name = 두 언어의 이름이 모두 필요하며 각각 40자�
 
 ics-summary = { $counselor } 상담사와 상담 ({ $kind })
 ics-description = 상담(Sangdam) 상담 회기입니다. 참여와 변경은 상담에서 할 수 있습니다.
+ics-offer-description = 상담 대기 명단에서 잡아 둔 시간입니다. 예약해야 확정됩니다.
 ics-feed-name = 상담 예약
 
 mail-booked-subject = [상담] 예약 완료: { $time }

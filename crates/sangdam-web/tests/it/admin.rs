@@ -77,3 +77,29 @@ db_test!(admin_reads_the_outbox_and_every_read_is_audited, async |app: &TestApp|
     assert_eq!(status, 422);
     assert!(html.contains("2026-01-31"));
 });
+
+db_test!(admins_manage_specialties, async |app: &TestApp| {
+    let (admin, _) = app.signed_in(Role::Admin, "lists@example.com").await;
+    let (status, html) = app.get_html(&admin, "/admin/specialties").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("고객상담"), "the seeded list is there");
+    let r = app
+        .post(&admin, "/admin/specialties", &[("id", "trauma"), ("name_ko", "트라우마"), ("name_en", "Trauma")])
+        .await;
+    assert_eq!(r.status(), 303);
+    assert!(app.store.list_specialties().await.unwrap().iter().any(|s| s.id == "trauma" && s.name_en == "Trauma"));
+    // Bad ids and missing names are refused with a message.
+    for (id, ko, en) in [("Bad Id!", "가", "A"), ("ok-id", "", "A"), ("ok-id", "가", &"x".repeat(41) as &str)] {
+        let r = app.post(&admin, "/admin/specialties", &[("id", id), ("name_ko", ko), ("name_en", en)]).await;
+        assert_eq!(r.status(), 422, "{id}");
+    }
+    assert!(!app.store.list_specialties().await.unwrap().iter().any(|s| s.id == "ok-id"));
+    assert_eq!(app.post(&admin, "/admin/specialties/trauma/delete", &[]).await.status(), 303);
+    assert!(!app.store.list_specialties().await.unwrap().iter().any(|s| s.id == "trauma"));
+    // Clients and counselors cannot.
+    let (client, _) = app.signed_in(Role::Client, "curious@example.com").await;
+    assert_eq!(app.get(&client, "/admin/specialties").await.status(), 403);
+    assert_eq!(app.get(&client, "/admin/jobs").await.status(), 403);
+    assert_eq!(app.post(&client, "/admin/specialties/anxiety/delete", &[]).await.status(), 403);
+    assert!(app.store.list_specialties().await.unwrap().iter().any(|s| s.id == "anxiety"));
+});

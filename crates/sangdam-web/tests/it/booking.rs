@@ -379,6 +379,8 @@ db_test!(the_waitlist_offers_a_freed_slot_and_passes_it_on, async |app: &TestApp
     assert_eq!(app.post(&first, &format!("/appointments/{id}/cancel"), &[]).await.status(), 303);
     let offer = app.mails_to("second@example.com").await.pop().expect("the first waiting is offered the slot");
     assert!(offer.body.contains("30분"), "{}", offer.body);
+    let held = ics_of(&offer);
+    assert!(held.contains("STATUS:TENTATIVE") && held.contains(&format!("DTSTART:{}", ics_time(start))), "{held}");
     // The slot is held for the second client: the third cannot take it meanwhile.
     assert_eq!(book(app, &third, &c, start, &[]).await.status(), 409);
     assert!(app.mails_to("third@example.com").await.is_empty());

@@ -141,3 +141,50 @@ db_test!(clients_may_opt_out_of_reminders, async |app: &TestApp| {
         "the counselor did not"
     );
 });
+
+db_test!(failing_jobs_back_off_then_fail_and_admins_retry_them, async |app: &TestApp| {
+    let now = app.clock.now();
+    assert!(app.store.schedule_job("job-1", "no-such-kind", "{}", "test:1", now, now).await.unwrap());
+    assert!(
+        !app.store.schedule_job("job-2", "no-such-kind", "{}", "test:1", now, now).await.unwrap(),
+        "same key: no second job"
+    );
+    // Each failure is retried later and later; after six runs the job is failed.
+    let mut attempts = Vec::new();
+    for _ in 0..1000 {
+        let failed = app.store.list_jobs(sangdam_store::JobStatus::Failed, 10).await.unwrap();
+        if let Some(j) = failed.first() {
+            attempts.push(j.attempts);
+            break;
+        }
+        if let Some(j) = app.store.list_jobs(sangdam_store::JobStatus::Pending, 10).await.unwrap().first() {
+            // Waiting for its backoff: jump to it.
+            if j.run_at > app.clock.now() {
+                assert!(j.last_error.as_deref().is_some_and(|e| e.contains("unknown job kind")));
+                attempts.push(j.attempts);
+                app.clock.advance(j.run_at - app.clock.now());
+            }
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    attempts.dedup();
+    assert_eq!(attempts, vec![1, 2, 3, 4, 5, 6], "six runs, then failed");
+
+    let (admin, _) = app.signed_in(Role::Admin, "jobs@example.com").await;
+    let (status, html) = app.get_html(&admin, "/admin/jobs?status=failed").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("no-such-kind") && html.contains("unknown job kind"));
+    // A retry is one more run, at once.
+    assert_eq!(app.post(&admin, "/admin/jobs/job-1/retry", &[]).await.status(), 303);
+    let mut runs = 0;
+    for _ in 0..200 {
+        runs = app.store.list_jobs(sangdam_store::JobStatus::Failed, 10).await.unwrap().first().map_or(0, |j| j.attempts);
+        if runs == 7 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    assert_eq!(runs, 7, "the retried job ran once more and failed again");
+    assert_eq!(app.post(&admin, "/admin/jobs/no-such-job/retry", &[]).await.status(), 404);
+    assert_eq!(app.get(&admin, "/admin/jobs?status=bogus").await.status(), 400);
+});
