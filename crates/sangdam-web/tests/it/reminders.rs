@@ -178,7 +178,8 @@ db_test!(failing_jobs_back_off_then_fail_and_admins_retry_them, async |app: &Tes
     assert_eq!(app.post(&admin, "/admin/jobs/job-1/retry", &[]).await.status(), 303);
     let mut runs = 0;
     for _ in 0..200 {
-        runs = app.store.list_jobs(sangdam_store::JobStatus::Failed, 10).await.unwrap().first().map_or(0, |j| j.attempts);
+        runs =
+            app.store.list_jobs(sangdam_store::JobStatus::Failed, 10).await.unwrap().first().map_or(0, |j| j.attempts);
         if runs == 7 {
             break;
         }
