@@ -51,7 +51,12 @@ pub struct SessionWithUser {
 }
 
 macro_rules! session_from_row {
-    ($r:expr) => {{
+    ($r:expr) => {
+        session_from_row!($r, "created_at")
+    };
+    // `created_at` is named apart where users are joined: both tables have one, and SQLite
+    // returns the last of two same-named columns where PostgreSQL returns the first.
+    ($r:expr, $created:literal) => {{
         let r = $r;
         let user_id: String = r.try_get("user_id")?;
         let state: String = r.try_get("state")?;
@@ -59,7 +64,7 @@ macro_rules! session_from_row {
             public_id: r.try_get("public_id")?,
             user_id: UserId::parse(&user_id).ok_or_else(|| StoreError::Corrupt("sessions.user_id".into()))?,
             state: SessionState::parse(&state)?,
-            created_at: r.try_get("created_at")?,
+            created_at: r.try_get($created)?,
             last_seen_at: r.try_get("last_seen_at")?,
             address: r.try_get("address")?,
             agent: r.try_get("agent")?,
@@ -101,7 +106,7 @@ impl Store {
     pub async fn session_with_user(&self, token_hash: &str) -> Result<Option<SessionWithUser>> {
         on_backend!(self, |pool| {
             let row = sqlx::query(concat!(
-                "SELECT s.public_id, s.user_id, s.state, s.created_at, s.last_seen_at, s.address, s.agent, ",
+                "SELECT s.public_id, s.user_id, s.state, s.created_at AS session_created_at, s.last_seen_at, s.address, s.agent, ",
                 user_columns!(),
                 " FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1"
             ))
@@ -111,7 +116,7 @@ impl Store {
             Ok(match row {
                 Some(r) => Some(SessionWithUser {
                     token_hash: token_hash.to_owned(),
-                    session: session_from_row!(&r),
+                    session: session_from_row!(&r, "session_created_at"),
                     user: user_from_row!(&r),
                 }),
                 None => None,

@@ -5,6 +5,20 @@ use sangdam_domain::Role;
 use crate::db_test;
 use crate::helpers::{PASSWORD, TestApp, location, new_client};
 
+// A session's age is its own, not its user's: the user's `created_at` once shadowed the session's
+// in the joined query on SQLite, so accounts older than the absolute session limit (12 hours)
+// were signed out on their first page.
+db_test!(old_accounts_stay_signed_in, async |app: &TestApp| {
+    app.create_user(Role::Client, "veteran@example.com").await;
+    app.clock.advance(3 * 24 * 3600);
+    let browser = new_client();
+    assert_eq!(app.signin(&browser, "veteran@example.com", PASSWORD).await.status(), 303);
+    let (status, _) = app.get_html(&browser, "/dashboard").await;
+    assert_eq!(status, 200, "still signed in on the next page");
+    app.clock.advance(10 * 60);
+    assert_eq!(app.get_html(&browser, "/account").await.0, 200);
+});
+
 db_test!(sign_up_sign_out_and_sign_in, async |app: &TestApp| {
     let browser = new_client();
     let r = app.signup(&browser, "minji@example.com", "김민지", "ko").await;
