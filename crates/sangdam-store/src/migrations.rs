@@ -16,11 +16,13 @@ type Embedded = &'static [(i64, &'static str, &'static str)];
 const SQLITE: Embedded = &[
     (1, "foundation", include_str!("../migrations/sqlite/0001_foundation.sql")),
     (2, "booking", include_str!("../migrations/sqlite/0002_booking.sql")),
+    (3, "rooms", include_str!("../migrations/sqlite/0003_rooms.sql")),
 ];
 
 const POSTGRES: Embedded = &[
     (1, "foundation", include_str!("../migrations/postgres/0001_foundation.sql")),
     (2, "booking", include_str!("../migrations/postgres/0002_booking.sql")),
+    (3, "rooms", include_str!("../migrations/postgres/0003_rooms.sql")),
 ];
 
 #[derive(Debug)]

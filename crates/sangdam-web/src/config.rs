@@ -74,6 +74,8 @@ pub struct WebConfig {
     pub reminder_minutes: Vec<u32>,
     /// A waitlist offer holds its slot this long for the client it was offered to.
     pub waitlist_hold_minutes: u32,
+    /// An appointment's room opens this many minutes before the start.
+    pub room_opens_minutes: u32,
 }
 
 impl WebConfig {
@@ -90,6 +92,7 @@ impl WebConfig {
             site_name: "Sangdam".into(),
             reminder_minutes: vec![24 * 60, 60],
             waitlist_hold_minutes: 30,
+            room_opens_minutes: 10,
         }
     }
 

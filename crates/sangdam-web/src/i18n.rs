@@ -12,11 +12,13 @@ const KO: &[&str] = &[
     include_str!("../locales/ko/main.ftl"),
     include_str!("../locales/ko/mail.ftl"),
     include_str!("../locales/ko/booking.ftl"),
+    include_str!("../locales/ko/room.ftl"),
 ];
 const EN: &[&str] = &[
     include_str!("../locales/en/main.ftl"),
     include_str!("../locales/en/mail.ftl"),
     include_str!("../locales/en/booking.ftl"),
+    include_str!("../locales/en/room.ftl"),
 ];
 
 pub struct I18n {
@@ -163,6 +165,7 @@ mod tests {
         "weekday-",
         "exception-",
         "ics-",
+        "room-",
     ];
 
     fn is_message_id(id: &str) -> bool {

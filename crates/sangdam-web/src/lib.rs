@@ -18,6 +18,7 @@ pub mod mail;
 pub mod metrics;
 mod pages;
 pub mod photo;
+pub mod room;
 pub mod server;
 pub mod state;
 

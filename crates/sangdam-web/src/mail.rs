@@ -26,6 +26,7 @@ pub enum Mail {
     Invitation { link: String, role_message_id: &'static str },
     AccountLocked { minutes: i64, reset_link: String },
     PasswordChanged,
+    RoomInvitation { link: String, host: String },
 }
 
 /// Most delivery attempts before a mail is marked failed.
@@ -49,6 +50,12 @@ impl Mail {
                 (tr.t("mail-locked-subject"), tr_args(tr, "mail-locked-body", &args))
             }
             Mail::PasswordChanged => (tr.t("mail-password-changed-subject"), tr.t("mail-password-changed-body")),
+            Mail::RoomInvitation { link, host } => {
+                let mut args = fluent_bundle::FluentArgs::new();
+                args.set("link", link.clone());
+                args.set("host", host.clone());
+                (tr_args(tr, "mail-room-invite-subject", &args), tr_args(tr, "mail-room-invite-body", &args))
+            }
         }
     }
 }

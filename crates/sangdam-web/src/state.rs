@@ -29,6 +29,8 @@ pub struct Inner {
     pub mail_queued: Notify,
     /// Woken when a job is scheduled, so one due soon is not left for the next poll.
     pub jobs_queued: Notify,
+    /// The live rooms' connections.
+    pub hub: crate::room::Hub,
     pub limiter: RateLimiter,
     /// Time zone names for pickers, computed once.
     pub timezones: Vec<String>,
@@ -53,6 +55,7 @@ impl AppState {
                 metrics: Metrics::default(),
                 mail_queued: Notify::new(),
                 jobs_queued: Notify::new(),
+                hub: crate::room::Hub::default(),
                 limiter: RateLimiter::default(),
                 timezones: sangdam_domain::Timezone::all_names(),
                 started_at: clock.now(),

@@ -44,6 +44,8 @@ pub struct Settings {
     pub reminder_minutes: ReminderMinutes,
     /// How long a waitlist offer holds its slot.
     pub waitlist_hold_minutes: u32,
+    /// An appointment's room opens this many minutes before the start.
+    pub room_opens_minutes: u32,
 }
 
 /// Reminder offsets, from a TOML list or a comma-separated string.
@@ -95,6 +97,7 @@ impl Default for Settings {
             log_level: "info,sqlx=warn".into(),
             reminder_minutes: ReminderMinutes(vec![24 * 60, 60]),
             waitlist_hold_minutes: 30,
+            room_opens_minutes: 10,
         }
     }
 }
@@ -123,6 +126,7 @@ const ENV_KEYS: &[&str] = &[
     "log_level",
     "reminder_minutes",
     "waitlist_hold_minutes",
+    "room_opens_minutes",
 ];
 
 const STRING_KEYS: &[&str] =
@@ -178,6 +182,9 @@ impl Settings {
         if !(5..=24 * 60).contains(&self.waitlist_hold_minutes) {
             bail!("waitlist_hold_minutes must be between 5 and 1440");
         }
+        if !(1..=24 * 60).contains(&self.room_opens_minutes) {
+            bail!("room_opens_minutes must be between 1 and 1440");
+        }
         if !["text", "json"].contains(&self.log_format.as_str()) {
             bail!("log_format must be text or json");
         }
@@ -208,6 +215,7 @@ impl Settings {
         c.mail_from = self.mail_from.clone();
         c.reminder_minutes = self.reminder_minutes.0.clone();
         c.waitlist_hold_minutes = self.waitlist_hold_minutes;
+        c.room_opens_minutes = self.room_opens_minutes;
         c.smtp = self.smtp_host.as_ref().map(|host| {
             let security = match self.smtp_security.as_str() {
                 "none" => SmtpSecurity::None,

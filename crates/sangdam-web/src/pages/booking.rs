@@ -487,6 +487,8 @@ pub struct AppointmentView {
     pub late: bool,
     pub can_reschedule: bool,
     pub cancel_reason: Option<String>,
+    /// The room is open now.
+    pub can_join: bool,
 }
 
 pub struct WaitView {
@@ -534,6 +536,7 @@ async fn view(state: &AppState, ctx: &Ctx, a: &AppointmentRecord) -> Result<Appo
         late: open && client_cancellation(start, now, window) == CancelOutcome::LateCancelled,
         can_reschedule: open && client_may_reschedule(start, now, window),
         cancel_reason: a.cancel_reason.clone(),
+        can_join: super::room::room_open(state, a, ctx.now),
     })
 }
 

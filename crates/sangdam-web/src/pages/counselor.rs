@@ -390,6 +390,7 @@ pub struct CalendarItem {
     pub cancel_reason: Option<String>,
     pub open: bool,
     pub past: bool,
+    pub can_join: bool,
 }
 
 pub struct CalendarDay {
@@ -467,6 +468,7 @@ pub async fn calendar(State(state): State<AppState>, ctx: Ctx, Query(q): Query<C
             cancel_reason: a.cancel_reason.clone().filter(|r| !r.is_empty()),
             open: a.status.holds_time(),
             past: a.starts_at <= ctx.now,
+            can_join: super::room::room_open(&state, a, ctx.now),
         });
     }
     // Reading clients' appointments (and their reasons for the visit) is access to client data.

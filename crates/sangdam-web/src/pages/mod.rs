@@ -7,6 +7,7 @@ mod counselor;
 mod dashboard;
 mod public;
 mod reset;
+mod room;
 mod signin;
 mod signup;
 mod two_factor;
@@ -74,6 +75,11 @@ pub fn router() -> Router<AppState> {
         .route("/account/notifications/reminders", post(booking::set_reminders))
         .route("/account/notifications/feed", post(booking::reset_feed))
         .route("/calendar/{file}", get(booking::feed))
+        .route("/appointments/{id}/room", get(room::enter_appointment))
+        .route("/rooms", post(room::create))
+        .route("/rooms/{id}", get(room::page))
+        .route("/rooms/{id}/ws", get(room::socket))
+        .route("/rooms/{id}/invite", post(room::invite))
         .route("/counselor/settings", get(counselor::settings).post(counselor::save_settings))
         .route(
             "/counselor/photo",

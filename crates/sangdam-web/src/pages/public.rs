@@ -76,12 +76,14 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
 
 const CSS: &str = include_str!("../../static/app.css");
 const ICON: &str = include_str!("../../static/icon.svg");
+const ROOM_JS: &str = include_str!("../../static/room.js");
 
 /// Every asset is compiled into the binary: no CDN, nothing to deploy beside it.
 pub async fn asset(Path(file): Path<String>) -> Response {
     let (body, content_type) = match file.as_str() {
         "app.css" => (CSS, "text/css; charset=utf-8"),
         "icon.svg" => (ICON, "image/svg+xml"),
+        "room.js" => (ROOM_JS, "text/javascript; charset=utf-8"),
         _ => return AppError::NotFound.into_response(),
     };
     ([(header::CONTENT_TYPE, content_type), (header::CACHE_CONTROL, "public, max-age=3600")], body).into_response()

@@ -14,6 +14,7 @@ mod booking;
 mod browser;
 mod mail;
 mod reminders;
+mod room;
 mod security;
 mod tls;
 mod two_factor;

@@ -1,0 +1,501 @@
+//! The live room's signaling WebSocket: the waiting room (guests knock, hosts admit or decline),
+//! presence, the stored chat and the end of a session. The protocol is JSON, one object per
+//! message, tagged by `type`; ARCHITECTURE.md documents it.
+//!
+//! Each room has one async lock. Storing a chat message and handing it to every connection happen
+//! under it, and so does a (re)connection's catching up on what it missed, so every participant
+//! receives the room's messages in their stored order, each once.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::extract::ws::{Message, WebSocket};
+use sangdam_domain::UserId;
+use sangdam_domain::booking::AppointmentStatus;
+use sangdam_store::{MemberRole, RoomMessage, RoomRecord};
+use serde::{Deserialize, Serialize};
+use tokio::sync::mpsc;
+
+use crate::i18n::Tr;
+use crate::state::AppState;
+
+/// Largest WebSocket message accepted.
+pub const MAX_MESSAGE_BYTES: usize = 16 * 1024;
+/// Longest chat message, in characters.
+pub const MAX_CHAT_CHARS: usize = 4000;
+/// Messages a connection may send: a burst of this many, refilled at `RATE_PER_SECOND`.
+const RATE_BURST: f64 = 20.0;
+const RATE_PER_SECOND: f64 = 10.0;
+/// A connection that keeps sending past its limit this often is closed.
+const MAX_REFUSALS: u32 = 50;
+/// Messages queued for one slow connection before it is dropped.
+const QUEUE: usize = 512;
+/// A connection must say hello within this time.
+const HELLO_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// What a browser sends.
+#[derive(Debug, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum ClientMsg {
+    /// First message of every connection: the number of the last chat message it has.
+    Hello {
+        last_seq: i64,
+    },
+    /// `id` is the browser's own id for the message: sending it again is harmless.
+    Chat {
+        id: String,
+        text: String,
+    },
+    Admit {
+        user: String,
+    },
+    Decline {
+        user: String,
+    },
+    /// A host ends the session for everyone.
+    End,
+    Ping,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Person {
+    pub user: String,
+    pub name: String,
+    pub host: bool,
+}
+
+/// What the server sends.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ServerMsg {
+    /// A guest waits for a host to admit them.
+    Waiting,
+    Admitted,
+    Declined,
+    /// The connection is in the room: who is there, and the booked times when there are any.
+    Welcome {
+        you: String,
+        host: bool,
+        participants: Vec<Person>,
+        starts_at: Option<i64>,
+        ends_at: Option<i64>,
+    },
+    /// To hosts: someone is waiting.
+    Knock {
+        user: String,
+        name: String,
+    },
+    Joined {
+        person: Person,
+    },
+    Left {
+        user: String,
+    },
+    Chat {
+        seq: i64,
+        id: String,
+        from: String,
+        name: String,
+        text: String,
+        at: i64,
+    },
+    /// To the sender: the message is stored under `seq`.
+    Ack {
+        id: String,
+        seq: i64,
+    },
+    Ended,
+    /// Something the browser sent was refused; `message` is in the user's language.
+    Error {
+        code: &'static str,
+        message: String,
+    },
+    Pong,
+}
+
+struct Conn {
+    user: UserId,
+    name: String,
+    host: bool,
+    admitted: bool,
+    last_seq: i64,
+    tx: mpsc::Sender<ServerMsg>,
+}
+
+#[derive(Default)]
+struct RoomState {
+    conns: HashMap<u64, Conn>,
+}
+
+impl RoomState {
+    fn send(&mut self, id: u64, msg: ServerMsg) {
+        if let Some(c) = self.conns.get(&id)
+            && c.tx.try_send(msg).is_err()
+        {
+            // A connection that cannot keep up is dropped; it reconnects and catches up.
+            self.conns.remove(&id);
+        }
+    }
+
+    fn broadcast(&mut self, msg: &ServerMsg, only_admitted: bool, except: Option<u64>) {
+        let ids: Vec<u64> = self
+            .conns
+            .iter()
+            .filter(|(id, c)| (!only_admitted || c.admitted) && Some(**id) != except)
+            .map(|(id, _)| *id)
+            .collect();
+        for id in ids {
+            self.send(id, msg.clone());
+        }
+    }
+
+    fn hosts(&mut self, msg: &ServerMsg) {
+        let ids: Vec<u64> = self.conns.iter().filter(|(_, c)| c.host).map(|(id, _)| *id).collect();
+        for id in ids {
+            self.send(id, msg.clone());
+        }
+    }
+
+    fn participants(&self) -> Vec<Person> {
+        let mut seen = std::collections::BTreeMap::new();
+        for c in self.conns.values().filter(|c| c.admitted) {
+            seen.insert(c.user.to_string(), Person { user: c.user.to_string(), name: c.name.clone(), host: c.host });
+        }
+        seen.into_values().collect()
+    }
+
+    fn user_connected(&self, user: &UserId, except: u64) -> bool {
+        self.conns.iter().any(|(id, c)| *id != except && c.user == *user && c.admitted)
+    }
+}
+
+/// Every open room's connections.
+#[derive(Default)]
+pub struct Hub {
+    rooms: Mutex<HashMap<String, Arc<tokio::sync::Mutex<RoomState>>>>,
+    next_conn: std::sync::atomic::AtomicU64,
+}
+
+impl std::fmt::Debug for Hub {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let rooms = self.rooms.lock().map_or(0, |r| r.len());
+        f.debug_struct("Hub").field("open_rooms", &rooms).finish()
+    }
+}
+
+impl Hub {
+    fn room(&self, id: &str) -> Arc<tokio::sync::Mutex<RoomState>> {
+        let mut rooms = self.rooms.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        rooms.entry(id.to_owned()).or_default().clone()
+    }
+
+    fn forget_if_empty(&self, id: &str) {
+        let mut rooms = self.rooms.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(r) = rooms.get(id)
+            && Arc::strong_count(r) == 1
+            && r.try_lock().is_ok_and(|s| s.conns.is_empty())
+        {
+            rooms.remove(id);
+        }
+    }
+}
+
+/// Who is connecting, as the upgrade handler established it.
+pub struct Entrant {
+    pub user: UserId,
+    pub name: String,
+    pub role: MemberRole,
+    pub admitted: bool,
+    pub tr: Tr,
+}
+
+fn error(tr: &Tr, code: &'static str) -> ServerMsg {
+    ServerMsg::Error { code, message: tr.t(code) }
+}
+
+fn valid_message_id(id: &str) -> bool {
+    (1..=64).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+fn chat_of(state: &AppState, m: &RoomMessage, name: &str) -> ServerMsg {
+    let text =
+        state.keys.open("room-chat", &m.body).map(|b| String::from_utf8_lossy(&b).into_owned()).unwrap_or_default();
+    ServerMsg::Chat {
+        seq: m.seq,
+        id: m.client_msg_id.clone(),
+        from: m.sender_id.to_string(),
+        name: name.to_owned(),
+        text,
+        at: m.at,
+    }
+}
+
+/// Display names of senders, looked up once per catch-up.
+async fn names(state: &AppState, msgs: &[RoomMessage]) -> HashMap<UserId, String> {
+    let mut out = HashMap::new();
+    for m in msgs {
+        if !out.contains_key(&m.sender_id)
+            && let Ok(Some(u)) = state.store.user_by_id(&m.sender_id).await
+        {
+            out.insert(m.sender_id.clone(), u.display_name.to_string());
+        }
+    }
+    out
+}
+
+/// Sends a connection what it missed (messages after its `last_seq`), under the room's lock.
+async fn catch_up(state: &AppState, room: &RoomRecord, s: &mut RoomState, conn: u64) -> anyhow::Result<()> {
+    let Some(last) = s.conns.get(&conn).map(|c| c.last_seq) else { return Ok(()) };
+    let mut after = last;
+    loop {
+        let msgs = state.store.room_messages_after(&room.id, after, 500).await?;
+        if msgs.is_empty() {
+            break;
+        }
+        let names = names(state, &msgs).await;
+        for m in &msgs {
+            let name = names.get(&m.sender_id).cloned().unwrap_or_default();
+            s.send(conn, chat_of(state, m, &name));
+            after = m.seq;
+        }
+    }
+    if let Some(c) = s.conns.get_mut(&conn) {
+        c.last_seq = after;
+    }
+    Ok(())
+}
+
+async fn welcome(state: &AppState, room: &RoomRecord, s: &mut RoomState, conn: u64) -> anyhow::Result<()> {
+    let (starts_at, ends_at) = match &room.appointment_id {
+        Some(a) => state.store.appointment(a).await?.map_or((None, None), |a| (Some(a.starts_at), Some(a.ends_at))),
+        None => (None, None),
+    };
+    let Some(c) = s.conns.get(&conn) else { return Ok(()) };
+    let (user, host, person) =
+        (c.user.clone(), c.host, Person { user: c.user.to_string(), name: c.name.clone(), host: c.host });
+    let participants = s.participants();
+    s.send(conn, ServerMsg::Welcome { you: user.to_string(), host, participants, starts_at, ends_at });
+    catch_up(state, room, s, conn).await?;
+    if !s.user_connected(&user, conn) {
+        s.broadcast(&ServerMsg::Joined { person }, true, Some(conn));
+        state.store.record_room_event(&room.id, &user, "join", state.clock.now()).await?;
+    }
+    Ok(())
+}
+
+/// Runs one connection until it closes.
+pub async fn run(state: AppState, room: RoomRecord, who: Entrant, mut socket: WebSocket) {
+    let hello = tokio::time::timeout(HELLO_TIMEOUT, socket.recv()).await;
+    let last_seq = match hello {
+        Ok(Some(Ok(Message::Text(t)))) => match serde_json::from_str::<ClientMsg>(&t) {
+            Ok(ClientMsg::Hello { last_seq }) => last_seq.max(0),
+            _ => return,
+        },
+        _ => return,
+    };
+    let (tx, mut rx) = mpsc::channel::<ServerMsg>(QUEUE);
+    let id = state.hub.next_conn.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let lock = state.hub.room(&room.id);
+    {
+        let mut s = lock.lock().await;
+        s.conns.insert(
+            id,
+            Conn {
+                user: who.user.clone(),
+                name: who.name.clone(),
+                host: who.role == MemberRole::Host,
+                admitted: who.admitted,
+                last_seq,
+                tx,
+            },
+        );
+        let result = if who.admitted {
+            welcome(&state, &room, &mut s, id).await
+        } else {
+            s.send(id, ServerMsg::Waiting);
+            s.hosts(&ServerMsg::Knock { user: who.user.to_string(), name: who.name.clone() });
+            Ok(())
+        };
+        if let Err(e) = result {
+            tracing::error!(error = ?e, "joining a room failed");
+            s.conns.remove(&id);
+            return;
+        }
+    }
+
+    let mut tokens = RATE_BURST;
+    let mut refill = Instant::now();
+    let mut refusals = 0u32;
+    loop {
+        tokio::select! {
+            out = rx.recv() => {
+                let Some(msg) = out else { break };
+                let closing = matches!(msg, ServerMsg::Ended | ServerMsg::Declined);
+                let Ok(text) = serde_json::to_string(&msg) else { continue };
+                if socket.send(Message::Text(text.into())).await.is_err() || closing {
+                    break;
+                }
+            }
+            incoming = socket.recv() => {
+                let text = match incoming {
+                    Some(Ok(Message::Text(t))) => t,
+                    Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
+                    // Closed, binary (not part of the protocol), or too large.
+                    _ => break,
+                };
+                let now = Instant::now();
+                tokens = (tokens + now.duration_since(refill).as_secs_f64() * RATE_PER_SECOND).min(RATE_BURST);
+                refill = now;
+                if tokens < 1.0 {
+                    refusals += 1;
+                    let mut s = lock.lock().await;
+                    s.send(id, error(&who.tr, "error-room-rate"));
+                    if refusals > MAX_REFUSALS {
+                        break;
+                    }
+                    continue;
+                }
+                tokens -= 1.0;
+                let msg = match serde_json::from_str::<ClientMsg>(&text) {
+                    Ok(m) => m,
+                    Err(_) => {
+                        lock.lock().await.send(id, error(&who.tr, "error-room-message"));
+                        continue;
+                    }
+                };
+                match handle(&state, &room, &lock, id, &who, msg).await {
+                    Ok(true) => {}
+                    Ok(false) => break,
+                    Err(e) => {
+                        tracing::error!(error = ?e, "a room message failed");
+                        lock.lock().await.send(id, error(&who.tr, "error-room-failed"));
+                    }
+                }
+            }
+        }
+    }
+
+    let mut s = lock.lock().await;
+    let was_admitted = s.conns.remove(&id).is_some_and(|c| c.admitted);
+    if was_admitted && !s.user_connected(&who.user, id) {
+        s.broadcast(&ServerMsg::Left { user: who.user.to_string() }, true, None);
+        if let Err(e) = state.store.record_room_event(&room.id, &who.user, "leave", state.clock.now()).await {
+            tracing::error!(error = ?e, "recording a leave failed");
+        }
+    }
+    drop(s);
+    state.hub.forget_if_empty(&room.id);
+}
+
+/// Handles one message; `Ok(false)` closes the connection.
+async fn handle(
+    state: &AppState,
+    room: &RoomRecord,
+    lock: &tokio::sync::Mutex<RoomState>,
+    conn: u64,
+    who: &Entrant,
+    msg: ClientMsg,
+) -> anyhow::Result<bool> {
+    let mut s = lock.lock().await;
+    let (admitted, host) = s.conns.get(&conn).map_or((false, false), |c| (c.admitted, c.host));
+    match msg {
+        ClientMsg::Ping => s.send(conn, ServerMsg::Pong),
+        ClientMsg::Hello { .. } => s.send(conn, error(&who.tr, "error-room-message")),
+        ClientMsg::Chat { id, text } => {
+            if !admitted {
+                s.send(conn, error(&who.tr, "error-room-not-admitted"));
+                return Ok(true);
+            }
+            let text = text.trim();
+            if !valid_message_id(&id) || text.is_empty() {
+                s.send(conn, error(&who.tr, "error-room-message"));
+                return Ok(true);
+            }
+            if text.chars().count() > MAX_CHAT_CHARS || text.chars().any(|c| c.is_control() && c != '\n') {
+                s.send(conn, error(&who.tr, "error-chat-too-long"));
+                return Ok(true);
+            }
+            let sealed = state.keys.seal("room-chat", text.as_bytes());
+            let (m, new) = state.store.post_room_message(&room.id, &who.user, &id, &sealed, state.clock.now()).await?;
+            s.send(conn, ServerMsg::Ack { id: id.clone(), seq: m.seq });
+            if new {
+                let chat = ServerMsg::Chat {
+                    seq: m.seq,
+                    id,
+                    from: who.user.to_string(),
+                    name: who.name.clone(),
+                    text: text.to_owned(),
+                    at: m.at,
+                };
+                let ids: Vec<u64> = s.conns.iter().filter(|(_, c)| c.admitted).map(|(i, _)| *i).collect();
+                for i in ids {
+                    s.send(i, chat.clone());
+                    if let Some(c) = s.conns.get_mut(&i) {
+                        c.last_seq = c.last_seq.max(m.seq);
+                    }
+                }
+            }
+        }
+        ClientMsg::Admit { user } | ClientMsg::Decline { user } if !host => {
+            let _ = user;
+            s.send(conn, error(&who.tr, "error-room-host-only"));
+        }
+        ClientMsg::Admit { user } => {
+            let Some(user) = UserId::parse(&user) else {
+                s.send(conn, error(&who.tr, "error-room-message"));
+                return Ok(true);
+            };
+            if !state.store.decide_admission(&room.id, &user, true, state.clock.now()).await? {
+                s.send(conn, error(&who.tr, "error-room-message"));
+                return Ok(true);
+            }
+            state.store.record_room_event(&room.id, &user, "admit", state.clock.now()).await?;
+            let waiting: Vec<u64> =
+                s.conns.iter().filter(|(_, c)| c.user == user && !c.admitted).map(|(i, _)| *i).collect();
+            for i in waiting {
+                if let Some(c) = s.conns.get_mut(&i) {
+                    c.admitted = true;
+                }
+                s.send(i, ServerMsg::Admitted);
+                welcome(state, room, &mut s, i).await?;
+            }
+        }
+        ClientMsg::Decline { user } => {
+            let Some(user) = UserId::parse(&user) else {
+                s.send(conn, error(&who.tr, "error-room-message"));
+                return Ok(true);
+            };
+            if state.store.decide_admission(&room.id, &user, false, state.clock.now()).await? {
+                state.store.record_room_event(&room.id, &user, "decline", state.clock.now()).await?;
+                let waiting: Vec<u64> =
+                    s.conns.iter().filter(|(_, c)| c.user == user && !c.admitted).map(|(i, _)| *i).collect();
+                for i in waiting {
+                    s.send(i, ServerMsg::Declined);
+                }
+            }
+        }
+        ClientMsg::End if !host => s.send(conn, error(&who.tr, "error-room-host-only")),
+        ClientMsg::End => {
+            let now = state.clock.now();
+            if state.store.end_room(&room.id, now).await? {
+                state.store.record_room_event(&room.id, &who.user, "end", now).await?;
+                if let Some(appointment) = &room.appointment_id {
+                    settle_appointment(state, room, appointment, now).await?;
+                }
+            }
+            s.broadcast(&ServerMsg::Ended, false, None);
+            return Ok(true);
+        }
+    }
+    Ok(true)
+}
+
+/// After the session: completed when the client came, no-show when they never did.
+async fn settle_appointment(state: &AppState, room: &RoomRecord, appointment: &str, now: i64) -> anyhow::Result<()> {
+    let Some(a) = state.store.appointment(appointment).await? else { return Ok(()) };
+    let came = state.store.room_events(&room.id).await?.iter().any(|(u, e, _)| *u == a.client_id && e == "join");
+    let to = if came { AppointmentStatus::Completed } else { AppointmentStatus::NoShow };
+    state.store.set_appointment_status(&a.id, &[AppointmentStatus::Confirmed], to, None, now).await?;
+    Ok(())
+}

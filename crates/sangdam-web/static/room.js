@@ -1,0 +1,150 @@
+// The session room in the browser: the signaling WebSocket, the waiting room, presence, the chat
+// and the timer. Reconnects by itself (1, 2, 4, 8 s) and catches up on missed chat; unacknowledged
+// messages are sent again with their own ids, which the server recognizes.
+"use strict";
+(function () {
+  const root = document.getElementById("room");
+  if (!root) return;
+  const t = (key) => root.dataset["t" + key.charAt(0).toUpperCase() + key.slice(1)] || key;
+  const id = root.dataset.room;
+  const isHost = root.dataset.host === "true";
+  const status = document.getElementById("room-status");
+  const people = document.getElementById("room-people");
+  const knocks = document.getElementById("room-knocks");
+  const log = document.getElementById("room-chat");
+  const form = document.getElementById("room-chat-form");
+  const text = document.getElementById("room-chat-text");
+  const send = document.getElementById("room-chat-send");
+  const timer = document.getElementById("room-timer");
+  const endButton = document.getElementById("room-end");
+
+  let ws = null;
+  let lastSeq = 0;
+  let retry = 0;
+  let ended = false;
+  let times = null;
+  const pending = new Map(); // message id -> text, until acknowledged
+  const seen = new Set();
+
+  function say(message) { status.textContent = message; }
+  function enableChat(on) { text.disabled = !on; send.disabled = !on; }
+  function newId() {
+    const a = new Uint8Array(12);
+    crypto.getRandomValues(a);
+    return Array.from(a, (b) => b.toString(16).padStart(2, "0")).join("");
+  }
+  function out(obj) { if (ws && ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(obj)); }
+
+  function showPeople(list) {
+    people.replaceChildren();
+    for (const p of list) addPerson(p);
+  }
+  function addPerson(p) {
+    if (people.querySelector(`[data-user="${p.user}"]`)) return;
+    const li = document.createElement("li");
+    li.dataset.user = p.user;
+    li.textContent = p.host ? `${p.name} (${t("host")})` : p.name;
+    people.append(li);
+  }
+  function knock(user, name) {
+    if (knocks.querySelector(`[data-user="${user}"]`)) return;
+    const div = document.createElement("div");
+    div.className = "notice knock";
+    div.dataset.user = user;
+    const p = document.createElement("p");
+    p.textContent = `${name} ${t("knock")}`;
+    const admit = document.createElement("button");
+    admit.type = "button";
+    admit.className = "small admit";
+    admit.textContent = t("admit");
+    admit.onclick = () => { out({ type: "admit", user }); div.remove(); };
+    const decline = document.createElement("button");
+    decline.type = "button";
+    decline.className = "secondary small decline";
+    decline.textContent = t("decline");
+    decline.onclick = () => { out({ type: "decline", user }); div.remove(); };
+    div.append(p, admit, " ", decline);
+    knocks.append(div);
+    try {
+      // A short, soft tone so that a counselor looking elsewhere notices.
+      const ctx = new AudioContext();
+      const osc = ctx.createOscillator();
+      const gain = ctx.createGain();
+      gain.gain.value = 0.05;
+      osc.frequency.value = 660;
+      osc.connect(gain).connect(ctx.destination);
+      osc.start();
+      osc.stop(ctx.currentTime + 0.25);
+    } catch (_) { /* no audio: the notice is enough */ }
+  }
+  function addChat(m) {
+    if (seen.has(m.seq)) return;
+    seen.add(m.seq);
+    lastSeq = Math.max(lastSeq, m.seq);
+    const li = document.createElement("li");
+    li.dataset.seq = m.seq;
+    const who = document.createElement("strong");
+    who.textContent = m.name + ": ";
+    li.append(who, document.createTextNode(m.text));
+    log.append(li);
+    li.scrollIntoView({ block: "nearest" });
+  }
+  function tick() {
+    if (!times || !times.starts_at) return;
+    const now = Date.now() / 1000;
+    const mm = (s) => `${Math.floor(Math.max(0, s) / 60)}:${String(Math.floor(Math.max(0, s) % 60)).padStart(2, "0")}`;
+    timer.textContent = `${t("elapsed")} ${mm(now - times.starts_at)} · ${t("remaining")} ${mm(times.ends_at - now)}`;
+  }
+  setInterval(tick, 1000);
+
+  function connect() {
+    const scheme = location.protocol === "https:" ? "wss:" : "ws:";
+    ws = new WebSocket(`${scheme}//${location.host}/rooms/${id}/ws`);
+    ws.onopen = () => { retry = 0; ws.send(JSON.stringify({ type: "hello", last_seq: lastSeq })); };
+    ws.onmessage = (e) => {
+      const m = JSON.parse(e.data);
+      switch (m.type) {
+        case "waiting": say(t("waiting")); enableChat(false); break;
+        case "admitted": say(t("admitted")); break;
+        case "declined": say(t("declined")); ended = true; break;
+        case "welcome":
+          say(t("connected"));
+          times = { starts_at: m.starts_at, ends_at: m.ends_at };
+          showPeople(m.participants);
+          enableChat(true);
+          for (const [mid, body] of pending) out({ type: "chat", id: mid, text: body });
+          break;
+        case "knock": if (isHost) knock(m.user, m.name); break;
+        case "joined": addPerson(m.person); break;
+        case "left": { const li = people.querySelector(`[data-user="${m.user}"]`); if (li) li.remove(); break; }
+        case "chat": addChat(m); break;
+        case "ack": pending.delete(m.id); break;
+        case "ended": say(t("ended")); ended = true; enableChat(false); break;
+        case "error": say(m.message); break;
+      }
+    };
+    ws.onclose = () => {
+      if (ended) return;
+      enableChat(false);
+      say(t("reconnecting"));
+      const wait = Math.min(8000, 1000 * 2 ** retry);
+      retry += 1;
+      setTimeout(connect, wait);
+    };
+  }
+
+  form.addEventListener("submit", (e) => {
+    e.preventDefault();
+    const body = text.value.trim();
+    if (!body) return;
+    const mid = newId();
+    pending.set(mid, body);
+    out({ type: "chat", id: mid, text: body });
+    text.value = "";
+  });
+  text.addEventListener("keydown", (e) => {
+    if (e.key === "Enter" && !e.shiftKey && !e.isComposing) { e.preventDefault(); form.requestSubmit(); }
+  });
+  if (endButton) endButton.addEventListener("click", () => out({ type: "end" }));
+  connect();
+})();

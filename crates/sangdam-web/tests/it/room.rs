@@ -1,0 +1,281 @@
+//! The session room's signaling WebSocket, spoken by a real WebSocket client: the join window,
+//! the waiting room, chat in order and exactly once (resends, reconnects), limits, the Origin
+//! check, and ending a session (completed, or no-show when the client never came).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use sangdam_domain::Role;
+use serde_json::{Value, json};
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+
+use crate::booking::{appointments_of, counselor, listed_slots};
+use crate::db_test;
+use crate::helpers::{PASSWORD, TestApp, location};
+
+type Ws = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// A browser whose cookies the test can read (to hand the session cookie to the WebSocket).
+fn browser() -> (reqwest::Client, Arc<reqwest::cookie::Jar>) {
+    let jar = Arc::new(reqwest::cookie::Jar::default());
+    let client = reqwest::Client::builder()
+        .cookie_provider(jar.clone())
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    (client, jar)
+}
+
+async fn connect(app: &TestApp, jar: &reqwest::cookie::Jar, room: &str, origin: Option<&str>) -> Result<Ws, u16> {
+    use reqwest::cookie::CookieStore;
+    let url = format!("{}/rooms/{room}/ws", app.address.replace("http://", "ws://"));
+    let mut req = url.into_client_request().unwrap();
+    if let Some(c) = jar.cookies(&app.address.parse().unwrap()) {
+        req.headers_mut().insert("cookie", c);
+    }
+    if let Some(o) = origin {
+        req.headers_mut().insert("origin", o.parse().unwrap());
+    }
+    match tokio_tungstenite::connect_async(req).await {
+        Ok((ws, _)) => Ok(ws),
+        Err(tokio_tungstenite::tungstenite::Error::Http(r)) => Err(r.status().as_u16()),
+        Err(e) => panic!("{e}"),
+    }
+}
+
+async fn join(app: &TestApp, jar: &reqwest::cookie::Jar, room: &str, last_seq: i64) -> Ws {
+    let mut ws = connect(app, jar, room, Some(&app.address)).await.unwrap();
+    send(&mut ws, json!({ "type": "hello", "last_seq": last_seq })).await;
+    ws
+}
+
+async fn send(ws: &mut Ws, v: Value) {
+    ws.send(Message::Text(v.to_string().into())).await.unwrap();
+}
+
+/// The next protocol message, within five seconds.
+async fn recv(ws: &mut Ws) -> Value {
+    loop {
+        let m = tokio::time::timeout(Duration::from_secs(5), ws.next()).await.expect("a message in time");
+        match m {
+            Some(Ok(Message::Text(t))) => return serde_json::from_str(&t).unwrap(),
+            Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
+            other => panic!("expected a message, got {other:?}"),
+        }
+    }
+}
+
+/// Whether the server closed the connection (within five seconds).
+async fn closed(ws: &mut Ws) -> bool {
+    loop {
+        match tokio::time::timeout(Duration::from_secs(5), ws.next()).await {
+            Err(_) => return false,
+            Ok(None | Some(Err(_) | Ok(Message::Close(_)))) => return true,
+            Ok(Some(Ok(_))) => {}
+        }
+    }
+}
+
+async fn sign_in(app: &TestApp, email: &str) -> (reqwest::Client, Arc<reqwest::cookie::Jar>) {
+    let (client, jar) = browser();
+    assert_eq!(app.signin(&client, email, PASSWORD).await.status(), 303);
+    (client, jar)
+}
+
+/// A confirmed appointment about 12 hours ahead; the clock is then moved to nine minutes before
+/// its start, and counselor (with two-factor) and client are signed in afresh.
+struct Scene {
+    appointment: String,
+    client_id: String,
+    counselor: (reqwest::Client, Arc<reqwest::cookie::Jar>),
+    client: (reqwest::Client, Arc<reqwest::cookie::Jar>),
+}
+
+async fn scene(app: &TestApp, tag: &str) -> Scene {
+    let c = counselor(app, &format!("host-{tag}@example.com"), |_| {}).await;
+    let (booker, client_id) = app.signed_in(Role::Client, &format!("guest-{tag}@example.com")).await;
+    let start = listed_slots(app, &booker, &c).await[0];
+    let r = app
+        .post(
+            &booker,
+            &format!("/counselors/{c}/book"),
+            &[("kind", "video"), ("start", &start.to_string()), ("terms", "on")],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let appointment = appointments_of(app, &c).await[0].id.clone();
+    // Eleven minutes before the start the room is still closed.
+    app.clock.advance(start - 11 * 60 - app.clock.now());
+    let client = sign_in(app, &format!("guest-{tag}@example.com")).await;
+    let r = app.get(&client.0, &format!("/appointments/{appointment}/room")).await;
+    assert_eq!(r.status(), 400, "the room opens ten minutes before the start");
+    app.clock.advance(2 * 60);
+    let counselor = sign_in(app, &format!("host-{tag}@example.com")).await;
+    app.enroll_two_factor(&counselor.0).await;
+    Scene { appointment, client_id: client_id.to_string(), counselor, client }
+}
+
+async fn room_of(app: &TestApp, client: &reqwest::Client, appointment: &str) -> String {
+    let r = app.get(client, &format!("/appointments/{appointment}/room")).await;
+    assert_eq!(r.status(), 303);
+    location(&r).trim_start_matches("/rooms/").to_owned()
+}
+
+db_test!(the_waiting_room_then_chat_in_order_and_exactly_once, async |app: &TestApp| {
+    let s = scene(app, "a").await;
+    let room = room_of(app, &s.client.0, &s.appointment).await;
+    assert_eq!(room_of(app, &s.counselor.0, &s.appointment).await, room, "one room per appointment");
+    let (status, html) = app.get_html(&s.client.0, &format!("/rooms/{room}")).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("/static/room.js"));
+
+    // The counselor is in at once; the client waits until admitted.
+    let mut host = join(app, &s.counselor.1, &room, 0).await;
+    let welcome = recv(&mut host).await;
+    assert_eq!(welcome["type"], "welcome");
+    assert_eq!(welcome["host"], true);
+    let mut guest = join(app, &s.client.1, &room, 0).await;
+    assert_eq!(recv(&mut guest).await["type"], "waiting");
+    let knock = recv(&mut host).await;
+    assert_eq!((knock["type"].as_str(), knock["user"].as_str()), (Some("knock"), Some(s.client_id.as_str())));
+    // Before admission the guest cannot chat.
+    send(&mut guest, json!({ "type": "chat", "id": "early", "text": "hi" })).await;
+    assert_eq!(recv(&mut guest).await["code"], "error-room-not-admitted");
+    // Guests cannot admit.
+    send(&mut guest, json!({ "type": "admit", "user": s.client_id })).await;
+    assert_eq!(recv(&mut guest).await["code"], "error-room-host-only");
+
+    send(&mut host, json!({ "type": "admit", "user": s.client_id })).await;
+    assert_eq!(recv(&mut guest).await["type"], "admitted");
+    let w = recv(&mut guest).await;
+    assert_eq!(w["type"], "welcome");
+    assert!(w["ends_at"].as_i64().unwrap() > w["starts_at"].as_i64().unwrap(), "the booked times for the timer");
+    assert_eq!(recv(&mut host).await["type"], "joined");
+
+    // A message, then the same message again (a resend): stored once, delivered once.
+    for _ in 0..2 {
+        send(&mut guest, json!({ "type": "chat", "id": "m-1", "text": "안녕하세요, 잘 부탁드립니다" })).await;
+    }
+    let first = recv(&mut guest).await;
+    assert_eq!((first["type"].as_str(), first["seq"].as_i64()), (Some("ack"), Some(1)));
+    assert_eq!(recv(&mut guest).await["type"], "chat");
+    let second = recv(&mut guest).await;
+    assert_eq!(
+        (second["type"].as_str(), second["seq"].as_i64()),
+        (Some("ack"), Some(1)),
+        "the resend gets the same number"
+    );
+    let got = recv(&mut host).await;
+    assert_eq!((got["type"].as_str(), got["seq"].as_i64()), (Some("chat"), Some(1)));
+    assert_eq!(got["text"], "안녕하세요, 잘 부탁드립니다");
+    send(&mut host, json!({ "type": "ping" })).await;
+    assert_eq!(recv(&mut host).await["type"], "pong", "and nothing else came before: no duplicate");
+
+    // The client drops; the counselor writes twice; the client comes back without a new
+    // admission and receives exactly what it missed, in order.
+    drop(guest);
+    assert_eq!(recv(&mut host).await["type"], "left");
+    for (id, text) in [("h-1", "천천히 말씀하셔도 괜찮아요"), ("h-2", "오늘은 어떠셨어요?")] {
+        send(&mut host, json!({ "type": "chat", "id": id, "text": text })).await;
+        assert_eq!(recv(&mut host).await["type"], "ack");
+        assert_eq!(recv(&mut host).await["type"], "chat");
+    }
+    let mut guest = join(app, &s.client.1, &room, 1).await;
+    assert_eq!(recv(&mut guest).await["type"], "welcome", "no second admission");
+    let (a, b) = (recv(&mut guest).await, recv(&mut guest).await);
+    assert_eq!((a["seq"].as_i64(), b["seq"].as_i64()), (Some(2), Some(3)));
+    assert_eq!(b["text"], "오늘은 어떠셨어요?");
+    assert_eq!(recv(&mut host).await["type"], "joined");
+
+    // Bad input: not JSON, unknown types and oversize messages.
+    send(&mut guest, json!({ "type": "teleport" })).await;
+    assert_eq!(recv(&mut guest).await["code"], "error-room-message");
+    guest.send(Message::Text("{not json".into())).await.unwrap();
+    assert_eq!(recv(&mut guest).await["code"], "error-room-message");
+    send(&mut guest, json!({ "type": "chat", "id": "long", "text": "가".repeat(4001) })).await;
+    assert_eq!(recv(&mut guest).await["code"], "error-chat-too-long");
+    send(&mut guest, json!({ "type": "chat", "id": "bad id!", "text": "x" })).await;
+    assert_eq!(recv(&mut guest).await["code"], "error-room-message");
+    send(&mut guest, json!({ "type": "end" })).await;
+    assert_eq!(recv(&mut guest).await["code"], "error-room-host-only");
+    send(&mut guest, json!({ "type": "ping" })).await;
+    assert_eq!(recv(&mut guest).await["type"], "pong", "the connection survives bad messages");
+    let mut big = join(app, &s.client.1, &room, 3).await;
+    assert_eq!(recv(&mut big).await["type"], "welcome");
+    big.send(Message::Text("x".repeat(20 * 1024).into())).await.unwrap();
+    assert!(closed(&mut big).await, "a message over 16 KiB closes the connection");
+
+    // The stored chat is sealed.
+    let stored = app.store.room_messages_after(&room, 0, 10).await.unwrap();
+    assert_eq!(stored.len(), 3);
+    assert!(!String::from_utf8_lossy(&stored[0].body).contains("안녕하세요"));
+
+    // The counselor ends the session for everyone: completed, since the client came.
+    send(&mut host, json!({ "type": "end" })).await;
+    loop {
+        if recv(&mut guest).await["type"] == "ended" {
+            break;
+        }
+    }
+    let a = app.store.appointment(&s.appointment).await.unwrap().unwrap();
+    assert_eq!(a.status.as_str(), "completed");
+    let events: Vec<String> = app.store.room_events(&room).await.unwrap().into_iter().map(|(_, e, _)| e).collect();
+    for e in ["join", "admit", "leave", "end"] {
+        assert!(events.iter().any(|x| x == e), "{e} recorded: {events:?}");
+    }
+    assert_eq!(
+        connect(app, &s.client.1, &room, Some(&app.address)).await.err(),
+        Some(400),
+        "an ended room stays closed"
+    );
+});
+
+db_test!(only_members_from_this_origin_enter_and_no_shows_are_recorded, async |app: &TestApp| {
+    let s = scene(app, "b").await;
+    let room = room_of(app, &s.counselor.0, &s.appointment).await;
+    // No Origin, or another site's: refused before the upgrade.
+    assert_eq!(connect(app, &s.client.1, &room, None).await.err(), Some(403));
+    assert_eq!(connect(app, &s.client.1, &room, Some("https://evil.example")).await.err(), Some(403));
+    // Not signed in, or not a member: refused.
+    let (_, anonymous) = browser();
+    assert!(connect(app, &anonymous, &room, Some(&app.address)).await.is_err());
+    let _ = app.create_user(Role::Client, "stranger@example.com").await;
+    let (stranger, stranger_jar) = sign_in(app, "stranger@example.com").await;
+    assert_eq!(connect(app, &stranger_jar, &room, Some(&app.address)).await.err(), Some(404));
+    assert_eq!(app.get(&stranger, &format!("/rooms/{room}")).await.status(), 404);
+    assert_eq!(app.get(&stranger, &format!("/appointments/{}/room", s.appointment)).await.status(), 404);
+
+    // The client never comes: ending records a no-show.
+    let mut host = join(app, &s.counselor.1, &room, 0).await;
+    assert_eq!(recv(&mut host).await["type"], "welcome");
+    send(&mut host, json!({ "type": "end" })).await;
+    assert_eq!(recv(&mut host).await["type"], "ended");
+    assert_eq!(app.store.appointment(&s.appointment).await.unwrap().unwrap().status.as_str(), "no_show");
+});
+
+db_test!(counselors_open_ad_hoc_rooms_and_invite, async |app: &TestApp| {
+    let (counselor, _) = sign_in_new(app, Role::Counselor, "adhoc@example.com").await;
+    app.enroll_two_factor(&counselor).await;
+    let r = app.post(&counselor, "/rooms", &[("title", "가족 상담")]).await;
+    assert_eq!(r.status(), 303);
+    let room = location(&r).trim_start_matches("/rooms/").to_owned();
+    let (client, client_jar) = sign_in_new(app, Role::Client, "family@example.com").await;
+    assert_eq!(app.get(&client, &format!("/rooms/{room}")).await.status(), 404, "not invited yet");
+    let r = app.post(&counselor, &format!("/rooms/{room}/invite"), &[("email", "family@example.com")]).await;
+    assert_eq!(r.status(), 303);
+    // An unknown address gets the same answer.
+    let r = app.post(&counselor, &format!("/rooms/{room}/invite"), &[("email", "nobody@example.com")]).await;
+    assert_eq!(r.status(), 303);
+    let mail = app.mails_to("family@example.com").await.pop().unwrap();
+    assert!(mail.body.contains(&format!("/rooms/{room}")));
+    assert_eq!(app.get(&client, &format!("/rooms/{room}")).await.status(), 200);
+    let mut guest = join(app, &client_jar, &room, 0).await;
+    assert_eq!(recv(&mut guest).await["type"], "waiting");
+});
+
+async fn sign_in_new(app: &TestApp, role: Role, email: &str) -> (reqwest::Client, Arc<reqwest::cookie::Jar>) {
+    app.create_user(role, email).await;
+    sign_in(app, email).await
+}
