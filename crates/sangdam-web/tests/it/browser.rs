@@ -163,3 +163,84 @@ async fn a_client_finds_books_moves_and_cancels() {
     drop(driver);
     app.finish().await;
 }
+
+/// The room in two real browsers: the client waits, the counselor hears the knock and lets them
+/// in, they chat both ways, and the counselor ends the session for both.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_counselor_admits_a_client_and_they_chat() {
+    let Some((chromium, driver_path)) = browser_binaries() else { return };
+    let app = TestApp::spawn(Db::Sqlite, |_| {}).await;
+    let counselor = crate::booking::counselor(&app, "room-host@example.com", |_| {}).await;
+    let (booker, _) = app.signed_in(sangdam_domain::Role::Client, "room-guest@example.com").await;
+    let start = crate::booking::listed_slots(&app, &booker, &counselor).await[0];
+    let r = app
+        .post(
+            &booker,
+            &format!("/counselors/{counselor}/book"),
+            &[("kind", "video"), ("start", &start.to_string()), ("terms", "on")],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let appointment = crate::booking::appointments_of(&app, &counselor).await[0].id.clone();
+    app.clock.advance(start - 5 * 60 - app.clock.now());
+    // The counselor has two-factor sign-in, as staff must before seeing client data.
+    let setup = crate::helpers::new_client();
+    assert_eq!(app.signin(&setup, "room-host@example.com", PASSWORD).await.status(), 303);
+    let (secret, _) = app.enroll_two_factor(&setup).await;
+    app.clock.advance(31);
+
+    let driver = Driver::start(&driver_path).await;
+    let host = driver.browser(&chromium, "ko").await;
+    let guest = driver.browser(&chromium, "ko").await;
+
+    host.goto(&app.url("/signin")).await;
+    host.fill("#email", "room-host@example.com").await;
+    host.fill("#password", PASSWORD).await;
+    host.click("main form button[type=submit]").await;
+    host.wait_for_url("/signin/two-factor").await;
+    host.fill("#code", &secret.code_at(app.clock.now())).await;
+    host.click("main form button[type=submit]").await;
+    host.wait_for_url("/dashboard").await;
+    host.goto(&app.url(&format!("/appointments/{appointment}/room"))).await;
+    host.wait_for_url("/rooms/").await;
+    host.wait_for_text("연결되었습니다").await;
+
+    guest.goto(&app.url("/signin")).await;
+    guest.fill("#email", "room-guest@example.com").await;
+    guest.fill("#password", PASSWORD).await;
+    guest.click("main form button[type=submit]").await;
+    guest.wait_for_url("/dashboard").await;
+    guest.goto(&app.url("/appointments")).await;
+    guest.click(&format!("a[href='/appointments/{appointment}/room']")).await;
+    guest.wait_for_url("/rooms/").await;
+    guest.wait_for_text("잠시만 기다려 주세요").await;
+
+    host.wait_for_text("입장을 기다리고 있습니다").await;
+    host.click(".knock button.admit").await;
+    guest.wait_for_text("연결되었습니다").await;
+    guest.element("#room-chat-text:not([disabled])").await;
+    guest.fill("#room-chat-text", "안녕하세요, 오늘 처음이에요").await;
+    guest.click("#room-chat-send").await;
+    host.wait_for_text("안녕하세요, 오늘 처음이에요").await;
+    host.fill("#room-chat-text", "반가워요. 편하게 말씀하세요").await;
+    host.click("#room-chat-send").await;
+    guest.wait_for_text("반가워요. 편하게 말씀하세요").await;
+
+    for width in [360, 390] {
+        guest.resize(width, 900).await;
+        let fits = guest.script("return document.documentElement.scrollWidth <= window.innerWidth + 1;").await;
+        assert_eq!(fits, serde_json::Value::Bool(true), "the room overflows at {width} px");
+    }
+    guest.screenshot(&screenshots().join("room-390.png")).await;
+    host.screenshot(&screenshots().join("room-1280.png")).await;
+
+    host.click("#room-end").await;
+    host.wait_for_text("상담이 끝났습니다").await;
+    guest.wait_for_text("상담이 끝났습니다").await;
+    let a = app.store.appointment(&appointment).await.unwrap().unwrap();
+    assert_eq!(a.status.as_str(), "completed");
+    host.close().await;
+    guest.close().await;
+    drop(driver);
+    app.finish().await;
+}

@@ -86,7 +86,10 @@ impl Driver {
     /// A new headless browser whose preferred language is `lang` (`ko` or `en`).
     pub async fn browser(&self, chromium: &Path, lang: &str) -> Browser<'_> {
         let accept = if lang == "en" { "en-US,en" } else { "ko-KR,ko" };
-        let profile = self._profile.0.join(format!("{lang}-{}", std::process::id()));
+        // Each browser has its own profile folder: Chromium refuses a profile already in use.
+        static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let profile = self._profile.0.join(format!("{lang}-{}-{n}", std::process::id()));
         let caps = json!({
             "capabilities": { "alwaysMatch": {
                 "browserName": "chrome",
