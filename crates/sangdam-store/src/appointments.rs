@@ -104,6 +104,19 @@ fn overlap(e: sqlx::Error) -> StoreError {
     StoreError::from(e)
 }
 
+/// A freed slot to offer to the first client waiting for `day` (the counselor's local date) for one
+/// of `kinds`, held under `hold_id` until `expires_at`.
+#[derive(Debug, Clone, Copy)]
+pub struct WaitlistOffer<'a> {
+    pub counselor: &'a UserId,
+    pub day: &'a str,
+    pub hold_id: &'a str,
+    pub kinds: &'a [SessionKind],
+    pub starts_at: i64,
+    pub ends_at: i64,
+    pub expires_at: i64,
+}
+
 /// A waitlist entry with the client it belongs to.
 #[derive(Debug, Clone)]
 pub struct WaitlistEntry {
@@ -333,15 +346,7 @@ impl Store {
 
     /// Moves an appointment that holds its time; `TimeTaken` when the new time overlaps another.
     /// Returns false when the appointment no longer holds a time (it was cancelled meanwhile).
-    pub async fn reschedule(
-        &self,
-        id: &str,
-        starts_at: i64,
-        ends_at: i64,
-        status: AppointmentStatus,
-        client: &UserId,
-        now: i64,
-    ) -> Result<bool> {
+    pub async fn reschedule(&self, id: &str, starts_at: i64, ends_at: i64, client: &UserId, now: i64) -> Result<bool> {
         on_backend!(self, |pool| {
             let mut tx = pool.begin().await?;
             let counselor: Option<String> = sqlx::query_scalar(
@@ -367,12 +372,12 @@ impl Store {
                 return Err(StoreError::TimeTaken);
             }
             sqlx::query(
-                "UPDATE appointments SET starts_at = $2, ends_at = $3, status = $4, sequence = sequence + 1, updated_at = $5 WHERE id = $1",
+                // The status is left as it is: an approval that lands meanwhile must stand.
+                "UPDATE appointments SET starts_at = $2, ends_at = $3, sequence = sequence + 1, updated_at = $4 WHERE id = $1",
             )
             .bind(id)
             .bind(starts_at)
             .bind(ends_at)
-            .bind(status.as_str())
             .bind(now)
             .execute(&mut *tx)
             .await
@@ -417,7 +422,8 @@ impl Store {
         on_backend!(self, |pool| {
             sqlx::query(&format!(
                 "INSERT INTO waitlist ({WAITLIST_COLUMNS}) VALUES ($1, $2, $3, $4, $5, 'waiting', NULL, $6) \
-                 ON CONFLICT (counselor_id, client_id, day) DO UPDATE SET status = 'waiting', kind = excluded.kind, created_at = excluded.created_at"
+                 ON CONFLICT (counselor_id, client_id, day) DO UPDATE SET status = 'waiting', kind = excluded.kind, \
+                 created_at = excluded.created_at, hold_id = NULL WHERE waitlist.status NOT IN ('waiting', 'offered')"
             ))
             .bind(&e.id)
             .bind(e.counselor_id.as_str())
@@ -431,14 +437,50 @@ impl Store {
         Ok(())
     }
 
-    pub async fn leave_waitlist(&self, client: &UserId, id: &str) -> Result<bool> {
+    /// Takes a client off a waitlist. When they held an offered slot, the hold goes and its
+    /// `(counselor, starts_at, ends_at)` is returned, to be offered to the next one waiting.
+    pub async fn leave_waitlist(&self, client: &UserId, id: &str) -> Result<Option<Option<(UserId, i64, i64)>>> {
         on_backend!(self, |pool| {
-            let done = sqlx::query("UPDATE waitlist SET status = 'left' WHERE id = $1 AND client_id = $2 AND status IN ('waiting', 'offered')")
-                .bind(id)
-                .bind(client.as_str())
-                .execute(pool)
-                .await?;
-            Ok(done.rows_affected() == 1)
+            let mut tx = pool.begin().await?;
+            let hold: Option<Option<String>> = sqlx::query_scalar(
+                "UPDATE waitlist SET status = 'left' WHERE id = $1 AND client_id = $2 AND status IN ('waiting', 'offered') \
+                 RETURNING hold_id",
+            )
+            .bind(id)
+            .bind(client.as_str())
+            .fetch_optional(&mut *tx)
+            .await?;
+            let Some(hold) = hold else { return Ok(None) };
+            let mut freed = None;
+            if let Some(hold) = hold {
+                let row =
+                    sqlx::query("DELETE FROM slot_holds WHERE id = $1 RETURNING counselor_id, starts_at, ends_at")
+                        .bind(&hold)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                if let Some(h) = row {
+                    let counselor: String = h.try_get("counselor_id")?;
+                    freed = Some((
+                        UserId::parse(&counselor).ok_or_else(|| corrupt("hold counselor"))?,
+                        h.try_get("starts_at")?,
+                        h.try_get("ends_at")?,
+                    ));
+                }
+            }
+            tx.commit().await?;
+            Ok(Some(freed))
+        })
+    }
+
+    /// How many waitlist entries a client has open.
+    pub async fn open_waitlist_entries(&self, client: &UserId) -> Result<i64> {
+        on_backend!(self, |pool| {
+            Ok(sqlx::query_scalar(
+                "SELECT COUNT(*) FROM waitlist WHERE client_id = $1 AND status IN ('waiting', 'offered')",
+            )
+            .bind(client.as_str())
+            .fetch_one(pool)
+            .await?)
         })
     }
 
@@ -460,28 +502,27 @@ impl Store {
 
     /// Offers a freed slot to the first client waiting for that counselor's day: a hold until
     /// `expires_at`, recorded on the entry. Returns the entry offered, or `None` when nobody waits.
-    pub async fn offer_to_waitlist(
-        &self,
-        counselor: &UserId,
-        day: &str,
-        hold_id: &str,
-        starts_at: i64,
-        ends_at: i64,
-        expires_at: i64,
-    ) -> Result<Option<WaitlistEntry>> {
+    pub async fn offer_to_waitlist(&self, o: &WaitlistOffer<'_>) -> Result<Option<WaitlistEntry>> {
+        let WaitlistOffer { counselor, day, hold_id, kinds, starts_at, ends_at, expires_at } = *o;
+        if kinds.is_empty() {
+            return Ok(None);
+        }
+        let placeholders = (0..kinds.len()).map(|i| format!("${}", i + 4)).collect::<Vec<_>>().join(", ");
+        let sql = format!(
+            "UPDATE waitlist SET status = 'offered', hold_id = $3 WHERE id = (\
+               SELECT id FROM waitlist WHERE counselor_id = $1 AND day = $2 AND status = 'waiting' \
+               AND kind IN ({placeholders}) ORDER BY created_at, id LIMIT 1\
+             ) AND status = 'waiting' RETURNING {WAITLIST_COLUMNS}"
+        );
         on_backend!(self, |pool| {
             let mut tx = pool.begin().await?;
-            // Claim the first waiting entry with a write, so two offers never pick the same one.
-            let row = sqlx::query(&format!(
-                "UPDATE waitlist SET status = 'offered', hold_id = $3 WHERE id = (\
-                   SELECT id FROM waitlist WHERE counselor_id = $1 AND day = $2 AND status = 'waiting' ORDER BY created_at, id LIMIT 1\
-                 ) AND status = 'waiting' RETURNING {WAITLIST_COLUMNS}"
-            ))
-            .bind(counselor.as_str())
-            .bind(day)
-            .bind(hold_id)
-            .fetch_optional(&mut *tx)
-            .await?;
+            // Claim the first waiting entry (for a session type that fits the freed time) with a
+            // write, so two offers never pick the same one.
+            let mut q = sqlx::query(&sql).bind(counselor.as_str()).bind(day).bind(hold_id);
+            for k in kinds {
+                q = q.bind(k.as_str());
+            }
+            let row = q.fetch_optional(&mut *tx).await?;
             let Some(row) = row else { return Ok(None) };
             let entry = waitlist_from_row!(&row);
             sqlx::query("INSERT INTO slot_holds (id, counselor_id, client_id, starts_at, ends_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)")
@@ -498,33 +539,33 @@ impl Store {
         })
     }
 
-    /// Ends an offer whose hold expired without a booking: the entry passes, the hold goes.
-    /// Returns the hold's slot when the offer was still open (so it can go to the next client).
-    pub async fn expire_offer(&self, hold_id: &str) -> Result<Option<(UserId, String, i64, i64)>> {
+    /// Ends an offer whose hold expired: the entry passes (unless it was booked), the hold goes.
+    /// Returns the hold's `(counselor, starts_at, ends_at)` when there still was a hold, so the
+    /// slot can go to the next one waiting.
+    pub async fn expire_offer(&self, hold_id: &str) -> Result<Option<(UserId, i64, i64)>> {
         on_backend!(self, |pool| {
             let mut tx = pool.begin().await?;
             let hold = sqlx::query("DELETE FROM slot_holds WHERE id = $1 RETURNING counselor_id, starts_at, ends_at")
                 .bind(hold_id)
                 .fetch_optional(&mut *tx)
                 .await?;
-            let entry = sqlx::query(
-                "UPDATE waitlist SET status = 'passed' WHERE hold_id = $1 AND status = 'offered' RETURNING day",
-            )
-            .bind(hold_id)
-            .fetch_optional(&mut *tx)
-            .await?;
+            sqlx::query("UPDATE waitlist SET status = 'passed' WHERE hold_id = $1 AND status = 'offered'")
+                .bind(hold_id)
+                .execute(&mut *tx)
+                .await?;
             tx.commit().await?;
-            match (hold, entry) {
-                (Some(h), Some(e)) => {
+            // Whoever it was held for (they may have booked another time, or left), a hold that
+            // lapsed frees its slot for the next one waiting.
+            match hold {
+                Some(h) => {
                     let counselor: String = h.try_get("counselor_id")?;
                     Ok(Some((
                         UserId::parse(&counselor).ok_or_else(|| corrupt("hold counselor"))?,
-                        e.try_get("day")?,
                         h.try_get("starts_at")?,
                         h.try_get("ends_at")?,
                     )))
                 }
-                _ => Ok(None),
+                None => Ok(None),
             }
         })
     }

@@ -27,7 +27,7 @@ use std::time::Duration;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
-pub use appointments::{AppointmentRecord, NewAppointment, WaitlistEntry};
+pub use appointments::{AppointmentRecord, NewAppointment, WaitlistEntry, WaitlistOffer};
 pub use audit::{AuditEvent, AuditFilter, AuditPage};
 pub use counselors::{CounselorProfile, DirectoryFilter, Offering, Specialty};
 pub use jobs::{JobRecord, JobStatus};

@@ -9,7 +9,7 @@ use jiff::Timestamp;
 use sangdam_domain::booking::{Availability, Busy, SessionKind, Slot, SlotQuery, free_slots, is_free_slot};
 use sangdam_domain::ics::{self, EventStatus, Method};
 use sangdam_domain::{Language, UserId};
-use sangdam_store::{AppointmentRecord, Attachment, CounselorProfile, JobRecord, NewMail, UserRecord};
+use sangdam_store::{AppointmentRecord, Attachment, CounselorProfile, JobRecord, NewMail, UserRecord, WaitlistOffer};
 use serde::{Deserialize, Serialize};
 use tokio::sync::watch;
 
@@ -103,20 +103,23 @@ pub async fn next_slots(
     Ok(free_slots(&c.availability, &busy, &q))
 }
 
-/// Whether `start` is a slot the client may book now (or move `moving` to).
+/// Whether a session of `minutes` may start at `start` for this client now (or `moving` may move
+/// there).
 pub async fn slot_is_free(
     state: &AppState,
     c: &Counselor,
-    kind: SessionKind,
+    minutes: u32,
     start: i64,
     client: &UserId,
     moving: Option<&AppointmentRecord>,
     now: i64,
 ) -> anyhow::Result<bool> {
-    let Some(offering) = c.profile.offering(kind) else { return Ok(false) };
     let Ok(start) = Timestamp::from_second(start) else { return Ok(false) };
+    if minutes == 0 {
+        return Ok(false);
+    }
     let busy = busy(state, c, Some(client), moving, now).await?;
-    Ok(is_free_slot(&c.availability, &busy, start, offering.duration_minutes, ts(now)))
+    Ok(is_free_slot(&c.availability, &busy, start, minutes, ts(now)))
 }
 
 /// What happened to an appointment, for the mails that say so.
@@ -156,14 +159,25 @@ pub fn local_time(unix: i64, tz: &sangdam_domain::Timezone) -> String {
     ts(unix).to_zoned(tz.to_jiff()).strftime("%Y-%m-%d %H:%M %Z").to_string()
 }
 
+/// The address part of `mail_from` (`Sangdam <no-reply@example.org>` → `no-reply@example.org`).
+fn center_address(state: &AppState) -> String {
+    let from = &state.config.mail_from;
+    match (from.find('<'), from.rfind('>')) {
+        (Some(a), Some(b)) if a < b => from[a + 1..b].to_owned(),
+        _ => from.trim().to_owned(),
+    }
+}
+
 /// The calendar event of an appointment. Its UID never changes; its SEQUENCE is the
-/// appointment's, which the store increases with every change.
+/// appointment's, which the store increases with every change. The organizer carries the
+/// counselor's name with the center's address, and the only attendee named is the recipient
+/// (`None` in a feed), so that neither side learns the other's sign-in address.
 pub fn event(
     state: &AppState,
     a: &AppointmentRecord,
     tr: &Tr,
     counselor: &UserRecord,
-    client: &UserRecord,
+    recipient: Option<&UserRecord>,
     now: i64,
 ) -> ics::Event {
     let mut args = fluent_bundle::FluentArgs::new();
@@ -184,8 +198,8 @@ pub fn event(
         description: tr.t("ics-description"),
         status,
         url: Some(format!("{}/appointments", state.config.public_url)),
-        organizer: Some((counselor.display_name.to_string(), counselor.email.to_string())),
-        attendees: vec![(client.display_name.to_string(), client.email.to_string())],
+        organizer: Some((counselor.display_name.to_string(), center_address(state))),
+        attendees: recipient.map(|r| (r.display_name.to_string(), r.email.to_string())).into_iter().collect(),
     }
 }
 
@@ -214,7 +228,7 @@ pub async fn notify(
         let subject = tr.i18n().message(to.language, change.subject_id(), Some(&args));
         let body = tr.i18n().message(to.language, change.body_id(), Some(&args));
         let method = if a.status.holds_time() { Method::Request } else { Method::Cancel };
-        let ics = ics::calendar(Some(method), None, &[event(state, a, &tr, &counselor, &client, now)]);
+        let ics = ics::calendar(Some(method), None, &[event(state, a, &tr, &counselor, Some(to), now)]);
         let attachment = Attachment {
             name: "invite.ics".into(),
             content_type: format!("text/calendar; charset=utf-8; method={}", method.as_str()),
@@ -327,15 +341,40 @@ pub async fn offer_freed_slot(
     if starts_at <= now {
         return Ok(());
     }
-    let Some(counselor) = state.store.user_by_id(counselor_id).await? else { return Ok(()) };
+    let Some(c) = counselor(state, counselor_id).await? else { return Ok(()) };
+    let counselor = c.user.clone();
+    // Offer only what can really be booked: a session type that fits the freed time and is a
+    // free slot now (grid, hours, notice), so no one is handed an offer they cannot take.
+    let busy = busy(state, &c, None, None, now).await?;
+    let kinds: Vec<SessionKind> = c
+        .profile
+        .offerings
+        .iter()
+        .filter(|o| starts_at + i64::from(o.duration_minutes) * 60 <= ends_at)
+        .filter(|o| is_free_slot(&c.availability, &busy, ts(starts_at), o.duration_minutes, ts(now)))
+        .map(|o| o.kind)
+        .collect();
     let day = ts(starts_at).to_zoned(counselor.timezone.to_jiff()).date().to_string();
     let hold_id = sangdam_domain::ids::encode_random(&random::<16>());
     let expires_at = now + i64::from(state.config.waitlist_hold_minutes) * 60;
-    let Some(entry) =
-        state.store.offer_to_waitlist(counselor_id, &day, &hold_id, starts_at, ends_at, expires_at).await?
-    else {
-        return Ok(());
-    };
+    // Two offers at once may pick the same entry; the loser tries the next one.
+    let mut offered = None;
+    for _ in 0..3 {
+        let offer = WaitlistOffer {
+            counselor: counselor_id,
+            day: &day,
+            hold_id: &hold_id,
+            kinds: &kinds,
+            starts_at,
+            ends_at,
+            expires_at,
+        };
+        offered = state.store.offer_to_waitlist(&offer).await?;
+        if offered.is_some() {
+            break;
+        }
+    }
+    let Some(entry) = offered else { return Ok(()) };
     let payload = serde_json::to_string(&OfferExpiry { hold: hold_id.clone() })?;
     let id = sangdam_domain::ids::encode_random(&random::<16>());
     state.store.schedule_job(&id, OFFER_EXPIRY, &payload, &format!("offer-expiry:{hold_id}"), expires_at, now).await?;
@@ -399,7 +438,7 @@ async fn run_offer_expiry(state: &AppState, job: &JobRecord) -> anyhow::Result<(
     let e: OfferExpiry = serde_json::from_str(&job.payload)?;
     // When the client booked it, the hold is gone and nothing happens; otherwise the next one
     // waiting is offered the slot.
-    if let Some((counselor, _day, starts_at, ends_at)) = state.store.expire_offer(&e.hold).await? {
+    if let Some((counselor, starts_at, ends_at)) = state.store.expire_offer(&e.hold).await? {
         offer_freed_slot(state, &counselor, starts_at, ends_at).await?;
     }
     Ok(())

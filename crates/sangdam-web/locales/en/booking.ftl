@@ -244,3 +244,6 @@ settings-photo-upload = Upload
 error-photo-type = The photo must be a JPEG or PNG picture.
 error-photo-too-large = The photo may be at most 5 MB and 8000 pixels on a side.
 error-photo-missing = Choose a picture to upload.
+error-waitlist-full = You are waiting for 20 days already; leave one of them first.
+error-exception-past = That date has passed.
+error-exceptions-full = At most 200 dates of time off or extra hours; delete some past ones first.

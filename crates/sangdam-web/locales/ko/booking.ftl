@@ -244,3 +244,6 @@ settings-photo-upload = 올리기
 error-photo-type = 사진은 JPEG 또는 PNG 그림이어야 합니다.
 error-photo-too-large = 사진은 5MB, 한 변 8000픽셀까지입니다.
 error-photo-missing = 올릴 사진을 골라 주세요.
+error-waitlist-full = 이미 20개의 날짜를 기다리고 있습니다. 먼저 하나를 빼 주세요.
+error-exception-past = 지난 날짜입니다.
+error-exceptions-full = 휴무와 추가 근무는 200개까지입니다. 지난 것을 먼저 지워 주세요.

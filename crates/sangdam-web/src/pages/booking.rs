@@ -24,6 +24,8 @@ use crate::state::AppState;
 
 /// Longest reason for a visit a client may write.
 pub const MAX_REASON_CHARS: usize = 2000;
+/// Most open waitlist entries per client.
+const MAX_WAITLIST_ENTRIES: i64 = 20;
 /// The directory's "available within N days" accepts at most this many days.
 const MAX_WITHIN_DAYS: i64 = 60;
 
@@ -342,7 +344,8 @@ pub async fn book_form(
         (Some(k), Ok(s)) => (k, s),
         _ => return Err(AppError::BadRequest("error-slot-invalid")),
     };
-    if !booking::slot_is_free(&state, &c, kind, start, &v.user.id, None, ctx.now).await? {
+    let minutes = c.profile.offering(kind).map_or(0, |o| o.duration_minutes);
+    if !booking::slot_is_free(&state, &c, minutes, start, &v.user.id, None, ctx.now).await? {
         let search = SlotSearch { kind, from: ctx.now, until: None, limit: 6 };
         let next = booking::next_slots(&state, &c, &search, Some(&v.user.id), ctx.now).await?;
         let page = book_page(&ctx, &c, f, vec![ctx.t("error-slot-unavailable")], slot_views(&ctx, &next));
@@ -410,7 +413,9 @@ pub async fn book_submit(
     };
     let mut free = true;
     for s in &starts {
-        if !booking::slot_is_free(&state, &c, kind, s.as_second(), &v.user.id, None, ctx.now).await? {
+        if !booking::slot_is_free(&state, &c, offering.duration_minutes, s.as_second(), &v.user.id, None, ctx.now)
+            .await?
+        {
             free = false;
             break;
         }
@@ -691,11 +696,15 @@ pub async fn reschedule_submit(
     let Some(start) = f.start.trim().parse::<i64>().ok().filter(|s| jiff::Timestamp::from_second(*s).is_ok()) else {
         return reschedule_page(&state, &ctx, &a, &c, vec![ctx.t("error-slot-invalid")]).await;
     };
-    if !booking::slot_is_free(&state, &c, a.kind, start, &v.user.id, Some(&a), ctx.now).await? {
+    // The appointment keeps its own length, even if the counselor has changed the offering since.
+    let minutes = u32::try_from((a.ends_at - a.starts_at) / 60).unwrap_or(0);
+    if c.profile.offering(a.kind).is_none()
+        || !booking::slot_is_free(&state, &c, minutes, start, &v.user.id, Some(&a), ctx.now).await?
+    {
         return reschedule_page(&state, &ctx, &a, &c, vec![ctx.t("error-slot-unavailable")]).await;
     }
     let duration = a.ends_at - a.starts_at;
-    match state.store.reschedule(&a.id, start, start + duration, a.status, &v.user.id, ctx.now).await {
+    match state.store.reschedule(&a.id, start, start + duration, &v.user.id, ctx.now).await {
         Ok(true) => {}
         Ok(false) => return Err(AppError::BadRequest("error-appointment-closed")),
         Err(StoreError::TimeTaken) => {
@@ -746,6 +755,9 @@ pub async fn join_waitlist(
     // same second are still offered slots in the order they joined (the list is ordered by
     // `created_at`, then id).
     let millis = jiff::Timestamp::now().as_millisecond();
+    if state.store.open_waitlist_entries(&v.user.id).await? >= MAX_WAITLIST_ENTRIES {
+        return Err(AppError::BadRequest("error-waitlist-full"));
+    }
     let entry = WaitlistEntry {
         id: format!("{millis:016x}{}", sangdam_domain::ids::encode_random(&random::<10>())),
         counselor_id: c.user.id.clone(),
@@ -766,8 +778,12 @@ pub async fn join_waitlist(
 
 pub async fn leave_waitlist(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> AppResult {
     let v = client_viewer(&ctx)?;
-    if !state.store.leave_waitlist(&v.user.id, &id).await? {
+    let Some(freed) = state.store.leave_waitlist(&v.user.id, &id).await? else {
         return Err(AppError::NotFound);
+    };
+    // A slot held for this client goes to the next one waiting.
+    if let Some((counselor, starts_at, ends_at)) = freed {
+        booking::offer_freed_slot(&state, &counselor, starts_at, ends_at).await?;
     }
     Ok(see_other("/appointments"))
 }
@@ -818,6 +834,10 @@ pub async fn set_reminders(State(state): State<AppState>, ctx: Ctx, FormData(f):
 /// Creates or replaces the feed token and shows the new address once; only its hash is kept.
 pub async fn reset_feed(State(state): State<AppState>, ctx: Ctx) -> AppResult {
     let v = ctx.signed_in()?;
+    // A counselor's feed names clients: the same two-factor rule as the calendar page.
+    if v.user.role.is_staff() {
+        ctx.client_data_viewer(&[Role::Counselor, Role::Supervisor, Role::Admin])?;
+    }
     let token = data_encoding::BASE32_NOPAD.encode(&random::<20>()).to_lowercase();
     state.store.set_calendar_feed(&v.user.id, &sha256_hex(token.as_bytes()), ctx.now).await?;
     audit(&state, &ctx, Some(&v.user), "calendar.feed-reset", crate::auth::user_target(&v.user.id), "ok").await?;
@@ -846,16 +866,22 @@ pub async fn feed(State(state): State<AppState>, Path(file): Path<String>) -> Ap
     }
     let owner = state.store.calendar_feed_owner(&sha256_hex(token.as_bytes())).await?.ok_or(AppError::NotFound)?;
     let user = state.store.user_by_id(&owner).await?.filter(|u| u.active).ok_or(AppError::NotFound)?;
+    // Checked again on every fetch: the center may have required two-factor since.
+    if user.role.is_staff()
+        && !sangdam_domain::role::may_see_client_data(
+            user.role,
+            user.two_factor_enrolled(),
+            state.config.require_staff_two_factor,
+        )
+    {
+        return Err(AppError::NotFound);
+    }
     let now = state.clock.now();
     let tr = crate::i18n::Tr::new(state.i18n.clone(), user.language);
     let mut events = Vec::new();
     for a in state.store.user_appointments_since(&owner, now - 30 * 86_400).await? {
-        let (Some(counselor), Some(client)) =
-            (state.store.user_by_id(&a.counselor_id).await?, state.store.user_by_id(&a.client_id).await?)
-        else {
-            continue;
-        };
-        events.push(booking::event(&state, &a, &tr, &counselor, &client, now));
+        let Some(counselor) = state.store.user_by_id(&a.counselor_id).await? else { continue };
+        events.push(booking::event(&state, &a, &tr, &counselor, None, now));
     }
     let body = sangdam_domain::ics::calendar(None, Some(&tr.t("ics-feed-name")), &events);
     Ok((

@@ -27,6 +27,8 @@ use crate::state::AppState;
 const MAX_BIO_CHARS: usize = 4000;
 const MAX_SPANS_PER_DAY: usize = 6;
 const MAX_CANCEL_REASON_CHARS: usize = 500;
+/// Most date exceptions a counselor keeps (they are read on every slot search).
+const MAX_EXCEPTIONS: usize = 200;
 const WEEKDAYS: [(Weekday, &str, &str); 7] = [
     (Weekday::Monday, "mon", "weekday-mon"),
     (Weekday::Tuesday, "tue", "weekday-tue"),
@@ -358,6 +360,13 @@ pub async fn add_exception(State(state): State<AppState>, ctx: Ctx, FormData(e):
         fields.insert("ex_day".into(), e.day.clone());
         return settings_page(&state, &ctx, fields, errors, None).await;
     };
+    let today = jiff::Timestamp::from_second(ctx.now).unwrap_or_default().to_zoned(v.user.timezone.to_jiff()).date();
+    let existing = state.store.list_exceptions(&v.user.id).await?.len();
+    if date < today || existing >= MAX_EXCEPTIONS {
+        let fields = profile.as_ref().map(profile_fields).unwrap_or_default();
+        let id = if date < today { "error-exception-past" } else { "error-exceptions-full" };
+        return settings_page(&state, &ctx, fields, vec![ctx.t(id)], None).await;
+    }
     if profile.is_none() {
         state.store.save_counselor_profile(&CounselorProfile::new(v.user.id.clone()), ctx.now).await?;
     }

@@ -154,6 +154,9 @@ db_test!(a_client_books_moves_and_cancels_with_calendar_files, async |app: &Test
         assert!(ics.contains("SEQUENCE:0"));
         assert!(ics.contains(&format!("DTSTART:{}", ics_time(first))));
         assert!(ics.contains(&format!("DTEND:{}", ics_time(first + 50 * 60))));
+        // Neither side learns the other's sign-in address from the calendar file.
+        let other = if who == "han@example.com" { "mina@example.com" } else { "han@example.com" };
+        assert!(!ics.contains(other), "{ics}");
     }
     let (_, mine) = app.get_html(&client, "/appointments").await;
     assert!(mine.contains(&format!("id=\"a-{}\"", a.id)));
@@ -566,4 +569,41 @@ db_test!(counselor_photos_are_resized_and_cleaned, async |app: &TestApp| {
     assert_eq!(r.status(), 200);
     assert_eq!(r.headers()["content-type"], "image/jpeg");
     assert_eq!(r.bytes().await.unwrap().len(), stored.len());
+});
+
+db_test!(leaving_the_waitlist_with_an_offer_passes_it_on, async |app: &TestApp| {
+    let c = counselor(app, "hwang@example.com", |p| p.rules.daily_cap = Some(1)).await;
+    let (first, _) = app.signed_in(Role::Client, "w1@example.com").await;
+    let (second, _) = app.signed_in(Role::Client, "w2@example.com").await;
+    let (third, _) = app.signed_in(Role::Client, "w3@example.com").await;
+    let start = listed_slots(app, &first, &c).await[0];
+    let day =
+        jiff::Timestamp::from_second(start).unwrap().to_zoned(jiff::tz::TimeZone::get("Asia/Seoul").unwrap()).date();
+    assert_eq!(book(app, &first, &c, start, &[]).await.status(), 303);
+    for client in [&second, &third] {
+        let r = app
+            .post(client, &format!("/counselors/{c}/waitlist"), &[("day", &day.to_string()), ("kind", "video")])
+            .await;
+        assert_eq!(r.status(), 303);
+    }
+    let id = appointments_of(app, &c).await[0].id.clone();
+    assert_eq!(app.post(&first, &format!("/appointments/{id}/cancel"), &[]).await.status(), 303);
+    assert_eq!(app.mails_to("w2@example.com").await.len(), 1, "the second is offered the slot");
+    // The second leaves the waitlist: the held slot goes to the third at once.
+    let (_, mine) = app.get_html(&second, "/appointments").await;
+    let entry = between(&mine, "action=\"/waitlist/", "/leave").unwrap();
+    assert_eq!(app.post(&second, &format!("/waitlist/{entry}/leave"), &[]).await.status(), 303);
+    assert_eq!(app.mails_to("w3@example.com").await.len(), 1, "the third is offered it");
+    assert_eq!(book(app, &second, &c, start, &[]).await.status(), 409);
+    assert_eq!(book(app, &third, &c, start, &[]).await.status(), 303);
+    // Someone else's entry cannot be removed.
+    assert_eq!(app.post(&first, &format!("/waitlist/{entry}/leave"), &[]).await.status(), 404);
+});
+
+db_test!(staff_feeds_need_two_factor, async |app: &TestApp| {
+    let (counselor_client, _) = app.signed_in(Role::Counselor, "feedstaff@example.com").await;
+    let r = app.post(&counselor_client, "/account/notifications/feed", &[]).await;
+    assert_eq!(location(&r), "/account/two-factor?required=1", "a counselor's feed names clients");
+    app.enroll_two_factor(&counselor_client).await;
+    assert_eq!(app.post(&counselor_client, "/account/notifications/feed", &[]).await.status(), 200);
 });
