@@ -10,6 +10,7 @@
 pub mod audit;
 pub mod booking;
 pub mod email;
+pub mod files;
 pub mod ics;
 pub mod ids;
 pub mod language;

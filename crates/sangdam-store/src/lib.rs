@@ -32,7 +32,7 @@ pub use audit::{AuditEvent, AuditFilter, AuditPage};
 pub use counselors::{CounselorProfile, DirectoryFilter, Offering, Specialty};
 pub use jobs::{JobRecord, JobStatus};
 pub use outbox::{Attachment, MailRecord, MailStatus, NewMail};
-pub use rooms::{MemberRole, RoomMember, RoomMessage, RoomRecord};
+pub use rooms::{MemberRole, RoomFile, RoomMember, RoomMessage, RoomRecord};
 pub use sessions::{SessionRecord, SessionState, SessionWithUser};
 pub use tokens::{InvitationRecord, InvitationState};
 pub use users::{NewUser, UserRecord, UserSearch};

@@ -347,3 +347,89 @@ impl Store {
         })
     }
 }
+
+/// A file shared in a room, without its (sealed) content.
+#[derive(Debug, Clone)]
+pub struct RoomFile {
+    pub id: String,
+    pub sender_id: UserId,
+    pub name: String,
+    pub content_type: String,
+    pub size: i64,
+    pub at: i64,
+}
+
+macro_rules! file_from_row {
+    ($r:expr) => {{
+        let r = $r;
+        let sender: String = r.try_get("sender_id")?;
+        RoomFile {
+            id: r.try_get("id")?,
+            sender_id: UserId::parse(&sender).ok_or_else(|| corrupt("file sender"))?,
+            name: r.try_get("name")?,
+            content_type: r.try_get("content_type")?,
+            size: r.try_get("size")?,
+            at: r.try_get("at")?,
+        }
+    }};
+}
+
+impl Store {
+    /// Keeps a shared file; `body` is sealed by the caller.
+    pub async fn add_room_file(&self, room: &str, f: &RoomFile, body: &[u8]) -> Result<()> {
+        on_backend!(self, |pool| {
+            sqlx::query(
+                "INSERT INTO room_files (id, room_id, sender_id, name, content_type, size, body, at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            )
+            .bind(&f.id)
+            .bind(room)
+            .bind(f.sender_id.as_str())
+            .bind(&f.name)
+            .bind(&f.content_type)
+            .bind(f.size)
+            .bind(body)
+            .bind(f.at)
+            .execute(pool)
+            .await?;
+        });
+        Ok(())
+    }
+
+    /// A room's files, oldest first.
+    pub async fn room_files(&self, room: &str) -> Result<Vec<RoomFile>> {
+        on_backend!(self, |pool| {
+            let rows = sqlx::query(
+                "SELECT id, sender_id, name, content_type, size, at FROM room_files WHERE room_id = $1 ORDER BY at, id LIMIT 500",
+            )
+            .bind(room)
+            .fetch_all(pool)
+            .await?;
+            let mut out = Vec::with_capacity(rows.len());
+            for r in &rows {
+                out.push(file_from_row!(r));
+            }
+            Ok(out)
+        })
+    }
+
+    /// One file of a room, with its sealed content.
+    pub async fn room_file(&self, room: &str, id: &str) -> Result<Option<(RoomFile, Vec<u8>)>> {
+        on_backend!(self, |pool| {
+            let row = sqlx::query(
+                "SELECT id, sender_id, name, content_type, size, at, body FROM room_files WHERE room_id = $1 AND id = $2",
+            )
+            .bind(room)
+            .bind(id)
+            .fetch_optional(pool)
+            .await?;
+            Ok(match row {
+                Some(r) => {
+                    let body: Vec<u8> = r.try_get("body")?;
+                    Some((file_from_row!(&r), body))
+                }
+                None => None,
+            })
+        })
+    }
+}

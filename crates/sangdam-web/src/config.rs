@@ -76,6 +76,14 @@ pub struct WebConfig {
     pub waitlist_hold_minutes: u32,
     /// An appointment's room opens this many minutes before the start.
     pub room_opens_minutes: u32,
+    /// Largest file shared in a room.
+    pub room_file_max_bytes: usize,
+    /// TURN servers (`turn:turn.example.org:3478?transport=udp`, …) handed to browsers, with the
+    /// shared secret of coturn's `static-auth-secret` (the TURN REST API scheme).
+    pub turn_urls: Vec<String>,
+    pub turn_secret: Option<Secret>,
+    /// How long handed-out TURN credentials stay valid.
+    pub turn_ttl_seconds: i64,
 }
 
 impl WebConfig {
@@ -93,6 +101,10 @@ impl WebConfig {
             reminder_minutes: vec![24 * 60, 60],
             waitlist_hold_minutes: 30,
             room_opens_minutes: 10,
+            room_file_max_bytes: 20 * 1024 * 1024,
+            turn_urls: vec![],
+            turn_secret: None,
+            turn_ttl_seconds: 12 * 3600,
         }
     }
 

@@ -65,6 +65,21 @@ pub struct Person {
     pub host: bool,
 }
 
+/// A shared file as the room lists it.
+#[derive(Debug, Clone, Serialize)]
+pub struct FileInfo {
+    pub id: String,
+    pub name: String,
+    pub size: i64,
+    pub from: String,
+}
+
+impl FileInfo {
+    pub fn of(f: &sangdam_store::RoomFile, from: &str) -> Self {
+        FileInfo { id: f.id.clone(), name: f.name.clone(), size: f.size, from: from.to_owned() }
+    }
+}
+
 /// What the server sends.
 #[derive(Debug, Clone, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -80,6 +95,11 @@ pub enum ServerMsg {
         participants: Vec<Person>,
         starts_at: Option<i64>,
         ends_at: Option<i64>,
+        files: Vec<FileInfo>,
+    },
+    /// A file was shared; download it from `/rooms/{room}/files/{id}`.
+    File {
+        file: FileInfo,
     },
     /// To hosts: someone is waiting.
     Knock {
@@ -201,6 +221,15 @@ impl Hub {
     }
 }
 
+/// Tells everyone admitted in a room (when anyone is connected) about something that happened
+/// outside the WebSocket, such as an upload.
+pub async fn announce(state: &AppState, room: &str, msg: ServerMsg) {
+    let lock = state.hub.room(room);
+    lock.lock().await.broadcast(&msg, true, None);
+    drop(lock);
+    state.hub.forget_if_empty(room);
+}
+
 /// Who is connecting, as the upgrade handler established it.
 pub struct Entrant {
     pub user: UserId,
@@ -220,7 +249,7 @@ fn valid_message_id(id: &str) -> bool {
 
 fn chat_of(state: &AppState, m: &RoomMessage, name: &str) -> ServerMsg {
     let text =
-        state.keys.open("room-chat", &m.body).map(|b| String::from_utf8_lossy(&b).into_owned()).unwrap_or_default();
+        state.keys.open("room.chat", &m.body).map(|b| String::from_utf8_lossy(&b).into_owned()).unwrap_or_default();
     ServerMsg::Chat {
         seq: m.seq,
         id: m.client_msg_id.clone(),
@@ -275,7 +304,12 @@ async fn welcome(state: &AppState, room: &RoomRecord, s: &mut RoomState, conn: u
     let (user, host, person) =
         (c.user.clone(), c.host, Person { user: c.user.to_string(), name: c.name.clone(), host: c.host });
     let participants = s.participants();
-    s.send(conn, ServerMsg::Welcome { you: user.to_string(), host, participants, starts_at, ends_at });
+    let mut files = Vec::new();
+    for f in state.store.room_files(&room.id).await? {
+        let from = state.store.user_by_id(&f.sender_id).await?.map(|u| u.display_name.to_string()).unwrap_or_default();
+        files.push(FileInfo::of(&f, &from));
+    }
+    s.send(conn, ServerMsg::Welcome { you: user.to_string(), host, participants, starts_at, ends_at, files });
     catch_up(state, room, s, conn).await?;
     if !s.user_connected(&user, conn) {
         s.broadcast(&ServerMsg::Joined { person }, true, Some(conn));
@@ -416,7 +450,7 @@ async fn handle(
                 s.send(conn, error(&who.tr, "error-chat-too-long"));
                 return Ok(true);
             }
-            let sealed = state.keys.seal("room-chat", text.as_bytes());
+            let sealed = state.keys.seal("room.chat", text.as_bytes());
             let (m, new) = state.store.post_room_message(&room.id, &who.user, &id, &sealed, state.clock.now()).await?;
             s.send(conn, ServerMsg::Ack { id: id.clone(), seq: m.seq });
             if new {

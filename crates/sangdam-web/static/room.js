@@ -11,12 +11,14 @@
   const status = document.getElementById("room-status");
   const people = document.getElementById("room-people");
   const knocks = document.getElementById("room-knocks");
-  const log = document.getElementById("room-chat");
+  const log = document.getElementById("room.chat");
   const form = document.getElementById("room-chat-form");
   const text = document.getElementById("room-chat-text");
   const send = document.getElementById("room-chat-send");
   const timer = document.getElementById("room-timer");
   const endButton = document.getElementById("room-end");
+  const files = document.getElementById("room-files");
+  const fileInput = document.getElementById("room.file");
 
   let ws = null;
   let lastSeq = 0;
@@ -27,7 +29,17 @@
   const seen = new Set();
 
   function say(message) { status.textContent = message; }
-  function enableChat(on) { text.disabled = !on; send.disabled = !on; }
+  function enableChat(on) { text.disabled = !on; send.disabled = !on; fileInput.disabled = !on; }
+  function addFile(f) {
+    if (files.querySelector(`[data-file="${f.id}"]`)) return;
+    const li = document.createElement("li");
+    li.dataset.file = f.id;
+    const a = document.createElement("a");
+    a.href = `/rooms/${id}/files/${f.id}`;
+    a.textContent = f.name;
+    li.append(a, document.createTextNode(` · ${Math.ceil(f.size / 1024)} KB · ${f.from}`));
+    files.append(li);
+  }
   function newId() {
     const a = new Uint8Array(12);
     crypto.getRandomValues(a);
@@ -111,6 +123,7 @@
           say(t("connected"));
           times = { starts_at: m.starts_at, ends_at: m.ends_at };
           showPeople(m.participants);
+          for (const f of m.files || []) addFile(f);
           enableChat(true);
           for (const [mid, body] of pending) out({ type: "chat", id: mid, text: body });
           break;
@@ -118,6 +131,7 @@
         case "joined": addPerson(m.person); break;
         case "left": { const li = people.querySelector(`[data-user="${m.user}"]`); if (li) li.remove(); break; }
         case "chat": addChat(m); break;
+        case "file": addFile(m.file); break;
         case "ack": pending.delete(m.id); break;
         case "ended": say(t("ended")); ended = true; enableChat(false); break;
         case "error": say(m.message); break;
@@ -146,5 +160,16 @@
     if (e.key === "Enter" && !e.shiftKey && !e.isComposing) { e.preventDefault(); form.requestSubmit(); }
   });
   if (endButton) endButton.addEventListener("click", () => out({ type: "end" }));
+  fileInput.addEventListener("change", async () => {
+    const file = fileInput.files[0];
+    if (!file) return;
+    const body = new FormData();
+    body.append("file", file, file.name);
+    try {
+      const r = await fetch(`/rooms/${id}/files`, { method: "POST", body, headers: { "X-CSRF-Token": root.dataset.csrf } });
+      if (r.ok) addFile(await r.json()); else say(t("fileFailed"));
+    } catch (_) { say(t("fileFailed")); }
+    fileInput.value = "";
+  });
   connect();
 })();

@@ -46,6 +46,33 @@ pub struct Settings {
     pub waitlist_hold_minutes: u32,
     /// An appointment's room opens this many minutes before the start.
     pub room_opens_minutes: u32,
+    /// Largest file shared in a session room, in megabytes.
+    pub room_file_max_mb: u32,
+    /// TURN servers for browsers behind strict NATs (a list, or comma-separated in the
+    /// environment), and coturn's `static-auth-secret`.
+    pub turn_urls: StringList,
+    pub turn_secret: Option<Secret>,
+    /// How long handed-out TURN credentials stay valid.
+    pub turn_ttl_minutes: u32,
+}
+
+/// A list of strings, from a TOML list or a comma-separated string.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StringList(pub Vec<String>);
+
+impl<'de> Deserialize<'de> for StringList {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            List(Vec<String>),
+            Text(String),
+        }
+        Ok(StringList(match Raw::deserialize(d)? {
+            Raw::List(l) => l,
+            Raw::Text(t) => t.split(',').map(|p| p.trim().to_owned()).filter(|p| !p.is_empty()).collect(),
+        }))
+    }
 }
 
 /// Reminder offsets, from a TOML list or a comma-separated string.
@@ -98,6 +125,10 @@ impl Default for Settings {
             reminder_minutes: ReminderMinutes(vec![24 * 60, 60]),
             waitlist_hold_minutes: 30,
             room_opens_minutes: 10,
+            room_file_max_mb: 20,
+            turn_urls: StringList::default(),
+            turn_secret: None,
+            turn_ttl_minutes: 12 * 60,
         }
     }
 }
@@ -127,10 +158,23 @@ const ENV_KEYS: &[&str] = &[
     "reminder_minutes",
     "waitlist_hold_minutes",
     "room_opens_minutes",
+    "room_file_max_mb",
+    "turn_urls",
+    "turn_secret",
+    "turn_ttl_minutes",
 ];
 
-const STRING_KEYS: &[&str] =
-    &["database_url", "smtp_password", "smtp_username", "secret_key", "mail_from", "public_url", "smtp_host"];
+const STRING_KEYS: &[&str] = &[
+    "database_url",
+    "smtp_password",
+    "smtp_username",
+    "secret_key",
+    "mail_from",
+    "public_url",
+    "smtp_host",
+    "turn_urls",
+    "turn_secret",
+];
 
 impl Settings {
     /// Loads the settings file (when it exists) and the environment.
@@ -182,6 +226,23 @@ impl Settings {
         if !(5..=24 * 60).contains(&self.waitlist_hold_minutes) {
             bail!("waitlist_hold_minutes must be between 5 and 1440");
         }
+        if !(1..=200).contains(&self.room_file_max_mb) {
+            bail!("room_file_max_mb must be between 1 and 200");
+        }
+        if !(1..=7 * 24 * 60).contains(&self.turn_ttl_minutes) {
+            bail!("turn_ttl_minutes must be between 1 and 10080");
+        }
+        if !self.turn_urls.0.is_empty() && self.turn_secret.is_none() {
+            bail!("turn_urls needs turn_secret (coturn's static-auth-secret)");
+        }
+        if let Some(bad) = self
+            .turn_urls
+            .0
+            .iter()
+            .find(|u| !(u.starts_with("turn:") || u.starts_with("turns:") || u.starts_with("stun:")))
+        {
+            bail!("turn_urls must start with turn:, turns: or stun: ({bad})");
+        }
         if !(1..=24 * 60).contains(&self.room_opens_minutes) {
             bail!("room_opens_minutes must be between 1 and 1440");
         }
@@ -216,6 +277,10 @@ impl Settings {
         c.reminder_minutes = self.reminder_minutes.0.clone();
         c.waitlist_hold_minutes = self.waitlist_hold_minutes;
         c.room_opens_minutes = self.room_opens_minutes;
+        c.room_file_max_bytes = self.room_file_max_mb as usize * 1024 * 1024;
+        c.turn_urls = self.turn_urls.0.clone();
+        c.turn_secret = self.turn_secret.clone();
+        c.turn_ttl_seconds = i64::from(self.turn_ttl_minutes) * 60;
         c.smtp = self.smtp_host.as_ref().map(|host| {
             let security = match self.smtp_security.as_str() {
                 "none" => SmtpSecurity::None,

@@ -44,3 +44,16 @@ CREATE TABLE room_messages (
     PRIMARY KEY (room_id, seq),
     UNIQUE (room_id, sender_id, client_msg_id)
 );
+
+-- Files shared in a room: sealed at rest, downloadable only by the room's participants.
+CREATE TABLE room_files (
+    id              TEXT PRIMARY KEY NOT NULL,
+    room_id         TEXT NOT NULL REFERENCES rooms (id) ON DELETE CASCADE,
+    sender_id       TEXT NOT NULL REFERENCES users (id),
+    name            TEXT NOT NULL,
+    content_type    TEXT NOT NULL,
+    size            BIGINT NOT NULL CHECK (size > 0),
+    body            BYTEA NOT NULL,
+    at              BIGINT NOT NULL
+);
+CREATE INDEX room_files_room ON room_files (room_id, at);

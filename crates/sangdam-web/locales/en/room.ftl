@@ -41,3 +41,11 @@ mail-room-invite-body =
     { $host } invites you to a session room in Sangdam. Sign in and enter here:
 
     { $link }
+room-files = Files
+room-file-share = Share a file
+room-file-hint = { $mb } MB at most: PDF, pictures, text, Word, Excel, PowerPoint and 한글 files. Only the people in this room can download it.
+room-file-failed = The file could not be shared: check its kind and size.
+error-file-name = The file name cannot be used; rename the file.
+error-file-type = This kind of file cannot be shared, or its content does not match its name.
+error-file-empty = The file is empty.
+error-file-too-large = The file is too large.

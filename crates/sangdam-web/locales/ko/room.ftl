@@ -41,3 +41,11 @@ mail-room-invite-body =
     { $host }님이 상담 상담실로 초대했습니다. 로그인한 뒤 여기에서 입장하세요.
 
     { $link }
+room-files = 파일
+room-file-share = 파일 공유
+room-file-hint = 최대 { $mb }MB: PDF, 그림, 텍스트, Word, Excel, PowerPoint, 한글 파일. 이 상담실의 참여자만 내려받을 수 있습니다.
+room-file-failed = 파일을 공유하지 못했습니다. 종류와 크기를 확인해 주세요.
+error-file-name = 쓸 수 없는 파일 이름입니다. 이름을 바꿔 주세요.
+error-file-type = 공유할 수 없는 종류이거나 내용이 이름과 맞지 않는 파일입니다.
+error-file-empty = 빈 파일입니다.
+error-file-too-large = 파일이 너무 큽니다.

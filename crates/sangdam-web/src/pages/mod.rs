@@ -80,6 +80,13 @@ pub fn router() -> Router<AppState> {
         .route("/rooms/{id}", get(room::page))
         .route("/rooms/{id}/ws", get(room::socket))
         .route("/rooms/{id}/invite", post(room::invite))
+        .route("/rooms/{id}/ice", get(room::ice_servers))
+        // The configured limit (default 20 MB) is enforced while reading; this is the ceiling.
+        .route(
+            "/rooms/{id}/files",
+            post(room::upload_file).layer(axum::extract::DefaultBodyLimit::max(256 * 1024 * 1024)),
+        )
+        .route("/rooms/{id}/files/{file}", get(room::download_file))
         .route("/counselor/settings", get(counselor::settings).post(counselor::save_settings))
         .route(
             "/counselor/photo",

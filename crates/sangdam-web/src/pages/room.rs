@@ -72,6 +72,8 @@ struct RoomPage<'a> {
     title: String,
     host: bool,
     ad_hoc: bool,
+    accept: String,
+    max_mb: i64,
 }
 
 pub async fn page(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> AppResult {
@@ -84,6 +86,12 @@ pub async fn page(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String
         title: room.title.clone(),
         host: role == MemberRole::Host,
         ad_hoc: room.appointment_id.is_none(),
+        accept: sangdam_domain::files::accepted_extensions()
+            .iter()
+            .map(|e| format!(".{e}"))
+            .collect::<Vec<_>>()
+            .join(","),
+        max_mb: i64::try_from(state.config.room_file_max_bytes / (1024 * 1024)).unwrap_or(0),
     })
 }
 
@@ -163,4 +171,123 @@ pub async fn invite(
         audit(&state, &ctx, Some(&v.user), "room.invite", Some(format!("user:{}", u.id)), member_role.as_str()).await?;
     }
     Ok(see_other(&format!("/rooms/{}?invited=1", room.id)))
+}
+
+/// A participant allowed to see and share the room's content now: a host, or an admitted guest.
+async fn participant(state: &AppState, ctx: &Ctx, room_id: &str) -> Result<(RoomRecord, Viewer), AppError> {
+    let room = state.store.room(room_id).await?.ok_or(AppError::NotFound)?;
+    let (v, _, admitted) = member(state, ctx, &room).await?;
+    if !admitted {
+        return Err(AppError::Forbidden);
+    }
+    Ok((room, v))
+}
+
+/// Shares a file in the room (multipart field `file`; the CSRF token in the `X-CSRF-Token` header
+/// or the action's query). Its kind must be allowed and match its content; it is sealed at rest.
+pub async fn upload_file(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    mut multipart: axum::extract::Multipart,
+) -> AppResult {
+    let (room, v) = participant(&state, &ctx, &id).await?;
+    if room.ended_at.is_some() {
+        return Err(AppError::BadRequest("error-room-ended"));
+    }
+    let max = state.config.room_file_max_bytes;
+    let mut found = None;
+    while let Some(mut field) =
+        multipart.next_field().await.map_err(|_| AppError::BadRequest("error-file-too-large"))?
+    {
+        if field.name() != Some("file") {
+            continue;
+        }
+        let name = field.file_name().unwrap_or_default().to_owned();
+        let mut bytes = Vec::new();
+        while let Some(chunk) = field.chunk().await.map_err(|_| AppError::BadRequest("error-file-too-large"))? {
+            if bytes.len() + chunk.len() > max {
+                return Err(AppError::BadRequest("error-file-too-large"));
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        found = Some((name, bytes));
+        break;
+    }
+    let (raw_name, bytes) = found.ok_or(AppError::BadRequest("error-file-empty"))?;
+    let name = sangdam_domain::files::safe_name(&raw_name).map_err(|e| AppError::BadRequest(e.message_id()))?;
+    let content_type =
+        sangdam_domain::files::content_type(&name, &bytes).map_err(|e| AppError::BadRequest(e.message_id()))?;
+    let file = sangdam_store::RoomFile {
+        id: sangdam_domain::ids::encode_random(&random::<16>()),
+        sender_id: v.user.id.clone(),
+        name,
+        content_type: content_type.to_owned(),
+        size: i64::try_from(bytes.len()).unwrap_or(i64::MAX),
+        at: ctx.now,
+    };
+    let keys = state.keys.clone();
+    let sealed = tokio::task::spawn_blocking(move || keys.seal("room.file", &bytes))
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?;
+    state.store.add_room_file(&room.id, &file, &sealed).await?;
+    audit(&state, &ctx, Some(&v.user), "room.file.share", Some(format!("room-file:{}", file.id)), "ok").await?;
+    let info = room::FileInfo::of(&file, v.user.display_name.as_str());
+    room::announce(&state, &room.id, room::ServerMsg::File { file: info.clone() }).await;
+    Ok(axum::Json(info).into_response())
+}
+
+/// Downloads a shared file: participants only; always as an attachment, never rendered.
+pub async fn download_file(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((id, file_id)): Path<(String, String)>,
+) -> AppResult {
+    let (room, v) = participant(&state, &ctx, &id).await?;
+    let (file, sealed) = state.store.room_file(&room.id, &file_id).await?.ok_or(AppError::NotFound)?;
+    let keys = state.keys.clone();
+    let body = tokio::task::spawn_blocking(move || keys.open("room.file", &sealed))
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?
+        .map_err(|_| AppError::Internal(anyhow::anyhow!("a room file could not be opened")))?;
+    audit(&state, &ctx, Some(&v.user), "room.file.read", Some(format!("room-file:{}", file.id)), "ok").await?;
+    let ascii: String =
+        file.name.chars().map(|c| if c.is_ascii_alphanumeric() || ".-_ ".contains(c) { c } else { '_' }).collect();
+    let disposition =
+        format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{}", crate::forms::url_encode(&file.name));
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, file.content_type.clone()),
+            (axum::http::header::CONTENT_DISPOSITION, disposition),
+            (axum::http::header::CACHE_CONTROL, "private, no-store".to_owned()),
+        ],
+        body,
+    )
+        .into_response())
+}
+
+/// Time-limited TURN credentials for a participant (the TURN REST API scheme that coturn's
+/// `use-auth-secret` understands): the user name is `<expiry>:<opaque id>`, the password the
+/// base64 HMAC-SHA1 of that name under the shared secret.
+pub async fn ice_servers(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> AppResult {
+    let (room, _) = participant(&state, &ctx, &id).await?;
+    let _ = room;
+    let mut servers = Vec::new();
+    if let (Some(secret), false) = (&state.config.turn_secret, state.config.turn_urls.is_empty()) {
+        let (username, credential) = turn_credentials(secret.expose(), ctx.now + state.config.turn_ttl_seconds);
+        servers.push(
+            serde_json::json!({ "urls": state.config.turn_urls, "username": username, "credential": credential }),
+        );
+    }
+    Ok(axum::Json(serde_json::json!({ "iceServers": servers })).into_response())
+}
+
+/// `(username, credential)` valid until `expires` (Unix seconds). The name carries a random id,
+/// not the user's, so the TURN server's logs hold no personal data.
+pub fn turn_credentials(secret: &str, expires: i64) -> (String, String) {
+    use hmac::{Hmac, Mac};
+    let username = format!("{expires}:{}", sangdam_domain::ids::encode_random(&random::<8>()));
+    let mut mac = <Hmac<sha1::Sha1> as Mac>::new_from_slice(secret.as_bytes()).unwrap_or_else(|_| unreachable!());
+    mac.update(username.as_bytes());
+    (username, data_encoding::BASE64.encode(&mac.finalize().into_bytes()))
 }

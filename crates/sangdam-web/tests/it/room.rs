@@ -279,3 +279,101 @@ async fn sign_in_new(app: &TestApp, role: Role, email: &str) -> (reqwest::Client
     app.create_user(role, email).await;
     sign_in(app, email).await
 }
+
+/// Uploads a file as the room page does (multipart, CSRF token in a header).
+async fn share(app: &TestApp, client: &reqwest::Client, room: &str, name: &str, bytes: &[u8]) -> reqwest::Response {
+    let token = app.csrf(client).await;
+    let boundary = "----roomfileboundary";
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    client
+        .post(app.url(&format!("/rooms/{room}/files")))
+        .header("content-type", format!("multipart/form-data; boundary={boundary}"))
+        .header("x-csrf-token", token)
+        .header("origin", &app.address)
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+}
+
+db_test!(participants_share_files_that_only_they_can_download, async |app: &TestApp| {
+    let s = scene(app, "f").await;
+    let room = room_of(app, &s.client.0, &s.appointment).await;
+    let mut host = join(app, &s.counselor.1, &room, 0).await;
+    assert_eq!(recv(&mut host).await["type"], "welcome");
+    let pdf = b"%PDF-1.7\n% session worksheet: sleep diary\n%%EOF\n".to_vec();
+    // Not admitted yet: the client cannot share.
+    assert_eq!(share(app, &s.client.0, &room, "diary.pdf", &pdf).await.status(), 403);
+    let mut guest = join(app, &s.client.1, &room, 0).await;
+    assert_eq!(recv(&mut guest).await["type"], "waiting");
+    assert_eq!(recv(&mut host).await["type"], "knock");
+    send(&mut host, json!({ "type": "admit", "user": s.client_id })).await;
+    assert_eq!(recv(&mut guest).await["type"], "admitted");
+    assert_eq!(recv(&mut guest).await["type"], "welcome");
+    assert_eq!(recv(&mut host).await["type"], "joined");
+
+    let r = share(app, &s.client.0, &room, "../../수면 일기.pdf", &pdf).await;
+    assert_eq!(r.status(), 200);
+    let info: Value = r.json().await.unwrap();
+    assert_eq!(info["name"], "수면 일기.pdf", "the path is stripped");
+    let announced = recv(&mut host).await;
+    assert_eq!((announced["type"].as_str(), announced["file"]["id"].as_str()), (Some("file"), info["id"].as_str()));
+
+    let url = format!("/rooms/{room}/files/{}", info["id"].as_str().unwrap());
+    let r = app.get(&s.counselor.0, &url).await;
+    assert_eq!(r.status(), 200);
+    assert!(r.headers()["content-disposition"].to_str().unwrap().starts_with("attachment;"));
+    assert_eq!(r.headers()["x-content-type-options"], "nosniff");
+    assert_eq!(r.bytes().await.unwrap().as_ref(), pdf.as_slice());
+    // Outsiders cannot download it.
+    let (stranger, _) = sign_in_new(app, Role::Client, "outsider@example.com").await;
+    assert_eq!(app.get(&stranger, &url).await.status(), 404);
+    // Refused kinds and sizes, each with nothing stored.
+    assert_eq!(share(app, &s.client.0, &room, "invoice.pdf", b"MZ\x90\x00 a program").await.status(), 400);
+    assert_eq!(share(app, &s.client.0, &room, "page.html", b"<script>alert(1)</script>").await.status(), 400);
+    assert_eq!(share(app, &s.client.0, &room, "empty.txt", b"").await.status(), 400);
+    let big = vec![b'a'; 20 * 1024 * 1024 + 1];
+    assert_eq!(share(app, &s.client.0, &room, "big.txt", &big).await.status(), 400);
+    let stored = app.store.room_files(&room).await.unwrap();
+    assert_eq!(stored.len(), 1);
+    let (_, sealed) = app.store.room_file(&room, &stored[0].id).await.unwrap().unwrap();
+    assert!(!String::from_utf8_lossy(&sealed).contains("sleep diary"), "sealed at rest");
+    // A participant joining later sees the file in the welcome.
+    let mut again = join(app, &s.client.1, &room, 0).await;
+    let w = recv(&mut again).await;
+    assert_eq!(w["files"][0]["name"], "수면 일기.pdf");
+});
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn turn_credentials_follow_the_rest_api_scheme() {
+    use hmac::{Hmac, Mac};
+    let app = TestApp::spawn(crate::helpers::Db::Sqlite, |c| {
+        c.turn_urls = vec!["turn:turn.example.org:3478?transport=udp".into()];
+        c.turn_secret = Some(sangdam_web::Secret::new("coturn-shared-secret"));
+        c.turn_ttl_seconds = 3600;
+    })
+    .await;
+    let (client, _) = sign_in_new(&app, Role::Counselor, "turn@example.com").await;
+    app.enroll_two_factor(&client).await;
+    let r = app.post(&client, "/rooms", &[("title", "")]).await;
+    let room = location(&r).trim_start_matches("/rooms/").to_owned();
+    let v: Value = app.get(&client, &format!("/rooms/{room}/ice")).await.json().await.unwrap();
+    let server = &v["iceServers"][0];
+    assert_eq!(server["urls"][0], "turn:turn.example.org:3478?transport=udp");
+    let username = server["username"].as_str().unwrap();
+    let expires: i64 = username.split(':').next().unwrap().parse().unwrap();
+    assert!((expires - app.clock.now() - 3600).abs() <= 2, "valid for the configured time");
+    assert!(!username.contains("turn@example.com"), "no personal data in the name");
+    let mut mac = <Hmac<sha1::Sha1> as Mac>::new_from_slice(b"coturn-shared-secret").unwrap();
+    mac.update(username.as_bytes());
+    assert_eq!(server["credential"].as_str().unwrap(), data_encoding::BASE64.encode(&mac.finalize().into_bytes()));
+    // Outsiders get nothing.
+    let (stranger, _) = sign_in_new(&app, Role::Client, "noturn@example.com").await;
+    assert_eq!(app.get(&stranger, &format!("/rooms/{room}/ice")).await.status(), 404);
+    app.finish().await;
+}
