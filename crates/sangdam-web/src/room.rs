@@ -53,9 +53,55 @@ pub enum ClientMsg {
     Decline {
         user: String,
     },
+    /// A whiteboard change: a freehand stroke or a text, or (hosts) clearing the board.
+    Board {
+        item: BoardItem,
+    },
+    BoardClear,
     /// A host ends the session for everyone.
     End,
     Ping,
+}
+
+/// One thing drawn on the shared whiteboard. Coordinates are fractions of the board (0 to 1), so
+/// every screen size shows the same picture.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum BoardItem {
+    Stroke { id: String, color: String, width: f32, points: Vec<[f32; 2]> },
+    Text { id: String, color: String, x: f32, y: f32, text: String },
+}
+
+/// Most points in one stroke, items on one board, characters in one text.
+pub const MAX_STROKE_POINTS: usize = 600;
+pub const MAX_BOARD_ITEMS: usize = 5000;
+pub const MAX_BOARD_TEXT_CHARS: usize = 200;
+const COLORS: &[&str] = &["#1b2430", "#c0392b", "#1f6feb", "#2e7d32", "#f39c12", "#ffffff"];
+
+impl BoardItem {
+    fn valid(&self) -> bool {
+        let unit = |v: f32| v.is_finite() && (0.0..=1.0).contains(&v);
+        match self {
+            BoardItem::Stroke { id, color, width, points } => {
+                valid_message_id(id)
+                    && COLORS.contains(&color.as_str())
+                    && width.is_finite()
+                    && (0.5..=40.0).contains(width)
+                    && !points.is_empty()
+                    && points.len() <= MAX_STROKE_POINTS
+                    && points.iter().all(|[x, y]| unit(*x) && unit(*y))
+            }
+            BoardItem::Text { id, color, x, y, text } => {
+                valid_message_id(id)
+                    && COLORS.contains(&color.as_str())
+                    && unit(*x)
+                    && unit(*y)
+                    && !text.trim().is_empty()
+                    && text.chars().count() <= MAX_BOARD_TEXT_CHARS
+                    && !text.chars().any(char::is_control)
+            }
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -96,11 +142,18 @@ pub enum ServerMsg {
         starts_at: Option<i64>,
         ends_at: Option<i64>,
         files: Vec<FileInfo>,
+        board: Vec<BoardItem>,
     },
     /// A file was shared; download it from `/rooms/{room}/files/{id}`.
     File {
         file: FileInfo,
     },
+    /// Someone drew on the whiteboard (also in `welcome.board` for those who come later).
+    Board {
+        item: BoardItem,
+        from: String,
+    },
+    BoardCleared,
     /// To hosts: someone is waiting.
     Knock {
         user: String,
@@ -146,6 +199,8 @@ struct Conn {
 #[derive(Default)]
 struct RoomState {
     conns: HashMap<u64, Conn>,
+    /// The whiteboard, kept while anyone is in the room.
+    board: Vec<BoardItem>,
 }
 
 impl RoomState {
@@ -309,7 +364,8 @@ async fn welcome(state: &AppState, room: &RoomRecord, s: &mut RoomState, conn: u
         let from = state.store.user_by_id(&f.sender_id).await?.map(|u| u.display_name.to_string()).unwrap_or_default();
         files.push(FileInfo::of(&f, &from));
     }
-    s.send(conn, ServerMsg::Welcome { you: user.to_string(), host, participants, starts_at, ends_at, files });
+    let board = s.board.clone();
+    s.send(conn, ServerMsg::Welcome { you: user.to_string(), host, participants, starts_at, ends_at, files, board });
     catch_up(state, room, s, conn).await?;
     if !s.user_connected(&user, conn) {
         s.broadcast(&ServerMsg::Joined { person }, true, Some(conn));
@@ -508,6 +564,23 @@ async fn handle(
                     s.send(i, ServerMsg::Declined);
                 }
             }
+        }
+        ClientMsg::Board { item } => {
+            if !admitted {
+                s.send(conn, error(&who.tr, "error-room-not-admitted"));
+            } else if !item.valid() {
+                s.send(conn, error(&who.tr, "error-room-message"));
+            } else if s.board.len() >= MAX_BOARD_ITEMS {
+                s.send(conn, error(&who.tr, "error-board-full"));
+            } else {
+                s.board.push(item.clone());
+                s.broadcast(&ServerMsg::Board { item, from: who.user.to_string() }, true, Some(conn));
+            }
+        }
+        ClientMsg::BoardClear if !host => s.send(conn, error(&who.tr, "error-room-host-only")),
+        ClientMsg::BoardClear => {
+            s.board.clear();
+            s.broadcast(&ServerMsg::BoardCleared, true, None);
         }
         ClientMsg::End if !host => s.send(conn, error(&who.tr, "error-room-host-only")),
         ClientMsg::End => {

@@ -11,14 +11,85 @@
   const status = document.getElementById("room-status");
   const people = document.getElementById("room-people");
   const knocks = document.getElementById("room-knocks");
-  const log = document.getElementById("room.chat");
+  const log = document.getElementById("room-chat");
   const form = document.getElementById("room-chat-form");
   const text = document.getElementById("room-chat-text");
   const send = document.getElementById("room-chat-send");
   const timer = document.getElementById("room-timer");
   const endButton = document.getElementById("room-end");
   const files = document.getElementById("room-files");
-  const fileInput = document.getElementById("room.file");
+  const fileInput = document.getElementById("room-file");
+
+  // The whiteboard: coordinates are fractions of the board, so every screen shows the same.
+  const board = document.getElementById("board");
+  const pen = board.getContext("2d");
+  const items = [];
+  let mode = "pen";
+  let stroke = null;
+  function drawItem(it) {
+    const w = board.width, h = board.height;
+    pen.strokeStyle = it.color; pen.fillStyle = it.color;
+    if (it.kind === "stroke") {
+      pen.lineWidth = it.width; pen.lineCap = "round"; pen.lineJoin = "round";
+      pen.beginPath();
+      it.points.forEach(([x, y], i) => (i ? pen.lineTo(x * w, y * h) : pen.moveTo(x * w, y * h)));
+      if (it.points.length === 1) pen.lineTo(it.points[0][0] * w + 0.1, it.points[0][1] * h);
+      pen.stroke();
+    } else {
+      pen.font = "20px sans-serif";
+      pen.fillText(it.text, it.x * w, it.y * h);
+    }
+  }
+  function redraw() { pen.clearRect(0, 0, board.width, board.height); items.forEach(drawItem); }
+  function addItem(it) { items.push(it); drawItem(it); }
+  function at(e) {
+    const r = board.getBoundingClientRect();
+    const c = (v) => Math.round(Math.min(1, Math.max(0, v)) * 10000) / 10000;
+    return [c((e.clientX - r.left) / r.width), c((e.clientY - r.top) / r.height)];
+  }
+  function sendStroke(points) {
+    const it = { kind: "stroke", id: newId(), color: document.getElementById("board-color").value, width: 3, points };
+    addItem(it);
+    out({ type: "board", item: it });
+  }
+  board.addEventListener("pointerdown", (e) => {
+    if (board.dataset.enabled !== "true") return;
+    if (mode === "text") {
+      const [x, y] = at(e);
+      const value = (window.prompt(t("textPrompt")) || "").trim().slice(0, 200);
+      if (value) {
+        const it = { kind: "text", id: newId(), color: document.getElementById("board-color").value, x, y, text: value };
+        addItem(it);
+        out({ type: "board", item: it });
+      }
+      return;
+    }
+    stroke = [at(e)];
+    try { board.setPointerCapture(e.pointerId); } catch (_) { /* a pointer the browser no longer tracks */ }
+  });
+  board.addEventListener("pointermove", (e) => {
+    if (!stroke) return;
+    const p = at(e);
+    const last = stroke[stroke.length - 1];
+    if (Math.abs(p[0] - last[0]) + Math.abs(p[1] - last[1]) < 0.002) return;
+    stroke.push(p);
+    pen.strokeStyle = document.getElementById("board-color").value; pen.lineWidth = 3; pen.lineCap = "round";
+    pen.beginPath(); pen.moveTo(last[0] * board.width, last[1] * board.height); pen.lineTo(p[0] * board.width, p[1] * board.height); pen.stroke();
+    // Long strokes go out in pieces, each well under the message size limit.
+    if (stroke.length >= 500) { const done = stroke; stroke = [p]; sendStroke(done); }
+  });
+  const finish = () => { if (stroke) { const done = stroke; stroke = null; sendStroke(done); } };
+  board.addEventListener("pointerup", finish);
+  board.addEventListener("pointercancel", finish);
+  for (const [btn, m] of [["board-pen", "pen"], ["board-text", "text"]]) {
+    document.getElementById(btn).addEventListener("click", () => {
+      mode = m;
+      document.getElementById("board-pen").setAttribute("aria-pressed", String(m === "pen"));
+      document.getElementById("board-text").setAttribute("aria-pressed", String(m === "text"));
+    });
+  }
+  const clearButton = document.getElementById("board-clear");
+  if (clearButton) clearButton.addEventListener("click", () => out({ type: "board_clear" }));
 
   let ws = null;
   let lastSeq = 0;
@@ -29,7 +100,10 @@
   const seen = new Set();
 
   function say(message) { status.textContent = message; }
-  function enableChat(on) { text.disabled = !on; send.disabled = !on; fileInput.disabled = !on; }
+  function enableChat(on) {
+    text.disabled = !on; send.disabled = !on; fileInput.disabled = !on;
+    board.dataset.enabled = String(on);
+  }
   function addFile(f) {
     if (files.querySelector(`[data-file="${f.id}"]`)) return;
     const li = document.createElement("li");
@@ -124,6 +198,9 @@
           times = { starts_at: m.starts_at, ends_at: m.ends_at };
           showPeople(m.participants);
           for (const f of m.files || []) addFile(f);
+          items.length = 0;
+          for (const it of m.board || []) items.push(it);
+          redraw();
           enableChat(true);
           for (const [mid, body] of pending) out({ type: "chat", id: mid, text: body });
           break;
@@ -132,6 +209,8 @@
         case "left": { const li = people.querySelector(`[data-user="${m.user}"]`); if (li) li.remove(); break; }
         case "chat": addChat(m); break;
         case "file": addFile(m.file); break;
+        case "board": addItem(m.item); break;
+        case "board_cleared": items.length = 0; redraw(); break;
         case "ack": pending.delete(m.id); break;
         case "ended": say(t("ended")); ended = true; enableChat(false); break;
         case "error": say(m.message); break;

@@ -26,7 +26,7 @@ async fn visitor_journey(lang: &str, greeting: &str, name: &str, email: &str) {
     b.fill("#password", PASSWORD).await;
     b.click("input[name=consent]").await;
     b.click("form button[type=submit]").await;
-    b.wait_for_url("/dashboard").await;
+    b.wait_for_path("/dashboard").await;
     b.wait_for_text(greeting).await;
 
     b.click("header form button").await;
@@ -34,7 +34,7 @@ async fn visitor_journey(lang: &str, greeting: &str, name: &str, email: &str) {
     b.fill("#email", email).await;
     b.fill("#password", PASSWORD).await;
     b.click("main form button[type=submit]").await;
-    assert!(b.wait_for_url("/dashboard").await.ends_with("/dashboard"));
+    b.wait_for_path("/dashboard").await;
     b.wait_for_text(greeting).await;
     b.close().await;
     drop(driver);
@@ -71,7 +71,7 @@ async fn main_pages_fit_phones_and_desktops() {
     b.fill("#email", "shots@example.com").await;
     b.fill("#password", PASSWORD).await;
     b.click("main form button[type=submit]").await;
-    b.wait_for_url("/dashboard").await;
+    b.wait_for_path("/dashboard").await;
     // The two-factor page with its QR code, too.
     b.goto(&app.url("/account/two-factor")).await;
     b.click("form[action='/account/two-factor/start'] button").await;
@@ -121,7 +121,7 @@ async fn a_client_finds_books_moves_and_cancels() {
     b.fill("#email", "minjun@example.com").await;
     b.fill("#password", PASSWORD).await;
     b.click("main form button[type=submit]").await;
-    b.wait_for_url("/dashboard").await;
+    b.wait_for_path("/dashboard").await;
 
     b.click("header a[href='/counselors']").await;
     b.wait_for_url("/counselors").await;
@@ -200,7 +200,7 @@ async fn a_counselor_admits_a_client_and_they_chat() {
     host.wait_for_url("/signin/two-factor").await;
     host.fill("#code", &secret.code_at(app.clock.now())).await;
     host.click("main form button[type=submit]").await;
-    host.wait_for_url("/dashboard").await;
+    host.wait_for_path("/dashboard").await;
     host.goto(&app.url(&format!("/appointments/{appointment}/room"))).await;
     host.wait_for_url("/rooms/").await;
     host.wait_for_text("연결되었습니다").await;
@@ -209,7 +209,7 @@ async fn a_counselor_admits_a_client_and_they_chat() {
     guest.fill("#email", "room-guest@example.com").await;
     guest.fill("#password", PASSWORD).await;
     guest.click("main form button[type=submit]").await;
-    guest.wait_for_url("/dashboard").await;
+    guest.wait_for_path("/dashboard").await;
     guest.goto(&app.url("/appointments")).await;
     guest.click(&format!("a[href='/appointments/{appointment}/room']")).await;
     guest.wait_for_url("/rooms/").await;
@@ -226,10 +226,43 @@ async fn a_counselor_admits_a_client_and_they_chat() {
     host.click("#room-chat-send").await;
     guest.wait_for_text("반가워요. 편하게 말씀하세요").await;
 
+    // The client draws a line on the whiteboard; it appears on the counselor's board.
+    let drew = guest
+        .script(
+            "const b = document.getElementById('board'); const r = b.getBoundingClientRect();
+             const ev = (t, x, y) => b.dispatchEvent(new PointerEvent(t, { clientX: r.left + x * r.width,
+               clientY: r.top + y * r.height, pointerId: 1, bubbles: true }));
+             ev('pointerdown', 0.2, 0.5); for (let i = 1; i <= 20; i++) ev('pointermove', 0.2 + i * 0.02, 0.5);
+             ev('pointerup', 0.6, 0.5); return true;",
+        )
+        .await;
+    assert_eq!(drew, serde_json::Value::Bool(true));
+    let mut seen = false;
+    for _ in 0..50 {
+        let ink = host
+            .script(
+                "const b = document.getElementById('board'); const d = b.getContext('2d')
+                   .getImageData(Math.round(0.4 * b.width), Math.round(0.5 * b.height), 1, 1).data; return d[3] > 0;",
+            )
+            .await;
+        if ink == serde_json::Value::Bool(true) {
+            seen = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(seen, "the stroke reached the counselor's whiteboard");
+
     for width in [360, 390] {
         guest.resize(width, 900).await;
         let fits = guest.script("return document.documentElement.scrollWidth <= window.innerWidth + 1;").await;
-        assert_eq!(fits, serde_json::Value::Bool(true), "the room overflows at {width} px");
+        let wide = guest
+            .script(
+                "return [...document.querySelectorAll('main *')].filter(e => e.getBoundingClientRect().right > window.innerWidth + 1)
+                   .map(e => e.tagName + '#' + e.id + '.' + e.className + ':' + Math.round(e.getBoundingClientRect().width)).slice(0, 8).join(' ');",
+            )
+            .await;
+        assert_eq!(fits, serde_json::Value::Bool(true), "the room overflows at {width} px: {wide}");
     }
     guest.screenshot(&screenshots().join("room-390.png")).await;
     host.screenshot(&screenshots().join("room-1280.png")).await;

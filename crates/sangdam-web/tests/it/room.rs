@@ -377,3 +377,48 @@ async fn turn_credentials_follow_the_rest_api_scheme() {
     assert_eq!(app.get(&stranger, &format!("/rooms/{room}/ice")).await.status(), 404);
     app.finish().await;
 }
+
+db_test!(the_whiteboard_is_shared_live_and_kept_for_late_joiners, async |app: &TestApp| {
+    let s = scene(app, "w").await;
+    let room = room_of(app, &s.client.0, &s.appointment).await;
+    let mut host = join(app, &s.counselor.1, &room, 0).await;
+    assert_eq!(recv(&mut host).await["type"], "welcome");
+    let mut guest = join(app, &s.client.1, &room, 0).await;
+    assert_eq!(recv(&mut guest).await["type"], "waiting");
+    assert_eq!(recv(&mut host).await["type"], "knock");
+    send(&mut host, json!({ "type": "admit", "user": s.client_id })).await;
+    assert_eq!(recv(&mut guest).await["type"], "admitted");
+    assert_eq!(recv(&mut guest).await["type"], "welcome");
+    assert_eq!(recv(&mut host).await["type"], "joined");
+
+    let stroke =
+        json!({ "kind": "stroke", "id": "s1", "color": "#c0392b", "width": 3.0, "points": [[0.1, 0.2], [0.3, 0.4]] });
+    send(&mut guest, json!({ "type": "board", "item": stroke })).await;
+    let got = recv(&mut host).await;
+    assert_eq!((got["type"].as_str(), got["item"]["id"].as_str()), (Some("board"), Some("s1")));
+    let text = json!({ "kind": "text", "id": "t1", "color": "#1f6feb", "x": 0.5, "y": 0.5, "text": "불안 점수 7 → 4" });
+    send(&mut host, json!({ "type": "board", "item": text })).await;
+    assert_eq!(recv(&mut guest).await["item"]["text"], "불안 점수 7 → 4");
+
+    // Bad items are refused and not kept.
+    for bad in [
+        json!({ "kind": "stroke", "id": "x", "color": "javascript:alert(1)", "width": 3.0, "points": [[0.1, 0.1]] }),
+        json!({ "kind": "stroke", "id": "x", "color": "#c0392b", "width": 3.0, "points": [[1.5, 0.1]] }),
+        json!({ "kind": "stroke", "id": "x", "color": "#c0392b", "width": 3.0, "points": vec![[0.1, 0.1]; 601] }),
+        json!({ "kind": "stroke", "id": "x", "color": "#c0392b", "width": 3.0, "points": [] }),
+        json!({ "kind": "text", "id": "x", "color": "#c0392b", "x": 0.1, "y": 0.1, "text": "가".repeat(201) }),
+        json!({ "kind": "image", "id": "x", "url": "http://evil.example/x.png" }),
+    ] {
+        send(&mut guest, json!({ "type": "board", "item": bad })).await;
+        assert_eq!(recv(&mut guest).await["type"], "error");
+    }
+    // Someone arriving later sees the board as it is.
+    let mut late = join(app, &s.client.1, &room, 0).await;
+    let w = recv(&mut late).await;
+    assert_eq!(w["board"].as_array().unwrap().len(), 2);
+    // Only hosts clear it.
+    send(&mut guest, json!({ "type": "board_clear" })).await;
+    assert_eq!(recv(&mut guest).await["code"], "error-room-host-only");
+    send(&mut host, json!({ "type": "board_clear" })).await;
+    assert_eq!(recv(&mut guest).await["type"], "board_cleared");
+});

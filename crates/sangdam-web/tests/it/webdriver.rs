@@ -177,6 +177,21 @@ impl Browser<'_> {
         panic!("the page never showed {text:?}");
     }
 
+    /// Waits up to ten seconds until the page's path (without the query) ends with `path`: unlike
+    /// [`Browser::wait_for_url`], a page whose query merely names `path` (`?next=/dashboard`)
+    /// does not count.
+    pub async fn wait_for_path(&self, path: &str) {
+        let mut url = String::new();
+        for _ in 0..100 {
+            url = self.url().await;
+            if url.split(['?', '#']).next().is_some_and(|p| p.ends_with(path)) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("the page did not reach {path}; it is at {url}");
+    }
+
     /// Waits up to ten seconds until the page's address contains `part`, and returns it. A click
     /// that submits a form returns before the browser has followed the answer, so tests wait for
     /// the page they expect rather than read the address at once.
