@@ -25,6 +25,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/", get(public::landing))
         .route("/privacy", get(public::privacy))
+        .route("/check", get(public::device_check))
         .route("/language", post(public::set_language))
         .route("/healthz", get(public::healthz))
         .route("/readyz", get(public::readyz))

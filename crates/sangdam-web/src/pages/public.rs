@@ -77,6 +77,7 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
 const CSS: &str = include_str!("../../static/app.css");
 const ICON: &str = include_str!("../../static/icon.svg");
 const ROOM_JS: &str = include_str!("../../static/room.js");
+const CHECK_JS: &str = include_str!("../../static/check.js");
 
 /// Every asset is compiled into the binary: no CDN, nothing to deploy beside it.
 pub async fn asset(Path(file): Path<String>) -> Response {
@@ -84,7 +85,19 @@ pub async fn asset(Path(file): Path<String>) -> Response {
         "app.css" => (CSS, "text/css; charset=utf-8"),
         "icon.svg" => (ICON, "image/svg+xml"),
         "room.js" => (ROOM_JS, "text/javascript; charset=utf-8"),
+        "check.js" => (CHECK_JS, "text/javascript; charset=utf-8"),
         _ => return AppError::NotFound.into_response(),
     };
     ([(header::CONTENT_TYPE, content_type), (header::CACHE_CONTROL, "public, max-age=3600")], body).into_response()
+}
+
+#[derive(Template)]
+#[template(path = "check.html")]
+struct CheckPage<'a> {
+    ctx: &'a Ctx,
+}
+
+/// The device check, open to everyone at any time (it never leaves the browser).
+pub async fn device_check(ctx: Ctx) -> AppResult {
+    super::render(&CheckPage { ctx: &ctx })
 }

@@ -277,3 +277,56 @@ async fn a_counselor_admits_a_client_and_they_chat() {
     drop(driver);
     app.finish().await;
 }
+
+/// The device check with Chromium's fake camera and microphone: the preview plays, the level
+/// meter moves, devices are listed; and a refused permission gets its guidance.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_device_check_sees_camera_and_microphone() {
+    let Some((chromium, driver_path)) = browser_binaries() else { return };
+    let app = TestApp::spawn(Db::Sqlite, |_| {}).await;
+    let driver = Driver::start(&driver_path).await;
+    let b = driver.browser(&chromium, "ko").await;
+    b.goto(&app.url("/check")).await;
+    b.click("#check-start").await;
+    b.wait_for_text("카메라와 마이크가 작동합니다").await;
+    let mut ok = false;
+    for _ in 0..50 {
+        let v = b
+            .script(
+                "const v = document.getElementById('check-video');
+                 return v.videoWidth > 0 && document.getElementById('check-level').value > 0
+                   && document.getElementById('check-camera-select').options.length > 0
+                   && document.getElementById('check-mic-select').options.length > 0;",
+            )
+            .await;
+        if v == serde_json::Value::Bool(true) {
+            ok = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(ok, "video plays, the level moves, devices are listed");
+    b.click("#check-sound").await;
+    for width in [360, 390, 1280] {
+        b.resize(width, 900).await;
+        let fits = b.script("return document.documentElement.scrollWidth <= window.innerWidth + 1;").await;
+        assert_eq!(fits, serde_json::Value::Bool(true), "the check overflows at {width} px");
+        if width != 360 {
+            b.screenshot(&screenshots().join(format!("check-{width}.png"))).await;
+        }
+    }
+    // A refused permission: the page says how to allow it.
+    b.goto(&app.url("/check")).await;
+    b.script(
+        "navigator.mediaDevices.getUserMedia = () => Promise.reject(new DOMException('denied', 'NotAllowedError'));
+         return true;",
+    )
+    .await;
+    b.click("#check-start").await;
+    b.wait_for_text("허용").await;
+    let status = b.script("return document.getElementById('check-status').textContent;").await;
+    assert!(status.as_str().unwrap().contains("주소창의 카메라 아이콘"), "{status}");
+    b.close().await;
+    drop(driver);
+    app.finish().await;
+}

@@ -99,6 +99,9 @@ impl Driver {
                         "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                         "--disable-quic", "--no-first-run", "--disable-background-networking",
                         "--disable-component-update", "--disable-sync", "--hide-scrollbars",
+                        // A fake camera and microphone, allowed without asking.
+                        "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
+                        "--autoplay-policy=no-user-gesture-required",
                         format!("--lang={accept}"), format!("--user-data-dir={}", profile.display()),
                         "--window-size=1280,900"
                     ],
