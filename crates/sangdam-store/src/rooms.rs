@@ -433,3 +433,17 @@ impl Store {
         })
     }
 }
+
+impl Store {
+    /// How many people may be in the room now: hosts and admitted guests.
+    pub async fn room_participant_count(&self, room: &str) -> Result<i64> {
+        on_backend!(self, |pool| {
+            Ok(sqlx::query_scalar(
+                "SELECT COUNT(*) FROM room_members WHERE room_id = $1 AND (role = 'host' OR admitted_at IS NOT NULL)",
+            )
+            .bind(room)
+            .fetch_one(pool)
+            .await?)
+        })
+    }
+}

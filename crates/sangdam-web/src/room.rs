@@ -20,6 +20,8 @@ use tokio::sync::mpsc;
 use crate::i18n::Tr;
 use crate::state::AppState;
 
+/// Most people in one room (group and family sessions), counselors included.
+pub const MAX_PARTICIPANTS: i64 = 8;
 /// Largest WebSocket message accepted.
 pub const MAX_MESSAGE_BYTES: usize = 16 * 1024;
 /// Longest chat message, in characters.
@@ -536,6 +538,11 @@ async fn handle(
                 s.send(conn, error(&who.tr, "error-room-message"));
                 return Ok(true);
             };
+            let already = state.store.room_member(&room.id, &user).await?.is_some_and(|m| m.admitted_at.is_some());
+            if !already && state.store.room_participant_count(&room.id).await? >= MAX_PARTICIPANTS {
+                s.send(conn, error(&who.tr, "error-room-full"));
+                return Ok(true);
+            }
             if !state.store.decide_admission(&room.id, &user, true, state.clock.now()).await? {
                 s.send(conn, error(&who.tr, "error-room-message"));
                 return Ok(true);

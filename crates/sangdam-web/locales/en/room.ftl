@@ -82,3 +82,7 @@ check-no-speaker-choice = This browser always plays through the system speaker.
 check-play-sound = Play a test sound
 check-default-device = Device
 nav-check = Device check
+room-invite-as = Joins as
+room-invite-guest = client (waits to be let in)
+room-invite-host = co-counselor (enters at once)
+error-room-full = The room is full: at most 8 people, counselors included.

@@ -82,3 +82,7 @@ check-no-speaker-choice = 이 브라우저는 항상 시스템 스피커로 소�
 check-play-sound = 시험 소리 듣기
 check-default-device = 기기
 nav-check = 기기 확인
+room-invite-as = 참여 방식
+room-invite-guest = 내담자 (입장 허락을 기다림)
+room-invite-host = 공동 상담사 (바로 입장)
+error-room-full = 상담실이 가득 찼습니다. 상담사를 포함해 8명까지입니다.

@@ -422,3 +422,46 @@ db_test!(the_whiteboard_is_shared_live_and_kept_for_late_joiners, async |app: &T
     send(&mut host, json!({ "type": "board_clear" })).await;
     assert_eq!(recv(&mut guest).await["type"], "board_cleared");
 });
+
+db_test!(group_rooms_take_two_counselors_and_at_most_eight_people, async |app: &TestApp| {
+    let (lead, lead_jar) = sign_in_new(app, Role::Counselor, "lead@example.com").await;
+    app.enroll_two_factor(&lead).await;
+    let r = app.post(&lead, "/rooms", &[("title", "가족 상담")]).await;
+    let room = location(&r).trim_start_matches("/rooms/").to_owned();
+    // A second counselor joins as a host and enters at once.
+    let (co, co_jar) = sign_in_new(app, Role::Counselor, "co@example.com").await;
+    app.enroll_two_factor(&co).await;
+    assert_eq!(
+        app.post(&lead, &format!("/rooms/{room}/invite"), &[("email", "co@example.com"), ("role", "host")])
+            .await
+            .status(),
+        303
+    );
+    let mut host = join(app, &lead_jar, &room, 0).await;
+    assert_eq!(recv(&mut host).await["type"], "welcome");
+    let mut second = join(app, &co_jar, &room, 0).await;
+    let w = recv(&mut second).await;
+    assert_eq!((w["type"].as_str(), w["host"].as_bool()), (Some("welcome"), Some(true)));
+    assert_eq!(recv(&mut host).await["type"], "joined");
+    // Seven more clients knock; six fit (8 with the two counselors), the seventh is refused.
+    let mut guests = Vec::new();
+    for i in 0..7 {
+        let email = format!("family{i}@example.com");
+        let (_, jar) = sign_in_new(app, Role::Client, &email).await;
+        assert_eq!(app.post(&lead, &format!("/rooms/{room}/invite"), &[("email", &email)]).await.status(), 303);
+        let mut g = join(app, &jar, &room, 0).await;
+        assert_eq!(recv(&mut g).await["type"], "waiting");
+        let knock = recv(&mut host).await;
+        let _ = recv(&mut second).await; // the co-counselor hears the knock too
+        send(&mut host, json!({ "type": "admit", "user": knock["user"] })).await;
+        if i < 6 {
+            assert_eq!(recv(&mut g).await["type"], "admitted", "guest {i}");
+            assert_eq!(recv(&mut host).await["type"], "joined");
+            assert_eq!(recv(&mut second).await["type"], "joined");
+        } else {
+            assert_eq!(recv(&mut host).await["code"], "error-room-full");
+        }
+        guests.push(g);
+    }
+    assert_eq!(app.store.room_participant_count(&room).await.unwrap(), 8);
+});
