@@ -234,19 +234,25 @@ pub async fn notify(
             content_type: format!("text/calendar; charset=utf-8; method={}", method.as_str()),
             data: ics.into_bytes(),
         };
-        let id = sangdam_domain::ids::encode_random(&random::<16>());
         let key = format!("appointment:{}:{}:{}", a.id, a.sequence, to.id);
-        let mail = NewMail {
-            id: &id,
-            recipient: to.email.as_str(),
-            subject: &subject,
-            body: &body,
-            idempotency_key: Some(&key),
-            attachment: Some(&attachment),
-        };
-        state.store.enqueue_mail_once(&mail, now, state.config.smtp.is_none()).await?;
+        queue_once(state, to, &subject, &body, &key, Some(&attachment)).await?;
     }
     state.mail_queued.notify_one();
+    Ok(())
+}
+
+/// Queues one mail under an idempotency key (a second call with the same key queues nothing).
+async fn queue_once(
+    state: &AppState,
+    to: &UserRecord,
+    subject: &str,
+    body: &str,
+    key: &str,
+    attachment: Option<&Attachment>,
+) -> anyhow::Result<()> {
+    let id = sangdam_domain::ids::encode_random(&random::<16>());
+    let mail = NewMail { id: &id, recipient: to.email.as_str(), subject, body, idempotency_key: Some(key), attachment };
+    state.store.enqueue_mail_once(&mail, state.clock.now(), state.config.smtp.is_none()).await?;
     Ok(())
 }
 
@@ -286,7 +292,6 @@ async fn run_reminder(state: &AppState, job: &JobRecord) -> anyhow::Result<()> {
     if !a.status.holds_time() || a.starts_at != r.starts_at {
         return Ok(());
     }
-    let now = state.clock.now();
     for user_id in [&a.client_id, &a.counselor_id] {
         let Some(to) = state.store.user_by_id(user_id).await? else { continue };
         if !to.active || !state.store.reminders_enabled(&to.id).await? {
@@ -302,19 +307,10 @@ async fn run_reminder(state: &AppState, job: &JobRecord) -> anyhow::Result<()> {
         args.set("link", format!("{}/appointments", state.config.public_url));
         let subject = tr.i18n().message(to.language, "mail-reminder-subject", Some(&args));
         let body = tr.i18n().message(to.language, "mail-reminder-body", Some(&args));
-        let id = sangdam_domain::ids::encode_random(&random::<16>());
         // The job's key plus the recipient: a job that runs twice (its lease lapsed mid-run)
         // queues one mail.
         let key = format!("{}:{}", job.idempotency_key, to.id);
-        let mail = NewMail {
-            id: &id,
-            recipient: to.email.as_str(),
-            subject: &subject,
-            body: &body,
-            idempotency_key: Some(&key),
-            attachment: None,
-        };
-        state.store.enqueue_mail_once(&mail, now, state.config.smtp.is_none()).await?;
+        queue_once(state, &to, &subject, &body, &key, None).await?;
     }
     state.mail_queued.notify_one();
     Ok(())
@@ -419,17 +415,7 @@ pub async fn offer_freed_slot(
         content_type: "text/calendar; charset=utf-8".into(),
         data: ics::calendar(None, None, &[held]).into_bytes(),
     };
-    let mail_id = sangdam_domain::ids::encode_random(&random::<16>());
-    let key = format!("offer:{hold_id}");
-    let mail = NewMail {
-        id: &mail_id,
-        recipient: client.email.as_str(),
-        subject: &subject,
-        body: &body,
-        idempotency_key: Some(&key),
-        attachment: Some(&attachment),
-    };
-    state.store.enqueue_mail_once(&mail, now, state.config.smtp.is_none()).await?;
+    queue_once(state, &client, &subject, &body, &format!("offer:{hold_id}"), Some(&attachment)).await?;
     state.mail_queued.notify_one();
     Ok(())
 }

@@ -801,8 +801,9 @@ struct NotificationsPage<'a> {
     offsets: String,
 }
 
-pub async fn notifications(State(state): State<AppState>, ctx: Ctx) -> AppResult {
-    let v = ctx.signed_in()?;
+/// The reminders and calendar page; `feed_url` is the new feed address, shown only right after it
+/// was made.
+async fn notifications_page(state: &AppState, ctx: &Ctx, user: &UserId, feed_url: Option<String>) -> AppResult {
     let offsets = state
         .config
         .reminder_minutes
@@ -811,12 +812,17 @@ pub async fn notifications(State(state): State<AppState>, ctx: Ctx) -> AppResult
         .collect::<Vec<_>>()
         .join(", ");
     render(&NotificationsPage {
-        ctx: &ctx,
-        reminders: state.store.reminders_enabled(&v.user.id).await?,
-        has_feed: state.store.has_calendar_feed(&v.user.id).await?,
-        feed_url: None,
+        ctx,
+        reminders: state.store.reminders_enabled(user).await?,
+        has_feed: state.store.has_calendar_feed(user).await?,
+        feed_url,
         offsets,
     })
+}
+
+pub async fn notifications(State(state): State<AppState>, ctx: Ctx) -> AppResult {
+    let v = ctx.signed_in()?;
+    notifications_page(&state, &ctx, &v.user.id, None).await
 }
 
 #[derive(Deserialize, Default)]
@@ -841,20 +847,8 @@ pub async fn reset_feed(State(state): State<AppState>, ctx: Ctx) -> AppResult {
     let token = data_encoding::BASE32_NOPAD.encode(&random::<20>()).to_lowercase();
     state.store.set_calendar_feed(&v.user.id, &sha256_hex(token.as_bytes()), ctx.now).await?;
     audit(&state, &ctx, Some(&v.user), "calendar.feed-reset", crate::auth::user_target(&v.user.id), "ok").await?;
-    let offsets = state
-        .config
-        .reminder_minutes
-        .iter()
-        .map(|m| ctx.tn("minutes", "count", i64::from(*m)))
-        .collect::<Vec<_>>()
-        .join(", ");
-    render(&NotificationsPage {
-        ctx: &ctx,
-        reminders: state.store.reminders_enabled(&v.user.id).await?,
-        has_feed: true,
-        feed_url: Some(format!("{}/calendar/{token}.ics", state.config.public_url)),
-        offsets,
-    })
+    notifications_page(&state, &ctx, &v.user.id, Some(format!("{}/calendar/{token}.ics", state.config.public_url)))
+        .await
 }
 
 /// The iCalendar feed behind a secret token: the owner's appointments from 30 days ago on. No
