@@ -31,6 +31,8 @@ pub struct AppointmentRecord {
     pub cancel_reason: Option<String>,
     pub cancelled_by: Option<String>,
     pub created_at: i64,
+    /// When it last changed (a calendar feed's DTSTAMP).
+    pub updated_at: i64,
 }
 
 impl AppointmentRecord {
@@ -58,7 +60,7 @@ pub struct NewAppointment {
 }
 
 const COLUMNS: &str = "id, counselor_id, client_id, kind, price_minor, currency, starts_at, ends_at, status, reason, \
-     first_time, series_id, sequence, cancel_reason, cancelled_by, created_at";
+     first_time, series_id, sequence, cancel_reason, cancelled_by, created_at, updated_at";
 
 fn corrupt(what: &str) -> StoreError {
     StoreError::Corrupt(format!("appointments.{what}"))
@@ -89,6 +91,7 @@ macro_rules! appointment_from_row {
             cancel_reason: r.try_get("cancel_reason")?,
             cancelled_by: r.try_get("cancelled_by")?,
             created_at: r.try_get("created_at")?,
+            updated_at: r.try_get("updated_at")?,
         }
     }};
 }
@@ -179,7 +182,7 @@ impl Store {
                     return Err(StoreError::TimeTaken);
                 }
                 sqlx::query(&format!(
-                    "INSERT INTO appointments ({COLUMNS}, updated_at) \
+                    "INSERT INTO appointments ({COLUMNS}) \
                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 0, NULL, NULL, $13, $13)"
                 ))
                 .bind(&a.id)

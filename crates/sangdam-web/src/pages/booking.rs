@@ -875,7 +875,9 @@ pub async fn feed(State(state): State<AppState>, Path(file): Path<String>) -> Ap
     let mut events = Vec::new();
     for a in state.store.user_appointments_since(&owner, now - 30 * 86_400).await? {
         let Some(counselor) = state.store.user_by_id(&a.counselor_id).await? else { continue };
-        events.push(booking::event(&state, &a, &tr, &counselor, None, now));
+        // In a feed (no METHOD) DTSTAMP says when the event last changed, so that calendars
+        // polling it see a change only when there is one.
+        events.push(booking::event(&state, &a, &tr, &counselor, None, a.updated_at));
     }
     let body = sangdam_domain::ics::calendar(None, Some(&tr.t("ics-feed-name")), &events);
     Ok((

@@ -422,6 +422,10 @@ db_test!(the_calendar_feed_is_private_and_resettable, async |app: &TestApp| {
     let body = r.text().await.unwrap();
     assert!(body.starts_with("BEGIN:VCALENDAR") && !body.contains("METHOD:"));
     assert!(body.contains(&format!("DTSTART:{}", ics_time(start))));
+    // Polling again later gives the same text: nothing changed, so nothing looks changed.
+    app.clock.advance(600);
+    let again = app.get(&anonymous, &path).await.text().await.unwrap();
+    assert_eq!(again, body);
     // A new address ends the old one.
     assert_eq!(app.post(&client, "/account/notifications/feed", &[]).await.status(), 200);
     assert_eq!(app.get(&anonymous, &path).await.status(), 404);
