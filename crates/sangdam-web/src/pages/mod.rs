@@ -2,9 +2,11 @@
 
 mod account;
 mod admin;
+mod appointments;
 mod booking;
 mod counselor;
 mod dashboard;
+mod notifications;
 mod public;
 mod reset;
 mod room;
@@ -67,15 +69,18 @@ pub fn router() -> Router<AppState> {
         .route("/counselors/{id}", get(booking::counselor_page))
         .route("/counselors/{id}/photo", get(booking::counselor_photo))
         .route("/counselors/{id}/book", get(booking::book_form).post(booking::book_submit))
-        .route("/counselors/{id}/waitlist", post(booking::join_waitlist))
-        .route("/waitlist/{id}/leave", post(booking::leave_waitlist))
-        .route("/appointments", get(booking::mine))
-        .route("/appointments/{id}/cancel", post(booking::client_cancel))
-        .route("/appointments/{id}/reschedule", get(booking::reschedule_form).post(booking::reschedule_submit))
-        .route("/account/notifications", get(booking::notifications))
-        .route("/account/notifications/reminders", post(booking::set_reminders))
-        .route("/account/notifications/feed", post(booking::reset_feed))
-        .route("/calendar/{file}", get(booking::feed))
+        .route("/counselors/{id}/waitlist", post(appointments::join_waitlist))
+        .route("/waitlist/{id}/leave", post(appointments::leave_waitlist))
+        .route("/appointments", get(appointments::mine))
+        .route("/appointments/{id}/cancel", post(appointments::client_cancel))
+        .route(
+            "/appointments/{id}/reschedule",
+            get(appointments::reschedule_form).post(appointments::reschedule_submit),
+        )
+        .route("/account/notifications", get(notifications::notifications))
+        .route("/account/notifications/reminders", post(notifications::set_reminders))
+        .route("/account/notifications/feed", post(notifications::reset_feed))
+        .route("/calendar/{file}", get(notifications::feed))
         .route("/appointments/{id}/room", get(room::enter_appointment))
         .route("/rooms", post(room::create))
         .route("/rooms/{id}", get(room::page))

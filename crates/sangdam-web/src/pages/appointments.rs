@@ -1,0 +1,331 @@
+//! A client's appointments: upcoming and past, cancel (late inside the counselor's window), move
+//! to another free time, and the waitlist for a counselor's day.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use sangdam_domain::booking::appointment::{CancelOutcome, client_cancellation, client_may_reschedule};
+use sangdam_domain::booking::{AppointmentStatus, SessionKind};
+use sangdam_domain::{Role, UserId};
+use sangdam_store::{AppointmentRecord, StoreError, WaitlistEntry};
+use serde::Deserialize;
+
+use super::booking::{SlotView, client_viewer, load_counselor, slot_views};
+use super::{render, see_other, with_status};
+use crate::auth::audit;
+use crate::booking::{self, Change, Counselor, SlotSearch};
+use crate::crypto::random;
+use crate::ctx::Ctx;
+use crate::error::{AppError, AppResult};
+use crate::forms::FormData;
+use crate::state::AppState;
+
+/// Most open waitlist entries per client.
+const MAX_WAITLIST_ENTRIES: i64 = 20;
+
+pub struct AppointmentView {
+    pub id: String,
+    pub when: String,
+    pub with: String,
+    pub with_id: String,
+    pub kind: String,
+    pub price: String,
+    pub status: &'static str,
+    pub status_label: String,
+    pub in_series: bool,
+    pub can_cancel: bool,
+    pub late: bool,
+    pub can_reschedule: bool,
+    pub cancel_reason: Option<String>,
+    /// The room is open now.
+    pub can_join: bool,
+}
+
+pub struct WaitView {
+    pub id: String,
+    pub counselor: String,
+    pub day: String,
+    pub status: String,
+}
+
+#[derive(Template)]
+#[template(path = "booking/mine.html")]
+struct MinePage<'a> {
+    ctx: &'a Ctx,
+    upcoming: Vec<AppointmentView>,
+    past: Vec<AppointmentView>,
+    waiting: Vec<WaitView>,
+    notice: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct MineQuery {
+    booked: Option<String>,
+    cancelled: Option<String>,
+    moved: Option<String>,
+}
+
+async fn view(state: &AppState, ctx: &Ctx, a: &AppointmentRecord) -> Result<AppointmentView, AppError> {
+    let counselor = state.store.user_by_id(&a.counselor_id).await?;
+    let window = state.store.counselor_profile(&a.counselor_id).await?.map_or(24, |p| p.rules.cancel_window_hours);
+    let start = jiff::Timestamp::from_second(a.starts_at).unwrap_or_default();
+    let now = jiff::Timestamp::from_second(ctx.now).unwrap_or_default();
+    let open = a.status.holds_time() && a.starts_at > ctx.now;
+    Ok(AppointmentView {
+        id: a.id.clone(),
+        when: ctx.time(a.starts_at),
+        with: counselor.as_ref().map(|u| u.display_name.to_string()).unwrap_or_default(),
+        with_id: a.counselor_id.to_string(),
+        kind: ctx.t(a.kind.message_id()),
+        price: a.price.to_string(),
+        status: a.status.as_str(),
+        status_label: ctx.t(a.status.message_id()),
+        in_series: a.series_id.is_some(),
+        can_cancel: open,
+        late: open && client_cancellation(start, now, window) == CancelOutcome::LateCancelled,
+        can_reschedule: open && client_may_reschedule(start, now, window),
+        cancel_reason: a.cancel_reason.clone(),
+        can_join: super::room::room_open(state, a, ctx.now),
+    })
+}
+
+pub async fn mine(State(state): State<AppState>, ctx: Ctx, Query(q): Query<MineQuery>) -> AppResult {
+    let v = ctx.signed_in()?;
+    if v.user.role == Role::Counselor {
+        return Ok(see_other("/counselor/calendar"));
+    }
+    let mut upcoming = Vec::new();
+    for a in state.store.client_appointments(&v.user.id, ctx.now, true).await? {
+        upcoming.push(view(&state, &ctx, &a).await?);
+    }
+    let mut past = Vec::new();
+    for a in state.store.client_appointments(&v.user.id, ctx.now, false).await? {
+        past.push(view(&state, &ctx, &a).await?);
+    }
+    let mut waiting = Vec::new();
+    for w in state.store.client_waitlist(&v.user.id).await? {
+        let name =
+            state.store.user_by_id(&w.counselor_id).await?.map(|u| u.display_name.to_string()).unwrap_or_default();
+        waiting.push(WaitView { id: w.id, counselor: name, day: w.day, status: w.status });
+    }
+    let notice = if q.booked.is_some() {
+        Some(ctx.t("notice-booked"))
+    } else if q.cancelled.is_some() {
+        Some(ctx.t("notice-cancelled"))
+    } else if q.moved.is_some() {
+        Some(ctx.t("notice-moved"))
+    } else {
+        None
+    };
+    render(&MinePage { ctx: &ctx, upcoming, past, waiting, notice })
+}
+
+/// The client's own appointment, or 404: another client's id looks exactly like one that does
+/// not exist.
+async fn own_appointment(state: &AppState, client: &UserId, id: &str) -> Result<AppointmentRecord, AppError> {
+    match state.store.appointment(id).await? {
+        Some(a) if a.client_id == *client => Ok(a),
+        _ => Err(AppError::NotFound),
+    }
+}
+
+pub async fn client_cancel(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> AppResult {
+    let v = client_viewer(&ctx)?;
+    let a = own_appointment(&state, &v.user.id, &id).await?;
+    if !a.status.holds_time() || a.starts_at <= ctx.now {
+        return Err(AppError::BadRequest("error-appointment-closed"));
+    }
+    let window = state.store.counselor_profile(&a.counselor_id).await?.map_or(24, |p| p.rules.cancel_window_hours);
+    let outcome = client_cancellation(
+        jiff::Timestamp::from_second(a.starts_at).unwrap_or_default(),
+        jiff::Timestamp::from_second(ctx.now).unwrap_or_default(),
+        window,
+    );
+    let to = match outcome {
+        CancelOutcome::Cancelled => AppointmentStatus::Cancelled,
+        CancelOutcome::LateCancelled => AppointmentStatus::LateCancelled,
+    };
+    let done = state
+        .store
+        .set_appointment_status(
+            &a.id,
+            &[AppointmentStatus::Requested, AppointmentStatus::Confirmed],
+            to,
+            Some(("", "client")),
+            ctx.now,
+        )
+        .await?;
+    if !done {
+        return Err(AppError::BadRequest("error-appointment-closed"));
+    }
+    audit(&state, &ctx, Some(&v.user), "appointment.cancel", Some(format!("appointment:{}", a.id)), to.as_str())
+        .await?;
+    if let Some(rec) = state.store.appointment(&a.id).await? {
+        booking::notify(&state, &rec, Change::Cancelled, None).await?;
+    }
+    booking::offer_freed_slot(&state, &a.counselor_id, a.starts_at, a.ends_at).await?;
+    Ok(see_other("/appointments?cancelled=1"))
+}
+
+#[derive(Template)]
+#[template(path = "booking/reschedule.html")]
+struct ReschedulePage<'a> {
+    ctx: &'a Ctx,
+    id: String,
+    current: String,
+    with: String,
+    slots: Vec<SlotView>,
+    errors: Vec<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct RescheduleForm {
+    start: String,
+}
+
+async fn reschedule_page(
+    state: &AppState,
+    ctx: &Ctx,
+    a: &AppointmentRecord,
+    c: &Counselor,
+    errors: Vec<String>,
+) -> AppResult {
+    let search = SlotSearch { kind: a.kind, from: ctx.now, until: None, limit: 30 };
+    let slots = booking::next_slots(state, c, &search, Some(&a.client_id), ctx.now).await?;
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::CONFLICT };
+    with_status(
+        status,
+        render(&ReschedulePage {
+            ctx,
+            id: a.id.clone(),
+            current: ctx.time(a.starts_at),
+            with: c.user.display_name.to_string(),
+            slots: slot_views(ctx, &slots),
+            errors,
+        }),
+    )
+}
+
+async fn reschedulable(
+    state: &AppState,
+    ctx: &Ctx,
+    client: &UserId,
+    id: &str,
+) -> Result<(AppointmentRecord, Counselor), AppError> {
+    let a = own_appointment(state, client, id).await?;
+    let c = booking::counselor(state, &a.counselor_id).await?.ok_or(AppError::NotFound)?;
+    let start = jiff::Timestamp::from_second(a.starts_at).unwrap_or_default();
+    let now = jiff::Timestamp::from_second(ctx.now).unwrap_or_default();
+    if !a.status.holds_time() || !client_may_reschedule(start, now, c.profile.rules.cancel_window_hours) {
+        return Err(AppError::BadRequest("error-reschedule-window"));
+    }
+    Ok((a, c))
+}
+
+pub async fn reschedule_form(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> AppResult {
+    let v = client_viewer(&ctx)?;
+    let (a, c) = reschedulable(&state, &ctx, &v.user.id, &id).await?;
+    reschedule_page(&state, &ctx, &a, &c, vec![]).await
+}
+
+pub async fn reschedule_submit(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    FormData(f): FormData<RescheduleForm>,
+) -> AppResult {
+    let v = client_viewer(&ctx)?;
+    let (a, c) = reschedulable(&state, &ctx, &v.user.id, &id).await?;
+    let Some(start) = f.start.trim().parse::<i64>().ok().filter(|s| jiff::Timestamp::from_second(*s).is_ok()) else {
+        return reschedule_page(&state, &ctx, &a, &c, vec![ctx.t("error-slot-invalid")]).await;
+    };
+    // The appointment keeps its own length, even if the counselor has changed the offering since.
+    let minutes = u32::try_from((a.ends_at - a.starts_at) / 60).unwrap_or(0);
+    if c.profile.offering(a.kind).is_none()
+        || !booking::slot_is_free(&state, &c, minutes, start, &v.user.id, Some(&a), ctx.now).await?
+    {
+        return reschedule_page(&state, &ctx, &a, &c, vec![ctx.t("error-slot-unavailable")]).await;
+    }
+    let duration = a.ends_at - a.starts_at;
+    match state.store.reschedule(&a.id, start, start + duration, &v.user.id, ctx.now).await {
+        Ok(true) => {}
+        Ok(false) => return Err(AppError::BadRequest("error-appointment-closed")),
+        Err(StoreError::TimeTaken) => {
+            return reschedule_page(&state, &ctx, &a, &c, vec![ctx.t("error-slot-unavailable")]).await;
+        }
+        Err(e) => return Err(e.into()),
+    }
+    audit(&state, &ctx, Some(&v.user), "appointment.reschedule", Some(format!("appointment:{}", a.id)), "ok").await?;
+    if let Some(rec) = state.store.appointment(&a.id).await? {
+        booking::notify(&state, &rec, Change::Moved, None).await?;
+        if rec.status == AppointmentStatus::Confirmed {
+            booking::schedule_reminders(&state, &rec).await?;
+        }
+    }
+    booking::offer_freed_slot(&state, &a.counselor_id, a.starts_at, a.ends_at).await?;
+    Ok(see_other("/appointments?moved=1"))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct WaitForm {
+    day: String,
+    kind: String,
+}
+
+pub async fn join_waitlist(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    FormData(f): FormData<WaitForm>,
+) -> AppResult {
+    let v = client_viewer(&ctx)?;
+    let c = load_counselor(&state, &id).await?;
+    let kind = SessionKind::parse(&f.kind)
+        .filter(|k| c.profile.offering(*k).is_some())
+        .ok_or(AppError::BadRequest("error-kind-unknown"))?;
+    let day: jiff::civil::Date = f.day.trim().parse().map_err(|_| AppError::BadRequest("error-date-invalid"))?;
+    let today =
+        jiff::Timestamp::from_second(ctx.now).unwrap_or_default().to_zoned(c.availability.timezone.clone()).date();
+    let last = today.checked_add(jiff::Span::new().days(i64::from(c.profile.rules.horizon_days))).unwrap_or(today);
+    if day < today || day > last {
+        return Err(AppError::BadRequest("error-date-out-of-range"));
+    }
+    // The id starts with the millisecond of joining, so that two clients who join within the
+    // same second are still offered slots in the order they joined (the list is ordered by
+    // `created_at`, then id).
+    let millis = jiff::Timestamp::now().as_millisecond();
+    if state.store.open_waitlist_entries(&v.user.id).await? >= MAX_WAITLIST_ENTRIES {
+        return Err(AppError::BadRequest("error-waitlist-full"));
+    }
+    let entry = WaitlistEntry {
+        id: format!("{millis:016x}{}", sangdam_domain::ids::encode_random(&random::<10>())),
+        counselor_id: c.user.id.clone(),
+        client_id: v.user.id.clone(),
+        day: day.to_string(),
+        kind,
+        status: "waiting".into(),
+        hold_id: None,
+        created_at: ctx.now,
+    };
+    match state.store.join_waitlist(&entry).await {
+        Ok(()) | Err(StoreError::Conflict) => {}
+        Err(e) => return Err(e.into()),
+    }
+    audit(&state, &ctx, Some(&v.user), "waitlist.join", Some(format!("counselor:{}", c.user.id)), "ok").await?;
+    Ok(see_other(&format!("/counselors/{}?waiting=1", c.user.id)))
+}
+
+pub async fn leave_waitlist(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> AppResult {
+    let v = client_viewer(&ctx)?;
+    let Some(freed) = state.store.leave_waitlist(&v.user.id, &id).await? else {
+        return Err(AppError::NotFound);
+    };
+    // A slot held for this client goes to the next one waiting.
+    if let Some((counselor, starts_at, ends_at)) = freed {
+        booking::offer_freed_slot(&state, &counselor, starts_at, ends_at).await?;
+    }
+    Ok(see_other("/appointments"))
+}
