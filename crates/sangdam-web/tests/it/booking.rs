@@ -41,7 +41,7 @@ pub async fn listed_slots(app: &TestApp, client: &reqwest::Client, counselor: &U
     html.split("&amp;start=").skip(1).filter_map(|p| p.split('"').next()?.parse().ok()).collect()
 }
 
-async fn book(
+pub async fn book(
     app: &TestApp,
     client: &reqwest::Client,
     counselor: &UserId,
@@ -61,13 +61,13 @@ pub async fn appointments_of(app: &TestApp, counselor: &UserId) -> Vec<sangdam_s
 }
 
 /// The text/calendar attachment of a mail, unfolded.
-fn ics_of(mail: &sangdam_store::MailRecord) -> String {
+pub fn ics_of(mail: &sangdam_store::MailRecord) -> String {
     let a = mail.attachment.as_ref().expect("a calendar attachment");
     assert!(a.content_type.starts_with("text/calendar"), "{}", a.content_type);
     String::from_utf8(a.data.clone()).unwrap().replace("\r\n ", "")
 }
 
-fn ics_time(unix: i64) -> String {
+pub fn ics_time(unix: i64) -> String {
     jiff::Timestamp::from_second(unix).unwrap().strftime("%Y%m%dT%H%M%SZ").to_string()
 }
 
@@ -362,50 +362,6 @@ db_test!(bad_booking_input_is_refused_and_changes_nothing, async |app: &TestApp|
     assert_eq!(book(app, &staff, &c, start + DAY, &[]).await.status(), 403);
 });
 
-db_test!(the_waitlist_offers_a_freed_slot_and_passes_it_on, async |app: &TestApp| {
-    let c = counselor(app, "seo@example.com", |p| p.rules.daily_cap = Some(1)).await;
-    let (first, _) = app.signed_in(Role::Client, "first@example.com").await;
-    let (second, _) = app.signed_in(Role::Client, "second@example.com").await;
-    let (third, _) = app.signed_in(Role::Client, "third@example.com").await;
-    let start = listed_slots(app, &first, &c).await[0];
-    let day =
-        jiff::Timestamp::from_second(start).unwrap().to_zoned(jiff::tz::TimeZone::get("Asia/Seoul").unwrap()).date();
-    assert_eq!(book(app, &first, &c, start, &[]).await.status(), 303);
-    // The day is full (cap of one): the others wait for it.
-    for (client, _) in [(&second, "second"), (&third, "third")] {
-        let r = app
-            .post(client, &format!("/counselors/{c}/waitlist"), &[("day", &day.to_string()), ("kind", "video")])
-            .await;
-        assert_eq!(r.status(), 303);
-    }
-    let id = appointments_of(app, &c).await[0].id.clone();
-    assert_eq!(app.post(&first, &format!("/appointments/{id}/cancel"), &[]).await.status(), 303);
-    let offer = app.mails_to("second@example.com").await.pop().expect("the first waiting is offered the slot");
-    assert!(offer.body.contains("30분"), "{}", offer.body);
-    let held = ics_of(&offer);
-    assert!(held.contains("STATUS:TENTATIVE") && held.contains(&format!("DTSTART:{}", ics_time(start))), "{held}");
-    // The slot is held for the second client: the third cannot take it meanwhile.
-    assert_eq!(book(app, &third, &c, start, &[]).await.status(), 409);
-    assert!(app.mails_to("third@example.com").await.is_empty());
-    // Thirty minutes pass without a booking: the offer goes to the next.
-    app.clock.advance(31 * 60);
-    let mut offered = false;
-    for _ in 0..100 {
-        if !app.mails_to("third@example.com").await.is_empty() {
-            offered = true;
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    assert!(offered, "the next client is offered the slot");
-    // Half an hour idle ended their sessions; they sign in again.
-    for (client, email) in [(&second, "second@example.com"), (&third, "third@example.com")] {
-        assert_eq!(app.signin(client, email, crate::helpers::PASSWORD).await.status(), 303);
-    }
-    assert_eq!(book(app, &second, &c, start, &[]).await.status(), 409, "the first offer has lapsed");
-    assert_eq!(book(app, &third, &c, start, &[]).await.status(), 303);
-});
-
 db_test!(the_calendar_feed_is_private_and_resettable, async |app: &TestApp| {
     let c = counselor(app, "yoon@example.com", |_| {}).await;
     let (client, _) = app.signed_in(Role::Client, "feed@example.com").await;
@@ -573,35 +529,6 @@ db_test!(counselor_photos_are_resized_and_cleaned, async |app: &TestApp| {
     assert_eq!(r.status(), 200);
     assert_eq!(r.headers()["content-type"], "image/jpeg");
     assert_eq!(r.bytes().await.unwrap().len(), stored.len());
-});
-
-db_test!(leaving_the_waitlist_with_an_offer_passes_it_on, async |app: &TestApp| {
-    let c = counselor(app, "hwang@example.com", |p| p.rules.daily_cap = Some(1)).await;
-    let (first, _) = app.signed_in(Role::Client, "w1@example.com").await;
-    let (second, _) = app.signed_in(Role::Client, "w2@example.com").await;
-    let (third, _) = app.signed_in(Role::Client, "w3@example.com").await;
-    let start = listed_slots(app, &first, &c).await[0];
-    let day =
-        jiff::Timestamp::from_second(start).unwrap().to_zoned(jiff::tz::TimeZone::get("Asia/Seoul").unwrap()).date();
-    assert_eq!(book(app, &first, &c, start, &[]).await.status(), 303);
-    for client in [&second, &third] {
-        let r = app
-            .post(client, &format!("/counselors/{c}/waitlist"), &[("day", &day.to_string()), ("kind", "video")])
-            .await;
-        assert_eq!(r.status(), 303);
-    }
-    let id = appointments_of(app, &c).await[0].id.clone();
-    assert_eq!(app.post(&first, &format!("/appointments/{id}/cancel"), &[]).await.status(), 303);
-    assert_eq!(app.mails_to("w2@example.com").await.len(), 1, "the second is offered the slot");
-    // The second leaves the waitlist: the held slot goes to the third at once.
-    let (_, mine) = app.get_html(&second, "/appointments").await;
-    let entry = between(&mine, "action=\"/waitlist/", "/leave").unwrap();
-    assert_eq!(app.post(&second, &format!("/waitlist/{entry}/leave"), &[]).await.status(), 303);
-    assert_eq!(app.mails_to("w3@example.com").await.len(), 1, "the third is offered it");
-    assert_eq!(book(app, &second, &c, start, &[]).await.status(), 409);
-    assert_eq!(book(app, &third, &c, start, &[]).await.status(), 303);
-    // Someone else's entry cannot be removed.
-    assert_eq!(app.post(&first, &format!("/waitlist/{entry}/leave"), &[]).await.status(), 404);
 });
 
 db_test!(staff_feeds_need_two_factor, async |app: &TestApp| {

@@ -18,3 +18,4 @@ mod room;
 mod security;
 mod tls;
 mod two_factor;
+mod waitlist;

@@ -2,6 +2,8 @@
 //! presence, the stored chat and the end of a session. The protocol is JSON, one object per
 //! message, tagged by `type`; ARCHITECTURE.md documents it.
 //!
+//! The whiteboard's items and their checks live in `board`.
+//!
 //! Each room has one async lock. Storing a chat message and handing it to every connection happen
 //! under it, and so does a (re)connection's catching up on what it missed, so every participant
 //! receives the room's messages in their stored order, each once.
@@ -16,6 +18,10 @@ use sangdam_domain::booking::AppointmentStatus;
 use sangdam_store::{MemberRole, RoomMessage, RoomRecord};
 use serde::{Deserialize, Serialize};
 use tokio::sync::mpsc;
+
+mod board;
+
+pub use board::{BoardItem, MAX_BOARD_ITEMS, MAX_BOARD_TEXT_CHARS, MAX_STROKE_POINTS};
 
 use crate::i18n::Tr;
 use crate::state::AppState;
@@ -63,47 +69,6 @@ pub enum ClientMsg {
     /// A host ends the session for everyone.
     End,
     Ping,
-}
-
-/// One thing drawn on the shared whiteboard. Coordinates are fractions of the board (0 to 1), so
-/// every screen size shows the same picture.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
-pub enum BoardItem {
-    Stroke { id: String, color: String, width: f32, points: Vec<[f32; 2]> },
-    Text { id: String, color: String, x: f32, y: f32, text: String },
-}
-
-/// Most points in one stroke, items on one board, characters in one text.
-pub const MAX_STROKE_POINTS: usize = 600;
-pub const MAX_BOARD_ITEMS: usize = 5000;
-pub const MAX_BOARD_TEXT_CHARS: usize = 200;
-const COLORS: &[&str] = &["#1b2430", "#c0392b", "#1f6feb", "#2e7d32", "#f39c12", "#ffffff"];
-
-impl BoardItem {
-    fn valid(&self) -> bool {
-        let unit = |v: f32| v.is_finite() && (0.0..=1.0).contains(&v);
-        match self {
-            BoardItem::Stroke { id, color, width, points } => {
-                valid_message_id(id)
-                    && COLORS.contains(&color.as_str())
-                    && width.is_finite()
-                    && (0.5..=40.0).contains(width)
-                    && !points.is_empty()
-                    && points.len() <= MAX_STROKE_POINTS
-                    && points.iter().all(|[x, y]| unit(*x) && unit(*y))
-            }
-            BoardItem::Text { id, color, x, y, text } => {
-                valid_message_id(id)
-                    && COLORS.contains(&color.as_str())
-                    && unit(*x)
-                    && unit(*y)
-                    && !text.trim().is_empty()
-                    && text.chars().count() <= MAX_BOARD_TEXT_CHARS
-                    && !text.chars().any(char::is_control)
-            }
-        }
-    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -300,7 +265,7 @@ fn error(tr: &Tr, code: &'static str) -> ServerMsg {
     ServerMsg::Error { code, message: tr.t(code) }
 }
 
-fn valid_message_id(id: &str) -> bool {
+pub(crate) fn valid_message_id(id: &str) -> bool {
     (1..=64).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
