@@ -84,6 +84,8 @@ pub struct WebConfig {
     pub turn_secret: Option<Secret>,
     /// How long handed-out TURN credentials stay valid.
     pub turn_ttl_seconds: i64,
+    /// The media server's UDP port and the address browsers are told to send media to.
+    pub media: sangdam_media::MediaConfig,
 }
 
 impl WebConfig {
@@ -105,6 +107,11 @@ impl WebConfig {
             turn_urls: vec![],
             turn_secret: None,
             turn_ttl_seconds: 12 * 3600,
+            // Tests and embedders get a free loopback port; the binary's settings choose a fixed one.
+            media: sangdam_media::MediaConfig {
+                bind: std::net::SocketAddr::from((std::net::Ipv4Addr::LOCALHOST, 0)),
+                public_ip: None,
+            },
         }
     }
 

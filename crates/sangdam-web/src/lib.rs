@@ -28,6 +28,7 @@ use axum::extract::DefaultBodyLimit;
 pub use clock::Clock;
 pub use config::{Secret, SmtpConfig, SmtpSecurity, TlsFiles, WebConfig};
 pub use crypto::Keys;
+pub use sangdam_media::MediaConfig;
 pub use server::serve;
 pub use state::AppState;
 

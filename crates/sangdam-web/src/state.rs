@@ -31,6 +31,8 @@ pub struct Inner {
     pub jobs_queued: Notify,
     /// The live rooms' connections.
     pub hub: crate::room::Hub,
+    /// The SFU every room's audio and video goes through.
+    pub media: sangdam_media::MediaServer,
     pub limiter: RateLimiter,
     /// Time zone names for pickers, computed once.
     pub timezones: Vec<String>,
@@ -45,7 +47,10 @@ impl std::ops::Deref for AppState {
 }
 
 impl AppState {
+    /// Must run inside a tokio runtime: it binds the media port and starts the SFU task.
     pub fn new(store: Store, config: WebConfig, keys: Keys, clock: Clock) -> Result<Self, String> {
+        let media = sangdam_media::MediaServer::start(config.media.clone())
+            .map_err(|e| format!("binding the media port {}: {e}", config.media.bind))?;
         Ok(Self {
             inner: Arc::new(Inner {
                 store,
@@ -56,6 +61,7 @@ impl AppState {
                 mail_queued: Notify::new(),
                 jobs_queued: Notify::new(),
                 hub: crate::room::Hub::default(),
+                media,
                 limiter: RateLimiter::default(),
                 timezones: sangdam_domain::Timezone::all_names(),
                 started_at: clock.now(),

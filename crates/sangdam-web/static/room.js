@@ -1,5 +1,5 @@
 // The session room in the browser: the signaling WebSocket, the waiting room, presence, the chat
-// and the timer. Reconnects by itself (1, 2, 4, 8 s) and catches up on missed chat; unacknowledged
+// and the timer; media.js does the audio and video over the same socket. Reconnects by itself (1, 2, 4, 8 s) and catches up on missed chat; unacknowledged
 // messages are sent again with their own ids, which the server recognizes.
 "use strict";
 (function () {
@@ -100,6 +100,18 @@
   const seen = new Set();
 
   function say(message) { status.textContent = message; }
+  const names = new Map();
+  const media = window.sangdamMedia({
+    roomId: id,
+    send: (m) => out(m),
+    t,
+    say,
+    stage: document.getElementById("media-stage"),
+    nameOf: (user) => names.get(user) || "",
+  });
+  // For the browser tests and for support: media statistics, and a way to drop the connection
+  // as a network change would.
+  window.sangdamRoom = { stats: () => media.stats(), dropConnection: () => ws && ws.close() };
   function enableChat(on) {
     text.disabled = !on; send.disabled = !on; fileInput.disabled = !on;
     board.dataset.enabled = String(on);
@@ -126,11 +138,29 @@
     for (const p of list) addPerson(p);
   }
   function addPerson(p) {
+    names.set(p.user, p.name);
     if (people.querySelector(`[data-user="${p.user}"]`)) return;
     const li = document.createElement("li");
     li.dataset.user = p.user;
-    li.textContent = p.host ? `${p.name} (${t("host")})` : p.name;
+    const name = document.createElement("span");
+    name.textContent = p.host ? `${p.name} (${t("host")})` : p.name;
+    const state = document.createElement("span");
+    state.className = "media-state hint";
+    li.append(name, " ", state);
     people.append(li);
+    showMedia(p.user, p.media);
+  }
+  // The participant list says who is muted, has the camera off or shares a screen.
+  function showMedia(user, m) {
+    const li = people.querySelector(`[data-user="${user}"]`);
+    if (!li || !m) return;
+    const parts = [];
+    if (!m.audio) parts.push(t("muted"));
+    if (!m.video) parts.push(t("cameraIsOff"));
+    if (m.screen) parts.push(t("sharing"));
+    li.querySelector(".media-state").textContent = parts.join(" · ");
+    li.dataset.audio = String(m.audio);
+    li.dataset.video = String(m.video);
   }
   function knock(user, name) {
     if (knocks.querySelector(`[data-user="${user}"]`)) return;
@@ -191,7 +221,7 @@
       const m = JSON.parse(e.data);
       switch (m.type) {
         case "waiting": say(t("waiting")); enableChat(false); break;
-        case "admitted": say(t("admitted")); break;
+        case "admitted": say(t("admitted")); media.admitted(); break;
         case "declined": say(t("declined")); ended = true; break;
         case "welcome":
           say(t("connected"));
@@ -203,16 +233,20 @@
           redraw();
           enableChat(true);
           for (const [mid, body] of pending) out({ type: "chat", id: mid, text: body });
+          media.start();
           break;
         case "knock": if (isHost) knock(m.user, m.name); break;
         case "joined": addPerson(m.person); break;
-        case "left": { const li = people.querySelector(`[data-user="${m.user}"]`); if (li) li.remove(); break; }
+        case "left": { const li = people.querySelector(`[data-user="${m.user}"]`); if (li) li.remove(); media.handle(m); break; }
+        case "media": showMedia(m.user, m.media); media.handle(m); break;
+        case "speaking": { const li = people.querySelector(`[data-user="${m.user}"]`); if (li) li.classList.toggle("speaking", m.on); media.handle(m); break; }
+        case "rtc_answer": case "rtc_offer": case "rtc_closed": media.handle(m); break;
         case "chat": addChat(m); break;
         case "file": addFile(m.file); break;
         case "board": addItem(m.item); break;
         case "board_cleared": items.length = 0; redraw(); break;
         case "ack": pending.delete(m.id); break;
-        case "ended": say(t("ended")); ended = true; enableChat(false); break;
+        case "ended": say(t("ended")); ended = true; enableChat(false); media.stop(); break;
         case "error": say(m.message); break;
       }
     };

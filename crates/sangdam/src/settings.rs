@@ -1,7 +1,7 @@
 //! Settings: defaults, then `sangdam.toml`, then `SANGDAM_*` environment variables, then command
 //! line flags. Secrets never appear in `Debug` output, so the settings can be logged.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, bail};
@@ -54,6 +54,11 @@ pub struct Settings {
     pub turn_secret: Option<Secret>,
     /// How long handed-out TURN credentials stay valid.
     pub turn_ttl_minutes: u32,
+    /// The one UDP port all audio and video goes through.
+    pub media_bind: SocketAddr,
+    /// The IP browsers send media to, for a server behind NAT (its public IP). Unset: the IP of
+    /// the interface that routes outward.
+    pub media_public_ip: Option<IpAddr>,
 }
 
 /// A list of strings, from a TOML list or a comma-separated string.
@@ -129,6 +134,8 @@ impl Default for Settings {
             turn_urls: StringList::default(),
             turn_secret: None,
             turn_ttl_minutes: 12 * 60,
+            media_bind: SocketAddr::from(([0, 0, 0, 0], 50000)),
+            media_public_ip: None,
         }
     }
 }
@@ -162,6 +169,8 @@ const ENV_KEYS: &[&str] = &[
     "turn_urls",
     "turn_secret",
     "turn_ttl_minutes",
+    "media_bind",
+    "media_public_ip",
 ];
 
 const STRING_KEYS: &[&str] = &[
@@ -281,6 +290,7 @@ impl Settings {
         c.turn_urls = self.turn_urls.0.clone();
         c.turn_secret = self.turn_secret.clone();
         c.turn_ttl_seconds = i64::from(self.turn_ttl_minutes) * 60;
+        c.media = sangdam_web::MediaConfig { bind: self.media_bind, public_ip: self.media_public_ip };
         c.smtp = self.smtp_host.as_ref().map(|host| {
             let security = match self.smtp_security.as_str() {
                 "none" => SmtpSecurity::None,

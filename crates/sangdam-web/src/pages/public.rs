@@ -77,6 +77,7 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
 const CSS: &str = include_str!("../../static/app.css");
 const ICON: &str = include_str!("../../static/icon.svg");
 const ROOM_JS: &str = include_str!("../../static/room.js");
+const MEDIA_JS: &str = include_str!("../../static/media.js");
 const CHECK_JS: &str = include_str!("../../static/check.js");
 
 /// Every asset is compiled into the binary: no CDN, nothing to deploy beside it.
@@ -85,6 +86,7 @@ pub async fn asset(Path(file): Path<String>) -> Response {
         "app.css" => (CSS, "text/css; charset=utf-8"),
         "icon.svg" => (ICON, "image/svg+xml"),
         "room.js" => (ROOM_JS, "text/javascript; charset=utf-8"),
+        "media.js" => (MEDIA_JS, "text/javascript; charset=utf-8"),
         "check.js" => (CHECK_JS, "text/javascript; charset=utf-8"),
         _ => return AppError::NotFound.into_response(),
     };

@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 use axum::extract::ws::{Message, WebSocket};
 use sangdam_domain::UserId;
 use sangdam_domain::booking::AppointmentStatus;
+use sangdam_media::{PeerId, Signal};
 use sangdam_store::{MemberRole, RoomMessage, RoomRecord};
 use serde::{Deserialize, Serialize};
 use tokio::sync::mpsc;
@@ -28,8 +29,9 @@ use crate::state::AppState;
 
 /// Most people in one room (group and family sessions), counselors included.
 pub const MAX_PARTICIPANTS: i64 = 8;
-/// Largest WebSocket message accepted.
-pub const MAX_MESSAGE_BYTES: usize = 16 * 1024;
+/// Largest WebSocket message accepted: a browser's offer for three tracks, with every codec it
+/// knows, runs to about 12 KiB.
+pub const MAX_MESSAGE_BYTES: usize = 64 * 1024;
 /// Longest chat message, in characters.
 pub const MAX_CHAT_CHARS: usize = 4000;
 /// Messages a connection may send: a burst of this many, refilled at `RATE_PER_SECOND`.
@@ -69,6 +71,37 @@ pub enum ClientMsg {
     /// A host ends the session for everyone.
     End,
     Ping,
+    /// Joins the media (or joins again after a network change, which restarts ICE): the browser's
+    /// offer with its microphone, camera and screen transceivers, in that order.
+    RtcOffer {
+        sdp: String,
+    },
+    /// The browser's answer to a `rtc_offer` from the server.
+    RtcAnswer {
+        sdp: String,
+    },
+    /// What this participant sends now, for everyone's participant list.
+    Media {
+        audio: bool,
+        video: bool,
+        screen: bool,
+    },
+    /// Voice-only mode: no video is sent to this participant while it is on.
+    VoiceOnly {
+        on: bool,
+    },
+    /// This participant started or stopped speaking (the page measures its own microphone).
+    Speaking {
+        on: bool,
+    },
+}
+
+/// What a participant sends, as the participant list shows it.
+#[derive(Debug, Clone, Copy, Default, Serialize)]
+pub struct MediaState {
+    pub audio: bool,
+    pub video: bool,
+    pub screen: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -76,6 +109,7 @@ pub struct Person {
     pub user: String,
     pub name: String,
     pub host: bool,
+    pub media: MediaState,
 }
 
 /// A shared file as the room lists it.
@@ -146,6 +180,24 @@ pub enum ServerMsg {
         seq: i64,
     },
     Ended,
+    /// The server's answer to the browser's `rtc_offer`.
+    RtcAnswer {
+        sdp: String,
+    },
+    /// Tracks were added or removed: the browser answers with `rtc_answer`.
+    RtcOffer {
+        sdp: String,
+    },
+    /// The media connection died; the page joins the media again.
+    RtcClosed,
+    Media {
+        user: String,
+        media: MediaState,
+    },
+    Speaking {
+        user: String,
+        on: bool,
+    },
     /// Something the browser sent was refused; `message` is in the user's language.
     Error {
         code: &'static str,
@@ -160,6 +212,7 @@ struct Conn {
     host: bool,
     admitted: bool,
     last_seq: i64,
+    media: MediaState,
     tx: mpsc::Sender<ServerMsg>,
 }
 
@@ -202,7 +255,8 @@ impl RoomState {
     fn participants(&self) -> Vec<Person> {
         let mut seen = std::collections::BTreeMap::new();
         for c in self.conns.values().filter(|c| c.admitted) {
-            seen.insert(c.user.to_string(), Person { user: c.user.to_string(), name: c.name.clone(), host: c.host });
+            let person = Person { user: c.user.to_string(), name: c.name.clone(), host: c.host, media: c.media };
+            seen.insert(c.user.to_string(), person);
         }
         seen.into_values().collect()
     }
@@ -323,8 +377,11 @@ async fn welcome(state: &AppState, room: &RoomRecord, s: &mut RoomState, conn: u
         None => (None, None),
     };
     let Some(c) = s.conns.get(&conn) else { return Ok(()) };
-    let (user, host, person) =
-        (c.user.clone(), c.host, Person { user: c.user.to_string(), name: c.name.clone(), host: c.host });
+    let (user, host, person) = (
+        c.user.clone(),
+        c.host,
+        Person { user: c.user.to_string(), name: c.name.clone(), host: c.host, media: c.media },
+    );
     let participants = s.participants();
     let mut files = Vec::new();
     for f in state.store.room_files(&room.id).await? {
@@ -364,6 +421,7 @@ pub async fn run(state: AppState, room: RoomRecord, who: Entrant, mut socket: We
                 host: who.role == MemberRole::Host,
                 admitted: who.admitted,
                 last_seq,
+                media: MediaState::default(),
                 tx,
             },
         );
@@ -381,6 +439,9 @@ pub async fn run(state: AppState, room: RoomRecord, who: Entrant, mut socket: We
         }
     }
 
+    // Offers the SFU makes for this connection's browser.
+    let (signal_tx, mut signals) = mpsc::unbounded_channel::<Signal>();
+    let peer = PeerId(id);
     let mut tokens = RATE_BURST;
     let mut refill = Instant::now();
     let mut refusals = 0u32;
@@ -391,6 +452,17 @@ pub async fn run(state: AppState, room: RoomRecord, who: Entrant, mut socket: We
                 let closing = matches!(msg, ServerMsg::Ended | ServerMsg::Declined);
                 let Ok(text) = serde_json::to_string(&msg) else { continue };
                 if socket.send(Message::Text(text.into())).await.is_err() || closing {
+                    break;
+                }
+            }
+            Some(signal) = signals.recv() => {
+                let msg = match signal {
+                    Signal::Answer(sdp) => ServerMsg::RtcAnswer { sdp },
+                    Signal::Offer(sdp) => ServerMsg::RtcOffer { sdp },
+                    Signal::Closed => ServerMsg::RtcClosed,
+                };
+                let Ok(text) = serde_json::to_string(&msg) else { continue };
+                if socket.send(Message::Text(text.into())).await.is_err() {
                     break;
                 }
             }
@@ -421,7 +493,22 @@ pub async fn run(state: AppState, room: RoomRecord, who: Entrant, mut socket: We
                         continue;
                     }
                 };
-                match handle(&state, &room, &lock, id, &who, msg).await {
+                let result = match msg {
+                    ClientMsg::RtcOffer { sdp } => join_media(&state, &room, &lock, id, &who, sdp, &signal_tx).await,
+                    ClientMsg::RtcAnswer { sdp } => {
+                        if let Err(e) = state.media.answer(peer, sdp).await {
+                            tracing::debug!(error = %e, "an answer was refused");
+                            lock.lock().await.send(id, error(&who.tr, "error-media-refused"));
+                        }
+                        Ok(true)
+                    }
+                    ClientMsg::VoiceOnly { on } => {
+                        state.media.receive_video(peer, !on);
+                        Ok(true)
+                    }
+                    msg => handle(&state, &room, &lock, id, &who, msg).await,
+                };
+                match result {
                     Ok(true) => {}
                     Ok(false) => break,
                     Err(e) => {
@@ -433,6 +520,7 @@ pub async fn run(state: AppState, room: RoomRecord, who: Entrant, mut socket: We
         }
     }
 
+    state.media.leave(peer);
     let mut s = lock.lock().await;
     let was_admitted = s.conns.remove(&id).is_some_and(|c| c.admitted);
     if was_admitted && !s.user_connected(&who.user, id) {
@@ -443,6 +531,30 @@ pub async fn run(state: AppState, room: RoomRecord, who: Entrant, mut socket: We
     }
     drop(s);
     state.hub.forget_if_empty(&room.id);
+}
+
+/// Joins this connection's browser to the room's media with its offer; the answer goes back as
+/// `rtc_answer`. Only admitted participants get media.
+async fn join_media(
+    state: &AppState,
+    room: &RoomRecord,
+    lock: &tokio::sync::Mutex<RoomState>,
+    conn: u64,
+    who: &Entrant,
+    sdp: String,
+    signals: &mpsc::UnboundedSender<Signal>,
+) -> anyhow::Result<bool> {
+    let admitted = lock.lock().await.conns.get(&conn).is_some_and(|c| c.admitted);
+    if !admitted {
+        lock.lock().await.send(conn, error(&who.tr, "error-room-not-admitted"));
+        return Ok(true);
+    }
+    // The answer reaches the browser through `signals`, ahead of the SFU's first offer.
+    if let Err(e) = state.media.join(PeerId(conn), &room.id, &who.user.to_string(), sdp, signals.clone()).await {
+        tracing::debug!(error = %e, "an offer was refused");
+        lock.lock().await.send(conn, error(&who.tr, "error-media-refused"));
+    }
+    Ok(true)
 }
 
 /// Handles one message; `Ok(false)` closes the connection.
@@ -458,6 +570,21 @@ async fn handle(
     let (admitted, host) = s.conns.get(&conn).map_or((false, false), |c| (c.admitted, c.host));
     match msg {
         ClientMsg::Ping => s.send(conn, ServerMsg::Pong),
+        // Handled before the room lock is taken, in `run`.
+        ClientMsg::RtcOffer { .. } | ClientMsg::RtcAnswer { .. } | ClientMsg::VoiceOnly { .. } => {}
+        ClientMsg::Media { .. } | ClientMsg::Speaking { .. } if !admitted => {
+            s.send(conn, error(&who.tr, "error-room-not-admitted"));
+        }
+        ClientMsg::Media { audio, video, screen } => {
+            let media = MediaState { audio, video, screen };
+            if let Some(c) = s.conns.get_mut(&conn) {
+                c.media = media;
+            }
+            s.broadcast(&ServerMsg::Media { user: who.user.to_string(), media }, true, None);
+        }
+        ClientMsg::Speaking { on } => {
+            s.broadcast(&ServerMsg::Speaking { user: who.user.to_string(), on }, true, Some(conn));
+        }
         ClientMsg::Hello { .. } => s.send(conn, error(&who.tr, "error-room-message")),
         ClientMsg::Chat { id, text } => {
             if !admitted {

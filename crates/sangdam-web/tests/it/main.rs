@@ -18,4 +18,5 @@ mod room;
 mod security;
 mod tls;
 mod two_factor;
+mod video;
 mod waitlist;

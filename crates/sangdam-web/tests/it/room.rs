@@ -204,7 +204,7 @@ db_test!(the_waiting_room_then_chat_in_order_and_exactly_once, async |app: &Test
     assert_eq!(recv(&mut guest).await["type"], "pong", "the connection survives bad messages");
     let mut big = join(app, &s.client.1, &room, 3).await;
     assert_eq!(recv(&mut big).await["type"], "welcome");
-    big.send(Message::Text("x".repeat(20 * 1024).into())).await.unwrap();
+    big.send(Message::Text("x".repeat(65 * 1024).into())).await.unwrap();
     assert!(closed(&mut big).await, "a message over 16 KiB closes the connection");
 
     // The stored chat is sealed.

@@ -225,6 +225,12 @@ impl Browser<'_> {
         self.cmd(reqwest::Method::POST, "/execute/sync", Some(json!({ "script": body, "args": [] }))).await
     }
 
+    /// Runs an async script: `body` must call `done(value)` (the last argument) when finished.
+    pub async fn script_async(&self, body: &str) -> Value {
+        let script = format!("const done = arguments[arguments.length - 1]; {body}");
+        self.cmd(reqwest::Method::POST, "/execute/async", Some(json!({ "script": script, "args": [] }))).await
+    }
+
     pub async fn resize(&self, width: u32, height: u32) {
         self.cmd(reqwest::Method::POST, "/window/rect", Some(json!({ "width": width, "height": height }))).await;
     }

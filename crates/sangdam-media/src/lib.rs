@@ -1,0 +1,12 @@
+//! Sangdam's media server: a selective forwarding unit (SFU) on str0m.
+//!
+//! `sfu` is the sans-IO core (datagrams, signaling and time in; datagrams and offers out), used
+//! as is by the tests and the benchmark. `server` runs it on one UDP socket in a tokio task and
+//! talks to the web layer through a command channel.
+
+mod server;
+mod sfu;
+
+pub use server::{CHECK_LIFETIME, MediaConfig, MediaServer, Signal};
+pub use sfu::{MAX_TRACKS_IN, Output, PeerId, Sfu, SfuError, TrackName};
+pub use str0m;

@@ -1,0 +1,247 @@
+//! A room of str0m peers and the SFU in memory, on virtual time: datagrams go from one to the other
+//! by destination address, offers and answers are exchanged directly (as the WebSocket would).
+
+use std::collections::HashMap;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::time::{Duration, Instant};
+
+use sangdam_media::str0m::change::{SdpAnswer, SdpOffer};
+use sangdam_media::str0m::format::{Codec, PayloadParams};
+use sangdam_media::str0m::media::{Direction, KeyframeRequest, MediaKind, MediaTime, Mid};
+use sangdam_media::str0m::net::{Protocol, Receive};
+use sangdam_media::str0m::{Candidate, Event, Input, Output as RtcOutput, Rtc};
+use sangdam_media::{Output, PeerId, Sfu};
+
+pub const STEP: Duration = Duration::from_millis(5);
+
+/// A frame a participant received: from whose stream, what kind, and whether it was a keyframe.
+#[derive(Debug, Clone)]
+pub struct Got {
+    pub stream: String,
+    pub kind: MediaKind,
+    pub keyframe: bool,
+    pub data: Vec<u8>,
+}
+
+pub struct Client {
+    pub name: String,
+    pub peer: PeerId,
+    pub addr: SocketAddr,
+    pub rtc: Rtc,
+    pub audio: Mid,
+    pub video: Mid,
+    /// The stream id of each transceiver the SFU opened to us.
+    pub streams: HashMap<Mid, String>,
+    pub got: Vec<Got>,
+    pub keyframe_requests: Vec<KeyframeRequest>,
+    pub next_timeout: Instant,
+    /// A client that left keeps its struct (to check it receives nothing more) but not its link.
+    pub gone: bool,
+}
+
+impl Client {
+    fn params(&self, codec: Codec) -> PayloadParams {
+        *self.rtc.codec_config().find(|p| p.spec().codec == codec).expect("the codec is enabled")
+    }
+
+    pub fn connected(&self) -> bool {
+        self.rtc.is_connected()
+    }
+
+    pub fn got_from(&self, stream: &str, kind: MediaKind) -> usize {
+        self.got.iter().filter(|g| g.stream == stream && g.kind == kind).count()
+    }
+}
+
+pub struct Net {
+    pub sfu: Sfu,
+    pub now: Instant,
+    pub start: Instant,
+    pub clients: Vec<Client>,
+    next_peer: u64,
+    /// Datagrams the SFU sent to addresses nobody has (a client that left).
+    pub undelivered: usize,
+}
+
+fn client_rtc(now: Instant) -> Rtc {
+    Rtc::builder().clear_codecs().enable_opus(true, false).enable_vp8(true).build(now)
+}
+
+impl Net {
+    pub fn new() -> Self {
+        let now = Instant::now();
+        Net {
+            sfu: Sfu::new((Ipv4Addr::new(10, 0, 0, 1), 50000).into()),
+            now,
+            start: now,
+            clients: Vec::new(),
+            next_peer: 1,
+            undelivered: 0,
+        }
+    }
+
+    /// A participant joins `room` sending audio and video, and the link comes up.
+    pub fn join(&mut self, name: &str, room: &str) -> usize {
+        let n = self.clients.len() as u8 + 2;
+        let addr: SocketAddr = (Ipv4Addr::new(10, 0, 1, n), 40000 + u16::from(n)).into();
+        let mut rtc = client_rtc(self.now);
+        rtc.add_local_candidate(Candidate::host(addr, "udp").expect("a host candidate"));
+        let mut api = rtc.sdp_api();
+        let audio = api.add_media(MediaKind::Audio, Direction::SendOnly, Some(name.into()), None, None);
+        let video = api.add_media(MediaKind::Video, Direction::SendOnly, Some(name.into()), None, None);
+        let (offer, pending) = api.apply().expect("an offer");
+        let peer = PeerId(self.next_peer);
+        self.next_peer += 1;
+        let answer = self.sfu.join(self.now, peer, room, name, &offer.to_sdp_string(), false).expect("joined");
+        rtc.sdp_api()
+            .accept_answer(pending, SdpAnswer::from_sdp_string(&answer).expect("an answer"))
+            .expect("accepted");
+        self.clients.push(Client {
+            name: name.into(),
+            peer,
+            addr,
+            rtc,
+            audio,
+            video,
+            streams: HashMap::new(),
+            got: Vec::new(),
+            keyframe_requests: Vec::new(),
+            next_timeout: self.now,
+            gone: false,
+        });
+        let i = self.clients.len() - 1;
+        self.run_until(Duration::from_secs(5), |net| net.clients[i].connected());
+        i
+    }
+
+    pub fn leave(&mut self, i: usize) {
+        self.sfu.leave(self.clients[i].peer);
+        self.clients[i].gone = true;
+        self.clients[i].got.clear();
+    }
+
+    /// Every client writes one audio frame, and one video frame every other step (about 20 ms of
+    /// audio, 30 frames a second at 10 ms steps). `keyframe` marks the video frame as a VP8 key.
+    pub fn send_media(&mut self, video: bool, keyframe: bool) {
+        let now = self.now;
+        let elapsed = now - self.start;
+        for c in self.clients.iter_mut().filter(|c| !c.gone) {
+            let opus = c.params(Codec::Opus).pt();
+            let vp8 = c.params(Codec::Vp8).pt();
+            let time: MediaTime = elapsed.into();
+            let audio = format!("audio from {}", c.name).into_bytes();
+            if let Some(w) = c.rtc.writer(c.audio) {
+                w.write(opus, now, time, audio).expect("audio written");
+            }
+            if video {
+                // The VP8 frame tag's lowest bit is 0 for a keyframe.
+                let mut frame = vec![if keyframe { 0x10 } else { 0x11 }, 0, 0];
+                frame.extend_from_slice(format!("video from {}", c.name).as_bytes());
+                if let Some(w) = c.rtc.writer(c.video) {
+                    w.write(vp8, now, time, frame).expect("video written");
+                }
+            }
+        }
+        self.pump();
+    }
+
+    /// Moves every datagram and offer until all is quiet, without advancing time.
+    pub fn pump(&mut self) {
+        loop {
+            let mut moved = false;
+            for i in 0..self.clients.len() {
+                if self.clients[i].gone {
+                    continue;
+                }
+                loop {
+                    match self.clients[i].rtc.poll_output().expect("client output") {
+                        RtcOutput::Timeout(t) => {
+                            self.clients[i].next_timeout = t;
+                            break;
+                        }
+                        RtcOutput::Transmit(t) => {
+                            moved = true;
+                            self.sfu.receive(self.now, t.source, t.destination, &t.contents);
+                        }
+                        RtcOutput::Event(e) => self.client_event(i, e),
+                    }
+                }
+            }
+            while let Some(out) = self.sfu.poll_output() {
+                moved = true;
+                match out {
+                    Output::Transmit { source, destination, contents } => {
+                        let Some(c) = self.clients.iter_mut().find(|c| c.addr == destination && !c.gone) else {
+                            self.undelivered += 1;
+                            continue;
+                        };
+                        let r = Receive::new(Protocol::Udp, source, destination, &contents).expect("a datagram");
+                        c.rtc.handle_input(Input::Receive(self.now, r)).expect("client input");
+                    }
+                    Output::Offer { peer, sdp } => {
+                        let Some(c) = self.clients.iter_mut().find(|c| c.peer == peer) else { continue };
+                        let offer = SdpOffer::from_sdp_string(&sdp).expect("an offer");
+                        let answer = c.rtc.sdp_api().accept_offer(offer).expect("offer accepted");
+                        self.sfu.answer(self.now, peer, &answer.to_sdp_string()).expect("answer accepted");
+                    }
+                    Output::Closed { peer } => panic!("{peer:?} was closed"),
+                }
+            }
+            if !moved {
+                break;
+            }
+        }
+    }
+
+    fn client_event(&mut self, i: usize, e: Event) {
+        let c = &mut self.clients[i];
+        match e {
+            Event::MediaAdded(m) => {
+                if let Some(media) = c.rtc.media(m.mid) {
+                    let stream = media.stream_id().to_owned();
+                    c.streams.insert(m.mid, stream);
+                }
+            }
+            Event::MediaData(d) => {
+                let kind = if d.params.spec().codec == Codec::Opus { MediaKind::Audio } else { MediaKind::Video };
+                let stream = c.streams.get(&d.mid).cloned().unwrap_or_default();
+                c.got.push(Got { stream, kind, keyframe: d.is_keyframe(), data: d.data.to_vec() });
+            }
+            Event::KeyframeRequest(r) => c.keyframe_requests.push(r),
+            _ => {}
+        }
+    }
+
+    /// Advances virtual time by one step and lets every timer fire.
+    pub fn tick(&mut self) {
+        self.now += STEP;
+        for c in self.clients.iter_mut().filter(|c| !c.gone) {
+            if c.next_timeout <= self.now {
+                c.rtc.handle_input(Input::Timeout(self.now)).expect("client timeout");
+            }
+        }
+        self.sfu.handle_timeout(self.now);
+        self.pump();
+    }
+
+    /// Ticks until `done` holds, or panics after `limit` of virtual time.
+    pub fn run_until(&mut self, limit: Duration, done: impl Fn(&Net) -> bool) {
+        let until = self.now + limit;
+        self.pump();
+        while !done(self) {
+            assert!(self.now < until, "not done within {limit:?}");
+            self.tick();
+        }
+    }
+
+    /// Sends media for `d` of virtual time: audio every step, video every other step.
+    pub fn stream_for(&mut self, d: Duration) {
+        let until = self.now + d;
+        let mut n = 0u32;
+        while self.now < until {
+            self.send_media(n.is_multiple_of(2), false);
+            self.tick();
+            n += 1;
+        }
+    }
+}

@@ -1,0 +1,179 @@
+use std::net::{Ipv4Addr, SocketAddr};
+use std::time::Duration;
+
+use sangdam_media::str0m::media::MediaKind;
+use sangdam_media::{PeerId, SfuError};
+
+use crate::net::Net;
+
+/// Every participant receives every other participant's audio and video, and never its own.
+fn everyone_hears_and_sees_everyone(n: usize) {
+    let mut net = Net::new();
+    let names: Vec<String> = (0..n).map(|i| format!("p{i}")).collect();
+    for name in &names {
+        net.join(name, "room-1");
+    }
+    net.stream_for(Duration::from_secs(2));
+    for c in &net.clients {
+        for other in names.iter().filter(|o| **o != c.name) {
+            let audio = c.got_from(other, MediaKind::Audio);
+            let video = c.got_from(other, MediaKind::Video);
+            assert!(audio > 50, "{} got {audio} audio frames from {other}", c.name);
+            assert!(video > 20, "{} got {video} video frames from {other}", c.name);
+        }
+        assert_eq!(c.got_from(&c.name, MediaKind::Audio), 0, "{} hears itself", c.name);
+        assert!(c.got.iter().all(|g| g.data.ends_with(format!("from {}", g.stream).as_bytes())));
+    }
+}
+
+#[test]
+fn two_participants_receive_each_other() {
+    everyone_hears_and_sees_everyone(2);
+}
+
+#[test]
+fn four_participants_receive_all_others() {
+    everyone_hears_and_sees_everyone(4);
+}
+
+#[test]
+fn rooms_are_separate() {
+    let mut net = Net::new();
+    net.join("a", "room-1");
+    net.join("b", "room-2");
+    net.stream_for(Duration::from_secs(1));
+    assert!(net.clients.iter().all(|c| c.got.is_empty()));
+}
+
+#[test]
+fn a_late_joiner_gets_a_keyframe_at_once() {
+    let mut net = Net::new();
+    net.join("a", "room-1");
+    net.join("b", "room-1");
+    net.stream_for(Duration::from_secs(1));
+    let asked_before = net.clients[0].keyframe_requests.len();
+    let c = net.join("c", "room-1");
+    // The SFU asks the publishers for a keyframe as soon as the newcomer's tracks are open.
+    net.run_until(Duration::from_millis(500), |net| net.clients[0].keyframe_requests.len() > asked_before);
+    // The publisher answers with one, and the newcomer receives it.
+    net.send_media(true, true);
+    net.run_until(Duration::from_millis(200), |net| {
+        net.clients[c].got.iter().any(|g| g.stream == "a" && g.kind == MediaKind::Video && g.keyframe)
+    });
+}
+
+#[test]
+fn a_participant_who_leaves_stops_being_forwarded() {
+    let mut net = Net::new();
+    for name in ["a", "b", "c"] {
+        net.join(name, "room-1");
+    }
+    net.stream_for(Duration::from_secs(1));
+    net.leave(2);
+    for c in &mut net.clients {
+        c.got.clear();
+    }
+    net.stream_for(Duration::from_secs(1));
+    assert!(net.clients[0].got_from("b", MediaKind::Video) > 10);
+    assert!(net.clients[1].got_from("a", MediaKind::Audio) > 10);
+    for c in &net.clients[..2] {
+        assert_eq!(c.got_from("c", MediaKind::Audio) + c.got_from("c", MediaKind::Video), 0);
+    }
+    assert!(net.clients[2].got.is_empty());
+    assert_eq!(net.sfu.peer_count(), 2);
+    // The others' browsers are told to stop the tracks: every transceiver of c is stopped.
+    for c in &net.clients[..2] {
+        let stopped =
+            c.streams.iter().filter(|(_, s)| *s == "c").all(|(mid, _)| c.rtc.media(*mid).is_none_or(|m| m.stopped()));
+        assert!(stopped, "{} still has c's tracks", c.name);
+    }
+}
+
+#[test]
+fn garbage_sdp_is_refused_and_harms_nobody() {
+    let mut net = Net::new();
+    net.join("a", "room-1");
+    net.join("b", "room-1");
+    let now = net.now;
+    for sdp in ["", "hello", "v=0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\n", &"x".repeat(100_000)] {
+        let err = net.sfu.join(now, PeerId(99), "room-1", "evil", sdp, false).unwrap_err();
+        assert!(matches!(err, SfuError::BadSdp | SfuError::Refused(_)), "{err:?}");
+    }
+    assert_eq!(net.sfu.answer(now, net.clients[0].peer, "garbage"), Err(SfuError::BadSdp));
+    assert_eq!(net.sfu.answer(now, PeerId(42), "garbage"), Err(SfuError::UnknownPeer));
+    assert_eq!(net.sfu.peer_count(), 2);
+    net.stream_for(Duration::from_secs(1));
+    assert!(net.clients[0].got_from("b", MediaKind::Video) > 10);
+    assert!(net.clients[1].got_from("a", MediaKind::Audio) > 10);
+}
+
+#[test]
+fn malformed_packets_are_dropped_and_harm_nobody() {
+    let mut net = Net::new();
+    net.join("a", "room-1");
+    net.join("b", "room-1");
+    let sfu_addr = net.sfu.local_addr();
+    let stranger: SocketAddr = (Ipv4Addr::new(192, 0, 2, 7), 1234).into();
+    let a_addr = net.clients[0].addr;
+    let mut shapes: Vec<Vec<u8>> = vec![
+        vec![],
+        vec![0],
+        vec![0xff; 1500],
+        // Looks like STUN, RTP, RTCP and DTLS by its first byte, then nonsense.
+        [&[0x00, 0x01, 0x00, 0x08][..], &[0xaa; 28]].concat(),
+        [&[0x80, 0x60][..], &[0x55; 40]].concat(),
+        [&[0x80, 0xc8][..], &[0x55; 40]].concat(),
+        [&[0x16, 0xfe, 0xfd][..], &[0x01; 60]].concat(),
+    ];
+    // A replay of a genuine-looking RTP header with a broken payload.
+    shapes.push([&[0x80, 0x6f, 0x00, 0x01, 0, 0, 0, 1, 0xde, 0xad, 0xbe, 0xef][..], &[0; 20]].concat());
+    for _ in 0..3 {
+        for bytes in &shapes {
+            for source in [stranger, a_addr] {
+                net.sfu.receive(net.now, source, sfu_addr, bytes);
+            }
+        }
+        net.stream_for(Duration::from_millis(300));
+    }
+    for c in &mut net.clients {
+        c.got.clear();
+    }
+    net.stream_for(Duration::from_secs(1));
+    assert!(net.clients[0].got_from("b", MediaKind::Video) > 10);
+    assert!(net.clients[1].got_from("a", MediaKind::Video) > 10);
+    assert!(net.clients[1].got_from("a", MediaKind::Audio) > 30);
+    assert_eq!(net.sfu.peer_count(), 2);
+}
+
+#[test]
+fn a_voice_only_participant_gets_no_video_until_it_asks_again() {
+    let mut net = Net::new();
+    net.join("a", "room-1");
+    net.join("b", "room-1");
+    let b = net.clients[1].peer;
+    net.sfu.set_receive_video(net.now, b, false).expect("set");
+    net.stream_for(Duration::from_secs(1));
+    assert_eq!(net.clients[1].got_from("a", MediaKind::Video), 0);
+    assert!(net.clients[1].got_from("a", MediaKind::Audio) > 30);
+    let asked = net.clients[0].keyframe_requests.len();
+    net.sfu.set_receive_video(net.now, b, true).expect("set");
+    net.run_until(Duration::from_millis(200), |net| net.clients[0].keyframe_requests.len() > asked);
+    net.stream_for(Duration::from_millis(500));
+    assert!(net.clients[1].got_from("a", MediaKind::Video) > 5);
+}
+
+#[test]
+fn joining_again_replaces_the_old_connection() {
+    let mut net = Net::new();
+    net.join("a", "room-1");
+    net.join("b", "room-1");
+    net.stream_for(Duration::from_millis(500));
+    // b's network changed: its page joins again under the same id with a new connection.
+    let old = net.clients[1].peer;
+    net.leave(1);
+    let b2 = net.join("b", "room-1");
+    assert_ne!(net.clients[b2].peer, old);
+    net.stream_for(Duration::from_secs(1));
+    assert!(net.clients[0].got_from("b", MediaKind::Video) > 10);
+    assert!(net.clients[b2].got_from("a", MediaKind::Video) > 10);
+}

@@ -1,0 +1,304 @@
+// The room's audio and video: one RTCPeerConnection to Sangdam's SFU, signaled over the room's
+// WebSocket (room.js passes messages in and out). The first offer carries three send-only
+// transceivers in a fixed order, microphone, camera, screen, which is how the server tells them
+// apart; everything received comes in server offers, one stream per person (and one more for a
+// shared screen), named by the person's user id.
+//
+// Muting, camera off and device changes replace tracks without renegotiating. When the media
+// path fails (or the WebSocket came back after a drop) the page joins again with a new
+// connection: new ICE, new DTLS, no new admission.
+"use strict";
+window.sangdamMedia = function (opts) {
+  const { roomId, send, t, say, stage, nameOf } = opts;
+  const controls = {
+    mic: document.getElementById("media-mic"),
+    cam: document.getElementById("media-cam"),
+    screen: document.getElementById("media-screen"),
+    voice: document.getElementById("media-voice"),
+    camSelect: document.getElementById("media-camera-select"),
+    micSelect: document.getElementById("media-mic-select"),
+  };
+  const relay = new URLSearchParams(location.search).get("relay") === "1";
+  let pc = null;
+  let local = new MediaStream();
+  let screenStream = null;
+  let senders = {};
+  let audioOn = true, videoOn = true, voiceOnly = false;
+  let chain = Promise.resolve();
+  let failTimer = null;
+  let admittedAt = 0;
+  let joins = 0;
+  let firstFrameAt = 0;
+  let speaking = false, loudSince = 0, quietSince = 0, meter = null;
+
+  // Signaling steps run one after another, never interleaved.
+  const serial = (f) => { chain = chain.then(f).catch((e) => console.warn("media", e)); return chain; };
+
+  function explain(e) {
+    switch (e && e.name) {
+      case "NotAllowedError": case "SecurityError": return t("mediaDenied");
+      case "NotFoundError": case "OverconstrainedError": return t("mediaMissing");
+      default: return t("mediaFailed");
+    }
+  }
+
+  async function capture(kind, deviceId) {
+    const c = deviceId ? { deviceId: { exact: deviceId } } : true;
+    const constraints = kind === "audio" ? { audio: c } : { video: deviceId ? { deviceId: { exact: deviceId }, width: 640, height: 360 } : { width: 640, height: 360 } };
+    try {
+      return (await navigator.mediaDevices.getUserMedia(constraints)).getTracks()[0];
+    } catch (e) {
+      say(explain(e));
+      return null;
+    }
+  }
+
+  function tile(key, label) {
+    let fig = stage.querySelector(`[data-stream="${key}"]`);
+    if (fig) return fig;
+    fig = document.createElement("figure");
+    fig.className = "tile";
+    fig.dataset.stream = key;
+    const v = document.createElement("video");
+    v.autoplay = true; v.playsInline = true;
+    const cap = document.createElement("figcaption");
+    cap.textContent = label;
+    fig.append(v, cap);
+    stage.append(fig);
+    return fig;
+  }
+
+  function showLocal() {
+    const fig = tile("self", t("you"));
+    const v = fig.querySelector("video");
+    v.muted = true;
+    if (v.srcObject !== local) v.srcObject = local;
+  }
+
+  function attach(stream) {
+    const key = stream.id;
+    const screen = key.endsWith("-screen");
+    const user = screen ? key.slice(0, -7) : key;
+    const fig = tile(key, screen ? `${nameOf(user)} · ${t("screen")}` : nameOf(user));
+    fig.dataset.user = user;
+    if (screen) fig.classList.add("screen");
+    const v = fig.querySelector("video");
+    if (v.srcObject !== stream) {
+      v.srcObject = stream;
+      v.play().catch(() => {});
+      const seen = () => { if (!firstFrameAt) firstFrameAt = performance.now(); };
+      if (v.requestVideoFrameCallback) v.requestVideoFrameCallback(seen); else v.addEventListener("playing", seen, { once: true });
+    }
+  }
+
+  async function join() {
+    clearTimeout(failTimer);
+    if (pc) { pc.close(); pc = null; }
+    let iceServers = [];
+    try { iceServers = (await (await fetch(`/rooms/${roomId}/ice`)).json()).iceServers || []; } catch (_) { /* host candidates only */ }
+    joins += 1;
+    pc = new RTCPeerConnection({ iceServers, bundlePolicy: "max-bundle", iceTransportPolicy: relay ? "relay" : "all" });
+    const mine = pc;
+    const a = local.getAudioTracks()[0] || null, v = local.getVideoTracks()[0] || null;
+    senders = {
+      audio: pc.addTransceiver(a || "audio", { direction: "sendonly", streams: [local] }).sender,
+      video: pc.addTransceiver(v || "video", { direction: "sendonly", streams: [local] }).sender,
+      screen: pc.addTransceiver(screenStream ? screenStream.getVideoTracks()[0] : "video", { direction: "sendonly" }).sender,
+    };
+    pc.ontrack = (e) => { if (e.streams[0]) attach(e.streams[0]); };
+    pc.oniceconnectionstatechange = () => {
+      if (mine !== pc) return;
+      const s = pc.iceConnectionState;
+      if (s === "failed" || s === "disconnected") {
+        say(t("reconnecting"));
+        clearTimeout(failTimer);
+        // A short blip recovers by itself; a path that stays down gets a new connection.
+        failTimer = setTimeout(() => { if (mine === pc && pc.iceConnectionState !== "connected") serial(join); }, s === "failed" ? 0 : 2000);
+      } else if (s === "connected" || s === "completed") {
+        clearTimeout(failTimer);
+        say(t("connected"));
+      }
+    };
+    const offer = await pc.createOffer();
+    await pc.setLocalDescription(offer);
+    send({ type: "rtc_offer", sdp: pc.localDescription.sdp });
+    if (voiceOnly) send({ type: "voice_only", on: true });
+    announce();
+  }
+
+  function announce() {
+    send({ type: "media", audio: audioOn && local.getAudioTracks().length > 0, video: videoOn && !voiceOnly && local.getVideoTracks().length > 0, screen: !!screenStream });
+    controls.mic.setAttribute("aria-pressed", String(!audioOn));
+    controls.mic.textContent = audioOn ? t("mute") : t("unmute");
+    controls.cam.setAttribute("aria-pressed", String(!videoOn));
+    controls.cam.textContent = videoOn ? t("cameraOff") : t("cameraOn");
+    controls.screen.textContent = screenStream ? t("stopShare") : t("share");
+    controls.voice.setAttribute("aria-pressed", String(voiceOnly));
+  }
+
+  async function replace(kind, track) {
+    const old = kind === "audio" ? local.getAudioTracks()[0] : local.getVideoTracks()[0];
+    if (old) { local.removeTrack(old); old.stop(); }
+    if (track) local.addTrack(track);
+    if (senders[kind]) await senders[kind].replaceTrack(track);
+    showLocal();
+  }
+
+  // The page's own microphone level decides "speaking"; only changes are sent.
+  function watchLevel() {
+    if (meter) { clearInterval(meter.timer); meter.ctx.close(); meter = null; }
+    const track = local.getAudioTracks()[0];
+    if (!track) return;
+    try {
+      const ctx = new AudioContext();
+      const analyser = ctx.createAnalyser();
+      analyser.fftSize = 512;
+      ctx.createMediaStreamSource(new MediaStream([track])).connect(analyser);
+      const buf = new Float32Array(analyser.fftSize);
+      const timer = setInterval(() => {
+        analyser.getFloatTimeDomainData(buf);
+        const rms = Math.sqrt(buf.reduce((s, x) => s + x * x, 0) / buf.length);
+        const now = performance.now();
+        const loud = audioOn && rms > 0.02;
+        if (loud) { quietSince = 0; loudSince = loudSince || now; } else { loudSince = 0; quietSince = quietSince || now; }
+        const next = speaking ? !(quietSince && now - quietSince > 800) : !!(loudSince && now - loudSince > 150);
+        if (next !== speaking) { speaking = next; send({ type: "speaking", on: speaking }); markSpeaking("self", speaking); }
+      }, 100);
+      meter = { ctx, timer };
+    } catch (_) { /* no Web Audio: no indicator */ }
+  }
+
+  function markSpeaking(user, on) {
+    for (const el of stage.querySelectorAll(user === "self" ? `[data-stream="self"]` : `[data-user="${user}"]:not(.screen)`)) el.classList.toggle("speaking", on);
+  }
+
+  async function fillDevices() {
+    const devices = await navigator.mediaDevices.enumerateDevices();
+    for (const [select, kind, track] of [[controls.camSelect, "videoinput", local.getVideoTracks()[0]], [controls.micSelect, "audioinput", local.getAudioTracks()[0]]]) {
+      select.replaceChildren();
+      devices.filter((d) => d.kind === kind).forEach((d, i) => {
+        const o = document.createElement("option");
+        o.value = d.deviceId;
+        o.textContent = d.label || `${t("device")} ${i + 1}`;
+        select.append(o);
+      });
+      const current = track && track.getSettings().deviceId;
+      if (current) select.value = current;
+      select.disabled = select.options.length === 0;
+    }
+  }
+
+  controls.mic.addEventListener("click", () => {
+    audioOn = !audioOn;
+    for (const tr of local.getAudioTracks()) tr.enabled = audioOn;
+    announce();
+  });
+  controls.cam.addEventListener("click", () => serial(async () => {
+    videoOn = !videoOn;
+    if (videoOn && !voiceOnly) await replace("video", await capture("video", controls.camSelect.value));
+    else await replace("video", null);
+    announce();
+  }));
+  controls.voice.addEventListener("click", () => serial(async () => {
+    voiceOnly = !voiceOnly;
+    send({ type: "voice_only", on: voiceOnly });
+    stage.classList.toggle("voice-only", voiceOnly);
+    if (voiceOnly) await replace("video", null);
+    else if (videoOn) await replace("video", await capture("video", controls.camSelect.value));
+    announce();
+  }));
+  controls.screen.addEventListener("click", () => serial(async () => {
+    if (screenStream) {
+      screenStream.getTracks().forEach((tr) => tr.stop());
+      screenStream = null;
+      await senders.screen.replaceTrack(null);
+    } else {
+      try { screenStream = await navigator.mediaDevices.getDisplayMedia({ video: true }); } catch (e) { say(explain(e)); return; }
+      const track = screenStream.getVideoTracks()[0];
+      track.addEventListener("ended", () => serial(async () => { if (screenStream) { screenStream = null; await senders.screen.replaceTrack(null); announce(); } }));
+      await senders.screen.replaceTrack(track);
+    }
+    announce();
+  }));
+  controls.camSelect.addEventListener("change", () => serial(async () => { if (videoOn && !voiceOnly) await replace("video", await capture("video", controls.camSelect.value)); }));
+  controls.micSelect.addEventListener("change", () => serial(async () => {
+    const track = await capture("audio", controls.micSelect.value);
+    if (track) { track.enabled = audioOn; await replace("audio", track); watchLevel(); }
+  }));
+
+  return {
+    admitted() { admittedAt = performance.now(); },
+    // Called once admitted (and after every WebSocket reconnection).
+    start() {
+      if (!admittedAt) admittedAt = performance.now();
+      serial(async () => {
+        if (local.getTracks().length === 0) {
+          const a = await capture("audio");
+          if (a) local.addTrack(a);
+          const v = voiceOnly ? null : await capture("video");
+          if (v) local.addTrack(v);
+          showLocal();
+          watchLevel();
+          fillDevices().catch(() => {});
+        }
+        await join();
+      });
+    },
+    handle(m) {
+      switch (m.type) {
+        case "rtc_answer":
+          serial(() => pc && pc.setRemoteDescription({ type: "answer", sdp: m.sdp }));
+          break;
+        case "rtc_offer":
+          serial(async () => {
+            if (!pc) return;
+            await pc.setRemoteDescription({ type: "offer", sdp: m.sdp });
+            await pc.setLocalDescription(await pc.createAnswer());
+            send({ type: "rtc_answer", sdp: pc.localDescription.sdp });
+          });
+          break;
+        case "rtc_closed": serial(join); break;
+        case "speaking": markSpeaking(m.user, m.on); break;
+        case "left":
+          for (const el of stage.querySelectorAll(`[data-user="${m.user}"]`)) el.remove();
+          break;
+        case "media":
+          for (const el of stage.querySelectorAll(`[data-user="${m.user}"]`)) {
+            el.classList.toggle("camera-off", !m.media.video && !el.classList.contains("screen"));
+            if (el.classList.contains("screen")) el.hidden = !m.media.screen;
+          }
+          break;
+      }
+    },
+    stop() {
+      if (pc) pc.close();
+      pc = null;
+      for (const tr of local.getTracks()) tr.stop();
+      if (screenStream) screenStream.getTracks().forEach((tr) => tr.stop());
+      if (meter) { clearInterval(meter.timer); meter.ctx.close(); meter = null; }
+    },
+    // What the tests (and a curious counselor's console) read: per received stream, frames
+    // decoded and audio packets received, plus the time from admission to the first frame shown.
+    async stats() {
+      const out = { streams: {}, firstFrameMs: firstFrameAt ? firstFrameAt - admittedAt : null, joins, relay: false };
+      if (!pc) return out;
+      const report = await pc.getStats();
+      const mids = {};
+      for (const tr of pc.getTransceivers()) {
+        const fig = [...stage.querySelectorAll("figure")].find((f) => f.querySelector("video").srcObject && tr.receiver.track && f.querySelector("video").srcObject.getTracks().includes(tr.receiver.track));
+        if (fig) mids[tr.mid] = fig.dataset.stream;
+      }
+      report.forEach((s) => {
+        if (s.type === "inbound-rtp" && mids[s.mid]) {
+          const o = (out.streams[mids[s.mid]] ||= { framesDecoded: 0, audioPackets: 0 });
+          if (s.kind === "video") o.framesDecoded += s.framesDecoded || 0; else o.audioPackets += s.packetsReceived || 0;
+        }
+        if (s.type === "candidate-pair" && s.nominated && s.state === "succeeded") {
+          const l = report.get(s.localCandidateId);
+          if (l && l.candidateType === "relay") out.relay = true;
+        }
+      });
+      return out;
+    },
+  };
+};

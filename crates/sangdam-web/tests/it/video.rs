@@ -1,0 +1,168 @@
+//! Video and voice through the SFU in real headless Chromium with a fake camera and microphone:
+//! each side decodes the other's video and receives audio (read from `getStats`), a shared screen
+//! arrives, a dropped WebSocket recovers media and chat, and three people see each other.
+
+use std::time::{Duration, Instant};
+
+use sangdam_domain::Role;
+use sangdam_domain::totp::TotpSecret;
+use serde_json::Value;
+
+use crate::helpers::{Db, PASSWORD, TestApp, location};
+use crate::webdriver::{Browser, Driver, browser_binaries};
+
+/// Signs a browser in through the form, with the two-factor code when there is one.
+async fn sign_in(b: &Browser<'_>, app: &TestApp, email: &str, secret: Option<&TotpSecret>) {
+    b.goto(&app.url("/signin")).await;
+    b.fill("#email", email).await;
+    b.fill("#password", PASSWORD).await;
+    b.click("main form button[type=submit]").await;
+    if let Some(secret) = secret {
+        b.wait_for_url("/signin/two-factor").await;
+        b.fill("#code", &secret.code_at(app.clock.now())).await;
+        b.click("main form button[type=submit]").await;
+    }
+    b.wait_for_path("/dashboard").await;
+}
+
+/// A counselor with two-factor sign-in and an ad-hoc room with `guests` invited; returns the
+/// room id, the counselor's secret, and the counselor's then the guests' user ids.
+async fn room_with(app: &TestApp, host: &str, guests: &[&str]) -> (String, TotpSecret, String, Vec<String>) {
+    let host_id = app.create_user(Role::Counselor, host).await.to_string();
+    let setup = crate::helpers::new_client();
+    assert_eq!(app.signin(&setup, host, PASSWORD).await.status(), 303);
+    let (secret, _) = app.enroll_two_factor(&setup).await;
+    let r = app.post(&setup, "/rooms", &[("title", "video")]).await;
+    let room = location(&r).trim_start_matches("/rooms/").to_owned();
+    let mut ids = Vec::new();
+    for g in guests {
+        ids.push(app.create_user(Role::Client, g).await.to_string());
+        let r = app.post(&setup, &format!("/rooms/{room}/invite"), &[("email", g)]).await;
+        assert_eq!(r.status(), 303);
+    }
+    // The enrollment used this time step's code.
+    app.clock.advance(31);
+    (room, secret, host_id, ids)
+}
+
+async fn stats(b: &Browser<'_>) -> Value {
+    b.script_async("window.sangdamRoom.stats().then(done, (e) => done(String(e)));").await
+}
+
+/// Waits until this browser decodes video from, and receives audio from, every stream in `from`.
+async fn wait_for_media(b: &Browser<'_>, from: &[&str], within: Duration) -> Value {
+    let until = Instant::now() + within;
+    loop {
+        let s = stats(b).await;
+        let ok = from.iter().all(|k| {
+            let v = &s["streams"][k];
+            v["framesDecoded"].as_u64().unwrap_or(0) > 0
+                && (k.ends_with("-screen") || v["audioPackets"].as_u64().unwrap_or(0) > 0)
+        });
+        if ok {
+            return s;
+        }
+        assert!(Instant::now() < until, "no media from {from:?} within {within:?}: {s}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_counselor_and_a_client_see_and_hear_each_other() {
+    let Some((chromium, driver_path)) = browser_binaries() else { return };
+    let app = TestApp::spawn(Db::Sqlite, |_| {}).await;
+    let (room, secret, host_id, guests) = room_with(&app, "video-host@example.com", &["video-guest@example.com"]).await;
+    let guest_id = guests[0].clone();
+
+    let driver = Driver::start(&driver_path).await;
+    let host = driver.browser(&chromium, "ko").await;
+    let guest = driver.browser(&chromium, "en").await;
+    sign_in(&host, &app, "video-host@example.com", Some(&secret)).await;
+    host.goto(&app.url(&format!("/rooms/{room}"))).await;
+    host.wait_for_text("연결되었습니다").await;
+    sign_in(&guest, &app, "video-guest@example.com", None).await;
+    guest.goto(&app.url(&format!("/rooms/{room}"))).await;
+    guest.element("#room-status").await;
+    host.click(".knock button.admit").await;
+
+    // Each side decodes the other's camera and receives the other's microphone.
+    let s = wait_for_media(&guest, &[&host_id], Duration::from_secs(15)).await;
+    wait_for_media(&host, &[&guest_id], Duration::from_secs(15)).await;
+    let first = s["firstFrameMs"].as_f64().expect("a first frame time");
+    println!("admission to first decoded video frame: {first:.0} ms");
+
+    // The participant list shows a mute.
+    guest.click("#media-mic").await;
+    host.element(&format!("#room-people li[data-user='{guest_id}'][data-audio='false']")).await;
+
+    // A shared screen arrives as a track of its own.
+    guest.click("#media-screen").await;
+    let screen = format!("{guest_id}-screen");
+    wait_for_media(&host, &[&screen], Duration::from_secs(15)).await;
+
+    // The guest's WebSocket drops (as on a network change) with a chat message on its way: the
+    // page reconnects without a new admission, media comes back, and the message arrives once.
+    guest.script("window.sangdamRoom.dropConnection(); return true;").await;
+    guest.element("#room-chat-text").await;
+    let sent = guest
+        .script(
+            "const f = document.getElementById('room-chat-form'); const t = document.getElementById('room-chat-text');
+             t.disabled = false; t.value = 'message during the drop'; f.requestSubmit(); return true;",
+        )
+        .await;
+    assert_eq!(sent, Value::Bool(true));
+    let dropped_at = Instant::now();
+    host.wait_for_text("message during the drop").await;
+    // The old connection's streams are replaced by the new ones within 10 seconds.
+    let until = dropped_at + Duration::from_secs(10);
+    loop {
+        let s = stats(&guest).await;
+        if s["streams"][&host_id]["framesDecoded"].as_u64().unwrap_or(0) > 0 && s["joins"].as_u64().unwrap_or(0) > 1 {
+            break;
+        }
+        assert!(Instant::now() < until, "media did not come back within 10 s: {s}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let count = host
+        .script("return [...document.querySelectorAll('#room-chat li')].filter(l => l.textContent.includes('message during the drop')).length;")
+        .await;
+    assert_eq!(count, Value::from(1));
+
+    host.close().await;
+    guest.close().await;
+    drop(driver);
+    app.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_people_in_a_group_session_see_each_other() {
+    let Some((chromium, driver_path)) = browser_binaries() else { return };
+    let app = TestApp::spawn(Db::Sqlite, |_| {}).await;
+    let (room, secret, host_id, guests) =
+        room_with(&app, "group-host@example.com", &["group-a@example.com", "group-b@example.com"]).await;
+
+    let driver = Driver::start(&driver_path).await;
+    let host = driver.browser(&chromium, "ko").await;
+    sign_in(&host, &app, "group-host@example.com", Some(&secret)).await;
+    host.goto(&app.url(&format!("/rooms/{room}"))).await;
+    host.wait_for_text("연결되었습니다").await;
+    let mut browsers = Vec::new();
+    for email in ["group-a@example.com", "group-b@example.com"] {
+        let b = driver.browser(&chromium, "ko").await;
+        sign_in(&b, &app, email, None).await;
+        b.goto(&app.url(&format!("/rooms/{room}"))).await;
+        b.wait_for_text("잠시만 기다려 주세요").await;
+        host.click(".knock button.admit").await;
+        b.wait_for_text("연결되었습니다").await;
+        browsers.push(b);
+    }
+    wait_for_media(&host, &[&guests[0], &guests[1]], Duration::from_secs(20)).await;
+    wait_for_media(&browsers[0], &[&host_id, &guests[1]], Duration::from_secs(20)).await;
+    wait_for_media(&browsers[1], &[&host_id, &guests[0]], Duration::from_secs(20)).await;
+    for b in browsers {
+        b.close().await;
+    }
+    host.close().await;
+    drop(driver);
+    app.finish().await;
+}
