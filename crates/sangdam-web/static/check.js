@@ -1,5 +1,7 @@
 // The device check: camera preview, microphone level, speaker test tone, device choice, and clear
-// guidance when permission is refused or no device is found. Nothing leaves the browser.
+// guidance when permission is refused or no device is found. The network test sends the camera
+// and microphone to Sangdam's media server, which sends them straight back (nothing is kept), and
+// reports whether media flows both ways and the round trip.
 "use strict";
 (function () {
   const root = document.getElementById("check");
@@ -73,7 +75,52 @@
     meter(stream);
     await fill();
     say(t("ok"), false);
+    document.getElementById("check-network-start").disabled = false;
   }
+
+  let pc = null;
+  const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+  async function networkTest() {
+    const result = document.getElementById("check-network-result");
+    const done = (state, message) => { root.dataset.network = state; result.textContent = message; if (pc) { pc.close(); pc = null; } };
+    root.dataset.network = "testing";
+    result.textContent = t("netTesting");
+    if (pc) pc.close();
+    pc = new RTCPeerConnection({ bundlePolicy: "max-bundle" });
+    for (const tr of stream.getTracks()) pc.addTransceiver(tr, { direction: "sendrecv" });
+    await pc.setLocalDescription(await pc.createOffer());
+    let answer;
+    try {
+      const r = await fetch("/check/media", {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-csrf-token": root.dataset.csrf },
+        body: JSON.stringify({ sdp: pc.localDescription.sdp }),
+      });
+      answer = await r.json();
+      if (!r.ok) { done("failed", answer.error || t("netFailed")); return; }
+    } catch (_) { done("failed", t("netFailed")); return; }
+    await pc.setRemoteDescription({ type: "answer", sdp: answer.sdp });
+    const wantVideo = stream.getVideoTracks().length > 0;
+    for (let i = 0; i < 50 && pc; i++) {
+      await sleep(200);
+      if (!pc) return;
+      const report = await pc.getStats();
+      let frames = 0, packets = 0, rtt = null;
+      report.forEach((s) => {
+        if (s.type === "inbound-rtp" && s.kind === "video") frames += s.framesDecoded || 0;
+        if (s.type === "inbound-rtp" && s.kind === "audio") packets += s.packetsReceived || 0;
+        if (s.type === "candidate-pair" && s.nominated && typeof s.currentRoundTripTime === "number") rtt = s.currentRoundTripTime;
+      });
+      if (packets > 0 && (frames > 0 || !wantVideo) && rtt !== null) {
+        const ms = Math.max(1, Math.round(rtt * 1000));
+        root.dataset.rtt = String(ms);
+        done("ok", `${t("netOk")} ${t("netRtt")}: ${ms} ms`);
+        return;
+      }
+    }
+    done("failed", t("netFailed"));
+  }
+  document.getElementById("check-network-start").addEventListener("click", networkTest);
   document.getElementById("check-start").addEventListener("click", start);
   cameras.addEventListener("change", start);
   mics.addEventListener("change", start);

@@ -61,6 +61,12 @@ pub struct Net {
     next_peer: u64,
     /// Datagrams the SFU sent to addresses nobody has (a client that left).
     pub undelivered: usize,
+    /// Time spent inside the SFU handling datagrams and timers (for the benchmark).
+    pub sfu_time: Duration,
+    /// RTP packets the SFU sent (RTCP, STUN and DTLS not counted).
+    pub rtp_out: u64,
+    /// Bytes of each video frame the clients write (several packets when over the MTU).
+    pub video_frame_bytes: usize,
 }
 
 fn client_rtc(now: Instant) -> Rtc {
@@ -77,6 +83,9 @@ impl Net {
             clients: Vec::new(),
             next_peer: 1,
             undelivered: 0,
+            sfu_time: Duration::ZERO,
+            rtp_out: 0,
+            video_frame_bytes: 0,
         }
     }
 
@@ -136,6 +145,7 @@ impl Net {
             if video {
                 // The VP8 frame tag's lowest bit is 0 for a keyframe.
                 let mut frame = vec![if keyframe { 0x10 } else { 0x11 }, 0, 0];
+                frame.resize(self.video_frame_bytes, 0x42);
                 frame.extend_from_slice(format!("video from {}", c.name).as_bytes());
                 if let Some(w) = c.rtc.writer(c.video) {
                     w.write(vp8, now, time, frame).expect("video written");
@@ -161,7 +171,9 @@ impl Net {
                         }
                         RtcOutput::Transmit(t) => {
                             moved = true;
+                            let started = Instant::now();
                             self.sfu.receive(self.now, t.source, t.destination, &t.contents);
+                            self.sfu_time += started.elapsed();
                         }
                         RtcOutput::Event(e) => self.client_event(i, e),
                     }
@@ -171,6 +183,10 @@ impl Net {
                 moved = true;
                 match out {
                     Output::Transmit { source, destination, contents } => {
+                        // RTP, not RTCP (payload types 200-207 with the marker bit masked: 72-79).
+                        if contents.len() > 12 && contents[0] >> 6 == 2 && !(72..=79).contains(&(contents[1] & 0x7f)) {
+                            self.rtp_out += 1;
+                        }
                         let Some(c) = self.clients.iter_mut().find(|c| c.addr == destination && !c.gone) else {
                             self.undelivered += 1;
                             continue;
@@ -220,7 +236,9 @@ impl Net {
                 c.rtc.handle_input(Input::Timeout(self.now)).expect("client timeout");
             }
         }
+        let started = Instant::now();
         self.sfu.handle_timeout(self.now);
+        self.sfu_time += started.elapsed();
         self.pump();
     }
 

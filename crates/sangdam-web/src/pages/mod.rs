@@ -28,6 +28,7 @@ pub fn router() -> Router<AppState> {
         .route("/", get(public::landing))
         .route("/privacy", get(public::privacy))
         .route("/check", get(public::device_check))
+        .route("/check/media", post(public::media_check))
         .route("/language", post(public::set_language))
         .route("/healthz", get(public::healthz))
         .route("/readyz", get(public::readyz))

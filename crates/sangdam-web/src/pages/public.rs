@@ -103,3 +103,34 @@ struct CheckPage<'a> {
 pub async fn device_check(ctx: Ctx) -> AppResult {
     super::render(&CheckPage { ctx: &ctx })
 }
+
+/// Largest offer the device check accepts.
+const MAX_CHECK_OFFER: usize = 32 * 1024;
+
+/// The device check's network test: the browser's offer (send-receive audio and video) joins the
+/// SFU as an echo, so the page can see its own media come back through the server and read the
+/// round trip. Open to everyone, like the check page, but throttled per address; the connection
+/// ends after a minute.
+pub async fn media_check(State(state): State<AppState>, ctx: Ctx, body: axum::body::Bytes) -> AppResult {
+    let refuse = |status: StatusCode, id: &str| {
+        Ok((status, axum::Json(serde_json::json!({ "error": ctx.t(id) }))).into_response())
+    };
+    if !state.limiter.allow("media-check", &ctx.address, ctx.now, 20, 10 * 60) {
+        return refuse(StatusCode::TOO_MANY_REQUESTS, "error-too-many-requests");
+    }
+    #[derive(serde::Deserialize)]
+    struct Offer {
+        sdp: String,
+    }
+    let offer = match serde_json::from_slice::<Offer>(&body) {
+        Ok(o) if o.sdp.len() <= MAX_CHECK_OFFER => o,
+        _ => return refuse(StatusCode::BAD_REQUEST, "error-media-refused"),
+    };
+    match state.media.check(sangdam_media::PeerId(state.hub.next_id()), offer.sdp).await {
+        Ok(sdp) => Ok(axum::Json(serde_json::json!({ "sdp": sdp })).into_response()),
+        Err(e) => {
+            tracing::debug!(error = %e, "a device check offer was refused");
+            refuse(StatusCode::BAD_REQUEST, "error-media-refused")
+        }
+    }
+}

@@ -281,6 +281,11 @@ impl std::fmt::Debug for Hub {
 }
 
 impl Hub {
+    /// A number no connection and no device check has had: the SFU's name for a participant.
+    pub fn next_id(&self) -> u64 {
+        self.next_conn.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    }
+
     fn room(&self, id: &str) -> Arc<tokio::sync::Mutex<RoomState>> {
         let mut rooms = self.rooms.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         rooms.entry(id.to_owned()).or_default().clone()
@@ -409,7 +414,7 @@ pub async fn run(state: AppState, room: RoomRecord, who: Entrant, mut socket: We
         _ => return,
     };
     let (tx, mut rx) = mpsc::channel::<ServerMsg>(QUEUE);
-    let id = state.hub.next_conn.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let id = state.hub.next_id();
     let lock = state.hub.room(&room.id);
     {
         let mut s = lock.lock().await;

@@ -307,6 +307,20 @@ async fn the_device_check_sees_camera_and_microphone() {
     }
     assert!(ok, "video plays, the level moves, devices are listed");
     b.click("#check-sound").await;
+    // The network test: media goes to the SFU and comes back, with a round trip.
+    b.click("#check-network-start").await;
+    let mut network = serde_json::Value::Null;
+    for _ in 0..100 {
+        network = b.script("return document.getElementById('check').dataset.network || null;").await;
+        if network != "testing" && !network.is_null() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(network, serde_json::Value::from("ok"));
+    b.wait_for_text("영상과 소리가 미디어 서버에 도착했다가 돌아옵니다").await;
+    let rtt = b.script("return Number(document.getElementById('check').dataset.rtt);").await;
+    assert!(rtt.as_f64().is_some_and(|ms| (1.0..1000.0).contains(&ms)), "round trip {rtt}");
     for width in [360, 390, 1280] {
         b.resize(width, 900).await;
         let fits = b.script("return document.documentElement.scrollWidth <= window.innerWidth + 1;").await;

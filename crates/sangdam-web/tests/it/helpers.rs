@@ -25,6 +25,8 @@ pub struct TestApp {
     db: TestDatabase,
     shutdown: Option<oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<()>>,
+    /// The running server's state, for looking inside (the media server's counts, say).
+    pub state: Option<AppState>,
 }
 
 /// Runs a test body on SQLite and, when `SANGDAM_TEST_DATABASE_URL` is set, on PostgreSQL.
@@ -76,7 +78,7 @@ impl TestApp {
         configure(&mut config);
         let clock = Clock::default();
         let keys = Keys::new(1, sangdam_web::crypto::random());
-        let mut app = TestApp { address, store, clock, config, keys, db, shutdown: None, server: None };
+        let mut app = TestApp { address, store, clock, config, keys, db, shutdown: None, server: None, state: None };
         app.start(listener);
         app
     }
@@ -84,6 +86,7 @@ impl TestApp {
     fn start(&mut self, listener: tokio::net::TcpListener) {
         let state =
             AppState::new(self.store.clone(), self.config.clone(), self.keys.clone(), self.clock.clone()).unwrap();
+        self.state = Some(state.clone());
         let (tx, rx) = oneshot::channel::<()>();
         let server = tokio::spawn(async move {
             sangdam_web::serve(listener, state, async {
@@ -112,6 +115,7 @@ impl TestApp {
         if let Some(server) = self.server.take() {
             let _ = server.await;
         }
+        self.state = None;
     }
 
     /// Stops the server and removes the database.

@@ -465,3 +465,36 @@ db_test!(group_rooms_take_two_counselors_and_at_most_eight_people, async |app: &
     }
     assert_eq!(app.store.room_participant_count(&room).await.unwrap(), 8);
 });
+
+// The device check's network test refuses what is not an offer, in the visitor's language, and
+// needs the page's CSRF token like every other state-changing request.
+db_test!(the_network_test_refuses_garbage, async |app: &TestApp| {
+    let client = crate::helpers::new_client();
+    let token = app.csrf(&client).await;
+    let post = |body: String, token: Option<&str>| {
+        let mut r = client
+            .post(app.url("/check/media"))
+            .header("content-type", "application/json")
+            .header("origin", &app.address)
+            .header("accept-language", "ko");
+        if let Some(t) = token {
+            r = r.header("x-csrf-token", t);
+        }
+        r.body(body).send()
+    };
+    assert_eq!(post(json!({ "sdp": "v=0" }).to_string(), None).await.unwrap().status(), 403);
+    for body in [
+        "not json".to_owned(),
+        json!({ "sdp": "garbage" }).to_string(),
+        // Over the 32 KiB an offer may have.
+        json!({ "sdp": "v=0\r\n".repeat(7_000) }).to_string(),
+        json!({ "offer": 1 }).to_string(),
+    ] {
+        let r = post(body, Some(&token)).await.unwrap();
+        assert_eq!(r.status(), 400);
+        let v: serde_json::Value = r.json().await.unwrap();
+        assert!(v["error"].as_str().unwrap().contains("연결하지 못했습니다"), "{v}");
+    }
+    let (peers, _) = app.state.as_ref().unwrap().media.stats().await;
+    assert_eq!(peers, 0);
+});
