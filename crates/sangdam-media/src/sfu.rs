@@ -131,6 +131,8 @@ enum Propagated {
     Media(PeerId, MediaData),
     /// A subscriber wants a keyframe of (origin, origin's mid).
     Keyframe(PeerId, Mid, KeyframeRequestKind),
+    /// The participant's DTLS is up: frames written before were lost, so it needs keyframes.
+    Connected,
 }
 
 /// Every participant of every room on one UDP address.
@@ -413,6 +415,20 @@ impl Sfu {
                 }
                 self.peers[from].room = room;
             }
+            Propagated::Connected => {
+                let wanted: Vec<(PeerId, Mid)> = self.peers[from]
+                    .tracks_out
+                    .iter()
+                    .filter(|t| t.kind == MediaKind::Video && matches!(t.state, OutState::Open(_)))
+                    .map(|t| (t.origin, t.origin_mid))
+                    .collect();
+                for (origin, mid) in wanted {
+                    if let Some(o) = self.index(origin) {
+                        request_keyframe(&mut self.peers[o], mid, KeyframeRequestKind::Pli, now, true);
+                        touched.push(o);
+                    }
+                }
+            }
             Propagated::Keyframe(origin, mid, kind) => {
                 if let Some(o) = self.index(origin) {
                     request_keyframe(&mut self.peers[o], mid, kind, now, false);
@@ -514,6 +530,7 @@ fn drain(
 /// What one str0m event means for the room.
 fn event(p: &mut Peer, e: Event) -> Option<Propagated> {
     match e {
+        Event::Connected => Some(Propagated::Connected),
         Event::IceConnectionStateChange(IceConnectionState::Disconnected) => {
             p.rtc.disconnect();
             None

@@ -91,11 +91,37 @@ window.sangdamMedia = function (opts) {
     }
   }
 
+  let prepared = false;
+  let iceServers = null;
+  async function fetchIce() {
+    try { iceServers = (await (await fetch(`/rooms/${roomId}/ice`)).json()).iceServers || []; } catch (_) { iceServers = []; }
+  }
+  async function prepare() {
+    if (prepared) return;
+    prepared = true;
+    const ice = fetchIce();
+    try {
+      const s = await navigator.mediaDevices.getUserMedia({ audio: true, video: voiceOnly ? false : { width: 640, height: 360 } });
+      for (const tr of s.getTracks()) local.addTrack(tr);
+    } catch (e) {
+      // Perhaps only one of the two exists or is allowed: try each alone.
+      const a = await capture("audio");
+      if (a) local.addTrack(a);
+      const v = voiceOnly ? null : await capture("video");
+      if (v) local.addTrack(v);
+      if (!a && !v) say(explain(e));
+    }
+    showLocal();
+    watchLevel();
+    fillDevices().catch(() => {});
+    await ice;
+  }
+
   async function join() {
     clearTimeout(failTimer);
     if (pc) { pc.close(); pc = null; }
-    let iceServers = [];
-    try { iceServers = (await (await fetch(`/rooms/${roomId}/ice`)).json()).iceServers || []; } catch (_) { /* host candidates only */ }
+    // Credentials expire: fetch them again when joining anew.
+    if (joins > 0 || iceServers === null) await fetchIce();
     joins += 1;
     pc = new RTCPeerConnection({ iceServers, bundlePolicy: "max-bundle", iceTransportPolicy: relay ? "relay" : "all" });
     const mine = pc;
@@ -228,21 +254,13 @@ window.sangdamMedia = function (opts) {
 
   return {
     admitted() { admittedAt = performance.now(); },
+    // Called while waiting to be admitted: the camera and microphone start (the waiting page
+    // shows the preview) and the ICE servers are fetched, so admission only has to connect.
+    prepare() { return serial(prepare); },
     // Called once admitted (and after every WebSocket reconnection).
     start() {
       if (!admittedAt) admittedAt = performance.now();
-      serial(async () => {
-        if (local.getTracks().length === 0) {
-          const a = await capture("audio");
-          if (a) local.addTrack(a);
-          const v = voiceOnly ? null : await capture("video");
-          if (v) local.addTrack(v);
-          showLocal();
-          watchLevel();
-          fillDevices().catch(() => {});
-        }
-        await join();
-      });
+      serial(async () => { await prepare(); await join(); });
     },
     handle(m) {
       switch (m.type) {

@@ -220,7 +220,7 @@
     ws.onmessage = (e) => {
       const m = JSON.parse(e.data);
       switch (m.type) {
-        case "waiting": say(t("waiting")); enableChat(false); break;
+        case "waiting": say(t("waiting")); enableChat(false); media.prepare(); break;
         case "admitted": say(t("admitted")); media.admitted(); break;
         case "declined": say(t("declined")); ended = true; break;
         case "welcome":

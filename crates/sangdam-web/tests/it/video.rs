@@ -166,3 +166,75 @@ async fn three_people_in_a_group_session_see_each_other() {
     drop(driver);
     app.finish().await;
 }
+
+/// coturn on loopback, started for one test and stopped when dropped.
+struct Turn {
+    process: std::process::Child,
+    url: String,
+}
+
+impl Drop for Turn {
+    fn drop(&mut self) {
+        let _ = self.process.kill();
+        let _ = self.process.wait();
+    }
+}
+
+fn start_turn(secret: &str) -> Option<Turn> {
+    let Some(binary) =
+        ["/usr/bin/turnserver", "/usr/local/bin/turnserver"].into_iter().find(|p| std::path::Path::new(p).exists())
+    else {
+        assert!(
+            std::env::var("SANGDAM_REQUIRE_E2E").as_deref() != Ok("1"),
+            "SANGDAM_REQUIRE_E2E=1 but turnserver is missing (apt-get install coturn)"
+        );
+        eprintln!("skipped: the relay test needs Debian's coturn");
+        return None;
+    };
+    let port = std::net::UdpSocket::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let process = std::process::Command::new(binary)
+        .args(["-n", "--no-cli", "--no-tls", "--no-dtls", "--fingerprint", "--allow-loopback-peers"])
+        .args(["--listening-ip=127.0.0.1", "--relay-ip=127.0.0.1", "--realm=sangdam.test"])
+        .arg(format!("--listening-port={port}"))
+        .args(["--use-auth-secret", &format!("--static-auth-secret={secret}"), "--log-file=stdout", "--simple-log"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("turnserver starts");
+    Some(Turn { process, url: format!("turn:127.0.0.1:{port}?transport=udp") })
+}
+
+/// With the browsers forced to relay (`iceTransportPolicy: 'relay'`), media still flows: through
+/// coturn, with the credentials Sangdam hands out.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn media_flows_through_turn_when_relay_is_forced() {
+    let Some((chromium, driver_path)) = browser_binaries() else { return };
+    let secret = "turn-test-secret";
+    let Some(turn) = start_turn(secret) else { return };
+    let url = turn.url.clone();
+    let app = TestApp::spawn(Db::Sqlite, move |c| {
+        c.turn_urls = vec![url];
+        c.turn_secret = Some(sangdam_web::Secret::new(secret));
+    })
+    .await;
+    let (room, secret, host_id, guests) = room_with(&app, "relay-host@example.com", &["relay-guest@example.com"]).await;
+    let driver = Driver::start(&driver_path).await;
+    let host = driver.browser(&chromium, "ko").await;
+    let guest = driver.browser(&chromium, "ko").await;
+    sign_in(&host, &app, "relay-host@example.com", Some(&secret)).await;
+    host.goto(&app.url(&format!("/rooms/{room}?relay=1"))).await;
+    host.wait_for_text("연결되었습니다").await;
+    sign_in(&guest, &app, "relay-guest@example.com", None).await;
+    guest.goto(&app.url(&format!("/rooms/{room}?relay=1"))).await;
+    guest.wait_for_text("잠시만 기다려 주세요").await;
+    host.click(".knock button.admit").await;
+    let s = wait_for_media(&guest, &[&host_id], Duration::from_secs(20)).await;
+    assert_eq!(s["relay"], Value::Bool(true), "the guest's media went through TURN: {s}");
+    let s = wait_for_media(&host, &[&guests[0]], Duration::from_secs(20)).await;
+    assert_eq!(s["relay"], Value::Bool(true), "the host's media went through TURN: {s}");
+    host.close().await;
+    guest.close().await;
+    drop(driver);
+    app.finish().await;
+    drop(turn);
+}
