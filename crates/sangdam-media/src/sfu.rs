@@ -282,19 +282,8 @@ impl Sfu {
         let i = self.index(peer).ok_or(SfuError::UnknownPeer)?;
         let was = std::mem::replace(&mut self.peers[i].receive_video, on);
         if on && !was {
-            let wanted: Vec<(PeerId, Mid)> = self.peers[i]
-                .tracks_out
-                .iter()
-                .filter(|t| t.kind == MediaKind::Video && matches!(t.state, OutState::Open(_)))
-                .map(|t| (t.origin, t.origin_mid))
-                .collect();
             let mut touched = Vec::new();
-            for (origin, mid) in wanted {
-                if let Some(o) = self.index(origin) {
-                    request_keyframe(&mut self.peers[o], mid, KeyframeRequestKind::Pli, now, true);
-                    touched.push(o);
-                }
-            }
+            self.keyframes_for(i, now, &mut touched);
             self.work(now, touched);
         }
         Ok(())
@@ -415,25 +404,28 @@ impl Sfu {
                 }
                 self.peers[from].room = room;
             }
-            Propagated::Connected => {
-                let wanted: Vec<(PeerId, Mid)> = self.peers[from]
-                    .tracks_out
-                    .iter()
-                    .filter(|t| t.kind == MediaKind::Video && matches!(t.state, OutState::Open(_)))
-                    .map(|t| (t.origin, t.origin_mid))
-                    .collect();
-                for (origin, mid) in wanted {
-                    if let Some(o) = self.index(origin) {
-                        request_keyframe(&mut self.peers[o], mid, KeyframeRequestKind::Pli, now, true);
-                        touched.push(o);
-                    }
-                }
-            }
+            Propagated::Connected => self.keyframes_for(from, now, touched),
             Propagated::Keyframe(origin, mid, kind) => {
                 if let Some(o) = self.index(origin) {
                     request_keyframe(&mut self.peers[o], mid, kind, now, false);
                     touched.push(o);
                 }
+            }
+        }
+    }
+
+    /// Asks the publisher of every video this participant receives for a keyframe.
+    fn keyframes_for(&mut self, i: usize, now: Instant, touched: &mut Vec<usize>) {
+        let wanted: Vec<(PeerId, Mid)> = self.peers[i]
+            .tracks_out
+            .iter()
+            .filter(|t| t.kind == MediaKind::Video && matches!(t.state, OutState::Open(_)))
+            .map(|t| (t.origin, t.origin_mid))
+            .collect();
+        for (origin, mid) in wanted {
+            if let Some(o) = self.index(origin) {
+                request_keyframe(&mut self.peers[o], mid, KeyframeRequestKind::Pli, now, true);
+                touched.push(o);
             }
         }
     }

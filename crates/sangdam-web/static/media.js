@@ -93,8 +93,13 @@ window.sangdamMedia = function (opts) {
 
   let prepared = false;
   let iceServers = null;
+  // Before admission the server may refuse (only participants get TURN credentials): then they
+  // are fetched again when joining.
   async function fetchIce() {
-    try { iceServers = (await (await fetch(`/rooms/${roomId}/ice`)).json()).iceServers || []; } catch (_) { iceServers = []; }
+    try {
+      const r = await fetch(`/rooms/${roomId}/ice`);
+      iceServers = r.ok ? (await r.json()).iceServers || [] : null;
+    } catch (_) { iceServers = null; }
   }
   async function prepare() {
     if (prepared) return;
@@ -123,7 +128,7 @@ window.sangdamMedia = function (opts) {
     // Credentials expire: fetch them again when joining anew.
     if (joins > 0 || iceServers === null) await fetchIce();
     joins += 1;
-    pc = new RTCPeerConnection({ iceServers, bundlePolicy: "max-bundle", iceTransportPolicy: relay ? "relay" : "all" });
+    pc = new RTCPeerConnection({ iceServers: iceServers || [], bundlePolicy: "max-bundle", iceTransportPolicy: relay ? "relay" : "all" });
     const mine = pc;
     const a = local.getAudioTracks()[0] || null, v = local.getVideoTracks()[0] || null;
     senders = {

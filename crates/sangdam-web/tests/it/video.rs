@@ -1,6 +1,10 @@
 //! Video and voice through the SFU in real headless Chromium with a fake camera and microphone:
 //! each side decodes the other's video and receives audio (read from `getStats`), a shared screen
 //! arrives, a dropped WebSocket recovers media and chat, and three people see each other.
+//!
+//! Each test runs two or three browsers encoding video in software; on a 2-core machine they
+//! cannot share it with the rest of the suite and still meet their time limits, so they are
+//! `#[ignore]`d in the plain run and `.ci/run` runs them alone, one at a time.
 
 use std::time::{Duration, Instant};
 
@@ -45,6 +49,24 @@ async fn room_with(app: &TestApp, host: &str, guests: &[&str]) -> (String, TotpS
     (room, secret, host_id, ids)
 }
 
+/// The counselor enters the room (signed in with two-factor), the guest knocks and is admitted.
+/// `query` is added to the room's address (`?relay=1` forces TURN).
+async fn admit(
+    app: &TestApp,
+    room: &str,
+    query: &str,
+    host: (&Browser<'_>, &str, &TotpSecret),
+    guest: (&Browser<'_>, &str),
+) {
+    sign_in(host.0, app, host.1, Some(host.2)).await;
+    host.0.goto(&app.url(&format!("/rooms/{room}{query}"))).await;
+    host.0.element("#room-chat-text:not([disabled])").await;
+    sign_in(guest.0, app, guest.1, None).await;
+    guest.0.goto(&app.url(&format!("/rooms/{room}{query}"))).await;
+    guest.0.element("#room-status").await;
+    host.0.click(".knock button.admit").await;
+}
+
 async fn stats(b: &Browser<'_>) -> Value {
     b.script_async("window.sangdamRoom.stats().then(done, (e) => done(String(e)));").await
 }
@@ -68,6 +90,7 @@ async fn wait_for_media(b: &Browser<'_>, from: &[&str], within: Duration) -> Val
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "media-heavy: .ci/run runs these alone, one at a time (cargo test -p sangdam-web --test it video:: -- --ignored --test-threads 1)"]
 async fn a_counselor_and_a_client_see_and_hear_each_other() {
     let Some((chromium, driver_path)) = browser_binaries() else { return };
     let app = TestApp::spawn(Db::Sqlite, |_| {}).await;
@@ -77,13 +100,7 @@ async fn a_counselor_and_a_client_see_and_hear_each_other() {
     let driver = Driver::start(&driver_path).await;
     let host = driver.browser(&chromium, "ko").await;
     let guest = driver.browser(&chromium, "en").await;
-    sign_in(&host, &app, "video-host@example.com", Some(&secret)).await;
-    host.goto(&app.url(&format!("/rooms/{room}"))).await;
-    host.wait_for_text("연결되었습니다").await;
-    sign_in(&guest, &app, "video-guest@example.com", None).await;
-    guest.goto(&app.url(&format!("/rooms/{room}"))).await;
-    guest.element("#room-status").await;
-    host.click(".knock button.admit").await;
+    admit(&app, &room, "", (&host, "video-host@example.com", &secret), (&guest, "video-guest@example.com")).await;
 
     // Each side decodes the other's camera and receives the other's microphone.
     let s = wait_for_media(&guest, &[&host_id], Duration::from_secs(15)).await;
@@ -135,6 +152,7 @@ async fn a_counselor_and_a_client_see_and_hear_each_other() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "media-heavy: .ci/run runs these alone, one at a time (cargo test -p sangdam-web --test it video:: -- --ignored --test-threads 1)"]
 async fn three_people_in_a_group_session_see_each_other() {
     let Some((chromium, driver_path)) = browser_binaries() else { return };
     let app = TestApp::spawn(Db::Sqlite, |_| {}).await;
@@ -201,12 +219,26 @@ fn start_turn(secret: &str) -> Option<Turn> {
         .stderr(std::process::Stdio::null())
         .spawn()
         .expect("turnserver starts");
-    Some(Turn { process, url: format!("turn:127.0.0.1:{port}?transport=udp") })
+    let turn = Turn { process, url: format!("turn:127.0.0.1:{port}?transport=udp") };
+    // Wait until coturn answers a STUN binding request: a browser that asks before gets no relay.
+    let probe = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    probe.set_read_timeout(Some(Duration::from_millis(100))).unwrap();
+    let mut request = vec![0x00, 0x01, 0x00, 0x00, 0x21, 0x12, 0xa4, 0x42];
+    request.extend_from_slice(b"sangdam-stun");
+    let mut buf = [0u8; 512];
+    for _ in 0..100 {
+        let _ = probe.send_to(&request, ("127.0.0.1", port));
+        if probe.recv_from(&mut buf).is_ok_and(|(n, _)| n >= 20 && buf[0] == 0x01 && buf[1] == 0x01) {
+            return Some(turn);
+        }
+    }
+    panic!("coturn did not answer on port {port}");
 }
 
 /// With the browsers forced to relay (`iceTransportPolicy: 'relay'`), media still flows: through
 /// coturn, with the credentials Sangdam hands out.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "media-heavy: .ci/run runs these alone, one at a time (cargo test -p sangdam-web --test it video:: -- --ignored --test-threads 1)"]
 async fn media_flows_through_turn_when_relay_is_forced() {
     let Some((chromium, driver_path)) = browser_binaries() else { return };
     let secret = "turn-test-secret";
@@ -221,13 +253,8 @@ async fn media_flows_through_turn_when_relay_is_forced() {
     let driver = Driver::start(&driver_path).await;
     let host = driver.browser(&chromium, "ko").await;
     let guest = driver.browser(&chromium, "ko").await;
-    sign_in(&host, &app, "relay-host@example.com", Some(&secret)).await;
-    host.goto(&app.url(&format!("/rooms/{room}?relay=1"))).await;
-    host.wait_for_text("연결되었습니다").await;
-    sign_in(&guest, &app, "relay-guest@example.com", None).await;
-    guest.goto(&app.url(&format!("/rooms/{room}?relay=1"))).await;
-    guest.wait_for_text("잠시만 기다려 주세요").await;
-    host.click(".knock button.admit").await;
+    admit(&app, &room, "?relay=1", (&host, "relay-host@example.com", &secret), (&guest, "relay-guest@example.com"))
+        .await;
     let s = wait_for_media(&guest, &[&host_id], Duration::from_secs(20)).await;
     assert_eq!(s["relay"], Value::Bool(true), "the guest's media went through TURN: {s}");
     let s = wait_for_media(&host, &[&guests[0]], Duration::from_secs(20)).await;

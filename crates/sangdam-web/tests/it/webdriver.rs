@@ -131,6 +131,14 @@ impl Drop for Driver {
     fn drop(&mut self) {
         let _ = self.process.kill();
         let _ = self.process.wait();
+        // Chromium outlives a killed chromedriver: a test that panicked before closing its
+        // browsers would leave them running (and encoding fake video) for the rest of the run.
+        // Every process of this driver names its profile folder on its command line.
+        let _ = Command::new("pkill")
+            .args(["-KILL", "-f", &format!("user-data-dir={}", self._profile.0.display())])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
     }
 }
 
