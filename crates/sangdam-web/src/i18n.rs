@@ -13,12 +13,14 @@ const KO: &[&str] = &[
     include_str!("../locales/ko/mail.ftl"),
     include_str!("../locales/ko/booking.ftl"),
     include_str!("../locales/ko/room.ftl"),
+    include_str!("../locales/ko/records.ftl"),
 ];
 const EN: &[&str] = &[
     include_str!("../locales/en/main.ftl"),
     include_str!("../locales/en/mail.ftl"),
     include_str!("../locales/en/booking.ftl"),
     include_str!("../locales/en/room.ftl"),
+    include_str!("../locales/en/records.ftl"),
 ];
 
 pub struct I18n {
@@ -255,6 +257,11 @@ mod tests {
                 .map(AvailabilityError::message_id),
         );
         ids.extend([MoneyError::Malformed, MoneyError::OutOfRange].map(MoneyError::message_id));
+        use sangdam_domain::form::{AnswerError, FormSpecError};
+        use sangdam_domain::questionnaire::Band;
+        ids.extend(FormSpecError::ALL.map(FormSpecError::message_id));
+        ids.extend(AnswerError::ALL.map(AnswerError::message_id));
+        ids.extend(Band::ALL.map(Band::message_id));
         for id in ids {
             assert!(i18n.has(Language::Ko, id) && i18n.has(Language::En, id), "{id}");
         }

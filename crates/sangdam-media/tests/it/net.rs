@@ -67,6 +67,8 @@ pub struct Net {
     pub rtp_out: u64,
     /// Bytes of each video frame the clients write (several packets when over the MTU).
     pub video_frame_bytes: usize,
+    /// Participants the SFU reported closed (their connection died).
+    pub closed: Vec<PeerId>,
 }
 
 fn client_rtc(now: Instant) -> Rtc {
@@ -86,6 +88,7 @@ impl Net {
             sfu_time: Duration::ZERO,
             rtp_out: 0,
             video_frame_bytes: 0,
+            closed: Vec::new(),
         }
     }
 
@@ -121,6 +124,12 @@ impl Net {
         let i = self.clients.len() - 1;
         self.run_until(Duration::from_secs(5), |net| net.clients[i].connected());
         i
+    }
+
+    /// The client's network goes away without a word: its datagrams stop, in both directions.
+    pub fn vanish(&mut self, i: usize) {
+        self.clients[i].gone = true;
+        self.clients[i].got.clear();
     }
 
     pub fn leave(&mut self, i: usize) {
@@ -200,7 +209,7 @@ impl Net {
                         let answer = c.rtc.sdp_api().accept_offer(offer).expect("offer accepted");
                         self.sfu.answer(self.now, peer, &answer.to_sdp_string()).expect("answer accepted");
                     }
-                    Output::Closed { peer } => panic!("{peer:?} was closed"),
+                    Output::Closed { peer } => self.closed.push(peer),
                 }
             }
             if !moved {

@@ -177,3 +177,24 @@ fn joining_again_replaces_the_old_connection() {
     assert!(net.clients[0].got_from("b", MediaKind::Video) > 10);
     assert!(net.clients[b2].got_from("a", MediaKind::Video) > 10);
 }
+
+#[test]
+fn a_participant_whose_network_vanishes_is_closed_and_no_longer_forwarded() {
+    let mut net = Net::new();
+    for name in ["a", "b", "c"] {
+        net.join(name, "room-1");
+    }
+    net.stream_for(Duration::from_millis(500));
+    let c = net.clients[2].peer;
+    net.vanish(2);
+    // ICE consent lapses: the SFU drops the connection and says so, so the page can join again.
+    net.run_until(Duration::from_secs(60), |net| net.closed.contains(&c));
+    assert_eq!(net.sfu.peer_count(), 2);
+    assert_eq!(net.closed, vec![c], "only the vanished participant is closed");
+    for cl in &mut net.clients {
+        cl.got.clear();
+    }
+    net.stream_for(Duration::from_secs(1));
+    assert!(net.clients[0].got_from("b", MediaKind::Video) > 10);
+    assert!(net.clients[1].got_from("a", MediaKind::Audio) > 10);
+}
