@@ -49,6 +49,32 @@ async fn room_with(app: &TestApp, host: &str, guests: &[&str]) -> (String, TotpS
     (room, secret, host_id, ids)
 }
 
+/// One second of a 220 Hz tone at a speaking level: 16-bit mono PCM WAV at 48 kHz.
+fn tone_wav() -> Vec<u8> {
+    let rate = 48_000u32;
+    let samples: Vec<i16> = (0..rate)
+        .map(|i| ((i as f64 * 220.0 * std::f64::consts::TAU / f64::from(rate)).sin() * 9000.0) as i16)
+        .collect();
+    let data_len = (samples.len() * 2) as u32;
+    let mut w = Vec::with_capacity(44 + data_len as usize);
+    w.extend_from_slice(b"RIFF");
+    w.extend_from_slice(&(36 + data_len).to_le_bytes());
+    w.extend_from_slice(b"WAVEfmt ");
+    w.extend_from_slice(&16u32.to_le_bytes());
+    w.extend_from_slice(&1u16.to_le_bytes()); // PCM
+    w.extend_from_slice(&1u16.to_le_bytes()); // mono
+    w.extend_from_slice(&rate.to_le_bytes());
+    w.extend_from_slice(&(rate * 2).to_le_bytes());
+    w.extend_from_slice(&2u16.to_le_bytes());
+    w.extend_from_slice(&16u16.to_le_bytes());
+    w.extend_from_slice(b"data");
+    w.extend_from_slice(&data_len.to_le_bytes());
+    for s in samples {
+        w.extend_from_slice(&s.to_le_bytes());
+    }
+    w
+}
+
 /// The counselor enters the room (signed in with two-factor), the guest knocks and is admitted.
 /// `query` is added to the room's address (`?relay=1` forces TURN).
 async fn admit(
@@ -99,7 +125,12 @@ async fn a_counselor_and_a_client_see_and_hear_each_other() {
 
     let driver = Driver::start(&driver_path).await;
     let host = driver.browser(&chromium, "ko").await;
-    let guest = driver.browser(&chromium, "en").await;
+    // The client's microphone hears a steady tone, as a voice would sound (Chromium's own fake
+    // microphone only beeps for a few milliseconds twice a second).
+    let tone = std::env::temp_dir().join(format!("sangdam-tone-{}.wav", std::process::id()));
+    std::fs::write(&tone, tone_wav()).unwrap();
+    let guest =
+        driver.browser_with(&chromium, "en", &[format!("--use-file-for-fake-audio-capture={}", tone.display())]).await;
     admit(&app, &room, "", (&host, "video-host@example.com", &secret), (&guest, "video-guest@example.com")).await;
 
     // Each side decodes the other's camera and receives the other's microphone.
@@ -108,7 +139,8 @@ async fn a_counselor_and_a_client_see_and_hear_each_other() {
     let first = s["firstFrameMs"].as_f64().expect("a first frame time");
     println!("admission to first decoded video frame: {first:.0} ms");
 
-    // The participant list shows a mute.
+    // Chromium's fake microphone beeps: the counselor sees the client speaking, then muted.
+    host.element(&format!("#room-people li.speaking[data-user='{guest_id}']")).await;
     guest.click("#media-mic").await;
     host.element(&format!("#room-people li[data-user='{guest_id}'][data-audio='false']")).await;
 
@@ -148,6 +180,7 @@ async fn a_counselor_and_a_client_see_and_hear_each_other() {
     host.close().await;
     guest.close().await;
     drop(driver);
+    let _ = std::fs::remove_file(&tone);
     app.finish().await;
 }
 

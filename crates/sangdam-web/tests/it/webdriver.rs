@@ -85,26 +85,45 @@ impl Driver {
 
     /// A new headless browser whose preferred language is `lang` (`ko` or `en`).
     pub async fn browser(&self, chromium: &Path, lang: &str) -> Browser<'_> {
+        self.browser_with(chromium, lang, &[]).await
+    }
+
+    /// A browser with more command-line switches (a sound file for the fake microphone, say).
+    pub async fn browser_with(&self, chromium: &Path, lang: &str, extra: &[String]) -> Browser<'_> {
         let accept = if lang == "en" { "en-US,en" } else { "ko-KR,ko" };
         // Each browser has its own profile folder: Chromium refuses a profile already in use.
         static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
         let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let profile = self._profile.0.join(format!("{lang}-{}-{n}", std::process::id()));
+        let mut args: Vec<String> = [
+            "--headless=new",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--hide-scrollbars",
+            // A fake camera and microphone, allowed without asking.
+            "--use-fake-device-for-media-stream",
+            "--use-fake-ui-for-media-stream",
+            "--autoplay-policy=no-user-gesture-required",
+            "--window-size=1280,900",
+        ]
+        .into_iter()
+        .map(str::to_owned)
+        .collect();
+        args.push(format!("--lang={accept}"));
+        args.push(format!("--user-data-dir={}", profile.display()));
+        args.extend(extra.iter().cloned());
         let caps = json!({
             "capabilities": { "alwaysMatch": {
                 "browserName": "chrome",
                 "goog:chromeOptions": {
                     "binary": chromium,
-                    "args": [
-                        "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                        "--disable-quic", "--no-first-run", "--disable-background-networking",
-                        "--disable-component-update", "--disable-sync", "--hide-scrollbars",
-                        // A fake camera and microphone, allowed without asking.
-                        "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
-                        "--autoplay-policy=no-user-gesture-required",
-                        format!("--lang={accept}"), format!("--user-data-dir={}", profile.display()),
-                        "--window-size=1280,900"
-                    ],
+                    "args": args,
                     "prefs": { "intl.accept_languages": accept }
                 }
             }}
