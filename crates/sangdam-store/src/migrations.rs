@@ -17,12 +17,14 @@ const SQLITE: Embedded = &[
     (1, "foundation", include_str!("../migrations/sqlite/0001_foundation.sql")),
     (2, "booking", include_str!("../migrations/sqlite/0002_booking.sql")),
     (3, "rooms", include_str!("../migrations/sqlite/0003_rooms.sql")),
+    (4, "questionnaires", include_str!("../migrations/sqlite/0004_questionnaires.sql")),
 ];
 
 const POSTGRES: Embedded = &[
     (1, "foundation", include_str!("../migrations/postgres/0001_foundation.sql")),
     (2, "booking", include_str!("../migrations/postgres/0002_booking.sql")),
     (3, "rooms", include_str!("../migrations/postgres/0003_rooms.sql")),
+    (4, "questionnaires", include_str!("../migrations/postgres/0004_questionnaires.sql")),
 ];
 
 #[derive(Debug)]

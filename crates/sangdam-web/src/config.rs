@@ -86,6 +86,9 @@ pub struct WebConfig {
     pub turn_ttl_seconds: i64,
     /// The media server's UDP port and the address browsers are told to send media to.
     pub media: sangdam_media::MediaConfig,
+    /// Crisis lines shown to a client whose answers show a risk; empty: Korea's 109 and
+    /// 1577-0199, in the viewer's language.
+    pub crisis_lines: Vec<String>,
 }
 
 impl WebConfig {
@@ -112,6 +115,7 @@ impl WebConfig {
                 bind: std::net::SocketAddr::from((std::net::Ipv4Addr::LOCALHOST, 0)),
                 public_ip: None,
             },
+            crisis_lines: vec![],
         }
     }
 

@@ -22,11 +22,26 @@ use crate::state::AppState;
 /// The mails Sangdam sends, with what each one says.
 #[derive(Debug)]
 pub enum Mail {
-    PasswordReset { link: String },
-    Invitation { link: String, role_message_id: &'static str },
-    AccountLocked { minutes: i64, reset_link: String },
+    PasswordReset {
+        link: String,
+    },
+    Invitation {
+        link: String,
+        role_message_id: &'static str,
+    },
+    AccountLocked {
+        minutes: i64,
+        reset_link: String,
+    },
     PasswordChanged,
-    RoomInvitation { link: String, host: String },
+    RoomInvitation {
+        link: String,
+        host: String,
+    },
+    /// A client's questionnaire answer needs attention now (no name, no answer in the mail).
+    RiskAlert {
+        link: String,
+    },
 }
 
 /// Most delivery attempts before a mail is marked failed.
@@ -50,6 +65,7 @@ impl Mail {
                 (tr.t("mail-locked-subject"), tr_args(tr, "mail-locked-body", &args))
             }
             Mail::PasswordChanged => (tr.t("mail-password-changed-subject"), tr.t("mail-password-changed-body")),
+            Mail::RiskAlert { link } => (tr.t("mail-risk-subject"), tr.ta("mail-risk-body", "link", link)),
             Mail::RoomInvitation { link, host } => {
                 let mut args = fluent_bundle::FluentArgs::new();
                 args.set("link", link.clone());

@@ -59,6 +59,9 @@ pub struct Settings {
     /// The IP browsers send media to, for a server behind NAT (its public IP). Unset: the IP of
     /// the interface that routes outward.
     pub media_public_ip: Option<IpAddr>,
+    /// Crisis lines shown to a client whose questionnaire shows a risk (a list, or
+    /// comma-separated in the environment). Unset: Korea's 109 and 1577-0199.
+    pub crisis_lines: StringList,
 }
 
 /// A list of strings, from a TOML list or a comma-separated string.
@@ -136,6 +139,7 @@ impl Default for Settings {
             turn_ttl_minutes: 12 * 60,
             media_bind: SocketAddr::from(([0, 0, 0, 0], 50000)),
             media_public_ip: None,
+            crisis_lines: StringList::default(),
         }
     }
 }
@@ -171,6 +175,7 @@ const ENV_KEYS: &[&str] = &[
     "turn_ttl_minutes",
     "media_bind",
     "media_public_ip",
+    "crisis_lines",
 ];
 
 const STRING_KEYS: &[&str] = &[
@@ -183,6 +188,7 @@ const STRING_KEYS: &[&str] = &[
     "smtp_host",
     "turn_urls",
     "turn_secret",
+    "crisis_lines",
 ];
 
 impl Settings {
@@ -291,6 +297,7 @@ impl Settings {
         c.turn_secret = self.turn_secret.clone();
         c.turn_ttl_seconds = i64::from(self.turn_ttl_minutes) * 60;
         c.media = sangdam_web::MediaConfig { bind: self.media_bind, public_ip: self.media_public_ip };
+        c.crisis_lines = self.crisis_lines.0.clone();
         c.smtp = self.smtp_host.as_ref().map(|host| {
             let security = match self.smtp_security.as_str() {
                 "none" => SmtpSecurity::None,

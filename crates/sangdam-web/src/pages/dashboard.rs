@@ -28,6 +28,8 @@ struct DashboardPage<'a> {
     /// Admin figures: active users per role, mail waiting in the outbox.
     counts: Vec<(&'static str, i64)>,
     held_mail: i64,
+    /// Open risk alerts (counselors: their clients'; supervisors: all): id, client, when.
+    alerts: Vec<(String, String, String)>,
 }
 
 pub async fn dashboard(State(state): State<AppState>, ctx: Ctx, Query(q): Query<DashboardQuery>) -> AppResult {
@@ -46,6 +48,9 @@ pub async fn dashboard(State(state): State<AppState>, ctx: Ctx, Query(q): Query<
     } else {
         (vec![], 0)
     };
+    let may_see_alerts = matches!(v.user.role, Role::Counselor | Role::Supervisor)
+        && ctx.client_data_viewer(&[Role::Counselor, Role::Supervisor]).is_ok();
+    let alerts = if may_see_alerts { super::questionnaires::alerts_for(&state, &ctx, &v.user).await? } else { vec![] };
     render(&DashboardPage {
         ctx: &ctx,
         role: v.user.role.as_str(),
@@ -55,5 +60,6 @@ pub async fn dashboard(State(state): State<AppState>, ctx: Ctx, Query(q): Query<
         sessions,
         counts,
         held_mail,
+        alerts,
     })
 }

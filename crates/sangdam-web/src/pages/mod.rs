@@ -8,6 +8,7 @@ mod counselor;
 mod dashboard;
 mod notifications;
 mod public;
+mod questionnaires;
 mod reset;
 mod room;
 mod signin;
@@ -73,6 +74,9 @@ pub fn router() -> Router<AppState> {
         .route("/counselors/{id}/waitlist", post(appointments::join_waitlist))
         .route("/waitlist/{id}/leave", post(appointments::leave_waitlist))
         .route("/appointments", get(appointments::mine))
+        .route("/questionnaires", get(questionnaires::list))
+        .route("/questionnaires/{name}", get(questionnaires::form).post(questionnaires::submit))
+        .route("/risk-alerts/{id}/acknowledge", post(questionnaires::acknowledge))
         .route("/appointments/{id}/cancel", post(appointments::client_cancel))
         .route(
             "/appointments/{id}/reschedule",

@@ -13,6 +13,7 @@ mod audit;
 mod booking;
 mod browser;
 mod mail;
+mod questionnaires;
 mod reminders;
 mod room;
 mod security;

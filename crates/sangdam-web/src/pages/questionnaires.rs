@@ -1,0 +1,276 @@
+//! Questionnaires in the client portal (PHQ-9 and GAD-7): filling one in, the score and band, the
+//! scores over time as a chart, and the risk alert. An answer above 0 on PHQ-9 item 9 shows the
+//! client the crisis lines at once and alerts the client's counselors and the supervisors, in the
+//! product (their dashboard) and by email; the mail names no client and holds no answer.
+
+use std::collections::HashMap;
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use sangdam_domain::Role;
+use sangdam_domain::questionnaire::{Instrument, Score};
+use sangdam_store::{NewResponse, ResponseRecord, UserSearch};
+
+use super::{render, see_other, with_status};
+use crate::auth::audit;
+use crate::crypto::random;
+use crate::ctx::Ctx;
+use crate::error::{AppError, AppResult};
+use crate::forms::FormData;
+use crate::mail::{self, Mail};
+use crate::state::AppState;
+
+/// The Fluent ids of an instrument's items and title.
+fn item_ids(i: Instrument) -> Vec<String> {
+    (1..=i.items()).map(|n| format!("q-{}-{n}", i.as_str())).collect()
+}
+
+fn instrument(s: &str) -> Result<Instrument, AppError> {
+    Instrument::parse(s).ok_or(AppError::NotFound)
+}
+
+/// One instrument's history: the points of its chart and the rows of its table.
+pub struct History {
+    pub instrument: &'static str,
+    pub title_id: String,
+    pub chart: String,
+    pub rows: Vec<(String, u8, &'static str)>,
+}
+
+/// Scores over time as an SVG line over the instrument's bands (a lighter shade per band); only
+/// numbers go into it, so it is safe to embed.
+pub fn chart(i: Instrument, scores: &[(i64, u8)]) -> String {
+    let (w, h, pad) = (320.0_f64, 120.0_f64, 6.0_f64);
+    let max = f64::from(i.max_total());
+    let y = |v: f64| h - pad - (v / max) * (h - 2.0 * pad);
+    let mut svg = format!("<svg class=\"score-chart\" viewBox=\"0 0 {w} {h}\" width=\"100%\" role=\"img\">");
+    let bands = i.bands();
+    for (k, (from, _)) in bands.iter().enumerate() {
+        let to = bands.get(k + 1).map_or(max, |(next, _)| f64::from(*next));
+        let (top, bottom) = (y(to), y(f64::from(*from)));
+        let shade = 245 - 12 * k as i32;
+        svg.push_str(&format!(
+            "<rect x=\"0\" y=\"{top:.1}\" width=\"{w}\" height=\"{:.1}\" fill=\"rgb(255,{shade},{shade})\"/>",
+            bottom - top
+        ));
+    }
+    let n = scores.len();
+    let x = |k: usize| if n <= 1 { w / 2.0 } else { pad + k as f64 * (w - 2.0 * pad) / (n - 1) as f64 };
+    let points: Vec<String> =
+        scores.iter().enumerate().map(|(k, (_, v))| format!("{:.1},{:.1}", x(k), y(f64::from(*v)))).collect();
+    if n > 1 {
+        svg.push_str(&format!(
+            "<polyline fill=\"none\" stroke=\"#1f6feb\" stroke-width=\"2\" points=\"{}\"/>",
+            points.join(" ")
+        ));
+    }
+    for p in &points {
+        let (px, py) = p.split_once(',').unwrap_or(("0", "0"));
+        svg.push_str(&format!("<circle cx=\"{px}\" cy=\"{py}\" r=\"3\" fill=\"#1f6feb\"/>"));
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
+fn histories(ctx: &Ctx, responses: &[ResponseRecord]) -> Vec<History> {
+    Instrument::ALL
+        .into_iter()
+        .map(|i| {
+            let mine: Vec<&ResponseRecord> = responses.iter().filter(|r| r.instrument == i).collect();
+            let scores: Vec<(i64, u8)> = mine.iter().map(|r| (r.submitted_at, r.total)).collect();
+            History {
+                instrument: i.as_str(),
+                title_id: format!("q-{}-title", i.as_str()),
+                chart: if scores.is_empty() { String::new() } else { chart(i, &scores) },
+                rows: mine.iter().rev().map(|r| (ctx.time(r.submitted_at), r.total, r.band.message_id())).collect(),
+            }
+        })
+        .collect()
+}
+
+#[derive(Template)]
+#[template(path = "questionnaires/list.html")]
+struct ListPage<'a> {
+    ctx: &'a Ctx,
+    histories: Vec<History>,
+}
+
+/// The client's questionnaires and their scores over time.
+pub async fn list(State(state): State<AppState>, ctx: Ctx) -> AppResult {
+    let v = ctx.with_role(&[Role::Client])?;
+    let responses = state.store.client_responses(&v.user.id).await?;
+    render(&ListPage { ctx: &ctx, histories: histories(&ctx, &responses) })
+}
+
+#[derive(Template)]
+#[template(path = "questionnaires/form.html")]
+struct FormPage<'a> {
+    ctx: &'a Ctx,
+    instrument: &'static str,
+    title_id: String,
+    items: Vec<Item>,
+    errors: Vec<String>,
+}
+
+struct Item {
+    n: usize,
+    id: String,
+    /// Each answer: value, label id, whether it is the one chosen (when the form comes back).
+    options: Vec<(u8, &'static str, bool)>,
+}
+
+const ANSWER_IDS: [&str; 4] =
+    ["questionnaires-answer-0", "questionnaires-answer-1", "questionnaires-answer-2", "questionnaires-answer-3"];
+
+fn form_page(ctx: &Ctx, i: Instrument, given: &[Option<u8>], errors: Vec<String>) -> AppResult {
+    let items = item_ids(i)
+        .into_iter()
+        .enumerate()
+        .map(|(k, id)| {
+            let chosen = given.get(k).copied().flatten();
+            let options = (0..4u8).map(|v| (v, ANSWER_IDS[usize::from(v)], chosen == Some(v))).collect();
+            Item { n: k + 1, id, options }
+        })
+        .collect();
+    render(&FormPage { ctx, instrument: i.as_str(), title_id: format!("q-{}-title", i.as_str()), items, errors })
+}
+
+pub async fn form(ctx: Ctx, Path(name): Path<String>) -> AppResult {
+    ctx.with_role(&[Role::Client])?;
+    let i = instrument(&name)?;
+    form_page(&ctx, i, &[], vec![])
+}
+
+#[derive(Template)]
+#[template(path = "questionnaires/result.html")]
+struct ResultPage<'a> {
+    ctx: &'a Ctx,
+    title_id: String,
+    total: u8,
+    max: u8,
+    band_id: &'static str,
+    risk: bool,
+    crisis_lines: Vec<String>,
+}
+
+/// The crisis lines to show: the configured ones, or Korea's defaults in the viewer's language.
+fn crisis_lines(state: &AppState, ctx: &Ctx) -> Vec<String> {
+    if state.config.crisis_lines.is_empty() {
+        vec![ctx.t("crisis-line-suicide"), ctx.t("crisis-line-mental-health")]
+    } else {
+        state.config.crisis_lines.clone()
+    }
+}
+
+/// Scores and stores a response. Every item must be answered 0 to 3; otherwise the form comes back
+/// with what the client chose and nothing is stored.
+pub async fn submit(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(name): Path<String>,
+    FormData(f): FormData<HashMap<String, String>>,
+) -> AppResult {
+    let v = ctx.with_role(&[Role::Client])?;
+    let i = instrument(&name)?;
+    let given: Vec<Option<u8>> = (1..=i.items())
+        .map(|n| f.get(&format!("i{n}")).and_then(|s| s.trim().parse::<u8>().ok()).filter(|a| *a <= 3))
+        .collect();
+    let answers: Option<Vec<u8>> = given.iter().copied().collect();
+    let Some(Ok(Score { total, band, risk })) = answers.as_deref().map(|a| i.score(a)) else {
+        return with_status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            form_page(&ctx, i, &given, vec![ctx.t("error-questionnaire-incomplete")]),
+        );
+    };
+    let answers = answers.unwrap_or_default();
+    let id = sangdam_domain::ids::encode_random(&random::<16>());
+    let alert_id = sangdam_domain::ids::encode_random(&random::<16>());
+    let sealed = state.keys.seal("questionnaire.answers", &answers);
+    state
+        .store
+        .record_response(&NewResponse {
+            id: &id,
+            client_id: &v.user.id,
+            instrument: i,
+            answers: &sealed,
+            total,
+            band,
+            risk,
+            alert_id: &alert_id,
+            now: ctx.now,
+        })
+        .await?;
+    audit(&state, &ctx, Some(&v.user), "questionnaire.submit", Some(format!("response:{id}")), "ok").await?;
+    if risk {
+        alert_staff(&state, &v.user.id).await?;
+        audit(&state, &ctx, Some(&v.user), "risk_alert.raise", Some(format!("risk_alert:{alert_id}")), "ok").await?;
+    }
+    render(&ResultPage {
+        ctx: &ctx,
+        title_id: format!("q-{}-title", i.as_str()),
+        total,
+        max: i.max_total(),
+        band_id: band.message_id(),
+        risk,
+        crisis_lines: crisis_lines(&state, &ctx),
+    })
+}
+
+/// Mails the client's counselors and every active supervisor, each in their own language. The
+/// mail only says that an alert waits in Sangdam.
+async fn alert_staff(state: &AppState, client: &sangdam_domain::UserId) -> Result<(), AppError> {
+    let mut to = Vec::new();
+    for id in state.store.counselors_of_client(client).await? {
+        if let Some(u) = state.store.user_by_id(&id).await?.filter(|u| u.active) {
+            to.push(u);
+        }
+    }
+    let search = UserSearch { text: None, role: Some(Role::Supervisor), limit: 500, offset: 0 };
+    to.extend(state.store.search_users(&search).await?.0.into_iter().filter(|u| u.active));
+    let link = format!("{}/dashboard", state.config.public_url);
+    for u in to {
+        if let Err(e) = mail::send(state, &u.email, u.language, Mail::RiskAlert { link: link.clone() }).await {
+            // The alert is stored and shown on the dashboard; a mail that cannot be queued is logged.
+            tracing::error!(error = ?e, "queuing a risk alert mail failed");
+        }
+    }
+    Ok(())
+}
+
+/// Marks a risk alert as attended to (the client's counselors and supervisors).
+pub async fn acknowledge(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> AppResult {
+    let v = ctx.client_data_viewer(&[Role::Counselor, Role::Supervisor])?;
+    let Some(alert) = state.store.open_risk_alerts().await?.into_iter().find(|a| a.id == id) else {
+        return Err(AppError::NotFound);
+    };
+    if v.user.role == Role::Counselor && !state.store.counselors_of_client(&alert.client_id).await?.contains(&v.user.id)
+    {
+        return Err(AppError::NotFound);
+    }
+    state.store.acknowledge_risk_alert(&id, &v.user.id, ctx.now).await?;
+    audit(&state, &ctx, Some(&v.user), "risk_alert.acknowledge", Some(format!("risk_alert:{id}")), "ok").await?;
+    Ok(see_other("/dashboard"))
+}
+
+/// Open alerts a staff member should see: a counselor's own clients', or all for supervisors.
+/// Each is `(alert id, client name, when)`.
+pub async fn alerts_for(
+    state: &AppState,
+    ctx: &Ctx,
+    viewer: &sangdam_store::UserRecord,
+) -> Result<Vec<(String, String, String)>, AppError> {
+    let mut out = Vec::new();
+    for a in state.store.open_risk_alerts().await? {
+        if viewer.role == Role::Counselor && !state.store.counselors_of_client(&a.client_id).await?.contains(&viewer.id)
+        {
+            continue;
+        }
+        let name = state.store.user_by_id(&a.client_id).await?.map(|u| u.display_name.to_string()).unwrap_or_default();
+        out.push((a.id, name, ctx.time(a.created_at)));
+    }
+    if !out.is_empty() {
+        audit(state, ctx, Some(viewer), "risk_alerts.read", None, "ok").await?;
+    }
+    Ok(out)
+}
