@@ -22,7 +22,10 @@ async fn scene(app: &TestApp, counselor_name: &str, clients: [&str; 3]) -> Scene
     let (first, _) = app.signed_in(Role::Client, &format!("{}@example.com", clients[0])).await;
     let (second, _) = app.signed_in(Role::Client, &format!("{}@example.com", clients[1])).await;
     let (third, _) = app.signed_in(Role::Client, &format!("{}@example.com", clients[2])).await;
-    let start = listed_slots(app, &first, &c).await[0];
+    // Not the first free time: that one may lie within the 12-hour minimum notice plus the
+    // 30-minute hold, and a slot that can no longer be booked is rightly never offered.
+    let listed = listed_slots(app, &first, &c).await;
+    let start = *listed.iter().find(|s| **s >= listed[0] + 3600).expect("a later free time");
     let day =
         jiff::Timestamp::from_second(start).unwrap().to_zoned(jiff::tz::TimeZone::get("Asia/Seoul").unwrap()).date();
     assert_eq!(book(app, &first, &c, start, &[]).await.status(), 303);
