@@ -1,0 +1,167 @@
+//! The room's messages, as JSON objects tagged by `type` (ARCHITECTURE.md documents each).
+
+use serde::{Deserialize, Serialize};
+
+use super::BoardItem;
+
+/// What a browser sends.
+#[derive(Debug, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum ClientMsg {
+    /// First message of every connection: the number of the last chat message it has.
+    Hello {
+        last_seq: i64,
+    },
+    /// `id` is the browser's own id for the message: sending it again is harmless.
+    Chat {
+        id: String,
+        text: String,
+    },
+    Admit {
+        user: String,
+    },
+    Decline {
+        user: String,
+    },
+    /// A whiteboard change: a freehand stroke or a text, or (hosts) clearing the board.
+    Board {
+        item: BoardItem,
+    },
+    BoardClear,
+    /// A host ends the session for everyone.
+    End,
+    Ping,
+    /// Joins the media (or joins again after a network change, which restarts ICE): the browser's
+    /// offer with its microphone, camera and screen transceivers, in that order.
+    RtcOffer {
+        sdp: String,
+    },
+    /// The browser's answer to a `rtc_offer` from the server.
+    RtcAnswer {
+        sdp: String,
+    },
+    /// What this participant sends now, for everyone's participant list.
+    Media {
+        audio: bool,
+        video: bool,
+        screen: bool,
+    },
+    /// Voice-only mode: no video is sent to this participant while it is on.
+    VoiceOnly {
+        on: bool,
+    },
+    /// This participant started or stopped speaking (the page measures its own microphone).
+    Speaking {
+        on: bool,
+    },
+}
+
+/// What a participant sends, as the participant list shows it.
+#[derive(Debug, Clone, Copy, Default, Serialize)]
+pub struct MediaState {
+    pub audio: bool,
+    pub video: bool,
+    pub screen: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Person {
+    pub user: String,
+    pub name: String,
+    pub host: bool,
+    pub media: MediaState,
+}
+
+/// A shared file as the room lists it.
+#[derive(Debug, Clone, Serialize)]
+pub struct FileInfo {
+    pub id: String,
+    pub name: String,
+    pub size: i64,
+    pub from: String,
+}
+
+impl FileInfo {
+    pub fn of(f: &sangdam_store::RoomFile, from: &str) -> Self {
+        FileInfo { id: f.id.clone(), name: f.name.clone(), size: f.size, from: from.to_owned() }
+    }
+}
+
+/// What the server sends.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ServerMsg {
+    /// A guest waits for a host to admit them.
+    Waiting,
+    Admitted,
+    Declined,
+    /// The connection is in the room: who is there, and the booked times when there are any.
+    Welcome {
+        you: String,
+        host: bool,
+        participants: Vec<Person>,
+        starts_at: Option<i64>,
+        ends_at: Option<i64>,
+        files: Vec<FileInfo>,
+        board: Vec<BoardItem>,
+    },
+    /// A file was shared; download it from `/rooms/{room}/files/{id}`.
+    File {
+        file: FileInfo,
+    },
+    /// Someone drew on the whiteboard (also in `welcome.board` for those who come later).
+    Board {
+        item: BoardItem,
+        from: String,
+    },
+    BoardCleared,
+    /// To hosts: someone is waiting.
+    Knock {
+        user: String,
+        name: String,
+    },
+    Joined {
+        person: Person,
+    },
+    Left {
+        user: String,
+    },
+    Chat {
+        seq: i64,
+        id: String,
+        from: String,
+        name: String,
+        text: String,
+        at: i64,
+    },
+    /// To the sender: the message is stored under `seq`.
+    Ack {
+        id: String,
+        seq: i64,
+    },
+    Ended,
+    /// The server's answer to the browser's `rtc_offer`.
+    RtcAnswer {
+        sdp: String,
+    },
+    /// Tracks were added or removed: the browser answers with `rtc_answer`.
+    RtcOffer {
+        sdp: String,
+    },
+    /// The media connection died; the page joins the media again.
+    RtcClosed,
+    Media {
+        user: String,
+        media: MediaState,
+    },
+    Speaking {
+        user: String,
+        on: bool,
+    },
+    /// Something the browser sent was refused; `message` is in the user's language.
+    Error {
+        code: &'static str,
+        message: String,
+    },
+    Pong,
+}
