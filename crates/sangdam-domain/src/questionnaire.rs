@@ -140,38 +140,43 @@ mod tests {
     use super::*;
 
     #[test]
-    fn phq9_bands_follow_the_standard_cut_points() {
-        let cases = [
-            (0, Band::Minimal),
-            (4, Band::Minimal),
-            (5, Band::Mild),
-            (9, Band::Mild),
-            (10, Band::Moderate),
-            (14, Band::Moderate),
-            (15, Band::ModeratelySevere),
-            (19, Band::ModeratelySevere),
-            (20, Band::Severe),
-            (27, Band::Severe),
+    fn bands_follow_the_standard_cut_points() {
+        use Band::*;
+        use Instrument::*;
+        let cases: [(Instrument, &[(u8, Band)]); 2] = [
+            (
+                Phq9,
+                &[
+                    (0, Minimal),
+                    (4, Minimal),
+                    (5, Mild),
+                    (9, Mild),
+                    (10, Moderate),
+                    (14, Moderate),
+                    (15, ModeratelySevere),
+                    (19, ModeratelySevere),
+                    (20, Severe),
+                    (27, Severe),
+                ],
+            ),
+            (
+                Gad7,
+                &[
+                    (0, Minimal),
+                    (4, Minimal),
+                    (5, Mild),
+                    (9, Mild),
+                    (10, Moderate),
+                    (14, Moderate),
+                    (15, Severe),
+                    (21, Severe),
+                ],
+            ),
         ];
-        for (total, band) in cases {
-            assert_eq!(Instrument::Phq9.band(total), band, "PHQ-9 {total}");
-        }
-    }
-
-    #[test]
-    fn gad7_bands_follow_the_standard_cut_points() {
-        let cases = [
-            (0, Band::Minimal),
-            (4, Band::Minimal),
-            (5, Band::Mild),
-            (9, Band::Mild),
-            (10, Band::Moderate),
-            (14, Band::Moderate),
-            (15, Band::Severe),
-            (21, Band::Severe),
-        ];
-        for (total, band) in cases {
-            assert_eq!(Instrument::Gad7.band(total), band, "GAD-7 {total}");
+        for (instrument, points) in cases {
+            for &(total, band) in points {
+                assert_eq!(instrument.band(total), band, "{instrument} {total}");
+            }
         }
     }
 
