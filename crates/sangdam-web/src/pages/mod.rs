@@ -4,6 +4,7 @@ mod account;
 mod admin;
 mod appointments;
 mod booking;
+mod calendar;
 mod counselor;
 mod dashboard;
 mod notifications;
@@ -107,10 +108,10 @@ pub fn router() -> Router<AppState> {
         .route("/counselor/photo/delete", post(counselor::delete_photo))
         .route("/counselor/exceptions", post(counselor::add_exception))
         .route("/counselor/exceptions/{id}/delete", post(counselor::delete_exception))
-        .route("/counselor/calendar", get(counselor::calendar))
-        .route("/counselor/appointments/{id}/approve", post(counselor::approve))
-        .route("/counselor/appointments/{id}/cancel", post(counselor::counselor_cancel))
-        .route("/counselor/appointments/{id}/outcome", post(counselor::record_outcome))
+        .route("/counselor/calendar", get(calendar::calendar))
+        .route("/counselor/appointments/{id}/approve", post(calendar::approve))
+        .route("/counselor/appointments/{id}/cancel", post(calendar::counselor_cancel))
+        .route("/counselor/appointments/{id}/outcome", post(calendar::record_outcome))
         .fallback(not_found)
 }
 

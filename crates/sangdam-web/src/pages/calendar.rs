@@ -1,0 +1,228 @@
+//! A counselor's calendar (day and week), where they approve, decline, cancel with a reason, and
+//! record a session as completed or a no-show.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use jiff::civil::Date;
+use sangdam_domain::Role;
+use sangdam_domain::booking::AppointmentStatus;
+use serde::Deserialize;
+
+use super::counselor::WEEKDAYS;
+use super::{render, see_other};
+use crate::auth::audit;
+use crate::booking::{self, Change};
+use crate::ctx::Ctx;
+use crate::error::{AppError, AppResult};
+use crate::forms::FormData;
+use crate::state::AppState;
+
+const MAX_CANCEL_REASON_CHARS: usize = 500;
+
+pub struct CalendarItem {
+    pub id: String,
+    pub time: String,
+    pub client: String,
+    pub kind: String,
+    pub status: &'static str,
+    pub status_label: String,
+    pub first_time: bool,
+    pub reason: Option<String>,
+    pub cancel_reason: Option<String>,
+    pub open: bool,
+    pub past: bool,
+    pub can_join: bool,
+}
+
+pub struct CalendarDay {
+    pub label: String,
+    pub items: Vec<CalendarItem>,
+}
+
+#[derive(Template)]
+#[template(path = "counselor/calendar.html")]
+struct CalendarPage<'a> {
+    ctx: &'a Ctx,
+    view: &'static str,
+    date: String,
+    prev: String,
+    next: String,
+    days: Vec<CalendarDay>,
+    timezone: String,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct CalendarQuery {
+    view: String,
+    date: String,
+}
+
+pub async fn calendar(State(state): State<AppState>, ctx: Ctx, Query(q): Query<CalendarQuery>) -> AppResult {
+    let v = ctx.client_data_viewer(&[Role::Counselor])?;
+    let tz = v.user.timezone.to_jiff();
+    let today = jiff::Timestamp::from_second(ctx.now).unwrap_or_default().to_zoned(tz.clone()).date();
+    let date = match q.date.as_str() {
+        "" => today,
+        d => d.parse::<Date>().map_err(|_| AppError::BadRequest("error-date-invalid"))?,
+    };
+    let week = q.view != "day";
+    let (first, count) = if week {
+        (date.checked_sub(jiff::Span::new().days(i64::from(date.weekday().to_monday_zero_offset()))).unwrap_or(date), 7)
+    } else {
+        (date, 1)
+    };
+    let day_start = |d: Date| d.to_zoned(tz.clone()).map(|z| z.timestamp().as_second()).unwrap_or(0);
+    let last = first.checked_add(jiff::Span::new().days(count)).unwrap_or(first);
+    let list = state.store.counselor_appointments(&v.user.id, day_start(first), day_start(last), false).await?;
+    let mut days: Vec<CalendarDay> = (0..count)
+        .filter_map(|i| first.checked_add(jiff::Span::new().days(i)).ok())
+        .map(|d| CalendarDay {
+            label: format!("{d} ({})", ctx.t(WEEKDAYS[d.weekday().to_monday_zero_offset() as usize].2)),
+            items: vec![],
+        })
+        .collect();
+    for a in &list {
+        let local = jiff::Timestamp::from_second(a.starts_at).unwrap_or_default().to_zoned(tz.clone());
+        let index = (local.date() - first).get_days();
+        let Some(day) = usize::try_from(index).ok().and_then(|i| days.get_mut(i)) else { continue };
+        let client =
+            state.store.user_by_id(&a.client_id).await?.map(|u| u.display_name.to_string()).unwrap_or_default();
+        let reason = a
+            .reason
+            .as_deref()
+            .and_then(|r| state.keys.open("appointment-reason", r).ok())
+            .map(|b| String::from_utf8_lossy(&b).into_owned());
+        day.items.push(CalendarItem {
+            id: a.id.clone(),
+            time: format!(
+                "{}–{}",
+                local.strftime("%H:%M"),
+                jiff::Timestamp::from_second(a.ends_at).unwrap_or_default().to_zoned(tz.clone()).strftime("%H:%M")
+            ),
+            client,
+            kind: ctx.t(a.kind.message_id()),
+            status: a.status.as_str(),
+            status_label: ctx.t(a.status.message_id()),
+            first_time: a.first_time,
+            reason,
+            cancel_reason: a.cancel_reason.clone().filter(|r| !r.is_empty()),
+            open: a.status.holds_time(),
+            past: a.starts_at <= ctx.now,
+            can_join: super::room::room_open(&state, a, ctx.now),
+        });
+    }
+    // Reading clients' appointments (and their reasons for the visit) is access to client data.
+    audit(&state, &ctx, Some(&v.user), "appointments.read", Some(format!("calendar:{first}")), "ok").await?;
+    let step = jiff::Span::new().days(count);
+    render(&CalendarPage {
+        ctx: &ctx,
+        view: if week { "week" } else { "day" },
+        date: date.to_string(),
+        prev: first.checked_sub(step).unwrap_or(first).to_string(),
+        next: last.to_string(),
+        days,
+        timezone: v.user.timezone.as_str().to_owned(),
+    })
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ActionForm {
+    reason: String,
+}
+
+/// The counselor's own appointment, or 404.
+async fn own(
+    state: &AppState,
+    ctx: &Ctx,
+    id: &str,
+) -> Result<(sangdam_store::AppointmentRecord, sangdam_store::UserRecord), AppError> {
+    let v = ctx.client_data_viewer(&[Role::Counselor])?;
+    match state.store.appointment(id).await? {
+        Some(a) if a.counselor_id == v.user.id => Ok((a, v.user.clone())),
+        _ => Err(AppError::NotFound),
+    }
+}
+
+pub async fn approve(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> AppResult {
+    let (a, me) = own(&state, &ctx, &id).await?;
+    if !state
+        .store
+        .set_appointment_status(&a.id, &[AppointmentStatus::Requested], AppointmentStatus::Confirmed, None, ctx.now)
+        .await?
+    {
+        return Err(AppError::BadRequest("error-appointment-closed"));
+    }
+    audit(&state, &ctx, Some(&me), "appointment.approve", Some(format!("appointment:{}", a.id)), "ok").await?;
+    if let Some(rec) = state.store.appointment(&a.id).await? {
+        booking::notify(&state, &rec, Change::Confirmed, None).await?;
+        booking::schedule_reminders(&state, &rec).await?;
+    }
+    Ok(see_other("/counselor/calendar"))
+}
+
+/// Declining a request or cancelling a session: any time, with a reason the client is told.
+pub async fn counselor_cancel(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    FormData(f): FormData<ActionForm>,
+) -> AppResult {
+    let (a, me) = own(&state, &ctx, &id).await?;
+    let reason = f.reason.trim();
+    if reason.is_empty() {
+        return Err(AppError::BadRequest("error-cancel-reason-required"));
+    }
+    if reason.chars().count() > MAX_CANCEL_REASON_CHARS {
+        return Err(AppError::BadRequest("error-cancel-reason-too-long"));
+    }
+    let done = state
+        .store
+        .set_appointment_status(
+            &a.id,
+            &[AppointmentStatus::Requested, AppointmentStatus::Confirmed],
+            AppointmentStatus::Cancelled,
+            Some((reason, "counselor")),
+            ctx.now,
+        )
+        .await?;
+    if !done {
+        return Err(AppError::BadRequest("error-appointment-closed"));
+    }
+    audit(&state, &ctx, Some(&me), "appointment.cancel", Some(format!("appointment:{}", a.id)), "counselor").await?;
+    if let Some(rec) = state.store.appointment(&a.id).await? {
+        booking::notify(&state, &rec, Change::Cancelled, Some(reason)).await?;
+    }
+    booking::offer_freed_slot(&state, &a.counselor_id, a.starts_at, a.ends_at).await?;
+    Ok(see_other("/counselor/calendar"))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct OutcomeForm {
+    outcome: String,
+}
+
+/// After the start: the session took place, or the client did not come.
+pub async fn record_outcome(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    FormData(f): FormData<OutcomeForm>,
+) -> AppResult {
+    let (a, me) = own(&state, &ctx, &id).await?;
+    let to = match f.outcome.as_str() {
+        "completed" => AppointmentStatus::Completed,
+        "no_show" => AppointmentStatus::NoShow,
+        _ => return Err(AppError::BadRequest("error-form-invalid")),
+    };
+    if a.starts_at > ctx.now {
+        return Err(AppError::BadRequest("error-outcome-too-early"));
+    }
+    if !state.store.set_appointment_status(&a.id, &[AppointmentStatus::Confirmed], to, None, ctx.now).await? {
+        return Err(AppError::BadRequest("error-appointment-closed"));
+    }
+    audit(&state, &ctx, Some(&me), "appointment.outcome", Some(format!("appointment:{}", a.id)), to.as_str()).await?;
+    Ok(see_other("/counselor/calendar"))
+}
