@@ -7,12 +7,22 @@ use std::sync::atomic::{AtomicI64, Ordering};
 #[derive(Debug, Clone, Default)]
 pub struct Clock {
     offset_seconds: Arc<AtomicI64>,
+    /// When set (tests only), the Unix second the clock stands still at, before the offset.
+    frozen_at: Arc<AtomicI64>,
 }
 
 impl Clock {
     /// Unix seconds, UTC.
     pub fn now(&self) -> i64 {
-        jiff::Timestamp::now().as_second() + self.offset_seconds.load(Ordering::Relaxed)
+        let frozen = self.frozen_at.load(Ordering::Relaxed);
+        let base = if frozen > 0 { frozen } else { jiff::Timestamp::now().as_second() };
+        base + self.offset_seconds.load(Ordering::Relaxed)
+    }
+
+    /// Stops this clock (and every clone) at the current second; only `advance` moves it then.
+    /// For tests whose steps must not depend on how fast a busy machine answers.
+    pub fn freeze(&self) {
+        self.frozen_at.store(jiff::Timestamp::now().as_second(), Ordering::Relaxed);
     }
 
     /// Moves this clock (and every clone of it) forward.

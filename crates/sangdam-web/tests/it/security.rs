@@ -46,6 +46,8 @@ db_test!(state_changing_requests_need_the_csrf_token, async |app: &TestApp| {
 });
 
 db_test!(throttling_then_lockout_then_recovery, async |app: &TestApp| {
+    // The throttle counts seconds: a slow machine must not let a wait run out between two tries.
+    app.clock.freeze();
     app.create_user(Role::Client, "target@example.com").await;
     let attacker = new_client();
     let wrong = "definitely not the password";
