@@ -16,6 +16,7 @@ pub mod ics;
 pub mod ids;
 pub mod language;
 pub mod money;
+pub mod note;
 pub mod password;
 pub mod profile;
 pub mod questionnaire;

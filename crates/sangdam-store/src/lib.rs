@@ -12,7 +12,9 @@ mod appointments;
 mod audit;
 mod counselors;
 mod jobs;
+mod keys;
 mod migrations;
+mod notes;
 mod outbox;
 mod questionnaires;
 mod rooms;
@@ -32,6 +34,10 @@ pub use appointments::{AppointmentRecord, NewAppointment, WaitlistEntry, Waitlis
 pub use audit::{AuditEvent, AuditFilter, AuditPage};
 pub use counselors::{CounselorProfile, DirectoryFilter, Offering, Specialty};
 pub use jobs::{JobRecord, JobStatus};
+pub use keys::{
+    EncryptionKey, KeyPart, KeyState, KeyType, PLAIN_BLOB_COLUMNS, SEALED_COLUMNS, SealedColumn, SealedValue,
+};
+pub use notes::{Addendum, ClientProfile, DraftSaved, NewNote, NoteRecord, NoteVersion};
 pub use outbox::{Attachment, MailRecord, MailStatus, NewMail};
 pub use questionnaires::{NewResponse, ResponseRecord, RiskAlert};
 pub use rooms::{MemberRole, RoomFile, RoomMember, RoomMessage, RoomRecord};
@@ -50,6 +56,9 @@ pub enum StoreError {
     /// The time overlaps an appointment (or a held slot) of the same counselor.
     #[error("this time was just taken")]
     TimeTaken,
+    /// The database refused to change a signed (locked) record.
+    #[error("the record is signed and locked")]
+    Locked,
     #[error("stored data is not in the expected form: {0}")]
     Corrupt(String),
     #[error("database error")]
@@ -65,6 +74,7 @@ impl From<sqlx::Error> for StoreError {
         match &e {
             sqlx::Error::RowNotFound => StoreError::NotFound,
             sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Conflict,
+            sqlx::Error::Database(db) if db.message().contains("sangdam: signed note is locked") => StoreError::Locked,
             _ => StoreError::Database(e),
         }
     }

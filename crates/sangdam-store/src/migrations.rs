@@ -18,6 +18,7 @@ const SQLITE: Embedded = &[
     (2, "booking", include_str!("../migrations/sqlite/0002_booking.sql")),
     (3, "rooms", include_str!("../migrations/sqlite/0003_rooms.sql")),
     (4, "questionnaires", include_str!("../migrations/sqlite/0004_questionnaires.sql")),
+    (5, "notes", include_str!("../migrations/sqlite/0005_notes.sql")),
 ];
 
 const POSTGRES: Embedded = &[
@@ -25,6 +26,7 @@ const POSTGRES: Embedded = &[
     (2, "booking", include_str!("../migrations/postgres/0002_booking.sql")),
     (3, "rooms", include_str!("../migrations/postgres/0003_rooms.sql")),
     (4, "questionnaires", include_str!("../migrations/postgres/0004_questionnaires.sql")),
+    (5, "notes", include_str!("../migrations/postgres/0005_notes.sql")),
 ];
 
 #[derive(Debug)]

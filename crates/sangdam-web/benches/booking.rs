@@ -108,7 +108,7 @@ async fn serve(store: &Store) -> Server {
     let state = AppState::new(
         store.clone(),
         WebConfig::for_url(&address),
-        Keys::new(1, sangdam_web::crypto::random()),
+        Keys::new(sangdam_web::crypto::random()),
         Clock::default(),
     )
     .unwrap();

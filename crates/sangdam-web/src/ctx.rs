@@ -28,6 +28,15 @@ pub const LANG_COOKIE: &str = "sangdam_lang";
 pub const PENDING_TWO_FACTOR_SECONDS: i64 = 5 * 60;
 /// The largest form body we read: far above any form of ours, far below a memory problem.
 pub const MAX_FORM_BYTES: usize = 64 * 1024;
+/// Largest form body for session notes: four sections of 20,000 characters, URL-encoded (a Korean
+/// character takes 9 bytes), fit with room to spare, so an overlong section gets the note's own
+/// message rather than a bare 413.
+pub const MAX_NOTE_FORM_BYTES: usize = 1024 * 1024;
+
+/// The body limit of a form posted to `path`.
+pub fn form_limit(path: &str) -> usize {
+    if path.starts_with("/notes/") { MAX_NOTE_FORM_BYTES } else { MAX_FORM_BYTES }
+}
 
 /// The signed-in person behind a request.
 #[derive(Clone, Debug)]
@@ -249,7 +258,8 @@ async fn check_csrf(state: &AppState, ctx: &Ctx, req: Request) -> Result<Request
         (req, token)
     } else if is_form {
         let (parts, body) = req.into_parts();
-        let bytes = axum::body::to_bytes(body, MAX_FORM_BYTES).await.map_err(|_| AppError::TooLarge)?;
+        let limit = form_limit(parts.uri.path());
+        let bytes = axum::body::to_bytes(body, limit).await.map_err(|_| AppError::TooLarge)?;
         let token = form_field(&bytes, "csrf");
         (Request::from_parts(parts, Body::from(bytes)), token)
     } else {

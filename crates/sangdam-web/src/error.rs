@@ -28,6 +28,9 @@ pub enum AppError {
     /// The request is malformed; the message id says how, for the person.
     #[error("bad request: {0}")]
     BadRequest(&'static str),
+    /// The request conflicts with the record's state (a signed note); the message id says how.
+    #[error("conflict: {0}")]
+    Conflict(&'static str),
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
 }
@@ -44,6 +47,7 @@ impl From<StoreError> for AppError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::NotFound => AppError::NotFound,
+            StoreError::Locked => AppError::Conflict("error-note-locked"),
             other => AppError::Internal(other.into()),
         }
     }
@@ -85,6 +89,7 @@ impl IntoResponse for AppError {
             AppError::Csrf => page(StatusCode::FORBIDDEN, "error-csrf-title", "error-csrf-body"),
             AppError::TooLarge => page(StatusCode::PAYLOAD_TOO_LARGE, "error-413-title", "error-413-body"),
             AppError::BadRequest(message_id) => page(StatusCode::BAD_REQUEST, "error-400-title", message_id),
+            AppError::Conflict(message_id) => page(StatusCode::CONFLICT, "error-409-title", message_id),
             AppError::Internal(err) => {
                 // The chain names only our own error types and the database's message, never
                 // bound values, so it carries no personal data.

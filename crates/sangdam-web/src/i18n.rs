@@ -262,6 +262,11 @@ mod tests {
         ids.extend(FormSpecError::ALL.map(FormSpecError::message_id));
         ids.extend(AnswerError::ALL.map(AnswerError::message_id));
         ids.extend(Band::ALL.map(Band::message_id));
+        ids.extend(sangdam_domain::note::NoteError::ALL.map(sangdam_domain::note::NoteError::message_id));
+        ids.extend(sangdam_domain::note::Template::ALL.map(sangdam_domain::note::Template::message_id));
+        let sections = sangdam_domain::note::Template::ALL.iter().flat_map(|t| t.sections());
+        let section_ids: Vec<String> = sections.map(|s| format!("note-section-{s}")).collect();
+        ids.extend(section_ids.iter().map(String::as_str));
         for id in ids {
             assert!(i18n.has(Language::Ko, id) && i18n.has(Language::En, id), "{id}");
         }

@@ -124,6 +124,20 @@ async fn housekeeping(state: AppState, mut shutdown: watch::Receiver<bool>) {
     }
 }
 
+/// Reloads the data-encryption keys every [`crate::crypto::REFRESH_SECONDS`], so that a key
+/// rotation run by `sangdam keys rotate` (or by another server) reaches this one without a restart.
+async fn refresh_keys(state: AppState, mut shutdown: watch::Receiver<bool>) {
+    loop {
+        if let Err(e) = state.keys.refresh(&state.store).await {
+            tracing::error!(error = ?e, "reloading the encryption keys failed");
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_secs(crate::crypto::REFRESH_SECONDS)) => {}
+            _ = shutdown.changed() => return,
+        }
+    }
+}
+
 /// Serves the application on `listener` until `shutdown` completes, then lets requests in flight
 /// finish and stops the background tasks.
 pub async fn serve(
@@ -134,7 +148,9 @@ pub async fn serve(
     let (stop_tx, stop_rx) = watch::channel(false);
     let mailer = tokio::spawn(crate::mail::run_sender(state.clone(), stop_rx.clone()));
     let worker = tokio::spawn(crate::booking::run_jobs(state.clone(), stop_rx.clone()));
-    let keeper = tokio::spawn(housekeeping(state.clone(), stop_rx));
+    let keeper = tokio::spawn(housekeeping(state.clone(), stop_rx.clone()));
+    state.keys.refresh(&state.store).await.context("loading the encryption keys")?;
+    let keyring = tokio::spawn(refresh_keys(state.clone(), stop_rx));
     let app = crate::app(state.clone()).into_make_service_with_connect_info::<ClientAddr>();
     let result = match &state.config.tls {
         Some(files) => {
@@ -148,5 +164,6 @@ pub async fn serve(
     let _ = mailer.await;
     let _ = worker.await;
     let _ = keeper.await;
+    let _ = keyring.await;
     result.context("HTTP server")
 }

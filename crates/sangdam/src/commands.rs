@@ -30,7 +30,7 @@ pub fn load_keys(settings: &Settings) -> anyhow::Result<Keys> {
     let bytes =
         data_encoding::HEXLOWER_PERMISSIVE.decode(hex.as_bytes()).context("secret_key must be 64 hex characters")?;
     let master: [u8; 32] = bytes.try_into().map_err(|_| anyhow::anyhow!("secret_key must be 64 hex characters"))?;
-    Ok(Keys::new(1, master))
+    Ok(Keys::new(master))
 }
 
 fn read_or_create_key_file(path: &Path) -> anyhow::Result<String> {
@@ -243,4 +243,54 @@ pub async fn audit_verify(settings: &Settings) -> anyhow::Result<()> {
             std::process::exit(1);
         }
     }
+}
+
+pub async fn keys_rotate(settings: &Settings, grace: u64) -> anyhow::Result<()> {
+    let store = open_store(settings).await?;
+    let keys = load_keys(settings)?;
+    println!("Rotating: each step waits {grace} s so that running servers follow.");
+    let now = jiff::Timestamp::now().as_second();
+    let report = sangdam_web::crypto::rotate(&store, &keys, std::time::Duration::from_secs(grace), now)
+        .await
+        .context("rotating the encryption keys")?;
+    store
+        .append_audit(&AuditEvent {
+            at: jiff::Timestamp::now().as_second(),
+            actor_id: None,
+            actor_role: None,
+            action: "cli.keys.rotate".into(),
+            target: Some(format!("key:{}", report.new_key)),
+            address: Some("cli".into()),
+            outcome: "ok".into(),
+        })
+        .await?;
+    store.close().await;
+    println!(
+        "Key {} is current: {} values sealed again, old keys destroyed: {:?}.",
+        report.new_key, report.resealed, report.retired
+    );
+    if report.unreadable > 0 {
+        println!("{} values could not be opened with any key and were left as they are.", report.unreadable);
+        std::process::exit(1);
+    }
+    Ok(())
+}
+
+pub async fn keys_list(settings: &Settings) -> anyhow::Result<()> {
+    let store = open_store(settings).await?;
+    let keys = store.encryption_keys().await?;
+    store.close().await;
+    println!(
+        "key 1: the master key from the settings{}",
+        if keys.iter().any(|k| k.state == sangdam_store::KeyState::Current) { "" } else { " (current)" }
+    );
+    for k in keys {
+        println!(
+            "key {}: {:?}, created {}",
+            k.id,
+            k.state,
+            jiff::Timestamp::from_second(k.created_at).map(|t| t.to_string()).unwrap_or_default()
+        );
+    }
+    Ok(())
 }

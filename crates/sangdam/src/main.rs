@@ -42,6 +42,11 @@ enum Command {
     },
     /// Load a small demo: one admin, three counselors and five clients, with passwords printed once.
     Demo,
+    /// Manage the encryption keys of stored counseling data.
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
     /// Check the audit log.
     Audit {
         #[command(subcommand)]
@@ -64,6 +69,20 @@ enum UserCommand {
         #[arg(long)]
         password_stdin: bool,
     },
+}
+
+#[derive(Debug, Subcommand)]
+enum KeysCommand {
+    /// Seal all stored data again under a new key, while servers keep running, and destroy the
+    /// old keys once nothing uses them.
+    Rotate {
+        /// Seconds to wait at each step so that running servers (which reload keys every 10 s)
+        /// learn the new key before it is used; 0 only when no server is running.
+        #[arg(long, default_value_t = 30)]
+        grace: u64,
+    },
+    /// List the data keys and which one is current.
+    List,
 }
 
 #[derive(Debug, Subcommand)]
@@ -109,6 +128,8 @@ fn main() -> anyhow::Result<()> {
             }
             Command::Demo => commands::demo(&settings).await,
             Command::Audit { command: AuditCommand::Verify } => commands::audit_verify(&settings).await,
+            Command::Keys { command: KeysCommand::Rotate { grace } } => commands::keys_rotate(&settings, grace).await,
+            Command::Keys { command: KeysCommand::List } => commands::keys_list(&settings).await,
         }
     })
 }

@@ -7,9 +7,11 @@ mod booking;
 mod calendar;
 mod counselor;
 mod dashboard;
+mod notes;
 mod notifications;
 mod public;
 mod questionnaires;
+mod records;
 mod reset;
 mod room;
 mod signin;
@@ -78,6 +80,19 @@ pub fn router() -> Router<AppState> {
         .route("/questionnaires", get(questionnaires::list))
         .route("/questionnaires/{name}", get(questionnaires::form).post(questionnaires::submit))
         .route("/risk-alerts/{id}/acknowledge", post(questionnaires::acknowledge))
+        .route("/clients", get(records::clients))
+        .route("/clients/{id}", get(records::client))
+        .route("/clients/{id}/profile", post(records::save_profile))
+        .route("/clients/{id}/notes", post(notes::create))
+        .route(
+            "/notes/{id}",
+            get(notes::show)
+                .post(notes::save)
+                .layer(axum::extract::DefaultBodyLimit::max(crate::ctx::MAX_NOTE_FORM_BYTES)),
+        )
+        .route("/notes/{id}/versions/{n}", get(notes::version))
+        .route("/notes/{id}/sign", post(notes::sign))
+        .route("/notes/{id}/addenda", post(notes::add_addendum))
         .route("/appointments/{id}/cancel", post(appointments::client_cancel))
         .route(
             "/appointments/{id}/reschedule",

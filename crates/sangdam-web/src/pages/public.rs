@@ -79,6 +79,7 @@ const ICON: &str = include_str!("../../static/icon.svg");
 const ROOM_JS: &str = include_str!("../../static/room.js");
 const MEDIA_JS: &str = include_str!("../../static/media.js");
 const CHECK_JS: &str = include_str!("../../static/check.js");
+const NOTES_JS: &str = include_str!("../../static/notes.js");
 
 /// Every asset is compiled into the binary: no CDN, nothing to deploy beside it.
 pub async fn asset(Path(file): Path<String>) -> Response {
@@ -88,6 +89,7 @@ pub async fn asset(Path(file): Path<String>) -> Response {
         "room.js" => (ROOM_JS, "text/javascript; charset=utf-8"),
         "media.js" => (MEDIA_JS, "text/javascript; charset=utf-8"),
         "check.js" => (CHECK_JS, "text/javascript; charset=utf-8"),
+        "notes.js" => (NOTES_JS, "text/javascript; charset=utf-8"),
         _ => return AppError::NotFound.into_response(),
     };
     ([(header::CONTENT_TYPE, content_type), (header::CACHE_CONTROL, "public, max-age=3600")], body).into_response()

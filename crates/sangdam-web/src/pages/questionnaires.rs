@@ -73,7 +73,7 @@ pub fn chart(i: Instrument, scores: &[(i64, u8)]) -> String {
     svg
 }
 
-fn histories(ctx: &Ctx, responses: &[ResponseRecord]) -> Vec<History> {
+pub(crate) fn histories(ctx: &Ctx, responses: &[ResponseRecord]) -> Vec<History> {
     Instrument::ALL
         .into_iter()
         .map(|i| {

@@ -21,7 +21,9 @@ pub struct TestApp {
     pub store: Store,
     pub clock: Clock,
     config: WebConfig,
-    keys: Keys,
+    /// The keyring the server runs with (clones share it), and its master key.
+    pub keys: Keys,
+    pub master: [u8; 32],
     db: TestDatabase,
     shutdown: Option<oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<()>>,
@@ -77,8 +79,10 @@ impl TestApp {
         let mut config = WebConfig::for_url(&address);
         configure(&mut config);
         let clock = Clock::default();
-        let keys = Keys::new(1, sangdam_web::crypto::random());
-        let mut app = TestApp { address, store, clock, config, keys, db, shutdown: None, server: None, state: None };
+        let master = sangdam_web::crypto::random();
+        let keys = Keys::new(master);
+        let mut app =
+            TestApp { address, store, clock, config, keys, master, db, shutdown: None, server: None, state: None };
         app.start(listener);
         app
     }

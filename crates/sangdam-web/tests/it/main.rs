@@ -14,6 +14,7 @@ mod booking;
 mod browser;
 mod mail;
 mod questionnaires;
+mod records;
 mod reminders;
 mod room;
 mod security;

@@ -9,11 +9,11 @@ use crate::booking::{book, counselor, listed_slots};
 use crate::db_test;
 use crate::helpers::TestApp;
 
-fn answers(values: &[u8]) -> Vec<(String, String)> {
+pub fn answers(values: &[u8]) -> Vec<(String, String)> {
     values.iter().enumerate().map(|(i, v)| (format!("i{}", i + 1), v.to_string())).collect()
 }
 
-async fn submit(app: &TestApp, client: &reqwest::Client, name: &str, fields: &[(String, String)]) -> (u16, String) {
+pub async fn submit(app: &TestApp, client: &reqwest::Client, name: &str, fields: &[(String, String)]) -> (u16, String) {
     let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     let r = app.post(client, &format!("/questionnaires/{name}"), &fields).await;
     (r.status().as_u16(), r.text().await.unwrap())

@@ -72,6 +72,23 @@ fn user_add_demo_and_audit_verify_finds_a_tampered_row() {
 }
 
 #[test]
+fn keys_rotate_makes_a_new_current_key_and_destroys_the_old_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ok, out) = run(dir.path(), &["keys", "list"]);
+    assert!(ok, "{out}");
+    assert!(out.contains("key 1: the master key from the settings (current)"), "{out}");
+    let (ok, out) = run(dir.path(), &["keys", "rotate", "--grace", "0"]);
+    assert!(ok, "{out}");
+    assert!(out.contains("Key 2 is current"), "{out}");
+    let (ok, out) = run(dir.path(), &["keys", "rotate", "--grace", "0"]);
+    assert!(ok && out.contains("Key 3 is current") && out.contains("destroyed: [2]"), "{out}");
+    let (ok, out) = run(dir.path(), &["keys", "list"]);
+    assert!(ok && out.contains("key 2: Retired") && out.contains("key 3: Current"), "{out}");
+    let (ok, out) = run(dir.path(), &["audit", "verify"]);
+    assert!(ok && out.contains("2 entries verified"), "{out}");
+}
+
+#[test]
 fn serve_starts_on_sqlite_and_answers() {
     let dir = tempfile::tempdir().unwrap();
     let mut child = sangdam(dir.path())

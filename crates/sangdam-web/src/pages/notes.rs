@@ -1,0 +1,276 @@
+//! Session notes: written by the client's counselor in a template (SOAP, DAP or free text), saved
+//! as a draft while typing (`static/notes.js`), signed to lock, and extended afterwards only by
+//! addenda. Every version is kept and can be read. Bodies are sealed at rest. The client's
+//! counselors and the supervisors may read a note; only its author edits or signs it. Every read
+//! and every refusal goes to the audit log.
+
+use std::collections::HashMap;
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::IntoResponse;
+use sangdam_domain::UserId;
+use sangdam_domain::note::{self, NoteBody, NoteError, Template as NoteTemplate};
+use sangdam_store::{DraftSaved, NewNote, NoteRecord, StoreError};
+
+use super::records::record_viewer;
+use super::{render, see_other, with_status};
+use crate::auth::audit;
+use crate::crypto::random;
+use crate::ctx::Ctx;
+use crate::error::{AppError, AppResult};
+use crate::forms::FormData;
+use crate::state::AppState;
+
+const NOTE: &str = "note";
+const ADDENDUM: &str = "note.addendum";
+
+fn open_body(state: &AppState, t: NoteTemplate, sealed: &[u8]) -> Result<NoteBody, AppError> {
+    let plain = state.keys.open(NOTE, sealed).map_err(|e| AppError::Internal(e.into()))?;
+    NoteBody::from_json(t, &plain).ok_or_else(|| AppError::Internal(anyhow::anyhow!("a stored note body is malformed")))
+}
+
+async fn load(state: &AppState, id: &str) -> Result<NoteRecord, AppError> {
+    state.store.note(id).await?.ok_or(AppError::NotFound)
+}
+
+/// Starts a note for a client, optionally for one of the counselor's appointments with them.
+pub async fn create(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(client): Path<String>,
+    FormData(f): FormData<HashMap<String, String>>,
+) -> AppResult {
+    let client = UserId::parse(&client).ok_or(AppError::NotFound)?;
+    let v = record_viewer(&state, &ctx, &client).await?;
+    if v.user.role != sangdam_domain::Role::Counselor {
+        return Err(AppError::Forbidden);
+    }
+    let template =
+        f.get("template").and_then(|t| NoteTemplate::parse(t)).ok_or(AppError::BadRequest("error-note-template"))?;
+    let appointment = match f.get("appointment").map(String::as_str).filter(|s| !s.is_empty()) {
+        None => None,
+        Some(a) => {
+            let ok =
+                state.store.appointment(a).await?.is_some_and(|a| a.client_id == client && a.counselor_id == v.user.id);
+            if !ok {
+                return Err(AppError::BadRequest("error-note-appointment"));
+            }
+            Some(a.to_owned())
+        }
+    };
+    let id = sangdam_domain::ids::encode_random(&random::<16>());
+    let body = state.keys.seal(NOTE, &NoteBody::empty(template).to_json());
+    state
+        .store
+        .create_note(&NewNote {
+            id: &id,
+            client_id: &client,
+            counselor_id: &v.user.id,
+            appointment_id: appointment.as_deref(),
+            template,
+            body: &body,
+            now: ctx.now,
+        })
+        .await?;
+    audit(&state, &ctx, Some(&v.user), "note.create", Some(format!("note:{id}")), "ok").await?;
+    Ok(see_other(&format!("/notes/{id}")))
+}
+
+#[derive(Template)]
+#[template(path = "records/note.html")]
+struct NotePage<'a> {
+    ctx: &'a Ctx,
+    id: String,
+    client_id: String,
+    client_name: String,
+    author: String,
+    template_id: &'static str,
+    /// Section name, label id, text.
+    sections: Vec<(String, String, String)>,
+    editable: bool,
+    signed_at: Option<String>,
+    /// Number, when, by whom; the one shown is marked.
+    versions: Vec<(i64, String, String, bool)>,
+    shown_version: i64,
+    latest: bool,
+    addenda: Vec<(String, String, String)>,
+    may_add: bool,
+    errors: Vec<String>,
+}
+
+/// Renders a note at `version` (the latest when `None`), with what the viewer may do.
+async fn page(
+    state: &AppState,
+    ctx: &Ctx,
+    note: &NoteRecord,
+    version: Option<i64>,
+    typed: Option<NoteBody>,
+    errors: Vec<String>,
+) -> AppResult {
+    let v = record_viewer(state, ctx, &note.client_id).await?;
+    let versions = state.store.note_versions(&note.id).await?;
+    let shown = version.unwrap_or(note.version);
+    let stored = versions.iter().find(|x| x.version == shown).ok_or(AppError::NotFound)?;
+    let body = match typed {
+        Some(b) => b,
+        None => open_body(state, note.template, &stored.body)?,
+    };
+    audit(state, ctx, Some(&v.user), "note.read", Some(format!("note:{}#{shown}", note.id)), "ok").await?;
+    let addenda_rows = state.store.note_addenda(&note.id).await?;
+    let mut people: Vec<UserId> = versions.iter().map(|x| x.author_id.clone()).collect();
+    people.extend(addenda_rows.iter().map(|a| a.author_id.clone()));
+    people.extend([note.counselor_id.clone(), note.client_id.clone()]);
+    let names = super::records::display_names(state, people).await?;
+    let name = |id: &UserId| names.get(id).cloned().unwrap_or_default();
+    let mut addenda = Vec::with_capacity(addenda_rows.len());
+    for a in &addenda_rows {
+        let text = state.keys.open(ADDENDUM, &a.body).map_err(|e| AppError::Internal(e.into()))?;
+        addenda.push((ctx.time(a.created_at), name(&a.author_id), String::from_utf8_lossy(&text).into_owned()));
+    }
+    let latest = shown == note.version;
+    render(&NotePage {
+        ctx,
+        id: note.id.clone(),
+        client_id: note.client_id.to_string(),
+        client_name: name(&note.client_id),
+        author: name(&note.counselor_id),
+        template_id: note.template.message_id(),
+        sections: body.sections.iter().map(|(n, t)| (n.clone(), format!("note-section-{n}"), t.clone())).collect(),
+        editable: latest && note.signed_at.is_none() && note.counselor_id == v.user.id,
+        signed_at: note.signed_at.map(|t| ctx.time(t)),
+        versions: versions
+            .iter()
+            .map(|x| (x.version, ctx.time(x.saved_at), name(&x.author_id), x.version == shown))
+            .collect(),
+        shown_version: shown,
+        latest,
+        addenda,
+        may_add: note.signed_at.is_some(),
+        errors,
+    })
+}
+
+pub async fn show(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> AppResult {
+    let note = load(&state, &id).await?;
+    page(&state, &ctx, &note, None, None, vec![]).await
+}
+
+pub async fn version(State(state): State<AppState>, ctx: Ctx, Path((id, n)): Path<(String, i64)>) -> AppResult {
+    let note = load(&state, &id).await?;
+    page(&state, &ctx, &note, Some(n), None, vec![]).await
+}
+
+/// The note's author, when the note is still a draft. A signed note answers 409 with a clear
+/// message; anyone else is refused.
+async fn author_of_draft<'c>(
+    state: &AppState,
+    ctx: &'c Ctx,
+    note: &NoteRecord,
+) -> Result<&'c crate::ctx::Viewer, AppError> {
+    let v = record_viewer(state, ctx, &note.client_id).await?;
+    if note.counselor_id != v.user.id {
+        audit(state, ctx, Some(&v.user), "note.write", Some(format!("note:{}", note.id)), "denied").await?;
+        return Err(AppError::Forbidden);
+    }
+    if note.signed_at.is_some() {
+        return Err(AppError::Conflict(NoteError::Locked.message_id()));
+    }
+    Ok(v)
+}
+
+/// Saves the draft. The page's script sends `x-autosave: 1` and gets 204 (or 409/422 with the
+/// message as text); a plain form post comes back to the note.
+pub async fn save(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    FormData(f): FormData<HashMap<String, String>>,
+) -> AppResult {
+    let autosave = headers.get("x-autosave").is_some();
+    let note = load(&state, &id).await?;
+    let v = match author_of_draft(&state, &ctx, &note).await {
+        Err(AppError::Conflict(m)) if autosave => return Ok((StatusCode::CONFLICT, ctx.t(m)).into_response()),
+        other => other?,
+    };
+    let body = match NoteBody::from_sections(note.template, |s| f.get(&format!("s_{s}")).cloned()) {
+        Ok(b) => b,
+        Err(e) if autosave => return Ok((StatusCode::UNPROCESSABLE_ENTITY, ctx.t(e.message_id())).into_response()),
+        Err(e) => {
+            let typed = NoteBody {
+                sections: note
+                    .template
+                    .sections()
+                    .iter()
+                    .map(|s| ((*s).to_owned(), f.get(&format!("s_{s}")).cloned().unwrap_or_default()))
+                    .collect(),
+            };
+            return with_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                page(&state, &ctx, &note, None, Some(typed), vec![ctx.t(e.message_id())]).await,
+            );
+        }
+    };
+    let sealed = state.keys.seal(NOTE, &body.to_json());
+    let saved = match state.store.save_note_draft(&id, &sealed, &v.user.id, ctx.now, note::SITTING_SECONDS).await {
+        Err(StoreError::Locked) => return Err(AppError::Conflict(NoteError::Locked.message_id())),
+        other => other?,
+    };
+    let version = match saved {
+        DraftSaved::Added(n) | DraftSaved::Replaced(n) => n,
+    };
+    audit(&state, &ctx, Some(&v.user), "note.save", Some(format!("note:{id}#{version}")), "ok").await?;
+    if autosave {
+        return Ok((StatusCode::OK, ctx.ta("note-saved-at", "time", ctx.time(ctx.now))).into_response());
+    }
+    Ok(see_other(&format!("/notes/{id}")))
+}
+
+/// Signs the note: from now on it is locked. An empty note cannot be signed.
+pub async fn sign(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> AppResult {
+    let note = load(&state, &id).await?;
+    let v = author_of_draft(&state, &ctx, &note).await?;
+    let versions = state.store.note_versions(&id).await?;
+    let latest = versions.last().ok_or(AppError::NotFound)?;
+    if open_body(&state, note.template, &latest.body)?.is_blank() {
+        return with_status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            page(&state, &ctx, &note, None, None, vec![ctx.t(NoteError::Empty.message_id())]).await,
+        );
+    }
+    if !state.store.sign_note(&id, ctx.now).await? {
+        return Err(AppError::Conflict(NoteError::Locked.message_id()));
+    }
+    audit(&state, &ctx, Some(&v.user), "note.sign", Some(format!("note:{id}#{}", note.version)), "ok").await?;
+    Ok(see_other(&format!("/notes/{id}")))
+}
+
+/// Adds an addendum to a signed note (any of the client's counselors, or a supervisor).
+pub async fn add_addendum(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    FormData(f): FormData<HashMap<String, String>>,
+) -> AppResult {
+    let note = load(&state, &id).await?;
+    let v = record_viewer(&state, &ctx, &note.client_id).await?;
+    if note.signed_at.is_none() {
+        return Err(AppError::Conflict("error-note-not-signed"));
+    }
+    let text = match note::addendum(f.get("text").map_or("", String::as_str)) {
+        Ok(t) => t,
+        Err(e) => {
+            return with_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                page(&state, &ctx, &note, None, None, vec![ctx.t(e.message_id())]).await,
+            );
+        }
+    };
+    let addendum_id = sangdam_domain::ids::encode_random(&random::<16>());
+    let sealed = state.keys.seal(ADDENDUM, text.as_bytes());
+    state.store.add_addendum(&addendum_id, &id, &v.user.id, &sealed, ctx.now).await?;
+    audit(&state, &ctx, Some(&v.user), "note.addendum", Some(format!("note:{id}")), "ok").await?;
+    Ok(see_other(&format!("/notes/{id}")))
+}

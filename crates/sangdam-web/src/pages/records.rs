@@ -1,0 +1,272 @@
+//! The staff's record of a client: contact, emergency contact, preferred language and channel,
+//! tags, the scores over time, the notes, and one timeline of everything. Only the client's
+//! counselors (those with an appointment with them) and supervisors see it, with two-factor; every
+//! view is in the audit log, and so is every refusal.
+
+use std::collections::HashMap;
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use sangdam_domain::note::Template as NoteTemplate;
+use sangdam_domain::{Role, UserId};
+use sangdam_store::{ClientProfile, UserRecord, UserSearch};
+
+use super::{render, see_other};
+use crate::auth::audit;
+use crate::ctx::{Ctx, Viewer};
+use crate::error::{AppError, AppResult};
+use crate::forms::FormData;
+use crate::state::AppState;
+
+pub const CHANNELS: [&str; 4] = ["video", "voice", "chat", "in_person"];
+const MAX_TAGS: usize = 20;
+const MAX_TAG_CHARS: usize = 30;
+
+/// May `viewer` see this client's records? Supervisors always; counselors when the client has had
+/// an appointment with them.
+pub async fn may_see_client(state: &AppState, viewer: &UserRecord, client: &UserId) -> Result<bool, AppError> {
+    Ok(match viewer.role {
+        Role::Supervisor => true,
+        Role::Counselor => state.store.counselors_of_client(client).await?.contains(&viewer.id),
+        _ => false,
+    })
+}
+
+/// The viewer, when they may see `client`'s records; a refusal is audited and looks like "not
+/// found", so a stranger cannot learn who is a client.
+pub async fn record_viewer<'c>(state: &AppState, ctx: &'c Ctx, client: &UserId) -> Result<&'c Viewer, AppError> {
+    let v = ctx.client_data_viewer(&[Role::Counselor, Role::Supervisor])?;
+    if !may_see_client(state, &v.user, client).await? {
+        audit(state, ctx, Some(&v.user), "client.read", Some(format!("user:{client}")), "denied").await?;
+        return Err(AppError::NotFound);
+    }
+    Ok(v)
+}
+
+/// The display names of some users, each looked up once.
+pub async fn display_names(state: &AppState, ids: Vec<UserId>) -> Result<HashMap<UserId, String>, AppError> {
+    let mut names = HashMap::new();
+    for id in ids {
+        if let std::collections::hash_map::Entry::Vacant(e) = names.entry(id) {
+            let name = state.store.user_by_id(e.key()).await?.map(|u| u.display_name.to_string());
+            e.insert(name.unwrap_or_default());
+        }
+    }
+    Ok(names)
+}
+
+async fn client_user(state: &AppState, id: &str) -> Result<UserRecord, AppError> {
+    let id = UserId::parse(id).ok_or(AppError::NotFound)?;
+    state.store.user_by_id(&id).await?.filter(|u| u.role == Role::Client).ok_or(AppError::NotFound)
+}
+
+#[derive(Template)]
+#[template(path = "records/clients.html")]
+struct ClientsPage<'a> {
+    ctx: &'a Ctx,
+    clients: Vec<(String, String, String)>,
+}
+
+/// The clients a counselor has seen (supervisors: every client).
+pub async fn clients(State(state): State<AppState>, ctx: Ctx) -> AppResult {
+    let v = ctx.client_data_viewer(&[Role::Counselor, Role::Supervisor])?;
+    let users = if v.user.role == Role::Supervisor {
+        let search = UserSearch { text: None, role: Some(Role::Client), limit: 500, offset: 0 };
+        state.store.search_users(&search).await?.0
+    } else {
+        let mut out = Vec::new();
+        for id in state.store.clients_with_appointments(Some(&v.user.id)).await? {
+            out.extend(state.store.user_by_id(&id).await?);
+        }
+        out
+    };
+    audit(&state, &ctx, Some(&v.user), "clients.list", None, "ok").await?;
+    let clients =
+        users.into_iter().map(|u| (u.id.to_string(), u.display_name.to_string(), u.email.to_string())).collect();
+    render(&ClientsPage { ctx: &ctx, clients })
+}
+
+/// One entry of the timeline.
+pub struct Event {
+    pub at: i64,
+    pub when: String,
+    pub kind: String,
+    pub text: String,
+    pub link: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "records/client.html")]
+struct ClientPage<'a> {
+    ctx: &'a Ctx,
+    client: UserRecord,
+    language_id: &'static str,
+    profile: ClientProfile,
+    channels: Vec<(&'static str, String)>,
+    histories: Vec<super::questionnaires::History>,
+    notes: Vec<(String, String, String, bool)>,
+    templates: Vec<(&'static str, String)>,
+    appointments: Vec<(String, String)>,
+    timeline: Vec<Event>,
+    saved: bool,
+    errors: Vec<String>,
+}
+
+fn channel_id(c: &str) -> String {
+    format!("channel-{}", c.replace('_', "-"))
+}
+
+async fn client_page(
+    state: &AppState,
+    ctx: &Ctx,
+    viewer: &UserRecord,
+    client: UserRecord,
+    profile: ClientProfile,
+    saved: bool,
+    errors: Vec<String>,
+) -> AppResult {
+    let responses = state.store.client_responses(&client.id).await?;
+    let notes = state.store.client_notes(&client.id).await?;
+    let mut past = state.store.client_appointments(&client.id, ctx.now, false).await?;
+    past.extend(state.store.client_appointments(&client.id, ctx.now, true).await?);
+    let names = display_names(
+        state,
+        notes.iter().map(|n| n.counselor_id.clone()).chain(past.iter().map(|a| a.counselor_id.clone())).collect(),
+    )
+    .await?;
+    let mut timeline = Vec::new();
+    for a in &past {
+        timeline.push(Event {
+            at: a.starts_at,
+            when: ctx.time(a.starts_at),
+            kind: ctx.t("timeline-appointment"),
+            text: format!(
+                "{} · {}",
+                names.get(&a.counselor_id).cloned().unwrap_or_default(),
+                ctx.t(a.status.message_id())
+            ),
+            link: None,
+        });
+    }
+    for r in &responses {
+        timeline.push(Event {
+            at: r.submitted_at,
+            when: ctx.time(r.submitted_at),
+            kind: ctx.t(&format!("q-{}-title", r.instrument.as_str())),
+            text: format!("{} · {}", r.total, ctx.t(r.band.message_id())),
+            link: None,
+        });
+    }
+    for n in &notes {
+        let status = if n.signed_at.is_some() { "note-signed" } else { "note-draft" };
+        timeline.push(Event {
+            at: n.created_at,
+            when: ctx.time(n.created_at),
+            kind: ctx.t("timeline-note"),
+            text: format!(
+                "{} · {} · {}",
+                ctx.t(n.template.message_id()),
+                ctx.t(status),
+                names.get(&n.counselor_id).cloned().unwrap_or_default()
+            ),
+            link: Some(format!("/notes/{}", n.id)),
+        });
+    }
+    timeline.sort_by_key(|e| std::cmp::Reverse(e.at));
+    // Only the client's own counselor writes notes for an appointment of theirs.
+    let appointments = past
+        .iter()
+        .filter(|a| a.counselor_id == viewer.id && a.starts_at <= ctx.now)
+        .map(|a| (a.id.clone(), ctx.time(a.starts_at)))
+        .collect();
+    let notes = notes
+        .iter()
+        .map(|n| (n.id.clone(), ctx.time(n.created_at), ctx.t(n.template.message_id()), n.signed_at.is_some()))
+        .collect();
+    render(&ClientPage {
+        ctx,
+        language_id: if client.language == sangdam_domain::Language::Ko {
+            "client-language-ko"
+        } else {
+            "client-language-en"
+        },
+        client,
+        profile,
+        channels: CHANNELS.iter().map(|c| (*c, channel_id(c))).collect(),
+        histories: super::questionnaires::histories(ctx, &responses),
+        notes,
+        templates: NoteTemplate::ALL.iter().map(|t| (t.as_str(), ctx.t(t.message_id()))).collect(),
+        appointments,
+        timeline,
+        saved,
+        errors,
+    })
+}
+
+pub async fn client(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> AppResult {
+    let client = client_user(&state, &id).await?;
+    let v = record_viewer(&state, &ctx, &client.id).await?;
+    audit(&state, &ctx, Some(&v.user), "client.read", Some(format!("user:{}", client.id)), "ok").await?;
+    let profile = state.store.client_profile(&client.id).await?;
+    client_page(&state, &ctx, &v.user, client, profile, q.contains_key("saved"), vec![]).await
+}
+
+/// Checks a phone number as people write them: digits, spaces, +, -, ( and ).
+fn phone(s: &str) -> Option<String> {
+    let s = s.trim();
+    let ok = s.len() <= 40 && s.chars().all(|c| c.is_ascii_digit() || " +-()".contains(c));
+    ok.then(|| s.to_owned())
+}
+
+/// Saves the record's contact, emergency contact, channel, tags and follow-up choice. Bad fields
+/// bring the form back with what was typed and nothing saved.
+pub async fn save_profile(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    FormData(f): FormData<HashMap<String, String>>,
+) -> AppResult {
+    let client = client_user(&state, &id).await?;
+    let v = record_viewer(&state, &ctx, &client.id).await?;
+    let field = |k: &str| f.get(k).map(|s| s.trim().to_owned()).unwrap_or_default();
+    let mut errors = Vec::new();
+    let tags: Vec<String> =
+        field("tags").split([',', '，']).map(|t| t.trim().to_owned()).filter(|t| !t.is_empty()).collect();
+    if tags.len() > MAX_TAGS || tags.iter().any(|t| t.chars().count() > MAX_TAG_CHARS) {
+        errors.push(ctx.t("error-client-tags"));
+    }
+    let (p1, p2) = (phone(&field("phone")), phone(&field("emergency_phone")));
+    if p1.is_none() || p2.is_none() {
+        errors.push(ctx.t("error-client-phone"));
+    }
+    let emergency_name = field("emergency_name");
+    if emergency_name.chars().count() > 100 {
+        errors.push(ctx.t("error-client-emergency-name"));
+    }
+    let channel = field("preferred_channel");
+    if !CHANNELS.contains(&channel.as_str()) {
+        errors.push(ctx.t("error-client-channel"));
+    }
+    let profile = ClientProfile {
+        phone: p1.unwrap_or_else(|| field("phone")),
+        emergency_name,
+        emergency_phone: p2.unwrap_or_else(|| field("emergency_phone")),
+        preferred_channel: channel,
+        tags,
+        follow_up: f.contains_key("follow_up"),
+    };
+    if !errors.is_empty() {
+        return super::with_status(
+            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+            client_page(&state, &ctx, &v.user, client, profile, false, errors).await,
+        );
+    }
+    state.store.save_client_profile(&client.id, &profile, ctx.now).await?;
+    audit(&state, &ctx, Some(&v.user), "client.profile.save", Some(format!("user:{}", client.id)), "ok").await?;
+    Ok(see_other(&format!("/clients/{}?saved=1", client.id)))
+}
