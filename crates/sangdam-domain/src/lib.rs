@@ -7,6 +7,7 @@
 //! iCalendar text of an appointment. It reads no clock (time is passed in), does no I/O and knows
 //! nothing of tokio, sqlx or axum, so every rule here is tested in microseconds.
 
+pub mod aftercare;
 pub mod audit;
 pub mod booking;
 pub mod email;

@@ -81,6 +81,15 @@ pub const SEALED_COLUMNS: &[SealedColumn] = &[
         purpose: "note",
     },
     SealedColumn { table: "note_addenda", keys: ID, column: "body", purpose: "note.addendum" },
+    SealedColumn { table: "session_summaries", keys: ID, column: "summary", purpose: "summary" },
+    SealedColumn { table: "session_summaries", keys: ID, column: "homework", purpose: "summary.homework" },
+    SealedColumn {
+        table: "session_feedback",
+        keys: &[("appointment_id", KeyType::Text)],
+        column: "comment",
+        purpose: "feedback.comment",
+    },
+    SealedColumn { table: "messages", keys: ID, column: "body", purpose: "message" },
 ];
 
 /// Blob columns that are not sealed, on purpose: public photos and outgoing mail attachments

@@ -8,6 +8,7 @@
 //! The invariants money and safety depend on live in the schema (unique emails, single-use tokens
 //! by conditional updates, the append-only audit chain).
 
+mod aftercare;
 mod appointments;
 mod audit;
 mod counselors;
@@ -17,6 +18,7 @@ mod migrations;
 mod notes;
 mod outbox;
 mod questionnaires;
+mod rights;
 mod rooms;
 mod sessions;
 pub mod testing;
@@ -30,6 +32,7 @@ use std::time::Duration;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
+pub use aftercare::{FeedbackRecord, MessageRecord, SummaryRecord};
 pub use appointments::{AppointmentRecord, NewAppointment, WaitlistEntry, WaitlistOffer};
 pub use audit::{AuditEvent, AuditFilter, AuditPage};
 pub use counselors::{CounselorProfile, DirectoryFilter, Offering, Specialty};
@@ -40,6 +43,7 @@ pub use keys::{
 pub use notes::{Addendum, ClientProfile, DraftSaved, NewNote, NoteRecord, NoteVersion};
 pub use outbox::{Attachment, MailRecord, MailStatus, NewMail};
 pub use questionnaires::{NewResponse, ResponseRecord, RiskAlert};
+pub use rights::Deletion;
 pub use rooms::{MemberRole, RoomFile, RoomMember, RoomMessage, RoomRecord};
 pub use sessions::{SessionRecord, SessionState, SessionWithUser};
 pub use tokens::{InvitationRecord, InvitationState};

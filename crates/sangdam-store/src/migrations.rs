@@ -19,6 +19,7 @@ const SQLITE: Embedded = &[
     (3, "rooms", include_str!("../migrations/sqlite/0003_rooms.sql")),
     (4, "questionnaires", include_str!("../migrations/sqlite/0004_questionnaires.sql")),
     (5, "notes", include_str!("../migrations/sqlite/0005_notes.sql")),
+    (6, "aftercare", include_str!("../migrations/sqlite/0006_aftercare.sql")),
 ];
 
 const POSTGRES: Embedded = &[
@@ -27,6 +28,7 @@ const POSTGRES: Embedded = &[
     (3, "rooms", include_str!("../migrations/postgres/0003_rooms.sql")),
     (4, "questionnaires", include_str!("../migrations/postgres/0004_questionnaires.sql")),
     (5, "notes", include_str!("../migrations/postgres/0005_notes.sql")),
+    (6, "aftercare", include_str!("../migrations/postgres/0006_aftercare.sql")),
 ];
 
 #[derive(Debug)]

@@ -449,6 +449,7 @@ pub async fn run_jobs(state: AppState, mut shutdown: watch::Receiver<bool>) {
             let outcome = match job.kind.as_str() {
                 REMINDER => run_reminder(&state, job).await,
                 OFFER_EXPIRY => run_offer_expiry(&state, job).await,
+                crate::aftercare::FOLLOW_UP => crate::aftercare::run_follow_up(&state, job).await,
                 other => Err(anyhow::anyhow!("unknown job kind {other}")),
             };
             let now = state.clock.now();

@@ -74,6 +74,11 @@ pub struct WebConfig {
     pub reminder_minutes: Vec<u32>,
     /// A waitlist offer holds its slot this long for the client it was offered to.
     pub waitlist_hold_minutes: u32,
+    /// Days after a completed session without a next appointment when the client is invited to
+    /// book (0: never).
+    pub follow_up_days: u32,
+    /// Years a signed note is kept after its client deleted their account.
+    pub retention_signed_note_years: u32,
     /// An appointment's room opens this many minutes before the start.
     pub room_opens_minutes: u32,
     /// Largest file shared in a room.
@@ -105,6 +110,8 @@ impl WebConfig {
             site_name: "Sangdam".into(),
             reminder_minutes: vec![24 * 60, 60],
             waitlist_hold_minutes: 30,
+            follow_up_days: 7,
+            retention_signed_note_years: 10,
             room_opens_minutes: 10,
             room_file_max_bytes: 20 * 1024 * 1024,
             turn_urls: vec![],

@@ -264,6 +264,10 @@ mod tests {
         ids.extend(Band::ALL.map(Band::message_id));
         ids.extend(sangdam_domain::note::NoteError::ALL.map(sangdam_domain::note::NoteError::message_id));
         ids.extend(sangdam_domain::note::Template::ALL.map(sangdam_domain::note::Template::message_id));
+        use sangdam_domain::aftercare::{AftercareError, FEEDBACK_QUESTIONS};
+        ids.extend(AftercareError::ALL.map(AftercareError::message_id));
+        let questions: Vec<String> = FEEDBACK_QUESTIONS.iter().map(|q| format!("feedback-q-{q}")).collect();
+        ids.extend(questions.iter().map(String::as_str));
         let sections = sangdam_domain::note::Template::ALL.iter().flat_map(|t| t.sections());
         let section_ids: Vec<String> = sections.map(|s| format!("note-section-{s}")).collect();
         ids.extend(section_ids.iter().map(String::as_str));

@@ -5,6 +5,7 @@
 //! the audit log and render a template. Everything per-request (who, which language, which CSRF
 //! token) is prepared once by [`ctx::context_layer`].
 
+pub mod aftercare;
 pub mod auth;
 pub mod booking;
 pub mod clock;
@@ -21,6 +22,7 @@ pub mod photo;
 pub mod room;
 pub mod server;
 pub mod state;
+pub mod zip;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;

@@ -42,6 +42,26 @@ pub enum Mail {
     RiskAlert {
         link: String,
     },
+    /// The counselor shared a session summary (the mail holds no content).
+    SummaryShared {
+        link: String,
+        counselor: String,
+    },
+    /// How was the session? A link to the short survey.
+    FeedbackInvitation {
+        link: String,
+        counselor: String,
+    },
+    /// No next session is booked some days after the last one.
+    FollowUp {
+        link: String,
+        counselor: String,
+    },
+    /// A new secure message waits in Sangdam (the mail holds no content).
+    NewMessage {
+        link: String,
+        from: String,
+    },
 }
 
 /// Most delivery attempts before a mail is marked failed.
@@ -66,6 +86,18 @@ impl Mail {
             }
             Mail::PasswordChanged => (tr.t("mail-password-changed-subject"), tr.t("mail-password-changed-body")),
             Mail::RiskAlert { link } => (tr.t("mail-risk-subject"), tr.ta("mail-risk-body", "link", link)),
+            Mail::SummaryShared { link, counselor } => {
+                two_args(tr, ("mail-summary-subject", "mail-summary-body"), link, ("counselor", counselor))
+            }
+            Mail::FeedbackInvitation { link, counselor } => {
+                two_args(tr, ("mail-feedback-subject", "mail-feedback-body"), link, ("counselor", counselor))
+            }
+            Mail::FollowUp { link, counselor } => {
+                two_args(tr, ("mail-follow-up-subject", "mail-follow-up-body"), link, ("counselor", counselor))
+            }
+            Mail::NewMessage { link, from } => {
+                two_args(tr, ("mail-message-subject", "mail-message-body"), link, ("from", from))
+            }
             Mail::RoomInvitation { link, host } => {
                 let mut args = fluent_bundle::FluentArgs::new();
                 args.set("link", link.clone());
@@ -74,6 +106,14 @@ impl Mail {
             }
         }
     }
+}
+
+/// A subject and body with a link and one more argument.
+fn two_args(tr: &Tr, (subject, body): (&str, &str), link: &str, (name, value): (&str, &str)) -> (String, String) {
+    let mut args = fluent_bundle::FluentArgs::new();
+    args.set("link", link.to_owned());
+    args.set(name.to_owned(), value.to_owned());
+    (tr_args(tr, subject, &args), tr_args(tr, body, &args))
 }
 
 fn tr_args(tr: &Tr, id: &str, args: &fluent_bundle::FluentArgs<'_>) -> String {
@@ -87,6 +127,25 @@ pub async fn send(state: &AppState, to: &Email, lang: Language, mail: Mail) -> a
     let id = sangdam_domain::ids::encode_random(&random::<16>());
     let held = state.config.smtp.is_none();
     state.store.enqueue_mail(&id, to.as_str(), &subject, &body, state.clock.now(), held).await?;
+    state.mail_queued.notify_one();
+    Ok(())
+}
+
+/// Queues a mail once under `key`: a job that runs twice queues one mail.
+pub async fn send_once(state: &AppState, to: &Email, lang: Language, mail: Mail, key: &str) -> anyhow::Result<()> {
+    let tr = Tr::new(state.i18n.clone(), lang);
+    let (subject, body) = mail.render(&tr);
+    let id = sangdam_domain::ids::encode_random(&random::<16>());
+    let held = state.config.smtp.is_none();
+    let m = sangdam_store::NewMail {
+        id: &id,
+        recipient: to.as_str(),
+        subject: &subject,
+        body: &body,
+        idempotency_key: Some(key),
+        attachment: None,
+    };
+    state.store.enqueue_mail_once(&m, state.clock.now(), held).await?;
     state.mail_queued.notify_one();
     Ok(())
 }

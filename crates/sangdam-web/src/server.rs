@@ -104,7 +104,15 @@ impl axum::serve::Listener for TlsListener {
     }
 }
 
-/// Removes expired sessions and old sign-in failures every ten minutes.
+/// Notes signed before this time are past a retention of `years` (calendar years, in UTC).
+pub fn retention_cutoff(now: i64, years: u32) -> i64 {
+    let Ok(t) = jiff::Timestamp::from_second(now) else { return i64::MIN };
+    let span = jiff::Span::new().years(i64::from(years));
+    t.to_zoned(jiff::tz::TimeZone::UTC).checked_sub(span).map_or(i64::MIN, |z| z.timestamp().as_second())
+}
+
+/// Removes expired sessions and old sign-in failures, and purges the signed notes of deleted
+/// accounts whose retention has passed, every ten minutes.
 async fn housekeeping(state: AppState, mut shutdown: watch::Receiver<bool>) {
     loop {
         let now = state.clock.now();
@@ -116,6 +124,11 @@ async fn housekeeping(state: AppState, mut shutdown: watch::Receiver<bool>) {
         }
         if let Err(e) = state.store.prune_signin_failures(now - 24 * 3600).await {
             tracing::warn!(error = ?e, "pruning sign-in failures failed");
+        }
+        match state.store.purge_retained_notes(retention_cutoff(now, state.config.retention_signed_note_years)).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(notes = n, "purged signed notes past their retention"),
+            Err(e) => tracing::warn!(error = ?e, "purging notes past their retention failed"),
         }
         tokio::select! {
             _ = tokio::time::sleep(Duration::from_secs(600)) => {}

@@ -44,6 +44,11 @@ pub struct Settings {
     pub reminder_minutes: ReminderMinutes,
     /// How long a waitlist offer holds its slot.
     pub waitlist_hold_minutes: u32,
+    /// Days after a session without a next appointment when the client is invited to book
+    /// (0: never).
+    pub follow_up_days: u32,
+    /// Years a signed session note is kept after a client deletes their account.
+    pub retention_signed_note_years: u32,
     /// An appointment's room opens this many minutes before the start.
     pub room_opens_minutes: u32,
     /// Largest file shared in a session room, in megabytes.
@@ -132,6 +137,8 @@ impl Default for Settings {
             log_level: "info,sqlx=warn".into(),
             reminder_minutes: ReminderMinutes(vec![24 * 60, 60]),
             waitlist_hold_minutes: 30,
+            follow_up_days: 7,
+            retention_signed_note_years: 10,
             room_opens_minutes: 10,
             room_file_max_mb: 20,
             turn_urls: StringList::default(),
@@ -168,6 +175,8 @@ const ENV_KEYS: &[&str] = &[
     "log_level",
     "reminder_minutes",
     "waitlist_hold_minutes",
+    "follow_up_days",
+    "retention_signed_note_years",
     "room_opens_minutes",
     "room_file_max_mb",
     "turn_urls",
@@ -241,6 +250,12 @@ impl Settings {
         if !(5..=24 * 60).contains(&self.waitlist_hold_minutes) {
             bail!("waitlist_hold_minutes must be between 5 and 1440");
         }
+        if self.follow_up_days > 90 {
+            bail!("follow_up_days must be between 0 (off) and 90");
+        }
+        if !(1..=50).contains(&self.retention_signed_note_years) {
+            bail!("retention_signed_note_years must be between 1 and 50");
+        }
         if !(1..=200).contains(&self.room_file_max_mb) {
             bail!("room_file_max_mb must be between 1 and 200");
         }
@@ -291,6 +306,8 @@ impl Settings {
         c.mail_from = self.mail_from.clone();
         c.reminder_minutes = self.reminder_minutes.0.clone();
         c.waitlist_hold_minutes = self.waitlist_hold_minutes;
+        c.follow_up_days = self.follow_up_days;
+        c.retention_signed_note_years = self.retention_signed_note_years;
         c.room_opens_minutes = self.room_opens_minutes;
         c.room_file_max_bytes = self.room_file_max_mb as usize * 1024 * 1024;
         c.turn_urls = self.turn_urls.0.clone();

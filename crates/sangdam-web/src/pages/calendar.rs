@@ -26,6 +26,7 @@ pub struct CalendarItem {
     pub kind: String,
     pub status: &'static str,
     pub status_label: String,
+    pub client_id: String,
     pub first_time: bool,
     pub reason: Option<String>,
     pub cancel_reason: Option<String>,
@@ -104,6 +105,7 @@ pub async fn calendar(State(state): State<AppState>, ctx: Ctx, Query(q): Query<C
             kind: ctx.t(a.kind.message_id()),
             status: a.status.as_str(),
             status_label: ctx.t(a.status.message_id()),
+            client_id: a.client_id.to_string(),
             first_time: a.first_time,
             reason,
             cancel_reason: a.cancel_reason.clone().filter(|r| !r.is_empty()),
@@ -133,7 +135,7 @@ pub struct ActionForm {
 }
 
 /// The counselor's own appointment, or 404.
-async fn own(
+pub(super) async fn own(
     state: &AppState,
     ctx: &Ctx,
     id: &str,
@@ -222,6 +224,9 @@ pub async fn record_outcome(
     }
     if !state.store.set_appointment_status(&a.id, &[AppointmentStatus::Confirmed], to, None, ctx.now).await? {
         return Err(AppError::BadRequest("error-appointment-closed"));
+    }
+    if to == AppointmentStatus::Completed {
+        crate::aftercare::session_completed(&state, &a).await?;
     }
     audit(&state, &ctx, Some(&me), "appointment.outcome", Some(format!("appointment:{}", a.id)), to.as_str()).await?;
     Ok(see_other("/counselor/calendar"))

@@ -2,17 +2,20 @@
 
 mod account;
 mod admin;
+mod aftercare;
 mod appointments;
 mod booking;
 mod calendar;
 mod counselor;
 mod dashboard;
+mod messages;
 mod notes;
 mod notifications;
 mod public;
 mod questionnaires;
 mod records;
 mod reset;
+mod rights;
 mod room;
 mod signin;
 mod signup;
@@ -80,6 +83,14 @@ pub fn router() -> Router<AppState> {
         .route("/questionnaires", get(questionnaires::list))
         .route("/questionnaires/{name}", get(questionnaires::form).post(questionnaires::submit))
         .route("/risk-alerts/{id}/acknowledge", post(questionnaires::acknowledge))
+        .route("/counselor/appointments/{id}/summary", get(aftercare::summary_form).post(aftercare::summary_save))
+        .route("/counselor/feedback", get(aftercare::feedback_list))
+        .route("/portal", get(aftercare::portal))
+        .route("/portal/export", post(rights::export))
+        .route("/portal/delete", get(rights::delete_form).post(rights::delete))
+        .route("/messages", get(messages::list))
+        .route("/messages/{id}", get(messages::thread).post(messages::send))
+        .route("/feedback/{id}", get(aftercare::feedback_form).post(aftercare::feedback_submit))
         .route("/clients", get(records::clients))
         .route("/clients/{id}", get(records::client))
         .route("/clients/{id}/profile", post(records::save_profile))

@@ -172,6 +172,40 @@ async fn client_page(
             link: Some(format!("/notes/{}", n.id)),
         });
     }
+    for sm in state.store.client_summaries(&client.id).await? {
+        timeline.push(Event {
+            at: sm.created_at,
+            when: ctx.time(sm.created_at),
+            kind: ctx.t("timeline-summary"),
+            text: names.get(&sm.counselor_id).cloned().unwrap_or_default(),
+            link: None,
+        });
+    }
+    // Feedback shows on the record only when the client agreed to show their name with it.
+    for f in state.store.feedback_list(None, Some(&client.id)).await?.into_iter().filter(|f| f.show_name) {
+        timeline.push(Event {
+            at: f.created_at,
+            when: ctx.time(f.created_at),
+            kind: ctx.t("timeline-feedback"),
+            text: format!("★ {}", f.stars),
+            link: None,
+        });
+    }
+    for counselor in state.store.counselors_of_client(&client.id).await? {
+        if counselor != viewer.id && viewer.role == Role::Counselor {
+            continue;
+        }
+        for m in state.store.thread(&client.id, &counselor, 200).await? {
+            let from_client = m.sender_id == client.id;
+            timeline.push(Event {
+                at: m.created_at,
+                when: ctx.time(m.created_at),
+                kind: ctx.t(if from_client { "timeline-message-from" } else { "timeline-message-to" }),
+                text: if counselor == viewer.id { ctx.t("timeline-open") } else { String::new() },
+                link: (counselor == viewer.id).then(|| format!("/messages/{}", client.id)),
+            });
+        }
+    }
     timeline.sort_by_key(|e| std::cmp::Reverse(e.at));
     // Only the client's own counselor writes notes for an appointment of theirs.
     let appointments = past

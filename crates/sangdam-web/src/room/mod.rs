@@ -547,6 +547,8 @@ async fn settle_appointment(state: &AppState, room: &RoomRecord, appointment: &s
     let Some(a) = state.store.appointment(appointment).await? else { return Ok(()) };
     let came = state.store.room_events(&room.id).await?.iter().any(|(u, e, _)| *u == a.client_id && e == "join");
     let to = if came { AppointmentStatus::Completed } else { AppointmentStatus::NoShow };
-    state.store.set_appointment_status(&a.id, &[AppointmentStatus::Confirmed], to, None, now).await?;
+    if state.store.set_appointment_status(&a.id, &[AppointmentStatus::Confirmed], to, None, now).await? && came {
+        crate::aftercare::session_completed(state, &a).await?;
+    }
     Ok(())
 }

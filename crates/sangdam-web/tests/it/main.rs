@@ -9,6 +9,7 @@ mod webdriver;
 
 mod accounts;
 mod admin;
+mod aftercare;
 mod audit;
 mod booking;
 mod browser;

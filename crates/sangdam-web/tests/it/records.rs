@@ -46,6 +46,12 @@ async fn audited(app: &TestApp, action: &str, outcome: &str) -> usize {
     app.store.audit_page(&f).await.unwrap().records.len()
 }
 
+/// How many audit entries of an action there are, whatever their outcome.
+pub async fn audited_count(app: &TestApp, action: &str) -> usize {
+    let f = AuditFilter { action_prefix: Some(action.into()), limit: 100, ..Default::default() };
+    app.store.audit_page(&f).await.unwrap().records.len()
+}
+
 pub async fn new_note(app: &TestApp, c: &reqwest::Client, client: &UserId, template: &str) -> String {
     let r = app.post(c, &format!("/clients/{client}/notes"), &[("template", template), ("appointment", "")]).await;
     assert_eq!(r.status(), 303);

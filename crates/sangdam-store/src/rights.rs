@@ -1,0 +1,114 @@
+//! A client's rights over their data (PIPA): the rooms they took part in (for the export), and
+//! deleting an account under the retention rule: signed session notes are kept for the retention
+//! period and then purged; everything else goes at once.
+
+use sangdam_domain::UserId;
+
+use crate::{Result, Store, on_backend};
+
+/// What deleting an account removed and kept.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Deletion {
+    pub deleted_rows: u64,
+    pub retained_notes: u64,
+}
+
+impl Store {
+    /// The rooms a user was a member or host of.
+    pub async fn user_rooms(&self, user: &UserId) -> Result<Vec<String>> {
+        on_backend!(self, |pool| {
+            Ok(sqlx::query_scalar(
+                "SELECT room_id FROM room_members WHERE user_id = $1 UNION SELECT id FROM rooms WHERE host_id = $1",
+            )
+            .bind(user.as_str())
+            .fetch_all(pool)
+            .await?)
+        })
+    }
+
+    /// Deletes a client's account in one transaction: their questionnaires and alerts, record,
+    /// summaries, feedback, messages, room chat and files they sent, unsigned note drafts, waitlist
+    /// places, sessions, two-factor and recovery codes, consents, calendar feed, mail to them,
+    /// and the reasons on their appointments; the appointments themselves stay (the counselor's
+    /// calendar) and so do signed notes and their addenda, until the retention purge. The account
+    /// row is anonymized and can never sign in again.
+    pub async fn delete_client_account(&self, user: &UserId, email: &str, now: i64) -> Result<Deletion> {
+        let id = user.as_str();
+        let statements: &[&str] = &[
+            "DELETE FROM risk_alerts WHERE client_id = $1",
+            "DELETE FROM questionnaire_responses WHERE client_id = $1",
+            "DELETE FROM client_profiles WHERE user_id = $1",
+            "DELETE FROM session_summaries WHERE client_id = $1",
+            "DELETE FROM session_feedback WHERE client_id = $1",
+            "DELETE FROM messages WHERE client_id = $1",
+            "DELETE FROM room_messages WHERE sender_id = $1",
+            "DELETE FROM room_files WHERE sender_id = $1",
+            "DELETE FROM note_versions WHERE note_id IN (SELECT id FROM session_notes WHERE client_id = $1 AND signed_at IS NULL)",
+            "DELETE FROM session_notes WHERE client_id = $1 AND signed_at IS NULL",
+            "DELETE FROM waitlist WHERE client_id = $1",
+            "DELETE FROM slot_holds WHERE client_id = $1",
+            "DELETE FROM sessions WHERE user_id = $1",
+            "DELETE FROM recovery_codes WHERE user_id = $1",
+            "DELETE FROM consents WHERE user_id = $1",
+            "DELETE FROM calendar_feeds WHERE user_id = $1",
+            "DELETE FROM notification_settings WHERE user_id = $1",
+            "UPDATE appointments SET reason = NULL WHERE client_id = $1",
+        ];
+        on_backend!(self, |pool| {
+            let mut tx = pool.begin().await?;
+            let mut out = Deletion::default();
+            for sql in statements {
+                out.deleted_rows += sqlx::query(sql).bind(id).execute(&mut *tx).await?.rows_affected();
+            }
+            out.deleted_rows += sqlx::query("DELETE FROM mail_outbox WHERE recipient = $1")
+                .bind(email)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            let short: String = id.chars().take(6).collect();
+            sqlx::query(
+                "UPDATE users SET email = $1, display_name = $2, password_hash = '!', active = FALSE, \
+                 totp_secret = NULL, totp_pending = NULL, deleted_at = $3, updated_at = $3 WHERE id = $4",
+            )
+            .bind(format!("deleted-{}@deleted.invalid", id.to_ascii_lowercase()))
+            .bind(format!("deleted-{short}"))
+            .bind(now)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+            out.retained_notes =
+                sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM session_notes WHERE client_id = $1")
+                    .bind(id)
+                    .fetch_one(&mut *tx)
+                    .await?
+                    .try_into()
+                    .unwrap_or(0);
+            tx.commit().await?;
+            Ok(out)
+        })
+    }
+
+    /// Purges the signed notes (with versions and addenda) of deleted accounts once their
+    /// retention has passed (signed before `signed_before`).
+    pub async fn purge_retained_notes(&self, signed_before: i64) -> Result<u64> {
+        let notes = "SELECT n.id FROM session_notes n JOIN users u ON u.id = n.client_id \
+                     WHERE u.deleted_at IS NOT NULL AND n.signed_at < $1";
+        on_backend!(self, |pool| {
+            let mut tx = pool.begin().await?;
+            sqlx::query(&format!("DELETE FROM note_addenda WHERE note_id IN ({notes})"))
+                .bind(signed_before)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query(&format!("DELETE FROM note_versions WHERE note_id IN ({notes})"))
+                .bind(signed_before)
+                .execute(&mut *tx)
+                .await?;
+            let done = sqlx::query(&format!("DELETE FROM session_notes WHERE id IN ({notes})"))
+                .bind(signed_before)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            Ok(done.rows_affected())
+        })
+    }
+}

@@ -1,0 +1,196 @@
+//! A client's rights over their data (개인정보 보호법): "download all my data", a ZIP of JSON files and
+//! the files from their sessions, and "delete my account", under the retention rule the center
+//! sets (`retention_signed_note_years`, 10 by default): signed session notes are kept that long,
+//! then purged by housekeeping; everything else is deleted at once. Counselors' session notes are
+//! the center's records and are not in the export; a client asks the center for them.
+
+use std::collections::HashMap;
+
+use askama::Template;
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::IntoResponse;
+use sangdam_domain::Role;
+use serde_json::{Value, json};
+
+use super::records::display_names;
+use super::{render, see_other, with_status};
+use crate::auth::{audit, verify_password};
+use crate::ctx::{Ctx, SESSION_COOKIE};
+use crate::error::{AppError, AppResult};
+use crate::forms::{FormData, clear_cookie};
+use crate::state::AppState;
+use crate::zip::ZipWriter;
+
+fn open(state: &AppState, purpose: &str, sealed: &[u8]) -> Result<String, AppError> {
+    let plain = state.keys.open(purpose, sealed).map_err(|e| AppError::Internal(e.into()))?;
+    Ok(String::from_utf8_lossy(&plain).into_owned())
+}
+
+fn time(unix: i64) -> String {
+    jiff::Timestamp::from_second(unix).map(|t| t.to_string()).unwrap_or_default()
+}
+
+fn pretty(v: &Value) -> Vec<u8> {
+    serde_json::to_vec_pretty(v).unwrap_or_default()
+}
+
+/// Builds the export: one JSON file per kind of data, and `files/` with the session files.
+async fn export_zip(state: &AppState, ctx: &Ctx, user: &sangdam_store::UserRecord) -> Result<Vec<u8>, AppError> {
+    let me = &user.id;
+    let profile = state.store.client_profile(me).await?;
+    let mut appointments = state.store.client_appointments(me, ctx.now, false).await?;
+    appointments.extend(state.store.client_appointments(me, ctx.now, true).await?);
+    let summaries = state.store.client_summaries(me).await?;
+    let feedback = state.store.feedback_list(None, Some(me)).await?;
+    let rooms = state.store.user_rooms(me).await?;
+    let counselors = state.store.counselors_of_client(me).await?;
+    let mut people: Vec<_> = appointments.iter().map(|a| a.counselor_id.clone()).collect();
+    people.extend(counselors.iter().cloned());
+    let names = display_names(state, people).await?;
+    let name = |id: &sangdam_domain::UserId| names.get(id).cloned().unwrap_or_default();
+
+    let mut zip = ZipWriter::default();
+    let z = |e: crate::zip::TooLarge| AppError::Internal(e.into());
+    zip.add(
+        "account.json",
+        &pretty(&json!({
+            "id": user.id.as_str(), "email": user.email.as_str(), "name": user.display_name.to_string(),
+            "language": user.language.code(), "timezone": user.timezone.as_str(), "created_at": time(user.created_at),
+            "phone": profile.phone, "emergency_contact": profile.emergency_name, "emergency_phone": profile.emergency_phone,
+            "preferred_channel": profile.preferred_channel, "follow_up_invitations": profile.follow_up,
+        })),
+    )
+    .map_err(z)?;
+    let mut list = Vec::new();
+    for a in &appointments {
+        let reason = match &a.reason {
+            Some(r) => Some(open(state, "appointment-reason", r)?),
+            None => None,
+        };
+        list.push(json!({
+            "id": a.id, "counselor": name(&a.counselor_id), "kind": a.kind.as_str(), "starts_at": time(a.starts_at),
+            "ends_at": time(a.ends_at), "status": a.status.as_str(), "reason": reason,
+        }));
+    }
+    zip.add("appointments.json", &pretty(&Value::Array(list))).map_err(z)?;
+    let mut list = Vec::new();
+    for r in state.store.client_responses(me).await? {
+        let answers = state.keys.open("questionnaire.answers", &r.answers).map_err(|e| AppError::Internal(e.into()))?;
+        list.push(json!({
+            "instrument": r.instrument.as_str(), "answers": answers, "total": r.total, "band": r.band.as_str(),
+            "submitted_at": time(r.submitted_at),
+        }));
+    }
+    zip.add("questionnaires.json", &pretty(&Value::Array(list))).map_err(z)?;
+    let mut list = Vec::new();
+    for s in &summaries {
+        list.push(json!({
+            "appointment": s.appointment_id, "counselor": name(&s.counselor_id), "shared_at": time(s.created_at),
+            "summary": open(state, "summary", &s.summary)?, "homework": open(state, "summary.homework", &s.homework)?,
+        }));
+    }
+    zip.add("summaries.json", &pretty(&Value::Array(list))).map_err(z)?;
+    let mut list = Vec::new();
+    for f in &feedback {
+        let comment = match &f.comment {
+            Some(c) => Some(open(state, "feedback.comment", c)?),
+            None => None,
+        };
+        list.push(json!({
+            "appointment": f.appointment_id, "stars": f.stars, "felt_heard": f.answers[0], "worked_on_my_goals": f.answers[1],
+            "approach_fit": f.answers[2], "comment": comment, "name_shown_to_counselor": f.show_name, "given_at": time(f.created_at),
+        }));
+    }
+    zip.add("feedback.json", &pretty(&Value::Array(list))).map_err(z)?;
+    let mut list = Vec::new();
+    for c in &counselors {
+        for m in state.store.thread(me, c, 10_000).await? {
+            list.push(json!({
+                "with": name(c), "from_me": m.sender_id == *me, "at": time(m.created_at), "text": open(state, "message", &m.body)?,
+            }));
+        }
+    }
+    zip.add("messages.json", &pretty(&Value::Array(list))).map_err(z)?;
+    let mut chat = Vec::new();
+    let mut used: HashMap<String, u32> = HashMap::new();
+    for room in &rooms {
+        for m in state.store.room_messages_after(room, 0, 100_000).await? {
+            chat.push(json!({ "room": room, "from_me": m.sender_id == *me, "at": time(m.at), "text": open(state, "room.chat", &m.body)? }));
+        }
+        for f in state.store.room_files(room).await? {
+            let Some((_, sealed)) = state.store.room_file(room, &f.id).await? else { continue };
+            let keys = state.keys.clone();
+            let body = tokio::task::spawn_blocking(move || keys.open("room.file", &sealed))
+                .await
+                .map_err(|e| AppError::Internal(e.into()))?
+                .map_err(|e| AppError::Internal(e.into()))?;
+            // Two files of one name both survive: the second becomes "name (2)".
+            let n = used.entry(f.name.clone()).or_insert(0);
+            *n += 1;
+            let file_name = if *n == 1 { f.name.clone() } else { format!("({n}) {}", f.name) };
+            zip.add(&format!("files/{file_name}"), &body).map_err(z)?;
+        }
+    }
+    zip.add("session_chat.json", &pretty(&Value::Array(chat))).map_err(z)?;
+    zip.add("README.txt", ctx.t("export-readme").as_bytes()).map_err(z)?;
+    zip.finish().map_err(z)
+}
+
+/// "Download all my data": the ZIP, built on request and never stored.
+pub async fn export(State(state): State<AppState>, ctx: Ctx) -> AppResult {
+    let v = ctx.with_role(&[Role::Client])?;
+    let bytes = export_zip(&state, &ctx, &v.user).await?;
+    audit(&state, &ctx, Some(&v.user), "data.export", Some(format!("user:{}", v.user.id)), "ok").await?;
+    let day = jiff::Timestamp::from_second(ctx.now).map(|t| t.strftime("%Y%m%d").to_string()).unwrap_or_default();
+    let disposition = format!("attachment; filename=\"sangdam-export-{day}.zip\"");
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/zip".to_owned()),
+            (header::CONTENT_DISPOSITION, disposition),
+            (header::CACHE_CONTROL, "no-store".to_owned()),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+#[derive(Template)]
+#[template(path = "aftercare/delete.html")]
+struct DeletePage<'a> {
+    ctx: &'a Ctx,
+    years: u32,
+    errors: Vec<String>,
+}
+
+pub async fn delete_form(State(state): State<AppState>, ctx: Ctx) -> AppResult {
+    ctx.with_role(&[Role::Client])?;
+    render(&DeletePage { ctx: &ctx, years: state.config.retention_signed_note_years, errors: vec![] })
+}
+
+/// Deletes the account after the password is typed again and the box is ticked.
+pub async fn delete(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    FormData(f): FormData<HashMap<String, String>>,
+) -> AppResult {
+    let v = ctx.with_role(&[Role::Client])?;
+    let password = f.get("password").map_or("", String::as_str);
+    let confirmed = f.get("confirm").is_some_and(|c| c == "yes");
+    if !confirmed || !verify_password(Some(v.user.password_hash.clone()), password).await? {
+        audit(&state, &ctx, Some(&v.user), "account.delete", Some(format!("user:{}", v.user.id)), "refused").await?;
+        let page = DeletePage {
+            ctx: &ctx,
+            years: state.config.retention_signed_note_years,
+            errors: vec![ctx.t("error-delete-confirm")],
+        };
+        return with_status(StatusCode::UNPROCESSABLE_ENTITY, render(&page));
+    }
+    // The audit entry goes first: what cannot be audited is not done.
+    audit(&state, &ctx, Some(&v.user), "account.delete", Some(format!("user:{}", v.user.id)), "ok").await?;
+    let done = state.store.delete_client_account(&v.user.id, v.user.email.as_str(), ctx.now).await?;
+    tracing::info!(deleted = done.deleted_rows, retained_notes = done.retained_notes, "a client deleted their account");
+    let mut r = see_other("/?deleted=1");
+    r.headers_mut().append(header::SET_COOKIE, clear_cookie(SESSION_COOKIE, state.config.is_https()));
+    Ok(r)
+}
