@@ -90,6 +90,7 @@ pub const SEALED_COLUMNS: &[SealedColumn] = &[
         purpose: "feedback.comment",
     },
     SealedColumn { table: "messages", keys: ID, column: "body", purpose: "message" },
+    SealedColumn { table: "form_responses", keys: ID, column: "answers", purpose: "form.answers" },
 ];
 
 /// Blob columns that are not sealed, on purpose: public photos and outgoing mail attachments

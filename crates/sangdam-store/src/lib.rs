@@ -12,6 +12,7 @@ mod aftercare;
 mod appointments;
 mod audit;
 mod counselors;
+mod forms;
 mod jobs;
 mod keys;
 mod migrations;
@@ -36,6 +37,7 @@ pub use aftercare::{FeedbackRecord, MessageRecord, SummaryRecord};
 pub use appointments::{AppointmentRecord, NewAppointment, WaitlistEntry, WaitlistOffer};
 pub use audit::{AuditEvent, AuditFilter, AuditPage};
 pub use counselors::{CounselorProfile, DirectoryFilter, Offering, Specialty};
+pub use forms::{Assignment, FormRecord, FormRequest, FormResponse};
 pub use jobs::{JobRecord, JobStatus};
 pub use keys::{
     EncryptionKey, KeyPart, KeyState, KeyType, PLAIN_BLOB_COLUMNS, SEALED_COLUMNS, SealedColumn, SealedValue,

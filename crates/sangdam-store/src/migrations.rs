@@ -20,6 +20,7 @@ const SQLITE: Embedded = &[
     (4, "questionnaires", include_str!("../migrations/sqlite/0004_questionnaires.sql")),
     (5, "notes", include_str!("../migrations/sqlite/0005_notes.sql")),
     (6, "aftercare", include_str!("../migrations/sqlite/0006_aftercare.sql")),
+    (7, "forms", include_str!("../migrations/sqlite/0007_forms.sql")),
 ];
 
 const POSTGRES: Embedded = &[
@@ -29,6 +30,7 @@ const POSTGRES: Embedded = &[
     (4, "questionnaires", include_str!("../migrations/postgres/0004_questionnaires.sql")),
     (5, "notes", include_str!("../migrations/postgres/0005_notes.sql")),
     (6, "aftercare", include_str!("../migrations/postgres/0006_aftercare.sql")),
+    (7, "forms", include_str!("../migrations/postgres/0007_forms.sql")),
 ];
 
 #[derive(Debug)]

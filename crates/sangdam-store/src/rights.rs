@@ -36,6 +36,8 @@ impl Store {
         let id = user.as_str();
         let statements: &[&str] = &[
             "DELETE FROM risk_alerts WHERE client_id = $1",
+            "DELETE FROM form_responses WHERE client_id = $1",
+            "DELETE FROM form_requests WHERE client_id = $1",
             "DELETE FROM questionnaire_responses WHERE client_id = $1",
             "DELETE FROM client_profiles WHERE user_id = $1",
             "DELETE FROM session_summaries WHERE client_id = $1",

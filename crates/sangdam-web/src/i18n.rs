@@ -268,6 +268,14 @@ mod tests {
         ids.extend(AftercareError::ALL.map(AftercareError::message_id));
         let questions: Vec<String> = FEEDBACK_QUESTIONS.iter().map(|q| format!("feedback-q-{q}")).collect();
         ids.extend(questions.iter().map(String::as_str));
+        let kinds = [
+            "form-kind-short-text",
+            "form-kind-long-text",
+            "form-kind-single",
+            "form-kind-multiple",
+            "form-kind-scale",
+        ];
+        ids.extend(kinds);
         let sections = sangdam_domain::note::Template::ALL.iter().flat_map(|t| t.sections());
         let section_ids: Vec<String> = sections.map(|s| format!("note-section-{s}")).collect();
         ids.extend(section_ids.iter().map(String::as_str));

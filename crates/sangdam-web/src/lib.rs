@@ -13,6 +13,7 @@ pub mod config;
 pub mod crypto;
 pub mod ctx;
 pub mod error;
+pub mod form_requests;
 pub mod forms;
 pub mod i18n;
 pub mod mail;

@@ -57,6 +57,11 @@ pub enum Mail {
         link: String,
         counselor: String,
     },
+    /// The counselor asks the client to fill in a form before a session or between sessions.
+    FormRequested {
+        link: String,
+        counselor: String,
+    },
     /// A new secure message waits in Sangdam (the mail holds no content).
     NewMessage {
         link: String,
@@ -94,6 +99,9 @@ impl Mail {
             }
             Mail::FollowUp { link, counselor } => {
                 two_args(tr, ("mail-follow-up-subject", "mail-follow-up-body"), link, ("counselor", counselor))
+            }
+            Mail::FormRequested { link, counselor } => {
+                two_args(tr, ("mail-form-subject", "mail-form-body"), link, ("counselor", counselor))
             }
             Mail::NewMessage { link, from } => {
                 two_args(tr, ("mail-message-subject", "mail-message-body"), link, ("from", from))

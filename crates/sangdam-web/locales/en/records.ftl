@@ -203,3 +203,50 @@ delete-export-first = You may want to download your data first:
 delete-password = Your password
 delete-confirm = I understand that this cannot be undone.
 error-delete-confirm = Type your current password and tick the box to delete your account.
+
+# Counselors' own forms and assignments.
+nav-forms = Forms
+forms-builder = Build a form
+forms-title = Title
+forms-question = Question { $n }
+forms-label = Question
+forms-kind = Kind of answer
+form-kind-short-text = Short text
+form-kind-long-text = Long text
+form-kind-single = One choice
+form-kind-multiple = Several choices
+form-kind-scale = Scale from 0 to 10
+forms-options = Choices
+forms-options-hint = One per line; only for choice questions.
+forms-required = An answer is required
+forms-empty-rows = Questions left without a label are not saved.
+forms-add = Add a question
+forms-save = Save the form
+forms-new = New form
+forms-none = You have no forms of your own yet.
+forms-count = { $n ->
+    [one] 1 question
+   *[other] { $n } questions
+}
+forms-answered = Forms answered
+form-skipped = (not answered)
+error-form-kind = Choose a kind of answer for every question.
+error-form-answers = Some answers need another look; nothing was saved yet.
+error-form-answered = This form has already been filled in. Thank you!
+assign-title = Assignments
+assign-hint = Clients are asked to fill in an assigned form: as intake when they first book with you, or after every few completed sessions. They are told by email and find it in their portal.
+assign-form = Form
+assign-intake = Intake, before the first session
+assign-every-choice = On a schedule
+assign-every-n = Every how many sessions (1 to 52)
+assign-every = { $n ->
+    [one] after every session
+   *[other] every { $n } sessions
+}
+assign-add = Assign
+assign-remove = Remove
+error-assign = Choose one of your forms, and intake or a number of sessions from 1 to 52.
+error-assign-exists = This form is already assigned that way.
+portal-requests = Forms your counselor asked you to fill in
+mail-form-subject = Your counselor asks you to fill in a form
+mail-form-body = { $counselor } asks you to fill in a short form before or between your sessions. You find it in Sangdam: { $link }

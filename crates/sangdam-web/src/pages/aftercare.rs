@@ -143,6 +143,8 @@ struct PortalPage<'a> {
     /// Room, file id, name, size in KB, when.
     files: Vec<(String, String, String, i64, String)>,
     unread_messages: i64,
+    /// Forms asked for: link, title, counselor.
+    requests: Vec<(String, String, String)>,
 }
 
 /// The client's portal: sessions, the summaries shared with them, their files, messages, and their
@@ -187,6 +189,22 @@ pub async fn portal(State(state): State<AppState>, ctx: Ctx) -> AppResult {
         .map(|(room, f)| (room, f.id, f.name, (f.size + 1023) / 1024, ctx.time(f.at)))
         .collect();
     let unread_messages = state.store.threads_of(me).await?.iter().map(|(_, unread, _)| unread).sum();
+    let mut requests = Vec::new();
+    for r in state.store.open_form_requests(me).await? {
+        let title = match r.form_ref.strip_prefix("form:") {
+            Some(id) => state
+                .store
+                .form(id)
+                .await?
+                .and_then(|f| sangdam_domain::form::FormSpec::from_json(&f.spec))
+                .map(|s| s.title().to_owned())
+                .unwrap_or_default(),
+            None => ctx.t(&format!("q-{}-title", r.form_ref)),
+        };
+        let counselor =
+            state.store.user_by_id(&r.counselor_id).await?.map(|u| u.display_name.to_string()).unwrap_or_default();
+        requests.push((crate::form_requests::link(&r), title, counselor));
+    }
     audit(&state, &ctx, Some(&v.user), "portal.read", None, "ok").await?;
     render(&PortalPage {
         ctx: &ctx,
@@ -195,6 +213,7 @@ pub async fn portal(State(state): State<AppState>, ctx: Ctx) -> AppResult {
         summaries: shown,
         files,
         unread_messages,
+        requests,
     })
 }
 

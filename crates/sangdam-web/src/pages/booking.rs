@@ -460,6 +460,8 @@ pub async fn book_submit(
     // A client who was offered this day from the waitlist has it now.
     let day = starts[0].to_zoned(c.availability.timezone.clone()).date().to_string();
     state.store.waitlist_booked(&c.user.id, &v.user.id, &day).await?;
+    // The counselor's intake forms, asked once per client (a request's reason key makes it so).
+    crate::form_requests::request_intake(&state, &c.user.id, &v.user).await?;
     let change = if status == AppointmentStatus::Requested { Change::Requested } else { Change::Booked };
     for a in &list {
         if let Some(rec) = state.store.appointment(&a.id).await? {

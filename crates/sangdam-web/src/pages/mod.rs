@@ -7,6 +7,7 @@ mod appointments;
 mod booking;
 mod calendar;
 mod counselor;
+mod custom_forms;
 mod dashboard;
 mod messages;
 mod notes;
@@ -86,6 +87,12 @@ pub fn router() -> Router<AppState> {
         .route("/counselor/appointments/{id}/summary", get(aftercare::summary_form).post(aftercare::summary_save))
         .route("/counselor/feedback", get(aftercare::feedback_list))
         .route("/portal", get(aftercare::portal))
+        .route("/counselor/forms", get(custom_forms::list))
+        .route("/counselor/forms/new", get(custom_forms::new_form))
+        .route("/counselor/forms/assignments", post(custom_forms::assign))
+        .route("/counselor/forms/assignments/{id}/delete", post(custom_forms::unassign))
+        .route("/counselor/forms/{id}", get(custom_forms::edit_form).post(custom_forms::save_form))
+        .route("/forms/requests/{id}", get(custom_forms::fill).post(custom_forms::submit))
         .route("/portal/export", post(rights::export))
         .route("/portal/delete", get(rights::delete_form).post(rights::delete))
         .route("/messages", get(messages::list))

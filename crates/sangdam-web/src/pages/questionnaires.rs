@@ -201,6 +201,7 @@ pub async fn submit(
             now: ctx.now,
         })
         .await?;
+    state.store.complete_form_requests(&v.user.id, i.as_str(), ctx.now).await?;
     audit(&state, &ctx, Some(&v.user), "questionnaire.submit", Some(format!("response:{id}")), "ok").await?;
     if risk {
         alert_staff(&state, &v.user.id).await?;

@@ -104,6 +104,8 @@ struct ClientPage<'a> {
     profile: ClientProfile,
     channels: Vec<(&'static str, String)>,
     histories: Vec<super::questionnaires::History>,
+    /// Own forms answered: when, title, (question, answer).
+    answered: Vec<super::custom_forms::Answered>,
     notes: Vec<(String, String, String, bool)>,
     templates: Vec<(&'static str, String)>,
     appointments: Vec<(String, String)>,
@@ -217,6 +219,7 @@ async fn client_page(
         .iter()
         .map(|n| (n.id.clone(), ctx.time(n.created_at), ctx.t(n.template.message_id()), n.signed_at.is_some()))
         .collect();
+    let answered = super::custom_forms::answered(state, ctx, &client.id).await?;
     render(&ClientPage {
         ctx,
         language_id: if client.language == sangdam_domain::Language::Ko {
@@ -228,6 +231,7 @@ async fn client_page(
         profile,
         channels: CHANNELS.iter().map(|c| (*c, channel_id(c))).collect(),
         histories: super::questionnaires::histories(ctx, &responses),
+        answered,
         notes,
         templates: NoteTemplate::ALL.iter().map(|t| (t.as_str(), ctx.t(t.message_id()))).collect(),
         appointments,

@@ -13,7 +13,7 @@ use crate::helpers::{PASSWORD, TestApp, new_client};
 use crate::records::{client_of, new_note, staff};
 
 /// A 50-minute appointment that ended `ago` seconds ago, still confirmed.
-async fn past_appointment(app: &TestApp, counselor: &UserId, client: &UserId, ago: i64) -> String {
+pub async fn past_appointment(app: &TestApp, counselor: &UserId, client: &UserId, ago: i64) -> String {
     let id = sangdam_domain::ids::encode_random(&sangdam_web::crypto::random::<16>());
     let now = app.clock.now();
     let a = NewAppointment {

@@ -13,6 +13,7 @@ mod aftercare;
 mod audit;
 mod booking;
 mod browser;
+mod forms;
 mod mail;
 mod questionnaires;
 mod records;

@@ -1,0 +1,320 @@
+//! Counselors' forms, their assignments, the requests they make of clients, and the sealed
+//! responses.
+
+use sangdam_domain::UserId;
+use sqlx::Row;
+
+use crate::{Result, Store, StoreError, on_backend};
+
+#[derive(Debug, Clone)]
+pub struct FormRecord {
+    pub id: String,
+    pub owner_id: UserId,
+    /// The form as JSON (`sangdam_domain::form::FormSpec`).
+    pub spec: String,
+    pub updated_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Assignment {
+    pub id: String,
+    pub counselor_id: UserId,
+    /// `phq9`, `gad7` or `form:<id>`.
+    pub form_ref: String,
+    /// `None`: intake; `Some(n)`: every n completed sessions.
+    pub every_n: Option<i64>,
+}
+
+#[derive(Debug, Clone)]
+pub struct FormRequest {
+    pub id: String,
+    pub client_id: UserId,
+    pub counselor_id: UserId,
+    pub form_ref: String,
+    pub created_at: i64,
+    pub completed_at: Option<i64>,
+}
+
+#[derive(Debug, Clone)]
+pub struct FormResponse {
+    pub id: String,
+    pub form_id: String,
+    pub answers: Vec<u8>,
+    pub submitted_at: i64,
+}
+
+fn corrupt(what: &str) -> StoreError {
+    StoreError::Corrupt(format!("forms.{what}"))
+}
+
+fn user(s: String, what: &str) -> Result<UserId> {
+    UserId::parse(&s).ok_or_else(|| corrupt(what))
+}
+
+macro_rules! request_from_row {
+    ($r:expr) => {{
+        let r = $r;
+        FormRequest {
+            id: r.try_get("id")?,
+            client_id: user(r.try_get("client_id")?, "client_id")?,
+            counselor_id: user(r.try_get("counselor_id")?, "counselor_id")?,
+            form_ref: r.try_get("form_ref")?,
+            created_at: r.try_get("created_at")?,
+            completed_at: r.try_get("completed_at")?,
+        }
+    }};
+}
+
+impl Store {
+    /// Creates or replaces one of `owner`'s forms; false when the id belongs to someone else.
+    pub async fn save_form(&self, id: &str, owner: &UserId, spec: &str, now: i64) -> Result<bool> {
+        on_backend!(self, |pool| {
+            let done = sqlx::query("UPDATE forms SET spec = $1, updated_at = $2 WHERE id = $3 AND owner_id = $4")
+                .bind(spec)
+                .bind(now)
+                .bind(id)
+                .bind(owner.as_str())
+                .execute(pool)
+                .await?;
+            if done.rows_affected() == 1 {
+                return Ok(true);
+            }
+            let taken: i64 =
+                sqlx::query_scalar("SELECT COUNT(*) FROM forms WHERE id = $1").bind(id).fetch_one(pool).await?;
+            if taken > 0 {
+                return Ok(false);
+            }
+            sqlx::query("INSERT INTO forms (id, owner_id, spec, created_at, updated_at) VALUES ($1, $2, $3, $4, $4)")
+                .bind(id)
+                .bind(owner.as_str())
+                .bind(spec)
+                .bind(now)
+                .execute(pool)
+                .await?;
+            Ok(true)
+        })
+    }
+
+    pub async fn form(&self, id: &str) -> Result<Option<FormRecord>> {
+        on_backend!(self, |pool| {
+            let row = sqlx::query("SELECT id, owner_id, spec, updated_at FROM forms WHERE id = $1")
+                .bind(id)
+                .fetch_optional(pool)
+                .await?;
+            Ok(match row {
+                None => None,
+                Some(r) => Some(FormRecord {
+                    id: r.try_get("id")?,
+                    owner_id: user(r.try_get("owner_id")?, "owner_id")?,
+                    spec: r.try_get("spec")?,
+                    updated_at: r.try_get("updated_at")?,
+                }),
+            })
+        })
+    }
+
+    pub async fn counselor_forms(&self, owner: &UserId) -> Result<Vec<FormRecord>> {
+        on_backend!(self, |pool| {
+            let rows =
+                sqlx::query("SELECT id, owner_id, spec, updated_at FROM forms WHERE owner_id = $1 ORDER BY created_at")
+                    .bind(owner.as_str())
+                    .fetch_all(pool)
+                    .await?;
+            let mut out = Vec::with_capacity(rows.len());
+            for r in rows {
+                out.push(FormRecord {
+                    id: r.try_get("id")?,
+                    owner_id: user(r.try_get("owner_id")?, "owner_id")?,
+                    spec: r.try_get("spec")?,
+                    updated_at: r.try_get("updated_at")?,
+                });
+            }
+            Ok(out)
+        })
+    }
+
+    /// Adds an assignment; [`StoreError::Conflict`] when the same one exists.
+    pub async fn add_assignment(&self, a: &Assignment, now: i64) -> Result<()> {
+        on_backend!(self, |pool| {
+            sqlx::query(
+                "INSERT INTO form_assignments (id, counselor_id, form_ref, mode, every_n, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(&a.id)
+            .bind(a.counselor_id.as_str())
+            .bind(&a.form_ref)
+            .bind(if a.every_n.is_some() { "every" } else { "intake" })
+            .bind(a.every_n)
+            .bind(now)
+            .execute(pool)
+            .await?;
+            Ok(())
+        })
+    }
+
+    pub async fn delete_assignment(&self, id: &str, counselor: &UserId) -> Result<bool> {
+        on_backend!(self, |pool| {
+            let done = sqlx::query("DELETE FROM form_assignments WHERE id = $1 AND counselor_id = $2")
+                .bind(id)
+                .bind(counselor.as_str())
+                .execute(pool)
+                .await?;
+            Ok(done.rows_affected() == 1)
+        })
+    }
+
+    pub async fn assignments(&self, counselor: &UserId) -> Result<Vec<Assignment>> {
+        on_backend!(self, |pool| {
+            let rows = sqlx::query(
+                "SELECT id, counselor_id, form_ref, every_n FROM form_assignments WHERE counselor_id = $1 ORDER BY created_at",
+            )
+            .bind(counselor.as_str())
+            .fetch_all(pool)
+            .await?;
+            let mut out = Vec::with_capacity(rows.len());
+            for r in rows {
+                let every: Option<i32> = r.try_get("every_n")?;
+                out.push(Assignment {
+                    id: r.try_get("id")?,
+                    counselor_id: user(r.try_get("counselor_id")?, "counselor_id")?,
+                    form_ref: r.try_get("form_ref")?,
+                    every_n: every.map(i64::from),
+                });
+            }
+            Ok(out)
+        })
+    }
+
+    /// Asks a client to fill in a form for a reason; false when it was already asked for it.
+    pub async fn request_form(&self, r: &FormRequest, reason_key: &str) -> Result<bool> {
+        on_backend!(self, |pool| {
+            let done = sqlx::query(
+                "INSERT INTO form_requests (id, client_id, counselor_id, form_ref, reason_key, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (client_id, counselor_id, form_ref, reason_key) DO NOTHING",
+            )
+            .bind(&r.id)
+            .bind(r.client_id.as_str())
+            .bind(r.counselor_id.as_str())
+            .bind(&r.form_ref)
+            .bind(reason_key)
+            .bind(r.created_at)
+            .execute(pool)
+            .await?;
+            Ok(done.rows_affected() == 1)
+        })
+    }
+
+    pub async fn form_request(&self, id: &str) -> Result<Option<FormRequest>> {
+        on_backend!(self, |pool| {
+            let row = sqlx::query(
+                "SELECT id, client_id, counselor_id, form_ref, created_at, completed_at FROM form_requests WHERE id = $1",
+            )
+            .bind(id)
+            .fetch_optional(pool)
+            .await?;
+            Ok(match row {
+                Some(r) => Some(request_from_row!(r)),
+                None => None,
+            })
+        })
+    }
+
+    /// A client's requests not yet answered, oldest first.
+    pub async fn open_form_requests(&self, client: &UserId) -> Result<Vec<FormRequest>> {
+        on_backend!(self, |pool| {
+            let rows = sqlx::query(
+                "SELECT id, client_id, counselor_id, form_ref, created_at, completed_at FROM form_requests \
+                 WHERE client_id = $1 AND completed_at IS NULL ORDER BY created_at",
+            )
+            .bind(client.as_str())
+            .fetch_all(pool)
+            .await?;
+            let mut out = Vec::with_capacity(rows.len());
+            for r in rows {
+                out.push(request_from_row!(r));
+            }
+            Ok(out)
+        })
+    }
+
+    /// Marks a client's open requests for a built-in questionnaire as answered.
+    pub async fn complete_form_requests(&self, client: &UserId, form_ref: &str, now: i64) -> Result<()> {
+        on_backend!(self, |pool| {
+            sqlx::query(
+                "UPDATE form_requests SET completed_at = $1 WHERE client_id = $2 AND form_ref = $3 AND completed_at IS NULL",
+            )
+            .bind(now)
+            .bind(client.as_str())
+            .bind(form_ref)
+            .execute(pool)
+            .await?;
+            Ok(())
+        })
+    }
+
+    /// Stores the answers to a request and closes it, in one transaction; false when the request
+    /// was answered meanwhile.
+    pub async fn answer_form_request(&self, request: &FormRequest, response: &FormResponse) -> Result<bool> {
+        on_backend!(self, |pool| {
+            let mut tx = pool.begin().await?;
+            let done = sqlx::query("UPDATE form_requests SET completed_at = $1 WHERE id = $2 AND completed_at IS NULL")
+                .bind(response.submitted_at)
+                .bind(&request.id)
+                .execute(&mut *tx)
+                .await?;
+            if done.rows_affected() != 1 {
+                return Ok(false);
+            }
+            sqlx::query(
+                "INSERT INTO form_responses (id, request_id, client_id, form_id, answers, submitted_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(&response.id)
+            .bind(&request.id)
+            .bind(request.client_id.as_str())
+            .bind(&response.form_id)
+            .bind(&response.answers)
+            .bind(response.submitted_at)
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            Ok(true)
+        })
+    }
+
+    /// A client's answers to own forms, newest first.
+    pub async fn client_form_responses(&self, client: &UserId) -> Result<Vec<FormResponse>> {
+        on_backend!(self, |pool| {
+            let rows = sqlx::query(
+                "SELECT id, form_id, answers, submitted_at FROM form_responses WHERE client_id = $1 \
+                 ORDER BY submitted_at DESC",
+            )
+            .bind(client.as_str())
+            .fetch_all(pool)
+            .await?;
+            let mut out = Vec::with_capacity(rows.len());
+            for r in rows {
+                out.push(FormResponse {
+                    id: r.try_get("id")?,
+                    form_id: r.try_get("form_id")?,
+                    answers: r.try_get("answers")?,
+                    submitted_at: r.try_get("submitted_at")?,
+                });
+            }
+            Ok(out)
+        })
+    }
+
+    /// How many sessions with `counselor` the client has completed.
+    pub async fn completed_sessions(&self, client: &UserId, counselor: &UserId) -> Result<i64> {
+        on_backend!(self, |pool| {
+            Ok(sqlx::query_scalar(
+                "SELECT COUNT(*) FROM appointments WHERE client_id = $1 AND counselor_id = $2 AND status = 'completed'",
+            )
+            .bind(client.as_str())
+            .bind(counselor.as_str())
+            .fetch_one(pool)
+            .await?)
+        })
+    }
+}

@@ -1,0 +1,96 @@
+//! Counselors' own forms: the builder with bad specs refused, assignment as intake and every N
+//! sessions, the client filling a form in (bad answers refused, nothing stored), PHQ-9 requested
+//! on a schedule, and the answers on the staff record.
+
+use sangdam_domain::Role;
+
+use crate::aftercare::past_appointment;
+use crate::db_test;
+use crate::helpers::{TestApp, between};
+use crate::records::{client_of, staff};
+
+db_test!(forms_are_built_assigned_and_filled_in, async |app: &TestApp| {
+    let (counselor, counselor_id) = staff(app, Role::Counselor, "f-counselor@example.com").await;
+    let (_, page) = app.get_html(&counselor, "/counselor/forms/new").await;
+    let id = between(&page, "action=\"/counselor/forms/", "\"").unwrap();
+    let path = format!("/counselor/forms/{id}");
+    // "Add a question" brings the form back with one more row.
+    let r = app
+        .post(&counselor, &path, &[("rows", "1"), ("title", "초기 질문지"), ("q0_label", "이름"), ("action", "add")])
+        .await;
+    assert_eq!(r.status(), 200);
+    assert!(r.text().await.unwrap().contains("name=\"q1_label\""));
+    let mut fields = vec![
+        ("rows", "3"),
+        ("title", "초기 질문지"),
+        ("q0_label", "오신 이유"),
+        ("q0_kind", "short_text"),
+        ("q0_required", "yes"),
+        ("q1_label", "상담 경험"),
+        ("q1_kind", "single"),
+        ("q1_options", "처음입니다"),
+        ("q2_label", "지금 힘든 정도"),
+        ("q2_kind", "scale"),
+        ("action", "save"),
+    ];
+    // A choice with one option is refused, with the typed form back.
+    let r = app.post(&counselor, &path, &fields).await;
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("처음입니다"));
+    assert!(app.store.form(&id).await.unwrap().is_none());
+    fields[7] = ("q1_options", "처음입니다\n해 본 적 있습니다");
+    assert_eq!(app.post(&counselor, &path, &fields).await.status(), 303);
+
+    // Intake: this form; every 2 sessions: PHQ-9.
+    let counselor_ref = &counselor;
+    let assign = |form: String, mode: &'static str, every: &'static str| async move {
+        let fields = [("form", form.as_str()), ("mode", mode), ("every", every)];
+        app.post(counselor_ref, "/counselor/forms/assignments", &fields).await.status()
+    };
+    assert_eq!(assign(format!("form:{id}"), "intake", "").await, 303);
+    assert_eq!(assign(format!("form:{id}"), "intake", "").await, 409);
+    assert_eq!(assign("phq9".into(), "every", "99").await, 422);
+    assert_eq!(assign("form:someone-elses".into(), "intake", "").await, 422);
+    assert_eq!(assign("phq9".into(), "every", "2").await, 303);
+
+    // Booking asks for the intake form, by mail and in the portal.
+    let (client, client_id) = client_of(app, &counselor_id, "f-client@example.com").await;
+    assert!(app.mails_to("f-client@example.com").await.iter().any(|m| m.subject.contains("양식")));
+    let (_, portal) = app.get_html(&client, "/portal").await;
+    let request = between(&portal, "href=\"/forms/requests/", "\"").expect("the request is listed");
+    let fill = format!("/forms/requests/{request}");
+    let (status, form) = app.get_html(&client, &fill).await;
+    assert_eq!(status, 200);
+    assert!(form.contains("오신 이유") && form.contains("해 본 적 있습니다"));
+    // A missing required answer and a forged choice are refused; nothing is stored.
+    let r = app.post(&client, &fill, &[("a1", "7"), ("a2", "4")]).await;
+    assert_eq!(r.status(), 422);
+    let text = r.text().await.unwrap();
+    assert!(text.contains("답해 주세요") || text.contains("answer"), "{text}");
+    assert!(app.store.client_form_responses(&client_id).await.unwrap().is_empty());
+    let long = "가".repeat(201);
+    assert_eq!(app.post(&client, &fill, &[("a0", &long)]).await.status(), 422);
+    let r = app.post(&client, &fill, &[("a0", "잠을 못 자요"), ("a1", "1"), ("a2", "6")]).await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(app.post(&client, &fill, &[("a0", "두 번")]).await.status(), 409);
+    let stored = app.store.client_form_responses(&client_id).await.unwrap();
+    assert_eq!(stored.len(), 1);
+    assert!(!String::from_utf8_lossy(&stored[0].answers).contains("잠을"), "sealed at rest");
+    let (_, record) = app.get_html(&counselor, &format!("/clients/{client_id}")).await;
+    assert!(record.contains("잠을 못 자요") && record.contains("해 본 적 있습니다") && record.contains("6 / 10"));
+
+    // After the second completed session, PHQ-9 is asked for; answering it closes the request.
+    for ago in [7 * 86_400, 600] {
+        let a = past_appointment(app, &counselor_id, &client_id, ago).await;
+        let r =
+            app.post(&counselor, &format!("/counselor/appointments/{a}/outcome"), &[("outcome", "completed")]).await;
+        assert_eq!(r.status(), 303);
+    }
+    let open = app.store.open_form_requests(&client_id).await.unwrap();
+    assert_eq!(open.iter().map(|r| r.form_ref.as_str()).collect::<Vec<_>>(), vec!["phq9"]);
+    let (_, portal) = app.get_html(&client, "/portal").await;
+    assert!(portal.contains("href=\"/questionnaires/phq9\""));
+    crate::questionnaires::submit(app, &client, "phq9", &crate::questionnaires::answers(&[1, 1, 1, 1, 0, 0, 0, 0, 0]))
+        .await;
+    assert!(app.store.open_form_requests(&client_id).await.unwrap().is_empty());
+});
