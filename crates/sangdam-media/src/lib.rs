@@ -4,9 +4,12 @@
 //! as is by the tests and the benchmark. `server` runs it on one UDP socket in a tokio task and
 //! talks to the web layer through a command channel.
 
+mod recorder;
 mod server;
 mod sfu;
+pub mod webm;
 
+pub use recorder::{RecordSink, Recording, RecordingReport};
 pub use server::{CHECK_LIFETIME, MediaConfig, MediaServer, Signal};
-pub use sfu::{MAX_TRACKS_IN, Output, PeerId, Sfu, SfuError, TrackName};
+pub use sfu::{MAX_TRACKS_IN, Output, PeerId, RecordedFrame, Sfu, SfuError, TrackName};
 pub use str0m;

@@ -54,6 +54,15 @@ enum Command {
     Stats {
         reply: oneshot::Sender<(usize, u64)>,
     },
+    StartRecording {
+        room: String,
+        sink: Box<dyn crate::RecordSink>,
+        reply: oneshot::Sender<bool>,
+    },
+    StopRecording {
+        room: String,
+        reply: oneshot::Sender<Option<crate::Recording>>,
+    },
 }
 
 /// A handle to the running media server; clone it freely.
@@ -163,6 +172,28 @@ impl MediaServer {
         let _ = self.tx.send(Command::Leave { peer });
     }
 
+    /// Starts recording a room's microphones and cameras into `sink`. False when the room is
+    /// already being recorded or the recorder could not start.
+    pub async fn start_recording(&self, room: &str, sink: Box<dyn crate::RecordSink>) -> bool {
+        let (reply, rx) = oneshot::channel();
+        if self.tx.send(Command::StartRecording { room: room.to_owned(), sink, reply }).is_err() {
+            return false;
+        }
+        rx.await.unwrap_or(false)
+    }
+
+    /// Stops a room's recording and waits until its file is complete; `None` when none was running.
+    pub async fn stop_recording(&self, room: &str) -> Option<std::io::Result<crate::RecordingReport>> {
+        let (reply, rx) = oneshot::channel();
+        self.tx.send(Command::StopRecording { room: room.to_owned(), reply }).ok()?;
+        let recording = rx.await.ok()??;
+        Some(
+            tokio::task::spawn_blocking(move || recording.finish())
+                .await
+                .unwrap_or_else(|e| Err(std::io::Error::other(e))),
+        )
+    }
+
     /// Participants connected, and frames forwarded since the start.
     pub async fn stats(&self) -> (usize, u64) {
         let (reply, rx) = oneshot::channel();
@@ -175,6 +206,7 @@ impl MediaServer {
 
 async fn run(socket: UdpSocket, mut sfu: Sfu, mut rx: mpsc::UnboundedReceiver<Command>) {
     let mut signals: HashMap<PeerId, mpsc::UnboundedSender<Signal>> = HashMap::new();
+    let mut recordings: HashMap<String, crate::Recording> = HashMap::new();
     let mut buf = vec![0u8; MAX_DATAGRAM];
     let local = sfu.local_addr();
     loop {
@@ -204,6 +236,25 @@ async fn run(socket: UdpSocket, mut sfu: Sfu, mut rx: mpsc::UnboundedReceiver<Co
                     }
                     Command::Stats { reply } => {
                         let _ = reply.send((sfu.peer_count(), sfu.forwarded()));
+                    }
+                    Command::StartRecording { room, sink, reply } => {
+                        let started = !recordings.contains_key(&room)
+                            && match crate::Recording::start(sink) {
+                                Ok(r) => {
+                                    recordings.insert(room.clone(), r);
+                                    sfu.record(now, &room, true);
+                                    true
+                                }
+                                Err(e) => {
+                                    tracing::error!(error = %e, "starting a recorder failed");
+                                    false
+                                }
+                            };
+                        let _ = reply.send(started);
+                    }
+                    Command::StopRecording { room, reply } => {
+                        sfu.record(now, &room, false);
+                        let _ = reply.send(recordings.remove(&room));
                     }
                 }
             }
@@ -238,6 +289,11 @@ async fn run(socket: UdpSocket, mut sfu: Sfu, mut rx: mpsc::UnboundedReceiver<Co
                 Output::Closed { peer } => {
                     if let Some(s) = signals.remove(&peer) {
                         let _ = s.send(Signal::Closed);
+                    }
+                }
+                Output::Frame(f) => {
+                    if let Some(r) = recordings.get(&f.room) {
+                        r.push(f);
                     }
                 }
             }

@@ -47,6 +47,22 @@ pub enum Output {
     Offer { peer: PeerId, sdp: String },
     /// The participant's connection is gone (ICE failed or DTLS closed); it must join again.
     Closed { peer: PeerId },
+    /// A microphone (Opus) or camera (VP8) frame of a room being recorded.
+    Frame(RecordedFrame),
+}
+
+/// One frame for a room's recording.
+#[derive(Debug, Clone)]
+pub struct RecordedFrame {
+    pub room: String,
+    pub peer: PeerId,
+    /// The participant's label (their user id).
+    pub label: String,
+    pub video: bool,
+    pub keyframe: bool,
+    /// When the frame reached the server.
+    pub at: Instant,
+    pub data: std::sync::Arc<[u8]>,
 }
 
 /// Tracks one participant may send: microphone, camera and screen.
@@ -143,6 +159,8 @@ pub struct Sfu {
     by_source: HashMap<SocketAddr, PeerId>,
     out: std::collections::VecDeque<Output>,
     forwarded: u64,
+    /// Rooms whose microphone and camera frames also go out as [`Output::Frame`].
+    recording: std::collections::HashSet<String>,
 }
 
 impl std::fmt::Debug for Sfu {
@@ -159,7 +177,14 @@ impl Sfu {
     /// `local` is the address browsers reach: the advertised IP and the bound UDP port. Every
     /// datagram fed in must name it as its destination.
     pub fn new(local: SocketAddr) -> Self {
-        Sfu { local, peers: Vec::new(), by_source: HashMap::new(), out: Default::default(), forwarded: 0 }
+        Sfu {
+            local,
+            peers: Vec::new(),
+            by_source: HashMap::new(),
+            out: Default::default(),
+            forwarded: 0,
+            recording: Default::default(),
+        }
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -276,6 +301,28 @@ impl Sfu {
         self.negotiate_all();
     }
 
+    /// Starts or stops handing a room's microphone and camera frames out for recording. Starting
+    /// asks every camera in the room for a keyframe, so the recording can begin with pictures.
+    pub fn record(&mut self, now: Instant, room: &str, on: bool) {
+        if !on {
+            self.recording.remove(room);
+            return;
+        }
+        self.recording.insert(room.to_owned());
+        let mut touched = Vec::new();
+        for (i, p) in self.peers.iter_mut().enumerate() {
+            if p.room != room {
+                continue;
+            }
+            let cameras: Vec<Mid> = p.tracks_in.iter().filter(|t| t.name == TrackName::Camera).map(|t| t.mid).collect();
+            for mid in cameras {
+                request_keyframe(p, mid, KeyframeRequestKind::Pli, now, true);
+            }
+            touched.push(i);
+        }
+        self.work(now, touched);
+    }
+
     /// Voice-only mode: stop (or resume) sending video to this participant. Resuming asks every
     /// publisher for a keyframe so the pictures come back at once.
     pub fn set_receive_video(&mut self, now: Instant, peer: PeerId, on: bool) -> Result<(), SfuError> {
@@ -383,7 +430,28 @@ impl Sfu {
                     touched.push(from);
                     return;
                 }
-                let video = self.peers[from].tracks_in.iter().any(|t| t.mid == data.mid && t.kind == MediaKind::Video);
+                let track = self.peers[from].tracks_in.iter().find(|t| t.mid == data.mid).map(|t| t.name);
+                let video = matches!(track, Some(TrackName::Camera | TrackName::Screen));
+                if self.recording.contains(&self.peers[from].room) {
+                    let codec = data.params.spec().codec;
+                    let recorded = match track {
+                        Some(TrackName::Microphone) => codec == str0m::format::Codec::Opus,
+                        Some(TrackName::Camera) => codec == str0m::format::Codec::Vp8,
+                        _ => false,
+                    };
+                    if recorded {
+                        let p = &self.peers[from];
+                        self.out.push_back(Output::Frame(RecordedFrame {
+                            room: p.room.clone(),
+                            peer: origin,
+                            label: p.label.clone(),
+                            video,
+                            keyframe: video && data.data.first().is_some_and(|b| b & 1 == 0),
+                            at: data.network_time,
+                            data: data.data.clone(),
+                        }));
+                    }
+                }
                 let room = std::mem::take(&mut self.peers[from].room);
                 for (i, p) in self.peers.iter_mut().enumerate() {
                     if i == from || p.room != room || (video && !p.receive_video) {

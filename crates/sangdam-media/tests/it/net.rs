@@ -69,6 +69,8 @@ pub struct Net {
     pub video_frame_bytes: usize,
     /// Participants the SFU reported closed (their connection died).
     pub closed: Vec<PeerId>,
+    /// Frames the SFU handed out for recording.
+    pub recorded: Vec<sangdam_media::RecordedFrame>,
 }
 
 fn client_rtc(now: Instant) -> Rtc {
@@ -89,6 +91,7 @@ impl Net {
             rtp_out: 0,
             video_frame_bytes: 0,
             closed: Vec::new(),
+            recorded: Vec::new(),
         }
     }
 
@@ -152,9 +155,14 @@ impl Net {
                 w.write(opus, now, time, audio).expect("audio written");
             }
             if video {
-                // The VP8 frame tag's lowest bit is 0 for a keyframe.
+                // The VP8 frame tag's lowest bit is 0 for a keyframe, which then names its size.
                 let mut frame = vec![if keyframe { 0x10 } else { 0x11 }, 0, 0];
-                frame.resize(self.video_frame_bytes, 0x42);
+                if keyframe {
+                    frame.extend_from_slice(&[0x9d, 0x01, 0x2a, 0x80, 0x02, 0xe0, 0x01]);
+                }
+                if frame.len() < self.video_frame_bytes {
+                    frame.resize(self.video_frame_bytes, 0x42);
+                }
                 frame.extend_from_slice(format!("video from {}", c.name).as_bytes());
                 if let Some(w) = c.rtc.writer(c.video) {
                     w.write(vp8, now, time, frame).expect("video written");
@@ -210,6 +218,7 @@ impl Net {
                         self.sfu.answer(self.now, peer, &answer.to_sdp_string()).expect("answer accepted");
                     }
                     Output::Closed { peer } => self.closed.push(peer),
+                    Output::Frame(f) => self.recorded.push(f),
                 }
             }
             if !moved {
