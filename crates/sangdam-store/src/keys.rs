@@ -91,6 +91,7 @@ pub const SEALED_COLUMNS: &[SealedColumn] = &[
     },
     SealedColumn { table: "messages", keys: ID, column: "body", purpose: "message" },
     SealedColumn { table: "form_responses", keys: ID, column: "answers", purpose: "form.answers" },
+    SealedColumn { table: "recordings", keys: ID, column: "file_key", purpose: "recording.key" },
 ];
 
 /// Blob columns that are not sealed, on purpose: public photos and outgoing mail attachments

@@ -19,6 +19,7 @@ mod migrations;
 mod notes;
 mod outbox;
 mod questionnaires;
+mod recordings;
 mod rights;
 mod rooms;
 mod sessions;
@@ -45,6 +46,7 @@ pub use keys::{
 pub use notes::{Addendum, ClientProfile, DraftSaved, NewNote, NoteRecord, NoteVersion};
 pub use outbox::{Attachment, MailRecord, MailStatus, NewMail};
 pub use questionnaires::{NewResponse, ResponseRecord, RiskAlert};
+pub use recordings::RecordingRecord;
 pub use rights::Deletion;
 pub use rooms::{MemberRole, RoomFile, RoomMember, RoomMessage, RoomRecord};
 pub use sessions::{SessionRecord, SessionState, SessionWithUser};

@@ -21,6 +21,7 @@ const SQLITE: Embedded = &[
     (5, "notes", include_str!("../migrations/sqlite/0005_notes.sql")),
     (6, "aftercare", include_str!("../migrations/sqlite/0006_aftercare.sql")),
     (7, "forms", include_str!("../migrations/sqlite/0007_forms.sql")),
+    (8, "recordings", include_str!("../migrations/sqlite/0008_recordings.sql")),
 ];
 
 const POSTGRES: Embedded = &[
@@ -31,6 +32,7 @@ const POSTGRES: Embedded = &[
     (5, "notes", include_str!("../migrations/postgres/0005_notes.sql")),
     (6, "aftercare", include_str!("../migrations/postgres/0006_aftercare.sql")),
     (7, "forms", include_str!("../migrations/postgres/0007_forms.sql")),
+    (8, "recordings", include_str!("../migrations/postgres/0008_recordings.sql")),
 ];
 
 #[derive(Debug)]

@@ -44,6 +44,7 @@ impl Store {
             "DELETE FROM session_feedback WHERE client_id = $1",
             "DELETE FROM messages WHERE client_id = $1",
             "DELETE FROM room_messages WHERE sender_id = $1",
+            "DELETE FROM recording_consents WHERE user_id = $1",
             "DELETE FROM room_files WHERE sender_id = $1",
             "DELETE FROM note_versions WHERE note_id IN (SELECT id FROM session_notes WHERE client_id = $1 AND signed_at IS NULL)",
             "DELETE FROM session_notes WHERE client_id = $1 AND signed_at IS NULL",
@@ -59,6 +60,15 @@ impl Store {
         on_backend!(self, |pool| {
             let mut tx = pool.begin().await?;
             let mut out = Deletion::default();
+            // Recordings they are in go at the next housekeeping, files and keys.
+            sqlx::query(
+                "UPDATE recordings SET delete_after = $1 WHERE id IN \
+                 (SELECT recording_id FROM recording_consents WHERE user_id = $2)",
+            )
+            .bind(now)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
             for sql in statements {
                 out.deleted_rows += sqlx::query(sql).bind(id).execute(&mut *tx).await?.rows_affected();
             }

@@ -79,6 +79,10 @@ pub struct WebConfig {
     pub follow_up_days: u32,
     /// Years a signed note is kept after its client deleted their account.
     pub retention_signed_note_years: u32,
+    /// Days a recording is kept; then its file and key are deleted.
+    pub recording_retention_days: u32,
+    /// Where recordings are written (encrypted).
+    pub recordings_dir: std::path::PathBuf,
     /// An appointment's room opens this many minutes before the start.
     pub room_opens_minutes: u32,
     /// Largest file shared in a room.
@@ -112,6 +116,8 @@ impl WebConfig {
             waitlist_hold_minutes: 30,
             follow_up_days: 7,
             retention_signed_note_years: 10,
+            recording_retention_days: 30,
+            recordings_dir: std::path::PathBuf::from("data/recordings"),
             room_opens_minutes: 10,
             room_file_max_bytes: 20 * 1024 * 1024,
             turn_urls: vec![],

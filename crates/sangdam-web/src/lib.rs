@@ -20,6 +20,7 @@ pub mod mail;
 pub mod metrics;
 mod pages;
 pub mod photo;
+pub mod recording_file;
 pub mod room;
 pub mod server;
 pub mod state;

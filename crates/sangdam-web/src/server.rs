@@ -104,6 +104,11 @@ impl axum::serve::Listener for TlsListener {
     }
 }
 
+/// Deletes the recordings past their retention, file first, then key; how many.
+pub async fn delete_expired_recordings(state: &AppState) -> anyhow::Result<usize> {
+    crate::pages::delete_expired_recordings(state).await
+}
+
 /// Notes signed before this time are past a retention of `years` (calendar years, in UTC).
 pub fn retention_cutoff(now: i64, years: u32) -> i64 {
     let Ok(t) = jiff::Timestamp::from_second(now) else { return i64::MIN };
@@ -129,6 +134,11 @@ async fn housekeeping(state: AppState, mut shutdown: watch::Receiver<bool>) {
             Ok(0) => {}
             Ok(n) => tracing::info!(notes = n, "purged signed notes past their retention"),
             Err(e) => tracing::warn!(error = ?e, "purging notes past their retention failed"),
+        }
+        match delete_expired_recordings(&state).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(recordings = n, "deleted recordings past their retention"),
+            Err(e) => tracing::warn!(error = ?e, "deleting recordings past their retention failed"),
         }
         tokio::select! {
             _ = tokio::time::sleep(Duration::from_secs(600)) => {}

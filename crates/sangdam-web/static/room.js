@@ -247,6 +247,8 @@
         case "board_cleared": items.length = 0; redraw(); break;
         case "ack": pending.delete(m.id); break;
         case "ended": say(t("ended")); ended = true; enableChat(false); media.stop(); break;
+        case "recording_asked": recAsk.hidden = false; recState = "asked"; break;
+        case "recording": showRecording(m.on, m.reason); break;
         case "error": say(m.message); break;
       }
     };
@@ -273,6 +275,24 @@
     if (e.key === "Enter" && !e.shiftKey && !e.isComposing) { e.preventDefault(); form.requestSubmit(); }
   });
   if (endButton) endButton.addEventListener("click", () => out({ type: "end" }));
+
+  // Recording with consent: asked of everyone, shown while on, stopped by anyone.
+  const recAsk = document.getElementById("rec-ask");
+  const recIndicator = document.getElementById("rec-indicator");
+  const recPropose = document.getElementById("rec-propose");
+  let recState = "off";
+  function showRecording(on, reason) {
+    recState = on ? "on" : "off";
+    recAsk.hidden = true;
+    recIndicator.hidden = !on;
+    if (recPropose) recPropose.disabled = on;
+    say(on ? t("recOn") : t("rec" + (reason || "ended").charAt(0).toUpperCase() + (reason || "ended").slice(1)));
+  }
+  if (recPropose) recPropose.addEventListener("click", () => out({ type: "record_propose" }));
+  document.getElementById("rec-agree").addEventListener("click", () => { recAsk.hidden = true; out({ type: "record_consent", agree: true }); });
+  document.getElementById("rec-refuse").addEventListener("click", () => { recAsk.hidden = true; out({ type: "record_consent", agree: false }); });
+  document.getElementById("rec-stop").addEventListener("click", () => out({ type: "record_stop" }));
+  window.sangdamRoom = Object.assign(window.sangdamRoom || {}, { recording: () => recState });
   fileInput.addEventListener("change", async () => {
     const file = fileInput.files[0];
     if (!file) return;

@@ -49,6 +49,8 @@ pub struct Settings {
     pub follow_up_days: u32,
     /// Years a signed session note is kept after a client deletes their account.
     pub retention_signed_note_years: u32,
+    /// Days a session recording is kept before its file and key are deleted.
+    pub recording_retention_days: u32,
     /// An appointment's room opens this many minutes before the start.
     pub room_opens_minutes: u32,
     /// Largest file shared in a session room, in megabytes.
@@ -139,6 +141,7 @@ impl Default for Settings {
             waitlist_hold_minutes: 30,
             follow_up_days: 7,
             retention_signed_note_years: 10,
+            recording_retention_days: 30,
             room_opens_minutes: 10,
             room_file_max_mb: 20,
             turn_urls: StringList::default(),
@@ -177,6 +180,7 @@ const ENV_KEYS: &[&str] = &[
     "waitlist_hold_minutes",
     "follow_up_days",
     "retention_signed_note_years",
+    "recording_retention_days",
     "room_opens_minutes",
     "room_file_max_mb",
     "turn_urls",
@@ -253,6 +257,9 @@ impl Settings {
         if self.follow_up_days > 90 {
             bail!("follow_up_days must be between 0 (off) and 90");
         }
+        if !(1..=3650).contains(&self.recording_retention_days) {
+            bail!("recording_retention_days must be between 1 and 3650");
+        }
         if !(1..=50).contains(&self.retention_signed_note_years) {
             bail!("retention_signed_note_years must be between 1 and 50");
         }
@@ -308,6 +315,8 @@ impl Settings {
         c.waitlist_hold_minutes = self.waitlist_hold_minutes;
         c.follow_up_days = self.follow_up_days;
         c.retention_signed_note_years = self.retention_signed_note_years;
+        c.recording_retention_days = self.recording_retention_days;
+        c.recordings_dir = self.data_dir.join("recordings");
         c.room_opens_minutes = self.room_opens_minutes;
         c.room_file_max_bytes = self.room_file_max_mb as usize * 1024 * 1024;
         c.turn_urls = self.turn_urls.0.clone();

@@ -145,6 +145,8 @@ struct PortalPage<'a> {
     unread_messages: i64,
     /// Forms asked for: link, title, counselor.
     requests: Vec<(String, String, String)>,
+    /// Recordings the counselor shared.
+    recordings: Vec<super::recordings::Row>,
 }
 
 /// The client's portal: sessions, the summaries shared with them, their files, messages, and their
@@ -214,6 +216,7 @@ pub async fn portal(State(state): State<AppState>, ctx: Ctx) -> AppResult {
         files,
         unread_messages,
         requests,
+        recordings: super::recordings::rows_for(&state, &ctx, &v.user).await?,
     })
 }
 

@@ -14,6 +14,7 @@ mod notes;
 mod notifications;
 mod public;
 mod questionnaires;
+mod recordings;
 mod records;
 mod reset;
 mod rights;
@@ -87,6 +88,10 @@ pub fn router() -> Router<AppState> {
         .route("/counselor/appointments/{id}/summary", get(aftercare::summary_form).post(aftercare::summary_save))
         .route("/counselor/feedback", get(aftercare::feedback_list))
         .route("/portal", get(aftercare::portal))
+        .route("/recordings", get(recordings::list))
+        .route("/recordings/{id}", get(recordings::play))
+        .route("/recordings/{id}/file", get(recordings::file))
+        .route("/recordings/{id}/share", post(recordings::share))
         .route("/counselor/forms", get(custom_forms::list))
         .route("/counselor/forms/new", get(custom_forms::new_form))
         .route("/counselor/forms/assignments", post(custom_forms::assign))
@@ -146,6 +151,11 @@ pub fn router() -> Router<AppState> {
         .route("/counselor/appointments/{id}/cancel", post(calendar::counselor_cancel))
         .route("/counselor/appointments/{id}/outcome", post(calendar::record_outcome))
         .fallback(not_found)
+}
+
+/// Deletes recordings past their retention (housekeeping).
+pub async fn delete_expired_recordings(state: &AppState) -> anyhow::Result<usize> {
+    recordings::delete_expired(state).await
 }
 
 async fn not_found() -> AppError {

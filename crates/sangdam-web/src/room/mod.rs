@@ -22,6 +22,7 @@ use tokio::sync::mpsc;
 
 mod board;
 mod protocol;
+mod recording;
 
 pub use board::{BoardItem, MAX_BOARD_ITEMS, MAX_BOARD_TEXT_CHARS, MAX_STROKE_POINTS};
 pub use protocol::{ClientMsg, FileInfo, MediaState, Person, ServerMsg};
@@ -61,6 +62,8 @@ struct RoomState {
     conns: HashMap<u64, Conn>,
     /// The whiteboard, kept while anyone is in the room.
     board: Vec<BoardItem>,
+    /// A recording proposed or running.
+    recording: Option<recording::RecState>,
 }
 
 impl RoomState {
@@ -239,6 +242,10 @@ async fn welcome(state: &AppState, room: &RoomRecord, s: &mut RoomState, conn: u
     if !s.user_connected(&user, conn) {
         s.broadcast(&ServerMsg::Joined { person }, true, Some(conn));
         state.store.record_room_event(&room.id, &user, "join", state.clock.now()).await?;
+        recording::joined(state, room, s, &user).await?;
+    }
+    if let Some(msg) = recording::status_for(s, &user) {
+        s.send(conn, msg);
     }
     Ok(())
 }
@@ -368,6 +375,12 @@ pub async fn run(state: AppState, room: RoomRecord, who: Entrant, mut socket: We
     state.media.leave(peer);
     let mut s = lock.lock().await;
     let was_admitted = s.conns.remove(&id).is_some_and(|c| c.admitted);
+    if s.recording.is_some() && !s.conns.values().any(|c| c.admitted) {
+        // Everyone has gone: nothing more to record.
+        if let Err(e) = recording::end(&state, &room, &mut s, "ended").await {
+            tracing::error!(error = ?e, "ending a recording failed");
+        }
+    }
     if was_admitted && !s.user_connected(&who.user, id) {
         s.broadcast(&ServerMsg::Left { user: who.user.to_string() }, true, None);
         if let Err(e) = state.store.record_room_event(&room.id, &who.user, "leave", state.clock.now()).await {
@@ -526,8 +539,16 @@ async fn handle(
             s.board.clear();
             s.broadcast(&ServerMsg::BoardCleared, true, None);
         }
+        ClientMsg::RecordPropose | ClientMsg::RecordConsent { .. } | ClientMsg::RecordStop if !admitted => {
+            s.send(conn, error(&who.tr, "error-room-message"));
+        }
+        ClientMsg::RecordPropose if !host => s.send(conn, error(&who.tr, "error-room-host-only")),
+        ClientMsg::RecordPropose => recording::propose(state, room, &mut s, conn, who).await?,
+        ClientMsg::RecordConsent { agree } => recording::consent(state, room, &mut s, conn, who, agree).await?,
+        ClientMsg::RecordStop => recording::withdraw(state, room, &mut s, who).await?,
         ClientMsg::End if !host => s.send(conn, error(&who.tr, "error-room-host-only")),
         ClientMsg::End => {
+            recording::end(state, room, &mut s, "ended").await?;
             let now = state.clock.now();
             if state.store.end_room(&room.id, now).await? {
                 state.store.record_room_event(&room.id, &who.user, "end", now).await?;

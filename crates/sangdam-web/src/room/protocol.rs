@@ -54,6 +54,14 @@ pub enum ClientMsg {
     Speaking {
         on: bool,
     },
+    /// A host proposes recording the session.
+    RecordPropose,
+    /// The answer to a proposal.
+    RecordConsent {
+        agree: bool,
+    },
+    /// Withdraws consent: stops the recording (or the proposal).
+    RecordStop,
 }
 
 /// What a participant sends, as the participant list shows it.
@@ -159,6 +167,16 @@ pub enum ServerMsg {
         on: bool,
     },
     /// Something the browser sent was refused; `message` is in the user's language.
+    /// Recording was proposed: everyone is asked to agree or refuse.
+    RecordingAsked {
+        id: String,
+    },
+    /// Recording runs (`on`), or stopped, with why: `declined`, `withdrawn`, `joined`, `ended`,
+    /// `failed`.
+    Recording {
+        on: bool,
+        reason: Option<&'static str>,
+    },
     Error {
         code: &'static str,
         message: String,

@@ -77,6 +77,8 @@ impl TestApp {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let address = format!("http://{}", listener.local_addr().unwrap());
         let mut config = WebConfig::for_url(&address);
+        let tag = sangdam_domain::ids::encode_random(&sangdam_web::crypto::random::<8>());
+        config.recordings_dir = std::env::temp_dir().join(format!("sangdam-recordings-{tag}"));
         configure(&mut config);
         let clock = Clock::default();
         let master = sangdam_web::crypto::random();
@@ -125,8 +127,14 @@ impl TestApp {
     /// Stops the server and removes the database.
     pub async fn finish(mut self) {
         self.stop().await;
+        let _ = std::fs::remove_dir_all(&self.config.recordings_dir);
         self.store.close().await;
         self.db.drop_database().await.unwrap();
+    }
+
+    /// Where this server writes recordings.
+    pub fn recordings_dir(&self) -> &std::path::Path {
+        &self.config.recordings_dir
     }
 
     pub fn url(&self, path: &str) -> String {

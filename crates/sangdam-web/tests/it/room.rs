@@ -498,3 +498,66 @@ db_test!(the_network_test_refuses_garbage, async |app: &TestApp| {
     let (peers, _) = app.state.as_ref().unwrap().media.stats().await;
     assert_eq!(peers, 0);
 });
+
+db_test!(recording_needs_everyone_and_stops_on_withdrawal, async |app: &TestApp| {
+    let s = scene(app, "rec").await;
+    let room = room_of(app, &s.client.0, &s.appointment).await;
+    let mut host = join(app, &s.counselor.1, &room, 0).await;
+    assert_eq!(recv(&mut host).await["type"], "welcome");
+    let mut guest = join(app, &s.client.1, &room, 0).await;
+    assert_eq!(recv(&mut guest).await["type"], "waiting");
+    assert_eq!(recv(&mut host).await["type"], "knock");
+    send(&mut host, json!({ "type": "admit", "user": s.client_id })).await;
+    assert_eq!(recv(&mut guest).await["type"], "admitted");
+    assert_eq!(recv(&mut guest).await["type"], "welcome");
+    assert_eq!(recv(&mut host).await["type"], "joined");
+
+    // Only a host proposes; there is nothing to agree to yet; bad answers are refused.
+    send(&mut guest, json!({ "type": "record_propose" })).await;
+    assert_eq!(recv(&mut guest).await["code"], "error-room-host-only");
+    send(&mut guest, json!({ "type": "record_consent", "agree": true })).await;
+    assert_eq!(recv(&mut guest).await["code"], "error-recording-none");
+    send(&mut guest, json!({ "type": "record_consent", "agree": "maybe" })).await;
+    assert_eq!(recv(&mut guest).await["code"], "error-room-message");
+
+    // A refusal ends the proposal; nothing is recorded.
+    send(&mut host, json!({ "type": "record_propose" })).await;
+    assert_eq!(recv(&mut guest).await["type"], "recording_asked");
+    send(&mut host, json!({ "type": "record_propose" })).await;
+    assert_eq!(recv(&mut host).await["code"], "error-recording-busy");
+    send(&mut guest, json!({ "type": "record_consent", "agree": false })).await;
+    for ws in [&mut host, &mut guest] {
+        let m = recv(ws).await;
+        assert_eq!(
+            (m["type"].as_str(), m["on"].as_bool(), m["reason"].as_str()),
+            (Some("recording"), Some(false), Some("declined"))
+        );
+    }
+    // Agreed by everyone, it runs; the client withdraws and it stops.
+    send(&mut host, json!({ "type": "record_propose" })).await;
+    assert_eq!(recv(&mut guest).await["type"], "recording_asked");
+    send(&mut guest, json!({ "type": "record_consent", "agree": true })).await;
+    for ws in [&mut host, &mut guest] {
+        let m = recv(ws).await;
+        assert_eq!((m["type"].as_str(), m["on"].as_bool()), (Some("recording"), Some(true)));
+    }
+    send(&mut guest, json!({ "type": "record_stop" })).await;
+    for ws in [&mut host, &mut guest] {
+        let m = recv(ws).await;
+        assert_eq!((m["on"].as_bool(), m["reason"].as_str()), (Some(false), Some("withdrawn")));
+    }
+    let stopped = app.store.stopped_recordings().await.unwrap();
+    assert_eq!(stopped.len(), 1);
+    assert!(stopped[0].file_key.is_some());
+    assert!(sangdam_web::recording_file::path(app.recordings_dir(), &stopped[0].id).exists());
+    let answers: Vec<bool> = app.store.recording_consents(&stopped[0].id).await.unwrap().iter().map(|c| c.1).collect();
+    assert_eq!(answers, vec![true, true, false]);
+
+    // Past its retention the file and its key are deleted.
+    app.clock.advance(31 * 86_400);
+    let state = app.state.clone().unwrap();
+    assert_eq!(sangdam_web::server::delete_expired_recordings(&state).await.unwrap(), 1);
+    assert!(!sangdam_web::recording_file::path(app.recordings_dir(), &stopped[0].id).exists());
+    let gone = app.store.recording(&stopped[0].id).await.unwrap().unwrap();
+    assert_eq!((gone.state.as_str(), gone.file_key.is_none()), ("deleted", true));
+});

@@ -298,3 +298,110 @@ async fn media_flows_through_turn_when_relay_is_forced() {
     app.finish().await;
     drop(turn);
 }
+
+/// Waits until `window.sangdamRoom.recording()` says `want` in this browser.
+async fn wait_for_recording(b: &Browser<'_>, want: &str) {
+    let until = Instant::now() + Duration::from_secs(15);
+    loop {
+        let state = b.script("return window.sangdamRoom.recording();").await;
+        if state == want {
+            return;
+        }
+        assert!(Instant::now() < until, "recording stayed {state}, wanted {want}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "media-heavy: .ci/run runs these alone, one at a time (cargo test -p sangdam-web --test it video:: -- --ignored --test-threads 1)"]
+async fn a_consented_recording_is_written_encrypted_and_decodes() {
+    let Some((chromium, driver_path)) = browser_binaries() else { return };
+    let app = TestApp::spawn(Db::Sqlite, |_| {}).await;
+    let (room, secret, host_id, guests) = room_with(&app, "rec-host@example.com", &["rec-guest@example.com"]).await;
+    let driver = Driver::start(&driver_path).await;
+    let host = driver.browser(&chromium, "ko").await;
+    let guest = driver.browser(&chromium, "en").await;
+    admit(&app, &room, "", (&host, "rec-host@example.com", &secret), (&guest, "rec-guest@example.com")).await;
+    wait_for_media(&guest, &[&host_id], Duration::from_secs(15)).await;
+    wait_for_media(&host, &[&guests[0]], Duration::from_secs(15)).await;
+
+    // The counselor proposes; nothing records until the client agrees.
+    host.click("#rec-propose").await;
+    guest.element("#rec-ask:not([hidden])").await;
+    assert_eq!(host.script("return window.sangdamRoom.recording();").await, "off");
+    guest.click("#rec-agree").await;
+    wait_for_recording(&host, "on").await;
+    wait_for_recording(&guest, "on").await;
+    guest.element("#rec-indicator:not([hidden])").await;
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    // The client withdraws: it stops at once, for everyone.
+    guest.click("#rec-stop").await;
+    wait_for_recording(&host, "off").await;
+
+    let rec = app.store.stopped_recordings().await.unwrap().pop().expect("a stopped recording");
+    let consents = app.store.recording_consents(&rec.id).await.unwrap();
+    let answers: Vec<(String, bool)> = consents.iter().map(|(u, a, _)| (u.to_string(), *a)).collect();
+    assert_eq!(
+        answers,
+        vec![(host_id.clone(), true), (guests[0].clone(), true), (guests[0].clone(), false)],
+        "each agreement and the withdrawal are stored"
+    );
+    let duration = rec.duration_ms.unwrap();
+    assert!((3_000..=9_000).contains(&duration), "{duration} ms recorded");
+
+    // At rest the file is sealed: no WebM header in it. Opened with its key it is a WebM that
+    // ffprobe decodes, with both people's video and audio.
+    let path = sangdam_web::recording_file::path(app.recordings_dir(), &rec.id);
+    let raw = std::fs::read(&path).unwrap();
+    assert!(!raw.windows(4).any(|w| w == [0x1A, 0x45, 0xDF, 0xA3]), "no clear WebM on disk");
+    let key: [u8; 32] = app.keys.open("recording.key", rec.file_key.as_deref().unwrap()).unwrap().try_into().unwrap();
+    let mut reader = sangdam_web::recording_file::SealedReader::open(app.recordings_dir(), &rec.id, &key).unwrap();
+    let mut webm = Vec::new();
+    while let Some(chunk) = reader.next_chunk().unwrap() {
+        webm.extend(chunk);
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("recording.webm");
+    std::fs::write(&file, &webm).unwrap();
+    let out = std::process::Command::new("ffprobe")
+        .args([
+            "-v",
+            "error",
+            "-count_frames",
+            "-show_entries",
+            "stream=codec_name,nb_read_frames:format=duration",
+            "-of",
+            "csv=p=0",
+        ])
+        .arg(&file)
+        .output()
+        .expect("ffprobe (Debian ffmpeg) is installed");
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    println!("ffprobe:\n{text}");
+    let decoded = |codec: &str| {
+        text.lines()
+            .filter(|l| l.starts_with(codec))
+            .filter(|l| l.rsplit(',').next().and_then(|n| n.parse::<u64>().ok()).unwrap_or(0) > 10)
+            .count()
+    };
+    assert_eq!(decoded("vp8"), 2, "both cameras decode: {text}");
+    assert_eq!(decoded("opus"), 2, "both microphones decode: {text}");
+    let seconds: f64 = text.lines().last().unwrap().trim().parse().unwrap();
+    assert!((3.0..=9.0).contains(&seconds), "{text}");
+
+    // The counselor plays it in the browser; the playback is audited.
+    host.goto(&app.url(&format!("/recordings/{}", rec.id))).await;
+    let bytes = host
+        .script_async(&format!(
+            "fetch('/recordings/{}/file').then(r => r.arrayBuffer()).then(b => done(b.byteLength));",
+            rec.id
+        ))
+        .await;
+    assert_eq!(bytes.as_u64(), Some(webm.len() as u64));
+    let f =
+        sangdam_store::AuditFilter { action_prefix: Some("recording.play".into()), limit: 10, ..Default::default() };
+    assert!(!app.store.audit_page(&f).await.unwrap().records.is_empty());
+    drop((host, guest));
+    app.finish().await;
+}

@@ -1,0 +1,193 @@
+//! Recordings and the consents they rest on.
+
+use sangdam_domain::UserId;
+use sqlx::Row;
+
+use crate::{Result, Store, StoreError, on_backend};
+
+#[derive(Debug, Clone)]
+pub struct RecordingRecord {
+    pub id: String,
+    pub room_id: String,
+    pub proposed_by: UserId,
+    pub state: String,
+    pub file_key: Option<Vec<u8>>,
+    pub size: Option<i64>,
+    pub duration_ms: Option<i64>,
+    pub shared_with_client: bool,
+    pub created_at: i64,
+    pub started_at: Option<i64>,
+}
+
+const COLUMNS: &str =
+    "id, room_id, proposed_by, state, file_key, size, duration_ms, shared_with_client, created_at, started_at";
+
+macro_rules! recording_from_row {
+    ($r:expr) => {{
+        let r = $r;
+        let by: String = r.try_get("proposed_by")?;
+        RecordingRecord {
+            id: r.try_get("id")?,
+            room_id: r.try_get("room_id")?,
+            proposed_by: UserId::parse(&by).ok_or_else(|| StoreError::Corrupt("recordings.proposed_by".into()))?,
+            state: r.try_get("state")?,
+            file_key: r.try_get("file_key")?,
+            size: r.try_get("size")?,
+            duration_ms: r.try_get("duration_ms")?,
+            shared_with_client: r.try_get("shared_with_client")?,
+            created_at: r.try_get("created_at")?,
+            started_at: r.try_get("started_at")?,
+        }
+    }};
+}
+
+impl Store {
+    pub async fn propose_recording(&self, id: &str, room: &str, by: &UserId, now: i64) -> Result<()> {
+        on_backend!(self, |pool| {
+            sqlx::query("INSERT INTO recordings (id, room_id, proposed_by, state, created_at) VALUES ($1, $2, $3, 'proposed', $4)")
+                .bind(id)
+                .bind(room)
+                .bind(by.as_str())
+                .bind(now)
+                .execute(pool)
+                .await?;
+            Ok(())
+        })
+    }
+
+    pub async fn record_consent(&self, recording: &str, user: &UserId, agreed: bool, now: i64) -> Result<()> {
+        on_backend!(self, |pool| {
+            sqlx::query("INSERT INTO recording_consents (recording_id, user_id, agreed, at) VALUES ($1, $2, $3, $4)")
+                .bind(recording)
+                .bind(user.as_str())
+                .bind(agreed)
+                .bind(now)
+                .execute(pool)
+                .await?;
+            Ok(())
+        })
+    }
+
+    /// Every consent row of a recording, oldest first: (user, agreed, at).
+    pub async fn recording_consents(&self, recording: &str) -> Result<Vec<(UserId, bool, i64)>> {
+        on_backend!(self, |pool| {
+            let rows =
+                sqlx::query("SELECT user_id, agreed, at FROM recording_consents WHERE recording_id = $1 ORDER BY at")
+                    .bind(recording)
+                    .fetch_all(pool)
+                    .await?;
+            let mut out = Vec::with_capacity(rows.len());
+            for r in rows {
+                let u: String = r.try_get("user_id")?;
+                out.push((
+                    UserId::parse(&u).ok_or_else(|| StoreError::Corrupt("recording_consents.user_id".into()))?,
+                    r.try_get("agreed")?,
+                    r.try_get("at")?,
+                ));
+            }
+            Ok(out)
+        })
+    }
+
+    pub async fn recording_started(&self, id: &str, file_key: &[u8], now: i64) -> Result<()> {
+        on_backend!(self, |pool| {
+            sqlx::query("UPDATE recordings SET state = 'recording', file_key = $1, started_at = $2 WHERE id = $3 AND state = 'proposed'")
+                .bind(file_key)
+                .bind(now)
+                .bind(id)
+                .execute(pool)
+                .await?;
+            Ok(())
+        })
+    }
+
+    /// Ends a proposal or a recording: `declined`, `stopped` or `failed`.
+    pub async fn recording_ended(
+        &self,
+        id: &str,
+        state: &str,
+        size: Option<i64>,
+        duration_ms: Option<i64>,
+        delete_after: Option<i64>,
+        now: i64,
+    ) -> Result<()> {
+        on_backend!(self, |pool| {
+            sqlx::query(
+                "UPDATE recordings SET state = $1, size = $2, duration_ms = $3, delete_after = $4, stopped_at = $5 \
+                 WHERE id = $6 AND state IN ('proposed', 'recording')",
+            )
+            .bind(state)
+            .bind(size)
+            .bind(duration_ms)
+            .bind(delete_after)
+            .bind(now)
+            .bind(id)
+            .execute(pool)
+            .await?;
+            Ok(())
+        })
+    }
+
+    pub async fn recording(&self, id: &str) -> Result<Option<RecordingRecord>> {
+        on_backend!(self, |pool| {
+            let row = sqlx::query(&format!("SELECT {COLUMNS} FROM recordings WHERE id = $1"))
+                .bind(id)
+                .fetch_optional(pool)
+                .await?;
+            Ok(match row {
+                Some(r) => Some(recording_from_row!(r)),
+                None => None,
+            })
+        })
+    }
+
+    /// Every stopped recording, newest first.
+    pub async fn stopped_recordings(&self) -> Result<Vec<RecordingRecord>> {
+        on_backend!(self, |pool| {
+            let rows = sqlx::query(&format!(
+                "SELECT {COLUMNS} FROM recordings WHERE state = 'stopped' ORDER BY created_at DESC LIMIT 1000"
+            ))
+            .fetch_all(pool)
+            .await?;
+            let mut out = Vec::with_capacity(rows.len());
+            for r in rows {
+                out.push(recording_from_row!(r));
+            }
+            Ok(out)
+        })
+    }
+
+    pub async fn share_recording(&self, id: &str, shared: bool) -> Result<()> {
+        on_backend!(self, |pool| {
+            sqlx::query("UPDATE recordings SET shared_with_client = $1 WHERE id = $2")
+                .bind(shared)
+                .bind(id)
+                .execute(pool)
+                .await?;
+            Ok(())
+        })
+    }
+
+    /// Stopped recordings past their retention: their ids, to delete the files.
+    pub async fn recordings_due_for_deletion(&self, now: i64) -> Result<Vec<String>> {
+        on_backend!(self, |pool| {
+            Ok(sqlx::query_scalar(
+                "SELECT id FROM recordings WHERE state IN ('stopped', 'failed') AND delete_after <= $1",
+            )
+            .bind(now)
+            .fetch_all(pool)
+            .await?)
+        })
+    }
+
+    /// Marks a recording deleted and destroys its key (after its file is gone).
+    pub async fn recording_deleted(&self, id: &str) -> Result<()> {
+        on_backend!(self, |pool| {
+            sqlx::query("UPDATE recordings SET state = 'deleted', file_key = NULL WHERE id = $1")
+                .bind(id)
+                .execute(pool)
+                .await?;
+            Ok(())
+        })
+    }
+}

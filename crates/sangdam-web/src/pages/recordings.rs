@@ -1,0 +1,170 @@
+//! Recordings after the session: the staff's list (the room's counselor; supervisors see all),
+//! sharing with the client, and playback in the browser. The file is decrypted chunk by chunk as
+//! it streams, never written out in the clear; every playback is in the audit log.
+
+use askama::Template;
+use axum::body::{Body, Bytes};
+use axum::extract::{Path, State};
+use axum::http::header;
+use axum::response::IntoResponse;
+use sangdam_domain::Role;
+use sangdam_store::{RecordingRecord, RoomRecord, UserRecord};
+
+use super::{render, see_other};
+use crate::auth::audit;
+use crate::ctx::Ctx;
+use crate::error::{AppError, AppResult};
+use crate::recording_file::SealedReader;
+use crate::state::AppState;
+
+/// May `user` play this recording? Supervisors; the room's host; a client who was in the room,
+/// once the counselor shared it.
+async fn may_play(
+    state: &AppState,
+    user: &UserRecord,
+    rec: &RecordingRecord,
+    room: &RoomRecord,
+) -> Result<bool, AppError> {
+    Ok(match user.role {
+        Role::Supervisor => true,
+        Role::Counselor => room.host_id == user.id,
+        Role::Client => rec.shared_with_client && state.store.room_member(&room.id, &user.id).await?.is_some(),
+        Role::Admin => false,
+    })
+}
+
+/// The recording and its room, when `ctx`'s viewer may play it (staff need two-factor).
+async fn playable(
+    state: &AppState,
+    ctx: &Ctx,
+    id: &str,
+) -> Result<(RecordingRecord, RoomRecord, UserRecord), AppError> {
+    let v = ctx.signed_in()?;
+    if v.user.role.is_staff() {
+        ctx.client_data_viewer(&[Role::Counselor, Role::Supervisor])?;
+    }
+    let rec = state.store.recording(id).await?.filter(|r| r.state == "stopped").ok_or(AppError::NotFound)?;
+    let room = state.store.room(&rec.room_id).await?.ok_or(AppError::NotFound)?;
+    if !may_play(state, &v.user, &rec, &room).await? {
+        audit(state, ctx, Some(&v.user), "recording.play", Some(format!("recording:{id}")), "denied").await?;
+        return Err(AppError::NotFound);
+    }
+    Ok((rec, room, v.user.clone()))
+}
+
+/// What a list shows of a recording: id, when, room title, minutes, MB, shared.
+pub type Row = (String, String, String, String, String, bool);
+
+/// The stopped recordings `user` may play, as rows.
+pub async fn rows_for(state: &AppState, ctx: &Ctx, user: &UserRecord) -> Result<Vec<Row>, AppError> {
+    let mut out = Vec::new();
+    for rec in state.store.stopped_recordings().await? {
+        let Some(room) = state.store.room(&rec.room_id).await? else { continue };
+        if !may_play(state, user, &rec, &room).await? {
+            continue;
+        }
+        let minutes = rec.duration_ms.map(|d| format!("{:.1}", d as f64 / 60_000.0)).unwrap_or_default();
+        let mb = rec.size.map(|s| format!("{:.1}", s as f64 / 1_048_576.0)).unwrap_or_default();
+        out.push((
+            rec.id,
+            ctx.time(rec.started_at.unwrap_or(rec.created_at)),
+            room.title,
+            minutes,
+            mb,
+            rec.shared_with_client,
+        ));
+    }
+    Ok(out)
+}
+
+#[derive(Template)]
+#[template(path = "recordings/list.html")]
+struct ListPage<'a> {
+    ctx: &'a Ctx,
+    rows: Vec<Row>,
+    days: u32,
+}
+
+pub async fn list(State(state): State<AppState>, ctx: Ctx) -> AppResult {
+    let v = ctx.client_data_viewer(&[Role::Counselor, Role::Supervisor])?;
+    let rows = rows_for(&state, &ctx, &v.user).await?;
+    render(&ListPage { ctx: &ctx, rows, days: state.config.recording_retention_days })
+}
+
+#[derive(Template)]
+#[template(path = "recordings/play.html")]
+struct PlayPage<'a> {
+    ctx: &'a Ctx,
+    id: String,
+    when: String,
+}
+
+pub async fn play(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> AppResult {
+    let (rec, _, _) = playable(&state, &ctx, &id).await?;
+    render(&PlayPage { ctx: &ctx, when: ctx.time(rec.started_at.unwrap_or(rec.created_at)), id: rec.id })
+}
+
+/// The WebM, decrypted as it streams. Audited as one playback.
+pub async fn file(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> AppResult {
+    let (rec, _, user) = playable(&state, &ctx, &id).await?;
+    let sealed = rec.file_key.as_deref().ok_or(AppError::NotFound)?;
+    let key: [u8; 32] = state
+        .keys
+        .open("recording.key", sealed)
+        .ok()
+        .and_then(|k| k.try_into().ok())
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("a recording key does not open")))?;
+    let mut reader =
+        SealedReader::open(&state.config.recordings_dir, &rec.id, &key).map_err(|e| AppError::Internal(e.into()))?;
+    audit(&state, &ctx, Some(&user), "recording.play", Some(format!("recording:{}", rec.id)), "ok").await?;
+    let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(4);
+    tokio::task::spawn_blocking(move || {
+        loop {
+            let next = reader.next_chunk();
+            let done = !matches!(next, Ok(Some(_)));
+            let item = match next {
+                Ok(Some(chunk)) => Ok(Bytes::from(chunk)),
+                Ok(None) => break,
+                Err(e) => {
+                    tracing::error!(error = %e, "reading a recording failed");
+                    Err(e)
+                }
+            };
+            if tx.blocking_send(item).is_err() || done {
+                break;
+            }
+        }
+    });
+    let stream = futures_util::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|item| (item, rx)) });
+    Ok(([(header::CONTENT_TYPE, "video/webm"), (header::CACHE_CONTROL, "no-store")], Body::from_stream(stream))
+        .into_response())
+}
+
+/// The room's counselor shares the recording with the client, or stops sharing it.
+pub async fn share(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> AppResult {
+    let v = ctx.client_data_viewer(&[Role::Counselor])?;
+    let rec = state.store.recording(&id).await?.filter(|r| r.state == "stopped").ok_or(AppError::NotFound)?;
+    let room = state.store.room(&rec.room_id).await?.ok_or(AppError::NotFound)?;
+    if room.host_id != v.user.id {
+        return Err(AppError::NotFound);
+    }
+    let shared = !rec.shared_with_client;
+    state.store.share_recording(&id, shared).await?;
+    let action = if shared { "recording.share" } else { "recording.unshare" };
+    audit(&state, &ctx, Some(&v.user), action, Some(format!("recording:{id}")), "ok").await?;
+    Ok(see_other("/recordings"))
+}
+
+/// Deletes recordings past their retention: the file first, then the key.
+pub async fn delete_expired(state: &AppState) -> anyhow::Result<usize> {
+    let due = state.store.recordings_due_for_deletion(state.clock.now()).await?;
+    for id in &due {
+        match std::fs::remove_file(crate::recording_file::path(&state.config.recordings_dir, id)) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e.into()),
+        }
+        state.store.recording_deleted(id).await?;
+    }
+    Ok(due.len())
+}
