@@ -275,3 +275,4 @@ recordings-share = Share with the client
 recordings-unshare = Stop sharing
 recordings-play = Recording
 recordings-audited = This playback is recorded in the audit log.
+timeline-file = File shared

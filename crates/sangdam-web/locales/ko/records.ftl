@@ -269,3 +269,4 @@ recordings-share = 내담자와 공유
 recordings-unshare = 공유 해제
 recordings-play = 녹화
 recordings-audited = 이 재생은 감사 기록에 남습니다.
+timeline-file = 공유한 파일

@@ -183,6 +183,25 @@ async fn client_page(
             link: None,
         });
     }
+    // Files the client shared in session rooms (those of rooms the viewer may see: supervisors
+    // all, counselors their own rooms).
+    for (room_id, f) in state.store.user_room_files(&client.id).await? {
+        if f.sender_id != client.id {
+            continue;
+        }
+        let host = state.store.room(&room_id).await?.map(|r| r.host_id);
+        if viewer.role == Role::Counselor && host.as_ref() != Some(&viewer.id) {
+            continue;
+        }
+        timeline.push(Event {
+            at: f.at,
+            when: ctx.time(f.at),
+            kind: ctx.t("timeline-file"),
+            text: f.name.clone(),
+            // Downloads are for the room's participants.
+            link: (host.as_ref() == Some(&viewer.id)).then(|| format!("/rooms/{room_id}/files/{}", f.id)),
+        });
+    }
     // Feedback shows on the record only when the client agreed to show their name with it.
     for f in state.store.feedback_list(None, Some(&client.id)).await?.into_iter().filter(|f| f.show_name) {
         timeline.push(Event {

@@ -344,3 +344,36 @@ async fn the_device_check_sees_camera_and_microphone() {
     drop(driver);
     app.finish().await;
 }
+
+/// A counselor types a note and never presses save: the page saves the draft by itself.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_note_draft_saves_itself_while_typing() {
+    let Some((chromium, driver_path)) = browser_binaries() else { return };
+    let app = TestApp::spawn(Db::Sqlite, |_| {}).await;
+    let counselor = crate::booking::counselor(&app, "note-host@example.com", |_| {}).await;
+    let (_, client) = crate::records::client_of(&app, &counselor, "note-client@example.com").await;
+    let setup = crate::helpers::new_client();
+    assert_eq!(app.signin(&setup, "note-host@example.com", PASSWORD).await.status(), 303);
+    let (secret, _) = app.enroll_two_factor(&setup).await;
+    let note = crate::records::new_note(&app, &setup, &client, "soap").await;
+    app.clock.advance(31);
+
+    let driver = Driver::start(&driver_path).await;
+    let b = driver.browser(&chromium, "ko").await;
+    b.goto(&app.url("/signin")).await;
+    b.fill("#email", "note-host@example.com").await;
+    b.fill("#password", PASSWORD).await;
+    b.click("main form button[type=submit]").await;
+    b.wait_for_url("/signin/two-factor").await;
+    b.fill("#code", &secret.code_at(app.clock.now())).await;
+    b.click("main form button[type=submit]").await;
+    b.wait_for_path("/dashboard").await;
+    b.goto(&app.url(&format!("/notes/{note}"))).await;
+    b.fill("#s_subjective", "저절로 저장되는 기록").await;
+    b.wait_for_text("저장됨").await;
+    let versions = app.store.note_versions(&note).await.unwrap();
+    let body = app.keys.open("note", &versions.last().unwrap().body).unwrap();
+    assert!(String::from_utf8(body).unwrap().contains("저절로 저장되는 기록"));
+    drop(b);
+    app.finish().await;
+}
