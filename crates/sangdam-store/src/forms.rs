@@ -51,6 +51,18 @@ fn user(s: String, what: &str) -> Result<UserId> {
     UserId::parse(&s).ok_or_else(|| corrupt(what))
 }
 
+macro_rules! form_from_row {
+    ($r:expr) => {{
+        let r = $r;
+        FormRecord {
+            id: r.try_get("id")?,
+            owner_id: user(r.try_get("owner_id")?, "owner_id")?,
+            spec: r.try_get("spec")?,
+            updated_at: r.try_get("updated_at")?,
+        }
+    }};
+}
+
 macro_rules! request_from_row {
     ($r:expr) => {{
         let r = $r;
@@ -103,12 +115,7 @@ impl Store {
                 .await?;
             Ok(match row {
                 None => None,
-                Some(r) => Some(FormRecord {
-                    id: r.try_get("id")?,
-                    owner_id: user(r.try_get("owner_id")?, "owner_id")?,
-                    spec: r.try_get("spec")?,
-                    updated_at: r.try_get("updated_at")?,
-                }),
+                Some(r) => Some(form_from_row!(r)),
             })
         })
     }
@@ -122,12 +129,7 @@ impl Store {
                     .await?;
             let mut out = Vec::with_capacity(rows.len());
             for r in rows {
-                out.push(FormRecord {
-                    id: r.try_get("id")?,
-                    owner_id: user(r.try_get("owner_id")?, "owner_id")?,
-                    spec: r.try_get("spec")?,
-                    updated_at: r.try_get("updated_at")?,
-                });
+                out.push(form_from_row!(r));
             }
             Ok(out)
         })

@@ -22,6 +22,7 @@ const SQLITE: Embedded = &[
     (6, "aftercare", include_str!("../migrations/sqlite/0006_aftercare.sql")),
     (7, "forms", include_str!("../migrations/sqlite/0007_forms.sql")),
     (8, "recordings", include_str!("../migrations/sqlite/0008_recordings.sql")),
+    (9, "center_settings", include_str!("../migrations/sqlite/0009_center_settings.sql")),
 ];
 
 const POSTGRES: Embedded = &[
@@ -33,6 +34,7 @@ const POSTGRES: Embedded = &[
     (6, "aftercare", include_str!("../migrations/postgres/0006_aftercare.sql")),
     (7, "forms", include_str!("../migrations/postgres/0007_forms.sql")),
     (8, "recordings", include_str!("../migrations/postgres/0008_recordings.sql")),
+    (9, "center_settings", include_str!("../migrations/postgres/0009_center_settings.sql")),
 ];
 
 #[derive(Debug)]

@@ -168,13 +168,16 @@ impl Store {
         })
     }
 
-    /// Stopped recordings past their retention: their ids, to delete the files.
-    pub async fn recordings_due_for_deletion(&self, now: i64) -> Result<Vec<String>> {
+    /// Recordings to delete: stopped before `stopped_before` (the retention in force), or due by an
+    /// explicit `delete_after` (a client deleted their account; a failed recording).
+    pub async fn recordings_due_for_deletion(&self, now: i64, stopped_before: i64) -> Result<Vec<String>> {
         on_backend!(self, |pool| {
             Ok(sqlx::query_scalar(
-                "SELECT id FROM recordings WHERE state IN ('stopped', 'failed') AND delete_after <= $1",
+                "SELECT id FROM recordings WHERE state IN ('stopped', 'failed') \
+                 AND (delete_after <= $1 OR stopped_at < $2)",
             )
             .bind(now)
+            .bind(stopped_before)
             .fetch_all(pool)
             .await?)
         })

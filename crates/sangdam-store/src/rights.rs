@@ -123,4 +123,31 @@ impl Store {
             Ok(done.rows_affected())
         })
     }
+
+    /// A rule an admin set, when one was set.
+    pub async fn center_setting(&self, key: &str) -> Result<Option<i64>> {
+        on_backend!(self, |pool| {
+            Ok(sqlx::query_scalar("SELECT value FROM center_settings WHERE key = $1")
+                .bind(key)
+                .fetch_optional(pool)
+                .await?)
+        })
+    }
+
+    pub async fn set_center_setting(&self, key: &str, value: i64, by: &UserId, now: i64) -> Result<()> {
+        on_backend!(self, |pool| {
+            sqlx::query(
+                "INSERT INTO center_settings (key, value, updated_by, updated_at) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_by = excluded.updated_by, \
+                 updated_at = excluded.updated_at",
+            )
+            .bind(key)
+            .bind(value)
+            .bind(by.as_str())
+            .bind(now)
+            .execute(pool)
+            .await?;
+            Ok(())
+        })
+    }
 }

@@ -21,6 +21,7 @@ pub mod metrics;
 mod pages;
 pub mod photo;
 pub mod recording_file;
+pub mod retention;
 pub mod room;
 pub mod server;
 pub mod state;

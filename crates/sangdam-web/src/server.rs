@@ -130,7 +130,9 @@ async fn housekeeping(state: AppState, mut shutdown: watch::Receiver<bool>) {
         if let Err(e) = state.store.prune_signin_failures(now - 24 * 3600).await {
             tracing::warn!(error = ?e, "pruning sign-in failures failed");
         }
-        match state.store.purge_retained_notes(retention_cutoff(now, state.config.retention_signed_note_years)).await {
+        let years =
+            crate::retention::signed_note_years(&state).await.unwrap_or(state.config.retention_signed_note_years);
+        match state.store.purge_retained_notes(retention_cutoff(now, years)).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(notes = n, "purged signed notes past their retention"),
             Err(e) => tracing::warn!(error = ?e, "purging notes past their retention failed"),

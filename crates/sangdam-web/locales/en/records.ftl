@@ -276,3 +276,12 @@ recordings-unshare = Stop sharing
 recordings-play = Recording
 recordings-audited = This playback is recorded in the audit log.
 timeline-file = File shared
+
+# Retention rules (admin).
+admin-retention-title = Retention
+admin-retention-intro = When a client deletes their account, everything is deleted at once except signed session notes, which the center keeps for the years set here. Recordings are deleted after the days set here.
+admin-retention-years = Years signed session notes are kept
+admin-retention-days = Days recordings are kept
+admin-retention-saved = The retention rules are saved.
+error-retention-years = Years are a whole number from 1 to 50.
+error-retention-days = Days are a whole number from 1 to 3650.

@@ -270,3 +270,12 @@ recordings-unshare = 공유 해제
 recordings-play = 녹화
 recordings-audited = 이 재생은 감사 기록에 남습니다.
 timeline-file = 공유한 파일
+
+# 보관 규칙 (관리자).
+admin-retention-title = 보관 기간
+admin-retention-intro = 내담자가 탈퇴하면 서명된 상담 기록지를 뺀 모든 정보가 바로 삭제되며, 서명된 기록지는 여기서 정한 햇수만큼 보관합니다. 녹화는 여기서 정한 날수가 지나면 삭제됩니다.
+admin-retention-years = 서명된 상담 기록지 보관 연수
+admin-retention-days = 녹화 보관 일수
+admin-retention-saved = 보관 기간을 저장했습니다.
+error-retention-years = 연수는 1부터 50 사이의 정수로 써 주세요.
+error-retention-days = 일수는 1부터 3650 사이의 정수로 써 주세요.

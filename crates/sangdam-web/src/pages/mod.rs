@@ -17,6 +17,7 @@ mod questionnaires;
 mod recordings;
 mod records;
 mod reset;
+mod retention;
 mod rights;
 mod room;
 mod signin;
@@ -74,6 +75,7 @@ pub fn router() -> Router<AppState> {
         .route("/admin/jobs", get(admin::jobs))
         .route("/admin/jobs/{id}/retry", post(admin::retry_job))
         .route("/admin/specialties", get(admin::specialties).post(admin::save_specialty))
+        .route("/admin/retention", get(retention::form).post(retention::save))
         .route("/admin/specialties/{id}/delete", post(admin::delete_specialty))
         .route("/counselors", get(booking::directory))
         .route("/counselors/{id}", get(booking::counselor_page))

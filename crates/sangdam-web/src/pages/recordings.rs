@@ -88,7 +88,7 @@ struct ListPage<'a> {
 pub async fn list(State(state): State<AppState>, ctx: Ctx) -> AppResult {
     let v = ctx.client_data_viewer(&[Role::Counselor, Role::Supervisor])?;
     let rows = rows_for(&state, &ctx, &v.user).await?;
-    render(&ListPage { ctx: &ctx, rows, days: state.config.recording_retention_days })
+    render(&ListPage { ctx: &ctx, rows, days: crate::retention::recording_days(&state).await? })
 }
 
 #[derive(Template)]
@@ -157,7 +157,9 @@ pub async fn share(State(state): State<AppState>, ctx: Ctx, Path(id): Path<Strin
 
 /// Deletes recordings past their retention: the file first, then the key.
 pub async fn delete_expired(state: &AppState) -> anyhow::Result<usize> {
-    let due = state.store.recordings_due_for_deletion(state.clock.now()).await?;
+    let now = state.clock.now();
+    let days = crate::retention::recording_days(state).await?;
+    let due = state.store.recordings_due_for_deletion(now, now - i64::from(days) * 86_400).await?;
     for id in &due {
         match std::fs::remove_file(crate::recording_file::path(&state.config.recordings_dir, id)) {
             Ok(()) => {}

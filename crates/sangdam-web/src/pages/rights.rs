@@ -165,7 +165,7 @@ struct DeletePage<'a> {
 
 pub async fn delete_form(State(state): State<AppState>, ctx: Ctx) -> AppResult {
     ctx.with_role(&[Role::Client])?;
-    render(&DeletePage { ctx: &ctx, years: state.config.retention_signed_note_years, errors: vec![] })
+    render(&DeletePage { ctx: &ctx, years: crate::retention::signed_note_years(&state).await?, errors: vec![] })
 }
 
 /// Deletes the account after the password is typed again and the box is ticked.
@@ -181,7 +181,7 @@ pub async fn delete(
         audit(&state, &ctx, Some(&v.user), "account.delete", Some(format!("user:{}", v.user.id)), "refused").await?;
         let page = DeletePage {
             ctx: &ctx,
-            years: state.config.retention_signed_note_years,
+            years: crate::retention::signed_note_years(&state).await?,
             errors: vec![ctx.t("error-delete-confirm")],
         };
         return with_status(StatusCode::UNPROCESSABLE_ENTITY, render(&page));

@@ -146,14 +146,14 @@ pub(super) async fn end(
     let Some(r) = s.recording.take() else { return Ok(()) };
     let now = state.clock.now();
     if r.on {
-        let delete_after = now + i64::from(state.config.recording_retention_days) * 86_400;
         match state.media.stop_recording(&room.id).await {
             Some(Ok(report)) => {
                 let size = std::fs::metadata(crate::recording_file::path(&state.config.recordings_dir, &r.id))
                     .map(|m| m.len() as i64)
                     .ok();
                 let duration = i64::try_from(report.duration_ms).ok();
-                state.store.recording_ended(&r.id, "stopped", size, duration, Some(delete_after), now).await?;
+                // Deleted once older than the retention in force (`pages::recordings::delete_expired`).
+                state.store.recording_ended(&r.id, "stopped", size, duration, None, now).await?;
             }
             other => {
                 tracing::error!(error = ?other.map(|r| r.err()), "finishing a recording failed");

@@ -211,3 +211,24 @@ db_test!(the_export_holds_my_data_and_deletion_keeps_only_signed_notes, async |a
     assert!(app.store.note(&signed).await.unwrap().is_none());
     assert!(app.store.note_versions(&signed).await.unwrap().is_empty());
 });
+
+db_test!(admins_set_the_retention_rules, async |app: &TestApp| {
+    let (admin, _) = staff(app, Role::Admin, "ret-admin@example.com").await;
+    let (status, page) = app.get_html(&admin, "/admin/retention").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("value=\"10\"") && page.contains("value=\"30\""), "the defaults");
+    let r = app.post(&admin, "/admin/retention", &[("years", "0"), ("days", "99999")]).await;
+    assert_eq!(r.status(), 422);
+    assert!(app.store.center_setting("retention_signed_note_years").await.unwrap().is_none(), "nothing saved");
+    assert_eq!(app.post(&admin, "/admin/retention", &[("years", "5"), ("days", "7")]).await.status(), 303);
+    assert_eq!(app.store.center_setting("retention_signed_note_years").await.unwrap(), Some(5));
+    assert_eq!(app.store.center_setting("recording_retention_days").await.unwrap(), Some(7));
+    assert!(crate::records::audited_count(app, "admin.retention").await >= 1);
+    // Clients are told the rule in force before they delete their account.
+    let (client, _) = app.signed_in(Role::Client, "ret-client@example.com").await;
+    let (_, page) = app.get_html(&client, "/portal/delete").await;
+    assert!(page.contains("5년"), "{page}");
+    // Only admins set them.
+    let (counselor, _) = staff(app, Role::Counselor, "ret-counselor@example.com").await;
+    assert_eq!(app.post(&counselor, "/admin/retention", &[("years", "1"), ("days", "1")]).await.status(), 403);
+});

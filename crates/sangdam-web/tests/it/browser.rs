@@ -360,14 +360,7 @@ async fn a_note_draft_saves_itself_while_typing() {
 
     let driver = Driver::start(&driver_path).await;
     let b = driver.browser(&chromium, "ko").await;
-    b.goto(&app.url("/signin")).await;
-    b.fill("#email", "note-host@example.com").await;
-    b.fill("#password", PASSWORD).await;
-    b.click("main form button[type=submit]").await;
-    b.wait_for_url("/signin/two-factor").await;
-    b.fill("#code", &secret.code_at(app.clock.now())).await;
-    b.click("main form button[type=submit]").await;
-    b.wait_for_path("/dashboard").await;
+    crate::video::sign_in(&b, &app, "note-host@example.com", Some(&secret)).await;
     b.goto(&app.url(&format!("/notes/{note}"))).await;
     b.fill("#s_subjective", "저절로 저장되는 기록").await;
     b.wait_for_text("저장됨").await;

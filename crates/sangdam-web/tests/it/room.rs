@@ -378,8 +378,10 @@ async fn turn_credentials_follow_the_rest_api_scheme() {
     app.finish().await;
 }
 
-db_test!(the_whiteboard_is_shared_live_and_kept_for_late_joiners, async |app: &TestApp| {
-    let s = scene(app, "w").await;
+/// The scene's counselor and client both in the appointment's room, the client admitted, every
+/// message of the entry read.
+async fn both_in(app: &TestApp, tag: &str) -> (Scene, String, Ws, Ws) {
+    let s = scene(app, tag).await;
     let room = room_of(app, &s.client.0, &s.appointment).await;
     let mut host = join(app, &s.counselor.1, &room, 0).await;
     assert_eq!(recv(&mut host).await["type"], "welcome");
@@ -390,6 +392,11 @@ db_test!(the_whiteboard_is_shared_live_and_kept_for_late_joiners, async |app: &T
     assert_eq!(recv(&mut guest).await["type"], "admitted");
     assert_eq!(recv(&mut guest).await["type"], "welcome");
     assert_eq!(recv(&mut host).await["type"], "joined");
+    (s, room, host, guest)
+}
+
+db_test!(the_whiteboard_is_shared_live_and_kept_for_late_joiners, async |app: &TestApp| {
+    let (s, room, mut host, mut guest) = both_in(app, "w").await;
 
     let stroke =
         json!({ "kind": "stroke", "id": "s1", "color": "#c0392b", "width": 3.0, "points": [[0.1, 0.2], [0.3, 0.4]] });
@@ -500,17 +507,7 @@ db_test!(the_network_test_refuses_garbage, async |app: &TestApp| {
 });
 
 db_test!(recording_needs_everyone_and_stops_on_withdrawal, async |app: &TestApp| {
-    let s = scene(app, "rec").await;
-    let room = room_of(app, &s.client.0, &s.appointment).await;
-    let mut host = join(app, &s.counselor.1, &room, 0).await;
-    assert_eq!(recv(&mut host).await["type"], "welcome");
-    let mut guest = join(app, &s.client.1, &room, 0).await;
-    assert_eq!(recv(&mut guest).await["type"], "waiting");
-    assert_eq!(recv(&mut host).await["type"], "knock");
-    send(&mut host, json!({ "type": "admit", "user": s.client_id })).await;
-    assert_eq!(recv(&mut guest).await["type"], "admitted");
-    assert_eq!(recv(&mut guest).await["type"], "welcome");
-    assert_eq!(recv(&mut host).await["type"], "joined");
+    let (_, _, mut host, mut guest) = both_in(app, "rec").await;
 
     // Only a host proposes; there is nothing to agree to yet; bad answers are refused.
     send(&mut guest, json!({ "type": "record_propose" })).await;

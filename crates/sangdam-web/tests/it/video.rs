@@ -16,7 +16,7 @@ use crate::helpers::{Db, PASSWORD, TestApp, location};
 use crate::webdriver::{Browser, Driver, browser_binaries};
 
 /// Signs a browser in through the form, with the two-factor code when there is one.
-async fn sign_in(b: &Browser<'_>, app: &TestApp, email: &str, secret: Option<&TotpSecret>) {
+pub async fn sign_in(b: &Browser<'_>, app: &TestApp, email: &str, secret: Option<&TotpSecret>) {
     b.goto(&app.url("/signin")).await;
     b.fill("#email", email).await;
     b.fill("#password", PASSWORD).await;
