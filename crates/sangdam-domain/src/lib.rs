@@ -7,9 +7,11 @@
 //! iCalendar text of an appointment. It reads no clock (time is passed in), does no I/O and knows
 //! nothing of tokio, sqlx or axum, so every rule here is tested in microseconds.
 
+pub mod abuse;
 pub mod aftercare;
 pub mod audit;
 pub mod booking;
+pub mod courtesy;
 pub mod email;
 pub mod files;
 pub mod form;
@@ -22,6 +24,7 @@ pub mod password;
 pub mod profile;
 pub mod questionnaire;
 pub mod role;
+pub mod routing;
 pub mod session;
 pub mod throttle;
 pub mod totp;

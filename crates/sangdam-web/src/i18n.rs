@@ -14,6 +14,7 @@ const KO: &[&str] = &[
     include_str!("../locales/ko/booking.ftl"),
     include_str!("../locales/ko/room.ftl"),
     include_str!("../locales/ko/records.ftl"),
+    include_str!("../locales/ko/chat.ftl"),
 ];
 const EN: &[&str] = &[
     include_str!("../locales/en/main.ftl"),
@@ -21,6 +22,7 @@ const EN: &[&str] = &[
     include_str!("../locales/en/booking.ftl"),
     include_str!("../locales/en/room.ftl"),
     include_str!("../locales/en/records.ftl"),
+    include_str!("../locales/en/chat.ftl"),
 ];
 
 pub struct I18n {
@@ -264,6 +266,11 @@ mod tests {
         ids.extend(Band::ALL.map(Band::message_id));
         ids.extend(sangdam_domain::note::NoteError::ALL.map(sangdam_domain::note::NoteError::message_id));
         ids.extend(sangdam_domain::note::Template::ALL.map(sangdam_domain::note::Template::message_id));
+        use sangdam_domain::courtesy::Advice;
+        ids.extend(
+            [Advice::Informal, Advice::Blame, Advice::BareCommand, Advice::RefusalWithoutAlternative]
+                .map(Advice::message_id),
+        );
         use sangdam_domain::aftercare::{AftercareError, FEEDBACK_QUESTIONS};
         ids.extend(AftercareError::ALL.map(AftercareError::message_id));
         let questions: Vec<String> = FEEDBACK_QUESTIONS.iter().map(|q| format!("feedback-q-{q}")).collect();
