@@ -143,7 +143,32 @@ impl SealedReader {
         if &magic != MAGIC {
             return Err(io::Error::other("not a Sangdam recording"));
         }
+        if len < 8 + 40 {
+            return Err(io::Error::other("a recording file is cut short"));
+        }
         Ok(Self { file, cipher: XChaCha20Poly1305::new(key.into()), id: id.to_owned(), index: 0, left: len - 8 })
+    }
+
+    /// The recording's length in the clear: every chunk but the last is full.
+    pub fn plain_len(&self) -> u64 {
+        let sealed_total = self.left + self.index * SEALED as u64;
+        let chunks = sealed_total.div_ceil(SEALED as u64);
+        sealed_total - chunks * 40
+    }
+
+    /// Moves to the chunk holding byte `offset` of the clear text; returns where in that chunk
+    /// the byte is. Only from the start of the file.
+    pub fn seek_to(&mut self, offset: u64) -> io::Result<usize> {
+        let total = self.left + self.index * SEALED as u64;
+        let index = offset / CHUNK as u64;
+        let at = index * SEALED as u64;
+        if at >= total {
+            return Err(io::Error::other("seeking past the end of a recording"));
+        }
+        self.file.seek(SeekFrom::Start(MAGIC.len() as u64 + at))?;
+        self.index = index;
+        self.left = total - at;
+        Ok((offset % CHUNK as u64) as usize)
     }
 
     /// The next chunk's plaintext, or `None` at the end.
@@ -203,18 +228,40 @@ mod tests {
         assert_eq!(back, expected, "length {len}");
         // Cutting off the last chunk, or a wrong key, is noticed.
         std::fs::write(path(&dir, "r1"), &raw[..raw.len() - 10]).unwrap();
-        let mut r = SealedReader::open(&dir, "r1", &key).unwrap();
-        let failed = loop {
-            match r.next_chunk() {
-                Ok(Some(_)) => {}
-                Ok(None) => break false,
-                Err(_) => break true,
-            }
+        let failed = match SealedReader::open(&dir, "r1", &key) {
+            Err(_) => true,
+            Ok(mut r) => loop {
+                match r.next_chunk() {
+                    Ok(Some(_)) => {}
+                    Ok(None) => break false,
+                    Err(_) => break true,
+                }
+            },
         };
         assert!(failed, "a truncated file does not open cleanly (length {len})");
         std::fs::write(path(&dir, "r1"), &raw).unwrap();
         let mut r = SealedReader::open(&dir, "r1", &random::<32>()).unwrap();
         assert!(r.next_chunk().is_err());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_reader_seeks_to_any_byte() {
+        let dir = std::env::temp_dir().join(format!("sangdam-rec-seek-{}", std::process::id()));
+        let key = random::<32>();
+        let data: Vec<u8> = (0..3 * CHUNK + 500).map(|i| (i % 253) as u8).collect();
+        let mut w = Box::new(SealedWriter::create(&dir, "s1", &key).unwrap());
+        w.write(&data).unwrap();
+        w.finish().unwrap();
+        for offset in [0, 1, CHUNK - 1, CHUNK, 2 * CHUNK + 7, 3 * CHUNK + 499] {
+            let mut r = SealedReader::open(&dir, "s1", &key).unwrap();
+            assert_eq!(r.plain_len(), data.len() as u64);
+            let skip = r.seek_to(offset as u64).unwrap();
+            let chunk = r.next_chunk().unwrap().unwrap();
+            assert_eq!(chunk[skip], data[offset], "byte {offset}");
+        }
+        let mut r = SealedReader::open(&dir, "s1", &key).unwrap();
+        assert!(r.seek_to(data.len() as u64 + CHUNK as u64).is_err());
         let _ = std::fs::remove_dir_all(&dir);
     }
 

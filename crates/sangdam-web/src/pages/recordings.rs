@@ -104,8 +104,33 @@ pub async fn play(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String
     render(&PlayPage { ctx: &ctx, when: ctx.time(rec.started_at.unwrap_or(rec.created_at)), id: rec.id })
 }
 
-/// The WebM, decrypted as it streams. Audited as one playback.
-pub async fn file(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> AppResult {
+/// A single byte range from a `Range` header (`bytes=a-b`, `bytes=a-`, `bytes=-n`) within `len`;
+/// `Err` when it cannot be served.
+fn byte_range(header: &str, len: u64) -> Result<(u64, u64), ()> {
+    let spec = header.trim().strip_prefix("bytes=").ok_or(())?;
+    if spec.contains(',') || len == 0 {
+        return Err(());
+    }
+    let (a, b) = spec.split_once('-').ok_or(())?;
+    let (start, end) = match (a.trim(), b.trim()) {
+        ("", n) => {
+            let n: u64 = n.parse().map_err(|_| ())?;
+            (len.saturating_sub(n), len - 1)
+        }
+        (a, "") => (a.parse().map_err(|_| ())?, len - 1),
+        (a, b) => (a.parse().map_err(|_| ())?, b.parse::<u64>().map_err(|_| ())?.min(len - 1)),
+    };
+    if start > end || start >= len { Err(()) } else { Ok((start, end)) }
+}
+
+/// The WebM, decrypted as it streams; a `Range` request (the player seeking) gets just those
+/// bytes. Audited once per request.
+pub async fn file(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: axum::http::HeaderMap,
+    Path(id): Path<String>,
+) -> AppResult {
     let (rec, _, user) = playable(&state, &ctx, &id).await?;
     let sealed = rec.file_key.as_deref().ok_or(AppError::NotFound)?;
     let key: [u8; 32] = state
@@ -116,28 +141,67 @@ pub async fn file(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String
         .ok_or_else(|| AppError::Internal(anyhow::anyhow!("a recording key does not open")))?;
     let mut reader =
         SealedReader::open(&state.config.recordings_dir, &rec.id, &key).map_err(|e| AppError::Internal(e.into()))?;
+    let len = reader.plain_len();
+    if len == 0 {
+        return Ok(([(header::CONTENT_TYPE, "video/webm")], Body::empty()).into_response());
+    }
+    let range = headers.get(header::RANGE).and_then(|v| v.to_str().ok()).map(|h| byte_range(h, len));
+    let (start, end) = match range {
+        None => (0, len.saturating_sub(1)),
+        Some(Ok(r)) => r,
+        Some(Err(())) => {
+            return Ok((
+                axum::http::StatusCode::RANGE_NOT_SATISFIABLE,
+                [(header::CONTENT_RANGE, format!("bytes */{len}"))],
+            )
+                .into_response());
+        }
+    };
     audit(&state, &ctx, Some(&user), "recording.play", Some(format!("recording:{}", rec.id)), "ok").await?;
+    let mut skip = reader.seek_to(start).map_err(|e| AppError::Internal(e.into()))?;
+    let mut left = end + 1 - start;
     let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(4);
     tokio::task::spawn_blocking(move || {
-        loop {
-            let next = reader.next_chunk();
-            let done = !matches!(next, Ok(Some(_)));
-            let item = match next {
-                Ok(Some(chunk)) => Ok(Bytes::from(chunk)),
+        while left > 0 {
+            let item = match reader.next_chunk() {
+                Ok(Some(chunk)) if chunk.is_empty() => break,
+                Ok(Some(chunk)) => {
+                    let part = &chunk[skip.min(chunk.len())..];
+                    let take = part.len().min(usize::try_from(left).unwrap_or(usize::MAX));
+                    skip = 0;
+                    left -= take as u64;
+                    Ok(Bytes::copy_from_slice(&part[..take]))
+                }
                 Ok(None) => break,
                 Err(e) => {
                     tracing::error!(error = %e, "reading a recording failed");
+                    left = 0;
                     Err(e)
                 }
             };
-            if tx.blocking_send(item).is_err() || done {
+            if tx.blocking_send(item).is_err() {
                 break;
             }
         }
     });
     let stream = futures_util::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|item| (item, rx)) });
-    Ok(([(header::CONTENT_TYPE, "video/webm"), (header::CACHE_CONTROL, "no-store")], Body::from_stream(stream))
-        .into_response())
+    let mut response = (
+        [
+            (header::CONTENT_TYPE, "video/webm".to_owned()),
+            (header::CACHE_CONTROL, "no-store".to_owned()),
+            (header::ACCEPT_RANGES, "bytes".to_owned()),
+            (header::CONTENT_LENGTH, (end + 1 - start).to_string()),
+        ],
+        Body::from_stream(stream),
+    )
+        .into_response();
+    if range.is_some() {
+        *response.status_mut() = axum::http::StatusCode::PARTIAL_CONTENT;
+        if let Ok(v) = axum::http::HeaderValue::from_str(&format!("bytes {start}-{end}/{len}")) {
+            response.headers_mut().insert(header::CONTENT_RANGE, v);
+        }
+    }
+    Ok(response)
 }
 
 /// The room's counselor shares the recording with the client, or stops sharing it.
@@ -169,4 +233,21 @@ pub async fn delete_expired(state: &AppState) -> anyhow::Result<usize> {
         state.store.recording_deleted(id).await?;
     }
     Ok(due.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::byte_range;
+
+    #[test]
+    fn ranges_are_read_as_players_send_them() {
+        assert_eq!(byte_range("bytes=0-", 100), Ok((0, 99)));
+        assert_eq!(byte_range("bytes=10-19", 100), Ok((10, 19)));
+        assert_eq!(byte_range("bytes=90-500", 100), Ok((90, 99)));
+        assert_eq!(byte_range("bytes=-10", 100), Ok((90, 99)));
+        assert!(byte_range("bytes=100-", 100).is_err());
+        assert!(byte_range("bytes=5-2", 100).is_err());
+        assert!(byte_range("bytes=0-1,4-5", 100).is_err());
+        assert!(byte_range("items=0-1", 100).is_err());
+    }
 }

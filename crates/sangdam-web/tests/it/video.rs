@@ -399,6 +399,18 @@ async fn a_consented_recording_is_written_encrypted_and_decodes() {
         ))
         .await;
     assert_eq!(bytes.as_u64(), Some(webm.len() as u64));
+    // Seeking: the player asks for a range and gets exactly those bytes.
+    let part = host
+        .script_async(&format!(
+            "fetch('/recordings/{}/file', {{ headers: {{ Range: 'bytes=70000-70099' }} }}).then(async r => \
+             done([r.status, r.headers.get('content-range'), Array.from(new Uint8Array(await r.arrayBuffer()))]));",
+            rec.id
+        ))
+        .await;
+    assert_eq!(part[0], 206);
+    assert_eq!(part[1], format!("bytes 70000-70099/{}", webm.len()));
+    let got: Vec<u8> = part[2].as_array().unwrap().iter().map(|v| v.as_u64().unwrap() as u8).collect();
+    assert_eq!(got, webm[70_000..70_100]);
     let f =
         sangdam_store::AuditFilter { action_prefix: Some("recording.play".into()), limit: 10, ..Default::default() };
     assert!(!app.store.audit_page(&f).await.unwrap().records.is_empty());
