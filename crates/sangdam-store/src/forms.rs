@@ -39,6 +39,8 @@ pub struct FormRequest {
 pub struct FormResponse {
     pub id: String,
     pub form_id: String,
+    /// The form as the client answered it (JSON); `None` only for responses from before it was kept.
+    pub spec: Option<String>,
     pub answers: Vec<u8>,
     pub submitted_at: i64,
 }
@@ -268,8 +270,8 @@ impl Store {
                 return Ok(false);
             }
             sqlx::query(
-                "INSERT INTO form_responses (id, request_id, client_id, form_id, answers, submitted_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6)",
+                "INSERT INTO form_responses (id, request_id, client_id, form_id, answers, submitted_at, spec) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
             )
             .bind(&response.id)
             .bind(&request.id)
@@ -277,6 +279,7 @@ impl Store {
             .bind(&response.form_id)
             .bind(&response.answers)
             .bind(response.submitted_at)
+            .bind(&response.spec)
             .execute(&mut *tx)
             .await?;
             tx.commit().await?;
@@ -288,7 +291,7 @@ impl Store {
     pub async fn client_form_responses(&self, client: &UserId) -> Result<Vec<FormResponse>> {
         on_backend!(self, |pool| {
             let rows = sqlx::query(
-                "SELECT id, form_id, answers, submitted_at FROM form_responses WHERE client_id = $1 \
+                "SELECT id, form_id, answers, submitted_at, spec FROM form_responses WHERE client_id = $1 \
                  ORDER BY submitted_at DESC",
             )
             .bind(client.as_str())
@@ -301,6 +304,7 @@ impl Store {
                     form_id: r.try_get("form_id")?,
                     answers: r.try_get("answers")?,
                     submitted_at: r.try_get("submitted_at")?,
+                    spec: r.try_get("spec")?,
                 });
             }
             Ok(out)

@@ -23,6 +23,7 @@ const SQLITE: Embedded = &[
     (7, "forms", include_str!("../migrations/sqlite/0007_forms.sql")),
     (8, "recordings", include_str!("../migrations/sqlite/0008_recordings.sql")),
     (9, "center_settings", include_str!("../migrations/sqlite/0009_center_settings.sql")),
+    (10, "form_response_specs", include_str!("../migrations/sqlite/0010_form_response_specs.sql")),
 ];
 
 const POSTGRES: Embedded = &[
@@ -35,6 +36,7 @@ const POSTGRES: Embedded = &[
     (7, "forms", include_str!("../migrations/postgres/0007_forms.sql")),
     (8, "recordings", include_str!("../migrations/postgres/0008_recordings.sql")),
     (9, "center_settings", include_str!("../migrations/postgres/0009_center_settings.sql")),
+    (10, "form_response_specs", include_str!("../migrations/postgres/0010_form_response_specs.sql")),
 ];
 
 #[derive(Debug)]

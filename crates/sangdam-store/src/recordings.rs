@@ -113,7 +113,8 @@ impl Store {
     ) -> Result<()> {
         on_backend!(self, |pool| {
             sqlx::query(
-                "UPDATE recordings SET state = $1, size = $2, duration_ms = $3, delete_after = $4, stopped_at = $5 \
+                "UPDATE recordings SET state = $1, size = $2, duration_ms = $3, \
+                 delete_after = COALESCE(delete_after, $4), stopped_at = $5 \
                  WHERE id = $6 AND state IN ('proposed', 'recording')",
             )
             .bind(state)
@@ -125,6 +126,21 @@ impl Store {
             .execute(pool)
             .await?;
             Ok(())
+        })
+    }
+
+    /// Recordings a stopped server left `proposed` or `recording` (rooms live in memory): marked
+    /// failed and due for deletion, so no file outlives its retention. Run at start-up.
+    pub async fn fail_stale_recordings(&self, now: i64) -> Result<u64> {
+        on_backend!(self, |pool| {
+            let done = sqlx::query(
+                "UPDATE recordings SET state = 'failed', stopped_at = $1, delete_after = $1 \
+                 WHERE state IN ('proposed', 'recording')",
+            )
+            .bind(now)
+            .execute(pool)
+            .await?;
+            Ok(done.rows_affected())
         })
     }
 

@@ -100,23 +100,23 @@ impl Store {
         })
     }
 
-    /// Purges the signed notes (with versions and addenda) of deleted accounts once their
-    /// retention has passed (signed before `signed_before`).
-    pub async fn purge_retained_notes(&self, signed_before: i64) -> Result<u64> {
+    /// Purges the notes (with versions and addenda) kept for accounts deleted before
+    /// `deleted_before`: the retention period runs from the deletion.
+    pub async fn purge_retained_notes(&self, deleted_before: i64) -> Result<u64> {
         let notes = "SELECT n.id FROM session_notes n JOIN users u ON u.id = n.client_id \
-                     WHERE u.deleted_at IS NOT NULL AND n.signed_at < $1";
+                     WHERE u.deleted_at IS NOT NULL AND u.deleted_at < $1";
         on_backend!(self, |pool| {
             let mut tx = pool.begin().await?;
             sqlx::query(&format!("DELETE FROM note_addenda WHERE note_id IN ({notes})"))
-                .bind(signed_before)
+                .bind(deleted_before)
                 .execute(&mut *tx)
                 .await?;
             sqlx::query(&format!("DELETE FROM note_versions WHERE note_id IN ({notes})"))
-                .bind(signed_before)
+                .bind(deleted_before)
                 .execute(&mut *tx)
                 .await?;
             let done = sqlx::query(&format!("DELETE FROM session_notes WHERE id IN ({notes})"))
-                .bind(signed_before)
+                .bind(deleted_before)
                 .execute(&mut *tx)
                 .await?;
             tx.commit().await?;

@@ -116,8 +116,14 @@ impl Keys {
 
     /// Encrypts data for storage under the current key: key id, 24-byte nonce, ciphertext and tag.
     pub fn seal(&self, purpose: &str, plaintext: &[u8]) -> Vec<u8> {
-        let id = self.current_id();
-        let root = self.root(id).unwrap_or(self.master);
+        // The id and its key are read together, so a reload in between cannot pair them wrongly.
+        let (id, root) = {
+            let ring = self.ring.read().unwrap_or_else(|p| p.into_inner());
+            match ring.data.get(&ring.current) {
+                Some(key) => (ring.current, *key),
+                None => (MASTER_ID, self.master),
+            }
+        };
         seal_with(&root, id, purpose, plaintext)
     }
 

@@ -109,7 +109,8 @@ pub async fn delete_expired_recordings(state: &AppState) -> anyhow::Result<usize
     crate::pages::delete_expired_recordings(state).await
 }
 
-/// Notes signed before this time are past a retention of `years` (calendar years, in UTC).
+/// Notes of accounts deleted before this time are past a retention of `years` (calendar years,
+/// in UTC).
 pub fn retention_cutoff(now: i64, years: u32) -> i64 {
     let Ok(t) = jiff::Timestamp::from_second(now) else { return i64::MIN };
     let span = jiff::Span::new().years(i64::from(years));
@@ -175,6 +176,11 @@ pub async fn serve(
     let worker = tokio::spawn(crate::booking::run_jobs(state.clone(), stop_rx.clone()));
     let keeper = tokio::spawn(housekeeping(state.clone(), stop_rx.clone()));
     state.keys.refresh(&state.store).await.context("loading the encryption keys")?;
+    // Rooms live in this process: recordings a previous run left open cannot go on.
+    let stale = state.store.fail_stale_recordings(state.clock.now()).await.context("closing stale recordings")?;
+    if stale > 0 {
+        tracing::warn!(recordings = stale, "recordings left open by the last run were closed and will be deleted");
+    }
     let keyring = tokio::spawn(refresh_keys(state.clone(), stop_rx));
     let app = crate::app(state.clone()).into_make_service_with_connect_info::<ClientAddr>();
     let result = match &state.config.tls {

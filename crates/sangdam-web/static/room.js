@@ -247,7 +247,7 @@
         case "board_cleared": items.length = 0; redraw(); break;
         case "ack": pending.delete(m.id); break;
         case "ended": say(t("ended")); ended = true; enableChat(false); media.stop(); break;
-        case "recording_asked": recAsk.hidden = false; recState = "asked"; break;
+        case "recording_asked": recAsk.hidden = false; recState = "asked"; recId = m.id; break;
         case "recording": showRecording(m.on, m.reason); break;
         case "error": say(m.message); break;
       }
@@ -281,6 +281,7 @@
   const recIndicator = document.getElementById("rec-indicator");
   const recPropose = document.getElementById("rec-propose");
   let recState = "off";
+  let recId = null;
   function showRecording(on, reason) {
     recState = on ? "on" : "off";
     recAsk.hidden = true;
@@ -289,8 +290,8 @@
     say(on ? t("recOn") : t("rec" + (reason || "ended").charAt(0).toUpperCase() + (reason || "ended").slice(1)));
   }
   if (recPropose) recPropose.addEventListener("click", () => out({ type: "record_propose" }));
-  document.getElementById("rec-agree").addEventListener("click", () => { recAsk.hidden = true; out({ type: "record_consent", agree: true }); });
-  document.getElementById("rec-refuse").addEventListener("click", () => { recAsk.hidden = true; out({ type: "record_consent", agree: false }); });
+  document.getElementById("rec-agree").addEventListener("click", () => { recAsk.hidden = true; out({ type: "record_consent", agree: true, id: recId }); });
+  document.getElementById("rec-refuse").addEventListener("click", () => { recAsk.hidden = true; out({ type: "record_consent", agree: false, id: recId }); });
   document.getElementById("rec-stop").addEventListener("click", () => out({ type: "record_stop" }));
   window.sangdamRoom = Object.assign(window.sangdamRoom || {}, { recording: () => recState });
   fileInput.addEventListener("change", async () => {

@@ -57,6 +57,10 @@ async fn summary_target(state: &AppState, ctx: &Ctx, id: &str) -> Result<(Appoin
 pub async fn summary_form(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> AppResult {
     let (a, client) = summary_target(&state, &ctx, &id).await?;
     let existing = state.store.summary_for_appointment(&a.id).await?;
+    if existing.is_some() {
+        let v = ctx.signed_in()?;
+        audit(&state, &ctx, Some(&v.user), "summary.read", Some(format!("appointment:{}", a.id)), "ok").await?;
+    }
     let (summary, homework, shared) = match &existing {
         Some(s) => (
             open_text(&state, SUMMARY, &s.summary)?,

@@ -350,6 +350,8 @@ pub async fn submit(
         form_id,
         answers: sealed,
         submitted_at: ctx.now,
+        // The form as answered: a later edit cannot change what these answers mean.
+        spec: Some(spec.to_json()),
     };
     if !state.store.answer_form_request(&r, &response).await? {
         return Err(AppError::Conflict("error-form-answered"));
@@ -366,8 +368,14 @@ pub type Answered = (String, String, Vec<(String, String)>);
 pub async fn answered(state: &AppState, ctx: &Ctx, client: &sangdam_domain::UserId) -> Result<Vec<Answered>, AppError> {
     let mut out = Vec::new();
     for r in state.store.client_form_responses(client).await? {
-        let Some(form) = state.store.form(&r.form_id).await? else { continue };
-        let Some(spec) = FormSpec::from_json(&form.spec) else { continue };
+        let json = match &r.spec {
+            Some(s) => s.clone(),
+            None => match state.store.form(&r.form_id).await? {
+                Some(form) => form.spec,
+                None => continue,
+            },
+        };
+        let Some(spec) = FormSpec::from_json(&json) else { continue };
         let plain = state.keys.open(ANSWERS, &r.answers).map_err(|e| AppError::Internal(e.into()))?;
         let answers: Vec<Answer> = serde_json::from_slice(&plain).map_err(|e| AppError::Internal(e.into()))?;
         let rows = spec

@@ -544,7 +544,9 @@ async fn handle(
         }
         ClientMsg::RecordPropose if !host => s.send(conn, error(&who.tr, "error-room-host-only")),
         ClientMsg::RecordPropose => recording::propose(state, room, &mut s, conn, who).await?,
-        ClientMsg::RecordConsent { agree } => recording::consent(state, room, &mut s, conn, who, agree).await?,
+        ClientMsg::RecordConsent { agree, id } => {
+            recording::consent(state, room, &mut s, conn, who, agree, id.as_deref()).await?;
+        }
         ClientMsg::RecordStop => recording::withdraw(state, room, &mut s, who).await?,
         ClientMsg::End if !host => s.send(conn, error(&who.tr, "error-room-host-only")),
         ClientMsg::End => {

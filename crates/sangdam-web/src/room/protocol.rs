@@ -56,9 +56,11 @@ pub enum ClientMsg {
     },
     /// A host proposes recording the session.
     RecordPropose,
-    /// The answer to a proposal.
+    /// The answer to a proposal, naming it (the id from `recording_asked`).
     RecordConsent {
         agree: bool,
+        #[serde(default)]
+        id: Option<String>,
     },
     /// Withdraws consent: stops the recording (or the proposal).
     RecordStop,

@@ -72,8 +72,11 @@ pub(super) async fn consent(
     conn: u64,
     who: &Entrant,
     agree: bool,
+    proposal: Option<&str>,
 ) -> anyhow::Result<()> {
-    let Some(r) = s.recording.as_mut().filter(|r| !r.on) else {
+    // An answer names the proposal it answers, so a late answer cannot count for a newer one.
+    let current = |r: &&mut RecState| !r.on && proposal.is_none_or(|p| p == r.id);
+    let Some(r) = s.recording.as_mut().filter(current) else {
         s.send(conn, error(&who.tr, "error-recording-none"));
         return Ok(());
     };
@@ -125,10 +128,15 @@ async fn maybe_start(state: &AppState, room: &RoomRecord, s: &mut RoomState) -> 
             return end(state, room, s, "failed").await;
         }
     };
-    if !state.media.start_recording(&room.id, Box::new(sink)).await {
-        return end(state, room, s, "failed").await;
-    }
+    // The sealed key is stored before anything is written, so no file exists without its key.
     state.store.recording_started(&id, &state.keys.seal("recording.key", &key), state.clock.now()).await?;
+    if !state.media.start_recording(&room.id, Box::new(sink)).await {
+        let now = state.clock.now();
+        state.store.recording_ended(&id, "failed", None, None, Some(now), now).await?;
+        s.recording = None;
+        s.broadcast(&ServerMsg::Recording { on: false, reason: Some("failed") }, true, None);
+        return Ok(());
+    }
     if let Some(r) = s.recording.as_mut() {
         r.on = true;
     }

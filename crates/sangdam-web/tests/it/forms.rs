@@ -78,6 +78,12 @@ db_test!(forms_are_built_assigned_and_filled_in, async |app: &TestApp| {
     assert!(!String::from_utf8_lossy(&stored[0].answers).contains("잠을"), "sealed at rest");
     let (_, record) = app.get_html(&counselor, &format!("/clients/{client_id}")).await;
     assert!(record.contains("잠을 못 자요") && record.contains("해 본 적 있습니다") && record.contains("6 / 10"));
+    // Editing the form later (the options swapped) does not change what the answer meant.
+    fields[7] = ("q1_options", "해 본 적 있습니다\n처음입니다");
+    assert_eq!(app.post(&counselor, &path, &fields).await.status(), 303);
+    let (_, record) = app.get_html(&counselor, &format!("/clients/{client_id}")).await;
+    let answers = between(&record, "<dl>", "</dl>").unwrap();
+    assert!(answers.contains("해 본 적 있습니다") && !answers.contains("처음입니다"), "{answers}");
 
     // After the second completed session, PHQ-9 is asked for; answering it closes the request.
     for ago in [7 * 86_400, 600] {

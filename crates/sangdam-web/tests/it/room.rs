@@ -519,10 +519,12 @@ db_test!(recording_needs_everyone_and_stops_on_withdrawal, async |app: &TestApp|
 
     // A refusal ends the proposal; nothing is recorded.
     send(&mut host, json!({ "type": "record_propose" })).await;
-    assert_eq!(recv(&mut guest).await["type"], "recording_asked");
+    let asked = recv(&mut guest).await;
+    assert_eq!(asked["type"], "recording_asked");
+    let first = asked["id"].as_str().unwrap().to_owned();
     send(&mut host, json!({ "type": "record_propose" })).await;
     assert_eq!(recv(&mut host).await["code"], "error-recording-busy");
-    send(&mut guest, json!({ "type": "record_consent", "agree": false })).await;
+    send(&mut guest, json!({ "type": "record_consent", "agree": false, "id": first })).await;
     for ws in [&mut host, &mut guest] {
         let m = recv(ws).await;
         assert_eq!(
@@ -532,8 +534,11 @@ db_test!(recording_needs_everyone_and_stops_on_withdrawal, async |app: &TestApp|
     }
     // Agreed by everyone, it runs; the client withdraws and it stops.
     send(&mut host, json!({ "type": "record_propose" })).await;
-    assert_eq!(recv(&mut guest).await["type"], "recording_asked");
-    send(&mut guest, json!({ "type": "record_consent", "agree": true })).await;
+    let second = recv(&mut guest).await["id"].as_str().unwrap().to_owned();
+    // A late answer to the first proposal does not count for the second.
+    send(&mut guest, json!({ "type": "record_consent", "agree": true, "id": first })).await;
+    assert_eq!(recv(&mut guest).await["code"], "error-recording-none");
+    send(&mut guest, json!({ "type": "record_consent", "agree": true, "id": second })).await;
     for ws in [&mut host, &mut guest] {
         let m = recv(ws).await;
         assert_eq!((m["type"].as_str(), m["on"].as_bool()), (Some("recording"), Some(true)));
@@ -557,4 +562,11 @@ db_test!(recording_needs_everyone_and_stops_on_withdrawal, async |app: &TestApp|
     assert!(!sangdam_web::recording_file::path(app.recordings_dir(), &stopped[0].id).exists());
     let gone = app.store.recording(&stopped[0].id).await.unwrap().unwrap();
     assert_eq!((gone.state.as_str(), gone.file_key.is_none()), ("deleted", true));
+
+    // A recording a stopped server left open is closed at the next start and deleted.
+    send(&mut host, json!({ "type": "record_propose" })).await;
+    let third = recv(&mut guest).await["id"].as_str().unwrap().to_owned();
+    assert_eq!(app.store.fail_stale_recordings(app.clock.now()).await.unwrap(), 1);
+    let stale = app.store.recording(&third).await.unwrap().unwrap();
+    assert_eq!(stale.state, "failed");
 });
