@@ -249,6 +249,7 @@
         case "ended": say(t("ended")); ended = true; enableChat(false); media.stop(); break;
         case "recording_asked": recAsk.hidden = false; recState = "asked"; recId = m.id; break;
         case "recording": showRecording(m.on, m.reason); break;
+        case "advice": showAdvice(m.items); break;
         case "error": say(m.message); break;
       }
     };
@@ -270,11 +271,30 @@
     pending.set(mid, body);
     out({ type: "chat", id: mid, text: body });
     text.value = "";
+    clearTimeout(adviseTimer);
+    showAdvice([]);
   });
   text.addEventListener("keydown", (e) => {
     if (e.key === "Enter" && !e.shiftKey && !e.isComposing) { e.preventDefault(); form.requestSubmit(); }
   });
   if (endButton) endButton.addEventListener("click", () => out({ type: "end" }));
+
+  // The language assistant: a host's draft is checked as they pause typing; advice only, it never
+  // stops a message.
+  const advice = document.getElementById("room-advice");
+  let adviseTimer = null;
+  function showAdvice(items) {
+    if (!advice) return;
+    advice.replaceChildren(...items.map((t) => { const li = document.createElement("li"); li.textContent = t; return li; }));
+  }
+  if (advice) {
+    text.addEventListener("input", () => {
+      clearTimeout(adviseTimer);
+      const draft = text.value;
+      if (!draft.trim()) { showAdvice([]); return; }
+      adviseTimer = setTimeout(() => out({ type: "advise", text: draft }), 600);
+    });
+  }
 
   // Recording with consent: asked of everyone, shown while on, stopped by anyone.
   const recAsk = document.getElementById("rec-ask");

@@ -542,6 +542,14 @@ async fn handle(
         ClientMsg::RecordPropose | ClientMsg::RecordConsent { .. } | ClientMsg::RecordStop if !admitted => {
             s.send(conn, error(&who.tr, "error-room-message"));
         }
+        ClientMsg::Advise { .. } if !host => s.send(conn, error(&who.tr, "error-room-host-only")),
+        ClientMsg::Advise { text } if text.chars().count() > MAX_CHAT_CHARS => {
+            s.send(conn, error(&who.tr, "error-chat-too-long"));
+        }
+        ClientMsg::Advise { text } => {
+            let items = sangdam_domain::courtesy::advise(&text).into_iter().map(|a| who.tr.t(a.message_id())).collect();
+            s.send(conn, ServerMsg::Advice { items });
+        }
         ClientMsg::RecordPropose if !host => s.send(conn, error(&who.tr, "error-room-host-only")),
         ClientMsg::RecordPropose => recording::propose(state, room, &mut s, conn, who).await?,
         ClientMsg::RecordConsent { agree, id } => {

@@ -64,6 +64,10 @@ pub enum ClientMsg {
     },
     /// Withdraws consent: stops the recording (or the proposal).
     RecordStop,
+    /// A host's chat draft, for the language assistant's advice (nothing is sent to anyone).
+    Advise {
+        text: String,
+    },
 }
 
 /// What a participant sends, as the participant list shows it.
@@ -178,6 +182,11 @@ pub enum ServerMsg {
     Recording {
         on: bool,
         reason: Option<&'static str>,
+    },
+    /// The language assistant's advice on a host's draft, in the host's language; empty when
+    /// nothing to say. It never stops a message from being sent.
+    Advice {
+        items: Vec<String>,
     },
     Error {
         code: &'static str,

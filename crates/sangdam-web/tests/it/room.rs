@@ -570,3 +570,22 @@ db_test!(recording_needs_everyone_and_stops_on_withdrawal, async |app: &TestApp|
     let stale = app.store.recording(&third).await.unwrap().unwrap();
     assert_eq!(stale.state, "failed");
 });
+
+db_test!(the_language_assistant_advises_hosts_only, async |app: &TestApp| {
+    let (_, _, mut host, mut guest) = both_in(app, "adv").await;
+    send(&mut host, json!({ "type": "advise", "text": "잠시만 기다려" })).await;
+    let advice = recv(&mut host).await;
+    assert_eq!(advice["type"], "advice");
+    let items: Vec<&str> = advice["items"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+    assert_eq!(items.len(), 2, "informal speech and a bare command: {items:?}");
+    assert!(items[0].contains("반말") && items[1].contains("명령"), "in the host's language: {items:?}");
+    send(&mut host, json!({ "type": "advise", "text": "잠시만 기다려 주시겠어요?" })).await;
+    assert_eq!(recv(&mut host).await["items"], json!([]));
+    // Advice is never shared, and clients get none.
+    send(&mut host, json!({ "type": "ping" })).await;
+    assert_eq!(recv(&mut host).await["type"], "pong");
+    send(&mut guest, json!({ "type": "advise", "text": "기다려" })).await;
+    assert_eq!(recv(&mut guest).await["code"], "error-room-host-only");
+    send(&mut host, json!({ "type": "advise", "text": "가".repeat(4001) })).await;
+    assert_eq!(recv(&mut host).await["code"], "error-chat-too-long");
+});
