@@ -53,6 +53,12 @@ impl From<StoreError> for AppError {
     }
 }
 
+impl From<crate::crypto::OpenError> for AppError {
+    fn from(e: crate::crypto::OpenError) -> Self {
+        AppError::Internal(e.into())
+    }
+}
+
 impl From<askama::Error> for AppError {
     fn from(e: askama::Error) -> Self {
         AppError::Internal(e.into())

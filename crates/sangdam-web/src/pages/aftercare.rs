@@ -13,7 +13,7 @@ use sangdam_domain::booking::AppointmentStatus;
 use sangdam_store::{AppointmentRecord, FeedbackRecord, StoreError, SummaryRecord};
 
 use super::records::display_names;
-use super::{render, see_other, with_status};
+use super::{open_text, render, see_other, with_status};
 use crate::auth::audit;
 use crate::crypto::random;
 use crate::ctx::Ctx;
@@ -25,11 +25,6 @@ use crate::state::AppState;
 const SUMMARY: &str = "summary";
 const HOMEWORK: &str = "summary.homework";
 const COMMENT: &str = "feedback.comment";
-
-fn open_text(state: &AppState, purpose: &str, sealed: &[u8]) -> Result<String, AppError> {
-    let plain = state.keys.open(purpose, sealed).map_err(|e| AppError::Internal(e.into()))?;
-    Ok(String::from_utf8_lossy(&plain).into_owned())
-}
 
 #[derive(Template)]
 #[template(path = "aftercare/summary_form.html")]

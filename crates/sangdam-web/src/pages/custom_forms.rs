@@ -376,7 +376,7 @@ pub async fn answered(state: &AppState, ctx: &Ctx, client: &sangdam_domain::User
             },
         };
         let Some(spec) = FormSpec::from_json(&json) else { continue };
-        let plain = state.keys.open(ANSWERS, &r.answers).map_err(|e| AppError::Internal(e.into()))?;
+        let plain = state.keys.open(ANSWERS, &r.answers)?;
         let answers: Vec<Answer> = serde_json::from_slice(&plain).map_err(|e| AppError::Internal(e.into()))?;
         let rows = spec
             .questions()

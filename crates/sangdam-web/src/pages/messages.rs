@@ -112,8 +112,7 @@ async fn thread_page(
     let stored = state.store.thread(&client, &counselor, 200).await?;
     let mut messages = Vec::with_capacity(stored.len());
     for m in &stored {
-        let text = state.keys.open(PURPOSE, &m.body).map_err(|e| AppError::Internal(e.into()))?;
-        messages.push((m.sender_id == me.id, ctx.time(m.created_at), String::from_utf8_lossy(&text).into_owned()));
+        messages.push((m.sender_id == me.id, ctx.time(m.created_at), super::open_text(state, PURPOSE, &m.body)?));
     }
     state.store.mark_thread_read(&client, &counselor, &me.id, ctx.now).await?;
     audit(state, ctx, Some(me), "messages.read", Some(format!("user:{}", other.id)), "ok").await?;

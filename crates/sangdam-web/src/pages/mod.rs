@@ -164,6 +164,11 @@ async fn not_found() -> AppError {
     AppError::NotFound
 }
 
+/// Opens sealed text (a summary, a message, an addendum) for display.
+pub(crate) fn open_text(state: &AppState, purpose: &str, sealed: &[u8]) -> Result<String, AppError> {
+    Ok(String::from_utf8_lossy(&state.keys.open(purpose, sealed)?).into_owned())
+}
+
 /// Renders a template into a response.
 pub(crate) fn render(t: &impl Template) -> AppResult {
     Ok(Html(t.render()?).into_response())

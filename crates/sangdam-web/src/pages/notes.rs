@@ -27,7 +27,7 @@ const NOTE: &str = "note";
 const ADDENDUM: &str = "note.addendum";
 
 fn open_body(state: &AppState, t: NoteTemplate, sealed: &[u8]) -> Result<NoteBody, AppError> {
-    let plain = state.keys.open(NOTE, sealed).map_err(|e| AppError::Internal(e.into()))?;
+    let plain = state.keys.open(NOTE, sealed)?;
     NoteBody::from_json(t, &plain).ok_or_else(|| AppError::Internal(anyhow::anyhow!("a stored note body is malformed")))
 }
 
@@ -126,8 +126,7 @@ async fn page(
     let name = |id: &UserId| names.get(id).cloned().unwrap_or_default();
     let mut addenda = Vec::with_capacity(addenda_rows.len());
     for a in &addenda_rows {
-        let text = state.keys.open(ADDENDUM, &a.body).map_err(|e| AppError::Internal(e.into()))?;
-        addenda.push((ctx.time(a.created_at), name(&a.author_id), String::from_utf8_lossy(&text).into_owned()));
+        addenda.push((ctx.time(a.created_at), name(&a.author_id), super::open_text(state, ADDENDUM, &a.body)?));
     }
     let latest = shown == note.version;
     render(&NotePage {

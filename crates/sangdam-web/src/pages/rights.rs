@@ -14,18 +14,13 @@ use sangdam_domain::Role;
 use serde_json::{Value, json};
 
 use super::records::display_names;
-use super::{render, see_other, with_status};
+use super::{open_text, render, see_other, with_status};
 use crate::auth::{audit, verify_password};
 use crate::ctx::{Ctx, SESSION_COOKIE};
 use crate::error::{AppError, AppResult};
 use crate::forms::{FormData, clear_cookie};
 use crate::state::AppState;
 use crate::zip::ZipWriter;
-
-fn open(state: &AppState, purpose: &str, sealed: &[u8]) -> Result<String, AppError> {
-    let plain = state.keys.open(purpose, sealed).map_err(|e| AppError::Internal(e.into()))?;
-    Ok(String::from_utf8_lossy(&plain).into_owned())
-}
 
 fn time(unix: i64) -> String {
     jiff::Timestamp::from_second(unix).map(|t| t.to_string()).unwrap_or_default()
@@ -65,7 +60,7 @@ async fn export_zip(state: &AppState, ctx: &Ctx, user: &sangdam_store::UserRecor
     let mut list = Vec::new();
     for a in &appointments {
         let reason = match &a.reason {
-            Some(r) => Some(open(state, "appointment-reason", r)?),
+            Some(r) => Some(open_text(state, "appointment-reason", r)?),
             None => None,
         };
         list.push(json!({
@@ -76,7 +71,7 @@ async fn export_zip(state: &AppState, ctx: &Ctx, user: &sangdam_store::UserRecor
     zip.add("appointments.json", &pretty(&Value::Array(list))).map_err(z)?;
     let mut list = Vec::new();
     for r in state.store.client_responses(me).await? {
-        let answers = state.keys.open("questionnaire.answers", &r.answers).map_err(|e| AppError::Internal(e.into()))?;
+        let answers = state.keys.open("questionnaire.answers", &r.answers)?;
         list.push(json!({
             "instrument": r.instrument.as_str(), "answers": answers, "total": r.total, "band": r.band.as_str(),
             "submitted_at": time(r.submitted_at),
@@ -87,14 +82,14 @@ async fn export_zip(state: &AppState, ctx: &Ctx, user: &sangdam_store::UserRecor
     for s in &summaries {
         list.push(json!({
             "appointment": s.appointment_id, "counselor": name(&s.counselor_id), "shared_at": time(s.created_at),
-            "summary": open(state, "summary", &s.summary)?, "homework": open(state, "summary.homework", &s.homework)?,
+            "summary": open_text(state, "summary", &s.summary)?, "homework": open_text(state, "summary.homework", &s.homework)?,
         }));
     }
     zip.add("summaries.json", &pretty(&Value::Array(list))).map_err(z)?;
     let mut list = Vec::new();
     for f in &feedback {
         let comment = match &f.comment {
-            Some(c) => Some(open(state, "feedback.comment", c)?),
+            Some(c) => Some(open_text(state, "feedback.comment", c)?),
             None => None,
         };
         list.push(json!({
@@ -107,7 +102,7 @@ async fn export_zip(state: &AppState, ctx: &Ctx, user: &sangdam_store::UserRecor
     for c in &counselors {
         for m in state.store.thread(me, c, 10_000).await? {
             list.push(json!({
-                "with": name(c), "from_me": m.sender_id == *me, "at": time(m.created_at), "text": open(state, "message", &m.body)?,
+                "with": name(c), "from_me": m.sender_id == *me, "at": time(m.created_at), "text": open_text(state, "message", &m.body)?,
             }));
         }
     }
@@ -116,7 +111,7 @@ async fn export_zip(state: &AppState, ctx: &Ctx, user: &sangdam_store::UserRecor
     let mut used: HashMap<String, u32> = HashMap::new();
     for room in &rooms {
         for m in state.store.room_messages_after(room, 0, 100_000).await? {
-            chat.push(json!({ "room": room, "from_me": m.sender_id == *me, "at": time(m.at), "text": open(state, "room.chat", &m.body)? }));
+            chat.push(json!({ "room": room, "from_me": m.sender_id == *me, "at": time(m.at), "text": open_text(state, "room.chat", &m.body)? }));
         }
         for f in state.store.room_files(room).await? {
             let Some((_, sealed)) = state.store.room_file(room, &f.id).await? else { continue };
