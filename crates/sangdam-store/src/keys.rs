@@ -92,12 +92,24 @@ pub const SEALED_COLUMNS: &[SealedColumn] = &[
     SealedColumn { table: "messages", keys: ID, column: "body", purpose: "message" },
     SealedColumn { table: "form_responses", keys: ID, column: "answers", purpose: "form.answers" },
     SealedColumn { table: "recordings", keys: ID, column: "file_key", purpose: "recording.key" },
+    SealedColumn {
+        table: "chat_messages",
+        keys: &[("chat_id", KeyType::Text), ("seq", KeyType::Int)],
+        column: "body",
+        purpose: "chat.message",
+    },
+    SealedColumn { table: "chats", keys: ID, column: "transcript_to", purpose: "chat.transcript-to" },
 ];
 
 /// Blob columns that are not sealed, on purpose: public photos and outgoing mail attachments
 /// (calendar invitations), and the wrapped keys themselves.
-pub const PLAIN_BLOB_COLUMNS: &[(&str, &str)] =
-    &[("counselor_profiles", "photo"), ("mail_outbox", "attachment"), ("encryption_keys", "wrapped")];
+pub const PLAIN_BLOB_COLUMNS: &[(&str, &str)] = &[
+    ("counselor_profiles", "photo"),
+    ("mail_outbox", "attachment"),
+    ("encryption_keys", "wrapped"),
+    // A hash of the guest's chat cookie, not the cookie itself.
+    ("chats", "guest_token"),
+];
 
 /// A sealed value and the key of its row.
 #[derive(Debug, Clone)]

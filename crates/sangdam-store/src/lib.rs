@@ -11,6 +11,7 @@
 mod aftercare;
 mod appointments;
 mod audit;
+mod chats;
 mod counselors;
 mod forms;
 mod jobs;
@@ -37,6 +38,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePo
 pub use aftercare::{FeedbackRecord, MessageRecord, SummaryRecord};
 pub use appointments::{AppointmentRecord, NewAppointment, WaitlistEntry, WaitlistOffer};
 pub use audit::{AuditEvent, AuditFilter, AuditPage};
+pub use chats::{AgentRecord, CannedResponse, ChatMessage, ChatRecord, NewChat, Posted};
 pub use counselors::{CounselorProfile, DirectoryFilter, Offering, Specialty};
 pub use forms::{Assignment, FormRecord, FormRequest, FormResponse};
 pub use jobs::{JobRecord, JobStatus};
@@ -82,7 +84,13 @@ impl From<sqlx::Error> for StoreError {
         match &e {
             sqlx::Error::RowNotFound => StoreError::NotFound,
             sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Conflict,
-            sqlx::Error::Database(db) if db.message().contains("sangdam: signed note is locked") => StoreError::Locked,
+            sqlx::Error::Database(db)
+                if ["sangdam: signed note is locked", "sangdam: chat is closed", "sangdam: evidence is locked"]
+                    .iter()
+                    .any(|m| db.message().contains(m)) =>
+            {
+                StoreError::Locked
+            }
             _ => StoreError::Database(e),
         }
     }

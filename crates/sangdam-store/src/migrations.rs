@@ -24,6 +24,7 @@ const SQLITE: Embedded = &[
     (8, "recordings", include_str!("../migrations/sqlite/0008_recordings.sql")),
     (9, "center_settings", include_str!("../migrations/sqlite/0009_center_settings.sql")),
     (10, "form_response_specs", include_str!("../migrations/sqlite/0010_form_response_specs.sql")),
+    (11, "chat", include_str!("../migrations/sqlite/0011_chat.sql")),
 ];
 
 const POSTGRES: Embedded = &[
@@ -37,6 +38,7 @@ const POSTGRES: Embedded = &[
     (8, "recordings", include_str!("../migrations/postgres/0008_recordings.sql")),
     (9, "center_settings", include_str!("../migrations/postgres/0009_center_settings.sql")),
     (10, "form_response_specs", include_str!("../migrations/postgres/0010_form_response_specs.sql")),
+    (11, "chat", include_str!("../migrations/postgres/0011_chat.sql")),
 ];
 
 #[derive(Debug)]

@@ -98,6 +98,48 @@ pub struct WebConfig {
     /// Crisis lines shown to a client whose answers show a risk; empty: Korea's 109 and
     /// 1577-0199, in the viewer's language.
     pub crisis_lines: Vec<String>,
+    /// The live chat center.
+    pub chat: ChatConfig,
+}
+
+/// The chat center's rules (issue 6).
+#[derive(Debug, Clone)]
+pub struct ChatConfig {
+    /// The notice a client sees before a chat starts, per language; empty: the built-in one (the
+    /// counselor is someone's family too; abusive conversations may be ended).
+    pub notice_ko: String,
+    pub notice_en: String,
+    /// The center's chat hours as people should read them ("평일 09:00–18:00"), shown when nobody
+    /// can answer; empty: the built-in sentence.
+    pub hours: String,
+    /// Days a client whose chat was ended because of abuse cannot start a new one.
+    pub ban_days: u32,
+    /// After-work time after a counselor's last chat closes, before chats are routed again.
+    pub after_work_seconds: u32,
+    /// A protected recovery break after abuse (and each "more time" asked for).
+    pub recovery_break_minutes: u32,
+    /// An offered chat goes back to the queue when not accepted within this time.
+    pub offer_seconds: u32,
+    /// A client waiting this long is offered to leave a message or book instead.
+    pub nobody_after_seconds: u32,
+    /// Chats one network address may start in an hour (a flood would fill the queue).
+    pub starts_per_hour: u32,
+}
+
+impl Default for ChatConfig {
+    fn default() -> Self {
+        Self {
+            notice_ko: String::new(),
+            notice_en: String::new(),
+            hours: String::new(),
+            ban_days: 7,
+            after_work_seconds: 60,
+            recovery_break_minutes: 15,
+            offer_seconds: 30,
+            nobody_after_seconds: 600,
+            starts_per_hour: 20,
+        }
+    }
 }
 
 impl WebConfig {
@@ -129,6 +171,7 @@ impl WebConfig {
                 public_ip: None,
             },
             crisis_lines: vec![],
+            chat: ChatConfig::default(),
         }
     }
 

@@ -8,6 +8,7 @@
 pub mod aftercare;
 pub mod auth;
 pub mod booking;
+pub mod chat;
 pub mod clock;
 pub mod config;
 pub mod crypto;

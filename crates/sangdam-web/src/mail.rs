@@ -67,6 +67,14 @@ pub enum Mail {
         link: String,
         from: String,
     },
+    /// The client asked for the chat's transcript: a link to it (the mail holds no content).
+    ChatTranscript {
+        link: String,
+    },
+    /// To supervisors: a chat or a session was ended because of abuse (no content, no names).
+    AbuseAlert {
+        link: String,
+    },
 }
 
 /// Most delivery attempts before a mail is marked failed.
@@ -91,6 +99,10 @@ impl Mail {
             }
             Mail::PasswordChanged => (tr.t("mail-password-changed-subject"), tr.t("mail-password-changed-body")),
             Mail::RiskAlert { link } => (tr.t("mail-risk-subject"), tr.ta("mail-risk-body", "link", link)),
+            Mail::ChatTranscript { link } => {
+                (tr.t("mail-chat-transcript-subject"), tr.ta("mail-chat-transcript-body", "link", link))
+            }
+            Mail::AbuseAlert { link } => (tr.t("mail-abuse-subject"), tr.ta("mail-abuse-body", "link", link)),
             Mail::SummaryShared { link, counselor } => {
                 two_args(tr, ("mail-summary-subject", "mail-summary-body"), link, ("counselor", counselor))
             }

@@ -181,6 +181,7 @@ pub async fn serve(
     if stale > 0 {
         tracing::warn!(recordings = stale, "recordings left open by the last run were closed and will be deleted");
     }
+    let router = tokio::spawn(crate::chat::run(state.clone(), stop_rx.clone()));
     let keyring = tokio::spawn(refresh_keys(state.clone(), stop_rx));
     let app = crate::app(state.clone()).into_make_service_with_connect_info::<ClientAddr>();
     let result = match &state.config.tls {
@@ -196,5 +197,6 @@ pub async fn serve(
     let _ = worker.await;
     let _ = keeper.await;
     let _ = keyring.await;
+    let _ = router.await;
     result.context("HTTP server")
 }

@@ -31,6 +31,8 @@ pub struct Inner {
     pub jobs_queued: Notify,
     /// The live rooms' connections.
     pub hub: crate::room::Hub,
+    /// The chat center's connections.
+    pub chat: crate::chat::ChatHub,
     /// The SFU every room's audio and video goes through.
     pub media: sangdam_media::MediaServer,
     pub limiter: RateLimiter,
@@ -61,6 +63,7 @@ impl AppState {
                 mail_queued: Notify::new(),
                 jobs_queued: Notify::new(),
                 hub: crate::room::Hub::default(),
+                chat: crate::chat::ChatHub::default(),
                 media,
                 limiter: RateLimiter::default(),
                 timezones: sangdam_domain::Timezone::all_names(),

@@ -278,6 +278,12 @@
     if (e.key === "Enter" && !e.shiftKey && !e.isComposing) { e.preventDefault(); form.requestSubmit(); }
   });
   if (endButton) endButton.addEventListener("click", () => out({ type: "end" }));
+  const abuseButton = document.getElementById("room-end-abuse");
+  if (abuseButton) {
+    abuseButton.addEventListener("click", () => {
+      if (window.confirm(abuseButton.dataset.confirm)) out({ type: "end_abuse" });
+    });
+  }
 
   // The language assistant: a host's draft is checked as they pause typing; advice only, it never
   // stops a message.

@@ -6,6 +6,8 @@ mod aftercare;
 mod appointments;
 mod booking;
 mod calendar;
+mod center;
+mod chat;
 mod counselor;
 mod custom_forms;
 mod dashboard;
@@ -77,6 +79,19 @@ pub fn router() -> Router<AppState> {
         .route("/admin/specialties", get(admin::specialties).post(admin::save_specialty))
         .route("/admin/retention", get(retention::form).post(retention::save))
         .route("/admin/specialties/{id}/delete", post(admin::delete_specialty))
+        .route("/chat", get(chat::start_form).post(chat::start))
+        .route("/chat/{id}", get(chat::page))
+        .route("/chat/{id}/ws", get(chat::socket))
+        .route("/chat/{id}/transcript", get(chat::transcript))
+        .route("/center", get(center::console))
+        .route("/center/ws", get(center::socket))
+        .route("/center/capacity", post(center::capacity))
+        .route("/center/canned", get(center::canned).post(center::add_canned))
+        .route("/center/canned/{id}/delete", post(center::delete_canned))
+        .route("/center/chats/{id}", get(center::transcript))
+        .route("/center/chats/{id}/lock", post(center::lock))
+        .route("/center/chats/{id}/export", get(center::export))
+        .route("/center/dashboard", get(center::dashboard))
         .route("/counselors", get(booking::directory))
         .route("/counselors/{id}", get(booking::counselor_page))
         .route("/counselors/{id}/photo", get(booking::counselor_photo))

@@ -80,6 +80,8 @@ const ROOM_JS: &str = include_str!("../../static/room.js");
 const MEDIA_JS: &str = include_str!("../../static/media.js");
 const CHECK_JS: &str = include_str!("../../static/check.js");
 const NOTES_JS: &str = include_str!("../../static/notes.js");
+const CHAT_JS: &str = include_str!("../../static/chat.js");
+const CENTER_JS: &str = include_str!("../../static/center.js");
 
 /// Every asset is compiled into the binary: no CDN, nothing to deploy beside it.
 pub async fn asset(Path(file): Path<String>) -> Response {
@@ -90,6 +92,8 @@ pub async fn asset(Path(file): Path<String>) -> Response {
         "media.js" => (MEDIA_JS, "text/javascript; charset=utf-8"),
         "check.js" => (CHECK_JS, "text/javascript; charset=utf-8"),
         "notes.js" => (NOTES_JS, "text/javascript; charset=utf-8"),
+        "chat.js" => (CHAT_JS, "text/javascript; charset=utf-8"),
+        "center.js" => (CENTER_JS, "text/javascript; charset=utf-8"),
         _ => return AppError::NotFound.into_response(),
     };
     ([(header::CONTENT_TYPE, content_type), (header::CACHE_CONTROL, "public, max-age=3600")], body).into_response()

@@ -556,21 +556,43 @@ async fn handle(
             recording::consent(state, room, &mut s, conn, who, agree, id.as_deref()).await?;
         }
         ClientMsg::RecordStop => recording::withdraw(state, room, &mut s, who).await?,
-        ClientMsg::End if !host => s.send(conn, error(&who.tr, "error-room-host-only")),
+        ClientMsg::End | ClientMsg::EndAbuse if !host => s.send(conn, error(&who.tr, "error-room-host-only")),
+        ClientMsg::EndAbuse => {
+            let ended = end_session(state, room, &mut s, who).await?;
+            if ended {
+                let incident = sangdam_domain::ids::encode_random(&crate::crypto::random::<16>());
+                let now = state.clock.now();
+                state.store.add_incident(&incident, &who.user, None, Some(&room.id), "other", now).await?;
+                crate::chat::recovery_break(state, &who.user).await?;
+                crate::chat::alert(state, None, &who.user, "other").await?;
+            }
+            return Ok(true);
+        }
         ClientMsg::End => {
-            recording::end(state, room, &mut s, "ended").await?;
+            end_session(state, room, &mut s, who).await?;
+            return Ok(true);
+        }
+    }
+    Ok(true)
+}
+
+/// Ends the session for everyone (once): the recording stops, the appointment is settled.
+async fn end_session(state: &AppState, room: &RoomRecord, s: &mut RoomState, who: &Entrant) -> anyhow::Result<bool> {
+    {
+        {
+            recording::end(state, room, s, "ended").await?;
             let now = state.clock.now();
-            if state.store.end_room(&room.id, now).await? {
+            let ended = state.store.end_room(&room.id, now).await?;
+            if ended {
                 state.store.record_room_event(&room.id, &who.user, "end", now).await?;
                 if let Some(appointment) = &room.appointment_id {
                     settle_appointment(state, room, appointment, now).await?;
                 }
             }
             s.broadcast(&ServerMsg::Ended, false, None);
-            return Ok(true);
+            Ok(ended)
         }
     }
-    Ok(true)
 }
 
 /// After the session: completed when the client came, no-show when they never did.

@@ -30,6 +30,9 @@ pub enum ClientMsg {
     BoardClear,
     /// A host ends the session for everyone.
     End,
+    /// A host ends the session because of abuse: as `End`, and the incident is recorded, the
+    /// host gets a protected recovery break and supervisors are alerted.
+    EndAbuse,
     Ping,
     /// Joins the media (or joins again after a network change, which restarts ICE): the browser's
     /// offer with its microphone, camera and screen transceivers, in that order.

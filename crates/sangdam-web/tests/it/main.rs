@@ -13,6 +13,7 @@ mod aftercare;
 mod audit;
 mod booking;
 mod browser;
+mod chat;
 mod forms;
 mod mail;
 mod questionnaires;

@@ -1,0 +1,220 @@
+//! A client's WebSocket (`/chat/{id}/ws`): signed-in or a guest, from the queue to the close.
+//! Every message the client sends goes through the abuse check first (`sangdam_domain::abuse`).
+
+use axum::extract::ws::{Message, WebSocket};
+use sangdam_domain::{Email, UserId, abuse};
+use sangdam_store::ChatRecord;
+use tokio::sync::mpsc;
+
+use super::{Bucket, ClientIn, ClientOut, HELLO_TIMEOUT, QUEUE};
+use crate::i18n::Tr;
+use crate::state::AppState;
+
+/// Who is connecting, as the upgrade handler established it.
+pub struct ClientEntrant {
+    pub chat: String,
+    /// The signed-in client (with their account's address), or `None` for a guest.
+    pub user: Option<(UserId, Email)>,
+    pub tr: Tr,
+}
+
+fn error(tr: &Tr, code: &'static str) -> ClientOut {
+    ClientOut::Error { code, message: tr.t(code) }
+}
+
+/// Registers the page and sends what it missed, under the chat's lock.
+async fn welcome(
+    state: &AppState,
+    who: &ClientEntrant,
+    last_seq: i64,
+    tx: &mpsc::Sender<ClientOut>,
+) -> anyhow::Result<u64> {
+    let lock = state.chat.lock_of(&who.chat);
+    let _held = lock.lock().await;
+    let conn = state.chat.add_client(&who.chat, tx.clone());
+    let Some(chat) = state.store.chat(&who.chat).await? else { return Ok(conn) };
+    let mut after = last_seq;
+    loop {
+        let batch = state.store.chat_messages_after(&chat.id, after, 500).await?;
+        let Some(last) = batch.last() else { break };
+        after = last.seq;
+        for m in batch.iter().filter(|m| super::client_sees(&m.kind)) {
+            let mut l = super::line(state, &chat, m, "");
+            l.flag = None;
+            if m.kind == "counselor" {
+                l.name = counselor_name(state, &chat).await?;
+            }
+            let _ = tx.try_send(ClientOut::Message(l));
+        }
+    }
+    let _ = tx.try_send(state_of(state, &chat).await?);
+    if chat.staff_read > 0 {
+        let _ = tx.try_send(ClientOut::Read { seq: chat.staff_read });
+    }
+    Ok(conn)
+}
+
+async fn counselor_name(state: &AppState, chat: &ChatRecord) -> anyhow::Result<String> {
+    Ok(match &chat.counselor_id {
+        Some(id) => state.store.user_by_id(id).await?.map(|u| u.display_name.to_string()).unwrap_or_default(),
+        None => String::new(),
+    })
+}
+
+/// The chat's state for its client (the queue's place comes from the routing loop).
+pub(crate) async fn state_of(state: &AppState, chat: &ChatRecord) -> anyhow::Result<ClientOut> {
+    Ok(match chat.status.as_str() {
+        "closed" => ClientOut::Ended { category: chat.close_category.clone().unwrap_or_default() },
+        "active" => ClientOut::State {
+            status: "active",
+            position: None,
+            wait_seconds: None,
+            counselor: Some(counselor_name(state, chat).await?),
+            nobody: None,
+        },
+        _ => ClientOut::State { status: "queued", position: None, wait_seconds: None, counselor: None, nobody: None },
+    })
+}
+
+/// Runs one client connection until it closes.
+pub async fn run(state: AppState, who: ClientEntrant, mut socket: WebSocket) {
+    let last_seq = match tokio::time::timeout(HELLO_TIMEOUT, socket.recv()).await {
+        Ok(Some(Ok(Message::Text(t)))) => match serde_json::from_str::<ClientIn>(&t) {
+            Ok(ClientIn::Hello { last_seq }) => last_seq.max(0),
+            _ => return,
+        },
+        _ => return,
+    };
+    let (tx, mut rx) = mpsc::channel::<ClientOut>(QUEUE);
+    let conn = match welcome(&state, &who, last_seq, &tx).await {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::error!(error = ?e, "a chat client could not join");
+            return;
+        }
+    };
+    state.chat.wake.notify_one();
+    let mut bucket = Bucket::new(super::CLIENT_RATE);
+    loop {
+        tokio::select! {
+            out = rx.recv() => {
+                let Some(msg) = out else { break };
+                let Ok(text) = serde_json::to_string(&msg) else { continue };
+                if socket.send(Message::Text(text.into())).await.is_err() {
+                    break;
+                }
+            }
+            incoming = socket.recv() => {
+                let text = match incoming {
+                    Some(Ok(Message::Text(t))) => t,
+                    Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
+                    _ => break,
+                };
+                match bucket.take() {
+                    Ok(()) => {}
+                    Err(close) => {
+                        let _ = tx.try_send(error(&who.tr, "error-room-rate"));
+                        if close { break }
+                        continue;
+                    }
+                }
+                let msg = match serde_json::from_str::<ClientIn>(&text) {
+                    Ok(m) => m,
+                    Err(_) => {
+                        let _ = tx.try_send(error(&who.tr, "error-room-message"));
+                        continue;
+                    }
+                };
+                if let Err(e) = handle(&state, &who, &tx, msg).await {
+                    if matches!(e.downcast_ref::<sangdam_store::StoreError>(), Some(sangdam_store::StoreError::Locked)) {
+                        let _ = tx.try_send(error(&who.tr, "error-chat-closed"));
+                    } else {
+                        tracing::error!(error = ?e, "a chat message failed");
+                        let _ = tx.try_send(error(&who.tr, "error-room-failed"));
+                    }
+                }
+            }
+        }
+    }
+    state.chat.remove(conn);
+}
+
+async fn handle(
+    state: &AppState,
+    who: &ClientEntrant,
+    tx: &mpsc::Sender<ClientOut>,
+    msg: ClientIn,
+) -> anyhow::Result<()> {
+    let Some(chat) = state.store.chat(&who.chat).await? else { return Ok(()) };
+    let closed = chat.status == "closed";
+    match msg {
+        ClientIn::Ping => {
+            let _ = tx.try_send(ClientOut::Pong);
+        }
+        ClientIn::Hello { .. } => {
+            let _ = tx.try_send(error(&who.tr, "error-room-message"));
+        }
+        ClientIn::Say { .. } | ClientIn::Typing { .. } | ClientIn::Leave if closed => {
+            let _ = tx.try_send(error(&who.tr, "error-chat-closed"));
+        }
+        ClientIn::Say { id, text } => {
+            let Some(text) = super::clean_text(&text).filter(|_| super::valid_message_id(&id)) else {
+                let code = if text.trim().is_empty() || !super::valid_message_id(&id) {
+                    "error-room-message"
+                } else {
+                    "error-chat-too-long"
+                };
+                let _ = tx.try_send(error(&who.tr, code));
+                return Ok(());
+            };
+            let flag = abuse::check(text);
+            let sender = who.user.as_ref().map(|(id, _)| (id, chat.nickname.as_str()));
+            let (m, new) = super::post(state, &chat, "client", sender, &id, text, flag).await?;
+            let _ = tx.try_send(ClientOut::Ack { id, seq: m.seq });
+            if new && let Some(category) = flag {
+                super::respond_to_abuse(state, &chat, m.seq, chat.flagged, category).await?;
+            }
+        }
+        ClientIn::Typing { on } => {
+            state.chat.to_staff(
+                &chat.id,
+                chat.counselor_id.as_ref(),
+                &super::StaffOut::Typing { chat: chat.id.clone(), on },
+            );
+        }
+        ClientIn::Read { seq } => {
+            state.store.mark_chat_read(&chat.id, false, seq).await?;
+            state.chat.to_staff(
+                &chat.id,
+                chat.counselor_id.as_ref(),
+                &super::StaffOut::Read { chat: chat.id.clone(), seq },
+            );
+        }
+        ClientIn::Transcript { email } => {
+            let to = match (&who.user, email) {
+                (Some((_, own)), _) => own.clone(),
+                (None, Some(e)) => match Email::parse(&e) {
+                    Ok(e) => e,
+                    Err(err) => {
+                        let _ = tx.try_send(error(&who.tr, err.message_id()));
+                        return Ok(());
+                    }
+                },
+                (None, None) => {
+                    let _ = tx.try_send(error(&who.tr, "error-email-empty"));
+                    return Ok(());
+                }
+            };
+            let sealed = state.keys.seal("chat.transcript-to", to.as_str().as_bytes());
+            state.store.set_chat_transcript_to(&chat.id, &sealed).await?;
+            let _ = tx.try_send(ClientOut::TranscriptRequested);
+            if closed {
+                super::mail_transcript(state, &chat.id, &to, chat.language).await?;
+            }
+        }
+        ClientIn::Leave => {
+            super::close(state, &chat, "left").await?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,65 @@
+//! A chat's transcript as one plain-text file, and the evidence lock: the SHA-256 of exactly that
+//! file is stored with the chat, the database refuses to change or delete its messages
+//! afterwards, and the export carries the hash, so `sha256sum` on the exported file shows it was
+//! not altered. The transcript holds what the client saw (client, counselor and system messages;
+//! never internal notes or whispers), with the abuse check's flags.
+
+use std::fmt::Write as _;
+
+use sangdam_store::ChatRecord;
+
+use crate::state::AppState;
+
+fn utc(at: i64) -> String {
+    jiff::Timestamp::from_second(at).map(|t| t.to_string()).unwrap_or_else(|_| at.to_string())
+}
+
+/// The transcript file's text. Stable: it depends only on stored, locked data.
+pub async fn transcript(state: &AppState, chat: &ChatRecord) -> anyhow::Result<String> {
+    let mut out = String::new();
+    let client = chat.client_id.as_ref().map_or_else(|| "guest".to_owned(), |id| format!("user {id}"));
+    let counselor = chat.counselor_id.as_ref().map_or_else(|| "-".to_owned(), ToString::to_string);
+    writeln!(out, "Sangdam chat transcript")?;
+    writeln!(out, "Chat: {}", chat.id)?;
+    writeln!(out, "Client: {} ({client})", chat.nickname)?;
+    writeln!(out, "Counselor: {counselor}")?;
+    writeln!(out, "Topic: {}", chat.topic)?;
+    writeln!(out, "Language: {}", chat.language.code())?;
+    writeln!(out, "Queued: {}", utc(chat.queued_at))?;
+    if let Some(at) = chat.closed_at {
+        writeln!(out, "Closed: {} ({})", utc(at), chat.close_category.as_deref().unwrap_or("-"))?;
+    }
+    let mut after = 0;
+    loop {
+        let batch = state.store.chat_messages_after(&chat.id, after, 500).await?;
+        let Some(last) = batch.last() else { break };
+        after = last.seq;
+        for m in batch.iter().filter(|m| matches!(m.kind.as_str(), "client" | "counselor" | "system")) {
+            let text = String::from_utf8_lossy(&state.keys.open("chat.message", &m.body)?).into_owned();
+            let flag = m.flag.as_deref().map(|f| format!(" [flagged: {f}]")).unwrap_or_default();
+            writeln!(out)?;
+            writeln!(out, "#{} {} {}{flag}", m.seq, utc(m.at), m.kind)?;
+            for l in text.lines() {
+                writeln!(out, "    {l}")?;
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Locks a closed chat's transcript with its hash. Returns the hash (the one already stored when
+/// it was locked before).
+pub async fn lock(state: &AppState, chat_id: &str) -> anyhow::Result<Option<String>> {
+    let Some(chat) = state.store.chat(chat_id).await? else { return Ok(None) };
+    if chat.evidence_hash.is_some() || chat.status != "closed" {
+        return Ok(chat.evidence_hash);
+    }
+    let hash = crate::crypto::sha256_hex(transcript(state, &chat).await?.as_bytes());
+    state.store.lock_chat_evidence(chat_id, &hash).await?;
+    Ok(state.store.chat(chat_id).await?.and_then(|c| c.evidence_hash))
+}
+
+/// The key in a transcript link mailed to the client: only this server makes it.
+pub fn link_key(state: &AppState, chat_id: &str) -> String {
+    state.keys.mac_hex("chat.transcript-link", chat_id.as_bytes())
+}

@@ -1,0 +1,420 @@
+//! A counselor's or supervisor's console (`/center/ws`): one connection for their status, the
+//! chats offered to them, every chat they hold, and (supervisors) the live queue, watching and
+//! whispering. Opening a chat's history is audited.
+
+use axum::extract::ws::{Message, WebSocket};
+use sangdam_domain::routing::Status;
+use sangdam_domain::{UserId, courtesy};
+use sangdam_store::AuditEvent;
+use sangdam_store::{ChatRecord, UserRecord};
+use tokio::sync::mpsc;
+
+use super::{Bucket, HELLO_TIMEOUT, QUEUE, StaffIn, StaffOut};
+use crate::i18n::Tr;
+use crate::state::AppState;
+
+pub struct StaffEntrant {
+    pub user: UserRecord,
+    pub supervisor: bool,
+    pub tr: Tr,
+    /// For the audit log.
+    pub address: String,
+}
+
+fn error(tr: &Tr, code: &'static str) -> StaffOut {
+    StaffOut::Error { code, message: tr.t(code) }
+}
+
+async fn audit(
+    state: &AppState,
+    actor: &UserRecord,
+    address: Option<&str>,
+    action: &str,
+    chat: &str,
+) -> anyhow::Result<()> {
+    state
+        .store
+        .append_audit(&AuditEvent {
+            at: state.clock.now(),
+            actor_id: Some(actor.id.clone()),
+            actor_role: Some(actor.role),
+            action: action.to_owned(),
+            target: Some(format!("chat:{chat}")),
+            address: address.map(str::to_owned),
+            outcome: "ok".to_owned(),
+        })
+        .await?;
+    Ok(())
+}
+
+/// Where a chat's history goes: one console, or every console of a colleague.
+enum To<'a> {
+    Conn(&'a mpsc::Sender<StaffOut>),
+    User(&'a UserId),
+}
+
+impl To<'_> {
+    fn send(&self, state: &AppState, msg: StaffOut) {
+        match self {
+            To::Conn(tx) => {
+                let _ = tx.try_send(msg);
+            }
+            To::User(user) => state.chat.to_user(user, &msg),
+        }
+    }
+}
+
+/// Sends a chat's whole history to a console (or a colleague's consoles), under the chat's lock,
+/// after `register` ran under the same lock: what `register` changes (the chat's holder, a
+/// supervisor's watch) decides who receives what is posted next, so nothing is missed or doubled.
+/// The reader is audited.
+async fn open_chat(
+    state: &AppState,
+    reader: (&UserRecord, Option<&str>),
+    to: To<'_>,
+    chat_id: &str,
+    register: impl Future<Output = anyhow::Result<bool>>,
+) -> anyhow::Result<bool> {
+    let lock = state.chat.lock_of(chat_id);
+    let _held = lock.lock().await;
+    if !register.await? {
+        return Ok(false);
+    }
+    let Some(chat) = state.store.chat(chat_id).await? else { return Ok(false) };
+    to.send(state, StaffOut::Chat { chat: super::info(state, &chat).await? });
+    let mut names = std::collections::HashMap::new();
+    let mut after = 0;
+    loop {
+        let batch = state.store.chat_messages_after(chat_id, after, 500).await?;
+        let Some(last) = batch.last() else { break };
+        after = last.seq;
+        for m in &batch {
+            let name = match &m.sender_id {
+                Some(id) if m.kind != "client" => {
+                    if !names.contains_key(id) {
+                        let n =
+                            state.store.user_by_id(id).await?.map(|u| u.display_name.to_string()).unwrap_or_default();
+                        names.insert(id.clone(), n);
+                    }
+                    names.get(id).cloned().unwrap_or_default()
+                }
+                _ => String::new(),
+            };
+            to.send(state, StaffOut::Message(super::line(state, &chat, m, &name)));
+        }
+    }
+    if chat.client_read > 0 {
+        to.send(state, StaffOut::Read { chat: chat_id.to_owned(), seq: chat.client_read });
+    }
+    audit(state, reader.0, reader.1, "chat.read", chat_id).await?;
+    Ok(true)
+}
+
+/// Runs one console until it closes. When a counselor's last console closes they go offline.
+pub async fn run(state: AppState, who: StaffEntrant, mut socket: WebSocket) {
+    match tokio::time::timeout(HELLO_TIMEOUT, socket.recv()).await {
+        Ok(Some(Ok(Message::Text(t)))) if matches!(serde_json::from_str::<StaffIn>(&t), Ok(StaffIn::Hello)) => {}
+        _ => return,
+    }
+    let (tx, mut rx) = mpsc::channel::<StaffOut>(QUEUE);
+    let conn = state.chat.add_staff(&who.user.id, who.supervisor, tx.clone());
+    if let Err(e) = welcome(&state, &who, &tx).await {
+        tracing::error!(error = ?e, "a console could not start");
+        state.chat.remove(conn);
+        return;
+    }
+    state.chat.wake.notify_one();
+    let mut bucket = Bucket::new(super::STAFF_RATE);
+    loop {
+        tokio::select! {
+            out = rx.recv() => {
+                let Some(msg) = out else { break };
+                let Ok(text) = serde_json::to_string(&msg) else { continue };
+                if socket.send(Message::Text(text.into())).await.is_err() {
+                    break;
+                }
+            }
+            incoming = socket.recv() => {
+                let text = match incoming {
+                    Some(Ok(Message::Text(t))) => t,
+                    Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
+                    _ => break,
+                };
+                if let Err(close) = bucket.take() {
+                    let _ = tx.try_send(error(&who.tr, "error-room-rate"));
+                    if close { break }
+                    continue;
+                }
+                let msg = match serde_json::from_str::<StaffIn>(&text) {
+                    Ok(m) => m,
+                    Err(_) => {
+                        let _ = tx.try_send(error(&who.tr, "error-room-message"));
+                        continue;
+                    }
+                };
+                if let Err(e) = handle(&state, &who, conn, &tx, msg).await {
+                    if matches!(e.downcast_ref::<sangdam_store::StoreError>(), Some(sangdam_store::StoreError::Locked)) {
+                        let _ = tx.try_send(error(&who.tr, "error-chat-closed"));
+                    } else {
+                        tracing::error!(error = ?e, "a console message failed");
+                        let _ = tx.try_send(error(&who.tr, "error-room-failed"));
+                    }
+                }
+            }
+        }
+    }
+    state.chat.remove(conn);
+    if !state.chat.online(&who.user.id)
+        && let Ok(Some(a)) = state.store.agent(&who.user.id).await
+        && a.status != Status::Offline.as_str()
+        && let Err(e) = super::set_status(&state, &who.user.id, Status::Offline, None, "").await
+    {
+        tracing::error!(error = ?e, "setting a counselor offline failed");
+    }
+}
+
+async fn welcome(state: &AppState, who: &StaffEntrant, tx: &mpsc::Sender<StaffOut>) -> anyhow::Result<()> {
+    let agent = state.store.agent(&who.user.id).await?;
+    let (status, until) = agent.map_or_else(|| ("offline".to_owned(), None), |a| (a.status, a.status_until));
+    let mut chats = Vec::new();
+    for c in state.store.chats_of_counselor(&who.user.id).await? {
+        chats.push(super::info(state, &c).await?);
+    }
+    let _ = tx.try_send(StaffOut::Welcome {
+        you: who.user.id.to_string(),
+        supervisor: who.supervisor,
+        status,
+        until,
+        chats: chats.clone(),
+    });
+    for c in chats.iter().filter(|c| c.status == "active") {
+        open_chat(state, (&who.user, Some(&who.address)), To::Conn(tx), &c.id, async { Ok(true) }).await?;
+    }
+    Ok(())
+}
+
+/// The chat, when this console may act on it: its counselor, or (`supervisors`) a supervisor.
+async fn held(
+    state: &AppState,
+    who: &StaffEntrant,
+    chat: &str,
+    supervisors: bool,
+) -> anyhow::Result<Option<ChatRecord>> {
+    let Some(c) = state.store.chat(chat).await? else { return Ok(None) };
+    let mine = c.counselor_id.as_ref() == Some(&who.user.id);
+    Ok((mine || (supervisors && who.supervisor)).then_some(c))
+}
+
+#[allow(clippy::too_many_lines)]
+async fn handle(
+    state: &AppState,
+    who: &StaffEntrant,
+    conn: u64,
+    tx: &mpsc::Sender<StaffOut>,
+    msg: StaffIn,
+) -> anyhow::Result<()> {
+    let me = &who.user.id;
+    let name = who.user.display_name.to_string();
+    let now = state.clock.now();
+    let refuse = |code: &'static str| {
+        let _ = tx.try_send(error(&who.tr, code));
+        Ok(())
+    };
+    match msg {
+        StaffIn::Ping => {
+            let _ = tx.try_send(StaffOut::Pong);
+        }
+        StaffIn::Hello => return refuse("error-room-message"),
+        StaffIn::Advise { text } if text.chars().count() > super::MAX_CHARS => return refuse("error-chat-too-long"),
+        StaffIn::Advise { text } => {
+            let items = courtesy::advise(&text).into_iter().map(|a| who.tr.t(a.message_id())).collect();
+            let _ = tx.try_send(StaffOut::Advice { items });
+        }
+        StaffIn::Status { status } => {
+            let Some(s) = Status::parse(&status).filter(|s| *s != Status::AfterWork) else {
+                return refuse("error-chat-status");
+            };
+            super::set_status(state, me, s, None, "").await?;
+        }
+        StaffIn::MoreBreak => {
+            let until = state.store.agent(me).await?.and_then(|a| a.status_until).unwrap_or(now).max(now);
+            let minutes = i64::from(state.config.chat.recovery_break_minutes.max(1));
+            super::set_status(state, me, Status::Break, Some(until + minutes * 60), "recovery").await?;
+        }
+        StaffIn::Accept { chat } => {
+            let accept =
+                async { Ok(state.store.move_chat(&chat, &["offered"], Some(me), "active", Some(me), now).await?) };
+            let accepted = open_chat(state, (&who.user, Some(&who.address)), To::Conn(tx), &chat, accept).await?;
+            if !accepted {
+                return refuse("error-chat-gone");
+            }
+            if let Some(c) = state.store.chat(&chat).await? {
+                state.chat.to_client(&chat, &super::client::state_of(state, &c).await?);
+            }
+            state.chat.wake.notify_one();
+        }
+        StaffIn::Transfer { chat, to, note } => {
+            let Some(c) = held(state, who, &chat, true).await?.filter(|c| c.status != "closed") else {
+                return refuse("error-chat-not-yours");
+            };
+            let note = note.trim();
+            if note.chars().count() > super::MAX_CHARS {
+                return refuse("error-chat-too-long");
+            }
+            let colleague = match to.as_deref().map(UserId::parse) {
+                None => None,
+                Some(None) => return refuse("error-chat-colleague"),
+                Some(Some(id)) => {
+                    let ok = state.store.agent(&id).await?.is_some() && id != *me;
+                    if !ok {
+                        return refuse("error-chat-colleague");
+                    }
+                    Some(id)
+                }
+            };
+            if !note.is_empty() {
+                let id = sangdam_domain::ids::encode_random(&crate::crypto::random::<12>());
+                super::post(state, &c, "note", Some((me, &name)), &id, note, None).await?;
+            }
+            let holder = c.counselor_id.clone();
+            let moved = match &colleague {
+                None => {
+                    state.store.move_chat(&chat, &["offered", "active"], holder.as_ref(), "queued", None, now).await?
+                }
+                Some(to) => {
+                    let Some(reader) = state.store.user_by_id(to).await? else { return refuse("error-chat-colleague") };
+                    let give = async {
+                        Ok(state
+                            .store
+                            .move_chat(&chat, &["offered", "active"], holder.as_ref(), "active", Some(to), now)
+                            .await?)
+                    };
+                    open_chat(state, (&reader, None), To::User(to), &chat, give).await?
+                }
+            };
+            if !moved {
+                return refuse("error-chat-gone");
+            }
+            if let Some(h) = holder.as_ref().filter(|h| Some(*h) != colleague.as_ref()) {
+                state.chat.to_user(h, &StaffOut::Gone { chat: chat.clone() });
+            }
+            audit(state, &who.user, Some(&who.address), "chat.transfer", &chat).await?;
+            super::system(state, &c, "chat-transferred").await?;
+            if let Some(c) = state.store.chat(&chat).await? {
+                state.chat.to_client(&chat, &super::client::state_of(state, &c).await?);
+            }
+            state.chat.wake.notify_one();
+        }
+        StaffIn::Say { chat, id, text } => {
+            let Some(c) = held(state, who, &chat, false).await?.filter(|c| c.status == "active") else {
+                return refuse("error-chat-not-yours");
+            };
+            let Some(text) = super::clean_text(&text).filter(|_| super::valid_message_id(&id)) else {
+                return refuse("error-chat-too-long");
+            };
+            let (m, _) = super::post(state, &c, "counselor", Some((me, &name)), &id, text, None).await?;
+            let _ = tx.try_send(StaffOut::Ack { chat, id, seq: m.seq });
+        }
+        StaffIn::Note { chat, id, text } => {
+            let Some(c) = held(state, who, &chat, true).await? else { return refuse("error-chat-not-yours") };
+            let Some(text) = super::clean_text(&text).filter(|_| super::valid_message_id(&id)) else {
+                return refuse("error-chat-too-long");
+            };
+            let (m, _) = super::post(state, &c, "note", Some((me, &name)), &id, text, None).await?;
+            let _ = tx.try_send(StaffOut::Ack { chat, id, seq: m.seq });
+        }
+        StaffIn::Whisper { .. } | StaffIn::Assign { .. } | StaffIn::Watch { .. } if !who.supervisor => {
+            return refuse("error-chat-supervisor-only");
+        }
+        StaffIn::Whisper { chat, id, text } => {
+            let Some(c) = state.store.chat(&chat).await?.filter(|c| c.status == "active") else {
+                return refuse("error-chat-gone");
+            };
+            let Some(text) = super::clean_text(&text).filter(|_| super::valid_message_id(&id)) else {
+                return refuse("error-chat-too-long");
+            };
+            let (m, _) = super::post(state, &c, "whisper", Some((me, &name)), &id, text, None).await?;
+            let _ = tx.try_send(StaffOut::Ack { chat, id, seq: m.seq });
+        }
+        StaffIn::Typing { chat, on } => {
+            if held(state, who, &chat, false).await?.is_some() {
+                state.chat.to_client(&chat, &super::ClientOut::Typing { on });
+            }
+        }
+        StaffIn::Read { chat, seq } => {
+            if held(state, who, &chat, false).await?.is_some() {
+                state.store.mark_chat_read(&chat, true, seq).await?;
+                state.chat.to_client(&chat, &super::ClientOut::Read { seq });
+            }
+        }
+        StaffIn::Close { chat, category } => {
+            if !super::CLOSE_CATEGORIES.contains(&category.as_str()) {
+                return refuse("error-chat-category");
+            }
+            let Some(c) = held(state, who, &chat, true).await? else { return refuse("error-chat-not-yours") };
+            if !super::close(state, &c, &category).await? {
+                return refuse("error-chat-closed");
+            }
+            audit(state, &who.user, Some(&who.address), "chat.close", &chat).await?;
+        }
+        StaffIn::EndAbuse { chat } => {
+            let Some(c) = held(state, who, &chat, true).await? else { return refuse("error-chat-not-yours") };
+            let category = last_flag(state, &c).await?.unwrap_or_else(|| "other".to_owned());
+            if super::end_for_abuse(state, &chat, &category).await?.is_none() {
+                return refuse("error-chat-closed");
+            }
+            audit(state, &who.user, Some(&who.address), "chat.end-abuse", &chat).await?;
+        }
+        StaffIn::Assign { chat, to } => {
+            let Some(to) = UserId::parse(&to) else { return refuse("error-chat-colleague") };
+            let (Some(_), Some(reader)) = (state.store.agent(&to).await?, state.store.user_by_id(&to).await?) else {
+                return refuse("error-chat-colleague");
+            };
+            let previous = state.store.chat(&chat).await?.and_then(|c| c.counselor_id);
+            let give = async {
+                Ok(state.store.move_chat(&chat, &["queued", "offered"], None, "active", Some(&to), now).await?)
+            };
+            if !open_chat(state, (&reader, None), To::User(&to), &chat, give).await? {
+                return refuse("error-chat-gone");
+            }
+            if let Some(p) = previous.filter(|p| *p != to) {
+                state.chat.to_user(&p, &StaffOut::Gone { chat: chat.clone() });
+            }
+            if let Some(c) = state.store.chat(&chat).await? {
+                state.chat.to_client(&chat, &super::client::state_of(state, &c).await?);
+            }
+            audit(state, &who.user, Some(&who.address), "chat.assign", &chat).await?;
+            state.chat.wake.notify_one();
+        }
+        StaffIn::Watch { chat } => {
+            let watch = async {
+                let open = state.store.chat(&chat).await?.is_some_and(|c| c.status != "closed");
+                if open {
+                    state.chat.watch(conn, &chat, true);
+                }
+                Ok(open)
+            };
+            if !open_chat(state, (&who.user, Some(&who.address)), To::Conn(tx), &chat, watch).await? {
+                return refuse("error-chat-gone");
+            }
+            audit(state, &who.user, Some(&who.address), "chat.watch", &chat).await?;
+        }
+        StaffIn::Unwatch { chat } => state.chat.watch(conn, &chat, false),
+    }
+    Ok(())
+}
+
+/// The category of the chat's last flagged message, for ending it with one click.
+async fn last_flag(state: &AppState, chat: &ChatRecord) -> anyhow::Result<Option<String>> {
+    let mut flag = None;
+    let mut after = 0;
+    loop {
+        let batch = state.store.chat_messages_after(&chat.id, after, 500).await?;
+        let Some(last) = batch.last() else { break };
+        after = last.seq;
+        if let Some(f) = batch.iter().rev().find_map(|m| m.flag.clone()) {
+            flag = Some(f);
+        }
+    }
+    Ok(flag)
+}

@@ -1,0 +1,370 @@
+//! The staff side of the chat center: the console (counselors and supervisors, two-factor
+//! required) and its WebSocket, canned responses, a chat's transcript with the evidence lock and
+//! export, and the supervisors' dashboard.
+
+use std::collections::HashMap;
+
+use askama::Template;
+use axum::extract::ws::WebSocketUpgrade;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::IntoResponse;
+use sangdam_domain::{Role, UserId};
+use sangdam_store::ChatRecord;
+
+use super::records::display_names;
+use super::{render, see_other, with_status};
+use crate::auth::audit;
+use crate::chat::{self, staff::StaffEntrant};
+use crate::crypto::random;
+use crate::ctx::{Ctx, Viewer, same_origin};
+use crate::error::{AppError, AppResult};
+use crate::forms::FormData;
+use crate::state::AppState;
+
+/// Canned responses one counselor may keep (shared ones count separately).
+const MAX_CANNED: usize = 200;
+
+fn staff(ctx: &Ctx) -> Result<&Viewer, AppError> {
+    ctx.client_data_viewer(&[Role::Counselor, Role::Supervisor])
+}
+
+#[derive(Template)]
+#[template(path = "chat/console.html")]
+struct ConsolePage<'a> {
+    ctx: &'a Ctx,
+    supervisor: bool,
+    /// Shortcut, body: the page fills in {client} and {counselor}.
+    canned: String,
+    capacity: i64,
+    /// Colleagues a chat can be transferred to: id, name.
+    colleagues: Vec<(String, String)>,
+    /// Recent closed chats: id, nickname, closed, category.
+    recent: Vec<(String, String, String, String)>,
+    categories: Vec<(&'static str, String)>,
+}
+
+pub async fn console(State(state): State<AppState>, ctx: Ctx) -> AppResult {
+    let v = staff(&ctx)?;
+    let canned: Vec<serde_json::Value> = state
+        .store
+        .canned_responses(&v.user.id)
+        .await?
+        .into_iter()
+        .map(|c| serde_json::json!({ "shortcut": c.shortcut, "body": c.body, "shared": c.owner_id.is_none() }))
+        .collect();
+    let agents = state.store.agents().await?;
+    let capacity = agents.iter().find(|a| a.user_id == v.user.id).map_or(3, |a| a.capacity);
+    let ids: Vec<UserId> = agents.iter().map(|a| a.user_id.clone()).filter(|id| *id != v.user.id).collect();
+    let names = display_names(&state, ids.clone()).await?;
+    let colleagues = ids.iter().map(|id| (id.to_string(), names.get(id).cloned().unwrap_or_default())).collect();
+    let counselor = (v.user.role != Role::Supervisor).then_some(&v.user.id);
+    let recent = state
+        .store
+        .recent_chats(counselor, 20)
+        .await?
+        .into_iter()
+        .map(|c| {
+            let category =
+                c.close_category.as_deref().map(|k| ctx.t(&format!("chat-category-{k}"))).unwrap_or_default();
+            (c.id, c.nickname, ctx.time_opt(c.closed_at), category)
+        })
+        .collect();
+    let categories = chat::CLOSE_CATEGORIES.iter().map(|k| (*k, ctx.t(&format!("chat-category-{k}")))).collect();
+    render(&ConsolePage {
+        ctx: &ctx,
+        supervisor: v.user.role == Role::Supervisor,
+        canned: serde_json::to_string(&canned).map_err(|e| AppError::Internal(e.into()))?,
+        capacity,
+        colleagues,
+        recent,
+        categories,
+    })
+}
+
+pub async fn socket(State(state): State<AppState>, ctx: Ctx, headers: HeaderMap, ws: WebSocketUpgrade) -> AppResult {
+    if same_origin(&headers, &state) != Some(true) {
+        return Err(AppError::Forbidden);
+    }
+    let v = staff(&ctx)?;
+    let who = StaffEntrant {
+        user: v.user.clone(),
+        supervisor: v.user.role == Role::Supervisor,
+        tr: ctx.tr.clone(),
+        address: ctx.address.clone(),
+    };
+    Ok(ws
+        .max_message_size(chat::MAX_MESSAGE_BYTES)
+        .max_frame_size(chat::MAX_MESSAGE_BYTES)
+        .on_upgrade(move |socket| chat::staff::run(state, who, socket))
+        .into_response())
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+pub struct CapacityForm {
+    capacity: String,
+}
+
+/// A counselor's number of concurrent chats (1–10).
+pub async fn capacity(State(state): State<AppState>, ctx: Ctx, FormData(f): FormData<CapacityForm>) -> AppResult {
+    let v = staff(&ctx)?;
+    let Some(n) = f.capacity.trim().parse::<i64>().ok().filter(|n| (1..=10).contains(n)) else {
+        return Err(AppError::BadRequest("error-chat-capacity"));
+    };
+    if state.store.agent(&v.user.id).await?.is_none() {
+        state.store.set_agent_status(&v.user.id, "offline", None, "", ctx.now).await?;
+    }
+    state.store.set_agent_capacity(&v.user.id, n).await?;
+    state.chat.wake.notify_one();
+    Ok(see_other("/center"))
+}
+
+#[derive(Template)]
+#[template(path = "chat/canned.html")]
+struct CannedPage<'a> {
+    ctx: &'a Ctx,
+    supervisor: bool,
+    /// Id, shortcut, body, shared, deletable.
+    items: Vec<(String, String, String, bool, bool)>,
+    shortcut: String,
+    body: String,
+    errors: Vec<String>,
+}
+
+async fn canned_page(state: &AppState, ctx: &Ctx, v: &Viewer, f: &CannedForm, errors: Vec<String>) -> AppResult {
+    let supervisor = v.user.role == Role::Supervisor;
+    let items = state
+        .store
+        .canned_responses(&v.user.id)
+        .await?
+        .into_iter()
+        .map(|c| {
+            let shared = c.owner_id.is_none();
+            (c.id, c.shortcut, c.body, shared, !shared || supervisor)
+        })
+        .collect();
+    render(&CannedPage { ctx, supervisor, items, shortcut: f.shortcut.clone(), body: f.body.clone(), errors })
+}
+
+pub async fn canned(State(state): State<AppState>, ctx: Ctx) -> AppResult {
+    let v = staff(&ctx)?;
+    canned_page(&state, &ctx, v, &CannedForm::default(), vec![]).await
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+pub struct CannedForm {
+    shortcut: String,
+    body: String,
+    shared: String,
+}
+
+pub async fn add_canned(State(state): State<AppState>, ctx: Ctx, FormData(f): FormData<CannedForm>) -> AppResult {
+    let v = staff(&ctx)?;
+    let shortcut = f.shortcut.trim().trim_start_matches('/');
+    let body = f.body.trim();
+    let mut errors = Vec::new();
+    if shortcut.is_empty()
+        || shortcut.chars().count() > 30
+        || !shortcut.chars().all(|c| c.is_alphanumeric() || c == '-' || c == '_')
+    {
+        errors.push(ctx.t("error-canned-shortcut"));
+    }
+    if body.is_empty() || body.chars().count() > 2000 {
+        errors.push(ctx.t("error-canned-body"));
+    }
+    let existing = state.store.canned_responses(&v.user.id).await?;
+    if existing.iter().filter(|c| c.owner_id.is_some()).count() >= MAX_CANNED {
+        errors.push(ctx.t("error-canned-too-many"));
+    }
+    if !errors.is_empty() {
+        return with_status(StatusCode::UNPROCESSABLE_ENTITY, canned_page(&state, &ctx, v, &f, errors).await);
+    }
+    let shared = f.shared == "yes" && v.user.role == Role::Supervisor;
+    let id = sangdam_domain::ids::encode_random(&random::<16>());
+    state.store.add_canned_response(&id, (!shared).then_some(&v.user.id), shortcut, body, ctx.now).await?;
+    Ok(see_other("/center/canned"))
+}
+
+pub async fn delete_canned(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> AppResult {
+    let v = staff(&ctx)?;
+    let deleted = state.store.delete_canned_response(&id, Some(&v.user.id)).await?
+        || (v.user.role == Role::Supervisor && state.store.delete_canned_response(&id, None).await?);
+    if !deleted {
+        return Err(AppError::NotFound);
+    }
+    Ok(see_other("/center/canned"))
+}
+
+/// A closed (or live) chat for staff: its counselor, or a supervisor.
+async fn chat_for_staff(state: &AppState, ctx: &Ctx, id: &str) -> Result<(Viewer, ChatRecord), AppError> {
+    let v = staff(ctx)?.clone();
+    let chat = state.store.chat(id).await?.ok_or(AppError::NotFound)?;
+    if v.user.role != Role::Supervisor && chat.counselor_id.as_ref() != Some(&v.user.id) {
+        audit(state, ctx, Some(&v.user), "chat.read", Some(format!("chat:{id}")), "refused").await?;
+        return Err(AppError::NotFound);
+    }
+    Ok((v, chat))
+}
+
+#[derive(Template)]
+#[template(path = "chat/transcript.html")]
+struct TranscriptPage<'a> {
+    ctx: &'a Ctx,
+    id: String,
+    nickname: String,
+    client: Option<String>,
+    status: String,
+    category: String,
+    hash: Option<String>,
+    /// Kind, name, time, text, flag.
+    lines: Vec<(String, String, String, String, String)>,
+}
+
+pub async fn transcript(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> AppResult {
+    let (v, chat) = chat_for_staff(&state, &ctx, &id).await?;
+    let mut lines = Vec::new();
+    let mut ids = Vec::new();
+    let mut after = 0;
+    let mut stored = Vec::new();
+    loop {
+        let batch = state.store.chat_messages_after(&id, after, 500).await?;
+        let Some(last) = batch.last() else { break };
+        after = last.seq;
+        ids.extend(batch.iter().filter_map(|m| m.sender_id.clone()));
+        stored.extend(batch);
+    }
+    let names = display_names(&state, ids).await?;
+    for m in &stored {
+        let name = if m.kind == "client" {
+            chat.nickname.clone()
+        } else {
+            m.sender_id.as_ref().and_then(|s| names.get(s).cloned()).unwrap_or_default()
+        };
+        let flag = m.flag.as_deref().map(|f| ctx.t(&format!("chat-flag-{f}"))).unwrap_or_default();
+        lines.push((m.kind.clone(), name, ctx.time(m.at), super::open_text(&state, "chat.message", &m.body)?, flag));
+    }
+    audit(&state, &ctx, Some(&v.user), "chat.read", Some(format!("chat:{id}")), "ok").await?;
+    render(&TranscriptPage {
+        ctx: &ctx,
+        id: chat.id.clone(),
+        nickname: chat.nickname.clone(),
+        client: chat.client_id.as_ref().map(ToString::to_string),
+        status: chat.status.clone(),
+        category: chat.close_category.as_deref().map(|k| ctx.t(&format!("chat-category-{k}"))).unwrap_or_default(),
+        hash: chat.evidence_hash.clone(),
+        lines,
+    })
+}
+
+/// Locks a closed chat's transcript as evidence (chats ended because of abuse are locked at once).
+pub async fn lock(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> AppResult {
+    let (v, chat) = chat_for_staff(&state, &ctx, &id).await?;
+    if chat.status != "closed" {
+        return Err(AppError::Conflict("error-chat-open"));
+    }
+    chat::evidence::lock(&state, &id).await?;
+    audit(&state, &ctx, Some(&v.user), "chat.evidence-lock", Some(format!("chat:{id}")), "ok").await?;
+    Ok(see_other(&format!("/center/chats/{id}")))
+}
+
+/// The transcript file for a complaint or legal action, with its hash: `sha256sum` of the file
+/// equals the stored hash of a locked chat.
+pub async fn export(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> AppResult {
+    let (v, chat) = chat_for_staff(&state, &ctx, &id).await?;
+    let text = chat::evidence::transcript(&state, &chat).await?;
+    audit(&state, &ctx, Some(&v.user), "chat.export", Some(format!("chat:{id}")), "ok").await?;
+    let hash = crate::crypto::sha256_hex(text.as_bytes());
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/plain; charset=utf-8".to_owned()),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"chat-{id}.txt\"")),
+            (header::HeaderName::from_static("x-sangdam-sha256"), hash),
+            (header::HeaderName::from_static("x-sangdam-locked-sha256"), chat.evidence_hash.unwrap_or_default()),
+        ],
+        text,
+    )
+        .into_response())
+}
+
+#[derive(Template)]
+#[template(path = "chat/dashboard.html")]
+struct DashboardPage<'a> {
+    ctx: &'a Ctx,
+    waiting: usize,
+    open: usize,
+    /// Name, status, active/capacity, seconds per status this week (available, busy, after-work,
+    /// break, offline), incidents this week, chats this week, average handling.
+    agents: Vec<AgentRow>,
+    /// Time, counselor, category, chat id.
+    incidents: Vec<(String, String, String, Option<String>)>,
+    average: String,
+}
+
+struct AgentRow {
+    name: String,
+    status: String,
+    load: String,
+    times: Vec<String>,
+    incidents: usize,
+    chats: i64,
+    average: String,
+}
+
+fn duration(seconds: i64) -> String {
+    format!("{}:{:02}:{:02}", seconds / 3600, (seconds % 3600) / 60, seconds % 60)
+}
+
+/// The supervisors' dashboard: the live queue's size, each counselor's status and time in each
+/// status over the last seven days, incidents per counselor, and average handling time. The
+/// console shows the same queue live.
+pub async fn dashboard(State(state): State<AppState>, ctx: Ctx) -> AppResult {
+    let v = ctx.client_data_viewer(&[Role::Supervisor])?;
+    let week = ctx.now - 7 * 86_400;
+    let agents = state.store.agents().await?;
+    let names = display_names(&state, agents.iter().map(|a| a.user_id.clone()).collect()).await?;
+    let mut seconds: HashMap<(UserId, String), i64> = HashMap::new();
+    for (u, s, n) in state.store.status_seconds(week, ctx.now).await? {
+        seconds.insert((u, s), n);
+    }
+    let incidents = state.store.incidents_since(week).await?;
+    let handling: HashMap<UserId, (i64, i64)> =
+        state.store.handling_times(week).await?.into_iter().map(|(u, n, a)| (u, (n, a))).collect();
+    let mut rows = Vec::new();
+    for a in &agents {
+        let times = sangdam_domain::routing::Status::ALL
+            .iter()
+            .map(|s| duration(seconds.get(&(a.user_id.clone(), s.as_str().to_owned())).copied().unwrap_or(0)))
+            .collect();
+        let (chats, average) = handling.get(&a.user_id).copied().unwrap_or((0, 0));
+        rows.push(AgentRow {
+            name: names.get(&a.user_id).cloned().unwrap_or_default(),
+            status: ctx.t(&format!("chat-status-{}", a.status)),
+            load: format!("{}/{}", a.active, a.capacity),
+            times,
+            incidents: incidents.iter().filter(|i| i.1 == a.user_id).count(),
+            chats,
+            average: duration(average),
+        });
+    }
+    let (n, total) = handling.values().fold((0, 0), |(n, t), (k, a)| (n + k, t + k * a));
+    let open = state.store.chats_in(&["offered", "active"], 10_000).await?.len();
+    let waiting = state.store.chats_in(&["queued"], 10_000).await?.len();
+    let incident_rows = incidents
+        .iter()
+        .map(|(_, c, chat, _, category, at)| {
+            let name = names.get(c).cloned().unwrap_or_default();
+            (ctx.time(at), name, ctx.t(&format!("chat-flag-{category}")), chat.clone())
+        })
+        .collect();
+    audit(&state, &ctx, Some(&v.user), "chat.dashboard", None, "ok").await?;
+    render(&DashboardPage {
+        ctx: &ctx,
+        waiting,
+        open,
+        agents: rows,
+        incidents: incident_rows,
+        average: duration(if n == 0 { 0 } else { total / n }),
+    })
+}

@@ -1,0 +1,274 @@
+//! Starting a live chat from the landing page (signed in, or a guest with a nickname who accepts
+//! the privacy notice), the client's chat page and its WebSocket, and the transcript link mailed
+//! on request. A guest is known by a random chat cookie (its hash is stored); bans hold on to the
+//! account and to a long-lived browser cookie, never the network address, which a whole school or
+//! office may share.
+
+use std::collections::HashMap;
+
+use askama::Template;
+use axum::extract::ws::WebSocketUpgrade;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, header};
+use axum::response::IntoResponse;
+use sangdam_domain::{Language, Role};
+use sangdam_store::{ChatRecord, NewChat};
+
+use super::{render, see_other, with_status};
+use crate::chat::{self, client::ClientEntrant};
+use crate::crypto::{random, sha256_hex};
+use crate::ctx::{Ctx, same_origin};
+use crate::error::{AppError, AppResult};
+use crate::forms::{FormData, cookie, cookie_value, parse_cookies};
+use crate::state::AppState;
+
+const GUEST_COOKIE: &str = "sangdam_chat";
+const DEVICE_COOKIE: &str = "sangdam_device";
+/// The browser cookie a ban holds on to lives a year.
+const DEVICE_MAX_AGE: i64 = 365 * 86_400;
+
+#[derive(Template)]
+#[template(path = "chat/start.html")]
+struct StartPage<'a> {
+    ctx: &'a Ctx,
+    notice: String,
+    topics: Vec<(String, String)>,
+    nickname: String,
+    topic: String,
+    language: String,
+    guest: bool,
+    errors: Vec<String>,
+}
+
+/// The notice shown before a chat starts: the center's own, or the built-in one.
+fn notice(state: &AppState, ctx: &Ctx) -> String {
+    let own = match ctx.lang() {
+        Language::Ko => &state.config.chat.notice_ko,
+        Language::En => &state.config.chat.notice_en,
+    };
+    if own.trim().is_empty() { ctx.t("chat-notice-default") } else { own.clone() }
+}
+
+async fn start_page(state: &AppState, ctx: &Ctx, form: &StartForm, errors: Vec<String>) -> AppResult {
+    let topics = state
+        .store
+        .list_specialties()
+        .await?
+        .into_iter()
+        .map(|s| (s.id.clone(), s.name(ctx.lang()).to_owned()))
+        .collect();
+    let nickname = if form.nickname.is_empty() {
+        ctx.viewer.as_ref().map(|v| v.user.display_name.to_string()).unwrap_or_default()
+    } else {
+        form.nickname.clone()
+    };
+    let language = if form.language.is_empty() { ctx.lang().code().to_owned() } else { form.language.clone() };
+    render(&StartPage {
+        ctx,
+        notice: notice(state, ctx),
+        topics,
+        nickname,
+        topic: form.topic.clone(),
+        language,
+        guest: ctx.viewer.is_none(),
+        errors,
+    })
+}
+
+fn device_of(headers: &HeaderMap) -> Option<String> {
+    let cookies = parse_cookies(headers);
+    cookie_value(&cookies, DEVICE_COOKIE)
+        .filter(|v| v.len() == 32 && v.bytes().all(|b| b.is_ascii_alphanumeric()))
+        .map(str::to_owned)
+}
+
+/// The ban on this account or browser, as a refusal page.
+async fn refuse_if_banned(state: &AppState, ctx: &Ctx, device: Option<&str>) -> Result<(), AppError> {
+    let client = ctx.viewer.as_ref().map(|v| &v.user.id);
+    let device = device.map(|d| sha256_hex(d.as_bytes())).unwrap_or_default();
+    if let Some(until) = state.store.chat_banned_until(client, &device, ctx.now).await? {
+        let _ = until;
+        return Err(AppError::Forbidden);
+    }
+    Ok(())
+}
+
+pub async fn start_form(State(state): State<AppState>, ctx: Ctx, headers: HeaderMap) -> AppResult {
+    if let Err(AppError::Forbidden) = refuse_if_banned(&state, &ctx, device_of(&headers).as_deref()).await {
+        return banned(&state, &ctx, &headers).await;
+    }
+    start_page(&state, &ctx, &StartForm::default(), vec![]).await
+}
+
+async fn banned(state: &AppState, ctx: &Ctx, headers: &HeaderMap) -> AppResult {
+    let client = ctx.viewer.as_ref().map(|v| &v.user.id);
+    let device = device_of(headers).map(|d| sha256_hex(d.as_bytes())).unwrap_or_default();
+    let until = state.store.chat_banned_until(client, &device, ctx.now).await?.unwrap_or(ctx.now);
+    let page = super::MessagePage {
+        ctx,
+        title: ctx.t("chat-banned-title"),
+        message: ctx.ta("chat-banned", "until", ctx.time(until)),
+        link: Some(("/counselors".to_owned(), ctx.t("nav-counselors"))),
+    };
+    with_status(axum::http::StatusCode::FORBIDDEN, render(&page))
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+pub struct StartForm {
+    nickname: String,
+    topic: String,
+    language: String,
+    consent: String,
+}
+
+pub async fn start(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    FormData(f): FormData<StartForm>,
+) -> AppResult {
+    if ctx.viewer.as_ref().is_some_and(|v| v.user.role != Role::Client) {
+        return Err(AppError::BadRequest("error-chat-clients-only"));
+    }
+    let known_device = device_of(&headers);
+    if let Err(AppError::Forbidden) = refuse_if_banned(&state, &ctx, known_device.as_deref()).await {
+        return banned(&state, &ctx, &headers).await;
+    }
+    let mut errors = Vec::new();
+    let nickname = f.nickname.trim();
+    if nickname.is_empty()
+        || nickname.chars().count() > chat::MAX_NICKNAME_CHARS
+        || nickname.chars().any(char::is_control)
+    {
+        errors.push(ctx.t("error-chat-nickname"));
+    }
+    let topics = state.store.list_specialties().await?;
+    if !topics.iter().any(|t| t.id == f.topic) {
+        errors.push(ctx.t("error-chat-topic"));
+    }
+    let language = Language::parse(&f.language);
+    if language.is_none() {
+        errors.push(ctx.t("error-chat-language"));
+    }
+    if ctx.viewer.is_none() && f.consent != "yes" {
+        errors.push(ctx.t("error-chat-consent"));
+    }
+    if !errors.is_empty() {
+        return with_status(axum::http::StatusCode::UNPROCESSABLE_ENTITY, start_page(&state, &ctx, &f, errors).await);
+    }
+    let device_cookie =
+        known_device.unwrap_or_else(|| sangdam_domain::ids::encode_random(&random::<20>())[..32].to_owned());
+    let device = sha256_hex(device_cookie.as_bytes());
+    if let Some(open) = state.store.open_chat_of_device(&device).await? {
+        return Ok(see_other(&format!("/chat/{open}")));
+    }
+    if !state.limiter.allow("chat.start", &ctx.address, ctx.now, state.config.chat.starts_per_hour as usize, 3600) {
+        return Err(AppError::BadRequest("error-too-many-requests"));
+    }
+    let id = sangdam_domain::ids::encode_random(&random::<16>());
+    let token = sangdam_domain::ids::encode_random(&random::<24>());
+    let token_hash = sha256_hex(token.as_bytes()).into_bytes();
+    let client = ctx.viewer.as_ref().map(|v| v.user.id.clone());
+    state
+        .store
+        .create_chat(
+            &NewChat {
+                id: &id,
+                client_id: client.as_ref(),
+                nickname,
+                guest_token: client.is_none().then_some(token_hash.as_slice()),
+                device: &device,
+                topic: &f.topic,
+                language: language.unwrap_or(Language::Ko),
+            },
+            ctx.now,
+        )
+        .await?;
+    state.chat.wake.notify_one();
+    let secure = state.config.is_https();
+    let mut r = see_other(&format!("/chat/{id}"));
+    r.headers_mut().append(header::SET_COOKIE, cookie(DEVICE_COOKIE, &device_cookie, Some(DEVICE_MAX_AGE), secure));
+    if client.is_none() {
+        r.headers_mut().append(header::SET_COOKIE, cookie(GUEST_COOKIE, &format!("{id}.{token}"), None, secure));
+    }
+    Ok(r)
+}
+
+/// The chat when this browser may see it: the signed-in client's own, or the guest's (by cookie).
+async fn own_chat(state: &AppState, ctx: &Ctx, headers: &HeaderMap, id: &str) -> Result<ChatRecord, AppError> {
+    let chat = state.store.chat(id).await?.ok_or(AppError::NotFound)?;
+    let mine = match (&chat.client_id, &chat.guest_token) {
+        (Some(client), _) => ctx.viewer.as_ref().is_some_and(|v| v.user.id == *client),
+        (None, Some(hash)) => {
+            let cookies = parse_cookies(headers);
+            cookie_value(&cookies, GUEST_COOKIE).and_then(|v| v.split_once('.')).is_some_and(|(cid, token)| {
+                cid == id
+                    && crate::crypto::constant_time_eq(&sha256_hex(token.as_bytes()), &String::from_utf8_lossy(hash))
+            })
+        }
+        (None, None) => false,
+    };
+    if mine { Ok(chat) } else { Err(AppError::NotFound) }
+}
+
+#[derive(Template)]
+#[template(path = "chat/client.html")]
+struct ChatPage<'a> {
+    ctx: &'a Ctx,
+    id: String,
+    guest: bool,
+    hours: String,
+}
+
+pub async fn page(State(state): State<AppState>, ctx: Ctx, headers: HeaderMap, Path(id): Path<String>) -> AppResult {
+    let chat = own_chat(&state, &ctx, &headers, &id).await?;
+    render(&ChatPage {
+        ctx: &ctx,
+        id: chat.id,
+        guest: chat.client_id.is_none(),
+        hours: chat::hours(&state, ctx.lang()),
+    })
+}
+
+pub async fn socket(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    ws: WebSocketUpgrade,
+) -> AppResult {
+    if same_origin(&headers, &state) != Some(true) {
+        return Err(AppError::Forbidden);
+    }
+    let chat = own_chat(&state, &ctx, &headers, &id).await?;
+    let user = ctx.viewer.as_ref().map(|v| (v.user.id.clone(), v.user.email.clone()));
+    let who = ClientEntrant { chat: chat.id, user, tr: ctx.tr.clone() };
+    Ok(ws
+        .max_message_size(chat::MAX_MESSAGE_BYTES)
+        .max_frame_size(chat::MAX_MESSAGE_BYTES)
+        .on_upgrade(move |socket| chat::client::run(state, who, socket))
+        .into_response())
+}
+
+/// The transcript, from the link mailed to the client (its key is made by this server only).
+pub async fn transcript(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> AppResult {
+    let key = q.get("key").map(String::as_str).unwrap_or_default();
+    if !crate::crypto::constant_time_eq(key, &chat::evidence::link_key(&state, &id)) {
+        return Err(AppError::NotFound);
+    }
+    let chat = state.store.chat(&id).await?.ok_or(AppError::NotFound)?;
+    let text = chat::evidence::transcript(&state, &chat).await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/plain; charset=utf-8".to_owned()),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"chat-{id}.txt\"")),
+        ],
+        text,
+    )
+        .into_response())
+}

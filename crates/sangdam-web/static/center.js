@@ -1,0 +1,265 @@
+// The chat center console for counselors and supervisors: status, offers, every held chat with
+// typing, read receipts, internal notes, canned responses ("/"), the language assistant, closing,
+// transfer and ending because of abuse; flagged messages stay blurred until shown. Supervisors
+// also see the queue and counselors live, assign by hand, watch silently and whisper.
+"use strict";
+(function () {
+  const root = document.getElementById("center");
+  if (!root) return;
+  const t = (key) => root.dataset["t" + key.charAt(0).toUpperCase() + key.slice(1)] || key;
+  const supervisor = root.dataset.supervisor === "true";
+  const canned = JSON.parse(root.dataset.canned || "[]");
+  const me = root.dataset.me;
+  const conn = document.getElementById("center-conn");
+  const chats = document.getElementById("chats");
+  const offers = document.getElementById("offers");
+  const alerts = document.getElementById("alerts");
+  const template = document.getElementById("chat-template");
+  const panes = new Map();
+  let ws = null;
+  let backoff = 1000;
+  let agents = [];
+  const newId = () => Math.random().toString(36).slice(2) + Date.now().toString(36);
+  const out = (m) => { if (ws && ws.readyState === 1) ws.send(JSON.stringify(m)); };
+  const el = (tag, cls, text) => {
+    const e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text !== undefined) e.textContent = text;
+    return e;
+  };
+
+  function setStatus(status, until) {
+    const badge = document.getElementById("my-status");
+    const button = root.querySelector(`[data-status="${status}"]`);
+    badge.textContent = button ? button.textContent : status;
+    badge.dataset.status = status;
+    document.getElementById("my-until").textContent = until ? "→ " + new Date(until * 1000).toLocaleTimeString() : "";
+  }
+
+  function pane(info) {
+    let p = panes.get(info.id);
+    if (!p) {
+      const node = template.content.firstElementChild.cloneNode(true);
+      node.dataset.chat = info.id;
+      p = { node, log: node.querySelector(".chat-log"), seen: new Set(), info };
+      panes.set(info.id, p);
+      chats.prepend(node);
+      wire(p);
+    }
+    p.info = info;
+    p.node.querySelector(".chat-title").textContent = info.nickname;
+    const meta = [info.topic, info.language, info.status];
+    p.node.querySelector(".chat-meta").textContent = meta.join(" · ");
+    if (info.client && !p.node.querySelector(".record-link")) {
+      const a = el("a", "record-link", t("record"));
+      a.href = `/clients/${info.client}`;
+      p.node.querySelector(".chat-meta").after(a);
+    }
+    return p;
+  }
+
+  function addLine(m) {
+    const p = panes.get(m.chat);
+    if (!p || p.seen.has(m.seq)) return;
+    p.seen.add(m.seq);
+    const li = el("li", m.kind);
+    li.dataset.seq = m.seq;
+    const head = el("span", "hint", (m.kind === "note" ? t("note") + " · " : m.kind === "whisper" ? t("whisper") + " · " : "") + m.name);
+    const body = el("div", "text", m.text);
+    li.append(head, body);
+    if (m.flag) {
+      li.classList.add("flagged");
+      const show = el("button", "secondary small show-flagged", t("show"));
+      show.type = "button";
+      show.addEventListener("click", () => { li.classList.remove("flagged"); show.remove(); });
+      li.append(show);
+    }
+    p.log.appendChild(li);
+    li.scrollIntoView({ block: "nearest" });
+    if (m.kind === "client" && p.info.status === "active" && p.info.counselor === me) out({ type: "read", chat: m.chat, seq: m.seq });
+  }
+
+  function wire(p) {
+    const id = () => p.info.id;
+    const form = p.node.querySelector(".chat-form");
+    const area = form.querySelector("textarea");
+    const as = form.querySelector(".send-as");
+    const list = p.node.querySelector(".canned-list");
+    const advice = p.node.querySelector(".advice");
+    form.addEventListener("submit", (e) => {
+      e.preventDefault();
+      const text = area.value.trim();
+      if (!text) return;
+      out({ type: as.value, chat: id(), id: newId(), text });
+      area.value = "";
+      advice.textContent = "";
+      list.hidden = true;
+    });
+    let adviseTimer = null;
+    let typingOn = false;
+    area.addEventListener("input", () => {
+      const v = area.value;
+      if (v.startsWith("/")) {
+        const q = v.slice(1).toLowerCase();
+        list.textContent = "";
+        canned.filter((c) => c.shortcut.toLowerCase().startsWith(q)).slice(0, 8).forEach((c) => {
+          const li = el("li");
+          const b = el("button", "link", `/${c.shortcut} — ${c.body.slice(0, 60)}`);
+          b.type = "button";
+          b.addEventListener("click", () => {
+            area.value = c.body.replaceAll("{client}", p.info.nickname).replaceAll("{counselor}", me);
+            list.hidden = true;
+            area.focus();
+          });
+          li.append(b);
+          list.append(li);
+        });
+        list.hidden = list.children.length === 0;
+      } else {
+        list.hidden = true;
+      }
+      if (!typingOn && as.value === "say") { out({ type: "typing", chat: id(), on: true }); typingOn = true; }
+      clearTimeout(adviseTimer);
+      adviseTimer = setTimeout(() => {
+        if (as.value === "say" && area.value.trim()) out({ type: "advise", text: area.value });
+        if (typingOn) { out({ type: "typing", chat: id(), on: false }); typingOn = false; }
+      }, 800);
+    });
+    area.addEventListener("keydown", (e) => {
+      if (e.key === "Enter" && !e.shiftKey) {
+        e.preventDefault();
+        const first = list.hidden ? null : list.querySelector("button");
+        if (first) first.click(); else form.requestSubmit();
+      }
+    });
+    area.addEventListener("focus", () => { lastFocused = p; });
+    p.node.querySelector(".close-chat").addEventListener("click", () =>
+      out({ type: "close", chat: id(), category: p.node.querySelector(".close-category").value }));
+    p.node.querySelector(".end-abuse").addEventListener("click", () => out({ type: "end_abuse", chat: id() }));
+    p.node.querySelector(".transfer").addEventListener("click", () => {
+      const to = p.node.querySelector(".transfer-to").value || null;
+      out({ type: "transfer", chat: id(), to, note: p.node.querySelector(".transfer-note").value });
+    });
+  }
+  let lastFocused = null;
+
+  function closePane(chat, category) {
+    const p = panes.get(chat);
+    if (!p) return;
+    p.node.classList.add("closed");
+    p.node.querySelectorAll("textarea, button, select, input").forEach((e) => { if (!e.classList.contains("show-flagged")) e.disabled = true; });
+    const a = el("a", "", `${t("closed")} · ${t("transcript")}`);
+    a.href = `/center/chats/${chat}`;
+    p.node.querySelector(".chat-title").after(a);
+    void category;
+  }
+
+  function offer(info) {
+    const card = el("div", "card offer");
+    card.dataset.chat = info.id;
+    card.append(el("p", "", `${t("offer")}: ${info.nickname} · ${info.topic} · ${info.language}`));
+    const b = el("button", "", t("accept"));
+    b.type = "button";
+    b.addEventListener("click", () => out({ type: "accept", chat: info.id }));
+    card.append(b);
+    offers.append(card);
+  }
+
+  function queue(m) {
+    agents = m.agents;
+    const q = document.getElementById("queue");
+    q.textContent = "";
+    const ul = el("ul");
+    m.waiting.concat(m.active).forEach((c) => {
+      const li = el("li", "", `${c.nickname} · ${c.topic} · ${c.language} · ${c.status}${c.counselor ? " · " + c.counselor : ""}${c.flagged ? " · ⚠" + c.flagged : ""} `);
+      if (c.status !== "active") {
+        const sel = el("select");
+        sel.setAttribute("aria-label", "assign");
+        agents.forEach((a) => { const o = el("option", "", a.name); o.value = a.id; sel.append(o); });
+        const b = el("button", "secondary small", "→");
+        b.type = "button";
+        b.addEventListener("click", () => out({ type: "assign", chat: c.id, to: sel.value }));
+        li.append(sel, b);
+      } else if (!panes.has(c.id)) {
+        const w = el("button", "secondary small", t("watch"));
+        w.type = "button";
+        w.addEventListener("click", () => out({ type: "watch", chat: c.id }));
+        li.append(w);
+      }
+      ul.append(li);
+    });
+    q.append(ul);
+    const a = document.getElementById("agents");
+    a.textContent = "";
+    const al = el("ul");
+    agents.forEach((x) => al.append(el("li", "", `${x.name} · ${x.status} · ${x.active}/${x.capacity}`)));
+    a.append(al);
+  }
+
+  function show(m) {
+    switch (m.type) {
+      case "welcome":
+        conn.textContent = "";
+        setStatus(m.status, m.until);
+        m.chats.forEach((c) => (c.status === "offered" ? offer(c) : pane(c)));
+        break;
+      case "status": setStatus(m.status, m.until); break;
+      case "offer": offer(m.chat); break;
+      case "chat": {
+        const card = offers.querySelector(`[data-chat="${m.chat.id}"]`);
+        if (card) card.remove();
+        pane(m.chat);
+        break;
+      }
+      case "gone": {
+        const card = offers.querySelector(`[data-chat="${m.chat}"]`);
+        if (card) card.remove();
+        const p = panes.get(m.chat);
+        if (p) { p.node.remove(); panes.delete(m.chat); }
+        break;
+      }
+      case "message": addLine(m); break;
+      case "typing": { const p = panes.get(m.chat); if (p) p.node.querySelector(".chat-typing").hidden = !m.on; break; }
+      case "read": {
+        const p = panes.get(m.chat);
+        if (p) p.log.querySelectorAll("li.counselor").forEach((li) => { if (Number(li.dataset.seq) <= m.seq) li.dataset.read = t("read"); });
+        break;
+      }
+      case "flagged": {
+        const p = panes.get(m.chat);
+        if (!p) break;
+        const note = el("p", "notice flagged-step", t(m.step.replace(/_(.)/g, (_, c) => c.toUpperCase())) + (m.end_now ? " " + t("endNow") : ""));
+        p.log.after(note);
+        if (m.end_now) p.node.querySelector(".end-abuse").classList.add("emphasis");
+        break;
+      }
+      case "closed": closePane(m.chat, m.category); break;
+      case "queue": if (supervisor) queue(m); break;
+      case "alert": alerts.append(el("p", "notice", `${t("alert")} ${m.counselor} · ${m.category}`)); break;
+      case "advice": {
+        const p = lastFocused;
+        if (!p) break;
+        const ul = p.node.querySelector(".advice");
+        ul.textContent = "";
+        m.items.forEach((s) => ul.append(el("li", "", s)));
+        break;
+      }
+      case "error": conn.textContent = m.message; break;
+    }
+  }
+
+  function connect() {
+    const scheme = location.protocol === "https:" ? "wss" : "ws";
+    ws = new WebSocket(`${scheme}://${location.host}/center/ws`);
+    ws.onopen = () => { backoff = 1000; ws.send(JSON.stringify({ type: "hello" })); };
+    ws.onmessage = (e) => show(JSON.parse(e.data));
+    ws.onclose = () => {
+      conn.textContent = t("reconnecting");
+      setTimeout(connect, backoff);
+      backoff = Math.min(backoff * 2, 8000);
+    };
+  }
+  root.querySelectorAll("[data-status]").forEach((b) => b.addEventListener("click", () => out({ type: "status", status: b.dataset.status })));
+  document.getElementById("more-break").addEventListener("click", () => out({ type: "more_break" }));
+  connect();
+})();

@@ -1,0 +1,436 @@
+//! The chat center over real WebSockets: a guest queues, a counselor accepts, messages flow both
+//! ways; the graded response to abuse ends the chat, locks its transcript and bans the guest; the
+//! counselor's recovery break keeps chats away; transfers, supervisors' watch and whisper, notes
+//! never reaching the client; canned responses, the dashboard, and bad input.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use sangdam_domain::{Role, UserId};
+use serde_json::{Value, json};
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+
+use crate::booking::counselor;
+use crate::db_test;
+use crate::helpers::{PASSWORD, TestApp, location};
+
+pub type Ws = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+pub type Browser = (reqwest::Client, Arc<reqwest::cookie::Jar>);
+
+pub fn browser() -> Browser {
+    let jar = Arc::new(reqwest::cookie::Jar::default());
+    let client = reqwest::Client::builder()
+        .cookie_provider(jar.clone())
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    (client, jar)
+}
+
+pub async fn connect(app: &TestApp, jar: &reqwest::cookie::Jar, path: &str) -> Result<Ws, u16> {
+    use reqwest::cookie::CookieStore;
+    let url = format!("{}{path}", app.address.replace("http://", "ws://"));
+    let mut req = url.into_client_request().unwrap();
+    if let Some(c) = jar.cookies(&app.address.parse().unwrap()) {
+        req.headers_mut().insert("cookie", c);
+    }
+    req.headers_mut().insert("origin", app.address.parse().unwrap());
+    match tokio_tungstenite::connect_async(req).await {
+        Ok((ws, _)) => Ok(ws),
+        Err(tokio_tungstenite::tungstenite::Error::Http(r)) => Err(r.status().as_u16()),
+        Err(e) => panic!("{e}"),
+    }
+}
+
+pub async fn send(ws: &mut Ws, v: Value) {
+    ws.send(Message::Text(v.to_string().into())).await.unwrap();
+}
+
+/// The next message of type `kind`, skipping others, within ten seconds.
+pub async fn next_of(ws: &mut Ws, kind: &str) -> Value {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let m = tokio::time::timeout_at(deadline, ws.next()).await.unwrap_or_else(|_| panic!("no {kind} in time"));
+        if let Some(Ok(Message::Text(t))) = m {
+            let v: Value = serde_json::from_str(&t).unwrap();
+            if v["type"] == kind {
+                return v;
+            }
+        } else if !matches!(m, Some(Ok(Message::Ping(_) | Message::Pong(_)))) {
+            panic!("expected {kind}, got {m:?}");
+        }
+    }
+}
+
+/// Whether a message of type `kind` arrives within `wait`.
+async fn arrives(ws: &mut Ws, kind: &str, wait: Duration) -> bool {
+    let deadline = tokio::time::Instant::now() + wait;
+    loop {
+        match tokio::time::timeout_at(deadline, ws.next()).await {
+            Err(_) => return false,
+            Ok(Some(Ok(Message::Text(t)))) => {
+                let v: Value = serde_json::from_str(&t).unwrap();
+                if v["type"] == kind {
+                    return true;
+                }
+            }
+            Ok(_) => {}
+        }
+    }
+}
+
+/// A guest starts a chat from the form; returns their browser and the chat id.
+pub async fn guest(app: &TestApp, nickname: &str) -> (Browser, String) {
+    let b = browser();
+    let r = app
+        .post(&b.0, "/chat", &[("nickname", nickname), ("topic", "anxiety"), ("language", "ko"), ("consent", "yes")])
+        .await;
+    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap_or_default());
+    let id = location(&r).trim_start_matches("/chat/").to_owned();
+    (b, id)
+}
+
+pub async fn guest_ws(app: &TestApp, b: &Browser, chat: &str) -> Ws {
+    let mut ws = connect(app, &b.1, &format!("/chat/{chat}/ws")).await.unwrap();
+    send(&mut ws, json!({ "type": "hello", "last_seq": 0 })).await;
+    ws
+}
+
+/// A staff member signed in with two-factor, in a browser whose cookies the WebSocket can use.
+pub async fn staff_browser(app: &TestApp, role: Role, email: &str) -> (Browser, UserId) {
+    let id =
+        if role == Role::Counselor { counselor(app, email, |_| {}).await } else { app.create_user(role, email).await };
+    let b = browser();
+    assert_eq!(app.signin(&b.0, email, PASSWORD).await.status(), 303);
+    app.enroll_two_factor(&b.0).await;
+    (b, id)
+}
+
+pub async fn console(app: &TestApp, b: &Browser) -> Ws {
+    let mut ws = connect(app, &b.1, "/center/ws").await.unwrap();
+    send(&mut ws, json!({ "type": "hello" })).await;
+    next_of(&mut ws, "welcome").await;
+    ws
+}
+
+pub async fn available(ws: &mut Ws) {
+    send(ws, json!({ "type": "status", "status": "available" })).await;
+    assert_eq!(next_of(ws, "status").await["status"], "available");
+}
+
+/// The client's state updates until one with this status.
+async fn state_until(ws: &mut Ws, status: &str) -> Value {
+    loop {
+        let s = next_of(ws, "state").await;
+        if s["status"] == status && (status != "queued" || !s["position"].is_null()) {
+            return s;
+        }
+    }
+}
+
+/// The guest's next message line, skipping state updates.
+async fn line(ws: &mut Ws) -> Value {
+    next_of(ws, "message").await
+}
+
+db_test!(a_guest_is_served_warned_ended_banned_and_the_counselor_rests, async |app: &TestApp| {
+    let (cb, counselor_id) = staff_browser(app, Role::Counselor, "c@example.com").await;
+    let mut c = console(app, &cb).await;
+    available(&mut c).await;
+    let (_sb, _) = staff_browser(app, Role::Supervisor, "s@example.com").await;
+
+    // A guest queues and sees their place.
+    let (g, chat) = guest(app, "민들레").await;
+    let mut gw = guest_ws(app, &g, &chat).await;
+    let offer = next_of(&mut c, "offer").await;
+    assert_eq!(offer["chat"]["id"], chat.as_str());
+    assert_eq!(offer["chat"]["nickname"], "민들레");
+    send(&mut c, json!({ "type": "accept", "chat": chat })).await;
+    assert_eq!(next_of(&mut c, "chat").await["chat"]["status"], "active");
+    let state = state_until(&mut gw, "active").await;
+    assert_eq!(state["counselor"], "c");
+
+    // Messages both ways, with typing and read receipts.
+    send(&mut gw, json!({ "type": "say", "id": "g1", "text": "안녕하세요, 요즘 잠을 못 자요" })).await;
+    assert_eq!(next_of(&mut gw, "ack").await["id"], "g1");
+    let m = line(&mut c).await;
+    assert_eq!((m["kind"].as_str(), m["text"].as_str()), (Some("client"), Some("안녕하세요, 요즘 잠을 못 자요")));
+    assert!(m["flag"].is_null());
+    send(&mut c, json!({ "type": "typing", "chat": chat, "on": true })).await;
+    assert_eq!(next_of(&mut gw, "typing").await["on"], true);
+    send(&mut c, json!({ "type": "read", "chat": chat, "seq": m["seq"] })).await;
+    assert_eq!(next_of(&mut gw, "read").await["seq"], m["seq"]);
+    send(&mut c, json!({ "type": "say", "chat": chat, "id": "c1", "text": "말씀해 주셔서 고마워요." })).await;
+    let m = line(&mut gw).await;
+    assert_eq!((m["kind"].as_str(), m["name"].as_str()), (Some("counselor"), Some("c")));
+    // An internal note never reaches the client.
+    send(&mut c, json!({ "type": "note", "chat": chat, "id": "n1", "text": "수면 문제, 2주째" })).await;
+    assert_eq!(line(&mut c).await["kind"], "counselor");
+    assert_eq!(line(&mut c).await["kind"], "note");
+
+    // Abuse: a warning, a final warning, then the end.
+    send(&mut gw, json!({ "type": "say", "id": "g2", "text": "ㅅㅂ 왜 이렇게 느려" })).await;
+    let flagged = line(&mut c).await;
+    assert_eq!(flagged["flag"], "insult", "the counselor's page blurs it");
+    assert_eq!(next_of(&mut c, "flagged").await["step"], "warning");
+    let own = line(&mut gw).await;
+    assert!(own["flag"].is_null(), "the client is not told the category");
+    let warning = line(&mut gw).await;
+    assert_eq!(warning["kind"], "system");
+    assert!(warning["text"].as_str().unwrap().contains("존중"), "{warning}");
+
+    send(&mut gw, json!({ "type": "say", "id": "g3", "text": "씨 1 발 진짜" })).await;
+    assert_eq!(next_of(&mut c, "flagged").await["step"], "final_warning");
+    line(&mut gw).await;
+    assert!(line(&mut gw).await["text"].as_str().unwrap().contains("마지막 경고"));
+
+    send(&mut gw, json!({ "type": "say", "id": "g4", "text": "개.새.끼야" })).await;
+    assert_eq!(next_of(&mut c, "flagged").await["step"], "end");
+    assert_eq!(next_of(&mut gw, "ended").await["category"], "abuse");
+    assert_eq!(next_of(&mut c, "closed").await["category"], "abuse");
+    let status = next_of(&mut c, "status").await;
+    assert_eq!(status["status"], "break", "a protected recovery break");
+    let until = status["until"].as_i64().unwrap();
+    assert_eq!(until - app.clock.now(), 15 * 60);
+
+    // The transcript is locked with its hash; the export carries it; the database keeps it.
+    let stored = app.store.chat(&chat).await.unwrap().unwrap();
+    let hash = stored.evidence_hash.clone().expect("locked");
+    let r = app.get(&cb.0, &format!("/center/chats/{chat}/export")).await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["x-sangdam-locked-sha256"], hash.as_str());
+    let body = r.text().await.unwrap();
+    assert_eq!(sangdam_web::crypto::sha256_hex(body.as_bytes()), hash, "sha256sum of the file is the hash");
+    assert!(body.contains("[flagged: insult]") && !body.contains("수면 문제"), "no internal notes:\n{body}");
+    // An incident for the dashboard, and the supervisor is told by mail (without content).
+    let incidents = app.store.incidents_since(0).await.unwrap();
+    assert_eq!((incidents.len(), incidents[0].1.clone()), (1, counselor_id.clone()));
+    let mails = app.mails_to("s@example.com").await;
+    assert!(mails.iter().any(|m| m.body.contains("/center/dashboard") && !m.body.contains("새끼")), "{mails:?}");
+
+    // The guest is refused a new chat.
+    let r = app
+        .post(&g.0, "/chat", &[("nickname", "민들레"), ("topic", "anxiety"), ("language", "ko"), ("consent", "yes")])
+        .await;
+    assert_eq!(r.status(), 403);
+    assert!(r.text().await.unwrap().contains("이후에 새 채팅을 시작할 수 있습니다"), "the refusal says until when");
+    let (status, html) = app.get_html(&g.0, "/chat").await;
+    assert_eq!(status, 403);
+    assert!(html.contains("폭언으로 종료"), "the start page explains the ban");
+
+    // On break, the counselor gets no chat; when the break ends, they do.
+    let (_g2, chat2) = guest(app, "새 손님").await;
+    assert!(!arrives(&mut c, "offer", Duration::from_secs(2)).await, "no chat during the break");
+    assert_eq!(app.store.chat(&chat2).await.unwrap().unwrap().status, "queued");
+    app.clock.advance(15 * 60 + 1);
+    let offer = next_of(&mut c, "offer").await;
+    assert_eq!(offer["chat"]["id"], chat2.as_str());
+    // The break counted as break time.
+    let seconds = app.store.status_seconds(0, app.clock.now()).await.unwrap();
+    assert!(seconds.iter().any(|(u, s, n)| *u == counselor_id && s == "break" && *n >= 15 * 60), "{seconds:?}");
+});
+
+db_test!(the_database_keeps_locked_evidence, async |app: &TestApp| {
+    let (cb, _) = staff_browser(app, Role::Counselor, "c@example.com").await;
+    let mut c = console(app, &cb).await;
+    available(&mut c).await;
+    let (g, chat) = guest(app, "guest").await;
+    let mut gw = guest_ws(app, &g, &chat).await;
+    next_of(&mut c, "offer").await;
+    send(&mut c, json!({ "type": "accept", "chat": chat })).await;
+    next_of(&mut c, "chat").await;
+    send(&mut gw, json!({ "type": "say", "id": "a", "text": "I will find you and kill you" })).await;
+    assert_eq!(next_of(&mut c, "flagged").await["end_now"], true, "threats can be ended at once");
+    send(&mut c, json!({ "type": "end_abuse", "chat": chat })).await;
+    assert_eq!(next_of(&mut gw, "ended").await["category"], "abuse");
+    assert!(app.store.chat(&chat).await.unwrap().unwrap().evidence_hash.is_some());
+    assert_eq!(app.store.incidents_since(0).await.unwrap()[0].4, "threat");
+
+    let raw = |sql: &'static str| {
+        let store = app.store.clone();
+        let chat = chat.clone();
+        async move {
+            match &store {
+                sangdam_store::Store::Sqlite(p) => sqlx::query(sql).bind(&chat).execute(p).await.map(|_| ()),
+                sangdam_store::Store::Postgres(p) => sqlx::query(sql).bind(&chat).execute(p).await.map(|_| ()),
+            }
+        }
+    };
+    for sql in [
+        "DELETE FROM chat_messages WHERE chat_id = $1",
+        "UPDATE chat_messages SET flag = NULL WHERE chat_id = $1",
+        "UPDATE chats SET evidence_hash = NULL WHERE id = $1",
+        "DELETE FROM chats WHERE id = $1",
+        "INSERT INTO chat_messages (chat_id, seq, kind, client_msg_id, body, at) VALUES ($1, 99, 'system', 'x', X'00', 0)",
+    ] {
+        let sql = if matches!(app.store, sangdam_store::Store::Postgres(_)) {
+            sql.replace("X'00'", "'\\x00'::bytea")
+        } else {
+            sql.to_owned()
+        };
+        let sql: &'static str = Box::leak(sql.into_boxed_str());
+        let e = raw(sql).await.expect_err(sql).to_string();
+        assert!(e.contains("evidence is locked") || e.contains("chat is closed"), "{sql}: {e}");
+    }
+    // Re-sealing (key rotation) still may change a body.
+    assert!(raw("UPDATE chat_messages SET body = body WHERE chat_id = $1").await.is_ok());
+});
+
+db_test!(transfers_watching_whispers_and_closing, async |app: &TestApp| {
+    let (ab, a_id) = staff_browser(app, Role::Counselor, "a@example.com").await;
+    let (bb, b_id) = staff_browser(app, Role::Counselor, "bora@example.com").await;
+    let (sb, _) = staff_browser(app, Role::Supervisor, "s@example.com").await;
+    let mut a = console(app, &ab).await;
+    available(&mut a).await;
+    let mut b = console(app, &bb).await;
+    let mut s = console(app, &sb).await;
+    let (g, chat) = guest(app, "guest").await;
+    let mut gw = guest_ws(app, &g, &chat).await;
+    next_of(&mut a, "offer").await;
+    send(&mut a, json!({ "type": "accept", "chat": chat })).await;
+    next_of(&mut a, "chat").await;
+
+    // The supervisor sees the queue live, watches silently and whispers to the counselor only.
+    let q = next_of(&mut s, "queue").await;
+    assert!(q["agents"].as_array().unwrap().iter().any(|x| x["id"] == a_id.as_str()), "{q}");
+    send(&mut s, json!({ "type": "watch", "chat": chat })).await;
+    next_of(&mut s, "chat").await;
+    send(&mut gw, json!({ "type": "say", "id": "g1", "text": "hello" })).await;
+    assert_eq!(line(&mut s).await["text"], "hello");
+    send(&mut s, json!({ "type": "whisper", "chat": chat, "id": "w1", "text": "ask about sleep" })).await;
+    let w = line(&mut a).await;
+    let w = if w["kind"] == "client" { line(&mut a).await } else { w };
+    assert_eq!((w["kind"].as_str(), w["text"].as_str()), (Some("whisper"), Some("ask about sleep")));
+    // Counselors cannot whisper or watch.
+    send(&mut a, json!({ "type": "whisper", "chat": chat, "id": "w2", "text": "x" })).await;
+    assert_eq!(next_of(&mut a, "error").await["code"], "error-chat-supervisor-only");
+    // Nobody else may speak in it.
+    send(&mut b, json!({ "type": "say", "chat": chat, "id": "b1", "text": "hi" })).await;
+    assert_eq!(next_of(&mut b, "error").await["code"], "error-chat-not-yours");
+
+    // Transfer to a colleague with a note: B gets the history, note included; A lets go.
+    available(&mut b).await;
+    send(&mut a, json!({ "type": "transfer", "chat": chat, "to": b_id.to_string(), "note": "sleep issue, 2 weeks" }))
+        .await;
+    assert_eq!(next_of(&mut a, "gone").await["chat"], chat.as_str());
+    assert_eq!(next_of(&mut b, "chat").await["chat"]["id"], chat.as_str());
+    let mut kinds = vec![];
+    for _ in 0..3 {
+        kinds.push(line(&mut b).await["kind"].as_str().unwrap().to_owned());
+    }
+    assert_eq!(kinds, ["client", "whisper", "note"]);
+    // The client was told, and never saw the whisper or the note.
+    let mut client_kinds = vec![];
+    loop {
+        let m = line(&mut gw).await;
+        client_kinds.push(m["kind"].as_str().unwrap().to_owned());
+        if m["kind"] == "system" {
+            break;
+        }
+    }
+    assert_eq!(client_kinds, ["client", "system"]);
+
+    // Closing needs a known category; then the client is told and after-work starts.
+    send(&mut b, json!({ "type": "close", "chat": chat, "category": "lunch" })).await;
+    assert_eq!(next_of(&mut b, "error").await["code"], "error-chat-category");
+    send(&mut b, json!({ "type": "close", "chat": chat, "category": "resolved" })).await;
+    assert_eq!(next_of(&mut gw, "ended").await["category"], "resolved");
+    assert_eq!(next_of(&mut b, "status").await["status"], "after_work");
+    // A supervisor reads the transcript (audited); the other counselor may not.
+    assert_eq!(app.get(&sb.0, &format!("/center/chats/{chat}")).await.status(), 200);
+    assert_eq!(app.get(&ab.0, &format!("/center/chats/{chat}")).await.status(), 404);
+    let (_, html) = app.get_html(&sb.0, "/center/dashboard").await;
+    assert!(html.contains("<td>bora</td>"), "the dashboard lists counselors");
+});
+
+db_test!(starting_a_chat_checks_its_input, async |app: &TestApp| {
+    let b = browser();
+    let (status, html) = app.get_html(&b.0, "/chat").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("누군가의 소중한 가족"), "the notice is shown before a chat starts");
+    for (fields, message) in [
+        (vec![("nickname", "n"), ("topic", "anxiety"), ("language", "ko")], "개인정보 처리방침에 동의"),
+        (vec![("nickname", ""), ("topic", "anxiety"), ("language", "ko"), ("consent", "yes")], "닉네임"),
+        (vec![("nickname", &*"가".repeat(41)), ("topic", "anxiety"), ("language", "ko"), ("consent", "yes")], "닉네임"),
+        (vec![("nickname", "n"), ("topic", "astrology"), ("language", "ko"), ("consent", "yes")], "주제"),
+        (vec![("nickname", "n"), ("topic", "anxiety"), ("language", "fr"), ("consent", "yes")], "영어"),
+    ] {
+        let r = app.post(&b.0, "/chat", &fields).await;
+        assert_eq!(r.status(), 422, "{fields:?}");
+        assert!(r.text().await.unwrap().contains(message), "{fields:?}");
+    }
+    assert!(app.store.chats_in(&["queued"], 10).await.unwrap().is_empty(), "nothing was queued");
+
+    // A chat belongs to its browser: another browser cannot open it or its socket.
+    let (g, chat) = guest(app, "guest").await;
+    let other = browser();
+    assert_eq!(app.get(&other.0, &format!("/chat/{chat}")).await.status(), 404);
+    assert_eq!(connect(app, &other.1, &format!("/chat/{chat}/ws")).await.err(), Some(404));
+    // Starting again from the same browser returns to the open chat.
+    let r = app
+        .post(&g.0, "/chat", &[("nickname", "again"), ("topic", "anxiety"), ("language", "ko"), ("consent", "yes")])
+        .await;
+    assert_eq!(location(&r), format!("/chat/{chat}"));
+
+    // Nobody online: the client is told the hours (to leave a message or book instead).
+    let mut gw = guest_ws(app, &g, &chat).await;
+    let state = state_until(&mut gw, "queued").await;
+    let state = if state["nobody"].is_null() { next_of(&mut gw, "state").await } else { state };
+    assert!(state["nobody"].as_str().unwrap().contains("09:00"), "{state}");
+    assert_eq!(state["position"], 1);
+    // Bad messages get a localized error and nothing is stored.
+    send(&mut gw, json!({ "type": "say", "id": "x", "text": "가".repeat(4001) })).await;
+    assert_eq!(next_of(&mut gw, "error").await["code"], "error-chat-too-long");
+    send(&mut gw, json!({ "type": "say", "id": "bad id!", "text": "hi" })).await;
+    assert_eq!(next_of(&mut gw, "error").await["code"], "error-room-message");
+    send(&mut gw, json!({ "type": "shout" })).await;
+    assert_eq!(next_of(&mut gw, "error").await["code"], "error-room-message");
+    send(&mut gw, json!({ "type": "transcript", "email": "not an address" })).await;
+    assert_eq!(next_of(&mut gw, "error").await["type"], "error");
+    assert_eq!(app.store.chat(&chat).await.unwrap().unwrap().last_seq, 0);
+    // A message while waiting is kept; leaving closes the chat and mails the transcript link.
+    send(&mut gw, json!({ "type": "say", "id": "m1", "text": "내일 다시 올게요" })).await;
+    next_of(&mut gw, "ack").await;
+    send(&mut gw, json!({ "type": "transcript", "email": "guest@example.com" })).await;
+    next_of(&mut gw, "transcript_requested").await;
+    send(&mut gw, json!({ "type": "leave" })).await;
+    assert_eq!(next_of(&mut gw, "ended").await["category"], "left");
+    let mail = app.mails_to("guest@example.com").await;
+    assert_eq!(mail.len(), 1);
+    assert!(!mail[0].body.contains("내일 다시"), "the mail holds a link, never the content");
+    let link = crate::helpers::link_in(&mail[0].body, app);
+    let r = app.get(&other.0, &link).await;
+    assert_eq!(r.status(), 200);
+    assert!(r.text().await.unwrap().contains("내일 다시 올게요"));
+    assert_eq!(app.get(&other.0, &format!("/chat/{chat}/transcript?key=00")).await.status(), 404);
+});
+
+db_test!(canned_responses_are_personal_or_shared, async |app: &TestApp| {
+    let (cb, _) = staff_browser(app, Role::Counselor, "c@example.com").await;
+    let (sb, s_id) = staff_browser(app, Role::Supervisor, "s@example.com").await;
+    let r = app
+        .post(&cb.0, "/center/canned", &[("shortcut", "/hi"), ("body", "안녕하세요 {client}님, {counselor}입니다.")])
+        .await;
+    assert_eq!(r.status(), 303);
+    let r =
+        app.post(&sb.0, "/center/canned", &[("shortcut", "hours"), ("body", "평일 9시–6시"), ("shared", "yes")]).await;
+    assert_eq!(r.status(), 303);
+    for bad in [vec![("shortcut", "a b"), ("body", "x")], vec![("shortcut", "ok"), ("body", "")]] {
+        assert_eq!(app.post(&cb.0, "/center/canned", &bad).await.status(), 422);
+    }
+    let (_, html) = app.get_html(&cb.0, "/center").await;
+    assert!(html.contains("hi") && html.contains("hours") && html.contains("{client}"), "the console carries both");
+    let (_, html) = app.get_html(&sb.0, "/center").await;
+    assert!(!html.contains("{counselor}입니다"), "personal ones stay personal");
+    // A counselor cannot delete the shared one.
+    let shared = app.store.canned_responses(&s_id).await.unwrap();
+    let hours = shared.iter().find(|c| c.shortcut == "hours").unwrap();
+    assert_eq!(app.post(&cb.0, &format!("/center/canned/{}/delete", hours.id), &[]).await.status(), 404);
+    assert_eq!(app.post(&sb.0, &format!("/center/canned/{}/delete", hours.id), &[]).await.status(), 303);
+    // Clients and guests have no console.
+    let g = browser();
+    assert_ne!(app.get(&g.0, "/center").await.status(), 200);
+    assert_eq!(connect(app, &g.1, "/center/ws").await.err().map(|s| s >= 300), Some(true));
+});
