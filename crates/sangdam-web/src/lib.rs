@@ -32,7 +32,7 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 
 pub use clock::Clock;
-pub use config::{Secret, SmtpConfig, SmtpSecurity, TlsFiles, WebConfig};
+pub use config::{ChatConfig, Secret, SmtpConfig, SmtpSecurity, TlsFiles, WebConfig};
 pub use crypto::Keys;
 pub use sangdam_media::MediaConfig;
 pub use server::serve;

@@ -69,6 +69,22 @@ pub struct Settings {
     /// Crisis lines shown to a client whose questionnaire shows a risk (a list, or
     /// comma-separated in the environment). Unset: Korea's 109 and 1577-0199.
     pub crisis_lines: StringList,
+    /// The notice a client reads before a chat starts, in Korean and English. Unset: the built-in
+    /// one (the counselor is someone's family too; abusive chats may be ended).
+    pub chat_notice_ko: String,
+    pub chat_notice_en: String,
+    /// The center's chat hours as clients should read them, shown when nobody can answer.
+    pub chat_hours: String,
+    /// Days a client whose chat was ended because of abuse cannot start a new one.
+    pub chat_ban_days: u32,
+    /// After-work time after a counselor's last chat, before new chats are routed to them.
+    pub chat_after_work_seconds: u32,
+    /// The protected recovery break after abuse (and each extension asked for).
+    pub chat_recovery_break_minutes: u32,
+    /// An offered chat goes back to the queue when not accepted within this time.
+    pub chat_offer_seconds: u32,
+    /// A client waiting this long is offered to leave a message or book instead.
+    pub chat_nobody_after_seconds: u32,
 }
 
 /// A list of strings, from a TOML list or a comma-separated string.
@@ -150,6 +166,14 @@ impl Default for Settings {
             media_bind: SocketAddr::from(([0, 0, 0, 0], 50000)),
             media_public_ip: None,
             crisis_lines: StringList::default(),
+            chat_notice_ko: String::new(),
+            chat_notice_en: String::new(),
+            chat_hours: String::new(),
+            chat_ban_days: 7,
+            chat_after_work_seconds: 60,
+            chat_recovery_break_minutes: 15,
+            chat_offer_seconds: 30,
+            chat_nobody_after_seconds: 600,
         }
     }
 }
@@ -189,6 +213,14 @@ const ENV_KEYS: &[&str] = &[
     "media_bind",
     "media_public_ip",
     "crisis_lines",
+    "chat_notice_ko",
+    "chat_notice_en",
+    "chat_hours",
+    "chat_ban_days",
+    "chat_after_work_seconds",
+    "chat_recovery_break_minutes",
+    "chat_offer_seconds",
+    "chat_nobody_after_seconds",
 ];
 
 const STRING_KEYS: &[&str] = &[
@@ -202,6 +234,9 @@ const STRING_KEYS: &[&str] = &[
     "turn_urls",
     "turn_secret",
     "crisis_lines",
+    "chat_notice_ko",
+    "chat_notice_en",
+    "chat_hours",
 ];
 
 impl Settings {
@@ -283,6 +318,24 @@ impl Settings {
         if !(1..=24 * 60).contains(&self.room_opens_minutes) {
             bail!("room_opens_minutes must be between 1 and 1440");
         }
+        if !(1..=365).contains(&self.chat_ban_days) {
+            bail!("chat_ban_days must be between 1 and 365");
+        }
+        if self.chat_after_work_seconds > 3600 {
+            bail!("chat_after_work_seconds must be between 0 and 3600");
+        }
+        if !(1..=240).contains(&self.chat_recovery_break_minutes) {
+            bail!("chat_recovery_break_minutes must be between 1 and 240");
+        }
+        if !(5..=600).contains(&self.chat_offer_seconds) {
+            bail!("chat_offer_seconds must be between 5 and 600");
+        }
+        if !(30..=24 * 3600).contains(&self.chat_nobody_after_seconds) {
+            bail!("chat_nobody_after_seconds must be between 30 and 86400");
+        }
+        if [&self.chat_notice_ko, &self.chat_notice_en, &self.chat_hours].iter().any(|t| t.chars().count() > 2000) {
+            bail!("chat_notice_ko, chat_notice_en and chat_hours take at most 2000 characters");
+        }
         if !["text", "json"].contains(&self.log_format.as_str()) {
             bail!("log_format must be text or json");
         }
@@ -324,6 +377,17 @@ impl Settings {
         c.turn_ttl_seconds = i64::from(self.turn_ttl_minutes) * 60;
         c.media = sangdam_web::MediaConfig { bind: self.media_bind, public_ip: self.media_public_ip };
         c.crisis_lines = self.crisis_lines.0.clone();
+        c.chat = sangdam_web::ChatConfig {
+            notice_ko: self.chat_notice_ko.clone(),
+            notice_en: self.chat_notice_en.clone(),
+            hours: self.chat_hours.clone(),
+            ban_days: self.chat_ban_days,
+            after_work_seconds: self.chat_after_work_seconds,
+            recovery_break_minutes: self.chat_recovery_break_minutes,
+            offer_seconds: self.chat_offer_seconds,
+            nobody_after_seconds: self.chat_nobody_after_seconds,
+            ..sangdam_web::ChatConfig::default()
+        };
         c.smtp = self.smtp_host.as_ref().map(|host| {
             let security = match self.smtp_security.as_str() {
                 "none" => SmtpSecurity::None,

@@ -246,6 +246,7 @@ db_test!(the_database_keeps_locked_evidence, async |app: &TestApp| {
     send(&mut c, json!({ "type": "end_abuse", "chat": chat })).await;
     assert_eq!(next_of(&mut gw, "ended").await["category"], "abuse");
     assert!(app.store.chat(&chat).await.unwrap().unwrap().evidence_hash.is_some());
+    assert_eq!(next_of(&mut c, "status").await["status"], "break", "the break comes last");
     assert_eq!(app.store.incidents_since(0).await.unwrap()[0].4, "threat");
 
     let raw = |sql: &'static str| {

@@ -14,6 +14,7 @@ mod audit;
 mod booking;
 mod browser;
 mod chat;
+mod chat_load;
 mod forms;
 mod mail;
 mod questionnaires;

@@ -589,3 +589,24 @@ db_test!(the_language_assistant_advises_hosts_only, async |app: &TestApp| {
     send(&mut host, json!({ "type": "advise", "text": "가".repeat(4001) })).await;
     assert_eq!(recv(&mut host).await["code"], "error-chat-too-long");
 });
+
+db_test!(a_host_ends_a_session_because_of_abuse, async |app: &TestApp| {
+    let (_scene, room, mut host, mut guest) = both_in(app, "abuse").await;
+    app.create_user(Role::Supervisor, "sup@example.com").await;
+    // Only a host may.
+    send(&mut guest, json!({ "type": "end_abuse" })).await;
+    assert_eq!(recv(&mut guest).await["code"], "error-room-host-only");
+    send(&mut host, json!({ "type": "end_abuse" })).await;
+    assert_eq!(recv(&mut guest).await["type"], "ended");
+    assert!(closed(&mut host).await);
+    assert!(app.store.room(&room).await.unwrap().unwrap().ended_at.is_some());
+    // The incident is recorded for the dashboard, the host is on a protected break, supervisors
+    // are told (without content).
+    let incidents = app.store.incidents_since(0).await.unwrap();
+    assert_eq!(incidents.len(), 1);
+    assert_eq!(incidents[0].3.as_deref(), Some(room.as_str()));
+    let host_id = incidents[0].1.clone();
+    let agent = app.store.agent(&host_id).await.unwrap().unwrap();
+    assert_eq!((agent.status.as_str(), agent.status_until), ("break", Some(app.clock.now() + 15 * 60)));
+    assert_eq!(app.mails_to("sup@example.com").await.len(), 1);
+});
