@@ -274,6 +274,24 @@ impl Store {
         })
     }
 
+    /// Chats whose client wrote while waiting and left before anyone answered, newest first.
+    pub async fn left_messages(&self, limit: i64) -> Result<Vec<ChatRecord>> {
+        on_backend!(self, |pool| {
+            let rows = sqlx::query(&format!(
+                "SELECT {CHAT_COLUMNS} FROM chats WHERE status = 'closed' AND accepted_at IS NULL \
+                 AND counselor_id IS NULL AND last_seq > 0 ORDER BY closed_at DESC LIMIT $1"
+            ))
+            .bind(limit)
+            .fetch_all(pool)
+            .await?;
+            let mut out = Vec::with_capacity(rows.len());
+            for r in rows {
+                out.push(chat_from_row!(r));
+            }
+            Ok(out)
+        })
+    }
+
     /// A signed-in client's chats, newest first (their record's timeline).
     pub async fn chats_of_client(&self, client: &UserId) -> Result<Vec<ChatRecord>> {
         on_backend!(self, |pool| {

@@ -9,6 +9,7 @@
   const t = (key) => root.dataset["t" + key.charAt(0).toUpperCase() + key.slice(1)] || key;
   const supervisor = root.dataset.supervisor === "true";
   const canned = JSON.parse(root.dataset.canned || "[]");
+  const topics = JSON.parse(root.dataset.topics || "{}");
   const me = root.dataset.me;
   const conn = document.getElementById("center-conn");
   const chats = document.getElementById("chats");
@@ -48,7 +49,7 @@
     }
     p.info = info;
     p.node.querySelector(".chat-title").textContent = info.nickname;
-    const meta = [info.topic, info.language, info.status];
+    const meta = [topics[info.topic] || info.topic, info.language === "ko" ? "한국어" : "English"];
     p.node.querySelector(".chat-meta").textContent = meta.join(" · ");
     if (info.client && !p.node.querySelector(".record-link")) {
       const a = el("a", "record-link", t("record"));
@@ -147,6 +148,7 @@
     const p = panes.get(chat);
     if (!p) return;
     p.node.classList.add("closed");
+    p.node.querySelector(".chat-typing").hidden = true;
     p.node.querySelectorAll("textarea, button, select, input").forEach((e) => { if (!e.classList.contains("show-flagged")) e.disabled = true; });
     const a = el("a", "", `${t("closed")} · ${t("transcript")}`);
     a.href = `/center/chats/${chat}`;
@@ -171,7 +173,7 @@
     q.textContent = "";
     const ul = el("ul");
     m.waiting.concat(m.active).forEach((c) => {
-      const li = el("li", "", `${c.nickname} · ${c.topic} · ${c.language} · ${c.status}${c.counselor ? " · " + c.counselor : ""}${c.flagged ? " · ⚠" + c.flagged : ""} `);
+      const li = el("li", "", `${c.nickname} · ${topics[c.topic] || c.topic} · ${c.language} · ${c.status}${c.counselor ? " · " + c.counselor : ""}${c.flagged ? " · ⚠" + c.flagged : ""} `);
       if (c.status !== "active") {
         const sel = el("select");
         sel.setAttribute("aria-label", "assign");

@@ -142,3 +142,7 @@ mail-abuse-subject = A counselor met abuse in Sangdam
 mail-abuse-body = A chat or session was ended because of abuse. The counselor is on a recovery break. Open the supervisor dashboard to see the incident and support them:
     { $link }
 room-end-abuse-confirm = End the session now because of abuse? You will get a protected recovery break and your supervisors will be told.
+timeline-chat = Live chat
+center-left = Messages left while waiting
+center-left-hint = Clients who wrote while nobody could answer and then left. Read the message and answer by email (when they left an address) or from their record.
+center-reply-to = The client asked for answers at:

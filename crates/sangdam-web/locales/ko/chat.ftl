@@ -142,3 +142,7 @@ mail-abuse-subject = 상담사가 폭언을 겪었습니다
 mail-abuse-body = 폭언으로 채팅 또는 상담이 종료되었습니다. 상담사는 회복 휴식 중입니다. 관리자 대시보드에서 사건을 확인하고 상담사를 도와주세요:
     { $link }
 room-end-abuse-confirm = 폭언으로 지금 상담을 종료할까요? 보호된 회복 휴식이 주어지고 관리자에게 알려집니다.
+timeline-chat = 채팅 상담
+center-left = 대기 중 남긴 메시지
+center-left-hint = 응답할 상담사가 없을 때 메시지를 남기고 떠난 내담자입니다. 메시지를 읽고 남긴 이메일이나 내담자 기록으로 답해 주세요.
+center-reply-to = 내담자가 답을 받을 주소:

@@ -25,6 +25,11 @@ use crate::state::AppState;
 /// Canned responses one counselor may keep (shared ones count separately).
 const MAX_CANNED: usize = 200;
 
+/// A closing category's name in the viewer's language (empty for an open chat).
+pub(crate) fn category_name(ctx: &Ctx, category: Option<&str>) -> String {
+    category.map(|k| ctx.t(&format!("chat-category-{k}"))).unwrap_or_default()
+}
+
 fn staff(ctx: &Ctx) -> Result<&Viewer, AppError> {
     ctx.client_data_viewer(&[Role::Counselor, Role::Supervisor])
 }
@@ -36,11 +41,15 @@ struct ConsolePage<'a> {
     supervisor: bool,
     /// Shortcut, body: the page fills in {client} and {counselor}.
     canned: String,
+    /// Topic id → name in the viewer's language, as JSON.
+    topics: String,
     capacity: i64,
     /// Colleagues a chat can be transferred to: id, name.
     colleagues: Vec<(String, String)>,
     /// Recent closed chats: id, nickname, closed, category.
     recent: Vec<(String, String, String, String)>,
+    /// Messages clients left while nobody could answer: id, nickname, when.
+    left: Vec<(String, String, String)>,
     categories: Vec<(&'static str, String)>,
 }
 
@@ -65,19 +74,34 @@ pub async fn console(State(state): State<AppState>, ctx: Ctx) -> AppResult {
         .await?
         .into_iter()
         .map(|c| {
-            let category =
-                c.close_category.as_deref().map(|k| ctx.t(&format!("chat-category-{k}"))).unwrap_or_default();
+            let category = category_name(&ctx, c.close_category.as_deref());
             (c.id, c.nickname, ctx.time_opt(c.closed_at), category)
         })
+        .collect();
+    let left = state
+        .store
+        .left_messages(20)
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c.nickname, ctx.time_opt(c.closed_at)))
+        .collect();
+    let topics: serde_json::Map<String, serde_json::Value> = state
+        .store
+        .list_specialties()
+        .await?
+        .into_iter()
+        .map(|s| (s.id.clone(), serde_json::Value::String(s.name(ctx.lang()).to_owned())))
         .collect();
     let categories = chat::CLOSE_CATEGORIES.iter().map(|k| (*k, ctx.t(&format!("chat-category-{k}")))).collect();
     render(&ConsolePage {
         ctx: &ctx,
         supervisor: v.user.role == Role::Supervisor,
         canned: serde_json::to_string(&canned).map_err(|e| AppError::Internal(e.into()))?,
+        topics: serde_json::to_string(&topics).map_err(|e| AppError::Internal(e.into()))?,
         capacity,
         colleagues,
         recent,
+        left,
         categories,
     })
 }
@@ -201,7 +225,9 @@ pub async fn delete_canned(State(state): State<AppState>, ctx: Ctx, Path(id): Pa
 async fn chat_for_staff(state: &AppState, ctx: &Ctx, id: &str) -> Result<(Viewer, ChatRecord), AppError> {
     let v = staff(ctx)?.clone();
     let chat = state.store.chat(id).await?.ok_or(AppError::NotFound)?;
-    if v.user.role != Role::Supervisor && chat.counselor_id.as_ref() != Some(&v.user.id) {
+    // A message left while nobody could answer belongs to no one yet: any counselor may read it.
+    let unassigned = chat.counselor_id.is_none() && chat.status == "closed";
+    if v.user.role != Role::Supervisor && chat.counselor_id.as_ref() != Some(&v.user.id) && !unassigned {
         audit(state, ctx, Some(&v.user), "chat.read", Some(format!("chat:{id}")), "refused").await?;
         return Err(AppError::NotFound);
     }
@@ -218,6 +244,8 @@ struct TranscriptPage<'a> {
     status: String,
     category: String,
     hash: Option<String>,
+    /// Where the client asked for the transcript: the address to answer a left message at.
+    reply_to: Option<String>,
     /// Kind, name, time, text, flag.
     lines: Vec<(String, String, String, String, String)>,
 }
@@ -252,8 +280,12 @@ pub async fn transcript(State(state): State<AppState>, ctx: Ctx, Path(id): Path<
         nickname: chat.nickname.clone(),
         client: chat.client_id.as_ref().map(ToString::to_string),
         status: chat.status.clone(),
-        category: chat.close_category.as_deref().map(|k| ctx.t(&format!("chat-category-{k}"))).unwrap_or_default(),
+        category: category_name(&ctx, chat.close_category.as_deref()),
         hash: chat.evidence_hash.clone(),
+        reply_to: match &chat.transcript_to {
+            Some(sealed) => Some(super::open_text(&state, "chat.transcript-to", sealed)?),
+            None => None,
+        },
         lines,
     })
 }

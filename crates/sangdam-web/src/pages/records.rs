@@ -227,6 +227,19 @@ async fn client_page(
             });
         }
     }
+    // Live chats the client had while signed in; their transcript opens for the chat's
+    // counselor and supervisors.
+    for c in state.store.chats_of_client(&client.id).await? {
+        let mine = viewer.role == Role::Supervisor || c.counselor_id.as_ref() == Some(&viewer.id);
+        let category = super::center::category_name(ctx, c.close_category.as_deref());
+        timeline.push(Event {
+            at: c.queued_at,
+            when: ctx.time(c.queued_at),
+            kind: ctx.t("timeline-chat"),
+            text: category,
+            link: mine.then(|| format!("/center/chats/{}", c.id)),
+        });
+    }
     timeline.sort_by_key(|e| std::cmp::Reverse(e.at));
     // Only the client's own counselor writes notes for an appointment of theirs.
     let appointments = past

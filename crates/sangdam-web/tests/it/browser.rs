@@ -370,3 +370,76 @@ async fn a_note_draft_saves_itself_while_typing() {
     drop(b);
     app.finish().await;
 }
+
+/// The chat center in two real browsers: a guest starts a chat from the landing page, the
+/// counselor accepts it in the console, they write both ways (the counselor with a canned
+/// response found by "/"), a flagged message stays blurred until shown, and the counselor ends
+/// the chat because of abuse with one click.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_guest_chats_with_a_counselor_in_the_chat_center() {
+    let Some((chromium, driver_path)) = browser_binaries() else { return };
+    let app = TestApp::spawn(Db::Sqlite, |_| {}).await;
+    let counselor = crate::booking::counselor(&app, "chat-host@example.com", |_| {}).await;
+    app.store
+        .add_canned_response("greet", Some(&counselor), "hi", "안녕하세요 {client}님, {counselor}입니다.", 0)
+        .await
+        .unwrap();
+    let setup = crate::helpers::new_client();
+    assert_eq!(app.signin(&setup, "chat-host@example.com", PASSWORD).await.status(), 303);
+    let (secret, _) = app.enroll_two_factor(&setup).await;
+    app.clock.advance(31);
+
+    let driver = Driver::start(&driver_path).await;
+    let host = driver.browser(&chromium, "ko").await;
+    let guest = driver.browser(&chromium, "ko").await;
+    host.goto(&app.url("/signin")).await;
+    host.fill("#email", "chat-host@example.com").await;
+    host.fill("#password", PASSWORD).await;
+    host.click("main form button[type=submit]").await;
+    host.wait_for_url("/signin/two-factor").await;
+    host.fill("#code", &secret.code_at(app.clock.now())).await;
+    host.click("main form button[type=submit]").await;
+    host.wait_for_path("/dashboard").await;
+    host.goto(&app.url("/center")).await;
+    host.element("#my-status[data-status]").await;
+    host.click("[data-status=available]").await;
+    host.element("#my-status[data-status=available]").await;
+
+    guest.goto(&app.url("/")).await;
+    guest.click("#landing-chat").await;
+    guest.wait_for_url("/chat").await;
+    guest.wait_for_text("누군가의 소중한 가족").await;
+    guest.fill("#nickname", "들꽃").await;
+    guest.script("document.getElementById('topic').value = 'anxiety'; return true").await;
+    guest.click("#consent").await;
+    guest.click("#chat-start").await;
+    guest.wait_for_url("/chat/").await;
+
+    host.wait_for_text("들꽃").await;
+    host.click(".offer button").await;
+    guest.wait_for_text("chat-host 상담사와 이야기하고 있습니다").await;
+    guest.fill("#chat-text", "안녕하세요, 잠이 안 와요").await;
+    guest.click("#chat-send").await;
+    host.wait_for_text("안녕하세요, 잠이 안 와요").await;
+    host.fill(".chat-pane textarea", "/h").await;
+    host.click(".canned-list button").await;
+    host.click(".chat-form button[type=submit]").await;
+    guest.wait_for_text("안녕하세요 들꽃님, chat-host입니다.").await;
+
+    guest.fill("#chat-text", "ㅅㅂ 답답하네").await;
+    guest.click("#chat-send").await;
+    host.element(".chat-log li.flagged").await;
+    let blurred = host.script("return getComputedStyle(document.querySelector('li.flagged .text')).filter").await;
+    assert!(blurred.as_str().unwrap_or_default().contains("blur"), "{blurred}");
+    host.click("li.flagged .show-flagged").await;
+    assert_eq!(host.script("return document.querySelectorAll('li.flagged').length").await, serde_json::json!(0));
+    guest.wait_for_text("존중하는 대화").await;
+    host.click(".end-abuse").await;
+    guest.wait_for_text("폭언으로 채팅이 종료되었습니다").await;
+    host.element("#my-status[data-status=break]").await;
+    host.screenshot(&screenshots().join("chat-center-1280.png")).await;
+    host.close().await;
+    guest.close().await;
+    drop(driver);
+    app.finish().await;
+}

@@ -406,6 +406,13 @@ db_test!(starting_a_chat_checks_its_input, async |app: &TestApp| {
     assert_eq!(r.status(), 200);
     assert!(r.text().await.unwrap().contains("내일 다시 올게요"));
     assert_eq!(app.get(&other.0, &format!("/chat/{chat}/transcript?key=00")).await.status(), 404);
+    // Counselors find the message left while waiting and the address to answer at.
+    let (cb, _) = staff_browser(app, Role::Counselor, "c@example.com").await;
+    let (_, html) = app.get_html(&cb.0, "/center").await;
+    assert!(html.contains(&format!("/center/chats/{chat}")), "the message left is listed");
+    let (status, html) = app.get_html(&cb.0, &format!("/center/chats/{chat}")).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("내일 다시 올게요") && html.contains("mailto:guest@example.com"));
 });
 
 db_test!(canned_responses_are_personal_or_shared, async |app: &TestApp| {
@@ -434,4 +441,24 @@ db_test!(canned_responses_are_personal_or_shared, async |app: &TestApp| {
     let g = browser();
     assert_ne!(app.get(&g.0, "/center").await.status(), 200);
     assert_eq!(connect(app, &g.1, "/center/ws").await.err().map(|s| s >= 300), Some(true));
+});
+
+db_test!(a_signed_in_clients_chat_is_on_their_record, async |app: &TestApp| {
+    let (cb, c_id) = staff_browser(app, Role::Counselor, "c@example.com").await;
+    let (client, client_id) = crate::records::client_of(app, &c_id, "client@example.com").await;
+    // No consent box for a signed-in client: they accepted the notice when signing up.
+    let r = app.post(&client, "/chat", &[("nickname", "지은"), ("topic", "anxiety"), ("language", "ko")]).await;
+    assert_eq!(r.status(), 303);
+    let chat = location(&r).trim_start_matches("/chat/").to_owned();
+    let stored = app.store.chat(&chat).await.unwrap().unwrap();
+    assert_eq!((stored.client_id.as_ref(), stored.guest_token.is_none()), (Some(&client_id), true));
+    assert_eq!(app.get(&client, &format!("/chat/{chat}")).await.status(), 200);
+    assert!(app.store.move_chat(&chat, &["queued"], None, "active", Some(&c_id), app.clock.now()).await.unwrap());
+    assert!(app.store.close_chat(&chat, "booked", app.clock.now()).await.unwrap());
+    let (status, html) = app.get_html(&cb.0, &format!("/clients/{client_id}")).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("채팅 상담") && html.contains(&format!("/center/chats/{chat}")), "on the timeline");
+    // Staff answer chats; they do not start them.
+    let r = app.post(&cb.0, "/chat", &[("nickname", "x"), ("topic", "anxiety"), ("language", "ko")]).await;
+    assert_eq!(r.status(), 400);
 });
