@@ -56,6 +56,18 @@ pub struct ChatMessage {
     pub body: Vec<u8>,
     pub flag: Option<String>,
     pub at: i64,
+    /// A file this message shares.
+    pub file_id: Option<String>,
+}
+
+/// A file shared in a chat (its body is sealed and read separately).
+#[derive(Debug, Clone)]
+pub struct ChatFile {
+    pub id: String,
+    pub name: String,
+    pub content_type: String,
+    pub size: i64,
+    pub at: i64,
 }
 
 /// A message as `post_chat_message` stored it, and who held the chat at that moment (the
@@ -169,6 +181,7 @@ macro_rules! message_from_row {
             body: r.try_get("body")?,
             flag: r.try_get("flag")?,
             at: r.try_get("at")?,
+            file_id: r.try_get("file_id")?,
         }
     }};
 }
@@ -430,6 +443,7 @@ impl Store {
                 body: body.to_vec(),
                 flag: flag.map(str::to_owned),
                 at: now,
+                file_id: None,
             };
             Ok(Posted { message, new: true, counselor })
         });
@@ -442,10 +456,99 @@ impl Store {
         }
     }
 
+    /// Stores a shared file and the message that announces it (its sealed name as the body), in
+    /// one transaction, under the chat's next number.
+    pub async fn post_chat_file(
+        &self,
+        chat: &str,
+        kind: &str,
+        sender: Option<&UserId>,
+        file: &ChatFile,
+        sealed_body: &[u8],
+        sealed_name: &[u8],
+    ) -> Result<Posted> {
+        let client_msg_id = format!("file-{}", file.id);
+        on_backend!(self, |pool| {
+            let mut tx = pool.begin().await?;
+            let row =
+                sqlx::query("UPDATE chats SET last_seq = last_seq + 1 WHERE id = $1 RETURNING last_seq, counselor_id")
+                    .bind(chat)
+                    .fetch_one(&mut *tx)
+                    .await?;
+            let seq: i64 = row.try_get("last_seq")?;
+            let counselor = opt_uid(&row, "counselor_id")?;
+            sqlx::query(
+                "INSERT INTO chat_files (id, chat_id, name, content_type, size, body, at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(&file.id)
+            .bind(chat)
+            .bind(&file.name)
+            .bind(&file.content_type)
+            .bind(file.size)
+            .bind(sealed_body)
+            .bind(file.at)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query(
+                "INSERT INTO chat_messages (chat_id, seq, kind, sender_id, client_msg_id, body, at, file_id) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            )
+            .bind(chat)
+            .bind(seq)
+            .bind(kind)
+            .bind(sender.map(UserId::as_str))
+            .bind(&client_msg_id)
+            .bind(sealed_name)
+            .bind(file.at)
+            .bind(&file.id)
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            let message = ChatMessage {
+                seq,
+                kind: kind.to_owned(),
+                sender_id: sender.cloned(),
+                client_msg_id,
+                body: sealed_name.to_vec(),
+                flag: None,
+                at: file.at,
+                file_id: Some(file.id.clone()),
+            };
+            Ok(Posted { message, new: true, counselor })
+        })
+    }
+
+    /// A chat's file and its sealed body.
+    pub async fn chat_file(&self, chat: &str, id: &str) -> Result<Option<(ChatFile, Vec<u8>)>> {
+        on_backend!(self, |pool| {
+            let row = sqlx::query(
+                "SELECT id, name, content_type, size, body, at FROM chat_files WHERE chat_id = $1 AND id = $2",
+            )
+            .bind(chat)
+            .bind(id)
+            .fetch_optional(pool)
+            .await?;
+            Ok(match row {
+                Some(r) => Some((
+                    ChatFile {
+                        id: r.try_get("id")?,
+                        name: r.try_get("name")?,
+                        content_type: r.try_get("content_type")?,
+                        size: r.try_get("size")?,
+                        at: r.try_get("at")?,
+                    },
+                    r.try_get("body")?,
+                )),
+                None => None,
+            })
+        })
+    }
+
     async fn chat_message_by_client_id(&self, chat: &str, kind: &str, id: &str) -> Result<Option<ChatMessage>> {
         on_backend!(self, |pool| {
             let row = sqlx::query(
-                "SELECT seq, kind, sender_id, client_msg_id, body, flag, at FROM chat_messages \
+                "SELECT seq, kind, sender_id, client_msg_id, body, flag, at, file_id FROM chat_messages \
                  WHERE chat_id = $1 AND kind = $2 AND client_msg_id = $3",
             )
             .bind(chat)
@@ -464,7 +567,7 @@ impl Store {
     pub async fn chat_messages_after(&self, chat: &str, after: i64, limit: i64) -> Result<Vec<ChatMessage>> {
         on_backend!(self, |pool| {
             let rows = sqlx::query(
-                "SELECT seq, kind, sender_id, client_msg_id, body, flag, at FROM chat_messages \
+                "SELECT seq, kind, sender_id, client_msg_id, body, flag, at, file_id FROM chat_messages \
                  WHERE chat_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",
             )
             .bind(chat)
@@ -579,44 +682,37 @@ impl Store {
     ) -> Result<()> {
         on_backend!(self, |pool| {
             let mut tx = pool.begin().await?;
-            let current: Option<(String, Option<i64>)> =
+            // A write first, so that SQLite takes its one writer's lock before reading (a read
+            // transaction that later writes can fail at once when another writer went first).
+            sqlx::query(
+                "INSERT INTO chat_agents (user_id, status, status_since, idle_since) VALUES ($1, 'offline', $2, $2) \
+                 ON CONFLICT (user_id) DO NOTHING",
+            )
+            .bind(user.as_str())
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            let current: (String, Option<i64>) =
                 sqlx::query_as("SELECT status, status_until FROM chat_agents WHERE user_id = $1")
                     .bind(user.as_str())
-                    .fetch_optional(&mut *tx)
+                    .fetch_one(&mut *tx)
                     .await?;
-            if current.as_ref().is_some_and(|(s, u)| s == status && *u == until) {
+            if current.0 == status && current.1 == until {
+                tx.commit().await?;
                 return Ok(());
             }
-            match current {
-                None => {
-                    sqlx::query(
-                        "INSERT INTO chat_agents (user_id, status, status_since, status_until, idle_since) \
-                         VALUES ($1, $2, $3, $4, $3)",
-                    )
-                    .bind(user.as_str())
-                    .bind(status)
-                    .bind(now)
-                    .bind(until)
-                    .execute(&mut *tx)
-                    .await?;
-                }
-                Some(_) => {
-                    sqlx::query(
-                        "UPDATE chat_agents SET status = $1, status_since = $2, status_until = $3 WHERE user_id = $4",
-                    )
-                    .bind(status)
-                    .bind(now)
-                    .bind(until)
-                    .bind(user.as_str())
-                    .execute(&mut *tx)
-                    .await?;
-                    sqlx::query("UPDATE chat_status_log SET ended_at = $1 WHERE user_id = $2 AND ended_at IS NULL")
-                        .bind(now)
-                        .bind(user.as_str())
-                        .execute(&mut *tx)
-                        .await?;
-                }
-            }
+            sqlx::query("UPDATE chat_agents SET status = $1, status_since = $2, status_until = $3 WHERE user_id = $4")
+                .bind(status)
+                .bind(now)
+                .bind(until)
+                .bind(user.as_str())
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query("UPDATE chat_status_log SET ended_at = $1 WHERE user_id = $2 AND ended_at IS NULL")
+                .bind(now)
+                .bind(user.as_str())
+                .execute(&mut *tx)
+                .await?;
             sqlx::query("INSERT INTO chat_status_log (user_id, status, reason, started_at) VALUES ($1, $2, $3, $4)")
                 .bind(user.as_str())
                 .bind(status)

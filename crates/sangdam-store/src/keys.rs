@@ -99,6 +99,7 @@ pub const SEALED_COLUMNS: &[SealedColumn] = &[
         purpose: "chat.message",
     },
     SealedColumn { table: "chats", keys: ID, column: "transcript_to", purpose: "chat.transcript-to" },
+    SealedColumn { table: "chat_files", keys: ID, column: "body", purpose: "chat.file" },
 ];
 
 /// Blob columns that are not sealed, on purpose: public photos and outgoing mail attachments

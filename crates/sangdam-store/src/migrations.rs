@@ -25,6 +25,7 @@ const SQLITE: Embedded = &[
     (9, "center_settings", include_str!("../migrations/sqlite/0009_center_settings.sql")),
     (10, "form_response_specs", include_str!("../migrations/sqlite/0010_form_response_specs.sql")),
     (11, "chat", include_str!("../migrations/sqlite/0011_chat.sql")),
+    (12, "chat_files", include_str!("../migrations/sqlite/0012_chat_files.sql")),
 ];
 
 const POSTGRES: Embedded = &[
@@ -39,6 +40,7 @@ const POSTGRES: Embedded = &[
     (9, "center_settings", include_str!("../migrations/postgres/0009_center_settings.sql")),
     (10, "form_response_specs", include_str!("../migrations/postgres/0010_form_response_specs.sql")),
     (11, "chat", include_str!("../migrations/postgres/0011_chat.sql")),
+    (12, "chat_files", include_str!("../migrations/postgres/0012_chat_files.sql")),
 ];
 
 #[derive(Debug)]

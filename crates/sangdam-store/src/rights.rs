@@ -29,13 +29,21 @@ impl Store {
     /// Deletes a client's account in one transaction: their questionnaires and alerts, record,
     /// summaries, feedback, messages, room chat and files they sent, unsigned note drafts, waitlist
     /// places, sessions, two-factor and recovery codes, consents, calendar feed, mail to them,
-    /// and the reasons on their appointments; the appointments themselves stay (the counselor's
-    /// calendar) and so do signed notes and their addenda, until the retention purge. The account
+    /// the live chats they had signed in (messages and files), and the reasons on their
+    /// appointments; the appointments themselves stay (the counselor's calendar) and so do signed
+    /// notes and their addenda, until the retention purge, and chats locked as evidence after
+    /// abuse (the database refuses to delete them). The account
     /// row is anonymized and can never sign in again.
     pub async fn delete_client_account(&self, user: &UserId, email: &str, now: i64) -> Result<Deletion> {
         let id = user.as_str();
         let statements: &[&str] = &[
             "DELETE FROM risk_alerts WHERE client_id = $1",
+            "DELETE FROM chat_messages WHERE chat_id IN \
+             (SELECT id FROM chats WHERE client_id = $1 AND evidence_hash IS NULL)",
+            "DELETE FROM chat_files WHERE chat_id IN (SELECT id FROM chats WHERE client_id = $1 AND evidence_hash IS NULL)",
+            "DELETE FROM chats WHERE client_id = $1 AND evidence_hash IS NULL \
+             AND id NOT IN (SELECT chat_id FROM chat_bans) \
+             AND id NOT IN (SELECT chat_id FROM incidents WHERE chat_id IS NOT NULL)",
             "DELETE FROM form_responses WHERE client_id = $1",
             "DELETE FROM form_requests WHERE client_id = $1",
             "DELETE FROM questionnaire_responses WHERE client_id = $1",

@@ -22,6 +22,47 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for FormData<T> {
     }
 }
 
+/// A file uploaded with a multipart form (field `file`), read under a size limit, its name made
+/// safe and its kind checked by extension and content (`sangdam_domain::files`).
+pub struct Upload {
+    pub name: String,
+    pub content_type: &'static str,
+    pub bytes: Vec<u8>,
+}
+
+pub async fn read_upload(mut multipart: axum::extract::Multipart, max: usize) -> Result<Upload, AppError> {
+    let mut found = None;
+    while let Some(mut field) =
+        multipart.next_field().await.map_err(|_| AppError::BadRequest("error-file-too-large"))?
+    {
+        if field.name() != Some("file") {
+            continue;
+        }
+        let name = field.file_name().unwrap_or_default().to_owned();
+        let mut bytes = Vec::new();
+        while let Some(chunk) = field.chunk().await.map_err(|_| AppError::BadRequest("error-file-too-large"))? {
+            if bytes.len() + chunk.len() > max {
+                return Err(AppError::BadRequest("error-file-too-large"));
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        found = Some((name, bytes));
+        break;
+    }
+    let (raw_name, bytes) = found.ok_or(AppError::BadRequest("error-file-empty"))?;
+    let name = sangdam_domain::files::safe_name(&raw_name).map_err(|e| AppError::BadRequest(e.message_id()))?;
+    let content_type =
+        sangdam_domain::files::content_type(&name, &bytes).map_err(|e| AppError::BadRequest(e.message_id()))?;
+    Ok(Upload { name, content_type, bytes })
+}
+
+/// A download's `Content-Disposition`: always an attachment, the name in ASCII and in UTF-8.
+pub fn attachment(name: &str) -> String {
+    let ascii: String =
+        name.chars().map(|c| if c.is_ascii_alphanumeric() || ".-_ ".contains(c) { c } else { '_' }).collect();
+    format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{}", url_encode(name))
+}
+
 pub fn url_encode(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {

@@ -66,7 +66,12 @@
     const li = el("li", m.kind);
     li.dataset.seq = m.seq;
     const head = el("span", "hint", (m.kind === "note" ? t("note") + " · " : m.kind === "whisper" ? t("whisper") + " · " : "") + m.name);
-    const body = el("div", "text", m.text);
+    const body = el("div", "text", m.file ? "" : m.text);
+    if (m.file) {
+      const a = el("a", "", "📎 " + m.text);
+      a.href = `/chat/${m.chat}/files/${m.file}`;
+      body.append(a);
+    }
     li.append(head, body);
     if (m.flag) {
       li.classList.add("flagged");
@@ -134,6 +139,18 @@
       }
     });
     area.addEventListener("focus", () => { lastFocused = p; });
+    const fileInput = p.node.querySelector(".chat-file");
+    fileInput.addEventListener("change", async () => {
+      const file = fileInput.files[0];
+      if (!file) return;
+      const body = new FormData();
+      body.append("file", file, file.name);
+      try {
+        const r = await fetch(`/center/chats/${id()}/files`, { method: "POST", body, headers: { "X-CSRF-Token": root.dataset.csrf } });
+        if (!r.ok) conn.textContent = t("fileFailed");
+      } catch (_) { conn.textContent = t("fileFailed"); }
+      fileInput.value = "";
+    });
     p.node.querySelector(".close-chat").addEventListener("click", () =>
       out({ type: "close", chat: id(), category: p.node.querySelector(".close-category").value }));
     p.node.querySelector(".end-abuse").addEventListener("click", () => out({ type: "end_abuse", chat: id() }));

@@ -35,7 +35,14 @@
     who.className = "hint";
     who.textContent = m.kind === "system" ? "" : m.name;
     const body = document.createElement("div");
-    body.textContent = m.text;
+    if (m.file) {
+      const a = document.createElement("a");
+      a.href = `/chat/${id}/files/${m.file}`;
+      a.textContent = "📎 " + m.text;
+      body.append(a);
+    } else {
+      body.textContent = m.text;
+    }
     li.append(who, body);
     const mine = pending.get(m.id);
     if (mine) { mine.remove(); pending.delete(m.id); }
@@ -75,7 +82,19 @@
         ended = true;
         status.textContent = m.category === "abuse" ? t("endedAbuse") : t("ended");
         form.querySelectorAll("textarea, button").forEach((e) => { e.disabled = true; });
-        document.getElementById("chat-leave").disabled = true;
+        const fileInput = document.getElementById("chat-file");
+  fileInput.addEventListener("change", async () => {
+    const file = fileInput.files[0];
+    if (!file) return;
+    const body = new FormData();
+    body.append("file", file, file.name);
+    try {
+      const r = await fetch(`/chat/${id}/files`, { method: "POST", body, headers: { "X-CSRF-Token": root.dataset.csrf } });
+      if (!r.ok) status.textContent = t("fileFailed");
+    } catch (_) { status.textContent = t("fileFailed"); }
+    fileInput.value = "";
+  });
+  document.getElementById("chat-leave").disabled = true;
         break;
       case "transcript_requested":
         document.getElementById("transcript-status").textContent = t("transcriptOk");
@@ -125,6 +144,18 @@
   });
   text.addEventListener("keydown", (e) => {
     if (e.key === "Enter" && !e.shiftKey) { e.preventDefault(); form.requestSubmit(); }
+  });
+  const fileInput = document.getElementById("chat-file");
+  fileInput.addEventListener("change", async () => {
+    const file = fileInput.files[0];
+    if (!file) return;
+    const body = new FormData();
+    body.append("file", file, file.name);
+    try {
+      const r = await fetch(`/chat/${id}/files`, { method: "POST", body, headers: { "X-CSRF-Token": root.dataset.csrf } });
+      if (!r.ok) status.textContent = t("fileFailed");
+    } catch (_) { status.textContent = t("fileFailed"); }
+    fileInput.value = "";
   });
   document.getElementById("chat-leave").addEventListener("click", () => out({ type: "leave" }));
   document.getElementById("transcript-form").addEventListener("submit", (e) => {

@@ -39,6 +39,24 @@ pub async fn transcript(state: &AppState, chat: &ChatRecord) -> anyhow::Result<S
             let flag = m.flag.as_deref().map(|f| format!(" [flagged: {f}]")).unwrap_or_default();
             writeln!(out)?;
             writeln!(out, "#{} {} {}{flag}", m.seq, utc(m.at), m.kind)?;
+            if let Some(file) = &m.file_id {
+                // A shared file is named with its size and the SHA-256 of its content, so the
+                // locked transcript covers the file too.
+                let (f, sealed) = state
+                    .store
+                    .chat_file(&chat.id, file)
+                    .await?
+                    .ok_or_else(|| anyhow::anyhow!("a chat file is missing"))?;
+                let body = state.keys.open("chat.file", &sealed)?;
+                writeln!(
+                    out,
+                    "    [file] {} ({} bytes, SHA-256 {})",
+                    f.name,
+                    f.size,
+                    crate::crypto::sha256_hex(&body)
+                )?;
+                continue;
+            }
             for l in text.lines() {
                 writeln!(out, "    {l}")?;
             }

@@ -275,6 +275,7 @@ pub(crate) fn line(state: &AppState, chat: &ChatRecord, m: &ChatMessage, name: &
         text,
         flag: m.flag.clone(),
         at: m.at,
+        file: m.file_id.clone(),
     }
 }
 
@@ -313,6 +314,36 @@ pub(crate) async fn post(
         }
     }
     Ok((posted.message, posted.new))
+}
+
+/// Shares a file in a chat (already checked by `forms::read_upload`): sealed off the executor,
+/// stored with the message that announces it, and handed to both sides under the chat's lock.
+pub(crate) async fn share_file(
+    state: &AppState,
+    chat: &ChatRecord,
+    kind: &str,
+    sender: Option<(&UserId, &str)>,
+    upload: crate::forms::Upload,
+) -> anyhow::Result<ChatMessage> {
+    let file = sangdam_store::ChatFile {
+        id: sangdam_domain::ids::encode_random(&random::<16>()),
+        name: upload.name,
+        content_type: upload.content_type.to_owned(),
+        size: i64::try_from(upload.bytes.len()).unwrap_or(i64::MAX),
+        at: state.clock.now(),
+    };
+    let keys = state.keys.clone();
+    let bytes = upload.bytes;
+    let sealed = tokio::task::spawn_blocking(move || keys.seal("chat.file", &bytes)).await?;
+    let sealed_name = state.keys.seal("chat.message", file.name.as_bytes());
+    let lock = state.chat.lock_of(&chat.id);
+    let _held = lock.lock().await;
+    let posted = state.store.post_chat_file(&chat.id, kind, sender.map(|s| s.0), &file, &sealed, &sealed_name).await?;
+    let mut l = line(state, chat, &posted.message, sender.map_or("", |s| s.1));
+    l.text.clone_from(&file.name);
+    state.chat.to_staff(&chat.id, posted.counselor.as_ref(), &StaffOut::Message(l.clone()));
+    state.chat.to_client(&chat.id, &ClientOut::Message(l));
+    Ok(posted.message)
 }
 
 /// A message from the product, in the chat's language, seen by both sides.

@@ -87,6 +87,8 @@ pub struct Line {
     /// The abuse check's category, for staff: the page blurs the message until they choose to see it.
     pub flag: Option<String>,
     pub at: i64,
+    /// A shared file (the text is its name): download it from `/chat/{chat}/files/{file}`.
+    pub file: Option<String>,
 }
 
 /// What a counselor's or supervisor's console sends.

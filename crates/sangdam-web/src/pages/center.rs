@@ -51,6 +51,7 @@ struct ConsolePage<'a> {
     /// Messages clients left while nobody could answer: id, nickname, when.
     left: Vec<(String, String, String)>,
     categories: Vec<(&'static str, String)>,
+    accept: String,
 }
 
 pub async fn console(State(state): State<AppState>, ctx: Ctx) -> AppResult {
@@ -103,6 +104,7 @@ pub async fn console(State(state): State<AppState>, ctx: Ctx) -> AppResult {
         recent,
         left,
         categories,
+        accept: super::chat::accepted_files(),
     })
 }
 
@@ -222,7 +224,7 @@ pub async fn delete_canned(State(state): State<AppState>, ctx: Ctx, Path(id): Pa
 }
 
 /// A closed (or live) chat for staff: its counselor, or a supervisor.
-async fn chat_for_staff(state: &AppState, ctx: &Ctx, id: &str) -> Result<(Viewer, ChatRecord), AppError> {
+pub(crate) async fn chat_for_staff(state: &AppState, ctx: &Ctx, id: &str) -> Result<(Viewer, ChatRecord), AppError> {
     let v = staff(ctx)?.clone();
     let chat = state.store.chat(id).await?.ok_or(AppError::NotFound)?;
     // A message left while nobody could answer belongs to no one yet: any counselor may read it.
@@ -399,4 +401,23 @@ pub async fn dashboard(State(state): State<AppState>, ctx: Ctx) -> AppResult {
         incidents: incident_rows,
         average: duration(if n == 0 { 0 } else { total / n }),
     })
+}
+
+/// The counselor holding a chat shares a file in it.
+pub async fn upload(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    multipart: axum::extract::Multipart,
+) -> AppResult {
+    let v = staff(&ctx)?;
+    let chat = state.store.chat(&id).await?.ok_or(AppError::NotFound)?;
+    if chat.counselor_id.as_ref() != Some(&v.user.id) || chat.status != "active" {
+        return Err(AppError::BadRequest("error-chat-not-yours"));
+    }
+    let upload = crate::forms::read_upload(multipart, state.config.room_file_max_bytes).await?;
+    let name = v.user.display_name.to_string();
+    let m = chat::share_file(&state, &chat, "counselor", Some((&v.user.id, &name)), upload).await?;
+    audit(&state, &ctx, Some(&v.user), "chat.file.share", Some(format!("chat:{id}")), "ok").await?;
+    Ok(axum::Json(serde_json::json!({ "seq": m.seq, "file": m.file_id })).into_response())
 }

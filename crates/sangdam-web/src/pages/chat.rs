@@ -219,6 +219,14 @@ struct ChatPage<'a> {
     id: String,
     guest: bool,
     hours: String,
+    /// File kinds the file picker offers, and the size limit in MB.
+    accept: String,
+    max_mb: i64,
+}
+
+/// The file picker's kinds (`.pdf,.png,…`), as the session room offers them.
+pub(crate) fn accepted_files() -> String {
+    sangdam_domain::files::accepted_extensions().iter().map(|e| format!(".{e}")).collect::<Vec<_>>().join(",")
 }
 
 pub async fn page(State(state): State<AppState>, ctx: Ctx, headers: HeaderMap, Path(id): Path<String>) -> AppResult {
@@ -228,6 +236,8 @@ pub async fn page(State(state): State<AppState>, ctx: Ctx, headers: HeaderMap, P
         id: chat.id,
         guest: chat.client_id.is_none(),
         hours: chat::hours(&state, ctx.lang()),
+        accept: accepted_files(),
+        max_mb: i64::try_from(state.config.room_file_max_bytes / (1024 * 1024)).unwrap_or(0),
     })
 }
 
@@ -269,6 +279,54 @@ pub async fn transcript(
             (header::CONTENT_DISPOSITION, format!("attachment; filename=\"chat-{id}.txt\"")),
         ],
         text,
+    )
+        .into_response())
+}
+
+/// The client shares a file in their chat (the limits of the session room's files).
+pub async fn upload(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    multipart: axum::extract::Multipart,
+) -> AppResult {
+    let chat = own_chat(&state, &ctx, &headers, &id).await?;
+    if chat.status == "closed" {
+        return Err(AppError::BadRequest("error-chat-closed"));
+    }
+    let upload = crate::forms::read_upload(multipart, state.config.room_file_max_bytes).await?;
+    let sender = ctx.viewer.as_ref().map(|v| (&v.user.id, chat.nickname.as_str()));
+    let m = chat::share_file(&state, &chat, "client", sender, upload).await?;
+    Ok(axum::Json(serde_json::json!({ "seq": m.seq, "file": m.file_id })).into_response())
+}
+
+/// Downloads a chat's file: its client (account or guest cookie), or staff who may read the chat.
+/// Always an attachment, never rendered; staff downloads are audited.
+pub async fn download(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    Path((id, file_id)): Path<(String, String)>,
+) -> AppResult {
+    if own_chat(&state, &ctx, &headers, &id).await.is_err() {
+        super::center::chat_for_staff(&state, &ctx, &id).await?;
+        let v = ctx.signed_in()?;
+        crate::auth::audit(&state, &ctx, Some(&v.user), "chat.file.read", Some(format!("chat-file:{file_id}")), "ok")
+            .await?;
+    }
+    let (file, sealed) = state.store.chat_file(&id, &file_id).await?.ok_or(AppError::NotFound)?;
+    let keys = state.keys.clone();
+    let body = tokio::task::spawn_blocking(move || keys.open("chat.file", &sealed))
+        .await
+        .map_err(|e| AppError::Internal(e.into()))??;
+    Ok((
+        [
+            (header::CONTENT_TYPE, file.content_type.clone()),
+            (header::CONTENT_DISPOSITION, crate::forms::attachment(&file.name)),
+            (header::CACHE_CONTROL, "private, no-store".to_owned()),
+        ],
+        body,
     )
         .into_response())
 }

@@ -83,6 +83,13 @@ pub fn router() -> Router<AppState> {
         .route("/chat/{id}", get(chat::page))
         .route("/chat/{id}/ws", get(chat::socket))
         .route("/chat/{id}/transcript", get(chat::transcript))
+        // The configured limit (default 20 MB) is enforced while reading; this is the ceiling.
+        .route("/chat/{id}/files", post(chat::upload).layer(axum::extract::DefaultBodyLimit::max(256 * 1024 * 1024)))
+        .route("/chat/{id}/files/{file}", get(chat::download))
+        .route(
+            "/center/chats/{id}/files",
+            post(center::upload).layer(axum::extract::DefaultBodyLimit::max(256 * 1024 * 1024)),
+        )
         .route("/center", get(center::console))
         .route("/center/ws", get(center::socket))
         .route("/center/capacity", post(center::capacity))

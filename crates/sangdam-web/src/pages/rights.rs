@@ -128,6 +128,22 @@ async fn export_zip(state: &AppState, ctx: &Ctx, user: &sangdam_store::UserRecor
         }
     }
     zip.add("session_chat.json", &pretty(&Value::Array(chat))).map_err(z)?;
+    // Live chats: each transcript as the client saw it (never staff notes), and the files in them.
+    for c in state.store.chats_of_client(me).await? {
+        let text = crate::chat::evidence::transcript(state, &c).await?;
+        zip.add(&format!("chats/{}.txt", c.id), text.as_bytes()).map_err(z)?;
+        let mut after = 0;
+        loop {
+            let batch = state.store.chat_messages_after(&c.id, after, 500).await?;
+            let Some(last) = batch.last() else { break };
+            after = last.seq;
+            for file in batch.iter().filter_map(|m| m.file_id.as_ref()) {
+                let Some((f, sealed)) = state.store.chat_file(&c.id, file).await? else { continue };
+                let body = state.keys.open("chat.file", &sealed)?;
+                zip.add(&format!("chats/{}/{}-{}", c.id, f.id, f.name), &body).map_err(z)?;
+            }
+        }
+    }
     zip.add("README.txt", ctx.t("export-readme").as_bytes()).map_err(z)?;
     zip.finish().map_err(z)
 }

@@ -86,11 +86,7 @@ pub async fn page(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String
         title: room.title.clone(),
         host: role == MemberRole::Host,
         ad_hoc: room.appointment_id.is_none(),
-        accept: sangdam_domain::files::accepted_extensions()
-            .iter()
-            .map(|e| format!(".{e}"))
-            .collect::<Vec<_>>()
-            .join(","),
+        accept: super::chat::accepted_files(),
         max_mb: i64::try_from(state.config.room_file_max_bytes / (1024 * 1024)).unwrap_or(0),
     })
 }
@@ -189,35 +185,14 @@ pub async fn upload_file(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
-    mut multipart: axum::extract::Multipart,
+    multipart: axum::extract::Multipart,
 ) -> AppResult {
     let (room, v) = participant(&state, &ctx, &id).await?;
     if room.ended_at.is_some() {
         return Err(AppError::BadRequest("error-room-ended"));
     }
-    let max = state.config.room_file_max_bytes;
-    let mut found = None;
-    while let Some(mut field) =
-        multipart.next_field().await.map_err(|_| AppError::BadRequest("error-file-too-large"))?
-    {
-        if field.name() != Some("file") {
-            continue;
-        }
-        let name = field.file_name().unwrap_or_default().to_owned();
-        let mut bytes = Vec::new();
-        while let Some(chunk) = field.chunk().await.map_err(|_| AppError::BadRequest("error-file-too-large"))? {
-            if bytes.len() + chunk.len() > max {
-                return Err(AppError::BadRequest("error-file-too-large"));
-            }
-            bytes.extend_from_slice(&chunk);
-        }
-        found = Some((name, bytes));
-        break;
-    }
-    let (raw_name, bytes) = found.ok_or(AppError::BadRequest("error-file-empty"))?;
-    let name = sangdam_domain::files::safe_name(&raw_name).map_err(|e| AppError::BadRequest(e.message_id()))?;
-    let content_type =
-        sangdam_domain::files::content_type(&name, &bytes).map_err(|e| AppError::BadRequest(e.message_id()))?;
+    let upload = crate::forms::read_upload(multipart, state.config.room_file_max_bytes).await?;
+    let (name, content_type, bytes) = (upload.name, upload.content_type, upload.bytes);
     let file = sangdam_store::RoomFile {
         id: sangdam_domain::ids::encode_random(&random::<16>()),
         sender_id: v.user.id.clone(),
@@ -251,10 +226,7 @@ pub async fn download_file(
         .map_err(|e| AppError::Internal(e.into()))?
         .map_err(|_| AppError::Internal(anyhow::anyhow!("a room file could not be opened")))?;
     audit(&state, &ctx, Some(&v.user), "room.file.read", Some(format!("room-file:{}", file.id)), "ok").await?;
-    let ascii: String =
-        file.name.chars().map(|c| if c.is_ascii_alphanumeric() || ".-_ ".contains(c) { c } else { '_' }).collect();
-    let disposition =
-        format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{}", crate::forms::url_encode(&file.name));
+    let disposition = crate::forms::attachment(&file.name);
     Ok((
         [
             (axum::http::header::CONTENT_TYPE, file.content_type.clone()),

@@ -120,6 +120,33 @@ pub async fn available(ws: &mut Ws) {
     assert_eq!(next_of(ws, "status").await["status"], "available");
 }
 
+/// Uploads a file as a page's script does: multipart, with the CSRF token in a header.
+pub async fn upload(
+    app: &TestApp,
+    client: &reqwest::Client,
+    path: &str,
+    name: &str,
+    bytes: &[u8],
+) -> reqwest::Response {
+    let token = app.csrf(client).await;
+    let boundary = "----sangdamfileboundary";
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    client
+        .post(app.url(path))
+        .header("content-type", format!("multipart/form-data; boundary={boundary}"))
+        .header("x-csrf-token", token)
+        .header("origin", &app.address)
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+}
+
 /// The client's state updates until one with this status.
 async fn state_until(ws: &mut Ws, status: &str) -> Value {
     loop {
@@ -241,6 +268,26 @@ db_test!(the_database_keeps_locked_evidence, async |app: &TestApp| {
     next_of(&mut c, "offer").await;
     send(&mut c, json!({ "type": "accept", "chat": chat })).await;
     next_of(&mut c, "chat").await;
+    // A file shared by the guest reaches the counselor; only those who may read the chat download it.
+    let pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n";
+    let r = upload(app, &g.0, &format!("/chat/{chat}/files"), "report.pdf", pdf).await;
+    assert_eq!(r.status(), 200);
+    let shared = line(&mut c).await;
+    assert_eq!(shared["text"], "report.pdf");
+    let file = shared["file"].as_str().unwrap().to_owned();
+    let r = app.get(&cb.0, &format!("/chat/{chat}/files/{file}")).await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.bytes().await.unwrap().as_ref(), pdf);
+    assert_eq!(app.get(&g.0, &format!("/chat/{chat}/files/{file}")).await.status(), 200);
+    let stranger = browser();
+    assert_eq!(app.get(&stranger.0, &format!("/chat/{chat}/files/{file}")).await.status(), 303, "to sign-in");
+    let r = upload(app, &g.0, &format!("/chat/{chat}/files"), "setup.exe", b"MZ\x90\x00").await;
+    assert_eq!(r.status(), 400, "kinds are checked as in the room");
+    let r = upload(app, &cb.0, &format!("/center/chats/{chat}/files"), "notes.txt", b"breathing exercise").await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(line(&mut gw).await["text"], "report.pdf", "the guest's own, first");
+    assert_eq!(line(&mut gw).await["text"], "notes.txt");
+
     send(&mut gw, json!({ "type": "say", "id": "a", "text": "I will find you and kill you" })).await;
     assert_eq!(next_of(&mut c, "flagged").await["end_now"], true, "threats can be ended at once");
     send(&mut c, json!({ "type": "end_abuse", "chat": chat })).await;
@@ -248,6 +295,10 @@ db_test!(the_database_keeps_locked_evidence, async |app: &TestApp| {
     assert!(app.store.chat(&chat).await.unwrap().unwrap().evidence_hash.is_some());
     assert_eq!(next_of(&mut c, "status").await["status"], "break", "the break comes last");
     assert_eq!(app.store.incidents_since(0).await.unwrap()[0].4, "threat");
+    // The locked transcript covers the files by their hash.
+    let body = app.get(&cb.0, &format!("/center/chats/{chat}/export")).await.text().await.unwrap();
+    let pdf_hash = sangdam_web::crypto::sha256_hex(pdf);
+    assert!(body.contains(&format!("[file] report.pdf ({} bytes, SHA-256 {pdf_hash})", pdf.len())), "{body}");
 
     let raw = |sql: &'static str| {
         let store = app.store.clone();
@@ -264,6 +315,7 @@ db_test!(the_database_keeps_locked_evidence, async |app: &TestApp| {
         "UPDATE chat_messages SET flag = NULL WHERE chat_id = $1",
         "UPDATE chats SET evidence_hash = NULL WHERE id = $1",
         "DELETE FROM chats WHERE id = $1",
+        "DELETE FROM chat_files WHERE chat_id = $1",
         "INSERT INTO chat_messages (chat_id, seq, kind, client_msg_id, body, at) VALUES ($1, 99, 'system', 'x', X'00', 0)",
     ] {
         let sql = if matches!(app.store, sangdam_store::Store::Postgres(_)) {
@@ -458,6 +510,15 @@ db_test!(a_signed_in_clients_chat_is_on_their_record, async |app: &TestApp| {
     let (status, html) = app.get_html(&cb.0, &format!("/clients/{client_id}")).await;
     assert_eq!(status, 200);
     assert!(html.contains("채팅 상담") && html.contains(&format!("/center/chats/{chat}")), "on the timeline");
+    // The client's export holds the transcript; deleting the account deletes the chat.
+    let zip = client.post(app.url("/portal/export")).form(&[("csrf", app.csrf(&client).await)]).send().await.unwrap();
+    assert_eq!(zip.status(), 200);
+    let bytes = zip.bytes().await.unwrap();
+    let needle = format!("chats/{chat}.txt");
+    assert!(bytes.windows(needle.len()).any(|w| w == needle.as_bytes()), "the ZIP has the transcript");
+    let r = app.post(&client, "/portal/delete", &[("password", crate::helpers::PASSWORD), ("confirm", "yes")]).await;
+    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap_or_default());
+    assert!(app.store.chat(&chat).await.unwrap().is_none(), "the chat went with the account");
     // Staff answer chats; they do not start them.
     let r = app.post(&cb.0, "/chat", &[("nickname", "x"), ("topic", "anxiety"), ("language", "ko")]).await;
     assert_eq!(r.status(), 400);

@@ -282,23 +282,7 @@ async fn sign_in_new(app: &TestApp, role: Role, email: &str) -> (reqwest::Client
 
 /// Uploads a file as the room page does (multipart, CSRF token in a header).
 async fn share(app: &TestApp, client: &reqwest::Client, room: &str, name: &str, bytes: &[u8]) -> reqwest::Response {
-    let token = app.csrf(client).await;
-    let boundary = "----roomfileboundary";
-    let mut body = format!(
-        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
-    )
-    .into_bytes();
-    body.extend_from_slice(bytes);
-    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-    client
-        .post(app.url(&format!("/rooms/{room}/files")))
-        .header("content-type", format!("multipart/form-data; boundary={boundary}"))
-        .header("x-csrf-token", token)
-        .header("origin", &app.address)
-        .body(body)
-        .send()
-        .await
-        .unwrap()
+    crate::chat::upload(app, client, &format!("/rooms/{room}/files"), name, bytes).await
 }
 
 db_test!(participants_share_files_that_only_they_can_download, async |app: &TestApp| {
