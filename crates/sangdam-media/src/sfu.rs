@@ -88,6 +88,10 @@ struct TrackIn {
     kind: MediaKind,
     name: TrackName,
     last_keyframe_request: Option<Instant>,
+    /// A recording of the room started and this camera has not sent a keyframe since: it is
+    /// asked again (at most every `KEYFRAME_INTERVAL`) until it does, because a publisher may
+    /// ignore a request that comes too soon after another.
+    recording_needs_keyframe: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -317,6 +321,9 @@ impl Sfu {
             let cameras: Vec<Mid> = p.tracks_in.iter().filter(|t| t.name == TrackName::Camera).map(|t| t.mid).collect();
             for mid in cameras {
                 request_keyframe(p, mid, KeyframeRequestKind::Pli, now, true);
+                if let Some(t) = p.tracks_in.iter_mut().find(|t| t.mid == mid) {
+                    t.recording_needs_keyframe = true;
+                }
             }
             touched.push(i);
         }
@@ -440,13 +447,26 @@ impl Sfu {
                         _ => false,
                     };
                     if recorded {
+                        let keyframe = video && data.data.first().is_some_and(|b| b & 1 == 0);
+                        if video {
+                            let p = &mut self.peers[from];
+                            let waiting = p.tracks_in.iter_mut().find(|t| t.mid == data.mid);
+                            match waiting {
+                                Some(t) if keyframe => t.recording_needs_keyframe = false,
+                                Some(t) if t.recording_needs_keyframe => {
+                                    request_keyframe(p, data.mid, KeyframeRequestKind::Pli, now, false);
+                                    touched.push(from);
+                                }
+                                _ => {}
+                            }
+                        }
                         let p = &self.peers[from];
                         self.out.push_back(Output::Frame(RecordedFrame {
                             room: p.room.clone(),
                             peer: origin,
                             label: p.label.clone(),
                             video,
-                            keyframe: video && data.data.first().is_some_and(|b| b & 1 == 0),
+                            keyframe,
                             at: data.network_time,
                             data: data.data.clone(),
                         }));
@@ -605,7 +625,13 @@ fn event(p: &mut Peer, e: Event) -> Option<Propagated> {
                 (MediaKind::Video, 0) => TrackName::Camera,
                 (MediaKind::Video, _) => TrackName::Screen,
             };
-            p.tracks_in.push(TrackIn { mid: m.mid, kind: m.kind, name, last_keyframe_request: None });
+            p.tracks_in.push(TrackIn {
+                mid: m.mid,
+                kind: m.kind,
+                name,
+                last_keyframe_request: None,
+                recording_needs_keyframe: false,
+            });
             Some(Propagated::TrackOpen(m.mid))
         }
         Event::MediaData(data) => {

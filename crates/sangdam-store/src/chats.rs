@@ -77,7 +77,19 @@ pub struct Posted {
     pub message: ChatMessage,
     /// `false`: the same message id was sent before; this is the stored one.
     pub new: bool,
+    /// Who held the chat when it was stored, and its status then (a counselor receives a chat's
+    /// messages only once it is `active` with them).
     pub counselor: Option<UserId>,
+    pub status: String,
+    /// The chat's count of flagged client messages, this one included.
+    pub flagged: i64,
+}
+
+/// A chat as `close_chat` found it.
+#[derive(Debug, Clone)]
+pub struct Closed {
+    pub counselor: Option<UserId>,
+    pub transcript_to: Option<Vec<u8>>,
 }
 
 /// A counselor's place in the chat center, with what routing needs from their profile.
@@ -353,20 +365,36 @@ impl Store {
         })
     }
 
-    /// Closes a chat that is not closed yet, with its category.
-    pub async fn close_chat(&self, id: &str, category: &str, now: i64) -> Result<bool> {
+    /// Closes a chat that is not closed yet, with its category. Returns who held it and where the
+    /// client asked the transcript to go, as they were at the close; `None` when it was closed
+    /// already.
+    pub async fn close_chat(&self, id: &str, category: &str, now: i64) -> Result<Option<Closed>> {
         on_backend!(self, |pool| {
-            let done = sqlx::query(
+            let row = sqlx::query(
                 "UPDATE chats SET status = 'closed', closed_at = $1, close_category = $2 \
-                 WHERE id = $3 AND status <> 'closed'",
+                 WHERE id = $3 AND status <> 'closed' RETURNING counselor_id, transcript_to",
             )
             .bind(now)
             .bind(category)
             .bind(id)
-            .execute(pool)
-            .await?
-            .rows_affected();
-            Ok(done == 1)
+            .fetch_optional(pool)
+            .await?;
+            Ok(match row {
+                Some(r) => {
+                    Some(Closed { counselor: opt_uid(&r, "counselor_id")?, transcript_to: r.try_get("transcript_to")? })
+                }
+                None => None,
+            })
+        })
+    }
+
+    /// Files shared in a chat so far.
+    pub async fn chat_file_count(&self, chat: &str) -> Result<i64> {
+        on_backend!(self, |pool| {
+            Ok(sqlx::query_scalar("SELECT COUNT(*) FROM chat_files WHERE chat_id = $1")
+                .bind(chat)
+                .fetch_one(pool)
+                .await?)
         })
     }
 
@@ -393,7 +421,9 @@ impl Store {
     }
 
     /// Stores a message under the chat's next number; sending the same `client_msg_id` again
-    /// returns the stored one (`false`). A flagged message counts towards the chat's flags.
+    /// returns the stored one (`false`). A flagged message counts towards the chat's flags. With
+    /// `holder`, the message is stored only while that counselor holds the chat and it is
+    /// `active` (`StoreError::NotFound` otherwise), so a chat transferred away takes no more.
     #[allow(clippy::too_many_arguments)]
     pub async fn post_chat_message(
         &self,
@@ -403,23 +433,28 @@ impl Store {
         client_msg_id: &str,
         body: &[u8],
         flag: Option<&str>,
+        holder: Option<&UserId>,
         now: i64,
     ) -> Result<Posted> {
         if let Some(m) = self.chat_message_by_client_id(chat, kind, client_msg_id).await? {
-            return Ok(Posted { message: m, new: false, counselor: None });
+            return Ok(Posted { message: m, new: false, counselor: None, status: String::new(), flagged: 0 });
         }
         let result: Result<Posted> = on_backend!(self, |pool| {
             let mut tx = pool.begin().await?;
             let row = sqlx::query(
                 "UPDATE chats SET last_seq = last_seq + 1, flagged = flagged + $1 WHERE id = $2 \
-                 RETURNING last_seq, counselor_id",
+                 AND ($3 IS NULL OR (counselor_id = $3 AND status = 'active')) \
+                 RETURNING last_seq, counselor_id, status, flagged",
             )
             .bind(i64::from(flag.is_some()))
             .bind(chat)
+            .bind(holder.map(UserId::as_str))
             .fetch_one(&mut *tx)
             .await?;
             let seq: i64 = row.try_get("last_seq")?;
             let counselor = opt_uid(&row, "counselor_id")?;
+            let status: String = row.try_get("status")?;
+            let flagged: i64 = row.try_get("flagged")?;
             sqlx::query(
                 "INSERT INTO chat_messages (chat_id, seq, kind, sender_id, client_msg_id, body, flag, at) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -445,24 +480,27 @@ impl Store {
                 at: now,
                 file_id: None,
             };
-            Ok(Posted { message, new: true, counselor })
+            Ok(Posted { message, new: true, counselor, status, flagged })
         });
         match result {
             Err(StoreError::Conflict) => {
                 let m = self.chat_message_by_client_id(chat, kind, client_msg_id).await?.ok_or(StoreError::Conflict)?;
-                Ok(Posted { message: m, new: false, counselor: None })
+                Ok(Posted { message: m, new: false, counselor: None, status: String::new(), flagged: 0 })
             }
             other => other,
         }
     }
 
     /// Stores a shared file and the message that announces it (its sealed name as the body), in
-    /// one transaction, under the chat's next number.
+    /// one transaction, under the chat's next number (with `holder`, only while that counselor
+    /// holds the chat and it is `active`).
+    #[allow(clippy::too_many_arguments)]
     pub async fn post_chat_file(
         &self,
         chat: &str,
         kind: &str,
         sender: Option<&UserId>,
+        holder: Option<&UserId>,
         file: &ChatFile,
         sealed_body: &[u8],
         sealed_name: &[u8],
@@ -470,13 +508,19 @@ impl Store {
         let client_msg_id = format!("file-{}", file.id);
         on_backend!(self, |pool| {
             let mut tx = pool.begin().await?;
-            let row =
-                sqlx::query("UPDATE chats SET last_seq = last_seq + 1 WHERE id = $1 RETURNING last_seq, counselor_id")
-                    .bind(chat)
-                    .fetch_one(&mut *tx)
-                    .await?;
+            let row = sqlx::query(
+                "UPDATE chats SET last_seq = last_seq + 1 WHERE id = $1 \
+                 AND ($2 IS NULL OR (counselor_id = $2 AND status = 'active')) \
+                 RETURNING last_seq, counselor_id, status, flagged",
+            )
+            .bind(chat)
+            .bind(holder.map(UserId::as_str))
+            .fetch_one(&mut *tx)
+            .await?;
             let seq: i64 = row.try_get("last_seq")?;
             let counselor = opt_uid(&row, "counselor_id")?;
+            let status: String = row.try_get("status")?;
+            let flagged: i64 = row.try_get("flagged")?;
             sqlx::query(
                 "INSERT INTO chat_files (id, chat_id, name, content_type, size, body, at) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -515,7 +559,7 @@ impl Store {
                 at: file.at,
                 file_id: Some(file.id.clone()),
             };
-            Ok(Posted { message, new: true, counselor })
+            Ok(Posted { message, new: true, counselor, status, flagged })
         })
     }
 

@@ -38,7 +38,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePo
 pub use aftercare::{FeedbackRecord, MessageRecord, SummaryRecord};
 pub use appointments::{AppointmentRecord, NewAppointment, WaitlistEntry, WaitlistOffer};
 pub use audit::{AuditEvent, AuditFilter, AuditPage};
-pub use chats::{AgentRecord, CannedResponse, ChatFile, ChatMessage, ChatRecord, NewChat, Posted};
+pub use chats::{AgentRecord, CannedResponse, ChatFile, ChatMessage, ChatRecord, Closed, NewChat, Posted};
 pub use counselors::{CounselorProfile, DirectoryFilter, Offering, Specialty};
 pub use forms::{Assignment, FormRecord, FormRequest, FormResponse};
 pub use jobs::{JobRecord, JobStatus};

@@ -26,6 +26,7 @@ const SQLITE: Embedded = &[
     (10, "form_response_specs", include_str!("../migrations/sqlite/0010_form_response_specs.sql")),
     (11, "chat", include_str!("../migrations/sqlite/0011_chat.sql")),
     (12, "chat_files", include_str!("../migrations/sqlite/0012_chat_files.sql")),
+    (13, "chat_lock_whole", include_str!("../migrations/sqlite/0013_chat_lock_whole.sql")),
 ];
 
 const POSTGRES: Embedded = &[
@@ -41,6 +42,7 @@ const POSTGRES: Embedded = &[
     (10, "form_response_specs", include_str!("../migrations/postgres/0010_form_response_specs.sql")),
     (11, "chat", include_str!("../migrations/postgres/0011_chat.sql")),
     (12, "chat_files", include_str!("../migrations/postgres/0012_chat_files.sql")),
+    (13, "chat_lock_whole", include_str!("../migrations/postgres/0013_chat_lock_whole.sql")),
 ];
 
 #[derive(Debug)]

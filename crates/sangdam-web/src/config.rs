@@ -124,6 +124,8 @@ pub struct ChatConfig {
     pub nobody_after_seconds: u32,
     /// Chats one network address may start in an hour (a flood would fill the queue).
     pub starts_per_hour: u32,
+    /// An open chat whose client has had no page connected this long is closed as left.
+    pub abandon_seconds: u32,
 }
 
 impl Default for ChatConfig {
@@ -138,6 +140,7 @@ impl Default for ChatConfig {
             offer_seconds: 30,
             nobody_after_seconds: 600,
             starts_per_hour: 20,
+            abandon_seconds: 600,
         }
     }
 }

@@ -11,6 +11,7 @@
   const canned = JSON.parse(root.dataset.canned || "[]");
   const topics = JSON.parse(root.dataset.topics || "{}");
   const me = root.dataset.me;
+  let myId = null;
   const conn = document.getElementById("center-conn");
   const chats = document.getElementById("chats");
   const offers = document.getElementById("offers");
@@ -82,7 +83,7 @@
     }
     p.log.appendChild(li);
     li.scrollIntoView({ block: "nearest" });
-    if (m.kind === "client" && p.info.status === "active" && p.info.counselor === me) out({ type: "read", chat: m.chat, seq: m.seq });
+    if (m.kind === "client" && p.info.status === "active" && p.info.counselor_id === myId) out({ type: "read", chat: m.chat, seq: m.seq });
   }
 
   function wire(p) {
@@ -219,6 +220,7 @@
     switch (m.type) {
       case "welcome":
         conn.textContent = "";
+        myId = m.you;
         setStatus(m.status, m.until);
         m.chats.forEach((c) => (c.status === "offered" ? offer(c) : pane(c)));
         break;

@@ -82,19 +82,8 @@
         ended = true;
         status.textContent = m.category === "abuse" ? t("endedAbuse") : t("ended");
         form.querySelectorAll("textarea, button").forEach((e) => { e.disabled = true; });
-        const fileInput = document.getElementById("chat-file");
-  fileInput.addEventListener("change", async () => {
-    const file = fileInput.files[0];
-    if (!file) return;
-    const body = new FormData();
-    body.append("file", file, file.name);
-    try {
-      const r = await fetch(`/chat/${id}/files`, { method: "POST", body, headers: { "X-CSRF-Token": root.dataset.csrf } });
-      if (!r.ok) status.textContent = t("fileFailed");
-    } catch (_) { status.textContent = t("fileFailed"); }
-    fileInput.value = "";
-  });
-  document.getElementById("chat-leave").disabled = true;
+        document.getElementById("chat-leave").disabled = true;
+        document.getElementById("chat-file").disabled = true;
         break;
       case "transcript_requested":
         document.getElementById("transcript-status").textContent = t("transcriptOk");

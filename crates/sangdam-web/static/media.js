@@ -131,9 +131,19 @@ window.sangdamMedia = function (opts) {
     pc = new RTCPeerConnection({ iceServers: iceServers || [], bundlePolicy: "max-bundle", iceTransportPolicy: relay ? "relay" : "all" });
     const mine = pc;
     const a = local.getAudioTracks()[0] || null, v = local.getVideoTracks()[0] || null;
+    // Microphone, camera, screen: the order the server expects.
+    const mic = pc.addTransceiver(a || "audio", { direction: "sendonly", streams: [local] });
+    const camera = pc.addTransceiver(v || "video", { direction: "sendonly", streams: [local] });
+    // The camera prefers VP8: recordings are WebM, which holds VP8 (Chromium builds differ in the
+    // order they offer codecs in). H.264 stays as the fallback.
+    try {
+      const codecs = (RTCRtpSender.getCapabilities && RTCRtpSender.getCapabilities("video") || { codecs: [] }).codecs;
+      const vp8 = codecs.filter((c) => c.mimeType.toLowerCase() === "video/vp8");
+      if (vp8.length && camera.setCodecPreferences) camera.setCodecPreferences(vp8.concat(codecs.filter((c) => !vp8.includes(c))));
+    } catch (_) { /* keep the browser's order */ }
     senders = {
-      audio: pc.addTransceiver(a || "audio", { direction: "sendonly", streams: [local] }).sender,
-      video: pc.addTransceiver(v || "video", { direction: "sendonly", streams: [local] }).sender,
+      audio: mic.sender,
+      video: camera.sender,
       screen: pc.addTransceiver(screenStream ? screenStream.getVideoTracks()[0] : "video", { direction: "sendonly" }).sender,
     };
     pc.ontrack = (e) => { if (e.streams[0]) attach(e.streams[0]); };

@@ -146,3 +146,5 @@ timeline-chat = Live chat
 center-left = Messages left while waiting
 center-left-hint = Clients who wrote while nobody could answer and then left. Read the message and answer by email (when they left an address) or from their record.
 center-reply-to = The client asked for answers at:
+error-chat-file-not-yet = Files can be shared once a counselor has joined the chat.
+error-chat-files-full = This chat already holds 20 files.

@@ -146,3 +146,5 @@ timeline-chat = 채팅 상담
 center-left = 대기 중 남긴 메시지
 center-left-hint = 응답할 상담사가 없을 때 메시지를 남기고 떠난 내담자입니다. 메시지를 읽고 남긴 이메일이나 내담자 기록으로 답해 주세요.
 center-reply-to = 내담자가 답을 받을 주소:
+error-chat-file-not-yet = 상담사가 연결된 뒤에 파일을 보낼 수 있습니다.
+error-chat-files-full = 이 채팅에는 이미 파일이 20개 있습니다.

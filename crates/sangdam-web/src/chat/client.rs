@@ -22,36 +22,37 @@ fn error(tr: &Tr, code: &'static str) -> ClientOut {
     ClientOut::Error { code, message: tr.t(code) }
 }
 
-/// Registers the page and sends what it missed, under the chat's lock.
+/// Registers the page and collects what it missed, under the chat's lock: the caller writes the
+/// catch-up on the socket before anything from the channel, so nothing is missed, doubled or
+/// dropped for lack of room.
 async fn welcome(
     state: &AppState,
     who: &ClientEntrant,
     last_seq: i64,
     tx: &mpsc::Sender<ClientOut>,
-) -> anyhow::Result<u64> {
+) -> anyhow::Result<(u64, tokio::sync::oneshot::Receiver<()>, Vec<ClientOut>)> {
     let lock = state.chat.lock_of(&who.chat);
     let _held = lock.lock().await;
-    let conn = state.chat.add_client(&who.chat, tx.clone());
-    let Some(chat) = state.store.chat(&who.chat).await? else { return Ok(conn) };
+    let (conn, closed) = state.chat.add_client(&who.chat, tx.clone());
+    let mut out = Vec::new();
+    let Some(chat) = state.store.chat(&who.chat).await? else { return Ok((conn, closed, out)) };
+    let counselor = counselor_name(state, &chat).await?;
     let mut after = last_seq;
     loop {
         let batch = state.store.chat_messages_after(&chat.id, after, 500).await?;
         let Some(last) = batch.last() else { break };
         after = last.seq;
         for m in batch.iter().filter(|m| super::client_sees(&m.kind)) {
-            let mut l = super::line(state, &chat, m, "");
+            let mut l = super::line(state, &chat, m, &counselor);
             l.flag = None;
-            if m.kind == "counselor" {
-                l.name = counselor_name(state, &chat).await?;
-            }
-            let _ = tx.try_send(ClientOut::Message(l));
+            out.push(ClientOut::Message(l));
         }
     }
-    let _ = tx.try_send(state_of(state, &chat).await?);
+    out.push(state_of(state, &chat).await?);
     if chat.staff_read > 0 {
-        let _ = tx.try_send(ClientOut::Read { seq: chat.staff_read });
+        out.push(ClientOut::Read { seq: chat.staff_read });
     }
-    Ok(conn)
+    Ok((conn, closed, out))
 }
 
 async fn counselor_name(state: &AppState, chat: &ChatRecord) -> anyhow::Result<String> {
@@ -86,7 +87,7 @@ pub async fn run(state: AppState, who: ClientEntrant, mut socket: WebSocket) {
         _ => return,
     };
     let (tx, mut rx) = mpsc::channel::<ClientOut>(QUEUE);
-    let conn = match welcome(&state, &who, last_seq, &tx).await {
+    let (conn, mut closed, catch_up) = match welcome(&state, &who, last_seq, &tx).await {
         Ok(c) => c,
         Err(e) => {
             tracing::error!(error = ?e, "a chat client could not join");
@@ -94,9 +95,19 @@ pub async fn run(state: AppState, who: ClientEntrant, mut socket: WebSocket) {
         }
     };
     state.chat.wake.notify_one();
+    for msg in catch_up {
+        let Ok(text) = serde_json::to_string(&msg) else { continue };
+        if socket.send(Message::Text(text.into())).await.is_err() {
+            state.chat.remove(conn, state.clock.now());
+            return;
+        }
+    }
     let mut bucket = Bucket::new(super::CLIENT_RATE);
     loop {
         tokio::select! {
+            // The hub dropped this connection (it could not keep up): close, so the page
+            // reconnects and catches up.
+            _ = &mut closed => break,
             out = rx.recv() => {
                 let Some(msg) = out else { break };
                 let Ok(text) = serde_json::to_string(&msg) else { continue };
@@ -136,7 +147,7 @@ pub async fn run(state: AppState, who: ClientEntrant, mut socket: WebSocket) {
             }
         }
     }
-    state.chat.remove(conn);
+    state.chat.remove(conn, state.clock.now());
 }
 
 async fn handle(
@@ -169,26 +180,23 @@ async fn handle(
             };
             let flag = abuse::check(text);
             let sender = who.user.as_ref().map(|(id, _)| (id, chat.nickname.as_str()));
-            let (m, new) = super::post(state, &chat, "client", sender, &id, text, flag).await?;
-            let _ = tx.try_send(ClientOut::Ack { id, seq: m.seq });
-            if new && let Some(category) = flag {
-                super::respond_to_abuse(state, &chat, m.seq, chat.flagged, category).await?;
+            let posted = super::post(state, &chat, "client", sender, &id, text, flag).await?;
+            let _ = tx.try_send(ClientOut::Ack { id, seq: posted.message.seq });
+            if posted.new
+                && let Some(category) = flag
+            {
+                super::respond_to_abuse(state, &chat, &posted, category).await?;
             }
         }
         ClientIn::Typing { on } => {
-            state.chat.to_staff(
-                &chat.id,
-                chat.counselor_id.as_ref(),
-                &super::StaffOut::Typing { chat: chat.id.clone(), on },
-            );
+            // Only the counselor who accepted the chat sees it (and supervisors watching).
+            let counselor = chat.counselor_id.as_ref().filter(|_| chat.status == "active");
+            state.chat.to_staff(&chat.id, counselor, &super::StaffOut::Typing { chat: chat.id.clone(), on });
         }
         ClientIn::Read { seq } => {
             state.store.mark_chat_read(&chat.id, false, seq).await?;
-            state.chat.to_staff(
-                &chat.id,
-                chat.counselor_id.as_ref(),
-                &super::StaffOut::Read { chat: chat.id.clone(), seq },
-            );
+            let counselor = chat.counselor_id.as_ref().filter(|_| chat.status == "active");
+            state.chat.to_staff(&chat.id, counselor, &super::StaffOut::Read { chat: chat.id.clone(), seq });
         }
         ClientIn::Transcript { email } => {
             let to = match (&who.user, email) {

@@ -19,8 +19,8 @@ use sangdam_domain::abuse::Category;
 use sangdam_domain::courtesy::{self, Step};
 use sangdam_domain::routing::{self, Status};
 use sangdam_domain::{Language, UserId};
-use sangdam_store::{ChatMessage, ChatRecord};
-use tokio::sync::{Notify, mpsc, watch};
+use sangdam_store::{ChatMessage, ChatRecord, Posted};
+use tokio::sync::{Notify, mpsc, oneshot, watch};
 
 pub mod client;
 pub mod evidence;
@@ -85,9 +85,15 @@ const DEFAULT_HANDLING_SECONDS: u32 = 600;
 /// Categories a counselor or supervisor may close a chat with (`abuse` only by ending for abuse).
 pub const CLOSE_CATEGORIES: &[&str] = &["resolved", "referred", "booked", "unanswered", "other"];
 
+/// A registered connection's end of its close signal: dropping it (when the hub drops a
+/// connection that cannot keep up) tells the connection's task to close, so the page reconnects
+/// and catches up instead of silently missing messages.
+type Closer = oneshot::Sender<()>;
+
 struct ClientConn {
     chat: String,
     tx: mpsc::Sender<ClientOut>,
+    _close: Closer,
 }
 
 struct StaffConn {
@@ -95,6 +101,7 @@ struct StaffConn {
     supervisor: bool,
     tx: mpsc::Sender<StaffOut>,
     watching: HashSet<String>,
+    _close: Closer,
 }
 
 #[derive(Default)]
@@ -103,6 +110,9 @@ struct Conns {
     staff: HashMap<u64, StaffConn>,
     /// The last state each queued client was told, so the loop only sends changes.
     told: HashMap<String, String>,
+    /// Since when an open chat has had no page of its client connected (absent: never seen by
+    /// this process).
+    absent_since: HashMap<String, i64>,
     /// The last queue snapshot supervisors were sent.
     snapshot: String,
 }
@@ -137,33 +147,57 @@ impl ChatHub {
         locks.entry(chat.to_owned()).or_default().clone()
     }
 
-    fn add_client(&self, chat: &str, tx: mpsc::Sender<ClientOut>) -> u64 {
+    fn add_client(&self, chat: &str, tx: mpsc::Sender<ClientOut>) -> (u64, oneshot::Receiver<()>) {
         let id = self.next.fetch_add(1, Ordering::Relaxed);
+        let (close, closed) = oneshot::channel();
         let mut c = self.conns();
-        c.clients.insert(id, ClientConn { chat: chat.to_owned(), tx });
+        c.clients.insert(id, ClientConn { chat: chat.to_owned(), tx, _close: close });
         c.told.remove(chat);
-        id
+        c.absent_since.remove(chat);
+        (id, closed)
     }
 
-    fn add_staff(&self, user: &UserId, supervisor: bool, tx: mpsc::Sender<StaffOut>) -> u64 {
+    fn add_staff(&self, user: &UserId, supervisor: bool, tx: mpsc::Sender<StaffOut>) -> (u64, oneshot::Receiver<()>) {
         let id = self.next.fetch_add(1, Ordering::Relaxed);
+        let (close, closed) = oneshot::channel();
         let mut c = self.conns();
-        c.staff.insert(id, StaffConn { user: user.clone(), supervisor, tx, watching: HashSet::new() });
+        c.staff.insert(id, StaffConn { user: user.clone(), supervisor, tx, watching: HashSet::new(), _close: close });
         if supervisor {
             c.snapshot.clear();
         }
-        id
+        (id, closed)
     }
 
-    fn remove(&self, id: u64) {
+    fn remove(&self, id: u64, now: i64) {
         let mut c = self.conns();
-        c.clients.remove(&id);
+        if let Some(k) = c.clients.remove(&id) {
+            Self::note_absence(&mut c, &k.chat, now);
+        }
         c.staff.remove(&id);
+    }
+
+    fn note_absence(c: &mut Conns, chat: &str, now: i64) {
+        if !c.clients.values().any(|k| k.chat == chat) {
+            c.absent_since.insert(chat.to_owned(), now);
+        }
     }
 
     /// Whether this staff member has a console open.
     pub fn online(&self, user: &UserId) -> bool {
         self.conns().staff.values().any(|s| s.user == *user)
+    }
+
+    /// Whether a page of this chat's client is connected; if not, since when (`None`: not seen
+    /// since this process started).
+    fn client_presence(&self, chat: &str) -> Result<(), Option<i64>> {
+        let c = self.conns();
+        if c.clients.values().any(|k| k.chat == chat) { Ok(()) } else { Err(c.absent_since.get(chat).copied()) }
+    }
+
+    fn forget(&self, chat: &str) {
+        let mut c = self.conns();
+        c.absent_since.remove(chat);
+        c.told.remove(chat);
     }
 
     fn watch(&self, conn: u64, chat: &str, on: bool) {
@@ -176,9 +210,17 @@ impl ChatHub {
         }
     }
 
-    /// Sends to every page of a chat's client. A page that cannot keep up is dropped.
+    /// Sends to every page of a chat's client. A page that cannot keep up is dropped (and told
+    /// to close). A state sent from outside the routing loop makes the loop tell the next one.
     fn to_client(&self, chat: &str, msg: &ClientOut) {
         let mut c = self.conns();
+        if matches!(msg, ClientOut::State { .. }) {
+            c.told.remove(chat);
+        }
+        Self::send_clients(&mut c, chat, msg);
+    }
+
+    fn send_clients(c: &mut Conns, chat: &str, msg: &ClientOut) {
         let slow: Vec<u64> = c
             .clients
             .iter()
@@ -190,34 +232,28 @@ impl ChatHub {
         }
     }
 
-    /// Sends to the consoles of the chat's counselor and, unless `counselor_only`, of the
-    /// supervisors watching it.
+    /// Sends to the consoles of the chat's counselor (when given) and of the supervisors
+    /// watching it.
     fn to_staff(&self, chat: &str, counselor: Option<&UserId>, msg: &StaffOut) {
-        let mut c = self.conns();
-        let slow: Vec<u64> = c
-            .staff
-            .iter()
-            .filter(|(_, s)| Some(&s.user) == counselor || s.watching.contains(chat))
-            .filter(|(_, s)| s.tx.try_send(msg.clone()).is_err())
-            .map(|(id, _)| *id)
-            .collect();
-        for id in slow {
-            c.staff.remove(&id);
-        }
+        self.send_staff(|s| Some(&s.user) == counselor || s.watching.contains(chat), msg);
     }
 
     /// Sends to every console of one staff member.
     fn to_user(&self, user: &UserId, msg: &StaffOut) {
-        let c = self.conns();
-        for s in c.staff.values().filter(|s| s.user == *user) {
-            let _ = s.tx.try_send(msg.clone());
-        }
+        self.send_staff(|s| s.user == *user, msg);
     }
 
     fn to_supervisors(&self, msg: &StaffOut) {
-        let c = self.conns();
-        for s in c.staff.values().filter(|s| s.supervisor) {
-            let _ = s.tx.try_send(msg.clone());
+        self.send_staff(|s| s.supervisor, msg);
+    }
+
+    /// Sends to the consoles `to` picks; one that cannot keep up is dropped (and told to close).
+    fn send_staff(&self, to: impl Fn(&StaffConn) -> bool, msg: &StaffOut) {
+        let mut c = self.conns();
+        let slow: Vec<u64> =
+            c.staff.iter().filter(|(_, s)| to(s) && s.tx.try_send(msg.clone()).is_err()).map(|(id, _)| *id).collect();
+        for id in slow {
+            c.staff.remove(&id);
         }
     }
 
@@ -255,6 +291,7 @@ pub(crate) async fn info(state: &AppState, chat: &ChatRecord) -> anyhow::Result<
         language: chat.language.code(),
         status: chat.status.clone(),
         counselor,
+        counselor_id: chat.counselor_id.as_ref().map(ToString::to_string),
         queued_at: chat.queued_at,
         client: chat.client_id.as_ref().map(ToString::to_string),
         flagged: chat.flagged,
@@ -283,9 +320,10 @@ pub(crate) fn client_sees(kind: &str) -> bool {
     matches!(kind, "client" | "counselor" | "system")
 }
 
-/// Stores a message and hands it to everyone who should see it, under the chat's lock (the
-/// counselor is the one holding the chat when it is stored). Returns the stored message and
-/// whether it is new (a resend returns the stored one).
+/// Stores a message and hands it to everyone who should see it, under the chat's lock. The
+/// counselor's console receives it when the chat is `active` with them at that moment (not while
+/// merely offered); a counselor's own message is stored only while they hold the chat. Returns
+/// what was stored (a resend returns the stored message, `new` false).
 pub(crate) async fn post(
     state: &AppState,
     chat: &ChatRecord,
@@ -294,30 +332,41 @@ pub(crate) async fn post(
     client_msg_id: &str,
     text: &str,
     flag: Option<Category>,
-) -> anyhow::Result<(ChatMessage, bool)> {
+) -> anyhow::Result<Posted> {
     let lock = state.chat.lock_of(&chat.id);
     let _held = lock.lock().await;
     let sealed = state.keys.seal("chat.message", text.as_bytes());
     let flag = flag.map(category_str);
+    let holder = if kind == "counselor" { sender.map(|s| s.0) } else { None };
     let posted = state
         .store
-        .post_chat_message(&chat.id, kind, sender.map(|s| s.0), client_msg_id, &sealed, flag, state.clock.now())
+        .post_chat_message(&chat.id, kind, sender.map(|s| s.0), client_msg_id, &sealed, flag, holder, state.clock.now())
         .await?;
     if posted.new {
         let mut l = line(state, chat, &posted.message, sender.map_or("", |s| s.1));
         l.text = text.to_owned();
-        // Whispers go only to the counselor and the supervisors watching, like notes.
-        state.chat.to_staff(&chat.id, posted.counselor.as_ref(), &StaffOut::Message(l.clone()));
-        if client_sees(kind) {
-            l.flag = None;
-            state.chat.to_client(&chat.id, &ClientOut::Message(l));
-        }
+        deliver(state, chat, &posted, l, client_sees(kind));
     }
-    Ok((posted.message, posted.new))
+    Ok(posted)
 }
 
+/// Hands a stored message to the holder's consoles (when active), the supervisors watching,
+/// and (`to_client`) the client's pages without the abuse flag.
+fn deliver(state: &AppState, chat: &ChatRecord, posted: &Posted, mut l: Line, to_client: bool) {
+    let counselor = posted.counselor.as_ref().filter(|_| posted.status == "active");
+    state.chat.to_staff(&chat.id, counselor, &StaffOut::Message(l.clone()));
+    if to_client {
+        l.flag = None;
+        state.chat.to_client(&chat.id, &ClientOut::Message(l));
+    }
+}
+
+/// Files one chat may hold.
+pub const MAX_FILES_PER_CHAT: i64 = 20;
+
 /// Shares a file in a chat (already checked by `forms::read_upload`): sealed off the executor,
-/// stored with the message that announces it, and handed to both sides under the chat's lock.
+/// stored with the message that announces it, and handed to both sides under the chat's lock. A
+/// counselor's file is stored only while they hold the chat.
 pub(crate) async fn share_file(
     state: &AppState,
     chat: &ChatRecord,
@@ -336,13 +385,14 @@ pub(crate) async fn share_file(
     let bytes = upload.bytes;
     let sealed = tokio::task::spawn_blocking(move || keys.seal("chat.file", &bytes)).await?;
     let sealed_name = state.keys.seal("chat.message", file.name.as_bytes());
+    let holder = if kind == "counselor" { sender.map(|s| s.0) } else { None };
     let lock = state.chat.lock_of(&chat.id);
     let _held = lock.lock().await;
-    let posted = state.store.post_chat_file(&chat.id, kind, sender.map(|s| s.0), &file, &sealed, &sealed_name).await?;
+    let posted =
+        state.store.post_chat_file(&chat.id, kind, sender.map(|s| s.0), holder, &file, &sealed, &sealed_name).await?;
     let mut l = line(state, chat, &posted.message, sender.map_or("", |s| s.1));
     l.text.clone_from(&file.name);
-    state.chat.to_staff(&chat.id, posted.counselor.as_ref(), &StaffOut::Message(l.clone()));
-    state.chat.to_client(&chat.id, &ClientOut::Message(l));
+    deliver(state, chat, &posted, l, true);
     Ok(posted.message)
 }
 
@@ -367,11 +417,13 @@ pub(crate) fn category_str(c: Category) -> &'static str {
 pub(crate) async fn respond_to_abuse(
     state: &AppState,
     chat: &ChatRecord,
-    seq: i64,
-    previous: i64,
+    posted: &Posted,
     category: Category,
 ) -> anyhow::Result<()> {
+    // The count the store returned includes this message: the ones before it decide the step.
+    let previous = posted.flagged.saturating_sub(1);
     let step = courtesy::step(u32::try_from(previous).unwrap_or(u32::MAX), category);
+    let seq = posted.message.seq;
     let step_name = match step {
         Step::Warning => "warning",
         Step::FinalWarning => "final_warning",
@@ -379,7 +431,7 @@ pub(crate) async fn respond_to_abuse(
     };
     state.chat.to_staff(
         &chat.id,
-        chat.counselor_id.as_ref(),
+        posted.counselor.as_ref().filter(|_| posted.status == "active"),
         &StaffOut::Flagged {
             chat: chat.id.clone(),
             seq,
@@ -405,14 +457,13 @@ pub(crate) async fn end_for_abuse(state: &AppState, chat_id: &str, category: &st
         return Ok(None);
     }
     system(state, &chat, "chat-ended-abuse").await?;
-    if !close(state, &chat, "abuse").await? {
-        return Ok(None);
-    }
+    let Some(closed) = close(state, &chat, "abuse").await? else { return Ok(None) };
     let hash = state.store.chat(chat_id).await?.and_then(|c| c.evidence_hash);
     let now = state.clock.now();
     let days = i64::from(state.config.chat.ban_days.max(1));
     state.store.add_chat_ban(chat_id, chat.client_id.as_ref(), &chat.device, now + days * 86_400, now).await?;
-    if let Some(counselor) = &chat.counselor_id {
+    // Whoever held the chat when it closed met the abuse.
+    if let Some(counselor) = &closed.counselor {
         let incident = sangdam_domain::ids::encode_random(&random::<16>());
         let category = if matches!(category, "insult" | "sexual" | "threat") { category } else { "other" };
         state.store.add_incident(&incident, counselor, Some(chat_id), None, category, now).await?;
@@ -469,32 +520,37 @@ pub(crate) async fn set_status(
 }
 
 /// Closes a chat: tells both sides, mails the transcript link when the client asked for it, and
-/// puts the counselor in after-work when it was their last chat. `false` when it was closed
-/// already.
-pub(crate) async fn close(state: &AppState, chat: &ChatRecord, category: &str) -> anyhow::Result<bool> {
+/// puts the counselor in after-work when it was their last chat. Who held the chat and where the
+/// transcript goes are read by the close itself, so a transfer just before cannot mislead it.
+/// `None` when it was closed already.
+pub(crate) async fn close(
+    state: &AppState,
+    chat: &ChatRecord,
+    category: &str,
+) -> anyhow::Result<Option<sangdam_store::Closed>> {
     let now = state.clock.now();
-    {
+    let closed = {
         let lock = state.chat.lock_of(&chat.id);
         let _held = lock.lock().await;
-        if !state.store.close_chat(&chat.id, category, now).await? {
-            return Ok(false);
-        }
+        let Some(closed) = state.store.close_chat(&chat.id, category, now).await? else { return Ok(None) };
         // A chat ended because of abuse is locked as evidence before anyone is told it ended.
         let evidence = if category == "abuse" { evidence::lock(state, &chat.id).await? } else { None };
         state.chat.to_client(&chat.id, &ClientOut::Ended { category: category.to_owned() });
         state.chat.to_staff(
             &chat.id,
-            chat.counselor_id.as_ref(),
+            closed.counselor.as_ref(),
             &StaffOut::Closed { chat: chat.id.clone(), category: category.to_owned(), evidence },
         );
-    }
-    if let Some(sealed) = &chat.transcript_to
+        closed
+    };
+    state.chat.forget(&chat.id);
+    if let Some(sealed) = &closed.transcript_to
         && let Ok(address) = state.keys.open("chat.transcript-to", sealed)
         && let Ok(to) = sangdam_domain::Email::parse(&String::from_utf8_lossy(&address))
     {
         mail_transcript(state, &chat.id, &to, chat.language).await?;
     }
-    if let Some(counselor) = &chat.counselor_id
+    if let Some(counselor) = &closed.counselor
         && category != "abuse"
     {
         state.store.set_agent_idle_since(counselor, now).await?;
@@ -509,7 +565,7 @@ pub(crate) async fn close(state: &AppState, chat: &ChatRecord, category: &str) -
         }
     }
     state.chat.wake.notify_one();
-    Ok(true)
+    Ok(Some(closed))
 }
 
 /// Mails the client a link to the transcript (never the content itself), once per chat.
@@ -552,6 +608,7 @@ pub async fn route(state: &AppState) -> anyhow::Result<()> {
         state.chat.to_user(&counselor, &StaffOut::Gone { chat });
         state.store.set_agent_idle_since(&counselor, now).await?;
     }
+    close_abandoned(state, now).await?;
     let queue = state.store.chats_in(&["queued"], 10_000).await?;
     let agents = state.store.agents().await?;
     let counselors: Vec<routing::Counselor> = agents
@@ -613,6 +670,21 @@ pub(crate) fn hours(state: &AppState, lang: Language) -> String {
     if own.is_empty() { tr(state, lang).t("chat-hours-default") } else { own.to_owned() }
 }
 
+/// Closes open chats whose client has had no page connected for `abandon_seconds` (a closed
+/// tab, a lost phone): they hold no counselor's capacity and no place in the queue. A chat never
+/// seen by this process counts from when it started or from the process's start.
+async fn close_abandoned(state: &AppState, now: i64) -> anyhow::Result<()> {
+    let limit = i64::from(state.config.chat.abandon_seconds);
+    for chat in state.store.chats_in(&["queued", "offered", "active"], 10_000).await? {
+        let Err(since) = state.chat.client_presence(&chat.id) else { continue };
+        let since = since.unwrap_or_else(|| chat.queued_at.max(state.started_at));
+        if now - since > limit {
+            close(state, &chat, "left").await?;
+        }
+    }
+    Ok(())
+}
+
 /// Each waiting client's place among the chats that need the same topic and language, and the
 /// estimated wait; when nobody can answer (nobody online for it, or a wait past the configured
 /// limit), the center's hours so they can leave a message or book instead.
@@ -623,6 +695,11 @@ async fn tell_waiting(
     counselors: &[routing::Counselor],
     now: i64,
 ) -> anyhow::Result<()> {
+    // Forget what was told to chats that are no longer waiting.
+    {
+        let waiting: HashSet<&str> = queue.iter().map(|c| c.id.as_str()).collect();
+        state.chat.conns().told.retain(|id, _| waiting.contains(id.as_str()));
+    }
     let handling = average_handling(state, now).await?;
     let mut ahead: HashMap<(String, Language), u32> = HashMap::new();
     let limit = i64::from(state.config.chat.nobody_after_seconds);
@@ -661,7 +738,7 @@ async fn tell_waiting(
             }
         };
         if changed {
-            state.chat.to_client(&chat.id, &msg);
+            ChatHub::send_clients(&mut state.chat.conns(), &chat.id, &msg);
         }
     }
     Ok(())

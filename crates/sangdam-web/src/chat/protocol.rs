@@ -174,6 +174,7 @@ pub struct ChatInfo {
     pub language: &'static str,
     pub status: String,
     pub counselor: Option<String>,
+    pub counselor_id: Option<String>,
     pub queued_at: i64,
     /// The client's record, when the client is signed in.
     pub client: Option<String>,

@@ -47,18 +47,18 @@ async fn audit(
     Ok(())
 }
 
-/// Where a chat's history goes: one console, or every console of a colleague.
+/// Where a chat's history goes: straight onto this console's socket (the run loop writes it
+/// before anything queued after), or to every console of a colleague through the hub (a console
+/// that cannot take it all is closed and catches up when it reconnects).
 enum To<'a> {
-    Conn(&'a mpsc::Sender<StaffOut>),
+    Direct(&'a mut Vec<StaffOut>),
     User(&'a UserId),
 }
 
 impl To<'_> {
-    fn send(&self, state: &AppState, msg: StaffOut) {
+    fn send(&mut self, state: &AppState, msg: StaffOut) {
         match self {
-            To::Conn(tx) => {
-                let _ = tx.try_send(msg);
-            }
+            To::Direct(out) => out.push(msg),
             To::User(user) => state.chat.to_user(user, &msg),
         }
     }
@@ -71,7 +71,7 @@ impl To<'_> {
 async fn open_chat(
     state: &AppState,
     reader: (&UserRecord, Option<&str>),
-    to: To<'_>,
+    mut to: To<'_>,
     chat_id: &str,
     register: impl Future<Output = anyhow::Result<bool>>,
 ) -> anyhow::Result<bool> {
@@ -117,16 +117,26 @@ pub async fn run(state: AppState, who: StaffEntrant, mut socket: WebSocket) {
         _ => return,
     }
     let (tx, mut rx) = mpsc::channel::<StaffOut>(QUEUE);
-    let conn = state.chat.add_staff(&who.user.id, who.supervisor, tx.clone());
-    if let Err(e) = welcome(&state, &who, &tx).await {
+    let (conn, mut closed) = state.chat.add_staff(&who.user.id, who.supervisor, tx.clone());
+    let mut direct = Vec::new();
+    if let Err(e) = welcome(&state, &who, &mut direct).await {
         tracing::error!(error = ?e, "a console could not start");
-        state.chat.remove(conn);
+        state.chat.remove(conn, state.clock.now());
         return;
     }
     state.chat.wake.notify_one();
     let mut bucket = Bucket::new(super::STAFF_RATE);
     loop {
+        // What a handler sent this console directly (a chat's history) goes first.
+        for msg in direct.drain(..) {
+            let Ok(text) = serde_json::to_string(&msg) else { continue };
+            if socket.send(Message::Text(text.into())).await.is_err() {
+                break;
+            }
+        }
         tokio::select! {
+            // The hub dropped this console (it could not keep up): close, so it reconnects.
+            _ = &mut closed => break,
             out = rx.recv() => {
                 let Some(msg) = out else { break };
                 let Ok(text) = serde_json::to_string(&msg) else { continue };
@@ -152,7 +162,7 @@ pub async fn run(state: AppState, who: StaffEntrant, mut socket: WebSocket) {
                         continue;
                     }
                 };
-                if let Err(e) = handle(&state, &who, conn, &tx, msg).await {
+                if let Err(e) = handle(&state, &who, conn, &tx, &mut direct, msg).await {
                     if matches!(e.downcast_ref::<sangdam_store::StoreError>(), Some(sangdam_store::StoreError::Locked)) {
                         let _ = tx.try_send(error(&who.tr, "error-chat-closed"));
                     } else {
@@ -163,7 +173,7 @@ pub async fn run(state: AppState, who: StaffEntrant, mut socket: WebSocket) {
             }
         }
     }
-    state.chat.remove(conn);
+    state.chat.remove(conn, state.clock.now());
     if !state.chat.online(&who.user.id)
         && let Ok(Some(a)) = state.store.agent(&who.user.id).await
         && a.status != Status::Offline.as_str()
@@ -173,14 +183,14 @@ pub async fn run(state: AppState, who: StaffEntrant, mut socket: WebSocket) {
     }
 }
 
-async fn welcome(state: &AppState, who: &StaffEntrant, tx: &mpsc::Sender<StaffOut>) -> anyhow::Result<()> {
+async fn welcome(state: &AppState, who: &StaffEntrant, direct: &mut Vec<StaffOut>) -> anyhow::Result<()> {
     let agent = state.store.agent(&who.user.id).await?;
     let (status, until) = agent.map_or_else(|| ("offline".to_owned(), None), |a| (a.status, a.status_until));
     let mut chats = Vec::new();
     for c in state.store.chats_of_counselor(&who.user.id).await? {
         chats.push(super::info(state, &c).await?);
     }
-    let _ = tx.try_send(StaffOut::Welcome {
+    direct.push(StaffOut::Welcome {
         you: who.user.id.to_string(),
         supervisor: who.supervisor,
         status,
@@ -188,9 +198,16 @@ async fn welcome(state: &AppState, who: &StaffEntrant, tx: &mpsc::Sender<StaffOu
         chats: chats.clone(),
     });
     for c in chats.iter().filter(|c| c.status == "active") {
-        open_chat(state, (&who.user, Some(&who.address)), To::Conn(tx), &c.id, async { Ok(true) }).await?;
+        open_chat(state, (&who.user, Some(&who.address)), To::Direct(direct), &c.id, async { Ok(true) }).await?;
     }
     Ok(())
+}
+
+/// Whether a colleague can be given a chat now: their console is open, they are not on a break
+/// or offline, and they are under their capacity.
+async fn can_take(state: &AppState, id: &UserId) -> anyhow::Result<bool> {
+    let Some(a) = state.store.agent(id).await? else { return Ok(false) };
+    Ok(state.chat.online(id) && !matches!(a.status.as_str(), "break" | "offline") && a.active < a.capacity)
 }
 
 /// The chat, when this console may act on it: its counselor, or (`supervisors`) a supervisor.
@@ -211,6 +228,7 @@ async fn handle(
     who: &StaffEntrant,
     conn: u64,
     tx: &mpsc::Sender<StaffOut>,
+    direct: &mut Vec<StaffOut>,
     msg: StaffIn,
 ) -> anyhow::Result<()> {
     let me = &who.user.id;
@@ -244,7 +262,7 @@ async fn handle(
         StaffIn::Accept { chat } => {
             let accept =
                 async { Ok(state.store.move_chat(&chat, &["offered"], Some(me), "active", Some(me), now).await?) };
-            let accepted = open_chat(state, (&who.user, Some(&who.address)), To::Conn(tx), &chat, accept).await?;
+            let accepted = open_chat(state, (&who.user, Some(&who.address)), To::Direct(direct), &chat, accept).await?;
             if !accepted {
                 return refuse("error-chat-gone");
             }
@@ -265,8 +283,7 @@ async fn handle(
                 None => None,
                 Some(None) => return refuse("error-chat-colleague"),
                 Some(Some(id)) => {
-                    let ok = state.store.agent(&id).await?.is_some() && id != *me;
-                    if !ok {
+                    if id == *me || !can_take(state, &id).await? {
                         return refuse("error-chat-colleague");
                     }
                     Some(id)
@@ -312,16 +329,25 @@ async fn handle(
             let Some(text) = super::clean_text(&text).filter(|_| super::valid_message_id(&id)) else {
                 return refuse("error-chat-too-long");
             };
-            let (m, _) = super::post(state, &c, "counselor", Some((me, &name)), &id, text, None).await?;
-            let _ = tx.try_send(StaffOut::Ack { chat, id, seq: m.seq });
+            // Stored only while this counselor still holds the chat (a transfer may have just
+            // taken it away).
+            match super::post(state, &c, "counselor", Some((me, &name)), &id, text, None).await {
+                Ok(p) => {
+                    let _ = tx.try_send(StaffOut::Ack { chat, id, seq: p.message.seq });
+                }
+                Err(e) if matches!(e.downcast_ref(), Some(sangdam_store::StoreError::NotFound)) => {
+                    return refuse("error-chat-not-yours");
+                }
+                Err(e) => return Err(e),
+            }
         }
         StaffIn::Note { chat, id, text } => {
             let Some(c) = held(state, who, &chat, true).await? else { return refuse("error-chat-not-yours") };
             let Some(text) = super::clean_text(&text).filter(|_| super::valid_message_id(&id)) else {
                 return refuse("error-chat-too-long");
             };
-            let (m, _) = super::post(state, &c, "note", Some((me, &name)), &id, text, None).await?;
-            let _ = tx.try_send(StaffOut::Ack { chat, id, seq: m.seq });
+            let p = super::post(state, &c, "note", Some((me, &name)), &id, text, None).await?;
+            let _ = tx.try_send(StaffOut::Ack { chat, id, seq: p.message.seq });
         }
         StaffIn::Whisper { .. } | StaffIn::Assign { .. } | StaffIn::Watch { .. } if !who.supervisor => {
             return refuse("error-chat-supervisor-only");
@@ -333,8 +359,8 @@ async fn handle(
             let Some(text) = super::clean_text(&text).filter(|_| super::valid_message_id(&id)) else {
                 return refuse("error-chat-too-long");
             };
-            let (m, _) = super::post(state, &c, "whisper", Some((me, &name)), &id, text, None).await?;
-            let _ = tx.try_send(StaffOut::Ack { chat, id, seq: m.seq });
+            let p = super::post(state, &c, "whisper", Some((me, &name)), &id, text, None).await?;
+            let _ = tx.try_send(StaffOut::Ack { chat, id, seq: p.message.seq });
         }
         StaffIn::Typing { chat, on } => {
             if held(state, who, &chat, false).await?.is_some() {
@@ -352,7 +378,7 @@ async fn handle(
                 return refuse("error-chat-category");
             }
             let Some(c) = held(state, who, &chat, true).await? else { return refuse("error-chat-not-yours") };
-            if !super::close(state, &c, &category).await? {
+            if super::close(state, &c, &category).await?.is_none() {
                 return refuse("error-chat-closed");
             }
             audit(state, &who.user, Some(&who.address), "chat.close", &chat).await?;
@@ -367,9 +393,10 @@ async fn handle(
         }
         StaffIn::Assign { chat, to } => {
             let Some(to) = UserId::parse(&to) else { return refuse("error-chat-colleague") };
-            let (Some(_), Some(reader)) = (state.store.agent(&to).await?, state.store.user_by_id(&to).await?) else {
+            if !can_take(state, &to).await? {
                 return refuse("error-chat-colleague");
-            };
+            }
+            let Some(reader) = state.store.user_by_id(&to).await? else { return refuse("error-chat-colleague") };
             let previous = state.store.chat(&chat).await?.and_then(|c| c.counselor_id);
             let give = async {
                 Ok(state.store.move_chat(&chat, &["queued", "offered"], None, "active", Some(&to), now).await?)
@@ -394,7 +421,7 @@ async fn handle(
                 }
                 Ok(open)
             };
-            if !open_chat(state, (&who.user, Some(&who.address)), To::Conn(tx), &chat, watch).await? {
+            if !open_chat(state, (&who.user, Some(&who.address)), To::Direct(direct), &chat, watch).await? {
                 return refuse("error-chat-gone");
             }
             audit(state, &who.user, Some(&who.address), "chat.watch", &chat).await?;

@@ -228,7 +228,7 @@ pub(crate) async fn chat_for_staff(state: &AppState, ctx: &Ctx, id: &str) -> Res
     let v = staff(ctx)?.clone();
     let chat = state.store.chat(id).await?.ok_or(AppError::NotFound)?;
     // A message left while nobody could answer belongs to no one yet: any counselor may read it.
-    let unassigned = chat.counselor_id.is_none() && chat.status == "closed";
+    let unassigned = chat.counselor_id.is_none() && chat.accepted_at.is_none() && chat.status == "closed";
     if v.user.role != Role::Supervisor && chat.counselor_id.as_ref() != Some(&v.user.id) && !unassigned {
         audit(state, ctx, Some(&v.user), "chat.read", Some(format!("chat:{id}")), "refused").await?;
         return Err(AppError::NotFound);
@@ -414,6 +414,9 @@ pub async fn upload(
     let chat = state.store.chat(&id).await?.ok_or(AppError::NotFound)?;
     if chat.counselor_id.as_ref() != Some(&v.user.id) || chat.status != "active" {
         return Err(AppError::BadRequest("error-chat-not-yours"));
+    }
+    if state.store.chat_file_count(&chat.id).await? >= chat::MAX_FILES_PER_CHAT {
+        return Err(AppError::BadRequest("error-chat-files-full"));
     }
     let upload = crate::forms::read_upload(multipart, state.config.room_file_max_bytes).await?;
     let name = v.user.display_name.to_string();

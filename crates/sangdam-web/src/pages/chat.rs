@@ -160,7 +160,11 @@ pub async fn start(
     let device_cookie =
         known_device.unwrap_or_else(|| sangdam_domain::ids::encode_random(&random::<20>())[..32].to_owned());
     let device = sha256_hex(device_cookie.as_bytes());
-    if let Some(open) = state.store.open_chat_of_device(&device).await? {
+    // Back to this browser's open chat, when it is still this browser's (the same account, or
+    // the guest cookie that started it); an abandoned one closes by itself.
+    if let Some(open) = state.store.open_chat_of_device(&device).await?
+        && own_chat(&state, &ctx, &headers, &open).await.is_ok()
+    {
         return Ok(see_other(&format!("/chat/{open}")));
     }
     if !state.limiter.allow("chat.start", &ctx.address, ctx.now, state.config.chat.starts_per_hour as usize, 3600) {
@@ -292,8 +296,12 @@ pub async fn upload(
     multipart: axum::extract::Multipart,
 ) -> AppResult {
     let chat = own_chat(&state, &ctx, &headers, &id).await?;
-    if chat.status == "closed" {
-        return Err(AppError::BadRequest("error-chat-closed"));
+    // Files go to a counselor, so only once one has taken the chat; a chat holds a bounded number.
+    if chat.status != "active" {
+        return Err(AppError::BadRequest("error-chat-file-not-yet"));
+    }
+    if state.store.chat_file_count(&chat.id).await? >= chat::MAX_FILES_PER_CHAT {
+        return Err(AppError::BadRequest("error-chat-files-full"));
     }
     let upload = crate::forms::read_upload(multipart, state.config.room_file_max_bytes).await?;
     let sender = ctx.viewer.as_ref().map(|v| (&v.user.id, chat.nickname.as_str()));

@@ -559,6 +559,8 @@ async fn handle(
         ClientMsg::End | ClientMsg::EndAbuse if !host => s.send(conn, error(&who.tr, "error-room-host-only")),
         ClientMsg::EndAbuse => {
             let ended = end_session(state, room, &mut s, who).await?;
+            // The rest (mail to supervisors among it) does not hold up the room.
+            drop(s);
             if ended {
                 let incident = sangdam_domain::ids::encode_random(&crate::crypto::random::<16>());
                 let now = state.clock.now();

@@ -220,7 +220,8 @@ db_test!(a_guest_is_served_warned_ended_banned_and_the_counselor_rests, async |a
     let status = next_of(&mut c, "status").await;
     assert_eq!(status["status"], "break", "a protected recovery break");
     let until = status["until"].as_i64().unwrap();
-    assert_eq!(until - app.clock.now(), 15 * 60);
+    let left = until - app.clock.now();
+    assert!((15 * 60 - 3..=15 * 60).contains(&left), "15 minutes: {left} s left");
 
     // The transcript is locked with its hash; the export carries it; the database keeps it.
     let stored = app.store.chat(&chat).await.unwrap().unwrap();
@@ -248,7 +249,8 @@ db_test!(a_guest_is_served_warned_ended_banned_and_the_counselor_rests, async |a
     assert!(html.contains("폭언으로 종료"), "the start page explains the ban");
 
     // On break, the counselor gets no chat; when the break ends, they do.
-    let (_g2, chat2) = guest(app, "새 손님").await;
+    let (g2, chat2) = guest(app, "새 손님").await;
+    let _g2w = guest_ws(app, &g2, &chat2).await;
     assert!(!arrives(&mut c, "offer", Duration::from_secs(2)).await, "no chat during the break");
     assert_eq!(app.store.chat(&chat2).await.unwrap().unwrap().status, "queued");
     app.clock.advance(15 * 60 + 1);
@@ -363,7 +365,10 @@ db_test!(transfers_watching_whispers_and_closing, async |app: &TestApp| {
     send(&mut b, json!({ "type": "say", "chat": chat, "id": "b1", "text": "hi" })).await;
     assert_eq!(next_of(&mut b, "error").await["code"], "error-chat-not-yours");
 
-    // Transfer to a colleague with a note: B gets the history, note included; A lets go.
+    // Transfer to a colleague who is offline is refused; once they are available it works: B
+    // gets the history, note included; A lets go.
+    send(&mut a, json!({ "type": "transfer", "chat": chat, "to": b_id.to_string(), "note": "" })).await;
+    assert_eq!(next_of(&mut a, "error").await["code"], "error-chat-colleague");
     available(&mut b).await;
     send(&mut a, json!({ "type": "transfer", "chat": chat, "to": b_id.to_string(), "note": "sleep issue, 2 weeks" }))
         .await;
@@ -506,7 +511,7 @@ db_test!(a_signed_in_clients_chat_is_on_their_record, async |app: &TestApp| {
     assert_eq!((stored.client_id.as_ref(), stored.guest_token.is_none()), (Some(&client_id), true));
     assert_eq!(app.get(&client, &format!("/chat/{chat}")).await.status(), 200);
     assert!(app.store.move_chat(&chat, &["queued"], None, "active", Some(&c_id), app.clock.now()).await.unwrap());
-    assert!(app.store.close_chat(&chat, "booked", app.clock.now()).await.unwrap());
+    assert!(app.store.close_chat(&chat, "booked", app.clock.now()).await.unwrap().is_some());
     let (status, html) = app.get_html(&cb.0, &format!("/clients/{client_id}")).await;
     assert_eq!(status, 200);
     assert!(html.contains("채팅 상담") && html.contains(&format!("/center/chats/{chat}")), "on the timeline");
@@ -522,4 +527,38 @@ db_test!(a_signed_in_clients_chat_is_on_their_record, async |app: &TestApp| {
     // Staff answer chats; they do not start them.
     let r = app.post(&cb.0, "/chat", &[("nickname", "x"), ("topic", "anxiety"), ("language", "ko")]).await;
     assert_eq!(r.status(), 400);
+});
+
+db_test!(an_abandoned_chat_closes_by_itself, async |app: &TestApp| {
+    let (g, chat) = guest(app, "guest").await;
+    let mut gw = guest_ws(app, &g, &chat).await;
+    next_of(&mut gw, "state").await;
+    drop(gw);
+    // Once the server has seen the page go, a short absence keeps its place.
+    for _ in 0..50 {
+        if format!("{:?}", app.state.as_ref().unwrap().chat).contains("clients: 0") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    app.clock.advance(5 * 60);
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(app.store.chat(&chat).await.unwrap().unwrap().status, "queued");
+    // Gone for longer than `abandon_seconds` (10 minutes): closed as left, so it holds no place.
+    app.clock.advance(6 * 60);
+    let mut closed = false;
+    for _ in 0..50 {
+        if app.store.chat(&chat).await.unwrap().unwrap().status == "closed" {
+            closed = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(closed, "the routing loop closed it");
+    assert_eq!(app.store.chat(&chat).await.unwrap().unwrap().close_category.as_deref(), Some("left"));
+    // The browser starts a new chat rather than being sent back to the closed one.
+    let r = app
+        .post(&g.0, "/chat", &[("nickname", "guest"), ("topic", "anxiety"), ("language", "ko"), ("consent", "yes")])
+        .await;
+    assert_ne!(location(&r), format!("/chat/{chat}"));
 });
