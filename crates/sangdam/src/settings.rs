@@ -85,6 +85,8 @@ pub struct Settings {
     pub chat_offer_seconds: u32,
     /// A client waiting this long is offered to leave a message or book instead.
     pub chat_nobody_after_seconds: u32,
+    /// An open chat whose client has had no page connected this long is closed as left.
+    pub chat_abandon_seconds: u32,
 }
 
 /// A list of strings, from a TOML list or a comma-separated string.
@@ -174,6 +176,7 @@ impl Default for Settings {
             chat_recovery_break_minutes: 15,
             chat_offer_seconds: 30,
             chat_nobody_after_seconds: 600,
+            chat_abandon_seconds: 600,
         }
     }
 }
@@ -221,6 +224,7 @@ const ENV_KEYS: &[&str] = &[
     "chat_recovery_break_minutes",
     "chat_offer_seconds",
     "chat_nobody_after_seconds",
+    "chat_abandon_seconds",
 ];
 
 const STRING_KEYS: &[&str] = &[
@@ -333,6 +337,9 @@ impl Settings {
         if !(30..=24 * 3600).contains(&self.chat_nobody_after_seconds) {
             bail!("chat_nobody_after_seconds must be between 30 and 86400");
         }
+        if !(60..=24 * 3600).contains(&self.chat_abandon_seconds) {
+            bail!("chat_abandon_seconds must be between 60 and 86400");
+        }
         if [&self.chat_notice_ko, &self.chat_notice_en, &self.chat_hours].iter().any(|t| t.chars().count() > 2000) {
             bail!("chat_notice_ko, chat_notice_en and chat_hours take at most 2000 characters");
         }
@@ -386,6 +393,7 @@ impl Settings {
             recovery_break_minutes: self.chat_recovery_break_minutes,
             offer_seconds: self.chat_offer_seconds,
             nobody_after_seconds: self.chat_nobody_after_seconds,
+            abandon_seconds: self.chat_abandon_seconds,
             ..sangdam_web::ChatConfig::default()
         };
         c.smtp = self.smtp_host.as_ref().map(|host| {

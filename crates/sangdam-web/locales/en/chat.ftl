@@ -148,3 +148,5 @@ center-left-hint = Clients who wrote while nobody could answer and then left. Re
 center-reply-to = The client asked for answers at:
 error-chat-file-not-yet = Files can be shared once a counselor has joined the chat.
 error-chat-files-full = This chat already holds 20 files.
+center-chat-active = in conversation
+center-chat-offered = offered, not yet accepted

@@ -148,3 +148,5 @@ center-left-hint = 응답할 상담사가 없을 때 메시지를 남기고 떠�
 center-reply-to = 내담자가 답을 받을 주소:
 error-chat-file-not-yet = 상담사가 연결된 뒤에 파일을 보낼 수 있습니다.
 error-chat-files-full = 이 채팅에는 이미 파일이 20개 있습니다.
+center-chat-active = 상담 중
+center-chat-offered = 배정됨, 수락 전

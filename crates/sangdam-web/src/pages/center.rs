@@ -328,6 +328,10 @@ struct DashboardPage<'a> {
     ctx: &'a Ctx,
     waiting: usize,
     open: usize,
+    /// The queue: nickname, topic, waiting since.
+    queue: Vec<(String, String, String)>,
+    /// Open chats: nickname, topic, counselor, status.
+    chats: Vec<(String, String, String, String)>,
     /// Name, status, active/capacity, seconds per status this week (available, busy, after-work,
     /// break, offline), incidents this week, chats this week, average handling.
     agents: Vec<AgentRow>,
@@ -383,8 +387,26 @@ pub async fn dashboard(State(state): State<AppState>, ctx: Ctx) -> AppResult {
         });
     }
     let (n, total) = handling.values().fold((0, 0), |(n, t), (k, a)| (n + k, t + k * a));
-    let open = state.store.chats_in(&["offered", "active"], 10_000).await?.len();
-    let waiting = state.store.chats_in(&["queued"], 10_000).await?.len();
+    let topics: HashMap<String, String> = state
+        .store
+        .list_specialties()
+        .await?
+        .into_iter()
+        .map(|s| (s.id.clone(), s.name(ctx.lang()).to_owned()))
+        .collect();
+    let topic = |id: &str| topics.get(id).cloned().unwrap_or_else(|| id.to_owned());
+    let waiting_chats = state.store.chats_in(&["queued"], 10_000).await?;
+    let open_chats = state.store.chats_in(&["offered", "active"], 10_000).await?;
+    let (waiting, open) = (waiting_chats.len(), open_chats.len());
+    let queue = waiting_chats.iter().map(|c| (c.nickname.clone(), topic(&c.topic), ctx.time(c.queued_at))).collect();
+    let chats = open_chats
+        .iter()
+        .map(|c| {
+            let counselor = c.counselor_id.as_ref().and_then(|id| names.get(id).cloned()).unwrap_or_default();
+            let status = ctx.t(if c.status == "active" { "center-chat-active" } else { "center-chat-offered" });
+            (c.nickname.clone(), topic(&c.topic), counselor, status)
+        })
+        .collect();
     let incident_rows = incidents
         .iter()
         .map(|(_, c, chat, _, category, at)| {
@@ -397,6 +419,8 @@ pub async fn dashboard(State(state): State<AppState>, ctx: Ctx) -> AppResult {
         ctx: &ctx,
         waiting,
         open,
+        queue,
+        chats,
         agents: rows,
         incidents: incident_rows,
         average: duration(if n == 0 { 0 } else { total / n }),

@@ -142,7 +142,13 @@ impl TestApp {
     }
 
     pub async fn get(&self, client: &reqwest::Client, path: &str) -> reqwest::Response {
-        client.get(self.url(path)).send().await.unwrap()
+        match client.get(self.url(path)).send().await {
+            Ok(r) => r,
+            // A kept-alive connection the server closed meanwhile (after refusing an oversize
+            // upload without reading it, say): browsers send an idempotent request again.
+            Err(e) if e.is_request() => client.get(self.url(path)).send().await.unwrap(),
+            Err(e) => panic!("{e}"),
+        }
     }
 
     pub async fn get_html(&self, client: &reqwest::Client, path: &str) -> (u16, String) {
