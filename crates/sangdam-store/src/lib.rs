@@ -11,6 +11,9 @@
 mod aftercare;
 mod appointments;
 mod audit;
+mod chat_agents;
+mod chat_files;
+mod chat_safety;
 mod chats;
 mod counselors;
 mod forms;
@@ -38,7 +41,9 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePo
 pub use aftercare::{FeedbackRecord, MessageRecord, SummaryRecord};
 pub use appointments::{AppointmentRecord, NewAppointment, WaitlistEntry, WaitlistOffer};
 pub use audit::{AuditEvent, AuditFilter, AuditPage};
-pub use chats::{AgentRecord, CannedResponse, ChatFile, ChatMessage, ChatRecord, Closed, NewChat, Posted};
+pub use chat_agents::{AgentRecord, CannedResponse};
+pub use chat_files::ChatFile;
+pub use chats::{ChatMessage, ChatRecord, Closed, NewChat, Posted};
 pub use counselors::{CounselorProfile, DirectoryFilter, Offering, Specialty};
 pub use forms::{Assignment, FormRecord, FormRequest, FormResponse};
 pub use jobs::{JobRecord, JobStatus};

@@ -14,9 +14,14 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use str0m::change::{SdpAnswer, SdpOffer, SdpPendingOffer};
-use str0m::media::{Direction, KeyframeRequestKind, MediaData, MediaKind, Mid};
+use str0m::media::{KeyframeRequestKind, MediaData, MediaKind, Mid};
 use str0m::net::{Protocol, Receive};
-use str0m::{Candidate, Event, IceConnectionState, Input, Output as RtcOutput, Rtc};
+use str0m::{Candidate, Input, Rtc};
+
+mod recording;
+mod rtc;
+
+use rtc::{drain, negotiate};
 
 /// Who a participant is to the SFU: the caller's own number for the connection that signals for
 /// it (the room's WebSocket connection).
@@ -305,31 +310,6 @@ impl Sfu {
         self.negotiate_all();
     }
 
-    /// Starts or stops handing a room's microphone and camera frames out for recording. Starting
-    /// asks every camera in the room for a keyframe, so the recording can begin with pictures.
-    pub fn record(&mut self, now: Instant, room: &str, on: bool) {
-        if !on {
-            self.recording.remove(room);
-            return;
-        }
-        self.recording.insert(room.to_owned());
-        let mut touched = Vec::new();
-        for (i, p) in self.peers.iter_mut().enumerate() {
-            if p.room != room {
-                continue;
-            }
-            let cameras: Vec<Mid> = p.tracks_in.iter().filter(|t| t.name == TrackName::Camera).map(|t| t.mid).collect();
-            for mid in cameras {
-                request_keyframe(p, mid, KeyframeRequestKind::Pli, now, true);
-                if let Some(t) = p.tracks_in.iter_mut().find(|t| t.mid == mid) {
-                    t.recording_needs_keyframe = true;
-                }
-            }
-            touched.push(i);
-        }
-        self.work(now, touched);
-    }
-
     /// Voice-only mode: stop (or resume) sending video to this participant. Resuming asks every
     /// publisher for a keyframe so the pictures come back at once.
     pub fn set_receive_video(&mut self, now: Instant, peer: PeerId, on: bool) -> Result<(), SfuError> {
@@ -440,37 +420,7 @@ impl Sfu {
                 let track = self.peers[from].tracks_in.iter().find(|t| t.mid == data.mid).map(|t| t.name);
                 let video = matches!(track, Some(TrackName::Camera | TrackName::Screen));
                 if self.recording.contains(&self.peers[from].room) {
-                    let codec = data.params.spec().codec;
-                    let recorded = match track {
-                        Some(TrackName::Microphone) => codec == str0m::format::Codec::Opus,
-                        Some(TrackName::Camera) => codec == str0m::format::Codec::Vp8,
-                        _ => false,
-                    };
-                    if recorded {
-                        let keyframe = video && data.data.first().is_some_and(|b| b & 1 == 0);
-                        if video {
-                            let p = &mut self.peers[from];
-                            let waiting = p.tracks_in.iter_mut().find(|t| t.mid == data.mid);
-                            match waiting {
-                                Some(t) if keyframe => t.recording_needs_keyframe = false,
-                                Some(t) if t.recording_needs_keyframe => {
-                                    request_keyframe(p, data.mid, KeyframeRequestKind::Pli, now, false);
-                                    touched.push(from);
-                                }
-                                _ => {}
-                            }
-                        }
-                        let p = &self.peers[from];
-                        self.out.push_back(Output::Frame(RecordedFrame {
-                            room: p.room.clone(),
-                            peer: origin,
-                            label: p.label.clone(),
-                            video,
-                            keyframe,
-                            at: data.network_time,
-                            data: data.data.clone(),
-                        }));
-                    }
+                    self.record_frame(now, from, origin, &data, track, touched);
                 }
                 let room = std::mem::take(&mut self.peers[from].room);
                 for (i, p) in self.peers.iter_mut().enumerate() {
@@ -569,111 +519,4 @@ fn request_keyframe(p: &mut Peer, mid: Mid, kind: KeyframeRequestKind, now: Inst
     {
         let _ = writer.request_keyframe(None, kind);
     }
-}
-
-/// Polls one participant until str0m has nothing more to say.
-fn drain(
-    i: usize,
-    p: &mut Peer,
-    now: Instant,
-    out: &mut std::collections::VecDeque<Output>,
-    propagated: &mut Vec<(usize, Propagated)>,
-) {
-    loop {
-        if !p.rtc.is_alive() {
-            p.next_timeout = now;
-            return;
-        }
-        match p.rtc.poll_output() {
-            Ok(RtcOutput::Timeout(t)) => {
-                p.next_timeout = t;
-                return;
-            }
-            Ok(RtcOutput::Transmit(t)) => out.push_back(Output::Transmit {
-                source: t.source,
-                destination: t.destination,
-                contents: t.contents.into(),
-            }),
-            Ok(RtcOutput::Event(e)) => {
-                if let Some(prop) = event(p, e) {
-                    propagated.push((i, prop));
-                }
-            }
-            Err(e) => {
-                tracing::debug!(error = %e, "a media connection failed");
-                p.rtc.disconnect();
-            }
-        }
-    }
-}
-
-/// What one str0m event means for the room.
-fn event(p: &mut Peer, e: Event) -> Option<Propagated> {
-    match e {
-        Event::Connected => Some(Propagated::Connected),
-        Event::IceConnectionStateChange(IceConnectionState::Disconnected) => {
-            p.rtc.disconnect();
-            None
-        }
-        Event::MediaAdded(m) if m.direction.is_receiving() => {
-            if p.tracks_in.len() >= MAX_TRACKS_IN {
-                return None;
-            }
-            let videos = p.tracks_in.iter().filter(|t| t.kind == MediaKind::Video).count();
-            let name = match (m.kind, videos) {
-                (MediaKind::Audio, _) => TrackName::Microphone,
-                (MediaKind::Video, 0) => TrackName::Camera,
-                (MediaKind::Video, _) => TrackName::Screen,
-            };
-            p.tracks_in.push(TrackIn {
-                mid: m.mid,
-                kind: m.kind,
-                name,
-                last_keyframe_request: None,
-                recording_needs_keyframe: false,
-            });
-            Some(Propagated::TrackOpen(m.mid))
-        }
-        Event::MediaData(data) => {
-            if !p.tracks_in.iter().any(|t| t.mid == data.mid) {
-                return None;
-            }
-            Some(Propagated::Media(p.id, data))
-        }
-        Event::KeyframeRequest(req) => {
-            if p.echo {
-                return Some(Propagated::Keyframe(p.id, req.mid, req.kind));
-            }
-            let t = p.tracks_out.iter().find(|t| t.mid() == Some(req.mid))?;
-            Some(Propagated::Keyframe(t.origin, t.origin_mid, req.kind))
-        }
-        _ => None,
-    }
-}
-
-/// Puts the participant's due track changes into one offer, when no other offer is out.
-fn negotiate(p: &mut Peer) -> Option<String> {
-    if p.pending.is_some() || !p.rtc.is_alive() || p.echo {
-        return None;
-    }
-    let mut api = p.rtc.sdp_api();
-    for t in &mut p.tracks_out {
-        match t.state {
-            OutState::ToOpen => {
-                let mid = api.add_media(t.kind, Direction::SendOnly, Some(t.stream.clone()), None, None);
-                t.state = OutState::Negotiating(mid);
-            }
-            OutState::ToStop(mid) => {
-                api.stop_media(mid);
-                t.state = OutState::NegotiatingStop(mid);
-            }
-            _ => {}
-        }
-    }
-    if !api.has_changes() {
-        return None;
-    }
-    let (offer, pending) = api.apply()?;
-    p.pending = Some(pending);
-    Some(offer.to_sdp_string())
 }

@@ -1,0 +1,195 @@
+//! Every chat connection of this process: client pages by chat, staff consoles by user (with
+//! the chats supervisors watch), and what the routing loop last told each of them. Connections
+//! are registered in one short-held `std` mutex and written to with `try_send`, never awaited; a
+//! connection that cannot keep up is dropped and told to close.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+
+use sangdam_domain::UserId;
+use tokio::sync::{Notify, mpsc, oneshot};
+
+use super::{ClientOut, StaffOut};
+
+/// A registered connection's end of its close signal: dropping it (when the hub drops a
+/// connection that cannot keep up) tells the connection's task to close, so the page reconnects
+/// and catches up instead of silently missing messages.
+type Closer = oneshot::Sender<()>;
+
+pub(super) struct ClientConn {
+    chat: String,
+    tx: mpsc::Sender<ClientOut>,
+    _close: Closer,
+}
+
+pub(super) struct StaffConn {
+    user: UserId,
+    supervisor: bool,
+    tx: mpsc::Sender<StaffOut>,
+    watching: HashSet<String>,
+    _close: Closer,
+}
+
+#[derive(Default)]
+pub(super) struct Conns {
+    clients: HashMap<u64, ClientConn>,
+    staff: HashMap<u64, StaffConn>,
+    /// The last state each queued client was told, so the loop only sends changes.
+    pub(super) told: HashMap<String, String>,
+    /// Since when an open chat has had no page of its client connected (absent: never seen by
+    /// this process).
+    absent_since: HashMap<String, i64>,
+    /// The last queue snapshot supervisors were sent.
+    pub(super) snapshot: String,
+}
+
+/// Every chat connection of this process.
+#[derive(Default)]
+pub struct ChatHub {
+    conns: Mutex<Conns>,
+    locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    next: AtomicU64,
+    /// Wakes the routing loop (a chat queued, a status changed, a chat closed).
+    pub wake: Notify,
+}
+
+impl std::fmt::Debug for ChatHub {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let c = self.conns.lock().unwrap_or_else(PoisonError::into_inner);
+        f.debug_struct("ChatHub").field("clients", &c.clients.len()).field("staff", &c.staff.len()).finish()
+    }
+}
+
+impl ChatHub {
+    pub(super) fn conns(&self) -> std::sync::MutexGuard<'_, Conns> {
+        self.conns.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub(super) fn lock_of(&self, chat: &str) -> Arc<tokio::sync::Mutex<()>> {
+        let mut locks = self.locks.lock().unwrap_or_else(PoisonError::into_inner);
+        if locks.len() > 10_000 {
+            locks.retain(|_, l| Arc::strong_count(l) > 1);
+        }
+        locks.entry(chat.to_owned()).or_default().clone()
+    }
+
+    pub(super) fn add_client(&self, chat: &str, tx: mpsc::Sender<ClientOut>) -> (u64, oneshot::Receiver<()>) {
+        let id = self.next.fetch_add(1, Ordering::Relaxed);
+        let (close, closed) = oneshot::channel();
+        let mut c = self.conns();
+        c.clients.insert(id, ClientConn { chat: chat.to_owned(), tx, _close: close });
+        c.told.remove(chat);
+        c.absent_since.remove(chat);
+        (id, closed)
+    }
+
+    pub(super) fn add_staff(
+        &self,
+        user: &UserId,
+        supervisor: bool,
+        tx: mpsc::Sender<StaffOut>,
+    ) -> (u64, oneshot::Receiver<()>) {
+        let id = self.next.fetch_add(1, Ordering::Relaxed);
+        let (close, closed) = oneshot::channel();
+        let mut c = self.conns();
+        c.staff.insert(id, StaffConn { user: user.clone(), supervisor, tx, watching: HashSet::new(), _close: close });
+        if supervisor {
+            c.snapshot.clear();
+        }
+        (id, closed)
+    }
+
+    pub(super) fn remove(&self, id: u64, now: i64) {
+        let mut c = self.conns();
+        if let Some(k) = c.clients.remove(&id) {
+            Self::note_absence(&mut c, &k.chat, now);
+        }
+        c.staff.remove(&id);
+    }
+
+    pub(super) fn note_absence(c: &mut Conns, chat: &str, now: i64) {
+        if !c.clients.values().any(|k| k.chat == chat) {
+            c.absent_since.insert(chat.to_owned(), now);
+        }
+    }
+
+    /// Whether this staff member has a console open.
+    pub fn online(&self, user: &UserId) -> bool {
+        self.conns().staff.values().any(|s| s.user == *user)
+    }
+
+    /// Whether a page of this chat's client is connected; if not, since when (`None`: not seen
+    /// since this process started).
+    pub(super) fn client_presence(&self, chat: &str) -> Result<(), Option<i64>> {
+        let c = self.conns();
+        if c.clients.values().any(|k| k.chat == chat) { Ok(()) } else { Err(c.absent_since.get(chat).copied()) }
+    }
+
+    pub(super) fn forget(&self, chat: &str) {
+        let mut c = self.conns();
+        c.absent_since.remove(chat);
+        c.told.remove(chat);
+    }
+
+    pub(super) fn watch(&self, conn: u64, chat: &str, on: bool) {
+        if let Some(s) = self.conns().staff.get_mut(&conn) {
+            if on {
+                s.watching.insert(chat.to_owned());
+            } else {
+                s.watching.remove(chat);
+            }
+        }
+    }
+
+    /// Sends to every page of a chat's client. A page that cannot keep up is dropped (and told
+    /// to close). A state sent from outside the routing loop makes the loop tell the next one.
+    pub(super) fn to_client(&self, chat: &str, msg: &ClientOut) {
+        let mut c = self.conns();
+        if matches!(msg, ClientOut::State { .. }) {
+            c.told.remove(chat);
+        }
+        Self::send_clients(&mut c, chat, msg);
+    }
+
+    pub(super) fn send_clients(c: &mut Conns, chat: &str, msg: &ClientOut) {
+        let slow: Vec<u64> = c
+            .clients
+            .iter()
+            .filter(|(_, k)| k.chat == chat && k.tx.try_send(msg.clone()).is_err())
+            .map(|(id, _)| *id)
+            .collect();
+        for id in slow {
+            c.clients.remove(&id);
+        }
+    }
+
+    /// Sends to the consoles of the chat's counselor (when given) and of the supervisors
+    /// watching it.
+    pub(super) fn to_staff(&self, chat: &str, counselor: Option<&UserId>, msg: &StaffOut) {
+        self.send_staff(|s| Some(&s.user) == counselor || s.watching.contains(chat), msg);
+    }
+
+    /// Sends to every console of one staff member.
+    pub(super) fn to_user(&self, user: &UserId, msg: &StaffOut) {
+        self.send_staff(|s| s.user == *user, msg);
+    }
+
+    pub(super) fn to_supervisors(&self, msg: &StaffOut) {
+        self.send_staff(|s| s.supervisor, msg);
+    }
+
+    /// Sends to the consoles `to` picks; one that cannot keep up is dropped (and told to close).
+    pub(super) fn send_staff(&self, to: impl Fn(&StaffConn) -> bool, msg: &StaffOut) {
+        let mut c = self.conns();
+        let slow: Vec<u64> =
+            c.staff.iter().filter(|(_, s)| to(s) && s.tx.try_send(msg.clone()).is_err()).map(|(id, _)| *id).collect();
+        for id in slow {
+            c.staff.remove(&id);
+        }
+    }
+
+    pub(super) fn has_supervisors(&self) -> bool {
+        self.conns().staff.values().any(|s| s.supervisor)
+    }
+}
