@@ -181,6 +181,12 @@ pub async fn serve(
     if stale > 0 {
         tracing::warn!(recordings = stale, "recordings left open by the last run were closed and will be deleted");
     }
+    // Consoles live in this process too: nobody is connected yet, so nobody is available.
+    for a in state.store.agents().await.context("reading the chat center's counselors")? {
+        if a.status != "offline" {
+            state.store.set_agent_status(&a.user_id, "offline", None, "", state.clock.now()).await?;
+        }
+    }
     let router = tokio::spawn(crate::chat::run(state.clone(), stop_rx.clone()));
     let keyring = tokio::spawn(refresh_keys(state.clone(), stop_rx));
     let app = crate::app(state.clone()).into_make_service_with_connect_info::<ClientAddr>();

@@ -10,7 +10,7 @@ use askama::Template;
 use axum::extract::ws::WebSocketUpgrade;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, header};
-use axum::response::IntoResponse;
+use axum::response::{IntoResponse, Response};
 use sangdam_domain::{Language, Role};
 use sangdam_store::{ChatRecord, NewChat};
 
@@ -82,35 +82,26 @@ fn device_of(headers: &HeaderMap) -> Option<String> {
         .map(str::to_owned)
 }
 
-/// The ban on this account or browser, as a refusal page.
-async fn refuse_if_banned(state: &AppState, ctx: &Ctx, device: Option<&str>) -> Result<(), AppError> {
-    let client = ctx.viewer.as_ref().map(|v| &v.user.id);
-    let device = device.map(|d| sha256_hex(d.as_bytes())).unwrap_or_default();
-    if let Some(until) = state.store.chat_banned_until(client, &device, ctx.now).await? {
-        let _ = until;
-        return Err(AppError::Forbidden);
-    }
-    Ok(())
-}
-
-pub async fn start_form(State(state): State<AppState>, ctx: Ctx, headers: HeaderMap) -> AppResult {
-    if let Err(AppError::Forbidden) = refuse_if_banned(&state, &ctx, device_of(&headers).as_deref()).await {
-        return banned(&state, &ctx, &headers).await;
-    }
-    start_page(&state, &ctx, &StartForm::default(), vec![]).await
-}
-
-async fn banned(state: &AppState, ctx: &Ctx, headers: &HeaderMap) -> AppResult {
+/// The refusal page (403, with the date the ban ends) when this account or browser is banned
+/// after a chat ended because of abuse.
+async fn ban_page(state: &AppState, ctx: &Ctx, headers: &HeaderMap) -> Result<Option<Response>, AppError> {
     let client = ctx.viewer.as_ref().map(|v| &v.user.id);
     let device = device_of(headers).map(|d| sha256_hex(d.as_bytes())).unwrap_or_default();
-    let until = state.store.chat_banned_until(client, &device, ctx.now).await?.unwrap_or(ctx.now);
+    let Some(until) = state.store.chat_banned_until(client, &device, ctx.now).await? else { return Ok(None) };
     let page = super::MessagePage {
         ctx,
         title: ctx.t("chat-banned-title"),
         message: ctx.ta("chat-banned", "until", ctx.time(until)),
         link: Some(("/counselors".to_owned(), ctx.t("nav-counselors"))),
     };
-    with_status(axum::http::StatusCode::FORBIDDEN, render(&page))
+    Ok(Some(with_status(axum::http::StatusCode::FORBIDDEN, render(&page))?))
+}
+
+pub async fn start_form(State(state): State<AppState>, ctx: Ctx, headers: HeaderMap) -> AppResult {
+    if let Some(refusal) = ban_page(&state, &ctx, &headers).await? {
+        return Ok(refusal);
+    }
+    start_page(&state, &ctx, &StartForm::default(), vec![]).await
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -131,10 +122,10 @@ pub async fn start(
     if ctx.viewer.as_ref().is_some_and(|v| v.user.role != Role::Client) {
         return Err(AppError::BadRequest("error-chat-clients-only"));
     }
-    let known_device = device_of(&headers);
-    if let Err(AppError::Forbidden) = refuse_if_banned(&state, &ctx, known_device.as_deref()).await {
-        return banned(&state, &ctx, &headers).await;
+    if let Some(refusal) = ban_page(&state, &ctx, &headers).await? {
+        return Ok(refusal);
     }
+    let known_device = device_of(&headers);
     let mut errors = Vec::new();
     let nickname = f.nickname.trim();
     if nickname.is_empty()

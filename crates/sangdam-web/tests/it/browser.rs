@@ -193,14 +193,7 @@ async fn a_counselor_admits_a_client_and_they_chat() {
     let host = driver.browser(&chromium, "ko").await;
     let guest = driver.browser(&chromium, "ko").await;
 
-    host.goto(&app.url("/signin")).await;
-    host.fill("#email", "room-host@example.com").await;
-    host.fill("#password", PASSWORD).await;
-    host.click("main form button[type=submit]").await;
-    host.wait_for_url("/signin/two-factor").await;
-    host.fill("#code", &secret.code_at(app.clock.now())).await;
-    host.click("main form button[type=submit]").await;
-    host.wait_for_path("/dashboard").await;
+    crate::video::sign_in(&host, &app, "room-host@example.com", Some(&secret)).await;
     host.goto(&app.url(&format!("/appointments/{appointment}/room"))).await;
     host.wait_for_url("/rooms/").await;
     host.wait_for_text("연결되었습니다").await;
@@ -392,14 +385,7 @@ async fn a_guest_chats_with_a_counselor_in_the_chat_center() {
     let driver = Driver::start(&driver_path).await;
     let host = driver.browser(&chromium, "ko").await;
     let guest = driver.browser(&chromium, "ko").await;
-    host.goto(&app.url("/signin")).await;
-    host.fill("#email", "chat-host@example.com").await;
-    host.fill("#password", PASSWORD).await;
-    host.click("main form button[type=submit]").await;
-    host.wait_for_url("/signin/two-factor").await;
-    host.fill("#code", &secret.code_at(app.clock.now())).await;
-    host.click("main form button[type=submit]").await;
-    host.wait_for_path("/dashboard").await;
+    crate::video::sign_in(&host, &app, "chat-host@example.com", Some(&secret)).await;
     host.goto(&app.url("/center")).await;
     host.element("#my-status[data-status]").await;
     host.click("[data-status=available]").await;

@@ -12,21 +12,9 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
 use crate::booking::{appointments_of, counselor, listed_slots};
+use crate::chat::{Ws, browser};
 use crate::db_test;
 use crate::helpers::{PASSWORD, TestApp, location};
-
-type Ws = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
-
-/// A browser whose cookies the test can read (to hand the session cookie to the WebSocket).
-fn browser() -> (reqwest::Client, Arc<reqwest::cookie::Jar>) {
-    let jar = Arc::new(reqwest::cookie::Jar::default());
-    let client = reqwest::Client::builder()
-        .cookie_provider(jar.clone())
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    (client, jar)
-}
 
 async fn connect(app: &TestApp, jar: &reqwest::cookie::Jar, room: &str, origin: Option<&str>) -> Result<Ws, u16> {
     use reqwest::cookie::CookieStore;
