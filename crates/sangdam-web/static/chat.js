@@ -80,6 +80,7 @@
       case "read": markRead(m.seq); break;
       case "ended":
         ended = true;
+        typing.hidden = true;
         status.textContent = m.category === "abuse" ? t("endedAbuse") : t("ended");
         form.querySelectorAll("textarea, button").forEach((e) => { e.disabled = true; });
         document.getElementById("chat-leave").disabled = true;

@@ -59,7 +59,7 @@ async fn main_pages_fit_phones_and_desktops() {
     let b = driver.browser(&chromium, "ko").await;
     app.create_user(sangdam_domain::Role::Admin, "shots@example.com").await;
 
-    let public = ["/", "/signup", "/signin", "/forgot", "/privacy", "/nope"];
+    let public = ["/", "/signup", "/signin", "/forgot", "/privacy", "/chat", "/nope"];
     let private = ["/dashboard", "/account", "/account/sessions", "/account/two-factor"];
     for width in [360, 390, 1280] {
         b.resize(width, 900).await;
@@ -422,6 +422,11 @@ async fn a_guest_chats_with_a_counselor_in_the_chat_center() {
     guest.wait_for_text("존중하는 대화").await;
     host.click(".end-abuse").await;
     guest.wait_for_text("폭언으로 채팅이 종료되었습니다").await;
+    // The client's page fits a phone.
+    guest.resize(390, 900).await;
+    let fits = guest.script("return document.documentElement.scrollWidth <= window.innerWidth + 1;").await;
+    assert_eq!(fits, serde_json::Value::Bool(true), "the chat page overflows at 390 px");
+    guest.screenshot(&screenshots().join("chat-client-390.png")).await;
     host.element("#my-status[data-status=break]").await;
     host.screenshot(&screenshots().join("chat-center-1280.png")).await;
     host.close().await;
