@@ -96,6 +96,25 @@ macro_rules! appointment_from_row {
     }};
 }
 
+/// Whether the client has another appointment holding its time that overlaps `[starts, ends)`
+/// (with any counselor; `except` is the one being moved): a client cannot be in two sessions.
+/// A macro, so that it runs inside each backend's transaction of `on_backend!`.
+macro_rules! client_busy {
+    ($tx:expr, $client:expr, $starts:expr, $ends:expr, $except:expr) => {{
+        let n: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM appointments WHERE client_id = $1 AND status IN ('requested', 'confirmed') \
+             AND starts_at < $3 AND $2 < ends_at AND ($4 IS NULL OR id <> $4)",
+        )
+        .bind($client)
+        .bind($starts)
+        .bind($ends)
+        .bind($except)
+        .fetch_one(&mut *$tx)
+        .await?;
+        n > 0
+    }};
+}
+
 /// Turns the database's refusal of an overlap into `TimeTaken`. PostgreSQL reports the exclusion
 /// constraint by its SQLSTATE; SQLite by the message our trigger raises.
 fn overlap(e: sqlx::Error) -> StoreError {
@@ -161,12 +180,20 @@ impl Store {
         let Some(first) = list.first() else { return Ok(()) };
         on_backend!(self, |pool| {
             let mut tx = pool.begin().await?;
-            // Take the write lock first (SQLite) and serialize this counselor's bookings (PostgreSQL).
+            // Take the write lock first (SQLite) and serialize this counselor's bookings and this
+            // client's (PostgreSQL).
             sqlx::query("UPDATE counselor_profiles SET updated_at = updated_at WHERE user_id = $1")
                 .bind(first.counselor_id.as_str())
                 .execute(&mut *tx)
                 .await?;
+            sqlx::query("UPDATE users SET updated_at = updated_at WHERE id = $1")
+                .bind(first.client_id.as_str())
+                .execute(&mut *tx)
+                .await?;
             for a in list {
+                if client_busy!(tx, a.client_id.as_str(), a.starts_at, a.ends_at, None::<&str>) {
+                    return Err(StoreError::ClientBusy);
+                }
                 let held: i64 = sqlx::query_scalar(
                     "SELECT COUNT(*) FROM slot_holds WHERE counselor_id = $1 AND client_id <> $2 AND expires_at > $3 \
                      AND starts_at < $5 AND $4 < ends_at",
@@ -360,6 +387,9 @@ impl Store {
             .fetch_optional(&mut *tx)
             .await?;
             let Some(counselor) = counselor else { return Ok(false) };
+            if client_busy!(tx, client.as_str(), starts_at, ends_at, Some(id)) {
+                return Err(StoreError::ClientBusy);
+            }
             let held: i64 = sqlx::query_scalar(
                 "SELECT COUNT(*) FROM slot_holds WHERE counselor_id = $1 AND client_id <> $2 AND expires_at > $3 \
                  AND starts_at < $5 AND $4 < ends_at",

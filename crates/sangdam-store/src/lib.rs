@@ -71,6 +71,9 @@ pub enum StoreError {
     /// The time overlaps an appointment (or a held slot) of the same counselor.
     #[error("this time was just taken")]
     TimeTaken,
+    /// The client already has an appointment (with any counselor) that overlaps this time.
+    #[error("the client already has an appointment at this time")]
+    ClientBusy,
     /// The database refused to change a signed (locked) record.
     #[error("the record is signed and locked")]
     Locked,

@@ -247,3 +247,4 @@ error-photo-missing = Choose a picture to upload.
 error-waitlist-full = You are waiting for 20 days already; leave one of them first.
 error-exception-past = That date has passed.
 error-exceptions-full = At most 200 dates of time off or extra hours; delete some past ones first.
+error-client-busy = You already have a session at this time. Choose another time, or move or cancel the other session first.

@@ -247,3 +247,4 @@ error-photo-missing = 올릴 사진을 골라 주세요.
 error-waitlist-full = 이미 20개의 날짜를 기다리고 있습니다. 먼저 하나를 빼 주세요.
 error-exception-past = 지난 날짜입니다.
 error-exceptions-full = 휴무와 추가 근무는 200개까지입니다. 지난 것을 먼저 지워 주세요.
+error-client-busy = 이 시간에 이미 다른 상담이 있습니다. 다른 시간을 고르거나, 먼저 그 상담을 옮기거나 취소해 주세요.

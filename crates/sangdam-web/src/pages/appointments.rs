@@ -255,6 +255,9 @@ pub async fn reschedule_submit(
         Err(StoreError::TimeTaken) => {
             return reschedule_page(&state, &ctx, &a, &c, vec![ctx.t("error-slot-unavailable")]).await;
         }
+        Err(StoreError::ClientBusy) => {
+            return reschedule_page(&state, &ctx, &a, &c, vec![ctx.t("error-client-busy")]).await;
+        }
         Err(e) => return Err(e.into()),
     }
     audit(&state, &ctx, Some(&v.user), "appointment.reschedule", Some(format!("appointment:{}", a.id)), "ok").await?;

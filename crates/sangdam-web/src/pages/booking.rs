@@ -453,6 +453,10 @@ pub async fn book_submit(
             let message = if every.is_some() { "error-series-unavailable" } else { "error-slot-unavailable" };
             return taken(state.clone(), ctx.clone(), c, f, message).await;
         }
+        Err(StoreError::ClientBusy) => {
+            crate::metrics::Metrics::inc(&state.metrics.bookings_refused);
+            return taken(state.clone(), ctx.clone(), c, f, "error-client-busy").await;
+        }
         Err(e) => return Err(e.into()),
     }
     crate::metrics::Metrics::inc(&state.metrics.bookings);

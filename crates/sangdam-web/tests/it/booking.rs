@@ -538,3 +538,29 @@ db_test!(staff_feeds_need_two_factor, async |app: &TestApp| {
     app.enroll_two_factor(&counselor_client).await;
     assert_eq!(app.post(&counselor_client, "/account/notifications/feed", &[]).await.status(), 200);
 });
+
+db_test!(a_client_cannot_be_in_two_sessions_at_once, async |app: &TestApp| {
+    let a = counselor(app, "a@example.com", |_| {}).await;
+    // B's sessions can be moved until their start, so the test can move one.
+    let b = counselor(app, "b@example.com", |p| p.rules.cancel_window_hours = 0).await;
+    let (client, _) = app.signed_in(Role::Client, "client@example.com").await;
+    let slots = listed_slots(app, &client, &a).await;
+    assert_eq!(book(app, &client, &a, slots[0], &[]).await.status(), 303);
+    // The same time with another counselor is refused, with the reason and other times.
+    let r = book(app, &client, &b, slots[0], &[]).await;
+    assert_eq!(r.status(), 409);
+    assert!(r.text().await.unwrap().contains("이미 다른 상담이 있습니다"));
+    assert!(appointments_of(app, &b).await.is_empty(), "nothing was booked");
+    // Nor can another session be moved onto it.
+    assert_eq!(book(app, &client, &b, slots[2], &[]).await.status(), 303);
+    let moved = appointments_of(app, &b).await[0].id.clone();
+    let r = app.post(&client, &format!("/appointments/{moved}/reschedule"), &[("start", &slots[0].to_string())]).await;
+    let status = r.status();
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("이미 다른 상담이 있습니다"),
+        "{status} {}",
+        crate::helpers::between(&html, "role=\"alert\"", "</div>").unwrap_or_default()
+    );
+    assert_eq!(appointments_of(app, &b).await[0].starts_at, slots[2], "it stayed where it was");
+});
