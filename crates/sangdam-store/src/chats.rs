@@ -338,7 +338,9 @@ impl Store {
     pub async fn close_chat(&self, id: &str, category: &str, now: i64) -> Result<Option<Closed>> {
         on_backend!(self, |pool| {
             let row = sqlx::query(
-                "UPDATE chats SET status = 'closed', closed_at = $1, close_category = $2 \
+                // A counselor it was only offered to never held it: it closes unassigned.
+                "UPDATE chats SET status = 'closed', closed_at = $1, close_category = $2, \
+                 counselor_id = CASE WHEN status = 'offered' THEN NULL ELSE counselor_id END \
                  WHERE id = $3 AND status <> 'closed' RETURNING counselor_id, transcript_to",
             )
             .bind(now)

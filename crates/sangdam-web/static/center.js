@@ -218,12 +218,19 @@
 
   function show(m) {
     switch (m.type) {
-      case "welcome":
+      case "welcome": {
         conn.textContent = "";
         myId = m.you;
+        // After a reconnect: offers and panes are rebuilt from what the server says now.
+        offers.textContent = "";
+        const now = new Set(m.chats.map((c) => c.id));
+        for (const [id, p] of panes) {
+          if (!now.has(id) && !p.node.classList.contains("closed")) { p.node.remove(); panes.delete(id); }
+        }
         setStatus(m.status, m.until);
         m.chats.forEach((c) => (c.status === "offered" ? offer(c) : pane(c)));
         break;
+      }
       case "status": setStatus(m.status, m.until); break;
       case "offer": offer(m.chat); break;
       case "chat": {

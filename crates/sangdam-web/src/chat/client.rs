@@ -36,14 +36,25 @@ async fn welcome(
     let (conn, closed) = state.chat.add_client(&who.chat, tx.clone());
     let mut out = Vec::new();
     let Some(chat) = state.store.chat(&who.chat).await? else { return Ok((conn, closed, out)) };
-    let counselor = counselor_name(state, &chat).await?;
+    // Each counselor message under the name of who wrote it (a transfer changes the holder).
+    let mut names: std::collections::HashMap<UserId, String> = std::collections::HashMap::new();
     let mut after = last_seq;
     loop {
         let batch = state.store.chat_messages_after(&chat.id, after, 500).await?;
         let Some(last) = batch.last() else { break };
         after = last.seq;
         for m in batch.iter().filter(|m| super::client_sees(&m.kind)) {
-            let mut l = super::line(state, &chat, m, &counselor);
+            let name = match (&m.sender_id, m.kind.as_str()) {
+                (Some(id), "counselor") => {
+                    if !names.contains_key(id) {
+                        let n = state.store.user_by_id(id).await?.map(|u| u.display_name.to_string());
+                        names.insert(id.clone(), n.unwrap_or_default());
+                    }
+                    names.get(id).cloned().unwrap_or_default()
+                }
+                _ => String::new(),
+            };
+            let mut l = super::line(state, &chat, m, &name);
             l.flag = None;
             out.push(ClientOut::Message(l));
         }
@@ -98,7 +109,7 @@ pub async fn run(state: AppState, who: ClientEntrant, mut socket: WebSocket) {
     for msg in catch_up {
         let Ok(text) = serde_json::to_string(&msg) else { continue };
         if socket.send(Message::Text(text.into())).await.is_err() {
-            state.chat.remove(conn, state.clock.now());
+            state.chat.remove_client(conn, &who.chat, state.clock.now());
             return;
         }
     }
@@ -147,7 +158,7 @@ pub async fn run(state: AppState, who: ClientEntrant, mut socket: WebSocket) {
             }
         }
     }
-    state.chat.remove(conn, state.clock.now());
+    state.chat.remove_client(conn, &who.chat, state.clock.now());
 }
 
 async fn handle(

@@ -100,15 +100,19 @@ impl ChatHub {
         (id, closed)
     }
 
-    pub(super) fn remove(&self, id: u64, now: i64) {
+    /// A client page's task ended: it is gone (if the hub had not dropped it already), and the
+    /// chat's absence starts now when no other page of it is open.
+    pub(super) fn remove_client(&self, id: u64, chat: &str, now: i64) {
         let mut c = self.conns();
-        if let Some(k) = c.clients.remove(&id) {
-            Self::note_absence(&mut c, &k.chat, now);
-        }
-        c.staff.remove(&id);
+        c.clients.remove(&id);
+        Self::note_absence(&mut c, chat, now);
     }
 
-    pub(super) fn note_absence(c: &mut Conns, chat: &str, now: i64) {
+    pub(super) fn remove_staff(&self, id: u64) {
+        self.conns().staff.remove(&id);
+    }
+
+    fn note_absence(c: &mut Conns, chat: &str, now: i64) {
         if !c.clients.values().any(|k| k.chat == chat) {
             c.absent_since.insert(chat.to_owned(), now);
         }

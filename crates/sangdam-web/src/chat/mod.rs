@@ -219,6 +219,17 @@ pub(crate) async fn share_file(
     Ok(posted.message)
 }
 
+/// A file that lost a race (the chat closed, or was transferred away, while it uploaded) is
+/// refused with the reason; anything else is a failure.
+pub(crate) fn upload_error(e: anyhow::Error) -> crate::error::AppError {
+    use sangdam_store::StoreError;
+    match e.downcast_ref::<StoreError>() {
+        Some(StoreError::Locked) => crate::error::AppError::BadRequest("error-chat-closed"),
+        Some(StoreError::NotFound) => crate::error::AppError::BadRequest("error-chat-not-yours"),
+        _ => crate::error::AppError::Internal(e),
+    }
+}
+
 /// A message from the product, in the chat's language, seen by both sides.
 pub(crate) async fn system(state: &AppState, chat: &ChatRecord, message_id: &str) -> anyhow::Result<()> {
     let text = tr(state, chat.language).t(message_id);
@@ -263,6 +274,12 @@ pub(crate) async fn close(
             closed.counselor.as_ref(),
             &StaffOut::Closed { chat: chat.id.clone(), category: category.to_owned(), evidence },
         );
+        // Closed while only offered: the offer goes away from that counselor's console.
+        if closed.counselor.is_none()
+            && let Some(offered) = &chat.counselor_id
+        {
+            state.chat.to_user(offered, &StaffOut::Gone { chat: chat.id.clone() });
+        }
         closed
     };
     state.chat.forget(&chat.id);

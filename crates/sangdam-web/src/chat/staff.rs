@@ -121,22 +121,28 @@ pub async fn run(state: AppState, who: StaffEntrant, mut socket: WebSocket) {
     let mut direct = Vec::new();
     if let Err(e) = welcome(&state, &who, &mut direct).await {
         tracing::error!(error = ?e, "a console could not start");
-        state.chat.remove(conn, state.clock.now());
+        state.chat.remove_staff(conn);
         return;
     }
     state.chat.wake.notify_one();
     let mut bucket = Bucket::new(super::STAFF_RATE);
-    loop {
+    // Whether the hub dropped this console for being slow: it reconnects at once, so the
+    // counselor keeps their status.
+    let mut dropped = false;
+    'run: loop {
         // What a handler sent this console directly (a chat's history) goes first.
         for msg in direct.drain(..) {
             let Ok(text) = serde_json::to_string(&msg) else { continue };
             if socket.send(Message::Text(text.into())).await.is_err() {
-                break;
+                break 'run;
             }
         }
         tokio::select! {
             // The hub dropped this console (it could not keep up): close, so it reconnects.
-            _ = &mut closed => break,
+            _ = &mut closed => {
+                dropped = true;
+                break;
+            }
             out = rx.recv() => {
                 let Some(msg) = out else { break };
                 let Ok(text) = serde_json::to_string(&msg) else { continue };
@@ -173,8 +179,9 @@ pub async fn run(state: AppState, who: StaffEntrant, mut socket: WebSocket) {
             }
         }
     }
-    state.chat.remove(conn, state.clock.now());
-    if !state.chat.online(&who.user.id)
+    state.chat.remove_staff(conn);
+    if !dropped
+        && !state.chat.online(&who.user.id)
         && let Ok(Some(a)) = state.store.agent(&who.user.id).await
         && a.status != Status::Offline.as_str()
         && let Err(e) = super::set_status(&state, &who.user.id, Status::Offline, None, "").await
@@ -198,7 +205,12 @@ async fn welcome(state: &AppState, who: &StaffEntrant, direct: &mut Vec<StaffOut
         chats: chats.clone(),
     });
     for c in chats.iter().filter(|c| c.status == "active") {
-        open_chat(state, (&who.user, Some(&who.address)), To::Direct(direct), &c.id, async { Ok(true) }).await?;
+        // Still theirs under the chat's lock (a transfer may have taken it meanwhile).
+        let still = async {
+            let now = state.store.chat(&c.id).await?;
+            Ok(now.is_some_and(|n| n.status == "active" && n.counselor_id.as_ref() == Some(&who.user.id)))
+        };
+        open_chat(state, (&who.user, Some(&who.address)), To::Direct(direct), &c.id, still).await?;
     }
     Ok(())
 }
@@ -210,7 +222,8 @@ async fn can_take(state: &AppState, id: &UserId) -> anyhow::Result<bool> {
     Ok(state.chat.online(id) && !matches!(a.status.as_str(), "break" | "offline") && a.active < a.capacity)
 }
 
-/// The chat, when this console may act on it: its counselor, or (`supervisors`) a supervisor.
+/// The chat, when this console may act on it: its counselor once it is active with them, or
+/// (`supervisors`) a supervisor.
 async fn held(
     state: &AppState,
     who: &StaffEntrant,
@@ -218,7 +231,7 @@ async fn held(
     supervisors: bool,
 ) -> anyhow::Result<Option<ChatRecord>> {
     let Some(c) = state.store.chat(chat).await? else { return Ok(None) };
-    let mine = c.counselor_id.as_ref() == Some(&who.user.id);
+    let mine = c.counselor_id.as_ref() == Some(&who.user.id) && c.status == "active";
     Ok((mine || (supervisors && who.supervisor)).then_some(c))
 }
 
@@ -272,7 +285,14 @@ async fn handle(
             state.chat.wake.notify_one();
         }
         StaffIn::Transfer { chat, to, note } => {
-            let Some(c) = held(state, who, &chat, true).await?.filter(|c| c.status != "closed") else {
+            // The counselor a chat was only offered to may hand it back too (declining it).
+            let offered =
+                state.store.chat(&chat).await?.filter(|c| c.status == "offered" && c.counselor_id.as_ref() == Some(me));
+            let held = match offered {
+                Some(c) => Some(c),
+                None => held(state, who, &chat, true).await?,
+            };
+            let Some(c) = held.filter(|c| c.status != "closed") else {
                 return refuse("error-chat-not-yours");
             };
             let note = note.trim();

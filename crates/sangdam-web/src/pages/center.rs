@@ -444,7 +444,9 @@ pub async fn upload(
     }
     let upload = crate::forms::read_upload(multipart, state.config.room_file_max_bytes).await?;
     let name = v.user.display_name.to_string();
-    let m = chat::share_file(&state, &chat, "counselor", Some((&v.user.id, &name)), upload).await?;
+    let m = chat::share_file(&state, &chat, "counselor", Some((&v.user.id, &name)), upload)
+        .await
+        .map_err(chat::upload_error)?;
     audit(&state, &ctx, Some(&v.user), "chat.file.share", Some(format!("chat:{id}")), "ok").await?;
     Ok(axum::Json(serde_json::json!({ "seq": m.seq, "file": m.file_id })).into_response())
 }

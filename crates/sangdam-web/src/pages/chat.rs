@@ -296,7 +296,7 @@ pub async fn upload(
     }
     let upload = crate::forms::read_upload(multipart, state.config.room_file_max_bytes).await?;
     let sender = ctx.viewer.as_ref().map(|v| (&v.user.id, chat.nickname.as_str()));
-    let m = chat::share_file(&state, &chat, "client", sender, upload).await?;
+    let m = chat::share_file(&state, &chat, "client", sender, upload).await.map_err(chat::upload_error)?;
     Ok(axum::Json(serde_json::json!({ "seq": m.seq, "file": m.file_id })).into_response())
 }
 

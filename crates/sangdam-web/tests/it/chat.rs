@@ -562,3 +562,28 @@ db_test!(an_abandoned_chat_closes_by_itself, async |app: &TestApp| {
         .await;
     assert_ne!(location(&r), format!("/chat/{chat}"));
 });
+
+db_test!(an_offered_chat_is_not_the_counselors_until_accepted, async |app: &TestApp| {
+    let (cb, _) = staff_browser(app, Role::Counselor, "c@example.com").await;
+    let mut c = console(app, &cb).await;
+    available(&mut c).await;
+    let (g, chat) = guest(app, "guest").await;
+    let mut gw = guest_ws(app, &g, &chat).await;
+    next_of(&mut c, "offer").await;
+    // Offered only: what the client writes does not reach the counselor, who cannot act on it.
+    send(&mut gw, json!({ "type": "say", "id": "g1", "text": "are you there?" })).await;
+    next_of(&mut gw, "ack").await;
+    assert!(!arrives(&mut c, "message", Duration::from_millis(700)).await, "nothing before accepting");
+    send(&mut c, json!({ "type": "note", "chat": chat, "id": "n1", "text": "x" })).await;
+    assert_eq!(next_of(&mut c, "error").await["code"], "error-chat-not-yours");
+    send(&mut c, json!({ "type": "close", "chat": chat, "category": "resolved" })).await;
+    assert_eq!(next_of(&mut c, "error").await["code"], "error-chat-not-yours");
+    // The client leaves: the offer goes away, and the chat is a message left, unassigned.
+    send(&mut gw, json!({ "type": "leave" })).await;
+    assert_eq!(next_of(&mut c, "gone").await["chat"], chat.as_str());
+    let closed = app.store.chat(&chat).await.unwrap().unwrap();
+    assert_eq!((closed.status.as_str(), closed.counselor_id), ("closed", None));
+    assert_eq!(app.store.left_messages(10).await.unwrap()[0].id, chat);
+    // No after-work for a chat the counselor never held.
+    assert!(!arrives(&mut c, "status", Duration::from_millis(500)).await);
+});
