@@ -191,9 +191,6 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
             for a in list {
-                if client_busy!(tx, a.client_id.as_str(), a.starts_at, a.ends_at, None::<&str>) {
-                    return Err(StoreError::ClientBusy);
-                }
                 let held: i64 = sqlx::query_scalar(
                     "SELECT COUNT(*) FROM slot_holds WHERE counselor_id = $1 AND client_id <> $2 AND expires_at > $3 \
                      AND starts_at < $5 AND $4 < ends_at",
@@ -228,6 +225,11 @@ impl Store {
                 .execute(&mut *tx)
                 .await
                 .map_err(overlap)?;
+                // The counselor's time decides first ("just taken"); then the client's own: another
+                // of their sessions overlapping this one refuses the whole booking.
+                if client_busy!(tx, a.client_id.as_str(), a.starts_at, a.ends_at, Some(a.id.as_str())) {
+                    return Err(StoreError::ClientBusy);
+                }
                 // A client who books the slot held for them uses up the hold.
                 sqlx::query("DELETE FROM slot_holds WHERE counselor_id = $1 AND client_id = $2 AND starts_at = $3")
                     .bind(a.counselor_id.as_str())
@@ -387,9 +389,11 @@ impl Store {
             .fetch_optional(&mut *tx)
             .await?;
             let Some(counselor) = counselor else { return Ok(false) };
-            if client_busy!(tx, client.as_str(), starts_at, ends_at, Some(id)) {
-                return Err(StoreError::ClientBusy);
-            }
+            // Serialize this client's bookings and moves (PostgreSQL).
+            sqlx::query("UPDATE users SET updated_at = updated_at WHERE id = $1")
+                .bind(client.as_str())
+                .execute(&mut *tx)
+                .await?;
             let held: i64 = sqlx::query_scalar(
                 "SELECT COUNT(*) FROM slot_holds WHERE counselor_id = $1 AND client_id <> $2 AND expires_at > $3 \
                  AND starts_at < $5 AND $4 < ends_at",
@@ -415,6 +419,10 @@ impl Store {
             .execute(&mut *tx)
             .await
             .map_err(overlap)?;
+            // The counselor's time decided first; then the client's own other sessions.
+            if client_busy!(tx, client.as_str(), starts_at, ends_at, Some(id)) {
+                return Err(StoreError::ClientBusy);
+            }
             tx.commit().await?;
             Ok(true)
         })
