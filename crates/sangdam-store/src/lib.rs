@@ -31,6 +31,7 @@ pub mod testing;
 mod throttle;
 mod tokens;
 mod users;
+mod waitlist;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -39,7 +40,7 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
 pub use aftercare::{FeedbackRecord, MessageRecord, SummaryRecord};
-pub use appointments::{AppointmentRecord, NewAppointment, WaitlistEntry, WaitlistOffer};
+pub use appointments::{AppointmentRecord, NewAppointment};
 pub use audit::{AuditEvent, AuditFilter, AuditPage};
 pub use chat_agents::{AgentRecord, CannedResponse};
 pub use chat_files::ChatFile;
@@ -59,6 +60,7 @@ pub use rooms::{MemberRole, RoomFile, RoomMember, RoomMessage, RoomRecord};
 pub use sessions::{SessionRecord, SessionState, SessionWithUser};
 pub use tokens::{InvitationRecord, InvitationState};
 pub use users::{NewUser, UserRecord, UserSearch};
+pub use waitlist::{WaitlistEntry, WaitlistOffer};
 
 /// Everything that can go wrong in the store, as the layers above need to tell it apart.
 #[derive(Debug, thiserror::Error)]

@@ -15,14 +15,16 @@ use std::time::{Duration, Instant};
 
 use axum::extract::ws::{Message, WebSocket};
 use sangdam_domain::UserId;
-use sangdam_domain::booking::AppointmentStatus;
 use sangdam_media::{PeerId, Signal};
 use sangdam_store::{MemberRole, RoomMessage, RoomRecord};
 use tokio::sync::mpsc;
 
 mod board;
+mod ending;
 mod protocol;
 mod recording;
+
+use ending::end_session;
 
 pub use board::{BoardItem, MAX_BOARD_ITEMS, MAX_BOARD_TEXT_CHARS, MAX_STROKE_POINTS};
 pub use protocol::{ClientMsg, FileInfo, MediaState, Person, ServerMsg};
@@ -576,34 +578,4 @@ async fn handle(
         }
     }
     Ok(true)
-}
-
-/// Ends the session for everyone (once): the recording stops, the appointment is settled.
-async fn end_session(state: &AppState, room: &RoomRecord, s: &mut RoomState, who: &Entrant) -> anyhow::Result<bool> {
-    {
-        {
-            recording::end(state, room, s, "ended").await?;
-            let now = state.clock.now();
-            let ended = state.store.end_room(&room.id, now).await?;
-            if ended {
-                state.store.record_room_event(&room.id, &who.user, "end", now).await?;
-                if let Some(appointment) = &room.appointment_id {
-                    settle_appointment(state, room, appointment, now).await?;
-                }
-            }
-            s.broadcast(&ServerMsg::Ended, false, None);
-            Ok(ended)
-        }
-    }
-}
-
-/// After the session: completed when the client came, no-show when they never did.
-async fn settle_appointment(state: &AppState, room: &RoomRecord, appointment: &str, now: i64) -> anyhow::Result<()> {
-    let Some(a) = state.store.appointment(appointment).await? else { return Ok(()) };
-    let came = state.store.room_events(&room.id).await?.iter().any(|(u, e, _)| *u == a.client_id && e == "join");
-    let to = if came { AppointmentStatus::Completed } else { AppointmentStatus::NoShow };
-    if state.store.set_appointment_status(&a.id, &[AppointmentStatus::Confirmed], to, None, now).await? && came {
-        crate::aftercare::session_completed(state, &a).await?;
-    }
-    Ok(())
 }
