@@ -243,18 +243,26 @@ async fn run(label: &str, db: TestDatabase, hash: &str) {
         clients.push(signed_in(&server.address, &format!("b{i}@example.com")).await);
     }
     // Three rounds where every request is for a different time (all succeed), then one round where
-    // 400 requests compete for 90 times (as clients do for popular hours).
+    // 400 requests compete for 100 times, four clients for each (as clients do for popular hours).
+    // No client asks for two sessions at the same time (a client cannot be in two at once).
     let mut rates = Vec::new();
     for round in 0..4i64 {
         let contended = round == 3;
         let t = Instant::now();
         let mut tasks = Vec::new();
         for (i, (client, token)) in clients.iter().enumerate() {
-            for k in 0..10usize {
-                let n = i * 10 + k; // 0..400
-                let counselor = counselors[n % 10].clone();
-                let hour = 9 + ((n / 10) % 9) as i64;
-                let day = if contended { 30 } else { 3 + round * 5 + (n / 90) as i64 };
+            for (k, counselor) in counselors.iter().enumerate() {
+                let counselor = counselor.clone();
+                let (day, hour) = if contended {
+                    // Ten times over two days; client i asks counselor k for time (i + k) mod 10.
+                    let q = ((i + k) % 10) as i64;
+                    (30 + q / 5, 9 + q % 5)
+                } else {
+                    // Forty times over five days; (i + 4k) mod 40 is a different time for each of a
+                    // client's ten requests and for each client of one counselor.
+                    let q = ((i + 4 * k) % 40) as i64;
+                    (3 + round * 5 + q / 9, 9 + q % 9)
+                };
                 let start = seoul_day(now, day) + hour * 3600;
                 let (client, token, address) = (client.clone(), token.clone(), server.address.clone());
                 tasks.push(tokio::spawn(async move {
@@ -285,9 +293,9 @@ async fn run(label: &str, db: TestDatabase, hash: &str) {
         let elapsed = t.elapsed();
         let rate = 400.0 / elapsed.as_secs_f64();
         if contended {
-            assert_eq!(ok, 90, "every contended time is booked exactly once");
+            assert_eq!(ok, 100, "every contended time is booked exactly once");
             println!(
-                "contended: 400 requests for 90 times ({ok} booked, {taken} told 'just taken') in {}: {rate:.0} requests/s",
+                "contended: 400 requests for 100 times ({ok} booked, {taken} told 'just taken') in {}: {rate:.0} requests/s",
                 ms(elapsed)
             );
         } else {
