@@ -149,6 +149,24 @@ macro_rules! chat_from_row {
     }};
 }
 
+/// Runs `SELECT {CHAT_COLUMNS} FROM chats <rest>` with the binds on either backend and reads
+/// every row as a `ChatRecord`.
+macro_rules! select_chats {
+    ($store:expr, $rest:expr $(, $bind:expr)*) => {
+        on_backend!($store, |pool| {
+            let rows = sqlx::query(&format!("SELECT {CHAT_COLUMNS} FROM chats {}", $rest))
+                $(.bind($bind))*
+                .fetch_all(pool)
+                .await?;
+            let mut out = Vec::with_capacity(rows.len());
+            for r in rows {
+                out.push(chat_from_row!(r));
+            }
+            Ok(out)
+        })
+    };
+}
+
 macro_rules! message_from_row {
     ($r:expr) => {{
         let r = $r;
@@ -202,37 +220,16 @@ impl Store {
     /// Chats in one of `statuses`, oldest first.
     pub async fn chats_in(&self, statuses: &[&str], limit: i64) -> Result<Vec<ChatRecord>> {
         let list = statuses.iter().map(|s| format!("'{}'", s.replace('\'', ""))).collect::<Vec<_>>().join(", ");
-        on_backend!(self, |pool| {
-            let rows = sqlx::query(&format!(
-                "SELECT {CHAT_COLUMNS} FROM chats WHERE status IN ({list}) ORDER BY queued_at, id LIMIT $1"
-            ))
-            .bind(limit)
-            .fetch_all(pool)
-            .await?;
-            let mut out = Vec::with_capacity(rows.len());
-            for r in rows {
-                out.push(chat_from_row!(r));
-            }
-            Ok(out)
-        })
+        select_chats!(self, format!("WHERE status IN ({list}) ORDER BY queued_at, id LIMIT $1"), limit)
     }
 
     /// A counselor's chats offered to them or open with them.
     pub async fn chats_of_counselor(&self, counselor: &UserId) -> Result<Vec<ChatRecord>> {
-        on_backend!(self, |pool| {
-            let rows = sqlx::query(&format!(
-                "SELECT {CHAT_COLUMNS} FROM chats WHERE counselor_id = $1 AND status IN ('offered', 'active') \
-                 ORDER BY queued_at, id"
-            ))
-            .bind(counselor.as_str())
-            .fetch_all(pool)
-            .await?;
-            let mut out = Vec::with_capacity(rows.len());
-            for r in rows {
-                out.push(chat_from_row!(r));
-            }
-            Ok(out)
-        })
+        select_chats!(
+            self,
+            "WHERE counselor_id = $1 AND status IN ('offered', 'active') ORDER BY queued_at, id",
+            counselor.as_str()
+        )
     }
 
     /// The chat this browser has open (queued, offered or active), if any.
@@ -249,56 +246,27 @@ impl Store {
 
     /// Closed chats, newest first: a counselor's own, or everyone's (`None`).
     pub async fn recent_chats(&self, counselor: Option<&UserId>, limit: i64) -> Result<Vec<ChatRecord>> {
-        on_backend!(self, |pool| {
-            let rows = sqlx::query(&format!(
-                "SELECT {CHAT_COLUMNS} FROM chats WHERE status = 'closed' AND ($1 IS NULL OR counselor_id = $1) \
-                 ORDER BY closed_at DESC LIMIT $2"
-            ))
-            .bind(counselor.map(UserId::as_str))
-            .bind(limit)
-            .fetch_all(pool)
-            .await?;
-            let mut out = Vec::with_capacity(rows.len());
-            for r in rows {
-                out.push(chat_from_row!(r));
-            }
-            Ok(out)
-        })
+        select_chats!(
+            self,
+            "WHERE status = 'closed' AND ($1 IS NULL OR counselor_id = $1) ORDER BY closed_at DESC LIMIT $2",
+            counselor.map(UserId::as_str),
+            limit
+        )
     }
 
     /// Chats whose client wrote while waiting and left before anyone answered, newest first.
     pub async fn left_messages(&self, limit: i64) -> Result<Vec<ChatRecord>> {
-        on_backend!(self, |pool| {
-            let rows = sqlx::query(&format!(
-                "SELECT {CHAT_COLUMNS} FROM chats WHERE status = 'closed' AND accepted_at IS NULL \
-                 AND counselor_id IS NULL AND last_seq > 0 ORDER BY closed_at DESC LIMIT $1"
-            ))
-            .bind(limit)
-            .fetch_all(pool)
-            .await?;
-            let mut out = Vec::with_capacity(rows.len());
-            for r in rows {
-                out.push(chat_from_row!(r));
-            }
-            Ok(out)
-        })
+        select_chats!(
+            self,
+            "WHERE status = 'closed' AND accepted_at IS NULL AND counselor_id IS NULL AND last_seq > 0 \
+             ORDER BY closed_at DESC LIMIT $1",
+            limit
+        )
     }
 
     /// A signed-in client's chats, newest first (their record's timeline).
     pub async fn chats_of_client(&self, client: &UserId) -> Result<Vec<ChatRecord>> {
-        on_backend!(self, |pool| {
-            let rows = sqlx::query(&format!(
-                "SELECT {CHAT_COLUMNS} FROM chats WHERE client_id = $1 ORDER BY queued_at DESC LIMIT 200"
-            ))
-            .bind(client.as_str())
-            .fetch_all(pool)
-            .await?;
-            let mut out = Vec::with_capacity(rows.len());
-            for r in rows {
-                out.push(chat_from_row!(r));
-            }
-            Ok(out)
-        })
+        select_chats!(self, "WHERE client_id = $1 ORDER BY queued_at DESC LIMIT 200", client.as_str())
     }
 
     /// Moves a chat from one status to another when it is still in `from` (and, when given, still
