@@ -25,6 +25,12 @@ impl Clock {
         self.frozen_at.store(jiff::Timestamp::now().as_second(), Ordering::Relaxed);
     }
 
+    /// Stops this clock (and every clone) at `unix`; only `advance` moves it then. For tests
+    /// whose outcome depends on the day of the week or the hour.
+    pub fn freeze_at(&self, unix: i64) {
+        self.frozen_at.store(unix, Ordering::Relaxed);
+    }
+
     /// Moves this clock (and every clone of it) forward.
     pub fn advance(&self, seconds: i64) {
         self.offset_seconds.fetch_add(seconds, Ordering::Relaxed);

@@ -67,12 +67,10 @@ pub async fn calendar(State(state): State<AppState>, ctx: Ctx, Query(q): Query<C
         "" => today,
         d => d.parse::<Date>().map_err(|_| AppError::BadRequest("error-date-invalid"))?,
     };
+    // The week view is the seven days from the chosen date (today by default), not the calendar
+    // week around it: on a Sunday a Monday-to-Sunday week would hide everything from tomorrow on.
     let week = q.view != "day";
-    let (first, count) = if week {
-        (date.checked_sub(jiff::Span::new().days(i64::from(date.weekday().to_monday_zero_offset()))).unwrap_or(date), 7)
-    } else {
-        (date, 1)
-    };
+    let (first, count) = if week { (date, 7) } else { (date, 1) };
     let day_start = |d: Date| d.to_zoned(tz.clone()).map(|z| z.timestamp().as_second()).unwrap_or(0);
     let last = first.checked_add(jiff::Span::new().days(count)).unwrap_or(first);
     let list = state.store.counselor_appointments(&v.user.id, day_start(first), day_start(last), false).await?;

@@ -6,8 +6,8 @@ use sangdam_domain::booking::{BookingRules, Interval, SessionKind, WeeklyHours};
 use sangdam_domain::{Currency, Language, Money, Role, UserId};
 use sangdam_store::{CounselorProfile, Offering};
 
-use crate::db_test;
 use crate::helpers::{TestApp, between, location};
+use crate::{db_test, db_test_each_weekday};
 
 const HOUR: i64 = 3600;
 const DAY: i64 = 86_400;
@@ -116,7 +116,7 @@ db_test!(two_hundred_concurrent_bookings_of_one_slot_one_wins, async |app: &Test
     assert_eq!(booked[0].starts_at, start);
 });
 
-db_test!(a_client_books_moves_and_cancels_with_calendar_files, async |app: &TestApp| {
+db_test_each_weekday!(a_client_books_moves_and_cancels_with_calendar_files, async |app: &TestApp| {
     // Two days' notice, so that the first free time is outside the 24-hour change window.
     let c = counselor(app, "han@example.com", |p| p.rules.min_notice_minutes = 48 * 60).await;
     let (client, client_id) = app.signed_in(Role::Client, "mina@example.com").await;
@@ -195,7 +195,7 @@ db_test!(a_client_books_moves_and_cancels_with_calendar_files, async |app: &Test
     assert!(ics.contains("METHOD:CANCEL") && ics.contains("SEQUENCE:2") && ics.contains("STATUS:CANCELLED"), "{ics}");
 });
 
-db_test!(late_cancellation_is_recorded_and_moving_is_refused_inside_the_window, async |app: &TestApp| {
+db_test_each_weekday!(late_cancellation_is_recorded_and_moving_is_refused_inside_the_window, async |app: &TestApp| {
     let c = counselor(app, "kim@example.com", |_| {}).await;
     let (client, _) = app.signed_in(Role::Client, "sora@example.com").await;
     let start = listed_slots(app, &client, &c).await[0];
@@ -203,6 +203,8 @@ db_test!(late_cancellation_is_recorded_and_moving_is_refused_inside_the_window, 
     let id = appointments_of(app, &c).await[0].id.clone();
     // Twenty-three hours before the start: inside the default 24-hour window.
     app.clock.advance(start - 23 * HOUR - app.clock.now());
+    // That may be hours later: the client signs in again.
+    assert_eq!(app.signin(&client, "sora@example.com", crate::helpers::PASSWORD).await.status(), 303);
     let (_, mine) = app.get_html(&client, "/appointments").await;
     assert!(mine.contains("늦은 취소로 기록되고"), "the client is warned before cancelling late");
     let r =
@@ -223,7 +225,7 @@ db_test!(late_cancellation_is_recorded_and_moving_is_refused_inside_the_window, 
     assert!(html.contains("status-late_cancelled"), "{html}");
 });
 
-db_test!(a_weekly_series_is_booked_all_or_none, async |app: &TestApp| {
+db_test_each_weekday!(a_weekly_series_is_booked_all_or_none, async |app: &TestApp| {
     let c = counselor(app, "park@example.com", |_| {}).await;
     let (client, _) = app.signed_in(Role::Client, "yuna@example.com").await;
     let (other, _) = app.signed_in(Role::Client, "hoon@example.com").await;
@@ -253,7 +255,7 @@ db_test!(a_weekly_series_is_booked_all_or_none, async |app: &TestApp| {
     assert_eq!(r.status(), 422);
 });
 
-db_test!(counselors_approve_and_cancel_with_a_reason, async |app: &TestApp| {
+db_test_each_weekday!(counselors_approve_and_cancel_with_a_reason, async |app: &TestApp| {
     let c = counselor(app, "lee@example.com", |p| p.requires_approval = true).await;
     let (client, _) = app.signed_in(Role::Client, "dana@example.com").await;
     let start = listed_slots(app, &client, &c).await[0];

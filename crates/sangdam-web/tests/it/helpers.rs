@@ -60,6 +60,55 @@ macro_rules! db_test {
     };
 }
 
+/// Runs a test body whose outcome may depend on the day of the week or the hour (free times, the
+/// week calendar) on both backends with the server's clock frozen at each of [`WEEK_POINTS`]: a
+/// Monday morning, a Friday evening, a Saturday noon and a Sunday just before midnight, Seoul time.
+#[macro_export]
+macro_rules! db_test_each_weekday {
+    ($name:ident, $body:expr) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            async fn run(db: $crate::helpers::Db) {
+                if matches!(db, $crate::helpers::Db::Postgres) && std::env::var($crate::helpers::PG_VAR).is_err() {
+                    eprintln!("skipped: {} is not set", $crate::helpers::PG_VAR);
+                    return;
+                }
+                for (label, at) in $crate::helpers::WEEK_POINTS {
+                    eprintln!("at {label}");
+                    let app = $crate::helpers::TestApp::spawn(db, |_| {}).await;
+                    app.clock.freeze_at(*at);
+                    ($body)(&app).await;
+                    app.finish().await;
+                }
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                run($crate::helpers::Db::Sqlite).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                run($crate::helpers::Db::Postgres).await;
+            }
+        }
+    };
+}
+
+/// Moments of one future week (Seoul time), for [`db_test_each_weekday`].
+pub const WEEK_POINTS: &[(&str, i64)] = &[
+    // 2027-03-01 (Monday) 09:30 +09:00
+    ("monday 09:30", 1_803_861_000),
+    // 2027-03-05 (Friday) 18:30 +09:00
+    ("friday 18:30", 1_804_239_000),
+    // 2027-03-06 (Saturday) 12:00 +09:00
+    ("saturday 12:00", 1_804_302_000),
+    // 2027-03-07 (Sunday) 23:50 +09:00
+    ("sunday 23:50", 1_804_431_000),
+];
+
 pub const PG_VAR: &str = TEST_DATABASE_URL;
 
 pub fn new_client() -> reqwest::Client {
