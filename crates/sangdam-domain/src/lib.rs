@@ -8,6 +8,7 @@
 //! nothing of tokio, sqlx or axum, so every rule here is tested in microseconds.
 
 pub mod abuse;
+pub mod access;
 pub mod aftercare;
 pub mod audit;
 pub mod booking;

@@ -349,12 +349,14 @@ impl Store {
         })
     }
 
-    /// Files shared in the rooms a user took part in, newest first, each with its room.
+    /// Files shared in the rooms a user took part in (hosted, or was admitted to), newest first,
+    /// each with its room.
     pub async fn user_room_files(&self, me: &UserId) -> Result<Vec<(String, crate::RoomFile)>> {
         on_backend!(self, |pool| {
             let rows = sqlx::query(
                 "SELECT f.room_id, f.id, f.sender_id, f.name, f.content_type, f.size, f.at FROM room_files f \
-                 WHERE f.room_id IN (SELECT room_id FROM room_members WHERE user_id = $1) \
+                 WHERE f.room_id IN (SELECT room_id FROM room_members WHERE user_id = $1 \
+                 AND (role = 'host' OR admitted_at IS NOT NULL)) \
                  OR f.room_id IN (SELECT id FROM rooms WHERE host_id = $1) ORDER BY f.at DESC LIMIT 500",
             )
             .bind(me.as_str())

@@ -11,6 +11,7 @@
 mod aftercare;
 mod appointments;
 mod audit;
+mod care;
 mod chat_agents;
 mod chat_files;
 mod chat_safety;
@@ -42,6 +43,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePo
 pub use aftercare::{FeedbackRecord, MessageRecord, SummaryRecord};
 pub use appointments::{AppointmentRecord, NewAppointment};
 pub use audit::{AuditEvent, AuditFilter, AuditPage};
+pub use care::CareAssignment;
 pub use chat_agents::{AgentRecord, CannedResponse};
 pub use chat_files::ChatFile;
 pub use chats::{ChatMessage, ChatRecord, Closed, NewChat, Posted};

@@ -27,6 +27,7 @@ const SQLITE: Embedded = &[
     (11, "chat", include_str!("../migrations/sqlite/0011_chat.sql")),
     (12, "chat_files", include_str!("../migrations/sqlite/0012_chat_files.sql")),
     (13, "chat_lock_whole", include_str!("../migrations/sqlite/0013_chat_lock_whole.sql")),
+    (14, "care", include_str!("../migrations/sqlite/0014_care.sql")),
 ];
 
 const POSTGRES: Embedded = &[
@@ -43,6 +44,7 @@ const POSTGRES: Embedded = &[
     (11, "chat", include_str!("../migrations/postgres/0011_chat.sql")),
     (12, "chat_files", include_str!("../migrations/postgres/0012_chat_files.sql")),
     (13, "chat_lock_whole", include_str!("../migrations/postgres/0013_chat_lock_whole.sql")),
+    (14, "care", include_str!("../migrations/postgres/0014_care.sql")),
 ];
 
 #[derive(Debug)]

@@ -301,19 +301,6 @@ impl Store {
         })
     }
 
-    /// The clients with at least one appointment: a counselor's own (`Some`), or everyone's.
-    pub async fn clients_with_appointments(&self, counselor: Option<&UserId>) -> Result<Vec<UserId>> {
-        on_backend!(self, |pool| {
-            let ids: Vec<String> = sqlx::query_scalar(
-                "SELECT DISTINCT client_id FROM appointments WHERE $1 IS NULL OR counselor_id = $1 LIMIT 2000",
-            )
-            .bind(counselor.map(UserId::as_str))
-            .fetch_all(pool)
-            .await?;
-            ids.iter().map(|i| UserId::parse(i).ok_or_else(|| corrupt("client_id"))).collect()
-        })
-    }
-
     /// The staff's record of a client; defaults when none was saved.
     pub async fn client_profile(&self, client: &UserId) -> Result<ClientProfile> {
         on_backend!(self, |pool| {

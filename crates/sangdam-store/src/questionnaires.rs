@@ -151,16 +151,4 @@ impl Store {
             Ok(done.rows_affected() == 1)
         })
     }
-
-    /// The counselors a client has had an appointment with: the ones a risk alert goes to.
-    pub async fn counselors_of_client(&self, client: &UserId) -> Result<Vec<UserId>> {
-        on_backend!(self, |pool| {
-            let ids: Vec<String> =
-                sqlx::query_scalar("SELECT DISTINCT counselor_id FROM appointments WHERE client_id = $1")
-                    .bind(client.as_str())
-                    .fetch_all(pool)
-                    .await?;
-            ids.iter().map(|i| UserId::parse(i).ok_or_else(|| corrupt("counselor_id"))).collect()
-        })
-    }
 }

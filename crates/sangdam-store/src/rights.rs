@@ -1,5 +1,4 @@
-//! A client's rights over their data (PIPA): the rooms they took part in (for the export), and
-//! deleting an account under the retention rule: signed session notes are kept for the retention
+//! A client's rights over their data (PIPA): an account under the retention rule: signed session notes are kept for the retention
 //! period and then purged; everything else goes at once.
 
 use sangdam_domain::UserId;
@@ -14,18 +13,6 @@ pub struct Deletion {
 }
 
 impl Store {
-    /// The rooms a user was a member or host of.
-    pub async fn user_rooms(&self, user: &UserId) -> Result<Vec<String>> {
-        on_backend!(self, |pool| {
-            Ok(sqlx::query_scalar(
-                "SELECT room_id FROM room_members WHERE user_id = $1 UNION SELECT id FROM rooms WHERE host_id = $1",
-            )
-            .bind(user.as_str())
-            .fetch_all(pool)
-            .await?)
-        })
-    }
-
     /// Deletes a client's account in one transaction: their questionnaires and alerts, record,
     /// summaries, feedback, messages, room chat and files they sent, unsigned note drafts, waitlist
     /// places, sessions, two-factor and recovery codes, consents, calendar feed, mail to them,
@@ -38,6 +25,7 @@ impl Store {
         let id = user.as_str();
         let statements: &[&str] = &[
             "DELETE FROM risk_alerts WHERE client_id = $1",
+            "DELETE FROM care_assignments WHERE client_id = $1",
             "DELETE FROM chat_messages WHERE chat_id IN \
              (SELECT id FROM chats WHERE client_id = $1 AND evidence_hash IS NULL)",
             "DELETE FROM chat_files WHERE chat_id IN (SELECT id FROM chats WHERE client_id = $1 AND evidence_hash IS NULL)",

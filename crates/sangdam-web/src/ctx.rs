@@ -49,7 +49,10 @@ pub struct Viewer {
 #[derive(Clone, Debug)]
 pub struct Ctx {
     pub tr: Tr,
-    pub viewer: Option<Viewer>,
+    /// The session behind the cookie, in whatever state: only [`Ctx::person`] (a completed
+    /// sign-in) may act as someone; a session still owing its second factor is for the sign-in
+    /// pages alone.
+    session: Option<Viewer>,
     /// The token forms of this page must send back.
     pub csrf: String,
     /// The path and query of this request, for the language switcher's way back.
@@ -77,9 +80,25 @@ impl Ctx {
         self.tr.lang
     }
 
+    /// The person behind the request when their sign-in is complete (two-factor included);
+    /// `None` for visitors and for a session still owing its second factor.
+    pub fn person(&self) -> Option<&Viewer> {
+        self.session.as_ref().filter(|v| v.session.state == SessionState::Active)
+    }
+
+    /// A session whose password was checked and whose second factor is still owed.
+    pub fn pending_two_factor(&self) -> Option<&Viewer> {
+        self.session.as_ref().filter(|v| v.session.state == SessionState::PendingTwoFactor)
+    }
+
+    /// The session behind the cookie in any state, for signing out.
+    pub fn any_session(&self) -> Option<&Viewer> {
+        self.session.as_ref()
+    }
+
     /// The fully signed-in viewer, or the error that sends the request where it must go.
     pub fn signed_in(&self) -> Result<&Viewer, AppError> {
-        match &self.viewer {
+        match &self.session {
             Some(v) if v.session.state == SessionState::Active => Ok(v),
             Some(_) => Err(AppError::TwoFactorPending),
             None => Err(AppError::SignInRequired { next: self.path.clone() }),
@@ -106,29 +125,28 @@ impl Ctx {
     // What templates ask.
 
     pub fn is_signed_in(&self) -> bool {
-        self.viewer.as_ref().is_some_and(|v| v.session.state == SessionState::Active)
+        self.person().is_some()
     }
 
     pub fn is_role(&self, role: &str) -> bool {
-        self.is_signed_in() && self.viewer.as_ref().is_some_and(|v| v.user.role.as_str() == role)
+        self.person().is_some_and(|v| v.user.role.as_str() == role)
     }
 
     pub fn is_staff(&self) -> bool {
-        self.is_signed_in() && self.viewer.as_ref().is_some_and(|v| v.user.role.is_staff())
+        self.person().is_some_and(|v| v.user.role.is_staff())
     }
 
     pub fn display_name(&self) -> String {
-        self.viewer.as_ref().map(|v| v.user.display_name.to_string()).unwrap_or_default()
+        self.person().map(|v| v.user.display_name.to_string()).unwrap_or_default()
     }
 
     pub fn needs_two_factor_enrollment(&self) -> bool {
-        self.viewer
-            .as_ref()
+        self.person()
             .is_some_and(|v| self.require_staff_two_factor && v.user.role.is_staff() && !v.user.two_factor_enrolled())
     }
 
     pub fn timezone(&self) -> Timezone {
-        self.viewer.as_ref().map_or_else(Timezone::seoul, |v| v.user.timezone.clone())
+        self.person().map_or_else(Timezone::seoul, |v| v.user.timezone.clone())
     }
 
     /// A Unix time in the viewer's time zone, with the zone named.
@@ -314,7 +332,7 @@ pub async fn context_layer(State(state): State<AppState>, req: Request, next: Ne
     let path = req.uri().path_and_query().map_or_else(|| "/".to_owned(), |p| p.as_str().to_owned());
     let ctx = Ctx {
         tr: Tr::new(state.i18n.clone(), lang),
-        viewer,
+        session: viewer,
         csrf,
         path,
         address,

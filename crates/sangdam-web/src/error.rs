@@ -19,6 +19,9 @@ pub enum AppError {
     TwoFactorRequired,
     #[error("not found")]
     NotFound,
+    /// A link or offer that existed but has expired; the message id says which.
+    #[error("gone: {0}")]
+    Gone(&'static str),
     #[error("forbidden")]
     Forbidden,
     #[error("CSRF check failed")]
@@ -91,6 +94,7 @@ impl IntoResponse for AppError {
             AppError::TwoFactorPending => Redirect::to("/signin/two-factor").into_response(),
             AppError::TwoFactorRequired => Redirect::to("/account/two-factor?required=1").into_response(),
             AppError::NotFound => page(StatusCode::NOT_FOUND, "error-404-title", "error-404-body"),
+            AppError::Gone(message_id) => page(StatusCode::GONE, "error-410-title", message_id),
             AppError::Forbidden => page(StatusCode::FORBIDDEN, "error-403-title", "error-403-body"),
             AppError::Csrf => page(StatusCode::FORBIDDEN, "error-csrf-title", "error-csrf-body"),
             AppError::TooLarge => page(StatusCode::PAYLOAD_TOO_LARGE, "error-413-title", "error-413-body"),

@@ -5,6 +5,7 @@
 //! the audit log and render a template. Everything per-request (who, which language, which CSRF
 //! token) is prepared once by [`ctx::context_layer`].
 
+pub mod access;
 pub mod aftercare;
 pub mod auth;
 pub mod booking;
@@ -25,6 +26,7 @@ pub mod recording_file;
 pub mod retention;
 pub mod room;
 pub mod server;
+pub mod session_watch;
 pub mod state;
 pub mod zip;
 

@@ -70,6 +70,7 @@ pub enum Mail {
     /// The client asked for the chat's transcript: a link to it (the mail holds no content).
     ChatTranscript {
         link: String,
+        days: i64,
     },
     /// To supervisors: a chat or a session was ended because of abuse (no content, no names).
     AbuseAlert {
@@ -99,8 +100,11 @@ impl Mail {
             }
             Mail::PasswordChanged => (tr.t("mail-password-changed-subject"), tr.t("mail-password-changed-body")),
             Mail::RiskAlert { link } => (tr.t("mail-risk-subject"), tr.ta("mail-risk-body", "link", link)),
-            Mail::ChatTranscript { link } => {
-                (tr.t("mail-chat-transcript-subject"), tr.ta("mail-chat-transcript-body", "link", link))
+            Mail::ChatTranscript { link, days } => {
+                let mut args = fluent_bundle::FluentArgs::new();
+                args.set("link", link.clone());
+                args.set("days", *days);
+                (tr.t("mail-chat-transcript-subject"), tr_args(tr, "mail-chat-transcript-body", &args))
             }
             Mail::AbuseAlert { link } => (tr.t("mail-abuse-subject"), tr.ta("mail-abuse-body", "link", link)),
             Mail::SummaryShared { link, counselor } => {

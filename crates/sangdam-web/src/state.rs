@@ -36,6 +36,8 @@ pub struct Inner {
     /// The SFU every room's audio and video goes through.
     pub media: sangdam_media::MediaServer,
     pub limiter: RateLimiter,
+    /// Bumped whenever sessions end on this server, so open sockets check theirs at once.
+    pub sessions_epoch: tokio::sync::watch::Sender<u64>,
     /// Time zone names for pickers, computed once.
     pub timezones: Vec<String>,
     pub started_at: i64,
@@ -66,11 +68,18 @@ impl AppState {
                 chat: crate::chat::ChatHub::default(),
                 media,
                 limiter: RateLimiter::default(),
+                sessions_epoch: tokio::sync::watch::Sender::new(0),
                 timezones: sangdam_domain::Timezone::all_names(),
                 started_at: clock.now(),
                 clock,
             }),
         })
+    }
+
+    /// Sessions ended (sign-out, deactivation, a password or role change): open sockets check
+    /// theirs now rather than at their next interval.
+    pub fn sessions_changed(&self) {
+        self.sessions_epoch.send_modify(|n| *n = n.wrapping_add(1));
     }
 }
 

@@ -281,7 +281,9 @@
     ws = new WebSocket(`${scheme}://${location.host}/center/ws`);
     ws.onopen = () => { backoff = 1000; ws.send(JSON.stringify({ type: "hello" })); };
     ws.onmessage = (e) => show(JSON.parse(e.data));
-    ws.onclose = () => {
+    ws.onclose = (e) => {
+      // 4001: the session behind this page ended (signed out elsewhere, deactivated).
+      if (e.code === 4001) { location.reload(); return; }
       conn.textContent = t("reconnecting");
       setTimeout(connect, backoff);
       backoff = Math.min(backoff * 2, 8000);

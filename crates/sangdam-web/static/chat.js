@@ -102,7 +102,9 @@
       for (const [mid, li] of pending) out({ type: "say", id: mid, text: li.dataset.text });
     };
     ws.onmessage = (e) => show(JSON.parse(e.data));
-    ws.onclose = () => {
+    ws.onclose = (e) => {
+      // 4001: the session behind this page ended (signed out elsewhere, deactivated).
+      if (e.code === 4001) { location.reload(); return; }
       if (ended) return;
       status.textContent = t("reconnecting");
       setTimeout(connect, backoff);

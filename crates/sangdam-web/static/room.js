@@ -253,7 +253,9 @@
         case "error": say(m.message); break;
       }
     };
-    ws.onclose = () => {
+    ws.onclose = (e) => {
+      // 4001: the session behind this page ended (signed out elsewhere, deactivated).
+      if (e.code === 4001) { location.reload(); return; }
       if (ended) return;
       enableChat(false);
       say(t("reconnecting"));

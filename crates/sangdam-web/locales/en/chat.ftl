@@ -137,7 +137,7 @@ mail-chat-transcript-subject = Your chat transcript
 mail-chat-transcript-body = As you asked, here is the link to your chat's transcript:
     { $link }
 
-    Anyone with this link can read the transcript; do not forward it.
+    Anyone with this link can read the transcript until it expires in { $days } days; do not forward it.
 mail-abuse-subject = A counselor met abuse in Sangdam
 mail-abuse-body = A chat or session was ended because of abuse. The counselor is on a recovery break. Open the supervisor dashboard to see the incident and support them:
     { $link }

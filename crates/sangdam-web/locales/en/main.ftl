@@ -268,3 +268,5 @@ error-role-unknown = Unknown role.
 error-self-change = You cannot change your own role or status. Please ask another admin.
 error-audit-actor-unknown = No user has that email.
 error-date-invalid = Please write dates like 2026-01-31.
+error-410-title = This link has expired
+error-link-expired = This link has expired. Ask the counseling center again if you still need it.

@@ -285,3 +285,13 @@ admin-retention-days = Days recordings are kept
 admin-retention-saved = The retention rules are saved.
 error-retention-years = Years are a whole number from 1 to 50.
 error-retention-days = Days are a whole number from 1 to 3650.
+
+## Care team: who may see a client's record
+care-title = Care team
+care-hint = Only counselors with a confirmed, completed or no-show appointment, or assigned by a supervisor, see this record. Ending someone's care also ends what their appointments so far granted.
+care-none = Nobody cares for this client now.
+care-assigned = Assigned
+care-end = End care
+care-assign-label = Assign a counselor
+care-assign = Assign
+error-care-counselor = That is not a counselor who can be assigned.

@@ -259,3 +259,5 @@ error-role-unknown = 알 수 없는 역할입니다.
 error-self-change = 자기 자신의 역할이나 상태는 바꿀 수 없습니다. 다른 운영자에게 요청해 주세요.
 error-audit-actor-unknown = 그 이메일의 사용자를 찾을 수 없습니다.
 error-date-invalid = 날짜는 2026-01-31처럼 입력해 주세요.
+error-410-title = 만료된 링크입니다
+error-link-expired = 이 링크는 만료되었습니다. 필요하면 상담 센터에 다시 요청하세요.

@@ -279,3 +279,13 @@ admin-retention-days = 녹화 보관 일수
 admin-retention-saved = 보관 기간을 저장했습니다.
 error-retention-years = 연수는 1부터 50 사이의 정수로 써 주세요.
 error-retention-days = 일수는 1부터 3650 사이의 정수로 써 주세요.
+
+## Care team: who may see a client's record
+care-title = 담당 상담사
+care-hint = 확정·완료·노쇼 예약이 있거나 관리자가 지정한 상담사만 이 기록을 봅니다. 담당을 종료하면 지금까지의 예약으로 생긴 열람 권한도 끝납니다.
+care-none = 담당 상담사가 없습니다.
+care-assigned = 관리자 지정
+care-end = 담당 종료
+care-assign-label = 상담사 지정
+care-assign = 지정
+error-care-counselor = 담당으로 지정할 수 있는 상담사가 아닙니다.

@@ -15,6 +15,9 @@ pub struct ClientEntrant {
     pub chat: String,
     /// The signed-in client (with their account's address), or `None` for a guest.
     pub user: Option<(UserId, Email)>,
+    /// The signed-in client's session (token hash and role), checked again while the socket is
+    /// open; `None` for a guest.
+    pub session: Option<(String, sangdam_domain::Role)>,
     pub tr: Tr,
 }
 
@@ -114,8 +117,15 @@ pub async fn run(state: AppState, who: ClientEntrant, mut socket: WebSocket) {
         }
     }
     let mut bucket = Bucket::new(super::CLIENT_RATE);
+    let mut watch = crate::session_watch::SessionWatch::new(&state, who.session.clone());
     loop {
         tokio::select! {
+            () = watch.due() => {
+                if !watch.still_valid(&state).await {
+                    crate::session_watch::close_ended(&mut socket).await;
+                    break;
+                }
+            }
             // The hub dropped this connection (it could not keep up): close, so the page
             // reconnects and catches up.
             _ = &mut closed => break,

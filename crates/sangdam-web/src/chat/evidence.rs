@@ -77,7 +77,11 @@ pub async fn lock(state: &AppState, chat_id: &str) -> anyhow::Result<Option<Stri
     Ok(state.store.chat(chat_id).await?.and_then(|c| c.evidence_hash))
 }
 
-/// The key in a transcript link mailed to the client: only this server makes it.
-pub fn link_key(state: &AppState, chat_id: &str) -> String {
-    state.keys.mac_hex("chat.transcript-link", chat_id.as_bytes())
+/// How long a transcript link mailed to the client opens the transcript.
+pub const LINK_DAYS: i64 = 7;
+
+/// The key in a transcript link mailed to the client, valid until `until` (Unix seconds): only
+/// this server makes it, and changing the expiry breaks it.
+pub fn link_key(state: &AppState, chat_id: &str, until: i64) -> String {
+    state.keys.mac_hex("chat.transcript-link.v2", format!("{chat_id}:{until}").as_bytes())
 }

@@ -314,6 +314,9 @@ pub(crate) async fn mail_transcript(
     to: &sangdam_domain::Email,
     lang: Language,
 ) -> anyhow::Result<()> {
-    let link = state.config.link(&format!("/chat/{chat}/transcript?key={}", evidence::link_key(state, chat)));
-    mail::send_once(state, to, lang, Mail::ChatTranscript { link }, &format!("chat-transcript:{chat}")).await
+    let until = state.clock.now() + evidence::LINK_DAYS * 86_400;
+    let key = evidence::link_key(state, chat, until);
+    let link = state.config.link(&format!("/chat/{chat}/transcript?until={until}&key={key}"));
+    let mail = Mail::ChatTranscript { link, days: evidence::LINK_DAYS };
+    mail::send_once(state, to, lang, mail, &format!("chat-transcript:{chat}")).await
 }

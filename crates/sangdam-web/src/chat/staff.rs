@@ -19,6 +19,8 @@ pub struct StaffEntrant {
     pub tr: Tr,
     /// For the audit log.
     pub address: String,
+    /// The session (token hash) the console was opened with, checked again while it stays open.
+    pub session: String,
 }
 
 fn error(tr: &Tr, code: &'static str) -> StaffOut {
@@ -129,6 +131,7 @@ pub async fn run(state: AppState, who: StaffEntrant, mut socket: WebSocket) {
     // Whether the hub dropped this console for being slow: it reconnects at once, so the
     // counselor keeps their status.
     let mut dropped = false;
+    let mut watch = crate::session_watch::SessionWatch::new(&state, Some((who.session.clone(), who.user.role)));
     'run: loop {
         // What a handler sent this console directly (a chat's history) goes first.
         for msg in direct.drain(..) {
@@ -138,6 +141,12 @@ pub async fn run(state: AppState, who: StaffEntrant, mut socket: WebSocket) {
             }
         }
         tokio::select! {
+            () = watch.due() => {
+                if !watch.still_valid(&state).await {
+                    crate::session_watch::close_ended(&mut socket).await;
+                    break;
+                }
+            }
             // The hub dropped this console (it could not keep up): close, so it reconnects.
             _ = &mut closed => {
                 dropped = true;

@@ -151,6 +151,7 @@ pub async fn password_submit(
     };
     let hash = hash_password(&password).await?;
     state.store.set_password_hash(&v.user.id, &hash, Some(&v.token_hash), ctx.now).await?;
+    state.sessions_changed();
     audit(&state, &ctx, Some(&v.user), "password.change", user_target(&v.user.id), "ok").await?;
     mail::send(&state, &v.user.email, v.user.language, Mail::PasswordChanged).await?;
     Ok(see_other("/account/password?saved=1"))
@@ -181,6 +182,7 @@ pub async fn end_session(State(state): State<AppState>, ctx: Ctx, Path(id): Path
         return end_all_or_this(&state, &ctx, false).await;
     }
     state.store.delete_user_session(&v.user.id, &id).await?;
+    state.sessions_changed();
     audit(&state, &ctx, Some(&v.user), "session.end", user_target(&v.user.id), "ok").await?;
     Ok(see_other("/account/sessions"))
 }
@@ -188,6 +190,7 @@ pub async fn end_session(State(state): State<AppState>, ctx: Ctx, Path(id): Path
 pub async fn end_other_sessions(State(state): State<AppState>, ctx: Ctx) -> AppResult {
     let v = ctx.signed_in()?;
     state.store.delete_user_sessions(&v.user.id, Some(&v.token_hash)).await?;
+    state.sessions_changed();
     audit(&state, &ctx, Some(&v.user), "session.end_others", user_target(&v.user.id), "ok").await?;
     Ok(see_other("/account/sessions"))
 }
@@ -206,6 +209,7 @@ async fn end_all_or_this(state: &AppState, ctx: &Ctx, everywhere: bool) -> AppRe
         state.store.delete_session(&v.token_hash).await?;
         audit(state, ctx, Some(&v.user), "signout", user_target(&v.user.id), "ok").await?;
     }
+    state.sessions_changed();
     let mut r = see_other(if everywhere { "/signin?notice=everywhere" } else { "/signin?notice=signed-out" });
     r.headers_mut().append(header::SET_COOKIE, clear_cookie(SESSION_COOKIE, state.config.is_https()));
     Ok(r)

@@ -142,6 +142,7 @@ pub async fn change_role(
         return show_user(&state, &ctx, user, vec![ctx.t("error-self-change")]).await;
     }
     state.store.set_role(&user.id, role, ctx.now).await?;
+    state.sessions_changed();
     audit(&state, &ctx, Some(&v.user), &format!("admin.user.role.{}", role.as_str()), user_target(&user.id), "ok")
         .await?;
     Ok(see_other(&format!("/admin/users/{}", user.id)))
@@ -168,6 +169,7 @@ pub async fn change_active(
         return show_user(&state, &ctx, user, vec![ctx.t("error-self-change")]).await;
     }
     state.store.set_active(&user.id, active, ctx.now).await?;
+    state.sessions_changed();
     let action = if active { "admin.user.reactivate" } else { "admin.user.deactivate" };
     audit(&state, &ctx, Some(&v.user), action, user_target(&user.id), "ok").await?;
     Ok(see_other(&format!("/admin/users/{}", user.id)))

@@ -154,7 +154,7 @@ pub async fn directory(State(state): State<AppState>, ctx: Ctx, Query(q): Query<
     if errors.is_empty() {
         let filter = DirectoryFilter { name: Some(q.q.clone()), specialty, language, kind };
         let found = state.store.directory(&filter).await?;
-        let client = ctx.viewer.as_ref().map(|v| v.user.id.clone());
+        let client = ctx.person().map(|v| v.user.id.clone());
         for (user, profile) in found {
             // The price range applies to the offerings asked for (or any), each in its own
             // currency's major units.
@@ -237,7 +237,7 @@ pub async fn counselor_page(
 ) -> AppResult {
     let c = load_counselor(&state, &id).await?;
     let all = state.store.list_specialties().await?;
-    let client = ctx.viewer.as_ref().map(|v| v.user.id.clone());
+    let client = ctx.person().map(|v| v.user.id.clone());
     let mut kinds = Vec::new();
     for o in &c.profile.offerings {
         let search = SlotSearch { kind: o.kind, from: ctx.now, until: None, limit: 12 };

@@ -10,7 +10,6 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::IntoResponse;
 use sangdam_domain::{Role, UserId};
-use sangdam_store::ChatRecord;
 
 use super::records::display_names;
 use super::{render, see_other, with_status};
@@ -118,6 +117,7 @@ pub async fn socket(State(state): State<AppState>, ctx: Ctx, headers: HeaderMap,
         supervisor: v.user.role == Role::Supervisor,
         tr: ctx.tr.clone(),
         address: ctx.address.clone(),
+        session: v.token_hash.clone(),
     };
     Ok(ws
         .max_message_size(chat::MAX_MESSAGE_BYTES)
@@ -223,19 +223,6 @@ pub async fn delete_canned(State(state): State<AppState>, ctx: Ctx, Path(id): Pa
     Ok(see_other("/center/canned"))
 }
 
-/// A closed (or live) chat for staff: its counselor, or a supervisor.
-pub(crate) async fn chat_for_staff(state: &AppState, ctx: &Ctx, id: &str) -> Result<(Viewer, ChatRecord), AppError> {
-    let v = staff(ctx)?.clone();
-    let chat = state.store.chat(id).await?.ok_or(AppError::NotFound)?;
-    // A message left while nobody could answer belongs to no one yet: any counselor may read it.
-    let unassigned = chat.counselor_id.is_none() && chat.accepted_at.is_none() && chat.status == "closed";
-    if v.user.role != Role::Supervisor && chat.counselor_id.as_ref() != Some(&v.user.id) && !unassigned {
-        audit(state, ctx, Some(&v.user), "chat.read", Some(format!("chat:{id}")), "refused").await?;
-        return Err(AppError::NotFound);
-    }
-    Ok((v, chat))
-}
-
 #[derive(Template)]
 #[template(path = "chat/transcript.html")]
 struct TranscriptPage<'a> {
@@ -253,7 +240,7 @@ struct TranscriptPage<'a> {
 }
 
 pub async fn transcript(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> AppResult {
-    let (v, chat) = chat_for_staff(&state, &ctx, &id).await?;
+    let (v, chat) = crate::access::staff_chat(&state, &ctx, &id).await?;
     let mut lines = Vec::new();
     let mut ids = Vec::new();
     let mut after = 0;
@@ -294,7 +281,7 @@ pub async fn transcript(State(state): State<AppState>, ctx: Ctx, Path(id): Path<
 
 /// Locks a closed chat's transcript as evidence (chats ended because of abuse are locked at once).
 pub async fn lock(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> AppResult {
-    let (v, chat) = chat_for_staff(&state, &ctx, &id).await?;
+    let (v, chat) = crate::access::staff_chat(&state, &ctx, &id).await?;
     if chat.status != "closed" {
         return Err(AppError::Conflict("error-chat-open"));
     }
@@ -306,7 +293,7 @@ pub async fn lock(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String
 /// The transcript file for a complaint or legal action, with its hash: `sha256sum` of the file
 /// equals the stored hash of a locked chat.
 pub async fn export(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> AppResult {
-    let (v, chat) = chat_for_staff(&state, &ctx, &id).await?;
+    let (v, chat) = crate::access::staff_chat(&state, &ctx, &id).await?;
     let text = chat::evidence::transcript(&state, &chat).await?;
     audit(&state, &ctx, Some(&v.user), "chat.export", Some(format!("chat:{id}")), "ok").await?;
     let hash = crate::crypto::sha256_hex(text.as_bytes());

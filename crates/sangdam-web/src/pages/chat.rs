@@ -58,7 +58,7 @@ async fn start_page(state: &AppState, ctx: &Ctx, form: &StartForm, errors: Vec<S
         .map(|s| (s.id.clone(), s.name(ctx.lang()).to_owned()))
         .collect();
     let nickname = if form.nickname.is_empty() {
-        ctx.viewer.as_ref().map(|v| v.user.display_name.to_string()).unwrap_or_default()
+        ctx.person().map(|v| v.user.display_name.to_string()).unwrap_or_default()
     } else {
         form.nickname.clone()
     };
@@ -70,7 +70,7 @@ async fn start_page(state: &AppState, ctx: &Ctx, form: &StartForm, errors: Vec<S
         nickname,
         topic: form.topic.clone(),
         language,
-        guest: ctx.viewer.is_none(),
+        guest: ctx.person().is_none(),
         errors,
     })
 }
@@ -85,7 +85,7 @@ fn device_of(headers: &HeaderMap) -> Option<String> {
 /// The refusal page (403, with the date the ban ends) when this account or browser is banned
 /// after a chat ended because of abuse.
 async fn ban_page(state: &AppState, ctx: &Ctx, headers: &HeaderMap) -> Result<Option<Response>, AppError> {
-    let client = ctx.viewer.as_ref().map(|v| &v.user.id);
+    let client = ctx.person().map(|v| &v.user.id);
     let device = device_of(headers).map(|d| sha256_hex(d.as_bytes())).unwrap_or_default();
     let Some(until) = state.store.chat_banned_until(client, &device, ctx.now).await? else { return Ok(None) };
     let page = super::MessagePage {
@@ -119,7 +119,7 @@ pub async fn start(
     headers: HeaderMap,
     FormData(f): FormData<StartForm>,
 ) -> AppResult {
-    if ctx.viewer.as_ref().is_some_and(|v| v.user.role != Role::Client) {
+    if ctx.person().is_some_and(|v| v.user.role != Role::Client) {
         return Err(AppError::BadRequest("error-chat-clients-only"));
     }
     if let Some(refusal) = ban_page(&state, &ctx, &headers).await? {
@@ -142,7 +142,7 @@ pub async fn start(
     if language.is_none() {
         errors.push(ctx.t("error-chat-language"));
     }
-    if ctx.viewer.is_none() && f.consent != "yes" {
+    if ctx.person().is_none() && f.consent != "yes" {
         errors.push(ctx.t("error-chat-consent"));
     }
     if !errors.is_empty() {
@@ -164,7 +164,7 @@ pub async fn start(
     let id = sangdam_domain::ids::encode_random(&random::<16>());
     let token = sangdam_domain::ids::encode_random(&random::<24>());
     let token_hash = sha256_hex(token.as_bytes()).into_bytes();
-    let client = ctx.viewer.as_ref().map(|v| v.user.id.clone());
+    let client = ctx.person().map(|v| v.user.id.clone());
     state
         .store
         .create_chat(
@@ -194,7 +194,7 @@ pub async fn start(
 async fn own_chat(state: &AppState, ctx: &Ctx, headers: &HeaderMap, id: &str) -> Result<ChatRecord, AppError> {
     let chat = state.store.chat(id).await?.ok_or(AppError::NotFound)?;
     let mine = match (&chat.client_id, &chat.guest_token) {
-        (Some(client), _) => ctx.viewer.as_ref().is_some_and(|v| v.user.id == *client),
+        (Some(client), _) => ctx.person().is_some_and(|v| v.user.id == *client),
         (None, Some(hash)) => {
             let cookies = parse_cookies(headers);
             cookie_value(&cookies, GUEST_COOKIE).and_then(|v| v.split_once('.')).is_some_and(|(cid, token)| {
@@ -247,8 +247,9 @@ pub async fn socket(
         return Err(AppError::Forbidden);
     }
     let chat = own_chat(&state, &ctx, &headers, &id).await?;
-    let user = ctx.viewer.as_ref().map(|v| (v.user.id.clone(), v.user.email.clone()));
-    let who = ClientEntrant { chat: chat.id, user, tr: ctx.tr.clone() };
+    let user = ctx.person().map(|v| (v.user.id.clone(), v.user.email.clone()));
+    let session = ctx.person().map(|v| (v.token_hash.clone(), v.user.role));
+    let who = ClientEntrant { chat: chat.id, user, session, tr: ctx.tr.clone() };
     Ok(ws
         .max_message_size(chat::MAX_MESSAGE_BYTES)
         .max_frame_size(chat::MAX_MESSAGE_BYTES)
@@ -256,17 +257,29 @@ pub async fn socket(
         .into_response())
 }
 
-/// The transcript, from the link mailed to the client (its key is made by this server only).
+/// The transcript, from the link mailed to the client: its key is made by this server only and
+/// names its expiry ([`chat::evidence::LINK_DAYS`] after it was mailed). Every use, and every
+/// refusal, is audited (the actor is whoever holds the link).
 pub async fn transcript(
     State(state): State<AppState>,
+    ctx: Ctx,
     Path(id): Path<String>,
     Query(q): Query<HashMap<String, String>>,
 ) -> AppResult {
     let key = q.get("key").map(String::as_str).unwrap_or_default();
-    if !crate::crypto::constant_time_eq(key, &chat::evidence::link_key(&state, &id)) {
+    let until: i64 = q.get("until").and_then(|u| u.parse().ok()).unwrap_or(0);
+    let target = Some(format!("chat:{id}"));
+    let actor = ctx.person().map(|v| &v.user);
+    if !crate::crypto::constant_time_eq(key, &chat::evidence::link_key(&state, &id, until)) {
+        crate::auth::audit(&state, &ctx, actor, "chat.transcript.link", target, "denied").await?;
         return Err(AppError::NotFound);
     }
+    if until < ctx.now {
+        crate::auth::audit(&state, &ctx, actor, "chat.transcript.link", target, "expired").await?;
+        return Err(AppError::Gone("error-link-expired"));
+    }
     let chat = state.store.chat(&id).await?.ok_or(AppError::NotFound)?;
+    crate::auth::audit(&state, &ctx, actor, "chat.transcript.link", target, "ok").await?;
     let text = chat::evidence::transcript(&state, &chat).await?;
     Ok((
         [
@@ -295,7 +308,7 @@ pub async fn upload(
         return Err(AppError::BadRequest("error-chat-files-full"));
     }
     let upload = crate::forms::read_upload(multipart, state.config.room_file_max_bytes).await?;
-    let sender = ctx.viewer.as_ref().map(|v| (&v.user.id, chat.nickname.as_str()));
+    let sender = ctx.person().map(|v| (&v.user.id, chat.nickname.as_str()));
     let m = chat::share_file(&state, &chat, "client", sender, upload).await.map_err(chat::upload_error)?;
     Ok(axum::Json(serde_json::json!({ "seq": m.seq, "file": m.file_id })).into_response())
 }
@@ -309,7 +322,7 @@ pub async fn download(
     Path((id, file_id)): Path<(String, String)>,
 ) -> AppResult {
     if own_chat(&state, &ctx, &headers, &id).await.is_err() {
-        super::center::chat_for_staff(&state, &ctx, &id).await?;
+        crate::access::staff_chat(&state, &ctx, &id).await?;
         let v = ctx.signed_in()?;
         crate::auth::audit(&state, &ctx, Some(&v.user), "chat.file.read", Some(format!("chat-file:{file_id}")), "ok")
             .await?;

@@ -1,5 +1,5 @@
 //! Secure messages between a client and a counselor between sessions. Only a client and a
-//! counselor they have had an appointment with can write to each other. Messages are sealed at
+//! counselor of their care team (`crate::access`) can write to each other. Messages are sealed at
 //! rest; the recipient gets an email that a message waits (never its content), once per burst:
 //! only when they had no other unread message from that person.
 
@@ -25,19 +25,18 @@ const PURPOSE: &str = "message";
 /// Messages one person may send in ten minutes.
 const MAX_PER_TEN_MINUTES: usize = 30;
 
-/// The people `me` may write to: a client's counselors, or a counselor's clients.
-async fn contacts(state: &AppState, me: &UserRecord) -> Result<Vec<UserId>, AppError> {
-    Ok(match me.role {
-        Role::Client => state.store.counselors_of_client(&me.id).await?,
-        Role::Counselor => state.store.clients_with_appointments(Some(&me.id)).await?,
-        _ => vec![],
-    })
-}
-
-/// The thread's (client, counselor) when `me` may write with `other`.
-async fn pair(state: &AppState, me: &UserRecord, other: &str) -> Result<(UserId, UserId, UserRecord), AppError> {
+/// The thread's (client, counselor) when `me` may write with `other` (or, for `write` false,
+/// read: a client keeps reading their own messages after the care ended).
+async fn pair(
+    state: &AppState,
+    me: &UserRecord,
+    other: &str,
+    write: bool,
+) -> Result<(UserId, UserId, UserRecord), AppError> {
     let other = UserId::parse(other).ok_or(AppError::NotFound)?;
-    if !contacts(state, me).await?.contains(&other) {
+    let allowed = crate::access::message_contacts(state, me).await?.contains(&other)
+        || (!write && me.role == Role::Client && state.store.threads_of(&me.id).await?.iter().any(|t| t.0 == other));
+    if !allowed {
         return Err(AppError::NotFound);
     }
     let other = state.store.user_by_id(&other).await?.ok_or(AppError::NotFound)?;
@@ -72,7 +71,7 @@ pub async fn list(State(state): State<AppState>, ctx: Ctx) -> AppResult {
         unread.insert(other.clone(), n);
         order.push(other);
     }
-    for c in contacts(&state, &v.user).await? {
+    for c in crate::access::message_contacts(&state, &v.user).await? {
         if !order.contains(&c) {
             order.push(c);
         }
@@ -108,7 +107,7 @@ async fn thread_page(
     draft: String,
     errors: Vec<String>,
 ) -> AppResult {
-    let (client, counselor, other) = pair(state, me, other).await?;
+    let (client, counselor, other) = pair(state, me, other, false).await?;
     let stored = state.store.thread(&client, &counselor, 200).await?;
     let mut messages = Vec::with_capacity(stored.len());
     for m in &stored {
@@ -138,7 +137,7 @@ pub async fn send(
     FormData(f): FormData<HashMap<String, String>>,
 ) -> AppResult {
     let v = viewer(&ctx)?;
-    let (client, counselor, to) = pair(&state, &v.user, &other).await?;
+    let (client, counselor, to) = pair(&state, &v.user, &other, true).await?;
     let raw = f.get("text").cloned().unwrap_or_default();
     let text = match aftercare::message(&raw) {
         Ok(t) => t,

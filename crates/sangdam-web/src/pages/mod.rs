@@ -130,6 +130,8 @@ pub fn router() -> Router<AppState> {
         .route("/clients", get(records::clients))
         .route("/clients/{id}", get(records::client))
         .route("/clients/{id}/profile", post(records::save_profile))
+        .route("/clients/{id}/care", post(records::assign_care))
+        .route("/clients/{id}/care/end", post(records::end_care))
         .route("/clients/{id}/notes", post(notes::create))
         .route(
             "/notes/{id}",

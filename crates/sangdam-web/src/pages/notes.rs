@@ -14,8 +14,8 @@ use sangdam_domain::UserId;
 use sangdam_domain::note::{self, NoteBody, NoteError, Template as NoteTemplate};
 use sangdam_store::{DraftSaved, NewNote, NoteRecord, StoreError};
 
-use super::records::record_viewer;
 use super::{render, see_other, with_status};
+use crate::access::client_record;
 use crate::auth::audit;
 use crate::crypto::random;
 use crate::ctx::Ctx;
@@ -43,7 +43,7 @@ pub async fn create(
     FormData(f): FormData<HashMap<String, String>>,
 ) -> AppResult {
     let client = UserId::parse(&client).ok_or(AppError::NotFound)?;
-    let v = record_viewer(&state, &ctx, &client).await?;
+    let v = client_record(&state, &ctx, &client).await?;
     if v.user.role != sangdam_domain::Role::Counselor {
         return Err(AppError::Forbidden);
     }
@@ -109,7 +109,7 @@ async fn page(
     typed: Option<NoteBody>,
     errors: Vec<String>,
 ) -> AppResult {
-    let v = record_viewer(state, ctx, &note.client_id).await?;
+    let v = client_record(state, ctx, &note.client_id).await?;
     let versions = state.store.note_versions(&note.id).await?;
     let shown = version.unwrap_or(note.version);
     let stored = versions.iter().find(|x| x.version == shown).ok_or(AppError::NotFound)?;
@@ -168,7 +168,7 @@ async fn author_of_draft<'c>(
     ctx: &'c Ctx,
     note: &NoteRecord,
 ) -> Result<&'c crate::ctx::Viewer, AppError> {
-    let v = record_viewer(state, ctx, &note.client_id).await?;
+    let v = client_record(state, ctx, &note.client_id).await?;
     if note.counselor_id != v.user.id {
         audit(state, ctx, Some(&v.user), "note.write", Some(format!("note:{}", note.id)), "denied").await?;
         return Err(AppError::Forbidden);
@@ -254,7 +254,7 @@ pub async fn add_addendum(
     FormData(f): FormData<HashMap<String, String>>,
 ) -> AppResult {
     let note = load(&state, &id).await?;
-    let v = record_viewer(&state, &ctx, &note.client_id).await?;
+    let v = client_record(&state, &ctx, &note.client_id).await?;
     if note.signed_at.is_none() {
         return Err(AppError::Conflict("error-note-not-signed"));
     }

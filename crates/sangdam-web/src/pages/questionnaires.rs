@@ -222,7 +222,7 @@ pub async fn submit(
 /// mail only says that an alert waits in Sangdam.
 async fn alert_staff(state: &AppState, client: &sangdam_domain::UserId) -> Result<(), AppError> {
     let mut to = Vec::new();
-    for id in state.store.counselors_of_client(client).await? {
+    for id in state.store.care_team(client).await? {
         if let Some(u) = state.store.user_by_id(&id).await?.filter(|u| u.active) {
             to.push(u);
         }
@@ -245,8 +245,9 @@ pub async fn acknowledge(State(state): State<AppState>, ctx: Ctx, Path(id): Path
     let Some(alert) = state.store.open_risk_alerts().await?.into_iter().find(|a| a.id == id) else {
         return Err(AppError::NotFound);
     };
-    if v.user.role == Role::Counselor && !state.store.counselors_of_client(&alert.client_id).await?.contains(&v.user.id)
-    {
+    if !crate::access::may_see_client(&state, &v.user, &alert.client_id).await? {
+        audit(&state, &ctx, Some(&v.user), "risk_alert.acknowledge", Some(format!("risk_alert:{id}")), "denied")
+            .await?;
         return Err(AppError::NotFound);
     }
     state.store.acknowledge_risk_alert(&id, &v.user.id, ctx.now).await?;
@@ -263,8 +264,7 @@ pub async fn alerts_for(
 ) -> Result<Vec<(String, String, String)>, AppError> {
     let mut out = Vec::new();
     for a in state.store.open_risk_alerts().await? {
-        if viewer.role == Role::Counselor && !state.store.counselors_of_client(&a.client_id).await?.contains(&viewer.id)
-        {
+        if !crate::access::may_see_client(state, viewer, &a.client_id).await? {
             continue;
         }
         let name = state.store.user_by_id(&a.client_id).await?.map(|u| u.display_name.to_string()).unwrap_or_default();

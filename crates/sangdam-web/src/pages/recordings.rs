@@ -17,22 +17,6 @@ use crate::error::{AppError, AppResult};
 use crate::recording_file::SealedReader;
 use crate::state::AppState;
 
-/// May `user` play this recording? Supervisors; the room's host; a client who was in the room,
-/// once the counselor shared it.
-async fn may_play(
-    state: &AppState,
-    user: &UserRecord,
-    rec: &RecordingRecord,
-    room: &RoomRecord,
-) -> Result<bool, AppError> {
-    Ok(match user.role {
-        Role::Supervisor => true,
-        Role::Counselor => room.host_id == user.id,
-        Role::Client => rec.shared_with_client && state.store.room_member(&room.id, &user.id).await?.is_some(),
-        Role::Admin => false,
-    })
-}
-
 /// The recording and its room, when `ctx`'s viewer may play it (staff need two-factor).
 async fn playable(
     state: &AppState,
@@ -45,7 +29,7 @@ async fn playable(
     }
     let rec = state.store.recording(id).await?.filter(|r| r.state == "stopped").ok_or(AppError::NotFound)?;
     let room = state.store.room(&rec.room_id).await?.ok_or(AppError::NotFound)?;
-    if !may_play(state, &v.user, &rec, &room).await? {
+    if !crate::access::may_play_recording(state, &v.user, &rec, &room).await? {
         audit(state, ctx, Some(&v.user), "recording.play", Some(format!("recording:{id}")), "denied").await?;
         return Err(AppError::NotFound);
     }
@@ -60,7 +44,7 @@ pub async fn rows_for(state: &AppState, ctx: &Ctx, user: &UserRecord) -> Result<
     let mut out = Vec::new();
     for rec in state.store.stopped_recordings().await? {
         let Some(room) = state.store.room(&rec.room_id).await? else { continue };
-        if !may_play(state, user, &rec, &room).await? {
+        if !crate::access::may_play_recording(state, user, &rec, &room).await? {
             continue;
         }
         let minutes = rec.duration_ms.map(|d| format!("{:.1}", d as f64 / 60_000.0)).unwrap_or_default();

@@ -1,7 +1,7 @@
 //! The staff's record of a client: contact, emergency contact, preferred language and channel,
-//! tags, the scores over time, the notes, and one timeline of everything. Only the client's
-//! counselors (those with an appointment with them) and supervisors see it, with two-factor; every
-//! view is in the audit log, and so is every refusal.
+//! tags, the scores over time, the notes, and one timeline of everything. Only the client's care
+//! team and supervisors see it, with two-factor (`crate::access`); every view is in the audit log,
+//! and so is every refusal.
 
 use std::collections::HashMap;
 
@@ -12,8 +12,9 @@ use sangdam_domain::{Role, UserId};
 use sangdam_store::{ClientProfile, UserRecord, UserSearch};
 
 use super::{render, see_other};
+use crate::access::client_record;
 use crate::auth::audit;
-use crate::ctx::{Ctx, Viewer};
+use crate::ctx::Ctx;
 use crate::error::{AppError, AppResult};
 use crate::forms::FormData;
 use crate::state::AppState;
@@ -21,27 +22,6 @@ use crate::state::AppState;
 pub const CHANNELS: [&str; 4] = ["video", "voice", "chat", "in_person"];
 const MAX_TAGS: usize = 20;
 const MAX_TAG_CHARS: usize = 30;
-
-/// May `viewer` see this client's records? Supervisors always; counselors when the client has had
-/// an appointment with them.
-pub async fn may_see_client(state: &AppState, viewer: &UserRecord, client: &UserId) -> Result<bool, AppError> {
-    Ok(match viewer.role {
-        Role::Supervisor => true,
-        Role::Counselor => state.store.counselors_of_client(client).await?.contains(&viewer.id),
-        _ => false,
-    })
-}
-
-/// The viewer, when they may see `client`'s records; a refusal is audited and looks like "not
-/// found", so a stranger cannot learn who is a client.
-pub async fn record_viewer<'c>(state: &AppState, ctx: &'c Ctx, client: &UserId) -> Result<&'c Viewer, AppError> {
-    let v = ctx.client_data_viewer(&[Role::Counselor, Role::Supervisor])?;
-    if !may_see_client(state, &v.user, client).await? {
-        audit(state, ctx, Some(&v.user), "client.read", Some(format!("user:{client}")), "denied").await?;
-        return Err(AppError::NotFound);
-    }
-    Ok(v)
-}
 
 /// The display names of some users, each looked up once.
 pub async fn display_names(state: &AppState, ids: Vec<UserId>) -> Result<HashMap<UserId, String>, AppError> {
@@ -67,7 +47,7 @@ struct ClientsPage<'a> {
     clients: Vec<(String, String, String)>,
 }
 
-/// The clients a counselor has seen (supervisors: every client).
+/// The clients in a counselor's care (supervisors: every client).
 pub async fn clients(State(state): State<AppState>, ctx: Ctx) -> AppResult {
     let v = ctx.client_data_viewer(&[Role::Counselor, Role::Supervisor])?;
     let users = if v.user.role == Role::Supervisor {
@@ -75,7 +55,7 @@ pub async fn clients(State(state): State<AppState>, ctx: Ctx) -> AppResult {
         state.store.search_users(&search).await?.0
     } else {
         let mut out = Vec::new();
-        for id in state.store.clients_with_appointments(Some(&v.user.id)).await? {
+        for id in state.store.care_clients(&v.user.id).await? {
             out.extend(state.store.user_by_id(&id).await?);
         }
         out
@@ -110,6 +90,10 @@ struct ClientPage<'a> {
     templates: Vec<(&'static str, String)>,
     appointments: Vec<(String, String)>,
     timeline: Vec<Event>,
+    /// The care team: counselor id, name, and whether a supervisor assigned them.
+    care: Vec<(String, String, bool)>,
+    /// Counselors a supervisor may assign: id, name (empty for counselors).
+    assignable: Vec<(String, String)>,
     saved: bool,
     errors: Vec<String>,
 }
@@ -189,8 +173,8 @@ async fn client_page(
         if f.sender_id != client.id {
             continue;
         }
-        let host = state.store.room(&room_id).await?.map(|r| r.host_id);
-        if viewer.role == Role::Counselor && host.as_ref() != Some(&viewer.id) {
+        let took_part = crate::access::took_part(state, &room_id, &viewer.id).await?;
+        if viewer.role == Role::Counselor && !took_part {
             continue;
         }
         timeline.push(Event {
@@ -199,7 +183,7 @@ async fn client_page(
             kind: ctx.t("timeline-file"),
             text: f.name.clone(),
             // Downloads are for the room's participants.
-            link: (host.as_ref() == Some(&viewer.id)).then(|| format!("/rooms/{room_id}/files/{}", f.id)),
+            link: took_part.then(|| format!("/rooms/{room_id}/files/{}", f.id)),
         });
     }
     // Feedback shows on the record only when the client agreed to show their name with it.
@@ -212,7 +196,7 @@ async fn client_page(
             link: None,
         });
     }
-    for counselor in state.store.counselors_of_client(&client.id).await? {
+    for (counselor, _, _) in state.store.threads_of(&client.id).await? {
         if counselor != viewer.id && viewer.role == Role::Counselor {
             continue;
         }
@@ -230,7 +214,12 @@ async fn client_page(
     // Live chats the client had while signed in; their transcript opens for the chat's
     // counselor and supervisors.
     for c in state.store.chats_of_client(&client.id).await? {
-        let mine = viewer.role == Role::Supervisor || c.counselor_id.as_ref() == Some(&viewer.id);
+        let view = sangdam_domain::access::ChatView {
+            status: &c.status,
+            holder: c.counselor_id.as_ref(),
+            accepted: c.accepted_at.is_some(),
+        };
+        let mine = sangdam_domain::access::staff_may_read_chat(viewer.role, &viewer.id, &view);
         let category = super::center::category_name(ctx, c.close_category.as_deref());
         timeline.push(Event {
             at: c.queued_at,
@@ -252,6 +241,34 @@ async fn client_page(
         .map(|n| (n.id.clone(), ctx.time(n.created_at), ctx.t(n.template.message_id()), n.signed_at.is_some()))
         .collect();
     let answered = super::custom_forms::answered(state, ctx, &client.id).await?;
+    let team = state.store.care_team(&client.id).await?;
+    let assigned: Vec<UserId> = state
+        .store
+        .care_assignments(&client.id)
+        .await?
+        .into_iter()
+        .filter(|a| a.state == "assigned")
+        .map(|a| a.counselor_id)
+        .collect();
+    let team_names = display_names(state, team.clone()).await?;
+    let care = team
+        .iter()
+        .map(|id| (id.to_string(), team_names.get(id).cloned().unwrap_or_default(), assigned.contains(id)))
+        .collect();
+    let assignable = if viewer.role == Role::Supervisor {
+        let search = UserSearch { text: None, role: Some(Role::Counselor), limit: 500, offset: 0 };
+        state
+            .store
+            .search_users(&search)
+            .await?
+            .0
+            .into_iter()
+            .filter(|u| u.active && !team.contains(&u.id))
+            .map(|u| (u.id.to_string(), u.display_name.to_string()))
+            .collect()
+    } else {
+        Vec::new()
+    };
     render(&ClientPage {
         ctx,
         language_id: if client.language == sangdam_domain::Language::Ko {
@@ -268,6 +285,8 @@ async fn client_page(
         templates: NoteTemplate::ALL.iter().map(|t| (t.as_str(), ctx.t(t.message_id()))).collect(),
         appointments,
         timeline,
+        care,
+        assignable,
         saved,
         errors,
     })
@@ -280,7 +299,7 @@ pub async fn client(
     Query(q): Query<HashMap<String, String>>,
 ) -> AppResult {
     let client = client_user(&state, &id).await?;
-    let v = record_viewer(&state, &ctx, &client.id).await?;
+    let v = client_record(&state, &ctx, &client.id).await?;
     audit(&state, &ctx, Some(&v.user), "client.read", Some(format!("user:{}", client.id)), "ok").await?;
     let profile = state.store.client_profile(&client.id).await?;
     client_page(&state, &ctx, &v.user, client, profile, q.contains_key("saved"), vec![]).await
@@ -302,7 +321,7 @@ pub async fn save_profile(
     FormData(f): FormData<HashMap<String, String>>,
 ) -> AppResult {
     let client = client_user(&state, &id).await?;
-    let v = record_viewer(&state, &ctx, &client.id).await?;
+    let v = client_record(&state, &ctx, &client.id).await?;
     let field = |k: &str| f.get(k).map(|s| s.trim().to_owned()).unwrap_or_default();
     let mut errors = Vec::new();
     let tags: Vec<String> =
@@ -339,4 +358,48 @@ pub async fn save_profile(
     state.store.save_client_profile(&client.id, &profile, ctx.now).await?;
     audit(&state, &ctx, Some(&v.user), "client.profile.save", Some(format!("user:{}", client.id)), "ok").await?;
     Ok(see_other(&format!("/clients/{}?saved=1", client.id)))
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+pub struct CareForm {
+    counselor: String,
+}
+
+/// A supervisor assigns a counselor to a client's care (`/clients/{id}/care`).
+pub async fn assign_care(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    FormData(f): FormData<CareForm>,
+) -> AppResult {
+    let client = client_user(&state, &id).await?;
+    let v = ctx.client_data_viewer(&[Role::Supervisor])?;
+    let counselor = UserId::parse(&f.counselor).ok_or(AppError::BadRequest("error-care-counselor"))?;
+    let ok = state.store.user_by_id(&counselor).await?.is_some_and(|u| u.active && u.role == Role::Counselor);
+    if !ok {
+        return Err(AppError::BadRequest("error-care-counselor"));
+    }
+    state.store.assign_care(&client.id, &counselor, &v.user.id, ctx.now).await?;
+    audit(&state, &ctx, Some(&v.user), "care.assign", Some(format!("user:{}", client.id)), counselor.as_str()).await?;
+    Ok(see_other(&format!("/clients/{}#care", client.id)))
+}
+
+/// A supervisor ends a counselor's care of a client: the assignment and what earlier
+/// appointments granted (`/clients/{id}/care/end`).
+pub async fn end_care(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    FormData(f): FormData<CareForm>,
+) -> AppResult {
+    let client = client_user(&state, &id).await?;
+    let v = ctx.client_data_viewer(&[Role::Supervisor])?;
+    let counselor = UserId::parse(&f.counselor).ok_or(AppError::BadRequest("error-care-counselor"))?;
+    if !state.store.care_team(&client.id).await?.contains(&counselor) {
+        return Err(AppError::BadRequest("error-care-counselor"));
+    }
+    state.store.end_care(&client.id, &counselor, &v.user.id, ctx.now).await?;
+    audit(&state, &ctx, Some(&v.user), "care.end", Some(format!("user:{}", client.id)), counselor.as_str()).await?;
+    Ok(see_other(&format!("/clients/{}#care", client.id)))
 }

@@ -129,6 +129,7 @@ pub async fn reset_submit(
     }
     let new_hash = hash_password(&password).await?;
     state.store.set_password_hash(&user.id, &new_hash, None, ctx.now).await?;
+    state.sessions_changed();
     state.store.clear_signin_failures(&email_key(&state, user.email.as_str())).await?;
     audit(&state, &ctx, Some(&user), "password.reset", user_target(&user.id), "ok").await?;
     mail::send(&state, &user.email, user.language, Mail::PasswordChanged).await?;

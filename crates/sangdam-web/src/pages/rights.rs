@@ -2,7 +2,9 @@
 //! the files from their sessions, and "delete my account", under the retention rule the center
 //! sets (`retention_signed_note_years`, 10 by default): signed session notes are kept that long,
 //! then purged by housekeeping; everything else is deleted at once. Counselors' session notes are
-//! the center's records and are not in the export; a client asks the center for them.
+//! the center's records and are not in the export; a client asks the center for them. Of a session
+//! room the export holds only rooms the client took part in, and of a group session only what the
+//! client wrote or shared and what its counselors said or shared (`sangdam_domain::access`).
 
 use std::collections::HashMap;
 
@@ -11,6 +13,7 @@ use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use sangdam_domain::Role;
+use sangdam_domain::access::export_includes;
 use serde_json::{Value, json};
 
 use super::records::display_names;
@@ -38,10 +41,17 @@ async fn export_zip(state: &AppState, ctx: &Ctx, user: &sangdam_store::UserRecor
     appointments.extend(state.store.client_appointments(me, ctx.now, true).await?);
     let summaries = state.store.client_summaries(me).await?;
     let feedback = state.store.feedback_list(None, Some(me)).await?;
-    let rooms = state.store.user_rooms(me).await?;
-    let counselors = state.store.counselors_of_client(me).await?;
+    // Rooms count only when the client took part (was admitted); threads whatever their care.
+    let rooms = state.store.rooms_taken_part(me).await?;
+    let threads: Vec<_> = state.store.threads_of(me).await?.into_iter().map(|(other, _, _)| other).collect();
     let mut people: Vec<_> = appointments.iter().map(|a| a.counselor_id.clone()).collect();
-    people.extend(counselors.iter().cloned());
+    people.extend(threads.iter().cloned());
+    let mut hosts = HashMap::new();
+    for room in &rooms {
+        let list = state.store.room_hosts(room).await?;
+        people.extend(list.iter().cloned());
+        hosts.insert(room.clone(), list);
+    }
     let names = display_names(state, people).await?;
     let name = |id: &sangdam_domain::UserId| names.get(id).cloned().unwrap_or_default();
 
@@ -99,7 +109,7 @@ async fn export_zip(state: &AppState, ctx: &Ctx, user: &sangdam_store::UserRecor
     }
     zip.add("feedback.json", &pretty(&Value::Array(list))).map_err(z)?;
     let mut list = Vec::new();
-    for c in &counselors {
+    for c in &threads {
         for m in state.store.thread(me, c, 10_000).await? {
             list.push(json!({
                 "with": name(c), "from_me": m.sender_id == *me, "at": time(m.created_at), "text": open_text(state, "message", &m.body)?,
@@ -110,10 +120,19 @@ async fn export_zip(state: &AppState, ctx: &Ctx, user: &sangdam_store::UserRecor
     let mut chat = Vec::new();
     let mut used: HashMap<String, u32> = HashMap::new();
     for room in &rooms {
-        for m in state.store.room_messages_after(room, 0, 100_000).await? {
-            chat.push(json!({ "room": room, "from_me": m.sender_id == *me, "at": time(m.at), "text": open_text(state, "room.chat", &m.body)? }));
+        // A group session's export holds what this client wrote and shared and what the
+        // counselors (the room's hosts) said and shared; other clients' words stay theirs.
+        let room_hosts = hosts.get(room).map(Vec::as_slice).unwrap_or_default();
+        let included = |sender: &sangdam_domain::UserId| export_includes(sender == me, room_hosts.contains(sender));
+        for m in state.store.room_messages_after(room, 0, 100_000).await?.into_iter().filter(|m| included(&m.sender_id))
+        {
+            let from = if m.sender_id == *me { String::new() } else { name(&m.sender_id) };
+            chat.push(json!({
+                "room": room, "from_me": m.sender_id == *me, "from": from, "at": time(m.at),
+                "text": open_text(state, "room.chat", &m.body)?,
+            }));
         }
-        for f in state.store.room_files(room).await? {
+        for f in state.store.room_files(room).await?.into_iter().filter(|f| included(&f.sender_id)) {
             let Some((_, sealed)) = state.store.room_file(room, &f.id).await? else { continue };
             let keys = state.keys.clone();
             let body = tokio::task::spawn_blocking(move || keys.open("room.file", &sealed))
@@ -128,6 +147,13 @@ async fn export_zip(state: &AppState, ctx: &Ctx, user: &sangdam_store::UserRecor
         }
     }
     zip.add("session_chat.json", &pretty(&Value::Array(chat))).map_err(z)?;
+    // The client's own answers to counselors' forms, with the questions as they were asked.
+    let mut list = Vec::new();
+    for (when, title, rows) in super::custom_forms::answered(state, ctx, me).await? {
+        let answers: Vec<Value> = rows.into_iter().map(|(q, a)| json!({ "question": q, "answer": a })).collect();
+        list.push(json!({ "form": title, "submitted_at": when, "answers": answers }));
+    }
+    zip.add("forms.json", &pretty(&Value::Array(list))).map_err(z)?;
     // Live chats: each transcript as the client saw it (never staff notes), and the files in them.
     for c in state.store.chats_of_client(me).await? {
         let text = crate::chat::evidence::transcript(state, &c).await?;
@@ -200,6 +226,7 @@ pub async fn delete(
     // The audit entry goes first: what cannot be audited is not done.
     audit(&state, &ctx, Some(&v.user), "account.delete", Some(format!("user:{}", v.user.id)), "ok").await?;
     let done = state.store.delete_client_account(&v.user.id, v.user.email.as_str(), ctx.now).await?;
+    state.sessions_changed();
     tracing::info!(deleted = done.deleted_rows, retained_notes = done.retained_notes, "a client deleted their account");
     let mut r = see_other("/?deleted=1");
     r.headers_mut().append(header::SET_COOKIE, clear_cookie(SESSION_COOKIE, state.config.is_https()));

@@ -108,8 +108,14 @@ pub async fn socket(
     if room.ended_at.is_some() {
         return Err(AppError::BadRequest("error-room-ended"));
     }
-    let entrant =
-        Entrant { user: v.user.id.clone(), name: v.user.display_name.to_string(), role, admitted, tr: ctx.tr.clone() };
+    let entrant = Entrant {
+        user: v.user.id.clone(),
+        name: v.user.display_name.to_string(),
+        role,
+        admitted,
+        tr: ctx.tr.clone(),
+        session: (v.token_hash.clone(), v.user.role),
+    };
     Ok(ws
         .max_message_size(room::MAX_MESSAGE_BYTES)
         .max_frame_size(room::MAX_MESSAGE_BYTES)

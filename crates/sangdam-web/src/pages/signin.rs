@@ -156,8 +156,9 @@ pub async fn submit(
     };
 
     // Whatever session the browser had ends here; the new one gets a new token.
-    if let Some(old) = &ctx.viewer {
+    if let Some(old) = ctx.any_session() {
         state.store.delete_session(&old.token_hash).await?;
+        state.sessions_changed();
     }
     let agent = headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok());
     let next = safe_next(Some(&f.next));
@@ -190,12 +191,12 @@ struct TwoFactorPage<'a> {
 }
 
 pub async fn two_factor_form(ctx: Ctx, Query(q): Query<NextQuery>) -> AppResult {
-    match &ctx.viewer {
-        Some(v) if v.session.state == SessionState::PendingTwoFactor => {
-            render(&TwoFactorPage { ctx: &ctx, next: q.next.unwrap_or_default(), errors: vec![] })
-        }
-        Some(_) => Ok(see_other(&safe_next(q.next.as_deref()))),
-        None => Ok(see_other("/signin")),
+    if ctx.pending_two_factor().is_some() {
+        render(&TwoFactorPage { ctx: &ctx, next: q.next.unwrap_or_default(), errors: vec![] })
+    } else if ctx.person().is_some() {
+        Ok(see_other(&safe_next(q.next.as_deref())))
+    } else {
+        Ok(see_other("/signin"))
     }
 }
 
@@ -248,7 +249,7 @@ pub async fn two_factor_submit(
     ctx: Ctx,
     FormData(f): FormData<TwoFactorForm>,
 ) -> AppResult {
-    let Some(viewer) = ctx.viewer.as_ref().filter(|v| v.session.state == SessionState::PendingTwoFactor) else {
+    let Some(viewer) = ctx.pending_two_factor() else {
         return Ok(see_other("/signin"));
     };
     let user = &viewer.user;
@@ -278,8 +279,9 @@ pub async fn two_factor_submit(
 }
 
 pub async fn signout(State(state): State<AppState>, ctx: Ctx) -> AppResult {
-    if let Some(v) = &ctx.viewer {
+    if let Some(v) = ctx.any_session() {
         state.store.delete_session(&v.token_hash).await?;
+        state.sessions_changed();
         audit(&state, &ctx, Some(&v.user), "signout", user_target(&v.user.id), "ok").await?;
     }
     let mut r = see_other("/signin?notice=signed-out");

@@ -163,6 +163,9 @@ pub struct Entrant {
     pub role: MemberRole,
     pub admitted: bool,
     pub tr: Tr,
+    /// The session (token hash) and role the socket was opened with, checked again while it
+    /// stays open.
+    pub session: (String, sangdam_domain::Role),
 }
 
 fn error(tr: &Tr, code: &'static str) -> ServerMsg {
@@ -299,8 +302,15 @@ pub async fn run(state: AppState, room: RoomRecord, who: Entrant, mut socket: We
     let mut tokens = RATE_BURST;
     let mut refill = Instant::now();
     let mut refusals = 0u32;
+    let mut watch = crate::session_watch::SessionWatch::new(&state, Some(who.session.clone()));
     loop {
         tokio::select! {
+            () = watch.due() => {
+                if !watch.still_valid(&state).await {
+                    crate::session_watch::close_ended(&mut socket).await;
+                    break;
+                }
+            }
             out = rx.recv() => {
                 let Some(msg) = out else { break };
                 let closing = matches!(msg, ServerMsg::Ended | ServerMsg::Declined);

@@ -142,7 +142,7 @@ db_test!(secure_messages_notify_by_mail_without_content, async |app: &TestApp| {
 });
 
 /// The names and JSON texts in a ZIP, read by Python's zipfile (which also checks every CRC).
-fn unzip(bytes: &[u8]) -> String {
+pub fn unzip(bytes: &[u8]) -> String {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("export.zip");
     std::fs::write(&path, bytes).unwrap();

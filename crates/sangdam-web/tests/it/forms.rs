@@ -78,6 +78,11 @@ db_test!(forms_are_built_assigned_and_filled_in, async |app: &TestApp| {
     assert!(!String::from_utf8_lossy(&stored[0].answers).contains("잠을"), "sealed at rest");
     let (_, record) = app.get_html(&counselor, &format!("/clients/{client_id}")).await;
     assert!(record.contains("잠을 못 자요") && record.contains("해 본 적 있습니다") && record.contains("6 / 10"));
+    // The client's own answers are in their data export, with the questions asked.
+    let r = app.post(&client, "/portal/export", &[]).await;
+    let export = crate::aftercare::unzip(&r.bytes().await.unwrap());
+    let forms = export.split("== forms.json").nth(1).expect("forms.json in the export");
+    assert!(forms.contains("오신 이유") && forms.contains("잠을 못 자요") && forms.contains("6 / 10"), "{forms}");
     // Editing the form later (the options swapped) does not change what the answer meant.
     fields[7] = ("q1_options", "해 본 적 있습니다\n처음입니다");
     assert_eq!(app.post(&counselor, &path, &fields).await.status(), 303);

@@ -1,0 +1,89 @@
+//! A WebSocket outlives the request that opened it. A [`SessionWatch`] re-checks the session
+//! behind a socket every [`RECHECK_SECONDS`], and at once when a session of this server ends
+//! (sign-out, "sign out everywhere", a password change, an admin deactivating the user or changing
+//! their role: [`AppState::sessions_changed`]); the socket closes when its session has ended, its
+//! user was deactivated or their role changed. An open socket counts as activity, so a long
+//! session in a room does not run into the idle timeout; the absolute lifetime still ends it.
+
+use std::time::Duration;
+
+use sangdam_domain::Role;
+use sangdam_store::SessionState;
+use tokio::sync::watch;
+
+use crate::state::AppState;
+
+/// How often a socket's session is checked again when nothing announced a change (a change made
+/// by another server, or the absolute lifetime running out).
+pub const RECHECK_SECONDS: u64 = 5;
+
+pub struct SessionWatch {
+    /// The session and the role it was opened with; `None` for a guest (no session to end).
+    session: Option<(String, Role)>,
+    changes: watch::Receiver<u64>,
+    tick: tokio::time::Interval,
+}
+
+impl SessionWatch {
+    pub fn new(state: &AppState, session: Option<(String, Role)>) -> Self {
+        let period = Duration::from_secs(RECHECK_SECONDS);
+        let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        Self { session, changes: state.sessions_epoch.subscribe(), tick }
+    }
+
+    /// Waits until the session should be checked again; a guest's never needs it.
+    pub async fn due(&mut self) {
+        if self.session.is_none() {
+            return std::future::pending().await;
+        }
+        tokio::select! {
+            _ = self.tick.tick() => {}
+            changed = self.changes.changed() => {
+                if changed.is_err() {
+                    // The server is shutting down; the interval still ticks.
+                    self.tick.tick().await;
+                }
+            }
+        }
+    }
+
+    /// Whether the socket may go on: its session is alive and complete, its user active and in the
+    /// role the socket was opened with. A failed lookup keeps the socket (it is checked again).
+    pub async fn still_valid(&self, state: &AppState) -> bool {
+        let Some((hash, role)) = &self.session else { return true };
+        let now = state.clock.now();
+        match state.store.session_with_user(hash).await {
+            Ok(Some(found)) => {
+                let s = &found.session;
+                let alive = s.state == SessionState::Active
+                    && found.user.active
+                    && found.user.role == *role
+                    && state.config.session.is_alive(s.created_at, now, now);
+                if alive
+                    && state.config.session.needs_touch(s.last_seen_at, now)
+                    && let Err(e) = state.store.touch_session(hash, now).await
+                {
+                    tracing::warn!(error = ?e, "marking a socket's session as used failed");
+                }
+                alive
+            }
+            Ok(None) => false,
+            Err(e) => {
+                tracing::warn!(error = ?e, "checking a socket's session failed");
+                true
+            }
+        }
+    }
+}
+
+/// The close code a socket gets when its session has ended: the page reloads (and so meets the
+/// sign-in page) instead of reconnecting.
+pub const SESSION_ENDED: u16 = 4001;
+
+/// Closes a socket whose session has ended.
+pub async fn close_ended(socket: &mut axum::extract::ws::WebSocket) {
+    use axum::extract::ws::{CloseFrame, Message};
+    let frame = CloseFrame { code: SESSION_ENDED, reason: "session ended".into() };
+    let _ = socket.send(Message::Close(Some(frame))).await;
+}
