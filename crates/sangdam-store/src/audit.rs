@@ -3,7 +3,7 @@
 //! lock, so two appends can never link to the same predecessor. Triggers refuse updates and
 //! deletes of logged rows on both backends.
 
-use sangdam_domain::audit::{AuditFields, AuditRecord, BrokenLink, entry_hash, verify_chain};
+use sangdam_domain::audit::{AuditFields, AuditRecord, BrokenLink, ChainKey, verify_chain};
 use sangdam_domain::{Role, UserId};
 use sqlx::Row;
 
@@ -64,43 +64,60 @@ macro_rules! record_from_row {
     }};
 }
 
-const COLUMNS: &str = "seq, at, actor_id, actor_role, action, target, address, outcome, prev_hash, hash";
+pub(crate) const COLUMNS: &str = "seq, at, actor_id, actor_role, action, target, address, outcome, prev_hash, hash";
+
+/// Appends an event to the chain inside an open transaction (`$tx`, a `&mut Transaction`), keyed
+/// with `$key`; evaluates to its sequence number. Used by [`Store::append_audit`] and by writes
+/// whose audit entry must commit with them (the head's update serializes appends either way).
+macro_rules! append_audit_in {
+    ($tx:expr, $e:expr, $key:expr) => {{
+        let e: &$crate::AuditEvent = $e;
+        let tx = $tx;
+        let head = sqlx::query("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash")
+            .fetch_one(&mut **tx)
+            .await?;
+        let seq: i64 = sqlx::Row::try_get(&head, "seq")?;
+        let prev_hash: String = sqlx::Row::try_get(&head, "hash")?;
+        let fields = sangdam_domain::audit::AuditFields {
+            seq,
+            at: e.at,
+            actor_id: e.actor_id.as_ref().map(|u| u.as_str().to_owned()),
+            actor_role: e.actor_role.map(|r| r.as_str().to_owned()),
+            action: e.action.clone(),
+            target: e.target.clone(),
+            address: e.address.clone(),
+            outcome: e.outcome.clone(),
+        };
+        let hash = sangdam_domain::audit::keyed_hash($key, &prev_hash, &fields);
+        sqlx::query(&format!(
+            "INSERT INTO audit_log ({}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            $crate::audit::COLUMNS
+        ))
+        .bind(seq)
+        .bind(fields.at)
+        .bind(&fields.actor_id)
+        .bind(&fields.actor_role)
+        .bind(&fields.action)
+        .bind(&fields.target)
+        .bind(&fields.address)
+        .bind(&fields.outcome)
+        .bind(&prev_hash)
+        .bind(&hash)
+        .execute(&mut **tx)
+        .await?;
+        sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1").bind(&hash).execute(&mut **tx).await?;
+        seq
+    }};
+}
+#[allow(unused_imports)]
+pub(crate) use append_audit_in;
 
 impl Store {
-    /// Appends an event to the chain; returns its sequence number.
-    pub async fn append_audit(&self, e: &AuditEvent) -> Result<i64> {
+    /// Appends an event to the chain, keyed with `key`; returns its sequence number.
+    pub async fn append_audit(&self, e: &AuditEvent, key: &ChainKey) -> Result<i64> {
         on_backend!(self, |pool| {
             let mut tx = pool.begin().await?;
-            let head = sqlx::query("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash")
-                .fetch_one(&mut *tx)
-                .await?;
-            let seq: i64 = head.try_get("seq")?;
-            let prev_hash: String = head.try_get("hash")?;
-            let fields = AuditFields {
-                seq,
-                at: e.at,
-                actor_id: e.actor_id.as_ref().map(|u| u.as_str().to_owned()),
-                actor_role: e.actor_role.map(|r| r.as_str().to_owned()),
-                action: e.action.clone(),
-                target: e.target.clone(),
-                address: e.address.clone(),
-                outcome: e.outcome.clone(),
-            };
-            let hash = entry_hash(&prev_hash, &fields);
-            sqlx::query(&format!("INSERT INTO audit_log ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"))
-                .bind(seq)
-                .bind(fields.at)
-                .bind(&fields.actor_id)
-                .bind(&fields.actor_role)
-                .bind(&fields.action)
-                .bind(&fields.target)
-                .bind(&fields.address)
-                .bind(&fields.outcome)
-                .bind(&prev_hash)
-                .bind(&hash)
-                .execute(&mut *tx)
-                .await?;
-            sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1").bind(&hash).execute(&mut *tx).await?;
+            let seq = append_audit_in!(&mut tx, e, key);
             tx.commit().await?;
             Ok(seq)
         })
@@ -166,10 +183,17 @@ impl Store {
         })
     }
 
-    /// Walks the whole chain in batches and checks every link, and that the recorded head matches
-    /// the last row (which finds rows cut off the end). Returns the number of entries checked, or
-    /// the first broken link.
-    pub async fn verify_audit(&self) -> Result<Result<i64, BrokenLink>> {
+    /// Walks the whole chain in batches and checks every link (keyed with `key`), that the recorded
+    /// head matches the last row, and, when given, that the chain reaches `kept_head` (a head
+    /// printed earlier and kept elsewhere) with the same hash, which finds entries cut off the end
+    /// together with the recorded head. Returns the number of entries checked, or the first broken
+    /// link.
+    pub async fn verify_audit(
+        &self,
+        key: &ChainKey,
+        kept_head: Option<&(i64, String)>,
+    ) -> Result<Result<i64, BrokenLink>> {
+        let mut seen_kept = false;
         let mut position: Option<(i64, String)> = None;
         loop {
             let after = position.as_ref().map_or(0, |(seq, _)| *seq);
@@ -177,10 +201,24 @@ impl Store {
             if batch.is_empty() {
                 break;
             }
-            match verify_chain(position.clone(), &batch) {
+            if let Some((seq, hash)) = kept_head
+                && let Some(r) = batch.iter().find(|r| r.fields.seq == *seq)
+            {
+                if r.hash != *hash {
+                    return Ok(Err(BrokenLink::HeadMismatch { seq: *seq }));
+                }
+                seen_kept = true;
+            }
+            match verify_chain(key, position.clone(), &batch) {
                 Ok(p) => position = p,
                 Err(broken) => return Ok(Err(broken)),
             }
+        }
+        if let Some((seq, _)) = kept_head
+            && !seen_kept
+            && *seq > 0
+        {
+            return Ok(Err(BrokenLink::HeadMismatch { seq: *seq }));
         }
         let (head_seq, head_hash) = self.audit_head().await?;
         let (last_seq, last_hash) = position.unwrap_or((0, sangdam_domain::audit::GENESIS_HASH.to_owned()));

@@ -131,15 +131,18 @@ pub async fn audit(
 ) -> Result<(), AppError> {
     state
         .store
-        .append_audit(&AuditEvent {
-            at: ctx.now,
-            actor_id: actor.map(|u| u.id.clone()),
-            actor_role: actor.map(|u| u.role),
-            action: action.to_owned(),
-            target,
-            address: Some(ctx.address.clone()),
-            outcome: outcome.to_owned(),
-        })
+        .append_audit(
+            &AuditEvent {
+                at: ctx.now,
+                actor_id: actor.map(|u| u.id.clone()),
+                actor_role: actor.map(|u| u.role),
+                action: action.to_owned(),
+                target,
+                address: Some(ctx.address.clone()),
+                outcome: outcome.to_owned(),
+            },
+            &state.keys.chain_key(),
+        )
         .await?;
     Ok(())
 }

@@ -161,6 +161,12 @@ impl Keys {
         mac.update(data);
         data_encoding::HEXLOWER.encode(&mac.finalize().into_bytes())
     }
+
+    /// The key of the audit chain's MACs, derived from the master key (never from a data key, so
+    /// rotation does not touch the chain).
+    pub fn chain_key(&self) -> sangdam_domain::audit::ChainKey {
+        sangdam_domain::audit::ChainKey::new(derive(&self.master, "audit.chain"))
+    }
 }
 
 /// Seals everything again under a new data key, while servers keep running:

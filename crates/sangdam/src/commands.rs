@@ -105,7 +105,14 @@ pub fn generate_password() -> String {
     raw.as_bytes().chunks(5).take(4).map(|c| String::from_utf8_lossy(c).into_owned()).collect::<Vec<_>>().join("-")
 }
 
-async fn create_user(store: &Store, role: Role, email: &str, name: &str, password: &str) -> anyhow::Result<UserId> {
+async fn create_user(
+    store: &Store,
+    keys: &Keys,
+    role: Role,
+    email: &str,
+    name: &str,
+    password: &str,
+) -> anyhow::Result<UserId> {
     let email = Email::parse(email).map_err(|e| anyhow::anyhow!("email: {e}"))?;
     let display_name = DisplayName::parse(name).map_err(|e| anyhow::anyhow!("name: {e}"))?;
     let password =
@@ -130,15 +137,18 @@ async fn create_user(store: &Store, role: Role, email: &str, name: &str, passwor
         Err(e) => return Err(e).context("creating the user"),
     }
     store
-        .append_audit(&AuditEvent {
-            at: now,
-            actor_id: None,
-            actor_role: None,
-            action: format!("cli.user.add.{}", role.as_str()),
-            target: Some(format!("user:{id}")),
-            address: Some("cli".into()),
-            outcome: "ok".into(),
-        })
+        .append_audit(
+            &AuditEvent {
+                at: now,
+                actor_id: None,
+                actor_role: None,
+                action: format!("cli.user.add.{}", role.as_str()),
+                target: Some(format!("user:{id}")),
+                address: Some("cli".into()),
+                outcome: "ok".into(),
+            },
+            &keys.chain_key(),
+        )
         .await?;
     Ok(id)
 }
@@ -151,6 +161,7 @@ pub async fn add_user(
     password_stdin: bool,
 ) -> anyhow::Result<()> {
     let store = open_store(settings).await?;
+    let keys = load_keys(settings)?;
     let default_name = email.split('@').next().unwrap_or(email).to_owned();
     let name = name.unwrap_or(&default_name);
     let (password, generated) = if password_stdin {
@@ -160,7 +171,7 @@ pub async fn add_user(
     } else {
         (generate_password(), true)
     };
-    create_user(&store, role, email, name, &password).await?;
+    create_user(&store, &keys, role, email, name, &password).await?;
     println!("Created {} {email}.", role.as_str());
     if generated {
         println!("Password (shown only now): {password}");
@@ -208,10 +219,11 @@ fn demo_profile(id: UserId, email: &str) -> CounselorProfile {
 
 pub async fn demo(settings: &Settings) -> anyhow::Result<()> {
     let store = open_store(settings).await?;
+    let keys = load_keys(settings)?;
     println!("Demo accounts (passwords are shown only now):");
     for (role, email, name) in DEMO {
         let password = generate_password();
-        match create_user(&store, *role, email, name, &password).await {
+        match create_user(&store, &keys, *role, email, name, &password).await {
             Ok(id) => {
                 if *role == Role::Counselor {
                     store.save_counselor_profile(&demo_profile(id, email), jiff::Timestamp::now().as_second()).await?;
@@ -229,9 +241,31 @@ pub async fn demo(settings: &Settings) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub async fn audit_verify(settings: &Settings) -> anyhow::Result<()> {
+/// Parses a head printed by `sangdam audit head` (`<seq>:<hash>`).
+fn parse_head(text: &str) -> anyhow::Result<(i64, String)> {
+    let (seq, hash) = text.trim().split_once(':').context("a head is <sequence>:<hash>, as `audit head` prints it")?;
+    let seq: i64 = seq.parse().context("the head's sequence number")?;
+    if hash.is_empty() {
+        bail!("the head's hash is empty");
+    }
+    Ok((seq, hash.to_owned()))
+}
+
+/// Prints the head of the audit chain (`<seq>:<hash>`), to keep somewhere the database's writers
+/// cannot reach; `audit verify --head` later proves the log still reaches it unchanged.
+pub async fn audit_head(settings: &Settings) -> anyhow::Result<()> {
     let store = open_store(settings).await?;
-    let result = store.verify_audit().await.context("reading the audit log")?;
+    let (seq, hash) = store.audit_head().await.context("reading the audit head")?;
+    store.close().await;
+    println!("{seq}:{hash}");
+    Ok(())
+}
+
+pub async fn audit_verify(settings: &Settings, head: Option<&str>) -> anyhow::Result<()> {
+    let kept = head.map(parse_head).transpose()?;
+    let store = open_store(settings).await?;
+    let keys = load_keys(settings)?;
+    let result = store.verify_audit(&keys.chain_key(), kept.as_ref()).await.context("reading the audit log")?;
     store.close().await;
     match result {
         Ok(count) => {
@@ -254,15 +288,18 @@ pub async fn keys_rotate(settings: &Settings, grace: u64) -> anyhow::Result<()> 
         .await
         .context("rotating the encryption keys")?;
     store
-        .append_audit(&AuditEvent {
-            at: jiff::Timestamp::now().as_second(),
-            actor_id: None,
-            actor_role: None,
-            action: "cli.keys.rotate".into(),
-            target: Some(format!("key:{}", report.new_key)),
-            address: Some("cli".into()),
-            outcome: "ok".into(),
-        })
+        .append_audit(
+            &AuditEvent {
+                at: jiff::Timestamp::now().as_second(),
+                actor_id: None,
+                actor_role: None,
+                action: "cli.keys.rotate".into(),
+                target: Some(format!("key:{}", report.new_key)),
+                address: Some("cli".into()),
+                outcome: "ok".into(),
+            },
+            &keys.chain_key(),
+        )
         .await?;
     store.close().await;
     println!(

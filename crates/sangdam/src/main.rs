@@ -87,8 +87,15 @@ enum KeysCommand {
 
 #[derive(Debug, Subcommand)]
 enum AuditCommand {
-    /// Verify the hash chain of the audit log; exits with status 1 at the first broken link.
-    Verify,
+    /// Verify the keyed hash chain of the audit log; exits with status 1 at the first broken link.
+    Verify {
+        /// A head printed earlier by `audit head` (`<seq>:<hash>`): the log must still reach it
+        /// with the same hash, which finds entries cut off the end.
+        #[arg(long)]
+        head: Option<String>,
+    },
+    /// Print the head of the chain (`<seq>:<hash>`) to keep outside the database.
+    Head,
 }
 
 fn parse_role(s: &str) -> Result<Role, String> {
@@ -127,7 +134,10 @@ fn main() -> anyhow::Result<()> {
                 commands::add_user(&settings, role, &email, name.as_deref(), password_stdin).await
             }
             Command::Demo => commands::demo(&settings).await,
-            Command::Audit { command: AuditCommand::Verify } => commands::audit_verify(&settings).await,
+            Command::Audit { command: AuditCommand::Verify { head } } => {
+                commands::audit_verify(&settings, head.as_deref()).await
+            }
+            Command::Audit { command: AuditCommand::Head } => commands::audit_head(&settings).await,
             Command::Keys { command: KeysCommand::Rotate { grace } } => commands::keys_rotate(&settings, grace).await,
             Command::Keys { command: KeysCommand::List } => commands::keys_list(&settings).await,
         }

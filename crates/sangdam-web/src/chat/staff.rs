@@ -36,15 +36,18 @@ async fn audit(
 ) -> anyhow::Result<()> {
     state
         .store
-        .append_audit(&AuditEvent {
-            at: state.clock.now(),
-            actor_id: Some(actor.id.clone()),
-            actor_role: Some(actor.role),
-            action: action.to_owned(),
-            target: Some(format!("chat:{chat}")),
-            address: address.map(str::to_owned),
-            outcome: "ok".to_owned(),
-        })
+        .append_audit(
+            &AuditEvent {
+                at: state.clock.now(),
+                actor_id: Some(actor.id.clone()),
+                actor_role: Some(actor.role),
+                action: action.to_owned(),
+                target: Some(format!("chat:{chat}")),
+                address: address.map(str::to_owned),
+                outcome: "ok".to_owned(),
+            },
+            &state.keys.chain_key(),
+        )
         .await?;
     Ok(())
 }

@@ -45,7 +45,7 @@ db_test!(audit_chain_survives_concurrency_and_finds_tampering, async |app: &Test
     for t in tasks {
         t.await.unwrap();
     }
-    let count = app.store.verify_audit().await.unwrap().unwrap();
+    let count = app.store.verify_audit(&app.keys.chain_key(), None).await.unwrap().unwrap();
     assert!(count >= 8, "{count}");
 
     // Updates and deletes are refused by the database itself.
@@ -60,24 +60,28 @@ db_test!(audit_chain_survives_concurrency_and_finds_tampering, async |app: &Test
         .unwrap();
     let seq = failed.records.last().unwrap().fields.seq;
     tamper(&app.store, seq).await;
-    assert_eq!(app.store.verify_audit().await.unwrap(), Err(BrokenLink::Altered { seq }));
+    assert_eq!(app.store.verify_audit(&app.keys.chain_key(), None).await.unwrap(), Err(BrokenLink::Altered { seq }));
 });
 
 db_test!(appends_are_numbered_without_gaps, async |app: &TestApp| {
     let mut handles = Vec::new();
     for i in 0..20 {
         let store = app.store.clone();
+        let key = app.keys.chain_key();
         handles.push(tokio::spawn(async move {
             store
-                .append_audit(&AuditEvent {
-                    at: 1_800_000_000 + i,
-                    actor_id: None,
-                    actor_role: None,
-                    action: "test.concurrent".into(),
-                    target: None,
-                    address: None,
-                    outcome: "ok".into(),
-                })
+                .append_audit(
+                    &AuditEvent {
+                        at: 1_800_000_000 + i,
+                        actor_id: None,
+                        actor_role: None,
+                        action: "test.concurrent".into(),
+                        target: None,
+                        address: None,
+                        outcome: "ok".into(),
+                    },
+                    &key,
+                )
                 .await
                 .unwrap()
         }));
@@ -88,5 +92,41 @@ db_test!(appends_are_numbered_without_gaps, async |app: &TestApp| {
     }
     seqs.sort();
     assert_eq!(seqs, (1..=20).collect::<Vec<_>>());
-    assert_eq!(app.store.verify_audit().await.unwrap(), Ok(20));
+    assert_eq!(app.store.verify_audit(&app.keys.chain_key(), None).await.unwrap(), Ok(20));
+});
+
+db_test!(a_rewritten_chain_needs_the_key_and_a_cut_tail_needs_the_kept_head, async |app: &TestApp| {
+    app.create_user(Role::Client, "chain@example.com").await;
+    for _ in 0..4 {
+        app.signin(&new_client(), "chain@example.com", "wrong password value").await;
+    }
+    let key = app.keys.chain_key();
+    let kept = app.store.audit_head().await.unwrap();
+    assert!(kept.1.starts_with("k1:"), "new entries are keyed");
+    assert_eq!(app.store.verify_audit(&key, Some(&kept)).await.unwrap(), Ok(kept.0));
+    // Without the master key the server's chain cannot be rebuilt: a chain keyed with any other
+    // key (what an attacker can compute) fails at its first entry.
+    assert_eq!(
+        app.store.verify_audit(&sangdam_domain::audit::ChainKey::new([0; 32]), None).await.unwrap(),
+        Err(BrokenLink::Altered { seq: 1 })
+    );
+    // Entries cut off the end, with the recorded head set back, are found by the kept head.
+    match &app.store {
+        Store::Sqlite(pool) => {
+            sqlx::query("DROP TRIGGER audit_log_no_delete").execute(pool).await.unwrap();
+        }
+        Store::Postgres(pool) => {
+            sqlx::query("ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_update").execute(pool).await.unwrap();
+        }
+    }
+    on_backend!(&app.store, |pool| {
+        sqlx::query("DELETE FROM audit_log WHERE seq > $1").bind(kept.0 - 2).execute(pool).await.unwrap();
+        sqlx::query("UPDATE audit_head SET seq = $1, hash = (SELECT hash FROM audit_log WHERE seq = $1) WHERE id = 1")
+            .bind(kept.0 - 2)
+            .execute(pool)
+            .await
+            .unwrap();
+    });
+    assert_eq!(app.store.verify_audit(&key, None).await.unwrap(), Ok(kept.0 - 2), "the chain alone looks whole");
+    assert_eq!(app.store.verify_audit(&key, Some(&kept)).await.unwrap(), Err(BrokenLink::HeadMismatch { seq: kept.0 }));
 });

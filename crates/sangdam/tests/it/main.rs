@@ -56,10 +56,34 @@ fn user_add_demo_and_audit_verify_finds_a_tampered_row() {
     let (ok, out) = run(dir.path(), &["audit", "verify"]);
     assert!(ok, "{out}");
     assert!(out.contains("Audit log intact: 10 entries verified."), "{out}");
+    // The head is printed to be kept elsewhere; the log reaches it.
+    let (ok, head) = run(dir.path(), &["audit", "head"]);
+    assert!(ok && head.trim().starts_with("10:k1:"), "{head}");
+    let head = head.trim().to_owned();
+    let (ok, out) = run(dir.path(), &["audit", "verify", "--head", &head]);
+    assert!(ok && out.contains("10 entries verified"), "{out}");
 
-    // Someone with access to the file rewrites history.
+    // Someone with access to the file cuts the last entries off and sets the head back: the
+    // chain alone looks whole, the kept head does not.
     let db = dir.path().join("data/sangdam.db");
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    rt.block_on(async {
+        let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", db.display())).await.unwrap();
+        sqlx::query("DROP TRIGGER audit_log_no_delete").execute(&pool).await.unwrap();
+        sqlx::query("DELETE FROM audit_log WHERE seq > 8").execute(&pool).await.unwrap();
+        sqlx::query("UPDATE audit_head SET seq = 8, hash = (SELECT hash FROM audit_log WHERE seq = 8)")
+            .execute(&pool)
+            .await
+            .unwrap();
+        pool.close().await;
+    });
+    let (ok, out) = run(dir.path(), &["audit", "verify"]);
+    assert!(ok && out.contains("8 entries verified"), "{out}");
+    let (ok, out) = run(dir.path(), &["audit", "verify", "--head", &head]);
+    assert!(!ok && out.contains("BROKEN at entry 10"), "{out}");
+
+    // Rewriting history from a changed row on, with the hashes recomputed as the unkeyed chain
+    // would have allowed, is found at the changed row.
     rt.block_on(async {
         let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", db.display())).await.unwrap();
         sqlx::query("DROP TRIGGER audit_log_no_update").execute(&pool).await.unwrap();
@@ -69,6 +93,8 @@ fn user_add_demo_and_audit_verify_finds_a_tampered_row() {
     let (ok, out) = run(dir.path(), &["audit", "verify"]);
     assert!(!ok, "{out}");
     assert!(out.contains("Audit log BROKEN at entry 4"), "{out}");
+    let (ok, out) = run(dir.path(), &["audit", "verify", "--head", "x"]);
+    assert!(!ok && out.contains("<sequence>:<hash>"), "{out}");
 }
 
 #[test]
