@@ -5,12 +5,19 @@
 //! another one of the same counselor that holds its time; the refusal surfaces as
 //! [`StoreError::TimeTaken`]. Every booking transaction starts with a write, so on SQLite it takes
 //! the write lock at once instead of failing to upgrade a read.
+//!
+//! The rest of the counselor's rules (buffer, daily cap, hours, notice, horizon) are checked again
+//! inside the transaction, after the counselor's row is locked, against the appointments and holds
+//! that are committed by then: two bookings racing each other see each other, so neither the
+//! buffer nor the cap can be slipped past by sending requests at once. A write's audit entry and
+//! the jobs carrying its mails and reminders commit with it ([`crate::Effects`]).
 
-use sangdam_domain::booking::{AppointmentStatus, Busy, SessionKind};
+use sangdam_domain::booking::{AppointmentStatus, Availability, Busy, SessionKind, is_free_slot};
 use sangdam_domain::{Currency, Money, UserId};
 use sqlx::Row;
 
-use crate::{Result, Store, StoreError, on_backend};
+use crate::effects::write_effects;
+use crate::{Effects, Result, Store, StoreError, on_backend};
 
 #[derive(Debug, Clone)]
 pub struct AppointmentRecord {
@@ -115,6 +122,49 @@ macro_rules! client_busy {
     }};
 }
 
+/// Whether `[starts, ends)` keeps every rule of `availability` given what the counselor has
+/// committed now (appointments that hold their time, except `except`; slots held for other
+/// clients), read inside the booking transaction after the counselor's row is locked.
+macro_rules! rules_hold {
+    ($tx:expr, $availability:expr, $counselor:expr, $client:expr, $starts:expr, $ends:expr, $except:expr, $now:expr) => {{
+        // Two days either side cover the local day (the cap) and any buffer.
+        let (from, to) = ($starts - 2 * 86_400, $ends + 2 * 86_400);
+        let mut busy: Vec<(i64, i64)> = sqlx::query_as(
+            "SELECT starts_at, ends_at FROM appointments WHERE counselor_id = $1 \
+             AND status IN ('requested', 'confirmed') AND starts_at < $3 AND ends_at > $2 AND ($4 IS NULL OR id <> $4)",
+        )
+        .bind($counselor)
+        .bind(from)
+        .bind(to)
+        .bind($except)
+        .fetch_all(&mut *$tx)
+        .await?;
+        let holds: Vec<(i64, i64)> = sqlx::query_as(
+            "SELECT starts_at, ends_at FROM slot_holds WHERE counselor_id = $1 AND expires_at > $2 \
+             AND client_id <> $3 AND starts_at < $5 AND ends_at > $4",
+        )
+        .bind($counselor)
+        .bind($now)
+        .bind($client)
+        .bind(from)
+        .bind(to)
+        .fetch_all(&mut *$tx)
+        .await?;
+        busy.extend(holds);
+        let busy: Vec<Busy> = busy
+            .into_iter()
+            .filter_map(|(s, e)| {
+                Some(Busy { start: jiff::Timestamp::from_second(s).ok()?, end: jiff::Timestamp::from_second(e).ok()? })
+            })
+            .collect();
+        let minutes = u32::try_from(($ends - $starts) / 60).unwrap_or(0);
+        match (jiff::Timestamp::from_second($starts), jiff::Timestamp::from_second($now)) {
+            (Ok(start), Ok(now)) => is_free_slot($availability, &busy, start, minutes, now),
+            _ => false,
+        }
+    }};
+}
+
 /// Turns the database's refusal of an overlap into `TimeTaken`. PostgreSQL reports the exclusion
 /// constraint by its SQLSTATE; SQLite by the message our trigger raises.
 fn overlap(e: sqlx::Error) -> StoreError {
@@ -128,8 +178,16 @@ fn overlap(e: sqlx::Error) -> StoreError {
 
 impl Store {
     /// Books one appointment or a whole series: all or none. `TimeTaken` when any of them overlaps
-    /// an appointment that holds its time, or a slot held for another client.
-    pub async fn book(&self, list: &[NewAppointment], now: i64) -> Result<()> {
+    /// an appointment that holds its time or a slot held for another client, or (with `rules`)
+    /// breaks one of the counselor's rules given what is committed by now. The effects (audit,
+    /// jobs) commit with the booking. `rules` is `None` only for data written by tools and tests.
+    pub async fn book(
+        &self,
+        list: &[NewAppointment],
+        now: i64,
+        rules: Option<&Availability>,
+        effects: &Effects,
+    ) -> Result<()> {
         let Some(first) = list.first() else { return Ok(()) };
         on_backend!(self, |pool| {
             let mut tx = pool.begin().await?;
@@ -157,6 +215,13 @@ impl Store {
                 .await?;
                 if held > 0 {
                     return Err(StoreError::TimeTaken);
+                }
+                if let Some(av) = rules {
+                    let client = a.client_id.as_str();
+                    let counselor = a.counselor_id.as_str();
+                    if !rules_hold!(tx, av, counselor, client, a.starts_at, a.ends_at, None::<&str>, now) {
+                        return Err(StoreError::TimeTaken);
+                    }
                 }
                 sqlx::query(&format!(
                     "INSERT INTO appointments ({COLUMNS}) \
@@ -191,6 +256,7 @@ impl Store {
                     .execute(&mut *tx)
                     .await?;
             }
+            write_effects!(&mut tx, effects, now);
             tx.commit().await?;
         });
         Ok(())
@@ -329,24 +395,49 @@ impl Store {
         })
     }
 
-    /// Moves an appointment that holds its time; `TimeTaken` when the new time overlaps another.
+    /// Moves an appointment that holds its time; `TimeTaken` when the new time overlaps another
+    /// or (with `rules`) breaks one of the counselor's rules given what is committed by now.
     /// Returns false when the appointment no longer holds a time (it was cancelled meanwhile).
-    pub async fn reschedule(&self, id: &str, starts_at: i64, ends_at: i64, client: &UserId, now: i64) -> Result<bool> {
+    /// The effects (audit, jobs) commit with the move.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn reschedule(
+        &self,
+        id: &str,
+        starts_at: i64,
+        ends_at: i64,
+        client: &UserId,
+        now: i64,
+        rules: Option<&Availability>,
+        effects: &Effects,
+    ) -> Result<bool> {
         on_backend!(self, |pool| {
             let mut tx = pool.begin().await?;
+            // The same order of locks as a booking (the counselor's row, then the client's), so
+            // the two never wait on each other in a circle.
             let counselor: Option<String> = sqlx::query_scalar(
+                "UPDATE counselor_profiles SET updated_at = updated_at \
+                 WHERE user_id = (SELECT counselor_id FROM appointments WHERE id = $1) RETURNING user_id",
+            )
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?;
+            sqlx::query("UPDATE users SET updated_at = updated_at WHERE id = $1")
+                .bind(client.as_str())
+                .execute(&mut *tx)
+                .await?;
+            let holding: Option<String> = sqlx::query_scalar(
                 "UPDATE appointments SET updated_at = $2 WHERE id = $1 AND status IN ('requested', 'confirmed') RETURNING counselor_id",
             )
             .bind(id)
             .bind(now)
             .fetch_optional(&mut *tx)
             .await?;
-            let Some(counselor) = counselor else { return Ok(false) };
-            // Serialize this client's bookings and moves (PostgreSQL).
-            sqlx::query("UPDATE users SET updated_at = updated_at WHERE id = $1")
-                .bind(client.as_str())
-                .execute(&mut *tx)
-                .await?;
+            let (Some(counselor), Some(_)) = (counselor, holding) else { return Ok(false) };
+            if let Some(av) = rules
+                && !rules_hold!(tx, av, counselor.as_str(), client.as_str(), starts_at, ends_at, Some(id), now)
+            {
+                return Err(StoreError::TimeTaken);
+            }
             let held: i64 = sqlx::query_scalar(
                 "SELECT COUNT(*) FROM slot_holds WHERE counselor_id = $1 AND client_id <> $2 AND expires_at > $3 \
                  AND starts_at < $5 AND $4 < ends_at",
@@ -376,12 +467,14 @@ impl Store {
             if client_busy!(tx, client.as_str(), starts_at, ends_at, Some(id)) {
                 return Err(StoreError::ClientBusy);
             }
+            write_effects!(&mut tx, effects, now);
             tx.commit().await?;
             Ok(true)
         })
     }
 
-    /// Changes the status of an appointment that is in one of `from`; returns false otherwise.
+    /// Changes the status of an appointment that is in one of `from`; returns false otherwise
+    /// (and writes none of the effects). The effects (audit, jobs) commit with the change.
     pub async fn set_appointment_status(
         &self,
         id: &str,
@@ -389,6 +482,7 @@ impl Store {
         to: AppointmentStatus,
         cancel: Option<(&str, &str)>,
         now: i64,
+        effects: &Effects,
     ) -> Result<bool> {
         let allowed: Vec<&str> = from.iter().map(|s| s.as_str()).collect();
         let placeholders = (0..allowed.len()).map(|i| format!("${}", i + 6)).collect::<Vec<_>>().join(", ");
@@ -398,6 +492,7 @@ impl Store {
              WHERE id = $1 AND status IN ({placeholders})"
         );
         on_backend!(self, |pool| {
+            let mut tx = pool.begin().await?;
             let mut q = sqlx::query(&sql)
                 .bind(id)
                 .bind(to.as_str())
@@ -407,8 +502,13 @@ impl Store {
             for s in &allowed {
                 q = q.bind(*s);
             }
-            let done = q.execute(pool).await.map_err(overlap)?;
-            Ok(done.rows_affected() == 1)
+            let done = q.execute(&mut *tx).await.map_err(overlap)?;
+            if done.rows_affected() != 1 {
+                return Ok(false);
+            }
+            write_effects!(&mut tx, effects, now);
+            tx.commit().await?;
+            Ok(true)
         })
     }
 }

@@ -102,6 +102,27 @@ impl Store {
         })
     }
 
+    /// Claims one job by id, if it is pending and due (or its lease lapsed): how the request that
+    /// wrote a change runs that change's job at once. `None` when a worker has it already.
+    pub async fn claim_job(&self, id: &str, now: i64, lease_until: i64) -> Result<Option<JobRecord>> {
+        on_backend!(self, |pool| {
+            let row = sqlx::query(&format!(
+                "UPDATE jobs SET status = 'running', lease_until = $2, attempts = attempts + 1, updated_at = $3 \
+                 WHERE id = $1 AND ((status = 'pending' AND run_at <= $3) OR (status = 'running' AND lease_until <= $3)) \
+                 RETURNING {COLUMNS}"
+            ))
+            .bind(id)
+            .bind(lease_until)
+            .bind(now)
+            .fetch_optional(pool)
+            .await?;
+            Ok(match row {
+                Some(r) => Some(job_from_row!(r)),
+                None => None,
+            })
+        })
+    }
+
     /// Claims up to `limit` due jobs (pending and due, or running with a lapsed lease) until
     /// `lease_until`. Each claim is a conditional update, so two workers never hold one job.
     pub async fn claim_due_jobs(&self, now: i64, lease_until: i64, limit: i64) -> Result<Vec<JobRecord>> {

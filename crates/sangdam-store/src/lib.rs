@@ -17,6 +17,7 @@ mod chat_files;
 mod chat_safety;
 mod chats;
 mod counselors;
+mod effects;
 mod forms;
 mod jobs;
 mod keys;
@@ -48,6 +49,7 @@ pub use chat_agents::{AgentRecord, CannedResponse};
 pub use chat_files::ChatFile;
 pub use chats::{ChatMessage, ChatRecord, Closed, NewChat, Posted};
 pub use counselors::{CounselorProfile, DirectoryFilter, Offering, Specialty};
+pub use effects::{Effects, NewJob};
 pub use forms::{Assignment, FormRecord, FormRequest, FormResponse};
 pub use jobs::{JobRecord, JobStatus};
 pub use keys::{

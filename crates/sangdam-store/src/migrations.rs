@@ -28,6 +28,7 @@ const SQLITE: Embedded = &[
     (12, "chat_files", include_str!("../migrations/sqlite/0012_chat_files.sql")),
     (13, "chat_lock_whole", include_str!("../migrations/sqlite/0013_chat_lock_whole.sql")),
     (14, "care", include_str!("../migrations/sqlite/0014_care.sql")),
+    (15, "mail_secrets", include_str!("../migrations/sqlite/0015_mail_secrets.sql")),
 ];
 
 const POSTGRES: Embedded = &[
@@ -45,6 +46,7 @@ const POSTGRES: Embedded = &[
     (12, "chat_files", include_str!("../migrations/postgres/0012_chat_files.sql")),
     (13, "chat_lock_whole", include_str!("../migrations/postgres/0013_chat_lock_whole.sql")),
     (14, "care", include_str!("../migrations/postgres/0014_care.sql")),
+    (15, "mail_secrets", include_str!("../migrations/postgres/0015_mail_secrets.sql")),
 ];
 
 #[derive(Debug)]

@@ -54,6 +54,8 @@ pub struct MailRecord {
     pub sent_at: Option<i64>,
     pub last_error: Option<String>,
     pub attachment: Option<Attachment>,
+    /// The whole body, sealed, when it carries a secret link; `body` then has the link replaced.
+    pub sealed_body: Option<Vec<u8>>,
 }
 
 /// A file sent with a mail (a calendar invitation).
@@ -72,6 +74,8 @@ pub struct NewMail<'a> {
     pub body: &'a str,
     pub idempotency_key: Option<&'a str>,
     pub attachment: Option<&'a Attachment>,
+    /// The whole body sealed (purpose `mail.body`) when `body` had a secret link replaced.
+    pub sealed_body: Option<&'a [u8]>,
 }
 
 impl std::fmt::Debug for MailRecord {
@@ -80,10 +84,8 @@ impl std::fmt::Debug for MailRecord {
     }
 }
 
-const INSERT_COLUMNS: &str =
-    "id, recipient, subject, body, created_at, status, attempts, next_attempt_at, sent_at, last_error";
 const COLUMNS: &str = "id, recipient, subject, body, created_at, status, attempts, next_attempt_at, sent_at, last_error, \
-     attachment_name, attachment_type, attachment";
+     attachment_name, attachment_type, attachment, sealed_body";
 
 macro_rules! mail_from_row {
     ($r:expr) => {{
@@ -109,45 +111,20 @@ macro_rules! mail_from_row {
                     _ => None,
                 }
             },
+            sealed_body: r.try_get("sealed_body")?,
         }
     }};
 }
 
 impl Store {
-    pub async fn enqueue_mail(
-        &self,
-        id: &str,
-        recipient: &str,
-        subject: &str,
-        body: &str,
-        now: i64,
-        held: bool,
-    ) -> Result<()> {
-        let status = if held { MailStatus::Held } else { MailStatus::Pending };
-        on_backend!(self, |pool| {
-            sqlx::query(&format!(
-                "INSERT INTO mail_outbox ({INSERT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, 0, $5, NULL, NULL)"
-            ))
-            .bind(id)
-            .bind(recipient)
-            .bind(subject)
-            .bind(body)
-            .bind(now)
-            .bind(status.as_str())
-            .execute(pool)
-            .await?;
-        });
-        Ok(())
-    }
-
-    /// Queues a mail unless one with the same idempotency key was queued before. Returns whether
-    /// it was queued now.
+    /// Queues a mail, unless it has an idempotency key and one with the same key was queued
+    /// before. Returns whether it was queued now.
     pub async fn enqueue_mail_once(&self, m: &NewMail<'_>, now: i64, held: bool) -> Result<bool> {
         let status = if held { MailStatus::Held } else { MailStatus::Pending };
         on_backend!(self, |pool| {
             let done = sqlx::query(&format!(
                 "INSERT INTO mail_outbox ({COLUMNS}, idempotency_key) \
-                 VALUES ($1, $2, $3, $4, $5, $6, 0, $5, NULL, NULL, $7, $8, $9, $10) \
+                 VALUES ($1, $2, $3, $4, $5, $6, 0, $5, NULL, NULL, $7, $8, $9, $11, $10) \
                  ON CONFLICT (idempotency_key) DO NOTHING"
             ))
             .bind(m.id)
@@ -160,6 +137,7 @@ impl Store {
             .bind(m.attachment.map(|a| a.content_type.as_str()))
             .bind(m.attachment.map(|a| a.data.as_slice()))
             .bind(m.idempotency_key)
+            .bind(m.sealed_body)
             .execute(pool)
             .await?;
             Ok(done.rows_affected() == 1)

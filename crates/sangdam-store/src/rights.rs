@@ -10,20 +10,39 @@ use crate::{Result, Store, on_backend};
 pub struct Deletion {
     pub deleted_rows: u64,
     pub retained_notes: u64,
+    /// Future appointments cancelled by the deletion.
+    pub cancelled: u64,
 }
 
 impl Store {
-    /// Deletes a client's account in one transaction: their questionnaires and alerts, record,
-    /// summaries, feedback, messages, room chat and files they sent, unsigned note drafts, waitlist
-    /// places, sessions, two-factor and recovery codes, consents, calendar feed, mail to them,
-    /// the live chats they had signed in (messages and files), and the reasons on their
-    /// appointments; the appointments themselves stay (the counselor's calendar) and so do signed
-    /// notes and their addenda, until the retention purge, and chats locked as evidence after
-    /// abuse (the database refuses to delete them). The account
-    /// row is anonymized and can never sign in again.
-    pub async fn delete_client_account(&self, user: &UserId, email: &str, now: i64) -> Result<Deletion> {
+    /// Deletes a client's account in one transaction: their future appointments are cancelled
+    /// (the `effects` tell the counselors, and commit with the deletion); their questionnaires and
+    /// alerts, record, care assignments, summaries, feedback, messages, room chat and files they
+    /// sent, room memberships and presence, unsigned note drafts, waitlist places, sessions,
+    /// two-factor and recovery codes, consents, calendar feed, mail to them and the mails to
+    /// others that named them (their appointments' notices and reminders, their messages'
+    /// notices), the pending reminders of their appointments, the live chats they had signed in
+    /// (messages and files), and the reasons on their appointments go. The past appointments stay
+    /// (the counselor's calendar), and so do signed notes and their addenda, until the retention
+    /// purge, and chats locked as evidence after abuse (the database refuses to delete them). The
+    /// account row is anonymized and can never sign in again.
+    pub async fn delete_client_account(
+        &self,
+        user: &UserId,
+        email: &str,
+        now: i64,
+        effects: &crate::Effects,
+    ) -> Result<Deletion> {
         let id = user.as_str();
         let statements: &[&str] = &[
+            "DELETE FROM mail_outbox WHERE EXISTS (SELECT 1 FROM appointments a WHERE a.client_id = $1 \
+             AND (mail_outbox.idempotency_key LIKE 'appointment:' || a.id || ':%' \
+             OR mail_outbox.idempotency_key LIKE 'reminder:' || a.id || ':%'))",
+            "DELETE FROM mail_outbox WHERE idempotency_key IN (SELECT 'message:' || id FROM messages WHERE client_id = $1)",
+            "DELETE FROM jobs WHERE status = 'pending' AND EXISTS (SELECT 1 FROM appointments a WHERE a.client_id = $1 \
+             AND (jobs.idempotency_key LIKE 'reminder:' || a.id || ':%' OR jobs.idempotency_key = 'follow-up:' || a.id))",
+            "DELETE FROM room_members WHERE user_id = $1",
+            "DELETE FROM room_events WHERE user_id = $1",
             "DELETE FROM risk_alerts WHERE client_id = $1",
             "DELETE FROM care_assignments WHERE client_id = $1",
             "DELETE FROM chat_messages WHERE chat_id IN \
@@ -65,6 +84,18 @@ impl Store {
             .bind(id)
             .execute(&mut *tx)
             .await?;
+            // Future sessions are cancelled first (their notices are then deleted with the rest
+            // of the mail naming the client; the effects' jobs tell the counselors anew, without
+            // a name).
+            out.cancelled = sqlx::query(
+                "UPDATE appointments SET status = 'cancelled', cancelled_by = 'deletion', sequence = sequence + 1, \
+                 updated_at = $2 WHERE client_id = $1 AND status IN ('requested', 'confirmed') AND starts_at > $2",
+            )
+            .bind(id)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
             for sql in statements {
                 out.deleted_rows += sqlx::query(sql).bind(id).execute(&mut *tx).await?.rows_affected();
             }
@@ -91,6 +122,7 @@ impl Store {
                     .await?
                     .try_into()
                     .unwrap_or(0);
+            crate::effects::write_effects!(&mut tx, effects, now);
             tx.commit().await?;
             Ok(out)
         })

@@ -209,6 +209,20 @@ impl Store {
     }
 
     /// Marks the client's offered entry for that counselor as booked.
+    /// The waitlist entry an offer with this hold went to, if one did.
+    pub async fn waitlist_entry_by_hold(&self, hold_id: &str) -> Result<Option<WaitlistEntry>> {
+        on_backend!(self, |pool| {
+            let row = sqlx::query(&format!("SELECT {WAITLIST_COLUMNS} FROM waitlist WHERE hold_id = $1"))
+                .bind(hold_id)
+                .fetch_optional(pool)
+                .await?;
+            Ok(match row {
+                Some(r) => Some(waitlist_from_row!(&r)),
+                None => None,
+            })
+        })
+    }
+
     pub async fn waitlist_booked(&self, counselor: &UserId, client: &UserId, day: &str) -> Result<()> {
         on_backend!(self, |pool| {
             sqlx::query("UPDATE waitlist SET status = 'booked' WHERE counselor_id = $1 AND client_id = $2 AND day = $3 AND status IN ('waiting', 'offered')")

@@ -174,7 +174,7 @@ async fn run(label: &str, db: TestDatabase, hash: &str) {
         })
         .collect();
     for chunk in list.chunks(500) {
-        store.book(chunk, now).await.unwrap();
+        store.book(chunk, now, None, &sangdam_store::Effects::default()).await.unwrap();
     }
     println!("appointments of the counselor: {}", list.len());
 

@@ -120,6 +120,38 @@ pub async fn start_session(
     Ok(cookie(SESSION_COOKIE, token.expose(), None, state.config.is_https()))
 }
 
+/// The audit entry of something `actor` did in this request.
+pub fn audit_event(
+    ctx: &Ctx,
+    actor: Option<&UserRecord>,
+    action: &str,
+    target: Option<String>,
+    outcome: &str,
+) -> AuditEvent {
+    AuditEvent {
+        at: ctx.now,
+        actor_id: actor.map(|u| u.id.clone()),
+        actor_role: actor.map(|u| u.role),
+        action: action.to_owned(),
+        target,
+        address: Some(ctx.address.clone()),
+        outcome: outcome.to_owned(),
+    }
+}
+
+/// A write's effects that start with its audit entry (the jobs are added by the caller); the
+/// store commits them with the write.
+pub fn audited(
+    state: &AppState,
+    ctx: &Ctx,
+    actor: Option<&UserRecord>,
+    action: &str,
+    target: Option<String>,
+    outcome: &str,
+) -> sangdam_store::Effects {
+    sangdam_store::Effects::audited(audit_event(ctx, actor, action, target, outcome), state.keys.chain_key())
+}
+
 /// Writes an audit entry. A failure fails the request: what cannot be logged is not done.
 pub async fn audit(
     state: &AppState,
@@ -129,21 +161,7 @@ pub async fn audit(
     target: Option<String>,
     outcome: &str,
 ) -> Result<(), AppError> {
-    state
-        .store
-        .append_audit(
-            &AuditEvent {
-                at: ctx.now,
-                actor_id: actor.map(|u| u.id.clone()),
-                actor_role: actor.map(|u| u.role),
-                action: action.to_owned(),
-                target,
-                address: Some(ctx.address.clone()),
-                outcome: outcome.to_owned(),
-            },
-            &state.keys.chain_key(),
-        )
-        .await?;
+    state.store.append_audit(&audit_event(ctx, actor, action, target, outcome), &state.keys.chain_key()).await?;
     Ok(())
 }
 

@@ -2,6 +2,14 @@
 //! the mails (with calendar files) that tell both sides what changed, and the jobs that remind
 //! them. The arithmetic lives in `sangdam_domain::booking`; the invariant that no two sessions of
 //! a counselor overlap lives in the database.
+//!
+//! What follows a change of an appointment (the mails to both sides, the reminders, the intake
+//! forms, the offer of a freed slot, the feedback invitation after a session) is one durable
+//! `appointment-changed` job ([`change_job`]) written in the same transaction as the change, with
+//! its audit entry. The request that made the change runs the job at once ([`run_now`]); if the
+//! server dies first, the job worker runs it after the restart. Every step of the job is
+//! idempotent (mail and job keys, request reason keys, a hold id taken from the job), so a job run
+//! twice sends nothing twice.
 
 use std::time::Duration;
 
@@ -9,7 +17,9 @@ use jiff::Timestamp;
 use sangdam_domain::booking::{Availability, Busy, SessionKind, Slot, SlotQuery, free_slots, is_free_slot};
 use sangdam_domain::ics::{self, EventStatus, Method};
 use sangdam_domain::{Language, UserId};
-use sangdam_store::{AppointmentRecord, Attachment, CounselorProfile, JobRecord, NewMail, UserRecord, WaitlistOffer};
+use sangdam_store::{
+    AppointmentRecord, Attachment, CounselorProfile, JobRecord, NewJob, NewMail, UserRecord, WaitlistOffer,
+};
 use serde::{Deserialize, Serialize};
 use tokio::sync::watch;
 
@@ -123,18 +133,22 @@ pub async fn slot_is_free(
 }
 
 /// What happened to an appointment, for the mails that say so.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Change {
     Booked,
     Requested,
     Confirmed,
     Moved,
     Cancelled,
+    /// The client deleted their account: only the counselor is told, and not by whom.
+    ClientDeleted,
 }
 
 impl Change {
     fn subject_id(self) -> &'static str {
         match self {
+            Change::ClientDeleted => "mail-client-deleted-subject",
             Change::Booked => "mail-booked-subject",
             Change::Requested => "mail-requested-subject",
             Change::Confirmed => "mail-confirmed-subject",
@@ -145,12 +159,132 @@ impl Change {
 
     fn body_id(self) -> &'static str {
         match self {
+            Change::ClientDeleted => "mail-client-deleted-body",
             Change::Booked => "mail-booked-body",
             Change::Requested => "mail-requested-body",
             Change::Confirmed => "mail-confirmed-body",
             Change::Moved => "mail-moved-body",
             Change::Cancelled => "mail-cancelled-body",
         }
+    }
+}
+
+pub const APPOINTMENT_CHANGED: &str = "appointment-changed";
+
+/// What an `appointment-changed` job carries: which appointment, what happened to it, and what
+/// else the change set off.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct ChangeJob {
+    appointment: String,
+    /// `None`: no mail about the appointment itself (a session that took place).
+    change: Option<Change>,
+    /// The time the change freed, to offer to the waitlist.
+    #[serde(default)]
+    freed: Option<(i64, i64)>,
+    /// A new booking: the waitlist entry for that day is used up and the intake forms are asked.
+    #[serde(default)]
+    booked: bool,
+    /// The session took place: feedback invitation, follow-up, forms due every N sessions.
+    #[serde(default)]
+    completed: bool,
+}
+
+/// What a change of an appointment sets off, for [`change_job`].
+#[derive(Debug, Clone, Copy, Default)]
+pub struct FollowOn {
+    pub change: Option<Change>,
+    pub freed: Option<(i64, i64)>,
+    pub booked: bool,
+    pub completed: bool,
+}
+
+/// The job that carries what follows a change, to be written with the change (`Effects`).
+pub fn change_job(appointment: &str, follow: FollowOn, now: i64) -> NewJob {
+    let id = sangdam_domain::ids::encode_random(&random::<16>());
+    let payload = ChangeJob {
+        appointment: appointment.to_owned(),
+        change: follow.change,
+        freed: follow.freed,
+        booked: follow.booked,
+        completed: follow.completed,
+    };
+    NewJob {
+        key: format!("change:{id}"),
+        id,
+        kind: APPOINTMENT_CHANGED.to_owned(),
+        // A struct of strings and numbers always serializes.
+        payload: serde_json::to_string(&payload).unwrap_or_default(),
+        run_at: now,
+    }
+}
+
+async fn run_change(state: &AppState, job: &JobRecord) -> anyhow::Result<()> {
+    let j: ChangeJob = serde_json::from_str(&job.payload)?;
+    let Some(a) = state.store.appointment(&j.appointment).await? else { return Ok(()) };
+    if let Some(change) = j.change {
+        let reason = (change == Change::Cancelled).then(|| a.cancel_reason.clone().filter(|r| !r.is_empty())).flatten();
+        notify(state, &a, change, reason.as_deref()).await?;
+        if a.status == sangdam_domain::booking::AppointmentStatus::Confirmed {
+            schedule_reminders(state, &a).await?;
+        }
+    }
+    if j.booked
+        && let (Some(c), Some(client)) =
+            (counselor(state, &a.counselor_id).await?, state.store.user_by_id(&a.client_id).await?)
+    {
+        // A client who was offered this day from the waitlist has it now.
+        let day = ts(a.starts_at).to_zoned(c.availability.timezone.clone()).date().to_string();
+        state.store.waitlist_booked(&a.counselor_id, &a.client_id, &day).await?;
+        // The counselor's intake forms, asked once per client (a request's reason key makes it so).
+        crate::form_requests::request_intake(state, &a.counselor_id, &client).await?;
+    }
+    if let Some((starts_at, ends_at)) = j.freed {
+        offer_freed_slot(state, &a.counselor_id, starts_at, ends_at, Some(&job.id)).await?;
+    }
+    if j.completed {
+        crate::aftercare::session_completed(state, &a).await?;
+    }
+    Ok(())
+}
+
+/// Runs jobs a request has just committed, at once, so that what follows a change (its mails)
+/// is done when the page answers. A job a worker already holds is left to it; a failure is
+/// logged and left to the worker's retries (the change itself is committed either way).
+pub async fn run_now(state: &AppState, jobs: &[NewJob]) {
+    for new in jobs {
+        let now = state.clock.now();
+        let job = match state.store.claim_job(&new.id, now, now + 120).await {
+            Ok(Some(job)) => job,
+            Ok(None) => continue,
+            Err(e) => {
+                tracing::error!(error = ?e, "claiming a job to run at once failed");
+                continue;
+            }
+        };
+        execute(state, &job).await;
+    }
+}
+
+/// Runs one claimed job and records how it went.
+async fn execute(state: &AppState, job: &JobRecord) {
+    let outcome = match job.kind.as_str() {
+        APPOINTMENT_CHANGED => run_change(state, job).await,
+        REMINDER => run_reminder(state, job).await,
+        OFFER_EXPIRY => run_offer_expiry(state, job).await,
+        crate::aftercare::FOLLOW_UP => crate::aftercare::run_follow_up(state, job).await,
+        other => Err(anyhow::anyhow!("unknown job kind {other}")),
+    };
+    let now = state.clock.now();
+    let result = match outcome {
+        Ok(()) => state.store.finish_job(&job.id, now).await,
+        Err(e) => {
+            tracing::warn!(job = %job.id, kind = %job.kind, attempt = job.attempts, error = %e, "job failed");
+            let retry = (job.attempts < MAX_JOB_ATTEMPTS).then(|| now + 60 * (1 << job.attempts.clamp(0, 10)));
+            state.store.fail_job(&job.id, &format!("{e:#}"), retry, now).await
+        }
+    };
+    if let Err(e) = result {
+        tracing::error!(error = ?e, "recording a job's outcome failed");
     }
 }
 
@@ -218,6 +352,11 @@ pub async fn notify(
     };
     let now = state.clock.now();
     for (to, other) in [(&client, &counselor), (&counselor, &client)] {
+        // A deleted or deactivated account gets no mail (its address may be gone); a deleted
+        // client's counselor is told without the client's name.
+        if !to.active || (change == Change::ClientDeleted && to.id == client.id) {
+            continue;
+        }
         let tr = Tr::new(state.i18n.clone(), to.language);
         let mut args = fluent_bundle::FluentArgs::new();
         args.set("name", other.display_name.to_string());
@@ -251,7 +390,15 @@ async fn queue_once(
     attachment: Option<&Attachment>,
 ) -> anyhow::Result<()> {
     let id = sangdam_domain::ids::encode_random(&random::<16>());
-    let mail = NewMail { id: &id, recipient: to.email.as_str(), subject, body, idempotency_key: Some(key), attachment };
+    let mail = NewMail {
+        id: &id,
+        recipient: to.email.as_str(),
+        subject,
+        body,
+        idempotency_key: Some(key),
+        attachment,
+        sealed_body: None,
+    };
     state.store.enqueue_mail_once(&mail, state.clock.now(), state.config.smtp.is_none()).await?;
     Ok(())
 }
@@ -327,11 +474,14 @@ pub const OFFER_EXPIRY: &str = "waitlist-offer-expiry";
 /// A slot freed up (a cancellation or a move): offers it to the first client waiting for that
 /// counselor's day, who holds it for the configured time; the offer's expiry is a job that passes
 /// it on to the next.
+/// `from_job` names the job that makes the offer: the hold takes its id, so a job run twice offers
+/// the slot once.
 pub async fn offer_freed_slot(
     state: &AppState,
     counselor_id: &UserId,
     starts_at: i64,
     ends_at: i64,
+    from_job: Option<&str>,
 ) -> anyhow::Result<()> {
     let now = state.clock.now();
     if starts_at <= now {
@@ -351,11 +501,19 @@ pub async fn offer_freed_slot(
         .map(|o| o.kind)
         .collect();
     let day = ts(starts_at).to_zoned(counselor.timezone.to_jiff()).date().to_string();
-    let hold_id = sangdam_domain::ids::encode_random(&random::<16>());
+    let hold_id = from_job.map_or_else(|| sangdam_domain::ids::encode_random(&random::<16>()), |j| format!("job-{j}"));
     let expires_at = now + i64::from(state.config.waitlist_hold_minutes) * 60;
+    // A job run again after its offer was made goes on with that offer (its expiry and mail have
+    // keys of the hold, so nothing is doubled).
+    let mut offered = match from_job {
+        Some(_) => state.store.waitlist_entry_by_hold(&hold_id).await?,
+        None => None,
+    };
     // Two offers at once may pick the same entry; the loser tries the next one.
-    let mut offered = None;
     for _ in 0..3 {
+        if offered.is_some() {
+            break;
+        }
         let offer = WaitlistOffer {
             counselor: counselor_id,
             day: &day,
@@ -366,9 +524,6 @@ pub async fn offer_freed_slot(
             expires_at,
         };
         offered = state.store.offer_to_waitlist(&offer).await?;
-        if offered.is_some() {
-            break;
-        }
     }
     let Some(entry) = offered else { return Ok(()) };
     let payload = serde_json::to_string(&OfferExpiry { hold: hold_id.clone() })?;
@@ -425,7 +580,7 @@ async fn run_offer_expiry(state: &AppState, job: &JobRecord) -> anyhow::Result<(
     // When the client booked it, the hold is gone and nothing happens; otherwise the next one
     // waiting is offered the slot.
     if let Some((counselor, starts_at, ends_at)) = state.store.expire_offer(&e.hold).await? {
-        offer_freed_slot(state, &counselor, starts_at, ends_at).await?;
+        offer_freed_slot(state, &counselor, starts_at, ends_at, Some(&job.id)).await?;
     }
     Ok(())
 }
@@ -446,24 +601,7 @@ pub async fn run_jobs(state: AppState, mut shutdown: watch::Receiver<bool>) {
             }
         };
         for job in &batch {
-            let outcome = match job.kind.as_str() {
-                REMINDER => run_reminder(&state, job).await,
-                OFFER_EXPIRY => run_offer_expiry(&state, job).await,
-                crate::aftercare::FOLLOW_UP => crate::aftercare::run_follow_up(&state, job).await,
-                other => Err(anyhow::anyhow!("unknown job kind {other}")),
-            };
-            let now = state.clock.now();
-            let result = match outcome {
-                Ok(()) => state.store.finish_job(&job.id, now).await,
-                Err(e) => {
-                    tracing::warn!(job = %job.id, kind = %job.kind, attempt = job.attempts, error = %e, "job failed");
-                    let retry = (job.attempts < MAX_JOB_ATTEMPTS).then(|| now + 60 * (1 << job.attempts.clamp(0, 10)));
-                    state.store.fail_job(&job.id, &format!("{e:#}"), retry, now).await
-                }
-            };
-            if let Err(e) = result {
-                tracing::error!(error = ?e, "recording a job's outcome failed");
-            }
+            execute(&state, job).await;
         }
         if !batch.is_empty() {
             continue;

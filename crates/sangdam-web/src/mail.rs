@@ -1,6 +1,17 @@
 //! Outgoing mail. Every email is rendered in the recipient's language and written to the outbox;
 //! [`run_sender`] delivers it over SMTP when a server is configured, with retries, and otherwise
 //! it stays in the outbox for admins to read in the product.
+//!
+//! A mail that carries a secret link (a password reset, an invitation, a chat transcript) is
+//! stored twice: sealed whole (`sealed_body`, purpose `mail.body`), which only the sender opens,
+//! and with the link replaced (`body`), which is all the product ever shows. So neither a copy of
+//! the database nor an admin reading the outbox can use the link.
+//!
+//! Delivery is at least once: a mail is claimed alone under a one-minute lease, sent in one SMTP
+//! transaction and marked sent at once; a server that dies between the receiving server's "250"
+//! and that mark sends that one mail again after the lease (with the same Message-ID, by which
+//! receivers recognize it). Up to [`PARALLEL`] mails are in flight at a time, each claimed on its
+//! own, so one slow or stuck recipient never holds the others' mail.
 
 use std::time::Duration;
 
@@ -20,7 +31,7 @@ use crate::metrics::Metrics;
 use crate::state::AppState;
 
 /// The mails Sangdam sends, with what each one says.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub enum Mail {
     PasswordReset {
         link: String,
@@ -81,7 +92,35 @@ pub enum Mail {
 /// Most delivery attempts before a mail is marked failed.
 pub const MAX_ATTEMPTS: i64 = 6;
 
+/// Mails in flight at once, each in its own SMTP transaction.
+pub const PARALLEL: usize = 4;
+
 impl Mail {
+    /// The same mail with its secret link replaced by `text`, when it has one: a link that signs
+    /// someone in, sets a password or opens a transcript.
+    fn without_secret(&self, text: &str) -> Option<Mail> {
+        let hidden = text.to_owned();
+        Some(match self {
+            Mail::PasswordReset { .. } => Mail::PasswordReset { link: hidden },
+            Mail::Invitation { role_message_id, .. } => Mail::Invitation { link: hidden, role_message_id },
+            Mail::AccountLocked { minutes, .. } => Mail::AccountLocked { minutes: *minutes, reset_link: hidden },
+            Mail::ChatTranscript { days, .. } => Mail::ChatTranscript { link: hidden, days: *days },
+            _ => return None,
+        })
+    }
+
+    /// Subject, the body the product may show, and the whole body sealed when that differs.
+    fn for_outbox(&self, state: &AppState, tr: &Tr) -> (String, String, Option<Vec<u8>>) {
+        let (subject, body) = self.render(tr);
+        match self.without_secret(&tr.t("mail-link-hidden")) {
+            Some(shown) => {
+                let (_, redacted) = shown.render(tr);
+                (subject, redacted, Some(state.keys.seal(MAIL_BODY, body.as_bytes())))
+            }
+            None => (subject, body, None),
+        }
+    }
+
     fn render(&self, tr: &Tr) -> (String, String) {
         match self {
             Mail::PasswordReset { link } => (tr.t("mail-reset-subject"), tr.ta("mail-reset-body", "link", link)),
@@ -144,21 +183,12 @@ fn tr_args(tr: &Tr, id: &str, args: &fluent_bundle::FluentArgs<'_>) -> String {
     tr.i18n().message(tr.lang, id, Some(args))
 }
 
-/// Renders and queues a mail. Returns once it is safely in the outbox.
-pub async fn send(state: &AppState, to: &Email, lang: Language, mail: Mail) -> anyhow::Result<()> {
-    let tr = Tr::new(state.i18n.clone(), lang);
-    let (subject, body) = mail.render(&tr);
-    let id = sangdam_domain::ids::encode_random(&random::<16>());
-    let held = state.config.smtp.is_none();
-    state.store.enqueue_mail(&id, to.as_str(), &subject, &body, state.clock.now(), held).await?;
-    state.mail_queued.notify_one();
-    Ok(())
-}
+/// The purpose a mail's whole body is sealed under when it carries a secret link.
+pub const MAIL_BODY: &str = "mail.body";
 
-/// Queues a mail once under `key`: a job that runs twice queues one mail.
-pub async fn send_once(state: &AppState, to: &Email, lang: Language, mail: Mail, key: &str) -> anyhow::Result<()> {
+async fn queue(state: &AppState, to: &Email, lang: Language, mail: Mail, key: Option<&str>) -> anyhow::Result<()> {
     let tr = Tr::new(state.i18n.clone(), lang);
-    let (subject, body) = mail.render(&tr);
+    let (subject, body, sealed) = mail.for_outbox(state, &tr);
     let id = sangdam_domain::ids::encode_random(&random::<16>());
     let held = state.config.smtp.is_none();
     let m = sangdam_store::NewMail {
@@ -166,12 +196,23 @@ pub async fn send_once(state: &AppState, to: &Email, lang: Language, mail: Mail,
         recipient: to.as_str(),
         subject: &subject,
         body: &body,
-        idempotency_key: Some(key),
+        idempotency_key: key,
         attachment: None,
+        sealed_body: sealed.as_deref(),
     };
     state.store.enqueue_mail_once(&m, state.clock.now(), held).await?;
     state.mail_queued.notify_one();
     Ok(())
+}
+
+/// Renders and queues a mail. Returns once it is safely in the outbox.
+pub async fn send(state: &AppState, to: &Email, lang: Language, mail: Mail) -> anyhow::Result<()> {
+    queue(state, to, lang, mail, None).await
+}
+
+/// Queues a mail once under `key`: a job that runs twice queues one mail.
+pub async fn send_once(state: &AppState, to: &Email, lang: Language, mail: Mail, key: &str) -> anyhow::Result<()> {
+    queue(state, to, lang, mail, Some(key)).await
 }
 
 fn transport(cfg: &SmtpConfig) -> anyhow::Result<AsyncSmtpTransport<Tokio1Executor>> {
@@ -188,7 +229,16 @@ fn transport(cfg: &SmtpConfig) -> anyhow::Result<AsyncSmtpTransport<Tokio1Execut
     Ok(builder.build())
 }
 
-async fn deliver(t: &AsyncSmtpTransport<Tokio1Executor>, from: &str, mail: &MailRecord) -> anyhow::Result<()> {
+async fn deliver(
+    t: &AsyncSmtpTransport<Tokio1Executor>,
+    keys: &crate::crypto::Keys,
+    from: &str,
+    mail: &MailRecord,
+) -> anyhow::Result<()> {
+    let body = match &mail.sealed_body {
+        Some(sealed) => String::from_utf8(keys.open(MAIL_BODY, sealed)?).context("a sealed mail body")?,
+        None => mail.body.clone(),
+    };
     let message = Message::builder()
         .from(from.parse().context("mail_from is not an address")?)
         .to(mail.recipient.parse().context("recipient is not an address")?)
@@ -197,12 +247,12 @@ async fn deliver(t: &AsyncSmtpTransport<Tokio1Executor>, from: &str, mail: &Mail
         // as the same mail by the receiving side.
         .message_id(Some(format!("<{}@sangdam>", mail.id)));
     let message = match &mail.attachment {
-        None => message.header(ContentType::TEXT_PLAIN).body(mail.body.clone()),
+        None => message.header(ContentType::TEXT_PLAIN).body(body),
         Some(a) => {
             let content_type = ContentType::parse(&a.content_type).context("attachment content type")?;
             message.multipart(
                 MultiPart::mixed()
-                    .singlepart(SinglePart::plain(mail.body.clone()))
+                    .singlepart(SinglePart::plain(body))
                     .singlepart(Attachment::new(a.name.clone()).body(a.data.clone(), content_type)),
             )
         }
@@ -212,9 +262,33 @@ async fn deliver(t: &AsyncSmtpTransport<Tokio1Executor>, from: &str, mail: &Mail
     Ok(())
 }
 
-/// Delivers queued mail until `shutdown` turns true. Mail is claimed under a one-minute lease, so
-/// a sender that dies mid-send leaves it to be retried, and several instances never send one mail
-/// twice at once.
+/// Sends one claimed mail and records the outcome.
+async fn send_one(state: AppState, transport: AsyncSmtpTransport<Tokio1Executor>, mail: MailRecord) {
+    let outcome = deliver(&transport, &state.keys, &state.config.mail_from, &mail).await;
+    let now = state.clock.now();
+    let result = match outcome {
+        Ok(()) => {
+            Metrics::inc(&state.metrics.mail_sent);
+            state.store.mark_mail_sent(&mail.id, now).await
+        }
+        Err(e) => {
+            Metrics::inc(&state.metrics.mail_failed);
+            // The error names the SMTP exchange, not the recipient.
+            tracing::warn!(mail = %mail.id, attempt = mail.attempts, error = %e, "mail delivery failed");
+            let retry = (mail.attempts < MAX_ATTEMPTS).then(|| now + 30 * (1 << mail.attempts.clamp(0, 10)));
+            state.store.mark_mail_failed(&mail.id, &format!("{e:#}"), retry).await
+        }
+    };
+    if let Err(e) = result {
+        tracing::error!(error = ?e, "recording a delivery failed");
+    }
+}
+
+/// Delivers queued mail until `shutdown` turns true. Each mail is claimed on its own under a
+/// one-minute lease, just before it is sent, and up to [`PARALLEL`] are sent at once; a sender
+/// that dies mid-send leaves only the mail it was sending to be retried after the lease, and
+/// several instances never send one mail twice at once. Sends still in flight at shutdown are
+/// dropped (their mail is retried after its lease).
 pub async fn run_sender(state: AppState, mut shutdown: watch::Receiver<bool>) {
     let Some(cfg) = state.config.smtp.clone() else {
         return;
@@ -226,40 +300,28 @@ pub async fn run_sender(state: AppState, mut shutdown: watch::Receiver<bool>) {
             return;
         }
     };
+    let mut in_flight = tokio::task::JoinSet::new();
     loop {
-        let now = state.clock.now();
-        let batch = match state.store.claim_due_mail(now, now + 60, 20).await {
-            Ok(b) => b,
-            Err(e) => {
-                tracing::error!(error = ?e, "claiming mail failed");
-                Vec::new()
-            }
-        };
-        for mail in &batch {
-            let outcome = deliver(&transport, &state.config.mail_from, mail).await;
+        while in_flight.try_join_next().is_some() {}
+        let mut claimed = false;
+        if in_flight.len() < PARALLEL {
             let now = state.clock.now();
-            let result = match outcome {
-                Ok(()) => {
-                    Metrics::inc(&state.metrics.mail_sent);
-                    state.store.mark_mail_sent(&mail.id, now).await
+            match state.store.claim_due_mail(now, now + 60, 1).await {
+                Ok(mut batch) => {
+                    if let Some(mail) = batch.pop() {
+                        claimed = true;
+                        in_flight.spawn(send_one(state.clone(), transport.clone(), mail));
+                    }
                 }
-                Err(e) => {
-                    Metrics::inc(&state.metrics.mail_failed);
-                    // The error names the SMTP exchange, not the recipient.
-                    tracing::warn!(mail = %mail.id, attempt = mail.attempts, error = %e, "mail delivery failed");
-                    let retry = (mail.attempts < MAX_ATTEMPTS).then(|| now + 30 * (1 << mail.attempts.clamp(0, 10)));
-                    state.store.mark_mail_failed(&mail.id, &format!("{e:#}"), retry).await
-                }
-            };
-            if let Err(e) = result {
-                tracing::error!(error = ?e, "recording a delivery failed");
+                Err(e) => tracing::error!(error = ?e, "claiming mail failed"),
             }
         }
-        if !batch.is_empty() {
+        if claimed {
             continue;
         }
         tokio::select! {
             _ = state.mail_queued.notified() => {}
+            Some(_) = in_flight.join_next(), if !in_flight.is_empty() => {}
             _ = tokio::time::sleep(Duration::from_secs(5)) => {}
             _ = shutdown.changed() => return,
         }

@@ -144,6 +144,7 @@ error-kind-unknown = Choose one of the session types this counselor offers.
 error-slot-invalid = That time is not one of the offered times. Choose a time from the list.
 error-slot-unavailable = This time was just taken or is no longer free. Choose another time.
 error-series-unavailable = Not every session of the series is free, so none was booked. Choose another start or fewer sessions.
+error-series-skipped-time = In the counselor's time zone this time does not exist on { $date } (the clocks skip it for daylight saving), so that session would move by an hour. Nothing was booked. Choose another start, or book only the sessions before that date.
 error-reason-too-long = The reason may be at most { $max } characters.
 error-terms-required = Please accept the counseling terms to book.
 error-repeat-invalid = Choose how often the sessions repeat.
@@ -248,3 +249,11 @@ error-waitlist-full = You are waiting for 20 days already; leave one of them fir
 error-exception-past = That date has passed.
 error-exceptions-full = At most 200 dates of time off or extra hours; delete some past ones first.
 error-client-busy = You already have a session at this time. Choose another time, or move or cancel the other session first.
+mail-client-deleted-subject = [Sangdam] Appointment cancelled (client left): { $time }
+mail-client-deleted-body =
+    Hello,
+
+    The client of the { $time } session ({ $kind }) deleted their account, so the appointment is cancelled.
+    The attached calendar file removes it from your calendar.
+
+    { $link }

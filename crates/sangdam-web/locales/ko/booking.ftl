@@ -144,6 +144,7 @@ error-kind-unknown = 이 상담사가 제공하는 상담 방식 중에서 골�
 error-slot-invalid = 제공되는 시간이 아닙니다. 목록에서 시간을 골라 주세요.
 error-slot-unavailable = 방금 다른 분이 예약했거나 더 이상 비어 있지 않은 시간입니다. 다른 시간을 골라 주세요.
 error-series-unavailable = 반복 예약의 모든 회기가 비어 있지 않아 하나도 예약하지 않았습니다. 다른 시작 시간이나 더 적은 회기를 골라 주세요.
+error-series-skipped-time = 상담사 시간대에서 { $date }에는 이 시각이 일광 절약 시간 전환으로 존재하지 않아, 그 회기가 한 시간 밀리게 됩니다. 반복 예약을 하나도 하지 않았습니다. 다른 시작 시간을 고르거나 그 날짜 전까지만 예약해 주세요.
 error-reason-too-long = 이유는 { $max }자까지 쓸 수 있습니다.
 error-terms-required = 예약하려면 상담 이용 약관에 동의해 주세요.
 error-repeat-invalid = 반복 주기를 골라 주세요.
@@ -248,3 +249,11 @@ error-waitlist-full = 이미 20개의 날짜를 기다리고 있습니다. 먼�
 error-exception-past = 지난 날짜입니다.
 error-exceptions-full = 휴무와 추가 근무는 200개까지입니다. 지난 것을 먼저 지워 주세요.
 error-client-busy = 이 시간에 이미 다른 상담이 있습니다. 다른 시간을 고르거나, 먼저 그 상담을 옮기거나 취소해 주세요.
+mail-client-deleted-subject = [상담] 예약 취소(내담자 탈퇴): { $time }
+mail-client-deleted-body =
+    안녕하세요.
+
+    { $time } 상담({ $kind })의 내담자가 회원 탈퇴해 예약이 취소되었습니다.
+    첨부된 캘린더 파일로 내 캘린더에서 지워집니다.
+
+    { $link }

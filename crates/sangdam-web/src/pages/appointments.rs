@@ -12,8 +12,8 @@ use serde::Deserialize;
 
 use super::booking::{SlotView, client_viewer, load_counselor, slot_views};
 use super::{render, see_other, with_status};
-use crate::auth::audit;
-use crate::booking::{self, Change, Counselor, SlotSearch};
+use crate::auth::{audit, audited};
+use crate::booking::{self, Change, Counselor, FollowOn, SlotSearch};
 use crate::crypto::random;
 use crate::ctx::Ctx;
 use crate::error::{AppError, AppResult};
@@ -146,6 +146,11 @@ pub async fn client_cancel(State(state): State<AppState>, ctx: Ctx, Path(id): Pa
         CancelOutcome::Cancelled => AppointmentStatus::Cancelled,
         CancelOutcome::LateCancelled => AppointmentStatus::LateCancelled,
     };
+    let target = Some(format!("appointment:{}", a.id));
+    let follow =
+        FollowOn { change: Some(Change::Cancelled), freed: Some((a.starts_at, a.ends_at)), ..FollowOn::default() };
+    let effects = audited(&state, &ctx, Some(&v.user), "appointment.cancel", target, to.as_str())
+        .with_job(booking::change_job(&a.id, follow, ctx.now));
     let done = state
         .store
         .set_appointment_status(
@@ -154,17 +159,13 @@ pub async fn client_cancel(State(state): State<AppState>, ctx: Ctx, Path(id): Pa
             to,
             Some(("", "client")),
             ctx.now,
+            &effects,
         )
         .await?;
     if !done {
         return Err(AppError::BadRequest("error-appointment-closed"));
     }
-    audit(&state, &ctx, Some(&v.user), "appointment.cancel", Some(format!("appointment:{}", a.id)), to.as_str())
-        .await?;
-    if let Some(rec) = state.store.appointment(&a.id).await? {
-        booking::notify(&state, &rec, Change::Cancelled, None).await?;
-    }
-    booking::offer_freed_slot(&state, &a.counselor_id, a.starts_at, a.ends_at).await?;
+    booking::run_now(&state, &effects.jobs).await;
     Ok(see_other("/appointments?cancelled=1"))
 }
 
@@ -249,7 +250,13 @@ pub async fn reschedule_submit(
         return reschedule_page(&state, &ctx, &a, &c, vec![ctx.t("error-slot-unavailable")]).await;
     }
     let duration = a.ends_at - a.starts_at;
-    match state.store.reschedule(&a.id, start, start + duration, &v.user.id, ctx.now).await {
+    let target = Some(format!("appointment:{}", a.id));
+    let follow = FollowOn { change: Some(Change::Moved), freed: Some((a.starts_at, a.ends_at)), ..FollowOn::default() };
+    let effects = audited(&state, &ctx, Some(&v.user), "appointment.reschedule", target, "ok")
+        .with_job(booking::change_job(&a.id, follow, ctx.now));
+    let moved =
+        state.store.reschedule(&a.id, start, start + duration, &v.user.id, ctx.now, Some(&c.availability), &effects);
+    match moved.await {
         Ok(true) => {}
         Ok(false) => return Err(AppError::BadRequest("error-appointment-closed")),
         Err(StoreError::TimeTaken) => {
@@ -260,14 +267,7 @@ pub async fn reschedule_submit(
         }
         Err(e) => return Err(e.into()),
     }
-    audit(&state, &ctx, Some(&v.user), "appointment.reschedule", Some(format!("appointment:{}", a.id)), "ok").await?;
-    if let Some(rec) = state.store.appointment(&a.id).await? {
-        booking::notify(&state, &rec, Change::Moved, None).await?;
-        if rec.status == AppointmentStatus::Confirmed {
-            booking::schedule_reminders(&state, &rec).await?;
-        }
-    }
-    booking::offer_freed_slot(&state, &a.counselor_id, a.starts_at, a.ends_at).await?;
+    booking::run_now(&state, &effects.jobs).await;
     Ok(see_other("/appointments?moved=1"))
 }
 
@@ -328,7 +328,7 @@ pub async fn leave_waitlist(State(state): State<AppState>, ctx: Ctx, Path(id): P
     };
     // A slot held for this client goes to the next one waiting.
     if let Some((counselor, starts_at, ends_at)) = freed {
-        booking::offer_freed_slot(&state, &counselor, starts_at, ends_at).await?;
+        booking::offer_freed_slot(&state, &counselor, starts_at, ends_at, None).await?;
     }
     Ok(see_other("/appointments"))
 }

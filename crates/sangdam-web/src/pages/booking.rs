@@ -13,8 +13,8 @@ use sangdam_store::{DirectoryFilter, NewAppointment, Specialty, StoreError};
 use serde::Deserialize;
 
 use super::{render, see_other, with_status};
-use crate::auth::audit;
-use crate::booking::{self, Change, Counselor, SlotSearch};
+use crate::auth::audited;
+use crate::booking::{self, Change, Counselor, FollowOn, SlotSearch};
 use crate::crypto::random;
 use crate::ctx::Ctx;
 use crate::error::{AppError, AppResult};
@@ -405,7 +405,17 @@ pub async fn book_submit(
     // Every occurrence must be a free slot now; the database then refuses any overlap that a
     // concurrent booking slipped in since.
     let starts = match every {
-        Some(e) => series(jiff::Timestamp::from_second(start).unwrap_or_default(), &c.availability.timezone, e, count),
+        Some(e) => {
+            match series(jiff::Timestamp::from_second(start).unwrap_or_default(), &c.availability.timezone, e, count) {
+                Ok(starts) => starts,
+                Err(skipped) => {
+                    // That wall-clock time does not exist on one date (daylight saving): say
+                    // which, rather than booking that session an hour off.
+                    let error = ctx.ta("error-series-skipped-time", "date", skipped.date.to_string());
+                    return with_status(StatusCode::CONFLICT, render(&book_page(&ctx, &c, f, vec![error], vec![])));
+                }
+            }
+        }
         None => vec![jiff::Timestamp::from_second(start).unwrap_or_default()],
     };
     let mut free = true;
@@ -446,7 +456,16 @@ pub async fn book_submit(
             series_id: series_id.clone(),
         })
         .collect();
-    match state.store.book(&list, ctx.now).await {
+    // The audit entry and the job that sends the mails, schedules the reminders and asks the
+    // intake forms commit with the booking; the counselor's rules are checked again inside it.
+    let change = if status == AppointmentStatus::Requested { Change::Requested } else { Change::Booked };
+    let mut effects =
+        audited(&state, &ctx, Some(&v.user), "appointment.book", Some(format!("appointment:{}", list[0].id)), "ok");
+    for (i, a) in list.iter().enumerate() {
+        let follow = FollowOn { change: Some(change), booked: i == 0, ..FollowOn::default() };
+        effects = effects.with_job(booking::change_job(&a.id, follow, ctx.now));
+    }
+    match state.store.book(&list, ctx.now, Some(&c.availability), &effects).await {
         Ok(()) => {}
         Err(StoreError::TimeTaken) => {
             crate::metrics::Metrics::inc(&state.metrics.bookings_refused);
@@ -460,20 +479,6 @@ pub async fn book_submit(
         Err(e) => return Err(e.into()),
     }
     crate::metrics::Metrics::inc(&state.metrics.bookings);
-    audit(&state, &ctx, Some(&v.user), "appointment.book", Some(format!("appointment:{}", list[0].id)), "ok").await?;
-    // A client who was offered this day from the waitlist has it now.
-    let day = starts[0].to_zoned(c.availability.timezone.clone()).date().to_string();
-    state.store.waitlist_booked(&c.user.id, &v.user.id, &day).await?;
-    // The counselor's intake forms, asked once per client (a request's reason key makes it so).
-    crate::form_requests::request_intake(&state, &c.user.id, &v.user).await?;
-    let change = if status == AppointmentStatus::Requested { Change::Requested } else { Change::Booked };
-    for a in &list {
-        if let Some(rec) = state.store.appointment(&a.id).await? {
-            booking::notify(&state, &rec, change, None).await?;
-            if status == AppointmentStatus::Confirmed {
-                booking::schedule_reminders(&state, &rec).await?;
-            }
-        }
-    }
+    booking::run_now(&state, &effects.jobs).await;
     Ok(see_other("/appointments?booked=1"))
 }

@@ -10,8 +10,8 @@ use serde::Deserialize;
 
 use super::counselor::WEEKDAYS;
 use super::{render, see_other};
-use crate::auth::audit;
-use crate::booking::{self, Change};
+use crate::auth::{audit, audited};
+use crate::booking::{self, Change, FollowOn};
 use crate::ctx::Ctx;
 use crate::error::{AppError, AppResult};
 use crate::forms::FormData;
@@ -147,18 +147,14 @@ pub(super) async fn own(
 
 pub async fn approve(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> AppResult {
     let (a, me) = own(&state, &ctx, &id).await?;
-    if !state
-        .store
-        .set_appointment_status(&a.id, &[AppointmentStatus::Requested], AppointmentStatus::Confirmed, None, ctx.now)
-        .await?
-    {
+    let follow = FollowOn { change: Some(Change::Confirmed), ..FollowOn::default() };
+    let effects = audited(&state, &ctx, Some(&me), "appointment.approve", Some(format!("appointment:{}", a.id)), "ok")
+        .with_job(booking::change_job(&a.id, follow, ctx.now));
+    let (from, to) = ([AppointmentStatus::Requested], AppointmentStatus::Confirmed);
+    if !state.store.set_appointment_status(&a.id, &from, to, None, ctx.now, &effects).await? {
         return Err(AppError::BadRequest("error-appointment-closed"));
     }
-    audit(&state, &ctx, Some(&me), "appointment.approve", Some(format!("appointment:{}", a.id)), "ok").await?;
-    if let Some(rec) = state.store.appointment(&a.id).await? {
-        booking::notify(&state, &rec, Change::Confirmed, None).await?;
-        booking::schedule_reminders(&state, &rec).await?;
-    }
+    booking::run_now(&state, &effects.jobs).await;
     Ok(see_other("/counselor/calendar"))
 }
 
@@ -177,6 +173,11 @@ pub async fn counselor_cancel(
     if reason.chars().count() > MAX_CANCEL_REASON_CHARS {
         return Err(AppError::BadRequest("error-cancel-reason-too-long"));
     }
+    let follow =
+        FollowOn { change: Some(Change::Cancelled), freed: Some((a.starts_at, a.ends_at)), ..FollowOn::default() };
+    let effects =
+        audited(&state, &ctx, Some(&me), "appointment.cancel", Some(format!("appointment:{}", a.id)), "counselor")
+            .with_job(booking::change_job(&a.id, follow, ctx.now));
     let done = state
         .store
         .set_appointment_status(
@@ -185,16 +186,13 @@ pub async fn counselor_cancel(
             AppointmentStatus::Cancelled,
             Some((reason, "counselor")),
             ctx.now,
+            &effects,
         )
         .await?;
     if !done {
         return Err(AppError::BadRequest("error-appointment-closed"));
     }
-    audit(&state, &ctx, Some(&me), "appointment.cancel", Some(format!("appointment:{}", a.id)), "counselor").await?;
-    if let Some(rec) = state.store.appointment(&a.id).await? {
-        booking::notify(&state, &rec, Change::Cancelled, Some(reason)).await?;
-    }
-    booking::offer_freed_slot(&state, &a.counselor_id, a.starts_at, a.ends_at).await?;
+    booking::run_now(&state, &effects.jobs).await;
     Ok(see_other("/counselor/calendar"))
 }
 
@@ -220,12 +218,13 @@ pub async fn record_outcome(
     if a.starts_at > ctx.now {
         return Err(AppError::BadRequest("error-outcome-too-early"));
     }
-    if !state.store.set_appointment_status(&a.id, &[AppointmentStatus::Confirmed], to, None, ctx.now).await? {
+    let follow = FollowOn { completed: to == AppointmentStatus::Completed, ..FollowOn::default() };
+    let target = Some(format!("appointment:{}", a.id));
+    let effects = audited(&state, &ctx, Some(&me), "appointment.outcome", target, to.as_str())
+        .with_job(booking::change_job(&a.id, follow, ctx.now));
+    if !state.store.set_appointment_status(&a.id, &[AppointmentStatus::Confirmed], to, None, ctx.now, &effects).await? {
         return Err(AppError::BadRequest("error-appointment-closed"));
     }
-    if to == AppointmentStatus::Completed {
-        crate::aftercare::session_completed(&state, &a).await?;
-    }
-    audit(&state, &ctx, Some(&me), "appointment.outcome", Some(format!("appointment:{}", a.id)), to.as_str()).await?;
+    booking::run_now(&state, &effects.jobs).await;
     Ok(see_other("/counselor/calendar"))
 }

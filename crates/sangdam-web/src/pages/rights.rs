@@ -18,7 +18,8 @@ use serde_json::{Value, json};
 
 use super::records::display_names;
 use super::{open_text, render, see_other, with_status};
-use crate::auth::{audit, verify_password};
+use crate::auth::{audit, audited, verify_password};
+use crate::booking::{Change, FollowOn};
 use crate::ctx::{Ctx, SESSION_COOKIE};
 use crate::error::{AppError, AppResult};
 use crate::forms::{FormData, clear_cookie};
@@ -223,11 +224,28 @@ pub async fn delete(
         };
         return with_status(StatusCode::UNPROCESSABLE_ENTITY, render(&page));
     }
-    // The audit entry goes first: what cannot be audited is not done.
-    audit(&state, &ctx, Some(&v.user), "account.delete", Some(format!("user:{}", v.user.id)), "ok").await?;
-    let done = state.store.delete_client_account(&v.user.id, v.user.email.as_str(), ctx.now).await?;
+    // The audit entry, and the jobs that tell the counselors of the sessions this cancels (without
+    // the client's name) and offer those times to their waitlists, commit with the deletion.
+    let mut effects = audited(&state, &ctx, Some(&v.user), "account.delete", Some(format!("user:{}", v.user.id)), "ok");
+    for a in state.store.client_appointments(&v.user.id, ctx.now, true).await? {
+        if a.status.holds_time() && a.starts_at > ctx.now {
+            let follow = FollowOn {
+                change: Some(Change::ClientDeleted),
+                freed: Some((a.starts_at, a.ends_at)),
+                ..FollowOn::default()
+            };
+            effects = effects.with_job(crate::booking::change_job(&a.id, follow, ctx.now));
+        }
+    }
+    let done = state.store.delete_client_account(&v.user.id, v.user.email.as_str(), ctx.now, &effects).await?;
     state.sessions_changed();
-    tracing::info!(deleted = done.deleted_rows, retained_notes = done.retained_notes, "a client deleted their account");
+    crate::booking::run_now(&state, &effects.jobs).await;
+    tracing::info!(
+        deleted = done.deleted_rows,
+        retained_notes = done.retained_notes,
+        cancelled = done.cancelled,
+        "a client deleted their account"
+    );
     let mut r = see_other("/?deleted=1");
     r.headers_mut().append(header::SET_COOKIE, clear_cookie(SESSION_COOKIE, state.config.is_https()));
     Ok(r)

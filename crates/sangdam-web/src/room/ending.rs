@@ -36,8 +36,10 @@ async fn settle_appointment(state: &AppState, room: &RoomRecord, appointment: &s
     let Some(a) = state.store.appointment(appointment).await? else { return Ok(()) };
     let came = state.store.room_events(&room.id).await?.iter().any(|(u, e, _)| *u == a.client_id && e == "join");
     let to = if came { AppointmentStatus::Completed } else { AppointmentStatus::NoShow };
-    if state.store.set_appointment_status(&a.id, &[AppointmentStatus::Confirmed], to, None, now).await? && came {
-        crate::aftercare::session_completed(state, &a).await?;
+    let follow = crate::booking::FollowOn { completed: came, ..Default::default() };
+    let effects = sangdam_store::Effects::default().with_job(crate::booking::change_job(&a.id, follow, now));
+    if state.store.set_appointment_status(&a.id, &[AppointmentStatus::Confirmed], to, None, now, &effects).await? {
+        crate::booking::run_now(state, &effects.jobs).await;
     }
     Ok(())
 }

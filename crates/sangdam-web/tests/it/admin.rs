@@ -66,7 +66,8 @@ db_test!(admin_reads_the_outbox_and_every_read_is_audited, async |app: &TestApp|
     let mail = &app.mails_to("resetme@example.com").await[0];
     let (status, html) = app.get_html(&admin, &format!("/admin/outbox/{}", mail.id)).await;
     assert_eq!(status, 200);
-    assert!(html.contains("/reset/"));
+    assert!(!html.contains("/reset/"), "a live reset link is never shown, not even to admins");
+    assert!(html.contains("비공개 링크"), "the page says why");
 
     let (status, html) = app.get_html(&admin, "/admin/audit?action=admin.mail").await;
     assert_eq!(status, 200);

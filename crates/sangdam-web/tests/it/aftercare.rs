@@ -29,7 +29,7 @@ pub async fn past_appointment(app: &TestApp, counselor: &UserId, client: &UserId
         first_time: false,
         series_id: None,
     };
-    app.store.book(&[a], now - 7 * 86_400).await.unwrap();
+    app.store.book(&[a], now - 7 * 86_400, None, &sangdam_store::Effects::default()).await.unwrap();
     id
 }
 
@@ -231,4 +231,39 @@ db_test!(admins_set_the_retention_rules, async |app: &TestApp| {
     // Only admins set them.
     let (counselor, _) = staff(app, Role::Counselor, "ret-counselor@example.com").await;
     assert_eq!(app.post(&counselor, "/admin/retention", &[("years", "1"), ("days", "1")]).await.status(), 403);
+});
+
+db_test!(deleting_an_account_cancels_what_is_booked_and_forgets_the_name, async |app: &TestApp| {
+    let counselor_id = crate::booking::counselor(app, "del-counselor@example.com", |_| {}).await;
+    let (client, client_id) = app.signed_in(Role::Client, "leaving@example.com").await;
+    let name = app.store.user_by_id(&client_id).await.unwrap().unwrap().display_name.to_string();
+    // A future session (mails naming the client, reminders pending), a message, a group room.
+    let start = crate::booking::listed_slots(app, &client, &counselor_id).await[0];
+    assert_eq!(crate::booking::book(app, &client, &counselor_id, start, &[]).await.status(), 303);
+    let booked = crate::booking::appointments_of(app, &counselor_id).await.remove(0);
+    assert_eq!(
+        app.post(&client, &format!("/messages/{counselor_id}"), &[("text", "다음 주에 봬요")]).await.status(),
+        303
+    );
+    let named = |mails: Vec<sangdam_store::MailRecord>| mails.iter().filter(|m| m.body.contains(&name)).count();
+    assert!(named(app.mails_to("del-counselor@example.com").await) >= 2, "the notices name the client");
+    let room = sangdam_domain::ids::encode_random(&sangdam_web::crypto::random::<16>());
+    app.store.create_room(&room, &counselor_id, "", app.clock.now()).await.unwrap();
+    app.store.add_room_member(&room, &client_id, sangdam_store::MemberRole::Guest).await.unwrap();
+    app.store.decide_admission(&room, &client_id, true, app.clock.now()).await.unwrap();
+    app.store.record_room_event(&room, &client_id, "join", app.clock.now()).await.unwrap();
+
+    let r = app.post(&client, "/portal/delete", &[("password", PASSWORD), ("confirm", "yes")]).await;
+    assert_eq!(r.status(), 303);
+    let a = app.store.appointment(&booked.id).await.unwrap().unwrap();
+    assert_eq!(a.status, AppointmentStatus::Cancelled, "the future session is cancelled");
+    let mails = app.mails_to("del-counselor@example.com").await;
+    let notice = mails.iter().find(|m| m.subject.contains("내담자 탈퇴")).expect("the counselor is told");
+    assert!(!notice.body.contains(&name));
+    assert_eq!(named(mails), 0, "no mail in the outbox names the client any more");
+    let pending = app.store.list_jobs(sangdam_store::JobStatus::Pending, 100).await.unwrap();
+    assert!(pending.iter().all(|j| !j.payload.contains(&booked.id)), "no reminder waits for it");
+    assert!(app.store.room_member(&room, &client_id).await.unwrap().is_none(), "no membership left");
+    assert!(app.store.room_events(&room).await.unwrap().is_empty(), "no presence left");
+    assert!(crate::records::audited_count(app, "account.delete").await >= 1);
 });

@@ -566,3 +566,127 @@ db_test!(a_client_cannot_be_in_two_sessions_at_once, async |app: &TestApp| {
     );
     assert_eq!(appointments_of(app, &b).await[0].starts_at, slots[2], "it stayed where it was");
 });
+
+/// The listed starts of one kind of session on a counselor's page.
+async fn listed_of_kind(app: &TestApp, client: &reqwest::Client, counselor: &UserId, kind: &str) -> Vec<i64> {
+    let (_, html) = app.get_html(client, &format!("/counselors/{counselor}")).await;
+    let marker = format!("kind={kind}&amp;start=");
+    html.split(&marker).skip(1).filter_map(|p| p.split('"').next()?.parse().ok()).collect()
+}
+
+/// Twenty clients send ten booking requests each, all at once, spread over `targets`
+/// (kind, start); returns how many were booked.
+async fn burst(app: &TestApp, counselor: &UserId, targets: &[(&'static str, i64)], tag: &str) -> usize {
+    let mut clients = Vec::new();
+    for i in 0..20 {
+        let (c, _) = app.signed_in(Role::Client, &format!("{tag}{i}@example.com")).await;
+        let token = app.csrf(&c).await;
+        clients.push((c, token));
+    }
+    let url = app.url(&format!("/counselors/{counselor}/book"));
+    let mut tasks = Vec::new();
+    for (i, (client, token)) in clients.iter().enumerate() {
+        for j in 0..10 {
+            let (kind, start) = targets[(i + j * 7) % targets.len()];
+            let (client, token, url) = (client.clone(), token.clone(), url.clone());
+            tasks.push(tokio::spawn(async move {
+                let start = start.to_string();
+                let fields = [("kind", kind), ("start", start.as_str()), ("terms", "on"), ("csrf", token.as_str())];
+                client.post(url).form(&fields).send().await.unwrap().status().as_u16()
+            }));
+        }
+    }
+    let mut booked = 0;
+    for t in tasks {
+        match t.await.unwrap() {
+            303 => booked += 1,
+            409 => {}
+            other => panic!("unexpected answer {other}"),
+        }
+    }
+    booked
+}
+
+db_test!(buffer_and_daily_cap_hold_under_two_hundred_concurrent_requests, async |app: &TestApp| {
+    // A Monday morning: the first free day is a whole working day.
+    app.clock.freeze_at(crate::helpers::WEEK_POINTS[0].1);
+    // Video 50 minutes and voice 45 minutes with a 10-minute buffer: a voice session at 09:55
+    // next to a video session at 09:00 breaks the buffer, though the two do not overlap.
+    let voice = Offering {
+        kind: SessionKind::Voice,
+        duration_minutes: 45,
+        price: Money::from_minor(40_000, Currency::Krw).unwrap(),
+    };
+    let with_voice = |p: &mut CounselorProfile| {
+        p.rules.buffer_minutes = 10;
+        p.offerings.push(voice);
+    };
+    let c = counselor(app, "buffer@example.com", with_voice).await;
+    let (viewer, _) = app.signed_in(Role::Client, "looker@example.com").await;
+    let first_day = |t: i64| {
+        jiff::Timestamp::from_second(t).unwrap().to_zoned(jiff::tz::TimeZone::get("Asia/Seoul").unwrap()).date()
+    };
+    let video = listed_of_kind(app, &viewer, &c, "video").await;
+    let day = first_day(video[0]);
+    let mut targets: Vec<(&'static str, i64)> =
+        video.iter().filter(|t| first_day(**t) == day).map(|t| ("video", *t)).collect();
+    targets.extend(
+        listed_of_kind(app, &viewer, &c, "voice")
+            .await
+            .into_iter()
+            .filter(|t| first_day(*t) == day)
+            .map(|t| ("voice", t)),
+    );
+    assert!(targets.len() >= 6, "both kinds offer several times that day");
+    let booked = burst(app, &c, &targets, "buf").await;
+    let mut held: Vec<_> = appointments_of(app, &c).await.into_iter().filter(|a| a.status.holds_time()).collect();
+    assert_eq!(held.len(), booked);
+    held.sort_by_key(|a| a.starts_at);
+    for pair in held.windows(2) {
+        assert!(
+            pair[1].starts_at >= pair[0].ends_at + 600,
+            "10 minutes between sessions: {} then {}",
+            pair[0].ends_at,
+            pair[1].starts_at
+        );
+    }
+
+    // A daily cap of one: one session a day, however many ask at once.
+    let capped = counselor(app, "cap@example.com", |p| {
+        p.rules.daily_cap = Some(1);
+        p.offerings.push(voice);
+    })
+    .await;
+    let video = listed_of_kind(app, &viewer, &capped, "video").await;
+    let day = first_day(video[0]);
+    let targets: Vec<(&'static str, i64)> =
+        video.iter().filter(|t| first_day(**t) == day).map(|t| ("video", *t)).collect();
+    assert!(burst(app, &capped, &targets, "cap").await >= 1);
+    let held: Vec<_> = appointments_of(app, &capped).await.into_iter().filter(|a| a.status.holds_time()).collect();
+    assert_eq!(held.len(), 1, "one session that day");
+});
+
+db_test!(a_series_through_a_skipped_hour_is_refused_with_its_date, async |app: &TestApp| {
+    // A New York counselor who works through the night; in New York 02:00 on 2026-03-08 does not
+    // exist (the clocks jump to 03:00).
+    app.clock.freeze_at(1_771_502_400); // 2026-02-19 12:00 UTC
+    let c = counselor(app, "night@example.com", |p| {
+        let day = vec![Interval::new(0, 24 * 60).unwrap()];
+        p.weekly = WeeklyHours([day.clone(), day.clone(), day.clone(), day.clone(), day.clone(), day.clone(), day]);
+        p.rules.min_notice_minutes = 60;
+    })
+    .await;
+    let user = app.store.user_by_id(&c).await.unwrap().unwrap();
+    let ny = sangdam_domain::Timezone::parse("America/New_York").unwrap();
+    app.store.update_profile(&c, &user.display_name, Language::En, &ny, app.clock.now()).await.unwrap();
+    let (client, _) = app.signed_in(Role::Client, "owl@example.com").await;
+    let tz = jiff::tz::TimeZone::get("America/New_York").unwrap();
+    let first = jiff::civil::date(2026, 2, 22).at(2, 0, 0, 0).to_zoned(tz).unwrap().timestamp().as_second();
+    let r = book(app, &client, &c, first, &[("repeat", "weekly"), ("count", "4")]).await;
+    assert_eq!(r.status(), 409);
+    let text = r.text().await.unwrap();
+    assert!(text.contains("2026-03-08") && text.contains("일광 절약"), "the skipped date is named");
+    assert!(appointments_of(app, &c).await.is_empty(), "nothing was booked");
+    // Two sessions before the change are fine.
+    assert_eq!(book(app, &client, &c, first, &[("repeat", "weekly"), ("count", "2")]).await.status(), 303);
+});

@@ -286,8 +286,22 @@ impl TestApp {
         (secret, codes)
     }
 
-    /// Mails in the outbox for one recipient, oldest first.
+    /// Mails in the outbox for one recipient, oldest first, as the recipient gets them: a body
+    /// stored sealed (it carries a secret link) is opened, as the sender opens it.
     pub async fn mails_to(&self, email: &str) -> Vec<sangdam_store::MailRecord> {
+        let (mut mails, _) = self.store.list_mail(1000, 0).await.unwrap();
+        mails.retain(|m| m.recipient == email);
+        mails.reverse();
+        for m in &mut mails {
+            if let Some(sealed) = &m.sealed_body {
+                m.body = String::from_utf8(self.keys.open(sangdam_web::mail::MAIL_BODY, sealed).unwrap()).unwrap();
+            }
+        }
+        mails
+    }
+
+    /// Mails in the outbox for one recipient as stored (what a copy of the database shows).
+    pub async fn stored_mails_to(&self, email: &str) -> Vec<sangdam_store::MailRecord> {
         let (mut mails, _) = self.store.list_mail(1000, 0).await.unwrap();
         mails.retain(|m| m.recipient == email);
         mails.reverse();

@@ -19,6 +19,19 @@ db_test!(password_reset_by_emailed_link, async |app: &TestApp| {
     assert_eq!(mails.len(), 1);
     let link = link_in(&mails[0].body, app);
     assert!(link.starts_with("/reset/"));
+    // The link is stored only sealed; what the database and the admins see has it replaced.
+    let stored = &app.stored_mails_to("forgetful@example.com").await[0];
+    assert!(!stored.body.contains("/reset/") && stored.body.contains("비공개 링크"), "{}", stored.body);
+    let sealed = stored.sealed_body.as_ref().expect("the whole body is sealed");
+    let token = link.trim_start_matches("/reset/");
+    assert!(!sealed.windows(token.len()).any(|w| w == token.as_bytes()), "the token is not in clear");
+    let (admin, _) = app.signed_in(Role::Admin, "outbox-admin@example.com").await;
+    app.enroll_two_factor(&admin).await;
+    for page in ["/admin/outbox".to_owned(), format!("/admin/outbox/{}", stored.id)] {
+        let (status, html) = app.get_html(&admin, &page).await;
+        assert_eq!(status, 200);
+        assert!(!html.contains(token), "{page} shows no live link");
+    }
     assert_eq!(app.get(&browser, &link).await.status(), 200);
 
     // A refused password does not spend the link.
@@ -131,5 +144,41 @@ async fn mail_is_delivered_over_smtp() {
         status = app.mails_to("mailme@example.com").await[0].status;
     }
     assert_eq!(status, sangdam_store::MailStatus::Sent);
+    app.finish().await;
+}
+
+/// One recipient's server hangs after taking a mail: the others' mail is not held behind it, and
+/// only that one mail waits for its lease (the duplicate window is one SMTP transaction).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stuck_recipient_holds_nobody_elses_mail() {
+    let smtp = SmtpServer::start_stalling(Some("stuck@example.com")).await;
+    let port = smtp.port;
+    let app = TestApp::spawn(Db::Sqlite, |c| {
+        c.smtp = Some(sangdam_web::SmtpConfig {
+            host: "127.0.0.1".into(),
+            port,
+            security: sangdam_web::SmtpSecurity::None,
+            username: None,
+            password: None,
+        });
+    })
+    .await;
+    for who in ["stuck", "second", "third", "fourth"] {
+        app.create_user(Role::Client, &format!("{who}@example.com")).await;
+        app.post(&new_client(), "/forgot", &[("email", &format!("{who}@example.com"))]).await;
+    }
+    let got = smtp.wait_for(4).await;
+    assert!(got.iter().any(|m| m.to == ["fourth@example.com"]), "mail queued after the stuck one still went");
+    let mut sending = 0;
+    for _ in 0..100 {
+        let (mails, _) = app.store.list_mail(100, 0).await.unwrap();
+        sending = mails.iter().filter(|m| m.status == sangdam_store::MailStatus::Sending).count();
+        let sent = mails.iter().filter(|m| m.status == sangdam_store::MailStatus::Sent).count();
+        if sent == 3 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(sending, 1, "only the stuck mail is in its lease");
     app.finish().await;
 }

@@ -20,13 +20,26 @@ pub struct SmtpServer {
     pub port: u16,
     received: Arc<Mutex<Vec<ReceivedMail>>>,
     arrived: Arc<Notify>,
+    /// Mail to this address is read to its end and then never answered: a receiving server that
+    /// hangs, or a sender killed before the reply.
+    stall_for: Option<String>,
 }
 
 impl SmtpServer {
     pub async fn start() -> Self {
+        Self::start_stalling(None).await
+    }
+
+    /// A server that never answers the end of a mail to `recipient` (but records it).
+    pub async fn start_stalling(recipient: Option<&str>) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = listener.local_addr().unwrap().port();
-        let server = SmtpServer { port, received: Arc::default(), arrived: Arc::default() };
+        let server = SmtpServer {
+            port,
+            received: Arc::default(),
+            arrived: Arc::default(),
+            stall_for: recipient.map(str::to_owned),
+        };
         let s = server.clone();
         tokio::spawn(async move {
             while let Ok((stream, _)) = listener.accept().await {
@@ -72,12 +85,16 @@ impl SmtpServer {
                     }
                     data.push_str(&l);
                 }
+                let stall = self.stall_for.as_ref().is_some_and(|s| to.contains(s));
                 self.received.lock().unwrap().push(ReceivedMail {
                     from: from.clone(),
                     to: std::mem::take(&mut to),
                     data,
                 });
                 self.arrived.notify_waiters();
+                if stall {
+                    std::future::pending::<()>().await;
+                }
                 b"250 OK queued\r\n"
             } else if upper.starts_with("QUIT") {
                 let _ = write.write_all(b"221 bye\r\n").await;

@@ -6,6 +6,8 @@ use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Command, Stdio};
 
+mod crash;
+
 fn sangdam(dir: &Path) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_sangdam"));
     c.current_dir(dir).env("SANGDAM_LOG", "warn");

@@ -1,0 +1,64 @@
+//! What must follow a write, committed in the same transaction as the write: the audit entry that
+//! records it and the durable jobs that carry its side effects (the mails to both sides, the
+//! reminders, the offer of a freed slot to the waitlist). A crash can then never keep a booking
+//! and lose its mails, or keep a cancellation without its audit entry; the job worker runs
+//! whatever a crash left pending, and every job is idempotent.
+
+use sangdam_domain::audit::ChainKey;
+
+use crate::AuditEvent;
+
+/// A durable job to schedule with a write (see the `jobs` table). Its key makes it unique.
+#[derive(Debug, Clone)]
+pub struct NewJob {
+    pub id: String,
+    pub kind: String,
+    /// JSON the job's handler understands; ids only, never personal data.
+    pub payload: String,
+    pub key: String,
+    pub run_at: i64,
+}
+
+/// The audit entry and jobs of one write.
+#[derive(Debug, Clone, Default)]
+pub struct Effects {
+    pub audit: Option<(AuditEvent, ChainKey)>,
+    pub jobs: Vec<NewJob>,
+}
+
+impl Effects {
+    pub fn audited(event: AuditEvent, key: ChainKey) -> Self {
+        Self { audit: Some((event, key)), jobs: Vec::new() }
+    }
+
+    pub fn with_job(mut self, job: NewJob) -> Self {
+        self.jobs.push(job);
+        self
+    }
+}
+
+/// Writes a write's effects inside its open transaction (`$tx`, a `&mut Transaction`).
+macro_rules! write_effects {
+    ($tx:expr, $effects:expr, $now:expr) => {{
+        let effects: &$crate::Effects = $effects;
+        let tx = $tx;
+        for j in &effects.jobs {
+            sqlx::query(
+                "INSERT INTO jobs (id, kind, payload, idempotency_key, run_at, status, attempts, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, 'pending', 0, $6, $6) ON CONFLICT (idempotency_key) DO NOTHING",
+            )
+            .bind(&j.id)
+            .bind(&j.kind)
+            .bind(&j.payload)
+            .bind(&j.key)
+            .bind(j.run_at)
+            .bind($now)
+            .execute(&mut **tx)
+            .await?;
+        }
+        if let Some((event, key)) = &effects.audit {
+            $crate::audit::append_audit_in!(&mut *tx, event, key);
+        }
+    }};
+}
+pub(crate) use write_effects;
