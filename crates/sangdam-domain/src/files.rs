@@ -58,6 +58,12 @@ impl FileError {
 /// Longest file name kept, in characters.
 pub const MAX_NAME_CHARS: usize = 100;
 
+/// Files one session room may hold (each up to the configured size).
+pub const MAX_FILES_PER_ROOM: i64 = 50;
+
+/// Files one live chat may hold.
+pub const MAX_FILES_PER_CHAT: i64 = 20;
+
 /// A file name that is safe anywhere: no folders, no control or quoting characters, no leading
 /// dots, at most 100 characters (the extension is kept).
 pub fn safe_name(raw: &str) -> Result<String, FileError> {

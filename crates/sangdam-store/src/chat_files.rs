@@ -20,7 +20,9 @@ pub struct ChatFile {
 impl Store {
     /// Stores a shared file and the message that announces it (its sealed name as the body), in
     /// one transaction, under the chat's next number (with `holder`, only while that counselor
-    /// holds the chat and it is `active`).
+    /// holds the chat and it is `active`). `LimitReached` when the chat holds
+    /// `MAX_FILES_PER_CHAT` files already: counted after the chat's row is updated, so uploads
+    /// racing each other are counted one after another.
     #[allow(clippy::too_many_arguments)]
     pub async fn post_chat_file(
         &self,
@@ -48,6 +50,13 @@ impl Store {
             let counselor = opt_uid(&row, "counselor_id")?;
             let status: String = row.try_get("status")?;
             let flagged: i64 = row.try_get("flagged")?;
+            let files: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM chat_files WHERE chat_id = $1")
+                .bind(chat)
+                .fetch_one(&mut *tx)
+                .await?;
+            if files >= sangdam_domain::files::MAX_FILES_PER_CHAT {
+                return Err(crate::StoreError::LimitReached);
+            }
             sqlx::query(
                 "INSERT INTO chat_files (id, chat_id, name, content_type, size, body, at) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7)",

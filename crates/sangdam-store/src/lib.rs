@@ -62,7 +62,8 @@ pub use recordings::RecordingRecord;
 pub use rights::Deletion;
 pub use rooms::{MemberRole, RoomFile, RoomMember, RoomMessage, RoomRecord};
 pub use sessions::{SessionRecord, SessionState, SessionWithUser};
-pub use tokens::{InvitationRecord, InvitationState};
+pub use throttle::Reservation;
+pub use tokens::{InvitationRecord, InvitationState, PendingSignup};
 pub use users::{NewUser, UserRecord, UserSearch};
 pub use waitlist::{WaitlistEntry, WaitlistOffer};
 
@@ -80,6 +81,9 @@ pub enum StoreError {
     /// The client already has an appointment (with any counselor) that overlaps this time.
     #[error("the client already has an appointment at this time")]
     ClientBusy,
+    /// A count the database holds (files in a room or a chat) is reached.
+    #[error("limit reached")]
+    LimitReached,
     /// The database refused to change a signed (locked) record.
     #[error("the record is signed and locked")]
     Locked,

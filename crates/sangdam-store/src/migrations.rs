@@ -29,6 +29,8 @@ const SQLITE: Embedded = &[
     (13, "chat_lock_whole", include_str!("../migrations/sqlite/0013_chat_lock_whole.sql")),
     (14, "care", include_str!("../migrations/sqlite/0014_care.sql")),
     (15, "mail_secrets", include_str!("../migrations/sqlite/0015_mail_secrets.sql")),
+    (16, "throttle_locks", include_str!("../migrations/sqlite/0016_throttle_locks.sql")),
+    (17, "pending_signups", include_str!("../migrations/sqlite/0017_pending_signups.sql")),
 ];
 
 const POSTGRES: Embedded = &[
@@ -47,6 +49,8 @@ const POSTGRES: Embedded = &[
     (13, "chat_lock_whole", include_str!("../migrations/postgres/0013_chat_lock_whole.sql")),
     (14, "care", include_str!("../migrations/postgres/0014_care.sql")),
     (15, "mail_secrets", include_str!("../migrations/postgres/0015_mail_secrets.sql")),
+    (16, "throttle_locks", include_str!("../migrations/postgres/0016_throttle_locks.sql")),
+    (17, "pending_signups", include_str!("../migrations/postgres/0017_pending_signups.sql")),
 ];
 
 #[derive(Debug)]

@@ -376,8 +376,20 @@ macro_rules! file_from_row {
 
 impl Store {
     /// Keeps a shared file; `body` is sealed by the caller.
+    /// Stores a shared file. `LimitReached` when the room holds `MAX_FILES_PER_ROOM` files
+    /// already: counted after the room's row is updated, so uploads racing each other are counted
+    /// one after another.
     pub async fn add_room_file(&self, room: &str, f: &RoomFile, body: &[u8]) -> Result<()> {
         on_backend!(self, |pool| {
+            let mut tx = pool.begin().await?;
+            sqlx::query("UPDATE rooms SET last_seq = last_seq WHERE id = $1").bind(room).execute(&mut *tx).await?;
+            let files: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM room_files WHERE room_id = $1")
+                .bind(room)
+                .fetch_one(&mut *tx)
+                .await?;
+            if files >= sangdam_domain::files::MAX_FILES_PER_ROOM {
+                return Err(StoreError::LimitReached);
+            }
             sqlx::query(
                 "INSERT INTO room_files (id, room_id, sender_id, name, content_type, size, body, at) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -390,8 +402,9 @@ impl Store {
             .bind(f.size)
             .bind(body)
             .bind(f.at)
-            .execute(pool)
+            .execute(&mut *tx)
             .await?;
+            tx.commit().await?;
         });
         Ok(())
     }

@@ -1,7 +1,8 @@
-//! Single-use links: staff invitations and password resets. Both are stored by token hash and
+//! Single-use links: staff invitations, password resets and client sign-ups waiting for their
+//! address to be confirmed. Both are stored by token hash and
 //! consumed by a conditional update, so a link works exactly once even when clicked twice at once.
 
-use sangdam_domain::{Email, Role, UserId};
+use sangdam_domain::{DisplayName, Email, Language, Role, Timezone, UserId};
 use sqlx::Row;
 
 use crate::users::insert_user_in;
@@ -211,4 +212,100 @@ impl Store {
             }
         })
     }
+
+    /// Keeps a sign-up until its address is confirmed (`expires_at`).
+    pub async fn create_pending_signup(&self, p: &PendingSignup, token_hash: &str) -> Result<()> {
+        on_backend!(self, |pool| {
+            sqlx::query(
+                "INSERT INTO pending_signups (token_hash, email, display_name, language, timezone, password_hash, \
+                 consent_version, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            )
+            .bind(token_hash)
+            .bind(p.email.as_str())
+            .bind(p.display_name.as_str())
+            .bind(p.language.code())
+            .bind(p.timezone.as_str())
+            .bind(&p.password_hash)
+            .bind(&p.consent_version)
+            .bind(p.created_at)
+            .bind(p.expires_at)
+            .execute(pool)
+            .await?;
+        });
+        Ok(())
+    }
+
+    /// A sign-up waiting for its confirmation that can still be confirmed.
+    pub async fn pending_signup(&self, token_hash: &str, now: i64) -> Result<Option<PendingSignup>> {
+        on_backend!(self, |pool| {
+            let row = sqlx::query(
+                "SELECT email, display_name, language, timezone, password_hash, consent_version, created_at, expires_at \
+                 FROM pending_signups WHERE token_hash = $1 AND expires_at > $2",
+            )
+            .bind(token_hash)
+            .bind(now)
+            .fetch_optional(pool)
+            .await?;
+            let Some(r) = row else { return Ok(None) };
+            let corrupt = |what: &str| StoreError::Corrupt(format!("pending_signups.{what}"));
+            let email: String = r.try_get("email")?;
+            let name: String = r.try_get("display_name")?;
+            let language: String = r.try_get("language")?;
+            let timezone: String = r.try_get("timezone")?;
+            Ok(Some(PendingSignup {
+                email: Email::parse(&email).map_err(|_| corrupt("email"))?,
+                display_name: DisplayName::parse(&name).map_err(|_| corrupt("display_name"))?,
+                language: Language::parse(&language).ok_or_else(|| corrupt("language"))?,
+                timezone: Timezone::parse(&timezone).map_err(|_| corrupt("timezone"))?,
+                password_hash: r.try_get("password_hash")?,
+                consent_version: r.try_get("consent_version")?,
+                created_at: r.try_get("created_at")?,
+                expires_at: r.try_get("expires_at")?,
+            }))
+        })
+    }
+
+    /// Confirms a sign-up: the pending row goes and the account is created, in one transaction.
+    /// `NotFound` when the link was used or expired meanwhile; `Conflict` when the address got an
+    /// account meanwhile.
+    pub async fn complete_signup(&self, token_hash: &str, user: &NewUser, now: i64) -> Result<()> {
+        on_backend!(self, |pool| {
+            let mut tx = pool.begin().await?;
+            let gone = sqlx::query("DELETE FROM pending_signups WHERE token_hash = $1 AND expires_at > $2")
+                .bind(token_hash)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            if gone.rows_affected() != 1 {
+                return Err(StoreError::NotFound);
+            }
+            insert_user_in!(&mut *tx, user);
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// Forgets sign-ups nobody confirmed in time.
+    pub async fn prune_pending_signups(&self, now: i64) -> Result<u64> {
+        on_backend!(self, |pool| {
+            Ok(sqlx::query("DELETE FROM pending_signups WHERE expires_at <= $1")
+                .bind(now)
+                .execute(pool)
+                .await?
+                .rows_affected())
+        })
+    }
+}
+
+/// A sign-up waiting for the link mailed to its address.
+#[derive(Debug, Clone)]
+pub struct PendingSignup {
+    pub email: Email,
+    pub display_name: DisplayName,
+    pub language: Language,
+    pub timezone: Timezone,
+    pub password_hash: String,
+    pub consent_version: String,
+    pub created_at: i64,
+    pub expires_at: i64,
 }

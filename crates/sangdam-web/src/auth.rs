@@ -1,65 +1,17 @@
 //! Passwords, sessions and the audit helper: what every sign-in path shares.
 
-use std::sync::OnceLock;
-
-use anyhow::Context as _;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use argon2::{Algorithm, Argon2, Params, Version};
 use axum::http::HeaderValue;
-use rand_core::OsRng;
-use sangdam_domain::{NewPassword, SecretToken, UserId};
+use sangdam_domain::totp::TotpSecret;
+use sangdam_domain::{SecretToken, UserId};
 use sangdam_store::{AuditEvent, SessionState, UserRecord};
 
-use crate::crypto::random;
+use crate::crypto::{random, sha256_hex};
 use crate::ctx::{Ctx, SESSION_COOKIE};
 use crate::error::AppError;
 use crate::forms::cookie;
 use crate::state::AppState;
 
-/// Argon2id with 19 MiB, 2 passes, 1 lane (the OWASP recommendation).
-fn argon2() -> Argon2<'static> {
-    // The parameters are constants within Argon2's limits, so building them cannot fail.
-    let params = Params::new(19 * 1024, 2, 1, None).unwrap_or_else(|_| unreachable!());
-    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
-}
-
-/// Hashes a new password off the async executor (it takes tens of milliseconds on purpose).
-pub async fn hash_password(password: &NewPassword) -> anyhow::Result<String> {
-    let plain = password.expose().to_owned();
-    tokio::task::spawn_blocking(move || {
-        let salt = SaltString::generate(&mut OsRng);
-        argon2()
-            .hash_password(plain.as_bytes(), &salt)
-            .map(|h| h.to_string())
-            .map_err(|e| anyhow::anyhow!("argon2: {e}"))
-    })
-    .await
-    .context("password hashing task")?
-}
-
-/// A hash of a random password, checked when the email is unknown so that the answer takes as
-/// long as for a known one.
-fn dummy_hash() -> &'static str {
-    static DUMMY: OnceLock<String> = OnceLock::new();
-    DUMMY.get_or_init(|| {
-        let salt = SaltString::generate(&mut OsRng);
-        argon2().hash_password(&random::<16>(), &salt).map(|h| h.to_string()).unwrap_or_default()
-    })
-}
-
-/// Checks a password against a stored hash (or the dummy hash), off the executor.
-pub async fn verify_password(stored: Option<String>, candidate: &str) -> anyhow::Result<bool> {
-    let candidate = candidate.to_owned();
-    tokio::task::spawn_blocking(move || {
-        let stored = stored.unwrap_or_else(|| dummy_hash().to_owned());
-        let Ok(parsed) = PasswordHash::new(&stored) else {
-            return false;
-        };
-        argon2().verify_password(candidate.as_bytes(), &parsed).is_ok()
-    })
-    .await
-    .context("password check task")
-}
+pub use crate::hashing::{hash_password, verify_password};
 
 /// The key under which sign-in failures for a typed address are counted: a keyed hash, so the
 /// table does not reveal which addresses were tried.
@@ -165,6 +117,43 @@ pub async fn audit(
     Ok(())
 }
 
+/// Normalizes a typed recovery code: case, spaces and dashes do not matter.
+pub fn normalize_recovery_code(s: &str) -> String {
+    s.chars().filter(|c| c.is_ascii_alphanumeric()).map(|c| c.to_ascii_lowercase()).collect()
+}
+
+/// Checks a second factor: a TOTP code (each step usable once) or an unused recovery code.
+/// Returns which kind was accepted.
+pub async fn check_second_factor(
+    state: &AppState,
+    ctx: &Ctx,
+    user: &UserRecord,
+    code: &str,
+) -> Result<Option<&'static str>, crate::error::AppError> {
+    let digits: String = code.chars().filter(|c| !c.is_whitespace()).collect();
+    if digits.len() == 6 && digits.bytes().all(|b| b.is_ascii_digit()) {
+        let Some(sealed) = &user.totp_secret else {
+            return Ok(None);
+        };
+        let secret = state
+            .keys
+            .open("totp", sealed)
+            .ok()
+            .and_then(|b| TotpSecret::from_slice(&b))
+            .ok_or_else(|| anyhow::anyhow!("stored TOTP secret cannot be opened"))?;
+        let Some(step) = secret.verify(&digits, ctx.now, user.totp_last_step) else {
+            return Ok(None);
+        };
+        return Ok(state.store.claim_totp_step(&user.id, step).await?.then_some("totp"));
+    }
+    let normalized = normalize_recovery_code(code);
+    if normalized.len() != 10 {
+        return Ok(None);
+    }
+    let used = state.store.use_recovery_code(&user.id, &sha256_hex(normalized.as_bytes()), ctx.now).await?;
+    Ok(used.then_some("recovery"))
+}
+
 pub fn user_target(id: &UserId) -> Option<String> {
     Some(format!("user:{id}"))
 }
@@ -179,15 +168,5 @@ mod tests {
             "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0 Safari/537.36";
         assert_eq!(describe_agent(Some(chrome)).as_deref(), Some("Chrome · Linux"));
         assert_eq!(describe_agent(None), None);
-    }
-
-    #[tokio::test]
-    async fn hashes_verify() {
-        let p = NewPassword::parse("quiet river under paper lanterns", &[]).unwrap();
-        let h = hash_password(&p).await.unwrap();
-        assert!(h.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
-        assert!(verify_password(Some(h.clone()), "quiet river under paper lanterns").await.unwrap());
-        assert!(!verify_password(Some(h), "quiet river under paper lantern").await.unwrap());
-        assert!(!verify_password(None, "anything").await.unwrap());
     }
 }

@@ -100,6 +100,53 @@ pub struct WebConfig {
     pub crisis_lines: Vec<String>,
     /// The live chat center.
     pub chat: ChatConfig,
+    /// How long a client may take to send a request's headers, and a kept-alive connection may
+    /// wait for its next request.
+    pub header_read_seconds: u64,
+    /// Who may read `/metrics`: these network ranges, or anyone with the bearer token.
+    pub metrics_allow: Vec<AddressRange>,
+    pub metrics_token: Option<Secret>,
+    /// Mailed (without content) when a risk alert has no counselor or supervisor to reach.
+    pub on_call_emails: Vec<sangdam_domain::Email>,
+}
+
+/// A network address range (`10.0.0.0/8`, `2001:db8::/32`, or one address).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AddressRange {
+    network: std::net::IpAddr,
+    prefix: u8,
+}
+
+impl AddressRange {
+    pub fn parse(s: &str) -> Option<Self> {
+        let (addr, prefix) = match s.trim().split_once('/') {
+            Some((a, p)) => (a.parse::<std::net::IpAddr>().ok()?, Some(p.parse::<u8>().ok()?)),
+            None => (s.trim().parse::<std::net::IpAddr>().ok()?, None),
+        };
+        let max = if addr.is_ipv4() { 32 } else { 128 };
+        let prefix = prefix.unwrap_or(max);
+        (prefix <= max).then_some(Self { network: addr, prefix })
+    }
+
+    /// Whether `ip` is in the range (an IPv4 address written as IPv6 counts as IPv4).
+    pub fn contains(&self, ip: std::net::IpAddr) -> bool {
+        use std::net::IpAddr;
+        let ip = match ip {
+            IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
+            v4 => v4,
+        };
+        let bits = |a: IpAddr| -> u128 {
+            match a {
+                IpAddr::V4(v4) => u128::from(u32::from(v4)) << 96,
+                IpAddr::V6(v6) => u128::from(v6),
+            }
+        };
+        if ip.is_ipv4() != self.network.is_ipv4() {
+            return false;
+        }
+        let mask = if self.prefix == 0 { 0 } else { u128::MAX << (128 - u32::from(self.prefix)) };
+        bits(ip) & mask == bits(self.network) & mask
+    }
 }
 
 /// The chat center's rules (issue 6).
@@ -175,6 +222,10 @@ impl WebConfig {
             },
             crisis_lines: vec![],
             chat: ChatConfig::default(),
+            header_read_seconds: crate::server::HEADER_READ_SECONDS,
+            metrics_allow: ["127.0.0.0/8", "::1"].iter().filter_map(|a| AddressRange::parse(a)).collect(),
+            metrics_token: None,
+            on_call_emails: vec![],
         }
     }
 
@@ -207,5 +258,17 @@ mod tests {
         assert_eq!(WebConfig::for_url("https://a.example/base/").origin(), "https://a.example");
         assert_eq!(WebConfig::for_url("http://127.0.0.1:8080").origin(), "http://127.0.0.1:8080");
         assert!(!format!("{:?}", Secret::new("hunter2")).contains("hunter2"));
+    }
+
+    #[test]
+    fn address_ranges() {
+        let lan = AddressRange::parse("10.0.0.0/8").unwrap();
+        assert!(lan.contains("10.1.2.3".parse().unwrap()));
+        assert!(!lan.contains("11.0.0.1".parse().unwrap()));
+        assert!(lan.contains("::ffff:10.0.0.9".parse().unwrap()), "IPv4 written as IPv6");
+        let one = AddressRange::parse("::1").unwrap();
+        assert!(one.contains("::1".parse().unwrap()) && !one.contains("::2".parse().unwrap()));
+        assert!(AddressRange::parse("0.0.0.0/0").unwrap().contains("8.8.8.8".parse().unwrap()));
+        assert!(AddressRange::parse("10.0.0.0/33").is_none() && AddressRange::parse("nope").is_none());
     }
 }

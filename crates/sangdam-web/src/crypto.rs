@@ -234,7 +234,12 @@ pub fn sha256_hex(data: &[u8]) -> String {
 
 /// Compares two strings in time that does not depend on where they differ.
 pub fn constant_time_eq(a: &str, b: &str) -> bool {
-    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    constant_time_eq_bytes(a.as_bytes(), b.as_bytes())
+}
+
+/// Whether two byte strings are equal, in time that depends only on their length.
+pub fn constant_time_eq_bytes(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 #[cfg(test)]

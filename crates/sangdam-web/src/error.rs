@@ -28,6 +28,9 @@ pub enum AppError {
     Csrf,
     #[error("request too large")]
     TooLarge,
+    /// Too much at once (every core is hashing passwords): try again in a moment.
+    #[error("busy")]
+    Busy,
     /// The request is malformed; the message id says how, for the person.
     #[error("bad request: {0}")]
     BadRequest(&'static str),
@@ -51,6 +54,7 @@ impl From<StoreError> for AppError {
         match e {
             StoreError::NotFound => AppError::NotFound,
             StoreError::Locked => AppError::Conflict("error-note-locked"),
+            StoreError::LimitReached => AppError::BadRequest("error-files-full"),
             other => AppError::Internal(other.into()),
         }
     }
@@ -98,6 +102,11 @@ impl IntoResponse for AppError {
             AppError::Forbidden => page(StatusCode::FORBIDDEN, "error-403-title", "error-403-body"),
             AppError::Csrf => page(StatusCode::FORBIDDEN, "error-csrf-title", "error-csrf-body"),
             AppError::TooLarge => page(StatusCode::PAYLOAD_TOO_LARGE, "error-413-title", "error-413-body"),
+            AppError::Busy => {
+                let mut r = page(StatusCode::SERVICE_UNAVAILABLE, "error-503-title", "error-503-body");
+                r.headers_mut().insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from_static("2"));
+                r
+            }
             AppError::BadRequest(message_id) => page(StatusCode::BAD_REQUEST, "error-400-title", message_id),
             AppError::Conflict(message_id) => page(StatusCode::CONFLICT, "error-409-title", message_id),
             AppError::Internal(err) => {

@@ -75,19 +75,22 @@ pub fn url_encode(s: &str) -> String {
     out
 }
 
-/// A redirect target from a form or query: only a path on this site, never another host
-/// (`//evil.example` or `https://...`), so sign-in cannot be used to send people elsewhere.
+/// A redirect target from a form or query: only a path on this site, never another host. It is
+/// taken as it came or not at all, never cleaned up: a slash followed by a path character (not a
+/// second slash or a backslash, which browsers read as another host), and nothing but visible
+/// ASCII after it (browsers drop tabs and newlines, so `/\t/evil.example` would become
+/// `//evil.example`; other bytes cannot be a `Location` header). Anything else goes to the
+/// dashboard.
 pub fn safe_next(next: Option<&str>) -> String {
+    let valid = |n: &str| {
+        let bytes = n.as_bytes();
+        n.len() < 512
+            && bytes.first() == Some(&b'/')
+            && bytes.get(1).is_none_or(|b| !matches!(b, b'/' | b'\\'))
+            && bytes.iter().all(|b| b.is_ascii_graphic() && *b != b'\\')
+    };
     match next {
-        Some(n)
-            if n.starts_with('/')
-                && !n.starts_with("//")
-                && !n.starts_with("/\\")
-                && !n.contains(['\r', '\n'])
-                && n.len() < 512 =>
-        {
-            n.to_owned()
-        }
+        Some(n) if valid(n) => n.to_owned(),
         _ => "/dashboard".to_owned(),
     }
 }
@@ -139,5 +142,11 @@ mod tests {
         assert_eq!(safe_next(Some("https://evil.example")), "/dashboard");
         assert_eq!(safe_next(Some("/\\evil.example")), "/dashboard");
         assert_eq!(safe_next(None), "/dashboard");
+        for evil in ["/\t/evil.example", "/\n/evil.example", "/\x0b", "/%09/ok", "/\u{3000}/x", "", "/ /x", "/\\\\x"] {
+            let expected = if evil == "/%09/ok" { evil } else { "/dashboard" };
+            assert_eq!(safe_next(Some(evil)), expected, "{evil:?}");
+        }
+        assert_eq!(safe_next(Some("/")), "/");
+        assert_eq!(safe_next(Some("/counselors?lang=en&x=%2F%2F")), "/counselors?lang=en&x=%2F%2F");
     }
 }

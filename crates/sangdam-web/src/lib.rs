@@ -17,6 +17,7 @@ pub mod ctx;
 pub mod error;
 pub mod form_requests;
 pub mod forms;
+pub mod hashing;
 pub mod i18n;
 pub mod mail;
 pub mod metrics;
@@ -28,6 +29,7 @@ pub mod room;
 pub mod server;
 pub mod session_watch;
 pub mod state;
+pub mod throttle;
 pub mod zip;
 
 use axum::Router;

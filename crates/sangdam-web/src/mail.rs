@@ -45,6 +45,16 @@ pub enum Mail {
         reset_link: String,
     },
     PasswordChanged,
+    /// The link that finishes a client's sign-up.
+    ConfirmSignup {
+        link: String,
+        hours: i64,
+    },
+    /// Someone tried to sign up with an address that has an account.
+    SignupExisting {
+        signin: String,
+        reset: String,
+    },
     RoomInvitation {
         link: String,
         host: String,
@@ -105,6 +115,7 @@ impl Mail {
             Mail::Invitation { role_message_id, .. } => Mail::Invitation { link: hidden, role_message_id },
             Mail::AccountLocked { minutes, .. } => Mail::AccountLocked { minutes: *minutes, reset_link: hidden },
             Mail::ChatTranscript { days, .. } => Mail::ChatTranscript { link: hidden, days: *days },
+            Mail::ConfirmSignup { hours, .. } => Mail::ConfirmSignup { link: hidden, hours: *hours },
             _ => return None,
         })
     }
@@ -138,6 +149,18 @@ impl Mail {
                 (tr.t("mail-locked-subject"), tr_args(tr, "mail-locked-body", &args))
             }
             Mail::PasswordChanged => (tr.t("mail-password-changed-subject"), tr.t("mail-password-changed-body")),
+            Mail::ConfirmSignup { link, hours } => {
+                let mut args = fluent_bundle::FluentArgs::new();
+                args.set("link", link.clone());
+                args.set("hours", *hours);
+                (tr.t("mail-signup-confirm-subject"), tr_args(tr, "mail-signup-confirm-body", &args))
+            }
+            Mail::SignupExisting { signin, reset } => {
+                let mut args = fluent_bundle::FluentArgs::new();
+                args.set("signin", signin.clone());
+                args.set("reset", reset.clone());
+                (tr.t("mail-signup-existing-subject"), tr_args(tr, "mail-signup-existing-body", &args))
+            }
             Mail::RiskAlert { link } => (tr.t("mail-risk-subject"), tr.ta("mail-risk-body", "link", link)),
             Mail::ChatTranscript { link, days } => {
                 let mut args = fluent_bundle::FluentArgs::new();
@@ -287,8 +310,8 @@ async fn send_one(state: AppState, transport: AsyncSmtpTransport<Tokio1Executor>
 /// Delivers queued mail until `shutdown` turns true. Each mail is claimed on its own under a
 /// one-minute lease, just before it is sent, and up to [`PARALLEL`] are sent at once; a sender
 /// that dies mid-send leaves only the mail it was sending to be retried after the lease, and
-/// several instances never send one mail twice at once. Sends still in flight at shutdown are
-/// dropped (their mail is retried after its lease).
+/// several instances never send one mail twice at once. At shutdown the sends in flight get a
+/// few seconds to finish; one still stuck then is dropped (its mail is retried after its lease).
 pub async fn run_sender(state: AppState, mut shutdown: watch::Receiver<bool>) {
     let Some(cfg) = state.config.smtp.clone() else {
         return;
@@ -323,10 +346,12 @@ pub async fn run_sender(state: AppState, mut shutdown: watch::Receiver<bool>) {
             _ = state.mail_queued.notified() => {}
             Some(_) = in_flight.join_next(), if !in_flight.is_empty() => {}
             _ = tokio::time::sleep(Duration::from_secs(5)) => {}
-            _ = shutdown.changed() => return,
+            _ = shutdown.changed() => break,
         }
         if *shutdown.borrow() {
-            return;
+            break;
         }
     }
+    let finish = async { while in_flight.join_next().await.is_some() {} };
+    let _ = tokio::time::timeout(Duration::from_secs(5), finish).await;
 }

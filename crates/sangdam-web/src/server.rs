@@ -1,5 +1,10 @@
 //! Serving: plain HTTP, or HTTPS with rustls when a certificate is configured; background tasks
 //! (mail delivery, clean-up); graceful shutdown.
+//!
+//! Connections are served by hyper's HTTP/1 directly (not `axum::serve`, which sets no timer):
+//! a client has [`HEADER_READ_SECONDS`] to send a request's headers, counted from when the server
+//! starts waiting for them, so a connection that trickles a header line every few seconds
+//! (slowloris), or sits idle between requests, is closed.
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -34,6 +39,10 @@ pub fn tls_config(files: &TlsFiles) -> anyhow::Result<rustls::ServerConfig> {
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
     Ok(config)
 }
+
+/// How long a client may take to send a request's headers (and how long a kept-alive connection
+/// may wait for its next request), unless the configuration says otherwise.
+pub const HEADER_READ_SECONDS: u64 = 10;
 
 /// The client's socket address, as axum's `ConnectInfo` for both plain and TLS listeners.
 #[derive(Debug, Clone, Copy)]
@@ -131,6 +140,9 @@ async fn housekeeping(state: AppState, mut shutdown: watch::Receiver<bool>) {
         if let Err(e) = state.store.prune_signin_failures(now - 24 * 3600).await {
             tracing::warn!(error = ?e, "pruning sign-in failures failed");
         }
+        if let Err(e) = state.store.prune_pending_signups(now).await {
+            tracing::warn!(error = ?e, "pruning unconfirmed sign-ups failed");
+        }
         let years =
             crate::retention::signed_note_years(&state).await.unwrap_or(state.config.retention_signed_note_years);
         match state.store.purge_retained_notes(retention_cutoff(now, years)).await {
@@ -189,14 +201,18 @@ pub async fn serve(
     }
     let router = tokio::spawn(crate::chat::run(state.clone(), stop_rx.clone()));
     let keyring = tokio::spawn(refresh_keys(state.clone(), stop_rx));
-    let app = crate::app(state.clone()).into_make_service_with_connect_info::<ClientAddr>();
-    let result = match &state.config.tls {
+    let app = crate::app(state.clone());
+    let result: std::io::Result<()> = match &state.config.tls {
         Some(files) => {
             let acceptor = TlsAcceptor::from(Arc::new(tls_config(files)?));
             let listener = TlsListener::new(listener, acceptor).context("TLS listener")?;
-            axum::serve(listener, app).with_graceful_shutdown(shutdown).await
+            serve_connections(listener, app, state.config.header_read_seconds, shutdown).await;
+            Ok(())
         }
-        None => axum::serve(listener, app).with_graceful_shutdown(shutdown).await,
+        None => {
+            serve_connections(listener, app, state.config.header_read_seconds, shutdown).await;
+            Ok(())
+        }
     };
     let _ = stop_tx.send(true);
     let _ = mailer.await;
@@ -205,4 +221,57 @@ pub async fn serve(
     let _ = keyring.await;
     let _ = router.await;
     result.context("HTTP server")
+}
+
+/// Accepts connections until `shutdown`, serving each with hyper's HTTP/1 (upgrades allowed, for
+/// WebSockets) under the header-read timeout, then lets the open ones finish their requests.
+async fn serve_connections<L>(
+    mut listener: L,
+    app: axum::Router,
+    header_read_seconds: u64,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) where
+    L: axum::serve::Listener<Addr = SocketAddr>,
+{
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    use hyper_util::service::TowerToHyperService;
+
+    let (stop_tx, stop_rx) = watch::channel(false);
+    // Every connection holds a receiver; when they are all gone, every connection has closed.
+    let (open_tx, open_rx) = watch::channel(());
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let (io, addr) = tokio::select! {
+            conn = listener.accept() => conn,
+            () = &mut shutdown => break,
+        };
+        let app = app.clone();
+        let service = tower::ServiceBuilder::new()
+            .map_request(move |req: axum::http::Request<hyper::body::Incoming>| {
+                let mut req = req.map(axum::body::Body::new);
+                req.extensions_mut().insert(axum::extract::ConnectInfo(ClientAddr(addr)));
+                req
+            })
+            .service(app);
+        let mut stop = stop_rx.clone();
+        let open = open_rx.clone();
+        tokio::spawn(async move {
+            let _open = open;
+            let mut builder = hyper::server::conn::http1::Builder::new();
+            builder.timer(TokioTimer::new()).header_read_timeout(Duration::from_secs(header_read_seconds));
+            let conn = builder.serve_connection(TokioIo::new(io), TowerToHyperService::new(service)).with_upgrades();
+            let mut conn = std::pin::pin!(conn);
+            tokio::select! {
+                _ = conn.as_mut() => return,
+                _ = stop.changed() => conn.as_mut().graceful_shutdown(),
+            }
+            let _ = conn.await;
+        });
+    }
+    drop(listener);
+    let _ = stop_tx.send(true);
+    drop(open_rx);
+    // Requests in flight get a while to finish; an upgraded WebSocket is no longer a connection
+    // here (its task ends with the runtime).
+    let _ = tokio::time::timeout(Duration::from_secs(30), open_tx.closed()).await;
 }

@@ -87,6 +87,13 @@ pub struct Settings {
     pub chat_nobody_after_seconds: u32,
     /// An open chat whose client has had no page connected this long is closed as left.
     pub chat_abandon_seconds: u32,
+    /// Who may read `/metrics`: network addresses or ranges (`10.0.0.0/8`, `::1`; a list, or
+    /// comma-separated in the environment), and/or a bearer token. Default: loopback only.
+    pub metrics_allow: StringList,
+    pub metrics_token: Option<Secret>,
+    /// Addresses that are mailed (without content) when a client's risk alert has nobody else to
+    /// reach: no counselor in their care and no supervisor (admins are mailed too).
+    pub on_call_emails: StringList,
 }
 
 /// A list of strings, from a TOML list or a comma-separated string.
@@ -177,6 +184,9 @@ impl Default for Settings {
             chat_offer_seconds: 30,
             chat_nobody_after_seconds: 600,
             chat_abandon_seconds: 600,
+            metrics_allow: StringList(vec!["127.0.0.0/8".into(), "::1".into()]),
+            metrics_token: None,
+            on_call_emails: StringList::default(),
         }
     }
 }
@@ -225,6 +235,9 @@ const ENV_KEYS: &[&str] = &[
     "chat_offer_seconds",
     "chat_nobody_after_seconds",
     "chat_abandon_seconds",
+    "metrics_allow",
+    "metrics_token",
+    "on_call_emails",
 ];
 
 const STRING_KEYS: &[&str] = &[
@@ -241,6 +254,9 @@ const STRING_KEYS: &[&str] = &[
     "chat_notice_ko",
     "chat_notice_en",
     "chat_hours",
+    "metrics_allow",
+    "metrics_token",
+    "on_call_emails",
 ];
 
 impl Settings {
@@ -307,6 +323,12 @@ impl Settings {
         }
         if !(1..=7 * 24 * 60).contains(&self.turn_ttl_minutes) {
             bail!("turn_ttl_minutes must be between 1 and 10080");
+        }
+        if let Some(bad) = self.metrics_allow.0.iter().find(|a| sangdam_web::config::AddressRange::parse(a).is_none()) {
+            bail!("metrics_allow: {bad} is not an address or a range such as 10.0.0.0/8");
+        }
+        if let Some(bad) = self.on_call_emails.0.iter().find(|a| sangdam_domain::Email::parse(a).is_err()) {
+            bail!("on_call_emails: {bad} is not an email address");
         }
         if !self.turn_urls.0.is_empty() && self.turn_secret.is_none() {
             bail!("turn_urls needs turn_secret (coturn's static-auth-secret)");
@@ -384,6 +406,10 @@ impl Settings {
         c.turn_ttl_seconds = i64::from(self.turn_ttl_minutes) * 60;
         c.media = sangdam_web::MediaConfig { bind: self.media_bind, public_ip: self.media_public_ip };
         c.crisis_lines = self.crisis_lines.0.clone();
+        c.metrics_allow =
+            self.metrics_allow.0.iter().filter_map(|a| sangdam_web::config::AddressRange::parse(a)).collect();
+        c.metrics_token = self.metrics_token.clone();
+        c.on_call_emails = self.on_call_emails.0.iter().filter_map(|a| sangdam_domain::Email::parse(a).ok()).collect();
         c.chat = sangdam_web::ChatConfig {
             notice_ko: self.chat_notice_ko.clone(),
             notice_en: self.chat_notice_en.clone(),

@@ -34,3 +34,20 @@ mail-password-changed-body =
     If you did not, reset your password at once and tell your admin.
 mail-link-hidden = (a private link only the recipient can see)
 outbox-secret-hidden = This mail carries a private link (a password reset, an invitation or a transcript) meant only for its recipient, so the link is not shown. It goes only to the mail server and is stored encrypted.
+mail-signup-confirm-subject = [Sangdam] Finish signing up
+mail-signup-confirm-body =
+    Hello,
+
+    Someone (we hope you) asked for a counseling account with this address. Open this link to finish signing up (it works for { $hours } hours):
+    { $link }
+
+    If it was not you, ignore this mail: no account is created.
+mail-signup-existing-subject = [Sangdam] This address already has an account
+mail-signup-existing-body =
+    Hello,
+
+    Someone tried to create a new account with this address, but it already has one.
+    If it was you, sign in: { $signin }
+    If you forgot your password, you can reset it: { $reset }
+
+    If it was not you, you can ignore this mail; nothing changed in your account.

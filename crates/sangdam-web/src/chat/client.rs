@@ -33,12 +33,12 @@ async fn welcome(
     who: &ClientEntrant,
     last_seq: i64,
     tx: &mpsc::Sender<ClientOut>,
-) -> anyhow::Result<(u64, tokio::sync::oneshot::Receiver<()>, Vec<ClientOut>)> {
+) -> anyhow::Result<Option<(u64, tokio::sync::oneshot::Receiver<()>, Vec<ClientOut>)>> {
     let lock = state.chat.lock_of(&who.chat);
     let _held = lock.lock().await;
-    let (conn, closed) = state.chat.add_client(&who.chat, tx.clone());
+    let Some((conn, closed)) = state.chat.add_client(&who.chat, tx.clone()) else { return Ok(None) };
     let mut out = Vec::new();
-    let Some(chat) = state.store.chat(&who.chat).await? else { return Ok((conn, closed, out)) };
+    let Some(chat) = state.store.chat(&who.chat).await? else { return Ok(Some((conn, closed, out))) };
     // Each counselor message under the name of who wrote it (a transfer changes the holder).
     let mut names: std::collections::HashMap<UserId, String> = std::collections::HashMap::new();
     let mut after = last_seq;
@@ -66,7 +66,7 @@ async fn welcome(
     if chat.staff_read > 0 {
         out.push(ClientOut::Read { seq: chat.staff_read });
     }
-    Ok((conn, closed, out))
+    Ok(Some((conn, closed, out)))
 }
 
 async fn counselor_name(state: &AppState, chat: &ChatRecord) -> anyhow::Result<String> {
@@ -102,7 +102,14 @@ pub async fn run(state: AppState, who: ClientEntrant, mut socket: WebSocket) {
     };
     let (tx, mut rx) = mpsc::channel::<ClientOut>(QUEUE);
     let (conn, mut closed, catch_up) = match welcome(&state, &who, last_seq, &tx).await {
-        Ok(c) => c,
+        Ok(Some(c)) => c,
+        Ok(None) => {
+            // Too many pages of this chat are open: this one is told so and closed.
+            if let Ok(text) = serde_json::to_string(&error(&who.tr, "error-chat-too-many-pages")) {
+                let _ = socket.send(Message::Text(text.into())).await;
+            }
+            return;
+        }
         Err(e) => {
             tracing::error!(error = ?e, "a chat client could not join");
             return;

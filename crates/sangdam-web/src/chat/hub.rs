@@ -12,6 +12,9 @@ use tokio::sync::{Notify, mpsc, oneshot};
 
 use super::{ClientOut, StaffOut};
 
+/// Pages one chat may have open at once (a client with a few tabs, not hundreds of sockets).
+pub const MAX_PAGES_PER_CHAT: usize = 5;
+
 /// A registered connection's end of its close signal: dropping it (when the hub drops a
 /// connection that cannot keep up) tells the connection's task to close, so the page reconnects
 /// and catches up instead of silently missing messages.
@@ -74,14 +77,18 @@ impl ChatHub {
         locks.entry(chat.to_owned()).or_default().clone()
     }
 
-    pub(super) fn add_client(&self, chat: &str, tx: mpsc::Sender<ClientOut>) -> (u64, oneshot::Receiver<()>) {
+    /// Registers a client page; `None` when the chat has [`MAX_PAGES_PER_CHAT`] open already.
+    pub(super) fn add_client(&self, chat: &str, tx: mpsc::Sender<ClientOut>) -> Option<(u64, oneshot::Receiver<()>)> {
         let id = self.next.fetch_add(1, Ordering::Relaxed);
         let (close, closed) = oneshot::channel();
         let mut c = self.conns();
+        if c.clients.values().filter(|conn| conn.chat == chat).count() >= MAX_PAGES_PER_CHAT {
+            return None;
+        }
         c.clients.insert(id, ClientConn { chat: chat.to_owned(), tx, _close: close });
         c.told.remove(chat);
         c.absent_since.remove(chat);
-        (id, closed)
+        Some((id, closed))
     }
 
     pub(super) fn add_staff(

@@ -185,7 +185,7 @@ fn deliver(state: &AppState, chat: &ChatRecord, posted: &Posted, mut l: Line, to
 }
 
 /// Files one chat may hold.
-pub const MAX_FILES_PER_CHAT: i64 = 20;
+pub use sangdam_domain::files::MAX_FILES_PER_CHAT;
 
 /// Shares a file in a chat (already checked by `forms::read_upload`): sealed off the executor,
 /// stored with the message that announces it, and handed to both sides under the chat's lock. A
@@ -226,6 +226,7 @@ pub(crate) fn upload_error(e: anyhow::Error) -> crate::error::AppError {
     match e.downcast_ref::<StoreError>() {
         Some(StoreError::Locked) => crate::error::AppError::BadRequest("error-chat-closed"),
         Some(StoreError::NotFound) => crate::error::AppError::BadRequest("error-chat-not-yours"),
+        Some(StoreError::LimitReached) => crate::error::AppError::BadRequest("error-chat-files-full"),
         _ => crate::error::AppError::Internal(e),
     }
 }

@@ -10,12 +10,13 @@ use serde::Deserialize;
 
 use super::reset::password_error;
 use super::{render, see_other, with_status};
-use crate::auth::{audit, hash_password, user_target, verify_password};
+use crate::auth::{audit, hash_password, user_target};
 use crate::ctx::{Ctx, SESSION_COOKIE};
 use crate::error::AppResult;
 use crate::forms::{FormData, clear_cookie};
 use crate::mail::{self, Mail};
 use crate::state::AppState;
+use crate::throttle::check_current_password;
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
@@ -135,15 +136,12 @@ pub async fn password_submit(
     FormData(f): FormData<PasswordForm>,
 ) -> AppResult {
     let v = ctx.signed_in()?;
-    let refuse = |error: String| {
-        with_status(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            render(&PasswordPage { ctx: &ctx, errors: vec![error], notice: None }),
-        )
+    let refuse_with = |status: StatusCode, error: String| {
+        with_status(status, render(&PasswordPage { ctx: &ctx, errors: vec![error], notice: None }))
     };
-    if !verify_password(Some(v.user.password_hash.clone()), &f.current).await? {
-        audit(&state, &ctx, Some(&v.user), "password.change", user_target(&v.user.id), "denied").await?;
-        return refuse(ctx.t("error-current-password"));
+    let refuse = |error: String| refuse_with(StatusCode::UNPROCESSABLE_ENTITY, error);
+    if let Err(refused) = check_current_password(&state, &ctx, &v.user, &f.current, "password.change").await? {
+        return refuse_with(refused.status(), refused.message());
     }
     let password = match NewPassword::parse(&f.new, &[v.user.email.as_str(), v.user.display_name.as_str()]) {
         Ok(p) => p,

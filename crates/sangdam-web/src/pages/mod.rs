@@ -47,6 +47,7 @@ pub fn router() -> Router<AppState> {
         .route("/metrics", get(public::metrics))
         .route("/static/{file}", get(public::asset))
         .route("/signup", get(signup::form).post(signup::submit))
+        .route("/signup/confirm/{token}", get(signup::confirm_form).post(signup::confirm))
         .route("/invite/{token}", get(signup::invitation_form).post(signup::accept_invitation))
         .route("/signin", get(signin::form).post(signin::submit))
         .route("/signin/two-factor", get(signin::two_factor_form).post(signin::two_factor_submit))

@@ -69,7 +69,26 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
     }
 }
 
-pub async fn metrics(State(state): State<AppState>) -> Response {
+/// Prometheus metrics, for the configured address ranges (loopback by default) or a bearer
+/// token; anyone else gets "not found".
+pub async fn metrics(State(state): State<AppState>, ctx: Ctx, headers: axum::http::HeaderMap) -> Response {
+    let from_allowed = ctx
+        .address
+        .parse::<std::net::IpAddr>()
+        .is_ok_and(|ip| state.config.metrics_allow.iter().any(|r| r.contains(ip)));
+    let bearer = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or_default();
+    let with_token = state
+        .config
+        .metrics_token
+        .as_ref()
+        .is_some_and(|t| !t.expose().is_empty() && crate::crypto::constant_time_eq(bearer, t.expose()));
+    if !from_allowed && !with_token {
+        return crate::error::AppError::NotFound.into_response();
+    }
     let uptime = state.clock.now() - state.started_at;
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], state.metrics.render(uptime)).into_response()
 }

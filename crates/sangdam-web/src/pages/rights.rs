@@ -10,7 +10,7 @@ use std::collections::HashMap;
 
 use askama::Template;
 use axum::extract::State;
-use axum::http::{StatusCode, header};
+use axum::http::header;
 use axum::response::IntoResponse;
 use sangdam_domain::Role;
 use sangdam_domain::access::export_includes;
@@ -18,12 +18,13 @@ use serde_json::{Value, json};
 
 use super::records::display_names;
 use super::{open_text, render, see_other, with_status};
-use crate::auth::{audit, audited, verify_password};
+use crate::auth::{audit, audited};
 use crate::booking::{Change, FollowOn};
 use crate::ctx::{Ctx, SESSION_COOKIE};
 use crate::error::{AppError, AppResult};
 use crate::forms::{FormData, clear_cookie};
 use crate::state::AppState;
+use crate::throttle::check_current_password;
 use crate::zip::ZipWriter;
 
 fn time(unix: i64) -> String {
@@ -215,14 +216,21 @@ pub async fn delete(
     let v = ctx.with_role(&[Role::Client])?;
     let password = f.get("password").map_or("", String::as_str);
     let confirmed = f.get("confirm").is_some_and(|c| c == "yes");
-    if !confirmed || !verify_password(Some(v.user.password_hash.clone()), password).await? {
+    let refused = if confirmed {
+        check_current_password(&state, &ctx, &v.user, password, "account.delete").await?.err()
+    } else {
+        Some(crate::throttle::Refused::Wrong(ctx.t("error-delete-confirm")))
+    };
+    if let Some(refused) = refused {
         audit(&state, &ctx, Some(&v.user), "account.delete", Some(format!("user:{}", v.user.id)), "refused").await?;
-        let page = DeletePage {
-            ctx: &ctx,
-            years: crate::retention::signed_note_years(&state).await?,
-            errors: vec![ctx.t("error-delete-confirm")],
+        let status = refused.status();
+        let message = match refused {
+            crate::throttle::Refused::Wrong(_) => ctx.t("error-delete-confirm"),
+            crate::throttle::Refused::Throttled(m) => m,
         };
-        return with_status(StatusCode::UNPROCESSABLE_ENTITY, render(&page));
+        let page =
+            DeletePage { ctx: &ctx, years: crate::retention::signed_note_years(&state).await?, errors: vec![message] };
+        return with_status(status, render(&page));
     }
     // The audit entry, and the jobs that tell the counselors of the sessions this cancels (without
     // the client's name) and offer those times to their waitlists, commit with the deletion.

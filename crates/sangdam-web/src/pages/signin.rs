@@ -3,21 +3,19 @@
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
-use sangdam_domain::throttle::SigninGate;
-use sangdam_domain::totp::TotpSecret;
 use sangdam_domain::{Email, SecretToken};
-use sangdam_store::{SessionState, UserRecord};
+use sangdam_store::SessionState;
 use serde::Deserialize;
 
 use super::{render, see_other, with_status};
-use crate::auth::{audit, email_key, start_session, user_target, verify_password};
-use crate::crypto::{random, sha256_hex};
+use crate::auth::{audit, check_second_factor, email_key, start_session, user_target, verify_password};
+use crate::crypto::random;
 use crate::ctx::{Ctx, SESSION_COOKIE};
 use crate::error::AppResult;
 use crate::forms::{FormData, clear_cookie, cookie, safe_next};
-use crate::mail::{self, Mail};
 use crate::metrics::Metrics;
 use crate::state::AppState;
+use crate::throttle::{begin_attempt, record_failure};
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
@@ -68,79 +66,20 @@ fn refuse(ctx: &Ctx, status: StatusCode, email: &str, next: &str, error: String)
     )
 }
 
-/// The throttling answer for a gate that is not open, in the person's language. The same for
-/// known and unknown addresses.
-fn gate_message(ctx: &Ctx, gate: SigninGate) -> Option<String> {
-    match gate {
-        SigninGate::Open => None,
-        SigninGate::Wait { seconds } => Some(ctx.tn("error-signin-wait", "seconds", seconds)),
-        SigninGate::Locked { until } => Some(ctx.tn("error-signin-locked", "minutes", ((until - ctx.now) + 59) / 60)),
-    }
-}
-
-/// Where this email's throttling stands now.
-async fn gate(state: &AppState, ctx: &Ctx, key: &str) -> Result<(SigninGate, usize), crate::error::AppError> {
-    let policy = state.config.throttle;
-    let failures = state.store.signin_failures_since(key, ctx.now - policy.window_seconds).await?;
-    let lock = state.store.account_lock(key).await?;
-    Ok((policy.gate(&failures, lock, ctx.now), failures.len()))
-}
-
-/// Records a failed attempt (a wrong password or a wrong second factor); locks the account and
-/// tells its owner when this failure is the one too many.
-async fn record_failure(
-    state: &AppState,
-    ctx: &Ctx,
-    key: &str,
-    failures_before: usize,
-    user: Option<&UserRecord>,
-    action: &str,
-) -> Result<(), crate::error::AppError> {
-    Metrics::inc(&state.metrics.signins_failed);
-    state.store.record_signin_failure(key, &ctx.address, ctx.now).await?;
-    let target = user.and_then(|u| user_target(&u.id));
-    audit(state, ctx, user, action, target.clone(), "denied").await?;
-    if let Some(until) = state.config.throttle.lock_on_failure(failures_before + 1, ctx.now) {
-        state.store.lock_account(key, until).await?;
-        Metrics::inc(&state.metrics.accounts_locked);
-        audit(state, ctx, user, "signin.locked", target, "locked").await?;
-        if let Some(u) = user.filter(|u| u.active) {
-            let minutes = state.config.throttle.lock_seconds / 60;
-            mail::send(
-                state,
-                &u.email,
-                u.language,
-                Mail::AccountLocked { minutes, reset_link: state.config.link("/forgot") },
-            )
-            .await?;
-        }
-    }
-    Ok(())
-}
-
 pub async fn submit(
     State(state): State<AppState>,
     ctx: Ctx,
     headers: HeaderMap,
     FormData(f): FormData<SigninForm>,
 ) -> AppResult {
-    let policy = state.config.throttle;
     let generic = || ctx.t("error-signin-failed");
     let typed = f.email.trim().to_lowercase();
     let key = email_key(&state, &typed);
 
-    let address_failures = state.store.address_failures_since(&ctx.address, ctx.now - policy.window_seconds).await?;
-    if address_failures >= policy.address_failures as i64 {
-        Metrics::inc(&state.metrics.signins_throttled);
-        audit(&state, &ctx, None, "signin.throttled", None, "denied").await?;
-        return refuse(&ctx, StatusCode::TOO_MANY_REQUESTS, &f.email, &f.next, ctx.t("error-signin-address-limit"));
-    }
-    let (gate_now, failures_before) = gate(&state, &ctx, &key).await?;
-    if let Some(msg) = gate_message(&ctx, gate_now) {
-        Metrics::inc(&state.metrics.signins_throttled);
-        audit(&state, &ctx, None, "signin.throttled", None, "denied").await?;
-        return refuse(&ctx, StatusCode::TOO_MANY_REQUESTS, &f.email, &f.next, msg);
-    }
+    let (attempt, failures_before) = match begin_attempt(&state, &ctx, &key).await? {
+        Ok(granted) => granted,
+        Err(msg) => return refuse(&ctx, StatusCode::TOO_MANY_REQUESTS, &f.email, &f.next, msg),
+    };
 
     let user = match Email::parse(&f.email) {
         Ok(email) => state.store.user_by_email(&email).await?,
@@ -164,7 +103,8 @@ pub async fn submit(
     let next = safe_next(Some(&f.next));
     let response = if user.two_factor_enrolled() {
         // Failures are forgotten only after the second factor, so that knowing the password does
-        // not reset the count of wrong codes.
+        // not reset the count of wrong codes; this attempt, which was right, does not count.
+        state.store.forget_signin_attempt(attempt).await?;
         let cookie = start_session(&state, &ctx, &user.id, SessionState::PendingTwoFactor, agent).await?;
         audit(&state, &ctx, Some(&user), "signin.password", user_target(&user.id), "ok").await?;
         let mut r = see_other(&format!("/signin/two-factor?next={}", crate::forms::url_encode(&next)));
@@ -207,43 +147,6 @@ pub struct TwoFactorForm {
     next: String,
 }
 
-/// Normalizes a typed recovery code: case, spaces and dashes do not matter.
-pub fn normalize_recovery_code(s: &str) -> String {
-    s.chars().filter(|c| c.is_ascii_alphanumeric()).map(|c| c.to_ascii_lowercase()).collect()
-}
-
-/// Checks a second factor: a TOTP code (each step usable once) or an unused recovery code.
-/// Returns which kind was accepted.
-pub async fn check_second_factor(
-    state: &AppState,
-    ctx: &Ctx,
-    user: &UserRecord,
-    code: &str,
-) -> Result<Option<&'static str>, crate::error::AppError> {
-    let digits: String = code.chars().filter(|c| !c.is_whitespace()).collect();
-    if digits.len() == 6 && digits.bytes().all(|b| b.is_ascii_digit()) {
-        let Some(sealed) = &user.totp_secret else {
-            return Ok(None);
-        };
-        let secret = state
-            .keys
-            .open("totp", sealed)
-            .ok()
-            .and_then(|b| TotpSecret::from_slice(&b))
-            .ok_or_else(|| anyhow::anyhow!("stored TOTP secret cannot be opened"))?;
-        let Some(step) = secret.verify(&digits, ctx.now, user.totp_last_step) else {
-            return Ok(None);
-        };
-        return Ok(state.store.claim_totp_step(&user.id, step).await?.then_some("totp"));
-    }
-    let normalized = normalize_recovery_code(code);
-    if normalized.len() != 10 {
-        return Ok(None);
-    }
-    let used = state.store.use_recovery_code(&user.id, &sha256_hex(normalized.as_bytes()), ctx.now).await?;
-    Ok(used.then_some("recovery"))
-}
-
 pub async fn two_factor_submit(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -257,11 +160,10 @@ pub async fn two_factor_submit(
     let refuse = |status, error| {
         with_status(status, render(&TwoFactorPage { ctx: &ctx, next: f.next.clone(), errors: vec![error] }))
     };
-    let (gate_now, failures_before) = gate(&state, &ctx, &key).await?;
-    if let Some(msg) = gate_message(&ctx, gate_now) {
-        Metrics::inc(&state.metrics.signins_throttled);
-        return refuse(StatusCode::TOO_MANY_REQUESTS, msg);
-    }
+    let failures_before = match begin_attempt(&state, &ctx, &key).await? {
+        Ok((_, failures_before)) => failures_before,
+        Err(msg) => return refuse(StatusCode::TOO_MANY_REQUESTS, msg),
+    };
     let Some(method) = check_second_factor(&state, &ctx, user, &f.code).await? else {
         record_failure(&state, &ctx, &key, failures_before, Some(user), "signin.two_factor.failed").await?;
         return refuse(StatusCode::UNAUTHORIZED, ctx.t("error-code-wrong"));

@@ -1,4 +1,10 @@
 //! Client sign-up, and staff joining by invitation: one account form, two doors.
+//!
+//! A client's sign-up is finished from a link mailed to the address (valid for
+//! [`SIGNUP_LINK_HOURS`]). The form's answer is the same whether or not the address already has
+//! an account: a new address gets the link, an address with an account gets a mail saying so
+//! (with the ways to sign in or reset the password), and the page says only "check your mail".
+//! So the sign-up form tells nobody who has an account, as sign-in and password reset do not.
 
 use askama::Template;
 use axum::extract::{Path, State};
@@ -7,7 +13,7 @@ use axum::response::IntoResponse;
 use sangdam_domain::{
     DisplayName, Email, Language, NewPassword, PRIVACY_NOTICE_VERSION, Role, SecretToken, Timezone, UserId,
 };
-use sangdam_store::{InvitationState, NewUser, SessionState, StoreError};
+use sangdam_store::{InvitationState, NewUser, PendingSignup, SessionState, StoreError};
 use serde::Deserialize;
 
 use super::{message, render, see_other, with_status};
@@ -16,6 +22,7 @@ use crate::crypto::random;
 use crate::ctx::Ctx;
 use crate::error::{AppError, AppResult};
 use crate::forms::FormData;
+use crate::mail::{self, Mail};
 use crate::state::AppState;
 
 #[derive(Deserialize, Default, Clone)]
@@ -158,12 +165,10 @@ fn new_user(v: &ValidAccount, role: Role, hash: String, now: i64) -> NewUser {
     }
 }
 
-pub async fn submit(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    headers: axum::http::HeaderMap,
-    FormData(f): FormData<AccountForm>,
-) -> AppResult {
+/// How long the link that finishes a sign-up works.
+pub const SIGNUP_LINK_HOURS: i64 = 24;
+
+pub async fn submit(State(state): State<AppState>, ctx: Ctx, FormData(f): FormData<AccountForm>) -> AppResult {
     if !state.limiter.allow("signup", &ctx.address, ctx.now, 20, 3600) {
         return with_status(
             StatusCode::TOO_MANY_REQUESTS,
@@ -174,13 +179,103 @@ pub async fn submit(
         Ok(v) => v,
         Err((errors, invalid)) => return show_errors(&state, &ctx, f, errors, invalid, None),
     };
+    // The same work and the same answer whether or not the address has an account; at most a
+    // few mails an hour go to one address, whoever asks.
     let hash = hash_password(&v.password).await?;
-    let user = new_user(&v, Role::Client, hash, ctx.now);
-    match state.store.insert_user(&user).await {
-        Ok(()) => {}
-        Err(StoreError::Conflict) => {
-            return show_errors(&state, &ctx, f, vec![ctx.t("error-email-taken")], vec!["email"], None);
+    let mail_key = state.keys.mac_hex("signup.mail", v.email.as_str().as_bytes());
+    if state.limiter.allow("signup-mail", &mail_key, ctx.now, 3, 3600) {
+        match state.store.user_by_email(&v.email).await? {
+            Some(existing) => {
+                if existing.active {
+                    let mail = Mail::SignupExisting {
+                        signin: state.config.link("/signin"),
+                        reset: state.config.link("/forgot"),
+                    };
+                    mail::send(&state, &existing.email, existing.language, mail).await?;
+                }
+            }
+            None => {
+                let token = SecretToken::from_random(random());
+                let pending = PendingSignup {
+                    email: v.email.clone(),
+                    display_name: v.name.clone(),
+                    language: v.language,
+                    timezone: v.timezone.clone(),
+                    password_hash: hash,
+                    consent_version: PRIVACY_NOTICE_VERSION.to_owned(),
+                    created_at: ctx.now,
+                    expires_at: ctx.now + SIGNUP_LINK_HOURS * 3600,
+                };
+                state.store.create_pending_signup(&pending, &token.hash().to_hex()).await?;
+                let link = state.config.link(&format!("/signup/confirm/{}", token.expose()));
+                mail::send(&state, &v.email, v.language, Mail::ConfirmSignup { link, hours: SIGNUP_LINK_HOURS })
+                    .await?;
+            }
         }
+    }
+    audit(&state, &ctx, None, "account.signup.request", None, "ok").await?;
+    render(&SentPage { ctx: &ctx, email: v.email.to_string(), hours: SIGNUP_LINK_HOURS })
+}
+
+#[derive(Template)]
+#[template(path = "signup_sent.html")]
+struct SentPage<'a> {
+    ctx: &'a Ctx,
+    email: String,
+    hours: i64,
+}
+
+#[derive(Template)]
+#[template(path = "signup_confirm.html")]
+struct ConfirmPage<'a> {
+    ctx: &'a Ctx,
+    token: String,
+    email: String,
+}
+
+fn link_invalid(ctx: &Ctx) -> AppResult {
+    with_status(
+        StatusCode::NOT_FOUND,
+        message(ctx, "signup-link-invalid-title", "signup-link-invalid-body", Some(("/signup", "signup-title"))),
+    )
+}
+
+/// The page the mailed link opens: one button finishes the sign-up (a link preview or a mail
+/// scanner that fetches the link finishes nothing).
+pub async fn confirm_form(State(state): State<AppState>, ctx: Ctx, Path(token): Path<String>) -> AppResult {
+    let Some(t) = SecretToken::parse(&token) else { return link_invalid(&ctx) };
+    match state.store.pending_signup(&t.hash().to_hex(), ctx.now).await? {
+        Some(p) => render(&ConfirmPage { ctx: &ctx, token: t.expose().to_owned(), email: p.email.to_string() }),
+        None => link_invalid(&ctx),
+    }
+}
+
+/// Finishes a sign-up: the account is created (once, whoever clicks twice) and signed in.
+pub async fn confirm(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(token): Path<String>,
+    headers: axum::http::HeaderMap,
+) -> AppResult {
+    let Some(t) = SecretToken::parse(&token) else { return link_invalid(&ctx) };
+    let hash = t.hash().to_hex();
+    let Some(p) = state.store.pending_signup(&hash, ctx.now).await? else { return link_invalid(&ctx) };
+    let user = NewUser {
+        id: UserId::from_random(random()),
+        email: p.email.clone(),
+        display_name: p.display_name.clone(),
+        role: Role::Client,
+        language: p.language,
+        timezone: p.timezone.clone(),
+        password_hash: p.password_hash.clone(),
+        now: ctx.now,
+        consent: Some(("privacy".to_owned(), p.consent_version.clone())),
+    };
+    match state.store.complete_signup(&hash, &user, ctx.now).await {
+        Ok(()) => {}
+        Err(StoreError::NotFound) => return link_invalid(&ctx),
+        // The address got an account since (another sign-up finished first): sign in instead.
+        Err(StoreError::Conflict) => return Ok(see_other("/signin")),
         Err(e) => return Err(e.into()),
     }
     let record = state.store.user_by_id(&user.id).await?.ok_or(AppError::NotFound)?;

@@ -9,14 +9,14 @@ use qrcode::render::svg;
 use sangdam_domain::totp::TotpSecret;
 use serde::Deserialize;
 
-use super::signin::check_second_factor;
 use super::{render, see_other, with_status};
-use crate::auth::{audit, user_target, verify_password};
+use crate::auth::{audit, user_target};
 use crate::crypto::{random, sha256_hex};
 use crate::ctx::{Ctx, Viewer};
 use crate::error::{AppError, AppResult};
 use crate::forms::FormData;
 use crate::state::AppState;
+use crate::throttle::{check_current_code, check_current_password};
 
 pub const RECOVERY_CODES: usize = 10;
 
@@ -148,9 +148,14 @@ pub async fn new_recovery_codes(State(state): State<AppState>, ctx: Ctx, FormDat
     if !v.user.two_factor_enrolled() {
         return Ok(see_other("/account/two-factor"));
     }
-    if check_second_factor(state, ctx, &v.user, &f.code).await?.is_none() {
+    if let Err(refused) = check_current_code(state, ctx, &v.user, &f.code, "two_factor.recovery_codes").await? {
         audit(state, ctx, Some(&v.user), "two_factor.recovery_codes", user_target(&v.user.id), "denied").await?;
-        return show(state, ctx, v, false, vec![], vec![ctx.t("error-code-wrong")], None).await;
+        let status = refused.status();
+        let message = match refused {
+            crate::throttle::Refused::Wrong(_) => ctx.t("error-code-wrong"),
+            crate::throttle::Refused::Throttled(m) => m,
+        };
+        return with_status(status, show(state, ctx, v, false, vec![], vec![message], None).await);
     }
     let (codes, hashes) = generate_recovery_codes();
     let sealed = v.user.totp_secret.clone().unwrap_or_default();
@@ -167,11 +172,18 @@ pub async fn disable(State(state): State<AppState>, ctx: Ctx, FormData(f): FormD
     if !v.user.two_factor_enrolled() {
         return Ok(see_other("/account/two-factor"));
     }
-    let password_ok = verify_password(Some(v.user.password_hash.clone()), &f.password).await?;
-    let code_ok = password_ok && check_second_factor(&state, &ctx, &v.user, &f.code).await?.is_some();
-    if !code_ok {
+    let mut refused = check_current_password(&state, &ctx, &v.user, &f.password, "two_factor.disable").await?.err();
+    if refused.is_none() {
+        refused = check_current_code(&state, &ctx, &v.user, &f.code, "two_factor.disable").await?.err();
+    }
+    if let Some(refused) = refused {
         audit(&state, &ctx, Some(&v.user), "two_factor.disable", user_target(&v.user.id), "denied").await?;
-        return show(&state, &ctx, v, false, vec![], vec![ctx.t("error-disable-two-factor")], None).await;
+        let status = refused.status();
+        let message = match refused {
+            crate::throttle::Refused::Wrong(_) => ctx.t("error-disable-two-factor"),
+            crate::throttle::Refused::Throttled(m) => m,
+        };
+        return super::with_status(status, show(&state, &ctx, v, false, vec![], vec![message], None).await);
     }
     state.store.disable_totp(&v.user.id, ctx.now).await?;
     audit(&state, &ctx, Some(&v.user), "two_factor.disable", user_target(&v.user.id), "ok").await?;

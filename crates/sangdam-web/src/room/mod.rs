@@ -33,6 +33,9 @@ use crate::i18n::Tr;
 use crate::state::AppState;
 
 /// Most people in one room (group and family sessions), counselors included.
+/// Connections one person may have open to one room at once (a few tabs or devices).
+pub const MAX_PAGES_PER_USER: usize = 4;
+
 pub const MAX_PARTICIPANTS: i64 = 8;
 /// Largest WebSocket message accepted: a browser's offer for three tracks, with every codec it
 /// knows, runs to about 12 KiB.
@@ -270,6 +273,14 @@ pub async fn run(state: AppState, room: RoomRecord, who: Entrant, mut socket: We
     let lock = state.hub.room(&room.id);
     {
         let mut s = lock.lock().await;
+        if s.conns.values().filter(|c| c.user == who.user).count() >= MAX_PAGES_PER_USER {
+            drop(s);
+            if let Ok(text) = serde_json::to_string(&error(&who.tr, "error-room-too-many-pages")) {
+                let _ = socket.send(Message::Text(text.into())).await;
+            }
+            state.hub.forget_if_empty(&room.id);
+            return;
+        }
         s.conns.insert(
             id,
             Conn {

@@ -21,7 +21,7 @@ db_test!(old_accounts_stay_signed_in, async |app: &TestApp| {
 
 db_test!(sign_up_sign_out_and_sign_in, async |app: &TestApp| {
     let browser = new_client();
-    let r = app.signup(&browser, "minji@example.com", "김민지", "ko").await;
+    let r = app.signup_confirmed(&browser, "minji@example.com", "김민지", "ko").await;
     assert_eq!(r.status(), 303);
     assert_eq!(location(&r), "/dashboard?welcome=1");
     let (status, html) = app.get_html(&browser, "/dashboard").await;
@@ -84,14 +84,39 @@ db_test!(sign_up_in_english_and_errors_keep_what_was_typed, async |app: &TestApp
     let html = r.text().await.unwrap();
     assert!(html.contains("That does not look like an email address"), "{html}");
     assert!(html.contains("at least 10 characters"));
-    let r = app.signup(&english, "liam@example.com", "Liam", "en").await;
+    let r = app.signup_confirmed(&english, "liam@example.com", "Liam", "en").await;
     assert_eq!(r.status(), 303);
     let (_, html) = app.get_html(&english, "/dashboard").await;
     assert!(html.contains("Hello, Liam"));
 
-    // The same email cannot sign up twice.
-    let r = app.signup(&new_client(), "Liam@Example.com", "Other", "en").await;
-    assert_eq!(r.status(), 422);
+    // The same email cannot sign up twice, and the form does not say so: the owner is told by
+    // mail instead, and the page is the one a new address gets.
+    let before = app.mails_to("liam@example.com").await.len();
+    let taken = app.signup(&new_client(), "Liam@Example.com", "Other", "en").await;
+    assert_eq!(taken.status(), 200);
+    let taken = taken.text().await.unwrap();
+    let fresh = app.signup(&new_client(), "noah@example.com", "Noah", "en").await.text().await.unwrap();
+    let strip = |s: &str| {
+        let csrf = crate::helpers::between(s, "name=\"csrf\" value=\"", "\"").unwrap_or_default();
+        s.replace(&csrf, "").replace("liam@example.com", "X").replace("noah@example.com", "X")
+    };
+    assert_eq!(strip(&taken), strip(&fresh), "the answer reveals nothing about which address has an account");
+    let mails = app.mails_to("liam@example.com").await;
+    assert_eq!(mails.len(), before + 1);
+    assert!(mails.iter().any(|m| m.subject == "[Sangdam] This address already has an account"));
+    assert_eq!(
+        app.store
+            .search_users(&sangdam_store::UserSearch { text: Some("Other".into()), role: None, limit: 5, offset: 0 })
+            .await
+            .unwrap()
+            .1,
+        0
+    );
+    // A sign-up link works once.
+    let link = crate::helpers::link_in(&app.mails_to("noah@example.com").await[0].body, app);
+    let noah = new_client();
+    assert_eq!(app.post(&noah, &link, &[]).await.status(), 303);
+    assert_eq!(app.post(&new_client(), &link, &[]).await.status(), 404);
 });
 
 db_test!(wrong_password_and_unknown_email_get_the_same_answer, async |app: &TestApp| {

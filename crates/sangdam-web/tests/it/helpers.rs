@@ -235,6 +235,29 @@ impl TestApp {
         .await
     }
 
+    /// Signs up through the form and finishes it from the mailed link, as a person does; returns
+    /// the answer to the confirmation (a redirect to the dashboard, signed in).
+    pub async fn signup_confirmed(
+        &self,
+        client: &reqwest::Client,
+        email: &str,
+        name: &str,
+        lang: &str,
+    ) -> reqwest::Response {
+        let r = self.signup(client, email, name, lang).await;
+        assert_eq!(r.status(), 200, "the sign-up form says: check your mail");
+        let mail = self
+            .mails_to(&email.to_lowercase())
+            .await
+            .into_iter()
+            .find(|m| m.body.contains("/signup/confirm/"))
+            .expect("a sign-up mail");
+        let link = link_in(&mail.body, self);
+        assert!(link.starts_with("/signup/confirm/"), "{}", mail.body);
+        assert_eq!(self.get(client, &link).await.status(), 200);
+        self.post(client, &link, &[]).await
+    }
+
     pub async fn signin(&self, client: &reqwest::Client, email: &str, password: &str) -> reqwest::Response {
         self.post(client, "/signin", &[("email", email), ("password", password)]).await
     }

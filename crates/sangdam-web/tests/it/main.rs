@@ -17,6 +17,7 @@ mod browser;
 mod chat;
 mod chat_load;
 mod forms;
+mod limits;
 mod mail;
 mod questionnaires;
 mod records;
