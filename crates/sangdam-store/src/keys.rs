@@ -101,6 +101,7 @@ pub const SEALED_COLUMNS: &[SealedColumn] = &[
     SealedColumn { table: "chats", keys: ID, column: "transcript_to", purpose: "chat.transcript-to" },
     SealedColumn { table: "chat_files", keys: ID, column: "body", purpose: "chat.file" },
     SealedColumn { table: "mail_outbox", keys: ID, column: "sealed_body", purpose: "mail.body" },
+    SealedColumn { table: "risk_flags", keys: ID, column: "sealed", purpose: "risk_flag" },
 ];
 
 /// Blob columns that are not sealed, on purpose: public photos and outgoing mail attachments

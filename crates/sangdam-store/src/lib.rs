@@ -57,7 +57,7 @@ pub use keys::{
 };
 pub use notes::{Addendum, ClientProfile, DraftSaved, NewNote, NoteRecord, NoteVersion};
 pub use outbox::{Attachment, MailRecord, MailStatus, NewMail};
-pub use questionnaires::{NewResponse, ResponseRecord, RiskAlert};
+pub use questionnaires::{NewResponse, NewRiskFlag, ResponseRecord, RiskFlag, RiskRaised};
 pub use recordings::RecordingRecord;
 pub use rights::Deletion;
 pub use rooms::{MemberRole, RoomFile, RoomMember, RoomMessage, RoomRecord};

@@ -31,6 +31,7 @@ const SQLITE: Embedded = &[
     (15, "mail_secrets", include_str!("../migrations/sqlite/0015_mail_secrets.sql")),
     (16, "throttle_locks", include_str!("../migrations/sqlite/0016_throttle_locks.sql")),
     (17, "pending_signups", include_str!("../migrations/sqlite/0017_pending_signups.sql")),
+    (18, "sealed_scores", include_str!("../migrations/sqlite/0018_sealed_scores.sql")),
 ];
 
 const POSTGRES: Embedded = &[
@@ -51,6 +52,7 @@ const POSTGRES: Embedded = &[
     (15, "mail_secrets", include_str!("../migrations/postgres/0015_mail_secrets.sql")),
     (16, "throttle_locks", include_str!("../migrations/postgres/0016_throttle_locks.sql")),
     (17, "pending_signups", include_str!("../migrations/postgres/0017_pending_signups.sql")),
+    (18, "sealed_scores", include_str!("../migrations/postgres/0018_sealed_scores.sql")),
 ];
 
 #[derive(Debug)]

@@ -26,10 +26,12 @@ impl Store {
     /// (the counselor's calendar), and so do signed notes and their addenda, until the retention
     /// purge, and chats locked as evidence after abuse (the database refuses to delete them). The
     /// account row is anonymized and can never sign in again.
+    /// `risk_client_key` is the keyed hash the client's risk alerts are filed under.
     pub async fn delete_client_account(
         &self,
         user: &UserId,
         email: &str,
+        risk_client_key: &str,
         now: i64,
         effects: &crate::Effects,
     ) -> Result<Deletion> {
@@ -99,6 +101,11 @@ impl Store {
             for sql in statements {
                 out.deleted_rows += sqlx::query(sql).bind(id).execute(&mut *tx).await?.rows_affected();
             }
+            out.deleted_rows += sqlx::query("DELETE FROM risk_flags WHERE client_key = $1")
+                .bind(risk_client_key)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
             out.deleted_rows += sqlx::query("DELETE FROM mail_outbox WHERE recipient = $1")
                 .bind(email)
                 .execute(&mut *tx)

@@ -63,6 +63,11 @@ pub enum Mail {
     RiskAlert {
         link: String,
     },
+    /// To admins and on-call addresses: a risk alert waits and no counselor or supervisor can
+    /// see it (no name, no answer).
+    RiskAlertNoStaff {
+        link: String,
+    },
     /// The counselor shared a session summary (the mail holds no content).
     SummaryShared {
         link: String,
@@ -162,6 +167,9 @@ impl Mail {
                 (tr.t("mail-signup-existing-subject"), tr_args(tr, "mail-signup-existing-body", &args))
             }
             Mail::RiskAlert { link } => (tr.t("mail-risk-subject"), tr.ta("mail-risk-body", "link", link)),
+            Mail::RiskAlertNoStaff { link } => {
+                (tr.t("mail-risk-nostaff-subject"), tr.ta("mail-risk-nostaff-body", "link", link))
+            }
             Mail::ChatTranscript { link, days } => {
                 let mut args = fluent_bundle::FluentArgs::new();
                 args.set("link", link.clone());

@@ -118,6 +118,11 @@ pub async fn delete_expired_recordings(state: &AppState) -> anyhow::Result<usize
     crate::pages::delete_expired_recordings(state).await
 }
 
+/// Seals risk alerts written before alerts were sealed; run at every start.
+pub async fn seal_legacy_alerts(state: &AppState) -> anyhow::Result<usize> {
+    crate::pages::seal_legacy_alerts(state).await
+}
+
 /// Notes of accounts deleted before this time are past a retention of `years` (calendar years,
 /// in UTC).
 pub fn retention_cutoff(now: i64, years: u32) -> i64 {
@@ -188,6 +193,11 @@ pub async fn serve(
     let worker = tokio::spawn(crate::booking::run_jobs(state.clone(), stop_rx.clone()));
     let keeper = tokio::spawn(housekeeping(state.clone(), stop_rx.clone()));
     state.keys.refresh(&state.store).await.context("loading the encryption keys")?;
+    // Risk alerts from before they were sealed are sealed now (nothing to do once done).
+    let moved = seal_legacy_alerts(&state).await.context("sealing old risk alerts")?;
+    if moved > 0 {
+        tracing::info!(alerts = moved, "sealed risk alerts written before alerts were sealed");
+    }
     // Rooms live in this process: recordings a previous run left open cannot go on.
     let stale = state.store.fail_stale_recordings(state.clock.now()).await.context("closing stale recordings")?;
     if stale > 0 {

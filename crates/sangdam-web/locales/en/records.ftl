@@ -295,3 +295,8 @@ care-end = End care
 care-assign-label = Assign a counselor
 care-assign = Assign
 error-care-counselor = That is not a counselor who can be assigned.
+crisis-center-told = We have told the counseling center. Someone will contact you as soon as a person is assigned. Until then, if it gets hard, talk to one of the lines above. In an emergency call 112 or 119.
+crisis-nobody = Right now nobody at the center can receive this alert. Please do not wait: talk to one of the lines above now. In an emergency call 112 or 119.
+mail-risk-nostaff-subject = [Sangdam] A risk alert has no one to attend to it
+mail-risk-nostaff-body = A client's questionnaire answers show a risk of self-harm, and no counselor or supervisor can see the alert. Assign someone now, or invite a supervisor. This mail says neither who it is nor what they answered:
+    { $link }

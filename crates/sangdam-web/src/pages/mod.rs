@@ -181,6 +181,8 @@ pub fn router() -> Router<AppState> {
 }
 
 /// Deletes recordings past their retention (housekeeping).
+pub use questionnaires::seal_legacy_alerts;
+
 pub async fn delete_expired_recordings(state: &AppState) -> anyhow::Result<usize> {
     recordings::delete_expired(state).await
 }

@@ -1,7 +1,14 @@
 //! Questionnaires in the client portal (PHQ-9 and GAD-7): filling one in, the score and band, the
 //! scores over time as a chart, and the risk alert. An answer above 0 on PHQ-9 item 9 shows the
-//! client the crisis lines at once and alerts the client's counselors and the supervisors, in the
-//! product (their dashboard) and by email; the mail names no client and holds no answer.
+//! client the crisis lines at once and alerts the client's care team and the supervisors, in the
+//! product (their dashboard) and by email; the mail names no client and holds no answer. When
+//! neither exists, the admins and the configured on-call addresses are mailed, and the client is
+//! told who was reached, or that nobody could be and which lines to call now. One alert per client
+//! stays open until someone attends to it: more risk answers meanwhile raise no second one.
+//!
+//! Scores are computed from the sealed answers whenever they are shown (`scored`); the alert's
+//! client and time are sealed too (`risk_flag`), so a copy of the database tells nobody who
+//! reported what.
 
 use std::collections::HashMap;
 
@@ -9,8 +16,9 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use sangdam_domain::Role;
+use sangdam_domain::UserId;
 use sangdam_domain::questionnaire::{Instrument, Score};
-use sangdam_store::{NewResponse, ResponseRecord, UserSearch};
+use sangdam_store::{NewResponse, NewRiskFlag, ResponseRecord, RiskRaised, UserRecord, UserSearch};
 
 use super::{render, see_other, with_status};
 use crate::auth::audit;
@@ -28,6 +36,70 @@ fn item_ids(i: Instrument) -> Vec<String> {
 
 fn instrument(s: &str) -> Result<Instrument, AppError> {
     Instrument::parse(s).ok_or(AppError::NotFound)
+}
+
+const ANSWERS: &str = "questionnaire.answers";
+const RISK_FLAG: &str = "risk_flag";
+
+/// A response's answers, opened, and what they score.
+pub fn scored(state: &AppState, r: &ResponseRecord) -> Result<(Vec<u8>, Score), AppError> {
+    let answers = state.keys.open(ANSWERS, &r.answers)?;
+    let score =
+        r.instrument.score(&answers).map_err(|_| AppError::Internal(anyhow::anyhow!("stored answers do not score")))?;
+    Ok((answers, score))
+}
+
+/// The keyed hash under which a client's risk alerts are found.
+pub fn risk_client_key(state: &AppState, client: &UserId) -> String {
+    state.keys.mac_hex("risk.client", client.as_str().as_bytes())
+}
+
+/// What a risk alert holds, sealed.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct FlagContent {
+    client: String,
+    at: i64,
+}
+
+/// A risk alert to raise for a response.
+fn new_flag(state: &AppState, client: &UserId, response: &str, now: i64) -> (String, String, String, Vec<u8>) {
+    let id = sangdam_domain::ids::encode_random(&random::<16>());
+    let content = serde_json::to_vec(&FlagContent { client: client.to_string(), at: now }).unwrap_or_default();
+    (
+        id,
+        state.keys.mac_hex("risk.response", response.as_bytes()),
+        risk_client_key(state, client),
+        state.keys.seal(RISK_FLAG, &content),
+    )
+}
+
+/// An open alert: id, client, when.
+async fn open_alerts(state: &AppState) -> Result<Vec<(String, UserId, i64)>, AppError> {
+    let mut out = Vec::new();
+    for f in state.store.open_risk_flags().await? {
+        let content: FlagContent = serde_json::from_slice(&state.keys.open(RISK_FLAG, &f.sealed)?)
+            .map_err(|e| AppError::Internal(e.into()))?;
+        let client = UserId::parse(&content.client)
+            .ok_or_else(|| AppError::Internal(anyhow::anyhow!("a risk alert's client")))?;
+        out.push((f.id, client, content.at));
+    }
+    out.sort_by_key(|(_, _, at)| std::cmp::Reverse(*at));
+    Ok(out)
+}
+
+/// Moves alerts written before they were sealed into `risk_flags` (at start-up; nothing to do
+/// once done).
+pub async fn seal_legacy_alerts(state: &AppState) -> anyhow::Result<usize> {
+    let legacy = state.store.legacy_risk_alerts().await?;
+    for (id, response, client, at, ack) in &legacy {
+        let content = serde_json::to_vec(&FlagContent { client: client.to_string(), at: *at })?;
+        let sealed = state.keys.seal(RISK_FLAG, &content);
+        let (response_key, client_key) =
+            (state.keys.mac_hex("risk.response", response.as_bytes()), risk_client_key(state, client));
+        let flag = NewRiskFlag { id, response_key: &response_key, client_key: &client_key, sealed: &sealed };
+        state.store.move_legacy_risk_alert(id, &flag, ack.as_ref().map(|(u, a)| (u, *a))).await?;
+    }
+    Ok(legacy.len())
 }
 
 /// One instrument's history: the points of its chart and the rows of its table.
@@ -73,20 +145,22 @@ pub fn chart(i: Instrument, scores: &[(i64, u8)]) -> String {
     svg
 }
 
-pub(crate) fn histories(ctx: &Ctx, responses: &[ResponseRecord]) -> Vec<History> {
-    Instrument::ALL
-        .into_iter()
-        .map(|i| {
-            let mine: Vec<&ResponseRecord> = responses.iter().filter(|r| r.instrument == i).collect();
-            let scores: Vec<(i64, u8)> = mine.iter().map(|r| (r.submitted_at, r.total)).collect();
-            History {
-                instrument: i.as_str(),
-                title_id: format!("q-{}-title", i.as_str()),
-                chart: if scores.is_empty() { String::new() } else { chart(i, &scores) },
-                rows: mine.iter().rev().map(|r| (ctx.time(r.submitted_at), r.total, r.band.message_id())).collect(),
-            }
-        })
-        .collect()
+pub(crate) fn histories(state: &AppState, ctx: &Ctx, responses: &[ResponseRecord]) -> Result<Vec<History>, AppError> {
+    let mut out = Vec::new();
+    for i in Instrument::ALL {
+        let mut mine = Vec::new();
+        for r in responses.iter().filter(|r| r.instrument == i) {
+            mine.push((r.submitted_at, scored(state, r)?.1));
+        }
+        let scores: Vec<(i64, u8)> = mine.iter().map(|(at, s)| (*at, s.total)).collect();
+        out.push(History {
+            instrument: i.as_str(),
+            title_id: format!("q-{}-title", i.as_str()),
+            chart: if scores.is_empty() { String::new() } else { chart(i, &scores) },
+            rows: mine.iter().rev().map(|(at, s)| (ctx.time(*at), s.total, s.band.message_id())).collect(),
+        });
+    }
+    Ok(out)
 }
 
 #[derive(Template)]
@@ -100,7 +174,7 @@ struct ListPage<'a> {
 pub async fn list(State(state): State<AppState>, ctx: Ctx) -> AppResult {
     let v = ctx.with_role(&[Role::Client])?;
     let responses = state.store.client_responses(&v.user.id).await?;
-    render(&ListPage { ctx: &ctx, histories: histories(&ctx, &responses) })
+    render(&ListPage { ctx: &ctx, histories: histories(&state, &ctx, &responses)? })
 }
 
 #[derive(Template)]
@@ -152,6 +226,9 @@ struct ResultPage<'a> {
     band_id: &'static str,
     risk: bool,
     crisis_lines: Vec<String>,
+    /// Who was told, in words the client reads: `crisis-counselor-told`, `crisis-center-told`
+    /// or `crisis-nobody`.
+    told_id: &'static str,
 }
 
 /// The crisis lines to show: the configured ones, or Korea's defaults in the viewer's language.
@@ -185,27 +262,36 @@ pub async fn submit(
     };
     let answers = answers.unwrap_or_default();
     let id = sangdam_domain::ids::encode_random(&random::<16>());
-    let alert_id = sangdam_domain::ids::encode_random(&random::<16>());
-    let sealed = state.keys.seal("questionnaire.answers", &answers);
-    state
+    let sealed = state.keys.seal(ANSWERS, &answers);
+    let flag = risk.then(|| new_flag(&state, &v.user.id, &id, ctx.now));
+    let raised = state
         .store
         .record_response(&NewResponse {
             id: &id,
             client_id: &v.user.id,
             instrument: i,
             answers: &sealed,
-            total,
-            band,
-            risk,
-            alert_id: &alert_id,
+            risk: flag.as_ref().map(|(fid, response_key, client_key, sealed)| NewRiskFlag {
+                id: fid,
+                response_key,
+                client_key,
+                sealed,
+            }),
             now: ctx.now,
         })
         .await?;
     state.store.complete_form_requests(&v.user.id, i.as_str(), ctx.now).await?;
     audit(&state, &ctx, Some(&v.user), "questionnaire.submit", Some(format!("response:{id}")), "ok").await?;
+    let mut told_id = "crisis-counselor-told";
     if risk {
-        alert_staff(&state, &v.user.id).await?;
-        audit(&state, &ctx, Some(&v.user), "risk_alert.raise", Some(format!("risk_alert:{alert_id}")), "ok").await?;
+        let reach = reachable(&state, &v.user.id).await?;
+        told_id = reach.message_id();
+        // One open alert per client: while it waits, another risk answer mails nobody again.
+        if raised == RiskRaised::New {
+            alert_staff(&state, &reach).await?;
+            let target = flag.as_ref().map(|(fid, ..)| format!("risk_alert:{fid}"));
+            audit(&state, &ctx, Some(&v.user), "risk_alert.raise", target, reach.outcome()).await?;
+        }
     }
     render(&ResultPage {
         ctx: &ctx,
@@ -215,25 +301,80 @@ pub async fn submit(
         band_id: band.message_id(),
         risk,
         crisis_lines: crisis_lines(&state, &ctx),
+        told_id,
     })
 }
 
-/// Mails the client's counselors and every active supervisor, each in their own language. The
-/// mail only says that an alert waits in Sangdam.
-async fn alert_staff(state: &AppState, client: &sangdam_domain::UserId) -> Result<(), AppError> {
-    let mut to = Vec::new();
-    for id in state.store.care_team(client).await? {
-        if let Some(u) = state.store.user_by_id(&id).await?.filter(|u| u.active) {
-            to.push(u);
+/// Who a client's risk alert reaches: their care team and the supervisors; when there are
+/// neither, the admins and the configured on-call addresses (who see no client data, and are asked
+/// to find someone).
+pub struct Reach {
+    staff: Vec<UserRecord>,
+    care_team: bool,
+    fallback: Vec<(sangdam_domain::Email, sangdam_domain::Language)>,
+}
+
+impl Reach {
+    fn message_id(&self) -> &'static str {
+        if self.care_team {
+            "crisis-counselor-told"
+        } else if !self.staff.is_empty() || !self.fallback.is_empty() {
+            "crisis-center-told"
+        } else {
+            "crisis-nobody"
         }
     }
+
+    fn outcome(&self) -> &'static str {
+        if self.care_team {
+            "care_team"
+        } else if !self.staff.is_empty() {
+            "supervisors"
+        } else if !self.fallback.is_empty() {
+            "on_call"
+        } else {
+            "nobody"
+        }
+    }
+}
+
+pub async fn reachable(state: &AppState, client: &UserId) -> Result<Reach, AppError> {
+    let mut staff = Vec::new();
+    for id in state.store.care_team(client).await? {
+        if let Some(u) = state.store.user_by_id(&id).await?.filter(|u| u.active) {
+            staff.push(u);
+        }
+    }
+    let care_team = !staff.is_empty();
     let search = UserSearch { text: None, role: Some(Role::Supervisor), limit: 500, offset: 0 };
-    to.extend(state.store.search_users(&search).await?.0.into_iter().filter(|u| u.active));
+    staff.extend(state.store.search_users(&search).await?.0.into_iter().filter(|u| u.active));
+    let mut fallback = Vec::new();
+    if staff.is_empty() {
+        let search = UserSearch { text: None, role: Some(Role::Admin), limit: 500, offset: 0 };
+        for u in state.store.search_users(&search).await?.0.into_iter().filter(|u| u.active) {
+            fallback.push((u.email, u.language));
+        }
+        for e in &state.config.on_call_emails {
+            fallback.push((e.clone(), sangdam_domain::Language::Ko));
+        }
+    }
+    Ok(Reach { staff, care_team, fallback })
+}
+
+/// Mails everyone the alert reaches, each in their own language. The mail only says that an
+/// alert waits in Sangdam (or, to admins and on-call addresses, that nobody can see it).
+async fn alert_staff(state: &AppState, reach: &Reach) -> Result<(), AppError> {
     let link = format!("{}/dashboard", state.config.public_url);
-    for u in to {
+    for u in &reach.staff {
         if let Err(e) = mail::send(state, &u.email, u.language, Mail::RiskAlert { link: link.clone() }).await {
             // The alert is stored and shown on the dashboard; a mail that cannot be queued is logged.
             tracing::error!(error = ?e, "queuing a risk alert mail failed");
+        }
+    }
+    for (email, lang) in &reach.fallback {
+        let mail = Mail::RiskAlertNoStaff { link: format!("{}/admin/users", state.config.public_url) };
+        if let Err(e) = mail::send(state, email, *lang, mail).await {
+            tracing::error!(error = ?e, "queuing an unattended risk alert mail failed");
         }
     }
     Ok(())
@@ -242,15 +383,15 @@ async fn alert_staff(state: &AppState, client: &sangdam_domain::UserId) -> Resul
 /// Marks a risk alert as attended to (the client's counselors and supervisors).
 pub async fn acknowledge(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> AppResult {
     let v = ctx.client_data_viewer(&[Role::Counselor, Role::Supervisor])?;
-    let Some(alert) = state.store.open_risk_alerts().await?.into_iter().find(|a| a.id == id) else {
+    let Some((_, client, _)) = open_alerts(&state).await?.into_iter().find(|(a, ..)| *a == id) else {
         return Err(AppError::NotFound);
     };
-    if !crate::access::may_see_client(&state, &v.user, &alert.client_id).await? {
+    if !crate::access::may_see_client(&state, &v.user, &client).await? {
         audit(&state, &ctx, Some(&v.user), "risk_alert.acknowledge", Some(format!("risk_alert:{id}")), "denied")
             .await?;
         return Err(AppError::NotFound);
     }
-    state.store.acknowledge_risk_alert(&id, &v.user.id, ctx.now).await?;
+    state.store.acknowledge_risk_flag(&id, &v.user.id, ctx.now).await?;
     audit(&state, &ctx, Some(&v.user), "risk_alert.acknowledge", Some(format!("risk_alert:{id}")), "ok").await?;
     Ok(see_other("/dashboard"))
 }
@@ -263,12 +404,12 @@ pub async fn alerts_for(
     viewer: &sangdam_store::UserRecord,
 ) -> Result<Vec<(String, String, String)>, AppError> {
     let mut out = Vec::new();
-    for a in state.store.open_risk_alerts().await? {
-        if !crate::access::may_see_client(state, viewer, &a.client_id).await? {
+    for (id, client, at) in open_alerts(state).await? {
+        if !crate::access::may_see_client(state, viewer, &client).await? {
             continue;
         }
-        let name = state.store.user_by_id(&a.client_id).await?.map(|u| u.display_name.to_string()).unwrap_or_default();
-        out.push((a.id, name, ctx.time(a.created_at)));
+        let name = state.store.user_by_id(&client).await?.map(|u| u.display_name.to_string()).unwrap_or_default();
+        out.push((id, name, ctx.time(at)));
     }
     if !out.is_empty() {
         audit(state, ctx, Some(viewer), "risk_alerts.read", None, "ok").await?;

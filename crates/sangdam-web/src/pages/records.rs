@@ -135,11 +135,12 @@ async fn client_page(
         });
     }
     for r in &responses {
+        let (_, score) = super::questionnaires::scored(state, r)?;
         timeline.push(Event {
             at: r.submitted_at,
             when: ctx.time(r.submitted_at),
             kind: ctx.t(&format!("q-{}-title", r.instrument.as_str())),
-            text: format!("{} · {}", r.total, ctx.t(r.band.message_id())),
+            text: format!("{} · {}", score.total, ctx.t(score.band.message_id())),
             link: None,
         });
     }
@@ -279,7 +280,7 @@ async fn client_page(
         client,
         profile,
         channels: CHANNELS.iter().map(|c| (*c, channel_id(c))).collect(),
-        histories: super::questionnaires::histories(ctx, &responses),
+        histories: super::questionnaires::histories(state, ctx, &responses)?,
         answered,
         notes,
         templates: NoteTemplate::ALL.iter().map(|t| (t.as_str(), ctx.t(t.message_id()))).collect(),

@@ -83,10 +83,10 @@ async fn export_zip(state: &AppState, ctx: &Ctx, user: &sangdam_store::UserRecor
     zip.add("appointments.json", &pretty(&Value::Array(list))).map_err(z)?;
     let mut list = Vec::new();
     for r in state.store.client_responses(me).await? {
-        let answers = state.keys.open("questionnaire.answers", &r.answers)?;
+        let (answers, score) = super::questionnaires::scored(state, &r)?;
         list.push(json!({
-            "instrument": r.instrument.as_str(), "answers": answers, "total": r.total, "band": r.band.as_str(),
-            "submitted_at": time(r.submitted_at),
+            "instrument": r.instrument.as_str(), "answers": answers, "total": score.total,
+            "band": score.band.as_str(), "submitted_at": time(r.submitted_at),
         }));
     }
     zip.add("questionnaires.json", &pretty(&Value::Array(list))).map_err(z)?;
@@ -245,7 +245,9 @@ pub async fn delete(
             effects = effects.with_job(crate::booking::change_job(&a.id, follow, ctx.now));
         }
     }
-    let done = state.store.delete_client_account(&v.user.id, v.user.email.as_str(), ctx.now, &effects).await?;
+    let risk_key = super::questionnaires::risk_client_key(&state, &v.user.id);
+    let done =
+        state.store.delete_client_account(&v.user.id, v.user.email.as_str(), &risk_key, ctx.now, &effects).await?;
     state.sessions_changed();
     crate::booking::run_now(&state, &effects.jobs).await;
     tracing::info!(
