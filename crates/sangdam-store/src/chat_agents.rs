@@ -80,6 +80,10 @@ impl Store {
     /// Sets a counselor's status (`until` for after-work and breaks that end by themselves),
     /// closing the previous stretch in the log and opening the next. No change when the status
     /// and its end are already those.
+    /// Sets a counselor's status and logs the stretch. A recovery break (status `break`, reason
+    /// `recovery`) that has not ended is protected: only another recovery break (more time) or,
+    /// with `override_break`, a supervisor's decision replaces it. Returns whether the status was
+    /// set.
     pub async fn set_agent_status(
         &self,
         user: &UserId,
@@ -87,7 +91,8 @@ impl Store {
         until: Option<i64>,
         reason: &str,
         now: i64,
-    ) -> Result<()> {
+        override_break: bool,
+    ) -> Result<bool> {
         on_backend!(self, |pool| {
             let mut tx = pool.begin().await?;
             // A write first, so that SQLite takes its one writer's lock before reading (a read
@@ -107,7 +112,19 @@ impl Store {
                     .await?;
             if current.0 == status && current.1 == until {
                 tx.commit().await?;
-                return Ok(());
+                return Ok(true);
+            }
+            let running: Option<String> =
+                sqlx::query_scalar("SELECT reason FROM chat_status_log WHERE user_id = $1 AND ended_at IS NULL")
+                    .bind(user.as_str())
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            let protected =
+                current.0 == "break" && running.as_deref() == Some("recovery") && current.1.is_some_and(|u| u > now);
+            let extension = status == "break" && reason == "recovery";
+            if protected && !extension && !override_break {
+                tx.commit().await?;
+                return Ok(false);
             }
             sqlx::query("UPDATE chat_agents SET status = $1, status_since = $2, status_until = $3 WHERE user_id = $4")
                 .bind(status)
@@ -129,7 +146,7 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
             tx.commit().await?;
-            Ok(())
+            Ok(true)
         })
     }
 

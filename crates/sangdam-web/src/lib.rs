@@ -42,6 +42,15 @@ pub use sangdam_media::MediaConfig;
 pub use server::serve;
 pub use state::AppState;
 
+/// Starts a protected recovery break for a counselor, as ending a chat because of abuse does:
+/// for tests that need one without staging the abuse.
+#[doc(hidden)]
+pub async fn chat_recovery_break_for_tests(state: &AppState, counselor: &sangdam_domain::UserId) {
+    if let Err(e) = chat::recovery_break(state, counselor).await {
+        tracing::error!(error = ?e, "a test's recovery break failed");
+    }
+}
+
 /// The whole application as an axum router.
 pub fn app(state: AppState) -> Router {
     pages::router()

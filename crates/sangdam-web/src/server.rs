@@ -206,7 +206,8 @@ pub async fn serve(
     // Consoles live in this process too: nobody is connected yet, so nobody is available.
     for a in state.store.agents().await.context("reading the chat center's counselors")? {
         if a.status != "offline" {
-            state.store.set_agent_status(&a.user_id, "offline", None, "", state.clock.now()).await?;
+            // A recovery break that is still running stays (it is protected); it ends on time.
+            state.store.set_agent_status(&a.user_id, "offline", None, "", state.clock.now(), false).await?;
         }
     }
     let router = tokio::spawn(crate::chat::run(state.clone(), stop_rx.clone()));

@@ -212,7 +212,17 @@
     const a = document.getElementById("agents");
     a.textContent = "";
     const al = el("ul");
-    agents.forEach((x) => al.append(el("li", "", `${x.name} · ${x.status} · ${x.active}/${x.capacity}`)));
+    agents.forEach((x) => {
+      const li = el("li", "", `${x.name} · ${x.status} · ${x.active}/${x.capacity} `);
+      // A recovery break holds until it ends; a supervisor may end it early.
+      if (x.status === "break" && x.until) {
+        const b = el("button", "secondary small", t("endBreak"));
+        b.type = "button";
+        b.addEventListener("click", () => out({ type: "end_break", user: x.id }));
+        li.append(b);
+      }
+      al.append(li);
+    });
     a.append(al);
   }
 

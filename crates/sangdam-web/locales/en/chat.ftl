@@ -153,3 +153,5 @@ center-chat-active = in conversation
 center-chat-offered = offered, not yet accepted
 error-chat-too-many-pages = This chat is open in too many windows already. Close the others and try again.
 error-room-too-many-pages = This session room is open in too many windows already. Close the others and try again.
+center-end-break = End break
+error-break-protected = Your status cannot change during a protected recovery break. It ends on time; ask for more time, or ask a supervisor to end it.

@@ -153,3 +153,5 @@ center-chat-active = 상담 중
 center-chat-offered = 배정됨, 수락 전
 error-chat-too-many-pages = 이 채팅이 이미 여러 창에서 열려 있습니다. 다른 창을 닫고 다시 시도해 주세요.
 error-room-too-many-pages = 이 상담방이 이미 여러 창에서 열려 있습니다. 다른 창을 닫고 다시 시도해 주세요.
+center-end-break = 휴식 끝내기
+error-break-protected = 보호 휴식 중에는 상태를 바꿀 수 없습니다. 휴식은 정해진 시간에 끝나며, 더 필요하면 휴식을 늘리거나 관리자에게 끝내 달라고 요청하세요.

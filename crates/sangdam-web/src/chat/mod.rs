@@ -239,18 +239,41 @@ pub(crate) async fn system(state: &AppState, chat: &ChatRecord, message_id: &str
     Ok(())
 }
 
-/// Sets a counselor's status and tells their consoles; wakes the routing loop.
+/// Sets a counselor's status and tells their consoles; wakes the routing loop. A running
+/// recovery break is protected: this returns false and changes nothing, unless the new status is
+/// more recovery time (see `Store::set_agent_status`).
 pub(crate) async fn set_status(
     state: &AppState,
     user: &UserId,
     status: Status,
     until: Option<i64>,
     reason: &str,
-) -> anyhow::Result<()> {
-    state.store.set_agent_status(user, status.as_str(), until, reason, state.clock.now()).await?;
-    state.chat.to_user(user, &StaffOut::Status { status: status.as_str().to_owned(), until });
-    state.chat.wake.notify_one();
-    Ok(())
+) -> anyhow::Result<bool> {
+    apply_status(state, user, status, until, reason, false).await
+}
+
+/// A supervisor ends a counselor's recovery break early (or anything else the product decides
+/// over it): the counselor is available again if their console is open, else offline.
+pub(crate) async fn end_break(state: &AppState, user: &UserId) -> anyhow::Result<bool> {
+    let next = if state.chat.online(user) { Status::Available } else { Status::Offline };
+    apply_status(state, user, next, None, "", true).await
+}
+
+async fn apply_status(
+    state: &AppState,
+    user: &UserId,
+    status: Status,
+    until: Option<i64>,
+    reason: &str,
+    override_break: bool,
+) -> anyhow::Result<bool> {
+    let now = state.clock.now();
+    let done = state.store.set_agent_status(user, status.as_str(), until, reason, now, override_break).await?;
+    if done {
+        state.chat.to_user(user, &StaffOut::Status { status: status.as_str().to_owned(), until });
+        state.chat.wake.notify_one();
+    }
+    Ok(done)
 }
 
 /// Closes a chat: tells both sides, mails the transcript link when the client asked for it, and

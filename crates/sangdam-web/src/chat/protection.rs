@@ -86,7 +86,8 @@ pub(crate) async fn end_for_abuse(state: &AppState, chat_id: &str, category: &st
 pub(crate) async fn recovery_break(state: &AppState, counselor: &UserId) -> anyhow::Result<()> {
     let now = state.clock.now();
     let minutes = i64::from(state.config.chat.recovery_break_minutes.max(1));
-    set_status(state, counselor, Status::Break, Some(now + minutes * 60), "recovery").await
+    // Another recovery break extends a running one; nothing else can replace it.
+    set_status(state, counselor, Status::Break, Some(now + minutes * 60), "recovery").await.map(|_| ())
 }
 
 /// Tells supervisors (their consoles now, and by mail without any content).

@@ -145,6 +145,10 @@ pub enum StaffIn {
         chat: String,
         to: String,
     },
+    /// Supervisors: end a counselor's recovery break early.
+    EndBreak {
+        user: String,
+    },
     /// Supervisors: follow a live chat silently.
     Watch {
         chat: String,

@@ -40,7 +40,10 @@ pub async fn route(state: &AppState) -> anyhow::Result<()> {
     let now = state.clock.now();
     for a in state.store.agents().await? {
         if a.status_until.is_some_and(|u| u <= now) {
-            set_status(state, &a.user_id, Status::Available, None, "").await?;
+            // The timed status (after-work, a break) is over: available again with a console
+            // open, offline without one.
+            let next = if state.chat.online(&a.user_id) { Status::Available } else { Status::Offline };
+            set_status(state, &a.user_id, next, None, "").await?;
         }
     }
     let offer_seconds = i64::from(state.config.chat.offer_seconds.max(5));

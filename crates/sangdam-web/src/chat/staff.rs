@@ -34,6 +34,16 @@ async fn audit(
     action: &str,
     chat: &str,
 ) -> anyhow::Result<()> {
+    audit_target(state, actor, address, action, format!("chat:{chat}")).await
+}
+
+async fn audit_target(
+    state: &AppState,
+    actor: &UserRecord,
+    address: Option<&str>,
+    action: &str,
+    target: String,
+) -> anyhow::Result<()> {
     state
         .store
         .append_audit(
@@ -42,7 +52,7 @@ async fn audit(
                 actor_id: Some(actor.id.clone()),
                 actor_role: Some(actor.role),
                 action: action.to_owned(),
-                target: Some(format!("chat:{chat}")),
+                target: Some(target),
                 address: address.map(str::to_owned),
                 outcome: "ok".to_owned(),
             },
@@ -277,7 +287,10 @@ async fn handle(
             let Some(s) = Status::parse(&status).filter(|s| *s != Status::AfterWork) else {
                 return refuse("error-chat-status");
             };
-            super::set_status(state, me, s, None, "").await?;
+            // A recovery break holds until it ends or a supervisor ends it.
+            if !super::set_status(state, me, s, None, "").await? {
+                return refuse("error-break-protected");
+            }
         }
         StaffIn::MoreBreak => {
             let until = state.store.agent(me).await?.and_then(|a| a.status_until).unwrap_or(now).max(now);
@@ -381,8 +394,16 @@ async fn handle(
             let p = super::post(state, &c, "note", Some((me, &name)), &id, text, None).await?;
             let _ = tx.try_send(StaffOut::Ack { chat, id, seq: p.message.seq });
         }
-        StaffIn::Whisper { .. } | StaffIn::Assign { .. } | StaffIn::Watch { .. } if !who.supervisor => {
+        StaffIn::Whisper { .. } | StaffIn::Assign { .. } | StaffIn::Watch { .. } | StaffIn::EndBreak { .. }
+            if !who.supervisor =>
+        {
             return refuse("error-chat-supervisor-only");
+        }
+        StaffIn::EndBreak { user } => {
+            let Some(user) = UserId::parse(&user) else { return refuse("error-chat-colleague") };
+            // What cannot be audited is not done: the entry comes first.
+            audit_target(state, &who.user, Some(&who.address), "chat.break.end", format!("user:{user}")).await?;
+            super::end_break(state, &user).await?;
         }
         StaffIn::Whisper { chat, id, text } => {
             let Some(c) = state.store.chat(&chat).await?.filter(|c| c.status == "active") else {

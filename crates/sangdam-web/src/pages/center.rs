@@ -139,7 +139,7 @@ pub async fn capacity(State(state): State<AppState>, ctx: Ctx, FormData(f): Form
         return Err(AppError::BadRequest("error-chat-capacity"));
     };
     if state.store.agent(&v.user.id).await?.is_none() {
-        state.store.set_agent_status(&v.user.id, "offline", None, "", ctx.now).await?;
+        state.store.set_agent_status(&v.user.id, "offline", None, "", ctx.now, false).await?;
     }
     state.store.set_agent_capacity(&v.user.id, n).await?;
     state.chat.wake.notify_one();

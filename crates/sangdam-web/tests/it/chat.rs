@@ -253,12 +253,39 @@ db_test!(a_guest_is_served_warned_ended_banned_and_the_counselor_rests, async |a
     let _g2w = guest_ws(app, &g2, &chat2).await;
     assert!(!arrives(&mut c, "offer", Duration::from_secs(2)).await, "no chat during the break");
     assert_eq!(app.store.chat(&chat2).await.unwrap().unwrap().status, "queued");
+    // The break holds: the counselor cannot set themselves available, and closing and reopening the
+    // console does not turn it into "offline".
+    send(&mut c, json!({ "type": "status", "status": "available" })).await;
+    assert_eq!(next_of(&mut c, "error").await["code"], "error-break-protected");
+    drop(c);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let mut c = connect(app, &cb.1, "/center/ws").await.unwrap();
+    send(&mut c, json!({ "type": "hello" })).await;
+    let welcome = next_of(&mut c, "welcome").await;
+    assert_eq!((welcome["status"].as_str(), welcome["until"].as_i64()), (Some("break"), Some(until)));
+    assert!(!arrives(&mut c, "offer", Duration::from_secs(1)).await, "still no chat");
     app.clock.advance(15 * 60 + 1);
     let offer = next_of(&mut c, "offer").await;
     assert_eq!(offer["chat"]["id"], chat2.as_str());
-    // The break counted as break time.
+    // The break counted as break time, in full.
     let seconds = app.store.status_seconds(0, app.clock.now()).await.unwrap();
     assert!(seconds.iter().any(|(u, s, n)| *u == counselor_id && s == "break" && *n >= 15 * 60), "{seconds:?}");
+});
+
+db_test!(a_supervisor_may_end_a_recovery_break_and_nobody_else, async |app: &TestApp| {
+    let (cb, counselor_id) = staff_browser(app, Role::Counselor, "rest@example.com").await;
+    let mut c = console(app, &cb).await;
+    available(&mut c).await;
+    sangdam_web::chat_recovery_break_for_tests(app.state.as_ref().unwrap(), &counselor_id).await;
+    assert_eq!(next_of(&mut c, "status").await["status"], "break");
+    // The counselor's own "end break" is a supervisor's message: refused.
+    send(&mut c, json!({ "type": "end_break", "user": counselor_id.to_string() })).await;
+    assert_eq!(next_of(&mut c, "error").await["code"], "error-chat-supervisor-only");
+    let (sb, _) = staff_browser(app, Role::Supervisor, "lead@example.com").await;
+    let mut s = console(app, &sb).await;
+    send(&mut s, json!({ "type": "end_break", "user": counselor_id.to_string() })).await;
+    assert_eq!(next_of(&mut c, "status").await["status"], "available");
+    assert!(crate::records::audited_count(app, "chat.break.end").await >= 1);
 });
 
 db_test!(the_database_keeps_locked_evidence, async |app: &TestApp| {
