@@ -49,59 +49,115 @@ pub enum KeyPart {
     Int(i64),
 }
 
-/// A column holding sealed data, with the purpose it was sealed for.
+/// A column holding sealed data, with the purpose it was sealed for and the columns that name
+/// its row. Every value is sealed with its place as associated data (`table.column` and the
+/// `bind` columns' values, see [`SealedColumn::aad`]), so a value copied into another row, or
+/// another column, no longer opens.
 #[derive(Debug)]
 pub struct SealedColumn {
     pub table: &'static str,
+    /// The primary key, for walking the column in order (key rotation).
     pub keys: &'static [(&'static str, KeyType)],
     pub column: &'static str,
     pub purpose: &'static str,
+    /// Text columns that identify the row for as long as the value lives, known when it is
+    /// sealed (a number the database assigns later cannot be one).
+    pub bind: &'static [&'static str],
+}
+
+impl SealedColumn {
+    /// The associated data of a value of this column in the row named by `row` (the `bind`
+    /// columns' values, in order).
+    pub fn aad(&self, row: &[&str]) -> Vec<u8> {
+        let mut out = format!("{}.{}", self.table, self.column).into_bytes();
+        for part in row {
+            out.push(0x1f);
+            out.extend_from_slice(part.as_bytes());
+        }
+        out
+    }
 }
 
 const ID: &[(&str, KeyType)] = &[("id", KeyType::Text)];
+const BY_ID: &[&str] = &["id"];
+
+macro_rules! sealed {
+    ($name:ident, $table:literal, $keys:expr, $column:literal, $purpose:literal, $bind:expr) => {
+        pub const $name: SealedColumn =
+            SealedColumn { table: $table, keys: $keys, column: $column, purpose: $purpose, bind: $bind };
+    };
+}
+
+sealed!(TOTP_SECRET, "users", ID, "totp_secret", "totp", BY_ID);
+sealed!(TOTP_PENDING, "users", ID, "totp_pending", "totp", BY_ID);
+sealed!(APPOINTMENT_REASON, "appointments", ID, "reason", "appointment-reason", BY_ID);
+sealed!(
+    ROOM_MESSAGE,
+    "room_messages",
+    &[("room_id", KeyType::Text), ("seq", KeyType::Int)],
+    "body",
+    "room.chat",
+    &["room_id", "sender_id", "client_msg_id"]
+);
+sealed!(ROOM_FILE, "room_files", ID, "body", "room.file", BY_ID);
+sealed!(QUESTIONNAIRE_ANSWERS, "questionnaire_responses", ID, "answers", "questionnaire.answers", BY_ID);
+sealed!(
+    NOTE_VERSION,
+    "note_versions",
+    &[("note_id", KeyType::Text), ("version", KeyType::Int)],
+    "body",
+    "note",
+    &["note_id"]
+);
+sealed!(NOTE_ADDENDUM, "note_addenda", ID, "body", "note.addendum", BY_ID);
+sealed!(SUMMARY, "session_summaries", ID, "summary", "summary", &["appointment_id"]);
+sealed!(HOMEWORK, "session_summaries", ID, "homework", "summary.homework", &["appointment_id"]);
+sealed!(
+    FEEDBACK_COMMENT,
+    "session_feedback",
+    &[("appointment_id", KeyType::Text)],
+    "comment",
+    "feedback.comment",
+    &["appointment_id"]
+);
+sealed!(MESSAGE, "messages", ID, "body", "message", BY_ID);
+sealed!(FORM_ANSWERS, "form_responses", ID, "answers", "form.answers", BY_ID);
+sealed!(RECORDING_KEY, "recordings", ID, "file_key", "recording.key", BY_ID);
+sealed!(
+    CHAT_MESSAGE,
+    "chat_messages",
+    &[("chat_id", KeyType::Text), ("seq", KeyType::Int)],
+    "body",
+    "chat.message",
+    &["chat_id", "kind", "client_msg_id"]
+);
+sealed!(CHAT_TRANSCRIPT_TO, "chats", ID, "transcript_to", "chat.transcript-to", BY_ID);
+sealed!(CHAT_FILE, "chat_files", ID, "body", "chat.file", BY_ID);
+sealed!(MAIL_BODY, "mail_outbox", ID, "sealed_body", "mail.body", BY_ID);
+sealed!(RISK_FLAG, "risk_flags", ID, "sealed", "risk_flag", BY_ID);
 
 /// Every sealed column in the schema. A migration that adds one adds it here, and the test
 /// `every_blob_column_is_known` fails until it does.
 pub const SEALED_COLUMNS: &[SealedColumn] = &[
-    SealedColumn { table: "users", keys: ID, column: "totp_secret", purpose: "totp" },
-    SealedColumn { table: "users", keys: ID, column: "totp_pending", purpose: "totp" },
-    SealedColumn { table: "appointments", keys: ID, column: "reason", purpose: "appointment-reason" },
-    SealedColumn {
-        table: "room_messages",
-        keys: &[("room_id", KeyType::Text), ("seq", KeyType::Int)],
-        column: "body",
-        purpose: "room.chat",
-    },
-    SealedColumn { table: "room_files", keys: ID, column: "body", purpose: "room.file" },
-    SealedColumn { table: "questionnaire_responses", keys: ID, column: "answers", purpose: "questionnaire.answers" },
-    SealedColumn {
-        table: "note_versions",
-        keys: &[("note_id", KeyType::Text), ("version", KeyType::Int)],
-        column: "body",
-        purpose: "note",
-    },
-    SealedColumn { table: "note_addenda", keys: ID, column: "body", purpose: "note.addendum" },
-    SealedColumn { table: "session_summaries", keys: ID, column: "summary", purpose: "summary" },
-    SealedColumn { table: "session_summaries", keys: ID, column: "homework", purpose: "summary.homework" },
-    SealedColumn {
-        table: "session_feedback",
-        keys: &[("appointment_id", KeyType::Text)],
-        column: "comment",
-        purpose: "feedback.comment",
-    },
-    SealedColumn { table: "messages", keys: ID, column: "body", purpose: "message" },
-    SealedColumn { table: "form_responses", keys: ID, column: "answers", purpose: "form.answers" },
-    SealedColumn { table: "recordings", keys: ID, column: "file_key", purpose: "recording.key" },
-    SealedColumn {
-        table: "chat_messages",
-        keys: &[("chat_id", KeyType::Text), ("seq", KeyType::Int)],
-        column: "body",
-        purpose: "chat.message",
-    },
-    SealedColumn { table: "chats", keys: ID, column: "transcript_to", purpose: "chat.transcript-to" },
-    SealedColumn { table: "chat_files", keys: ID, column: "body", purpose: "chat.file" },
-    SealedColumn { table: "mail_outbox", keys: ID, column: "sealed_body", purpose: "mail.body" },
-    SealedColumn { table: "risk_flags", keys: ID, column: "sealed", purpose: "risk_flag" },
+    TOTP_SECRET,
+    TOTP_PENDING,
+    APPOINTMENT_REASON,
+    ROOM_MESSAGE,
+    ROOM_FILE,
+    QUESTIONNAIRE_ANSWERS,
+    NOTE_VERSION,
+    NOTE_ADDENDUM,
+    SUMMARY,
+    HOMEWORK,
+    FEEDBACK_COMMENT,
+    MESSAGE,
+    FORM_ANSWERS,
+    RECORDING_KEY,
+    CHAT_MESSAGE,
+    CHAT_TRANSCRIPT_TO,
+    CHAT_FILE,
+    MAIL_BODY,
+    RISK_FLAG,
 ];
 
 /// Blob columns that are not sealed, on purpose: public photos and outgoing mail attachments
@@ -114,11 +170,13 @@ pub const PLAIN_BLOB_COLUMNS: &[(&str, &str)] = &[
     ("chats", "guest_token"),
 ];
 
-/// A sealed value and the key of its row.
+/// A sealed value, the key of its row and its associated data.
 #[derive(Debug, Clone)]
 pub struct SealedValue {
     pub key: Vec<KeyPart>,
     pub sealed: Vec<u8>,
+    /// [`SealedColumn::aad`] of its row.
+    pub aad: Vec<u8>,
 }
 
 impl SealedColumn {
@@ -235,10 +293,12 @@ impl Store {
                 format!(" AND ({keys}) > ({})", marks.join(", "))
             }
         };
+        let bound: Vec<String> = column.bind.iter().enumerate().map(|(i, c)| format!("{c} AS bind_{i}")).collect();
         let sql = format!(
-            "SELECT {keys}, {col} FROM {table} WHERE {col} IS NOT NULL AND {not_key}{after_sql} ORDER BY {keys} LIMIT {limit}",
+            "SELECT {keys}, {col}, {bound} FROM {table} WHERE {col} IS NOT NULL AND {not_key}{after_sql} ORDER BY {keys} LIMIT {limit}",
             col = column.column,
             table = column.table,
+            bound = bound.join(", "),
             not_key = column.not_key(backend),
         );
         on_backend!(self, |pool| {
@@ -256,7 +316,12 @@ impl Store {
                         KeyType::Int => KeyPart::Int(r.try_get(*name)?),
                     });
                 }
-                out.push(SealedValue { key, sealed: r.try_get(column.column)? });
+                let mut row = Vec::with_capacity(column.bind.len());
+                for i in 0..column.bind.len() {
+                    row.push(r.try_get::<String, _>(format!("bind_{i}").as_str())?);
+                }
+                let parts: Vec<&str> = row.iter().map(String::as_str).collect();
+                out.push(SealedValue { key, sealed: r.try_get(column.column)?, aad: column.aad(&parts) });
             }
             Ok(out)
         })

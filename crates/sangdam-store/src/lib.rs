@@ -55,6 +55,14 @@ pub use jobs::{JobRecord, JobStatus};
 pub use keys::{
     EncryptionKey, KeyPart, KeyState, KeyType, PLAIN_BLOB_COLUMNS, SEALED_COLUMNS, SealedColumn, SealedValue,
 };
+/// Each sealed column, by name, for sealing a value in its place.
+pub mod sealed {
+    pub use crate::keys::{
+        APPOINTMENT_REASON, CHAT_FILE, CHAT_MESSAGE, CHAT_TRANSCRIPT_TO, FEEDBACK_COMMENT, FORM_ANSWERS, HOMEWORK,
+        MAIL_BODY, MESSAGE, NOTE_ADDENDUM, NOTE_VERSION, QUESTIONNAIRE_ANSWERS, RECORDING_KEY, RISK_FLAG, ROOM_FILE,
+        ROOM_MESSAGE, SUMMARY, TOTP_PENDING, TOTP_SECRET,
+    };
+}
 pub use notes::{Addendum, ClientProfile, DraftSaved, NewNote, NoteRecord, NoteVersion};
 pub use outbox::{Attachment, MailRecord, MailStatus, NewMail};
 pub use questionnaires::{NewResponse, NewRiskFlag, ResponseRecord, RiskFlag, RiskRaised};

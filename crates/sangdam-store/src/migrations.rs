@@ -32,6 +32,7 @@ const SQLITE: Embedded = &[
     (16, "throttle_locks", include_str!("../migrations/sqlite/0016_throttle_locks.sql")),
     (17, "pending_signups", include_str!("../migrations/sqlite/0017_pending_signups.sql")),
     (18, "sealed_scores", include_str!("../migrations/sqlite/0018_sealed_scores.sql")),
+    (19, "note_integrity", include_str!("../migrations/sqlite/0019_note_integrity.sql")),
 ];
 
 const POSTGRES: Embedded = &[
@@ -53,6 +54,7 @@ const POSTGRES: Embedded = &[
     (16, "throttle_locks", include_str!("../migrations/postgres/0016_throttle_locks.sql")),
     (17, "pending_signups", include_str!("../migrations/postgres/0017_pending_signups.sql")),
     (18, "sealed_scores", include_str!("../migrations/postgres/0018_sealed_scores.sql")),
+    (19, "note_integrity", include_str!("../migrations/postgres/0019_note_integrity.sql")),
 ];
 
 #[derive(Debug)]

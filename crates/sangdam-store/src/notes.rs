@@ -18,6 +18,8 @@ pub struct NoteRecord {
     pub template: Template,
     pub version: i64,
     pub signed_at: Option<i64>,
+    /// The keyed hash of what was signed (none for notes signed before hashes were kept).
+    pub signed_hash: Option<String>,
     pub created_at: i64,
     pub updated_at: i64,
 }
@@ -88,6 +90,7 @@ macro_rules! note_from_row {
             template: Template::parse(&template).ok_or_else(|| corrupt("template"))?,
             version: r.try_get("version")?,
             signed_at: r.try_get("signed_at")?,
+            signed_hash: r.try_get("signed_hash")?,
             created_at: r.try_get("created_at")?,
             updated_at: r.try_get("updated_at")?,
         }
@@ -95,7 +98,7 @@ macro_rules! note_from_row {
 }
 
 const NOTE_COLUMNS: &str =
-    "id, client_id, counselor_id, appointment_id, template, version, signed_at, created_at, updated_at";
+    "id, client_id, counselor_id, appointment_id, template, version, signed_at, signed_hash, created_at, updated_at";
 
 impl Store {
     /// A new note with its first version.
@@ -250,13 +253,16 @@ impl Store {
     }
 
     /// Signs (locks) a note; false when it was already signed.
-    pub async fn sign_note(&self, note: &str, now: i64) -> Result<bool> {
+    /// Signs a note with the keyed hash of what is signed (see `sangdam_web`'s notes), once.
+    pub async fn sign_note(&self, note: &str, now: i64, signed_hash: &str) -> Result<bool> {
         on_backend!(self, |pool| {
             let done = sqlx::query(
-                "UPDATE session_notes SET signed_at = $1, updated_at = $1 WHERE id = $2 AND signed_at IS NULL",
+                "UPDATE session_notes SET signed_at = $1, updated_at = $1, signed_hash = $3 \
+                 WHERE id = $2 AND signed_at IS NULL",
             )
             .bind(now)
             .bind(note)
+            .bind(signed_hash)
             .execute(pool)
             .await?;
             Ok(done.rows_affected() == 1)

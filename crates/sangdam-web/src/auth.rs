@@ -137,7 +137,7 @@ pub async fn check_second_factor(
         };
         let secret = state
             .keys
-            .open("totp", sealed)
+            .open_at(&sangdam_store::sealed::TOTP_SECRET, &[user.id.as_str()], sealed)
             .ok()
             .and_then(|b| TotpSecret::from_slice(&b))
             .ok_or_else(|| anyhow::anyhow!("stored TOTP secret cannot be opened"))?;

@@ -13,7 +13,7 @@ use chacha20poly1305::aead::{Aead, KeyInit};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
 use hmac::{Hmac, Mac};
 use rand_core::{OsRng, RngCore};
-use sangdam_store::{KeyState, Store};
+use sangdam_store::{KeyState, SealedColumn, Store};
 use sha2::{Digest, Sha256};
 
 /// How often a running server reloads the data keys.
@@ -58,11 +58,16 @@ fn derive(root: &[u8; 32], purpose: &str) -> [u8; 32] {
 }
 
 fn seal_with(root: &[u8; 32], key_id: u8, purpose: &str, plaintext: &[u8]) -> Vec<u8> {
+    seal_with_aad(root, key_id, purpose, plaintext, b"")
+}
+
+fn seal_with_aad(root: &[u8; 32], key_id: u8, purpose: &str, plaintext: &[u8], aad: &[u8]) -> Vec<u8> {
     let cipher = XChaCha20Poly1305::new(&derive(root, &format!("seal:{purpose}")).into());
     let mut nonce = [0u8; 24];
     OsRng.fill_bytes(&mut nonce);
     // Encryption with a fresh nonce into a Vec cannot fail.
-    let ct = cipher.encrypt(XNonce::from_slice(&nonce), plaintext).unwrap_or_default();
+    let payload = chacha20poly1305::aead::Payload { msg: plaintext, aad };
+    let ct = cipher.encrypt(XNonce::from_slice(&nonce), payload).unwrap_or_default();
     let mut out = Vec::with_capacity(1 + 24 + ct.len());
     out.push(key_id);
     out.extend_from_slice(&nonce);
@@ -71,8 +76,16 @@ fn seal_with(root: &[u8; 32], key_id: u8, purpose: &str, plaintext: &[u8]) -> Ve
 }
 
 fn open_with(root: &[u8; 32], purpose: &str, sealed: &[u8]) -> Result<Vec<u8>, OpenError> {
+    open_with_aad(root, purpose, sealed, b"")
+}
+
+fn open_with_aad(root: &[u8; 32], purpose: &str, sealed: &[u8], aad: &[u8]) -> Result<Vec<u8>, OpenError> {
+    if sealed.len() < 1 + 24 + 16 {
+        return Err(OpenError);
+    }
     let cipher = XChaCha20Poly1305::new(&derive(root, &format!("seal:{purpose}")).into());
-    cipher.decrypt(XNonce::from_slice(&sealed[1..25]), &sealed[25..]).map_err(|_| OpenError)
+    let payload = chacha20poly1305::aead::Payload { msg: &sealed[25..], aad };
+    cipher.decrypt(XNonce::from_slice(&sealed[1..25]), payload).map_err(|_| OpenError)
 }
 
 /// What a rotation did.
@@ -114,8 +127,10 @@ impl Keys {
         self.ring.read().unwrap_or_else(|p| p.into_inner()).current
     }
 
-    /// Encrypts data for storage under the current key: key id, 24-byte nonce, ciphertext and tag.
-    pub fn seal(&self, purpose: &str, plaintext: &[u8]) -> Vec<u8> {
+    /// Encrypts data under the current key, bound to nothing: key id, 24-byte nonce, ciphertext
+    /// and tag. Stored data is sealed with [`Keys::seal_at`]; this is for the crate's own tests.
+    #[cfg(test)]
+    fn seal(&self, purpose: &str, plaintext: &[u8]) -> Vec<u8> {
         // The id and its key are read together, so a reload in between cannot pair them wrongly.
         let (id, root) = {
             let ring = self.ring.read().unwrap_or_else(|p| p.into_inner());
@@ -127,8 +142,37 @@ impl Keys {
         seal_with(&root, id, purpose, plaintext)
     }
 
-    /// Opens data sealed under any key of the ring.
-    pub fn open(&self, purpose: &str, sealed: &[u8]) -> Result<Vec<u8>, OpenError> {
+    /// Seals a value for its place: the column and the row that will hold it (the column's
+    /// `bind` values, in order) are its associated data, so the value opens nowhere else.
+    pub fn seal_at(&self, column: &SealedColumn, row: &[&str], plaintext: &[u8]) -> Vec<u8> {
+        let (id, root) = self.current_root();
+        seal_with_aad(&root, id, column.purpose, plaintext, &column.aad(row))
+    }
+
+    /// Opens a value stored in this place. A value sealed before values were bound to their place
+    /// (no associated data) still opens, until key rotation seals it again, bound; a value moved
+    /// here from another row or column does not.
+    pub fn open_at(&self, column: &SealedColumn, row: &[&str], sealed: &[u8]) -> Result<Vec<u8>, OpenError> {
+        self.open_aad(column.purpose, &column.aad(row), sealed)
+    }
+
+    fn open_aad(&self, purpose: &str, aad: &[u8], sealed: &[u8]) -> Result<Vec<u8>, OpenError> {
+        let root = key_id_of(sealed).and_then(|id| self.root(id)).ok_or(OpenError)?;
+        open_with_aad(&root, purpose, sealed, aad).or_else(|_| open_with(&root, purpose, sealed))
+    }
+
+    fn current_root(&self) -> (u8, [u8; 32]) {
+        // The id and its key are read together, so a reload in between cannot pair them wrongly.
+        let ring = self.ring.read().unwrap_or_else(|p| p.into_inner());
+        match ring.data.get(&ring.current) {
+            Some(key) => (ring.current, *key),
+            None => (MASTER_ID, self.master),
+        }
+    }
+
+    /// Opens data sealed under any key of the ring, bound to nothing (see [`Keys::open_at`]).
+    #[cfg(test)]
+    fn open(&self, purpose: &str, sealed: &[u8]) -> Result<Vec<u8>, OpenError> {
         let root = key_id_of(sealed).and_then(|id| self.root(id)).ok_or(OpenError)?;
         open_with(&root, purpose, sealed)
     }
@@ -199,9 +243,11 @@ pub async fn rotate(store: &Store, keys: &Keys, grace: std::time::Duration, now:
             let Some(last) = batch.last() else { break };
             after = Some(last.key.clone());
             for v in &batch {
-                match keys.open(column.purpose, &v.sealed) {
+                // Sealed again bound to its place, whether or not it was before.
+                match keys.open_aad(column.purpose, &v.aad, &v.sealed) {
                     Ok(plain) => {
-                        let fresh = keys.seal(column.purpose, &plain);
+                        let (id, root) = keys.current_root();
+                        let fresh = seal_with_aad(&root, id, column.purpose, &plain, &v.aad);
                         if store.reseal(column, &v.key, &v.sealed, &fresh).await? {
                             report.resealed += 1;
                         }
@@ -245,6 +291,19 @@ pub fn constant_time_eq_bytes(a: &[u8], b: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_value_opens_only_in_its_place() {
+        use sangdam_store::sealed::{MESSAGE, NOTE_VERSION};
+        let k = Keys::new([9; 32]);
+        let sealed = k.seal_at(&MESSAGE, &["m1"], b"hello");
+        assert_eq!(k.open_at(&MESSAGE, &["m1"], &sealed).unwrap(), b"hello");
+        assert!(k.open_at(&MESSAGE, &["m2"], &sealed).is_err(), "another row");
+        assert!(k.open_at(&NOTE_VERSION, &["m1"], &sealed).is_err(), "another column");
+        // A value sealed before binding still opens where it is.
+        let legacy = k.seal("message", b"old");
+        assert_eq!(k.open_at(&MESSAGE, &["any"], &legacy).unwrap(), b"old");
+    }
 
     #[test]
     fn seal_round_trip_and_tamper() {

@@ -125,13 +125,14 @@ impl Mail {
         })
     }
 
-    /// Subject, the body the product may show, and the whole body sealed when that differs.
-    fn for_outbox(&self, state: &AppState, tr: &Tr) -> (String, String, Option<Vec<u8>>) {
+    /// Subject, the body the product may show, and the whole body sealed (in the outbox row
+    /// `id`) when that differs.
+    fn for_outbox(&self, state: &AppState, tr: &Tr, id: &str) -> (String, String, Option<Vec<u8>>) {
         let (subject, body) = self.render(tr);
         match self.without_secret(&tr.t("mail-link-hidden")) {
             Some(shown) => {
                 let (_, redacted) = shown.render(tr);
-                (subject, redacted, Some(state.keys.seal(MAIL_BODY, body.as_bytes())))
+                (subject, redacted, Some(state.keys.seal_at(&sangdam_store::sealed::MAIL_BODY, &[id], body.as_bytes())))
             }
             None => (subject, body, None),
         }
@@ -214,13 +215,10 @@ fn tr_args(tr: &Tr, id: &str, args: &fluent_bundle::FluentArgs<'_>) -> String {
     tr.i18n().message(tr.lang, id, Some(args))
 }
 
-/// The purpose a mail's whole body is sealed under when it carries a secret link.
-pub const MAIL_BODY: &str = "mail.body";
-
 async fn queue(state: &AppState, to: &Email, lang: Language, mail: Mail, key: Option<&str>) -> anyhow::Result<()> {
     let tr = Tr::new(state.i18n.clone(), lang);
-    let (subject, body, sealed) = mail.for_outbox(state, &tr);
     let id = sangdam_domain::ids::encode_random(&random::<16>());
+    let (subject, body, sealed) = mail.for_outbox(state, &tr, &id);
     let held = state.config.smtp.is_none();
     let m = sangdam_store::NewMail {
         id: &id,
@@ -267,7 +265,8 @@ async fn deliver(
     mail: &MailRecord,
 ) -> anyhow::Result<()> {
     let body = match &mail.sealed_body {
-        Some(sealed) => String::from_utf8(keys.open(MAIL_BODY, sealed)?).context("a sealed mail body")?,
+        Some(sealed) => String::from_utf8(keys.open_at(&sangdam_store::sealed::MAIL_BODY, &[&mail.id], sealed)?)
+            .context("a sealed mail body")?,
         None => mail.body.clone(),
     };
     let message = Message::builder()

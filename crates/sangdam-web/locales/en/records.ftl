@@ -300,3 +300,7 @@ crisis-nobody = Right now nobody at the center can receive this alert. Please do
 mail-risk-nostaff-subject = [Sangdam] A risk alert has no one to attend to it
 mail-risk-nostaff-body = A client's questionnaire answers show a risk of self-harm, and no counselor or supervisor can see the alert. Assign someone now, or invite a supervisor. This mail says neither who it is nor what they answered:
     { $link }
+integrity-title = Integrity warning:
+integrity-note = What is stored for this note is not what was saved or signed. Someone may have changed it in the database. Do not rely on it; tell an admin (the audit log and backups can show what happened).
+integrity-unreadable = (This text cannot be opened: it may have been changed after it was stored)
+integrity-chat = What is stored for this chat no longer matches the hash it was locked with as evidence. Someone may have changed it in the database: rely on the file exported when it was locked, and its hash, and tell an admin.

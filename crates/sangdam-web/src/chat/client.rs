@@ -241,7 +241,8 @@ async fn handle(
                     return Ok(());
                 }
             };
-            let sealed = state.keys.seal("chat.transcript-to", to.as_str().as_bytes());
+            let sealed =
+                state.keys.seal_at(&sangdam_store::sealed::CHAT_TRANSCRIPT_TO, &[&chat.id], to.as_str().as_bytes());
             state.store.set_chat_transcript_to(&chat.id, &sealed).await?;
             let _ = tx.try_send(ClientOut::TranscriptRequested);
             if closed {

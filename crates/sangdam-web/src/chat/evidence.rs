@@ -35,7 +35,7 @@ pub async fn transcript(state: &AppState, chat: &ChatRecord) -> anyhow::Result<S
         let Some(last) = batch.last() else { break };
         after = last.seq;
         for m in batch.iter().filter(|m| matches!(m.kind.as_str(), "client" | "counselor" | "system")) {
-            let text = String::from_utf8_lossy(&state.keys.open("chat.message", &m.body)?).into_owned();
+            let text = super::open_message(state, &chat.id, m)?;
             let flag = m.flag.as_deref().map(|f| format!(" [flagged: {f}]")).unwrap_or_default();
             writeln!(out)?;
             writeln!(out, "#{} {} {}{flag}", m.seq, utc(m.at), m.kind)?;
@@ -47,7 +47,7 @@ pub async fn transcript(state: &AppState, chat: &ChatRecord) -> anyhow::Result<S
                     .chat_file(&chat.id, file)
                     .await?
                     .ok_or_else(|| anyhow::anyhow!("a chat file is missing"))?;
-                let body = state.keys.open("chat.file", &sealed)?;
+                let body = state.keys.open_at(&sangdam_store::sealed::CHAT_FILE, &[file], &sealed)?;
                 writeln!(
                     out,
                     "    [file] {} ({} bytes, SHA-256 {})",
@@ -63,6 +63,17 @@ pub async fn transcript(state: &AppState, chat: &ChatRecord) -> anyhow::Result<S
         }
     }
     Ok(out)
+}
+
+/// Whether a locked chat still is what was locked: its transcript, built from what is stored now,
+/// has the locked hash (and every message opens in its place). An unlocked chat has nothing to
+/// compare with.
+pub async fn still_matches(state: &AppState, chat: &ChatRecord) -> bool {
+    let Some(locked) = &chat.evidence_hash else { return true };
+    match transcript(state, chat).await {
+        Ok(text) => crate::crypto::constant_time_eq(&crate::crypto::sha256_hex(text.as_bytes()), locked),
+        Err(_) => false,
+    }
 }
 
 /// Locks a closed chat's transcript with its hash. Returns the hash (the one already stored when

@@ -121,10 +121,15 @@ pub(crate) async fn info(state: &AppState, chat: &ChatRecord) -> anyhow::Result<
     })
 }
 
+/// A chat message's text, opened in its place.
+pub(crate) fn open_message(state: &AppState, chat: &str, m: &ChatMessage) -> Result<String, crate::crypto::OpenError> {
+    let row = [chat, m.kind.as_str(), m.client_msg_id.as_str()];
+    Ok(String::from_utf8_lossy(&state.keys.open_at(&sangdam_store::sealed::CHAT_MESSAGE, &row, &m.body)?).into_owned())
+}
+
 /// A stored message as a page shows it.
 pub(crate) fn line(state: &AppState, chat: &ChatRecord, m: &ChatMessage, name: &str) -> Line {
-    let text =
-        state.keys.open("chat.message", &m.body).map(|b| String::from_utf8_lossy(&b).into_owned()).unwrap_or_default();
+    let text = open_message(state, &chat.id, m).unwrap_or_default();
     let name = if m.kind == "client" { chat.nickname.clone() } else { name.to_owned() };
     Line {
         chat: chat.id.clone(),
@@ -158,7 +163,8 @@ pub(crate) async fn post(
 ) -> anyhow::Result<Posted> {
     let lock = state.chat.lock_of(&chat.id);
     let _held = lock.lock().await;
-    let sealed = state.keys.seal("chat.message", text.as_bytes());
+    let row = [chat.id.as_str(), kind, client_msg_id];
+    let sealed = state.keys.seal_at(&sangdam_store::sealed::CHAT_MESSAGE, &row, text.as_bytes());
     let flag = flag.map(category_str);
     let holder = if kind == "counselor" { sender.map(|s| s.0) } else { None };
     let posted = state
@@ -206,8 +212,13 @@ pub(crate) async fn share_file(
     };
     let keys = state.keys.clone();
     let bytes = upload.bytes;
-    let sealed = tokio::task::spawn_blocking(move || keys.seal("chat.file", &bytes)).await?;
-    let sealed_name = state.keys.seal("chat.message", file.name.as_bytes());
+    let file_id = file.id.clone();
+    let sealed =
+        tokio::task::spawn_blocking(move || keys.seal_at(&sangdam_store::sealed::CHAT_FILE, &[&file_id], &bytes))
+            .await?;
+    let message_id = format!("file-{}", file.id);
+    let row = [chat.id.as_str(), kind, message_id.as_str()];
+    let sealed_name = state.keys.seal_at(&sangdam_store::sealed::CHAT_MESSAGE, &row, file.name.as_bytes());
     let holder = if kind == "counselor" { sender.map(|s| s.0) } else { None };
     let lock = state.chat.lock_of(&chat.id);
     let _held = lock.lock().await;
@@ -308,7 +319,7 @@ pub(crate) async fn close(
     };
     state.chat.forget(&chat.id);
     if let Some(sealed) = &closed.transcript_to
-        && let Ok(address) = state.keys.open("chat.transcript-to", sealed)
+        && let Ok(address) = state.keys.open_at(&sangdam_store::sealed::CHAT_TRANSCRIPT_TO, &[&chat.id], sealed)
         && let Ok(to) = sangdam_domain::Email::parse(&String::from_utf8_lossy(&address))
     {
         mail_transcript(state, &chat.id, &to, chat.language).await?;

@@ -10,10 +10,10 @@ use axum::http::StatusCode;
 use sangdam_domain::Role;
 use sangdam_domain::aftercare::{self, FEEDBACK_QUESTIONS, Feedback};
 use sangdam_domain::booking::AppointmentStatus;
-use sangdam_store::{AppointmentRecord, FeedbackRecord, StoreError, SummaryRecord};
+use sangdam_store::{AppointmentRecord, FeedbackRecord, StoreError, SummaryRecord, sealed};
 
 use super::records::display_names;
-use super::{open_text, render, see_other, with_status};
+use super::{open_text_at, render, see_other, with_status};
 use crate::auth::audit;
 use crate::crypto::random;
 use crate::ctx::Ctx;
@@ -21,10 +21,6 @@ use crate::error::{AppError, AppResult};
 use crate::forms::FormData;
 use crate::mail::{self, Mail};
 use crate::state::AppState;
-
-const SUMMARY: &str = "summary";
-const HOMEWORK: &str = "summary.homework";
-const COMMENT: &str = "feedback.comment";
 
 #[derive(Template)]
 #[template(path = "aftercare/summary_form.html")]
@@ -58,8 +54,8 @@ pub async fn summary_form(State(state): State<AppState>, ctx: Ctx, Path(id): Pat
     }
     let (summary, homework, shared) = match &existing {
         Some(s) => (
-            open_text(&state, SUMMARY, &s.summary)?,
-            open_text(&state, HOMEWORK, &s.homework)?,
+            open_text_at(&state, &sealed::SUMMARY, &[&s.appointment_id], &s.summary)?,
+            open_text_at(&state, &sealed::HOMEWORK, &[&s.appointment_id], &s.homework)?,
             Some(ctx.time(s.created_at)),
         ),
         None => (String::new(), String::new(), None),
@@ -105,8 +101,8 @@ pub async fn summary_save(
         appointment_id: a.id.clone(),
         client_id: a.client_id.clone(),
         counselor_id: a.counselor_id.clone(),
-        summary: state.keys.seal(SUMMARY, summary.as_bytes()),
-        homework: state.keys.seal(HOMEWORK, homework.as_bytes()),
+        summary: state.keys.seal_at(&sealed::SUMMARY, &[&a.id], summary.as_bytes()),
+        homework: state.keys.seal_at(&sealed::HOMEWORK, &[&a.id], homework.as_bytes()),
         created_at: ctx.now,
         updated_at: ctx.now,
         read_at: None,
@@ -176,8 +172,8 @@ pub async fn portal(State(state): State<AppState>, ctx: Ctx) -> AppResult {
             s.id.clone(),
             ctx.time(s.created_at),
             names.get(&s.counselor_id).cloned().unwrap_or_default(),
-            open_text(&state, SUMMARY, &s.summary)?,
-            open_text(&state, HOMEWORK, &s.homework)?,
+            open_text_at(&state, &sealed::SUMMARY, &[&s.appointment_id], &s.summary)?,
+            open_text_at(&state, &sealed::HOMEWORK, &[&s.appointment_id], &s.homework)?,
             s.read_at.is_none(),
         ));
         state.store.mark_summary_read(&s.id, ctx.now).await?;
@@ -302,7 +298,7 @@ pub async fn feedback_submit(
         counselor_id: a.counselor_id.clone(),
         stars: parsed.stars,
         answers: parsed.answers,
-        comment: parsed.comment.map(|c| state.keys.seal(COMMENT, c.as_bytes())),
+        comment: parsed.comment.map(|c| state.keys.seal_at(&sealed::FEEDBACK_COMMENT, &[&a.id], c.as_bytes())),
         show_name: parsed.show_name,
         created_at: ctx.now,
     };
@@ -335,7 +331,7 @@ pub async fn feedback_list(State(state): State<AppState>, ctx: Ctx) -> AppResult
     let mut rows = Vec::with_capacity(list.len());
     for f in &list {
         let comment = match &f.comment {
-            Some(c) => open_text(&state, COMMENT, c)?,
+            Some(c) => open_text_at(&state, &sealed::FEEDBACK_COMMENT, &[&f.appointment_id], c)?,
             None => String::new(),
         };
         let (when, who) = if f.show_name {

@@ -438,12 +438,15 @@ pub async fn book_submit(
         return taken(state.clone(), ctx.clone(), c, f, message).await;
     }
     let status = if c.profile.requires_approval { AppointmentStatus::Requested } else { AppointmentStatus::Confirmed };
-    let sealed = (!reason.is_empty()).then(|| state.keys.seal("appointment-reason", reason.as_bytes()));
     let series_id = every.map(|_| sangdam_domain::ids::encode_random(&random::<16>()));
     let list: Vec<NewAppointment> = starts
         .iter()
-        .map(|s| NewAppointment {
-            id: sangdam_domain::ids::encode_random(&random::<16>()),
+        .map(|s| (s, sangdam_domain::ids::encode_random(&random::<16>())))
+        .map(|(s, id)| NewAppointment {
+            // Each session's reason is sealed in its own row.
+            reason: (!reason.is_empty())
+                .then(|| state.keys.seal_at(&sangdam_store::sealed::APPOINTMENT_REASON, &[&id], reason.as_bytes())),
+            id,
             counselor_id: c.user.id.clone(),
             client_id: v.user.id.clone(),
             kind,
@@ -451,7 +454,6 @@ pub async fn book_submit(
             starts_at: s.as_second(),
             ends_at: s.as_second() + i64::from(offering.duration_minutes) * 60,
             status,
-            reason: sealed.clone(),
             first_time: f.first_time == "on",
             series_id: series_id.clone(),
         })

@@ -90,7 +90,7 @@ pub async fn calendar(State(state): State<AppState>, ctx: Ctx, Query(q): Query<C
         let reason = a
             .reason
             .as_deref()
-            .and_then(|r| state.keys.open("appointment-reason", r).ok())
+            .and_then(|r| state.keys.open_at(&sangdam_store::sealed::APPOINTMENT_REASON, &[&a.id], r).ok())
             .map(|b| String::from_utf8_lossy(&b).into_owned());
         day.items.push(CalendarItem {
             id: a.id.clone(),

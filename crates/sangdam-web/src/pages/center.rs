@@ -237,6 +237,8 @@ struct TranscriptPage<'a> {
     reply_to: Option<String>,
     /// Kind, name, time, text, flag.
     lines: Vec<(String, String, String, String, String)>,
+    /// What is stored no longer matches the locked hash (or does not open in its place).
+    tampered: bool,
 }
 
 pub async fn transcript(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> AppResult {
@@ -260,9 +262,11 @@ pub async fn transcript(State(state): State<AppState>, ctx: Ctx, Path(id): Path<
             m.sender_id.as_ref().and_then(|s| names.get(s).cloned()).unwrap_or_default()
         };
         let flag = m.flag.as_deref().map(|f| ctx.t(&format!("chat-flag-{f}"))).unwrap_or_default();
-        lines.push((m.kind.clone(), name, ctx.time(m.at), super::open_text(&state, "chat.message", &m.body)?, flag));
+        let text = crate::chat::open_message(&state, &chat.id, m).unwrap_or_else(|_| ctx.t("integrity-unreadable"));
+        lines.push((m.kind.clone(), name, ctx.time(m.at), text, flag));
     }
     audit(&state, &ctx, Some(&v.user), "chat.read", Some(format!("chat:{id}")), "ok").await?;
+    let tampered = !chat::evidence::still_matches(&state, &chat).await;
     render(&TranscriptPage {
         ctx: &ctx,
         id: chat.id.clone(),
@@ -272,10 +276,13 @@ pub async fn transcript(State(state): State<AppState>, ctx: Ctx, Path(id): Path<
         category: category_name(&ctx, chat.close_category.as_deref()),
         hash: chat.evidence_hash.clone(),
         reply_to: match &chat.transcript_to {
-            Some(sealed) => Some(super::open_text(&state, "chat.transcript-to", sealed)?),
+            Some(sealed) => {
+                Some(super::open_text_at(&state, &sangdam_store::sealed::CHAT_TRANSCRIPT_TO, &[&chat.id], sealed)?)
+            }
             None => None,
         },
         lines,
+        tampered,
     })
 }
 
@@ -294,7 +301,11 @@ pub async fn lock(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String
 /// equals the stored hash of a locked chat.
 pub async fn export(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> AppResult {
     let (v, chat) = crate::access::staff_chat(&state, &ctx, &id).await?;
-    let text = chat::evidence::transcript(&state, &chat).await?;
+    // A transcript whose stored messages no longer open in their place cannot be exported as
+    // evidence: the page says why.
+    let Ok(text) = chat::evidence::transcript(&state, &chat).await else {
+        return Err(AppError::Conflict("integrity-chat"));
+    };
     audit(&state, &ctx, Some(&v.user), "chat.export", Some(format!("chat:{id}")), "ok").await?;
     let hash = crate::crypto::sha256_hex(text.as_bytes());
     Ok((

@@ -329,9 +329,11 @@ pub async fn download(
     }
     let (file, sealed) = state.store.chat_file(&id, &file_id).await?.ok_or(AppError::NotFound)?;
     let keys = state.keys.clone();
-    let body = tokio::task::spawn_blocking(move || keys.open("chat.file", &sealed))
-        .await
-        .map_err(|e| AppError::Internal(e.into()))??;
+    let file_row = file.id.clone();
+    let body =
+        tokio::task::spawn_blocking(move || keys.open_at(&sangdam_store::sealed::CHAT_FILE, &[&file_row], &sealed))
+            .await
+            .map_err(|e| AppError::Internal(e.into()))??;
     Ok((
         [
             (header::CONTENT_TYPE, file.content_type.clone()),

@@ -19,7 +19,6 @@ use crate::error::{AppError, AppResult};
 use crate::forms::FormData;
 use crate::state::AppState;
 
-const ANSWERS: &str = "form.answers";
 const KINDS: [&str; 5] = ["short_text", "long_text", "single", "multiple", "scale"];
 
 /// One builder row as typed.
@@ -344,9 +343,11 @@ pub async fn submit(
             return with_status(StatusCode::UNPROCESSABLE_ENTITY, render(&page));
         }
     };
-    let sealed = state.keys.seal(ANSWERS, &serde_json::to_vec(&answers).map_err(|e| AppError::Internal(e.into()))?);
+    let response_id = sangdam_domain::ids::encode_random(&random::<16>());
+    let plain = serde_json::to_vec(&answers).map_err(|e| AppError::Internal(e.into()))?;
+    let sealed = state.keys.seal_at(&sangdam_store::sealed::FORM_ANSWERS, &[&response_id], &plain);
     let response = FormResponse {
-        id: sangdam_domain::ids::encode_random(&random::<16>()),
+        id: response_id,
         form_id,
         answers: sealed,
         submitted_at: ctx.now,
@@ -376,7 +377,7 @@ pub async fn answered(state: &AppState, ctx: &Ctx, client: &sangdam_domain::User
             },
         };
         let Some(spec) = FormSpec::from_json(&json) else { continue };
-        let plain = state.keys.open(ANSWERS, &r.answers)?;
+        let plain = state.keys.open_at(&sangdam_store::sealed::FORM_ANSWERS, &[&r.id], &r.answers)?;
         let answers: Vec<Answer> = serde_json::from_slice(&plain).map_err(|e| AppError::Internal(e.into()))?;
         let rows = spec
             .questions()

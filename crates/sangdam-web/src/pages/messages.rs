@@ -21,7 +21,6 @@ use crate::forms::FormData;
 use crate::mail::{self, Mail};
 use crate::state::AppState;
 
-const PURPOSE: &str = "message";
 /// Messages one person may send in ten minutes.
 const MAX_PER_TEN_MINUTES: usize = 30;
 
@@ -111,7 +110,8 @@ async fn thread_page(
     let stored = state.store.thread(&client, &counselor, 200).await?;
     let mut messages = Vec::with_capacity(stored.len());
     for m in &stored {
-        messages.push((m.sender_id == me.id, ctx.time(m.created_at), super::open_text(state, PURPOSE, &m.body)?));
+        let text = super::open_text_at(state, &sangdam_store::sealed::MESSAGE, &[&m.id], &m.body)?;
+        messages.push((m.sender_id == me.id, ctx.time(m.created_at), text));
     }
     state.store.mark_thread_read(&client, &counselor, &me.id, ctx.now).await?;
     audit(state, ctx, Some(me), "messages.read", Some(format!("user:{}", other.id)), "ok").await?;
@@ -150,12 +150,14 @@ pub async fn send(
         let page = thread_page(&state, &ctx, &v.user, &other, raw, vec![ctx.t("error-message-rate")]).await;
         return with_status(StatusCode::TOO_MANY_REQUESTS, page);
     }
+    let id = sangdam_domain::ids::encode_random(&random::<16>());
+    let body = state.keys.seal_at(&sangdam_store::sealed::MESSAGE, &[&id], text.as_bytes());
     let m = MessageRecord {
-        id: sangdam_domain::ids::encode_random(&random::<16>()),
+        id,
         client_id: client,
         counselor_id: counselor,
         sender_id: v.user.id.clone(),
-        body: state.keys.seal(PURPOSE, text.as_bytes()),
+        body,
         created_at: ctx.now,
         read_at: None,
     };

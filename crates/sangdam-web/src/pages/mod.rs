@@ -192,8 +192,13 @@ async fn not_found() -> AppError {
 }
 
 /// Opens sealed text (a summary, a message, an addendum) for display.
-pub(crate) fn open_text(state: &AppState, purpose: &str, sealed: &[u8]) -> Result<String, AppError> {
-    Ok(String::from_utf8_lossy(&state.keys.open(purpose, sealed)?).into_owned())
+pub(crate) fn open_text_at(
+    state: &AppState,
+    column: &sangdam_store::SealedColumn,
+    row: &[&str],
+    sealed: &[u8],
+) -> Result<String, AppError> {
+    Ok(String::from_utf8_lossy(&state.keys.open_at(column, row, sealed)?).into_owned())
 }
 
 /// Renders a template into a response.

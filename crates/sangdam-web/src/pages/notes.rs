@@ -23,12 +23,38 @@ use crate::error::{AppError, AppResult};
 use crate::forms::FormData;
 use crate::state::AppState;
 
-const NOTE: &str = "note";
-const ADDENDUM: &str = "note.addendum";
+use sangdam_store::sealed::{NOTE_ADDENDUM, NOTE_VERSION};
 
-fn open_body(state: &AppState, t: NoteTemplate, sealed: &[u8]) -> Result<NoteBody, AppError> {
-    let plain = state.keys.open(NOTE, sealed)?;
+/// A version's body, opened in its place (a body moved here from another note does not open).
+fn open_plain(state: &AppState, note: &str, sealed: &[u8]) -> Result<Vec<u8>, crate::crypto::OpenError> {
+    state.keys.open_at(&NOTE_VERSION, &[note], sealed)
+}
+
+fn open_body(state: &AppState, note: &str, t: NoteTemplate, sealed: &[u8]) -> Result<NoteBody, AppError> {
+    let plain = open_plain(state, note, sealed)?;
     NoteBody::from_json(t, &plain).ok_or_else(|| AppError::Internal(anyhow::anyhow!("a stored note body is malformed")))
+}
+
+/// The keyed hash of what a signature covers: the note, its template, the version signed, the
+/// signing time and that version's body. Only this server can compute it.
+fn signed_hash(state: &AppState, note: &NoteRecord, version: i64, signed_at: i64, plain: &[u8]) -> String {
+    let mut data =
+        format!("{}\u{1f}{}\u{1f}{version}\u{1f}{signed_at}\u{1f}", note.id, note.template.as_str()).into_bytes();
+    data.extend_from_slice(plain);
+    state.keys.mac_hex("note.signed", &data)
+}
+
+/// Whether a signed note still is what was signed: `true` when its stored hash matches its
+/// latest version's body (or when it was signed before hashes were kept).
+fn signature_holds(state: &AppState, note: &NoteRecord, latest: Option<&sangdam_store::NoteVersion>) -> bool {
+    let (Some(signed_at), Some(kept)) = (note.signed_at, &note.signed_hash) else { return true };
+    let Some(latest) = latest else { return false };
+    match open_plain(state, &note.id, &latest.body) {
+        Ok(plain) => {
+            crate::crypto::constant_time_eq(&signed_hash(state, note, latest.version, signed_at, &plain), kept)
+        }
+        Err(_) => false,
+    }
 }
 
 async fn load(state: &AppState, id: &str) -> Result<NoteRecord, AppError> {
@@ -61,7 +87,7 @@ pub async fn create(
         }
     };
     let id = sangdam_domain::ids::encode_random(&random::<16>());
-    let body = state.keys.seal(NOTE, &NoteBody::empty(template).to_json());
+    let body = state.keys.seal_at(&NOTE_VERSION, &[&id], &NoteBody::empty(template).to_json());
     state
         .store
         .create_note(&NewNote {
@@ -97,6 +123,8 @@ struct NotePage<'a> {
     latest: bool,
     addenda: Vec<(String, String, String)>,
     may_add: bool,
+    /// The stored content does not match what was saved or signed.
+    tampered: bool,
     errors: Vec<String>,
 }
 
@@ -113,10 +141,19 @@ async fn page(
     let versions = state.store.note_versions(&note.id).await?;
     let shown = version.unwrap_or(note.version);
     let stored = versions.iter().find(|x| x.version == shown).ok_or(AppError::NotFound)?;
-    let body = match typed {
-        Some(b) => b,
-        None => open_body(state, note.template, &stored.body)?,
+    // A body that no longer opens in its place, or a signed note whose content no longer matches
+    // what was signed, is shown with a warning rather than as if nothing happened.
+    let intact = signature_holds(state, note, versions.iter().find(|x| x.version == note.version));
+    let (body, unreadable) = match typed {
+        Some(b) => (b, false),
+        None => match open_body(state, &note.id, note.template, &stored.body) {
+            Ok(b) => (b, false),
+            Err(_) => (NoteBody::empty(note.template), true),
+        },
     };
+    if !intact || unreadable {
+        tracing::warn!(note = %note.id, "a note's stored content does not match what was saved or signed");
+    }
     audit(state, ctx, Some(&v.user), "note.read", Some(format!("note:{}#{shown}", note.id)), "ok").await?;
     let addenda_rows = state.store.note_addenda(&note.id).await?;
     let mut people: Vec<UserId> = versions.iter().map(|x| x.author_id.clone()).collect();
@@ -126,7 +163,11 @@ async fn page(
     let name = |id: &UserId| names.get(id).cloned().unwrap_or_default();
     let mut addenda = Vec::with_capacity(addenda_rows.len());
     for a in &addenda_rows {
-        addenda.push((ctx.time(a.created_at), name(&a.author_id), super::open_text(state, ADDENDUM, &a.body)?));
+        let text = match state.keys.open_at(&NOTE_ADDENDUM, &[&a.id], &a.body) {
+            Ok(b) => String::from_utf8_lossy(&b).into_owned(),
+            Err(_) => ctx.t("integrity-unreadable"),
+        };
+        addenda.push((ctx.time(a.created_at), name(&a.author_id), text));
     }
     let latest = shown == note.version;
     render(&NotePage {
@@ -147,6 +188,7 @@ async fn page(
         latest,
         addenda,
         may_add: note.signed_at.is_some(),
+        tampered: !intact || unreadable,
         errors,
     })
 }
@@ -212,7 +254,7 @@ pub async fn save(
             );
         }
     };
-    let sealed = state.keys.seal(NOTE, &body.to_json());
+    let sealed = state.keys.seal_at(&NOTE_VERSION, &[&id], &body.to_json());
     let saved = match state.store.save_note_draft(&id, &sealed, &v.user.id, ctx.now, note::SITTING_SECONDS).await {
         Err(StoreError::Locked) => return Err(AppError::Conflict(NoteError::Locked.message_id())),
         other => other?,
@@ -233,13 +275,15 @@ pub async fn sign(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String
     let v = author_of_draft(&state, &ctx, &note).await?;
     let versions = state.store.note_versions(&id).await?;
     let latest = versions.last().ok_or(AppError::NotFound)?;
-    if open_body(&state, note.template, &latest.body)?.is_blank() {
+    if open_body(&state, &id, note.template, &latest.body)?.is_blank() {
         return with_status(
             StatusCode::UNPROCESSABLE_ENTITY,
             page(&state, &ctx, &note, None, None, vec![ctx.t(NoteError::Empty.message_id())]).await,
         );
     }
-    if !state.store.sign_note(&id, ctx.now).await? {
+    let plain = open_plain(&state, &id, &latest.body)?;
+    let hash = signed_hash(&state, &note, latest.version, ctx.now, &plain);
+    if !state.store.sign_note(&id, ctx.now, &hash).await? {
         return Err(AppError::Conflict(NoteError::Locked.message_id()));
     }
     audit(&state, &ctx, Some(&v.user), "note.sign", Some(format!("note:{id}#{}", note.version)), "ok").await?;
@@ -268,7 +312,7 @@ pub async fn add_addendum(
         }
     };
     let addendum_id = sangdam_domain::ids::encode_random(&random::<16>());
-    let sealed = state.keys.seal(ADDENDUM, text.as_bytes());
+    let sealed = state.keys.seal_at(&NOTE_ADDENDUM, &[&addendum_id], text.as_bytes());
     state.store.add_addendum(&addendum_id, &id, &v.user.id, &sealed, ctx.now).await?;
     audit(&state, &ctx, Some(&v.user), "note.addendum", Some(format!("note:{id}")), "ok").await?;
     Ok(see_other(&format!("/notes/{id}")))

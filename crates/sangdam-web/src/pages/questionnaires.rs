@@ -38,12 +38,9 @@ fn instrument(s: &str) -> Result<Instrument, AppError> {
     Instrument::parse(s).ok_or(AppError::NotFound)
 }
 
-const ANSWERS: &str = "questionnaire.answers";
-const RISK_FLAG: &str = "risk_flag";
-
 /// A response's answers, opened, and what they score.
 pub fn scored(state: &AppState, r: &ResponseRecord) -> Result<(Vec<u8>, Score), AppError> {
-    let answers = state.keys.open(ANSWERS, &r.answers)?;
+    let answers = state.keys.open_at(&sangdam_store::sealed::QUESTIONNAIRE_ANSWERS, &[&r.id], &r.answers)?;
     let score =
         r.instrument.score(&answers).map_err(|_| AppError::Internal(anyhow::anyhow!("stored answers do not score")))?;
     Ok((answers, score))
@@ -65,20 +62,16 @@ struct FlagContent {
 fn new_flag(state: &AppState, client: &UserId, response: &str, now: i64) -> (String, String, String, Vec<u8>) {
     let id = sangdam_domain::ids::encode_random(&random::<16>());
     let content = serde_json::to_vec(&FlagContent { client: client.to_string(), at: now }).unwrap_or_default();
-    (
-        id,
-        state.keys.mac_hex("risk.response", response.as_bytes()),
-        risk_client_key(state, client),
-        state.keys.seal(RISK_FLAG, &content),
-    )
+    let sealed = state.keys.seal_at(&sangdam_store::sealed::RISK_FLAG, &[&id], &content);
+    (id, state.keys.mac_hex("risk.response", response.as_bytes()), risk_client_key(state, client), sealed)
 }
 
 /// An open alert: id, client, when.
 async fn open_alerts(state: &AppState) -> Result<Vec<(String, UserId, i64)>, AppError> {
     let mut out = Vec::new();
     for f in state.store.open_risk_flags().await? {
-        let content: FlagContent = serde_json::from_slice(&state.keys.open(RISK_FLAG, &f.sealed)?)
-            .map_err(|e| AppError::Internal(e.into()))?;
+        let opened = state.keys.open_at(&sangdam_store::sealed::RISK_FLAG, &[&f.id], &f.sealed)?;
+        let content: FlagContent = serde_json::from_slice(&opened).map_err(|e| AppError::Internal(e.into()))?;
         let client = UserId::parse(&content.client)
             .ok_or_else(|| AppError::Internal(anyhow::anyhow!("a risk alert's client")))?;
         out.push((f.id, client, content.at));
@@ -93,7 +86,7 @@ pub async fn seal_legacy_alerts(state: &AppState) -> anyhow::Result<usize> {
     let legacy = state.store.legacy_risk_alerts().await?;
     for (id, response, client, at, ack) in &legacy {
         let content = serde_json::to_vec(&FlagContent { client: client.to_string(), at: *at })?;
-        let sealed = state.keys.seal(RISK_FLAG, &content);
+        let sealed = state.keys.seal_at(&sangdam_store::sealed::RISK_FLAG, &[id], &content);
         let (response_key, client_key) =
             (state.keys.mac_hex("risk.response", response.as_bytes()), risk_client_key(state, client));
         let flag = NewRiskFlag { id, response_key: &response_key, client_key: &client_key, sealed: &sealed };
@@ -262,7 +255,7 @@ pub async fn submit(
     };
     let answers = answers.unwrap_or_default();
     let id = sangdam_domain::ids::encode_random(&random::<16>());
-    let sealed = state.keys.seal(ANSWERS, &answers);
+    let sealed = state.keys.seal_at(&sangdam_store::sealed::QUESTIONNAIRE_ANSWERS, &[&id], &answers);
     let flag = risk.then(|| new_flag(&state, &v.user.id, &id, ctx.now));
     let raised = state
         .store

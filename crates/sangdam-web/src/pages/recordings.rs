@@ -119,7 +119,7 @@ pub async fn file(
     let sealed = rec.file_key.as_deref().ok_or(AppError::NotFound)?;
     let key: [u8; 32] = state
         .keys
-        .open("recording.key", sealed)
+        .open_at(&sangdam_store::sealed::RECORDING_KEY, &[&rec.id], sealed)
         .ok()
         .and_then(|k| k.try_into().ok())
         .ok_or_else(|| AppError::Internal(anyhow::anyhow!("a recording key does not open")))?;

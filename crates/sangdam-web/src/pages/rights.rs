@@ -17,7 +17,7 @@ use sangdam_domain::access::export_includes;
 use serde_json::{Value, json};
 
 use super::records::display_names;
-use super::{open_text, render, see_other, with_status};
+use super::{open_text_at, render, see_other, with_status};
 use crate::auth::{audit, audited};
 use crate::booking::{Change, FollowOn};
 use crate::ctx::{Ctx, SESSION_COOKIE};
@@ -26,6 +26,7 @@ use crate::forms::{FormData, clear_cookie};
 use crate::state::AppState;
 use crate::throttle::check_current_password;
 use crate::zip::ZipWriter;
+use sangdam_store::sealed;
 
 fn time(unix: i64) -> String {
     jiff::Timestamp::from_second(unix).map(|t| t.to_string()).unwrap_or_default()
@@ -72,7 +73,7 @@ async fn export_zip(state: &AppState, ctx: &Ctx, user: &sangdam_store::UserRecor
     let mut list = Vec::new();
     for a in &appointments {
         let reason = match &a.reason {
-            Some(r) => Some(open_text(state, "appointment-reason", r)?),
+            Some(r) => Some(open_text_at(state, &sealed::APPOINTMENT_REASON, &[&a.id], r)?),
             None => None,
         };
         list.push(json!({
@@ -94,14 +95,15 @@ async fn export_zip(state: &AppState, ctx: &Ctx, user: &sangdam_store::UserRecor
     for s in &summaries {
         list.push(json!({
             "appointment": s.appointment_id, "counselor": name(&s.counselor_id), "shared_at": time(s.created_at),
-            "summary": open_text(state, "summary", &s.summary)?, "homework": open_text(state, "summary.homework", &s.homework)?,
+            "summary": open_text_at(state, &sealed::SUMMARY, &[&s.appointment_id], &s.summary)?,
+            "homework": open_text_at(state, &sealed::HOMEWORK, &[&s.appointment_id], &s.homework)?,
         }));
     }
     zip.add("summaries.json", &pretty(&Value::Array(list))).map_err(z)?;
     let mut list = Vec::new();
     for f in &feedback {
         let comment = match &f.comment {
-            Some(c) => Some(open_text(state, "feedback.comment", c)?),
+            Some(c) => Some(open_text_at(state, &sealed::FEEDBACK_COMMENT, &[&f.appointment_id], c)?),
             None => None,
         };
         list.push(json!({
@@ -114,7 +116,7 @@ async fn export_zip(state: &AppState, ctx: &Ctx, user: &sangdam_store::UserRecor
     for c in &threads {
         for m in state.store.thread(me, c, 10_000).await? {
             list.push(json!({
-                "with": name(c), "from_me": m.sender_id == *me, "at": time(m.created_at), "text": open_text(state, "message", &m.body)?,
+                "with": name(c), "from_me": m.sender_id == *me, "at": time(m.created_at), "text": open_text_at(state, &sealed::MESSAGE, &[&m.id], &m.body)?,
             }));
         }
     }
@@ -131,13 +133,14 @@ async fn export_zip(state: &AppState, ctx: &Ctx, user: &sangdam_store::UserRecor
             let from = if m.sender_id == *me { String::new() } else { name(&m.sender_id) };
             chat.push(json!({
                 "room": room, "from_me": m.sender_id == *me, "from": from, "at": time(m.at),
-                "text": open_text(state, "room.chat", &m.body)?,
+                "text": crate::room::open_room_message(state, room, &m).map_err(AppError::from)?,
             }));
         }
         for f in state.store.room_files(room).await?.into_iter().filter(|f| included(&f.sender_id)) {
             let Some((_, sealed)) = state.store.room_file(room, &f.id).await? else { continue };
             let keys = state.keys.clone();
-            let body = tokio::task::spawn_blocking(move || keys.open("room.file", &sealed))
+            let file_row = f.id.clone();
+            let body = tokio::task::spawn_blocking(move || keys.open_at(&sealed::ROOM_FILE, &[&file_row], &sealed))
                 .await
                 .map_err(|e| AppError::Internal(e.into()))?
                 .map_err(|e| AppError::Internal(e.into()))?;
@@ -167,7 +170,7 @@ async fn export_zip(state: &AppState, ctx: &Ctx, user: &sangdam_store::UserRecor
             after = last.seq;
             for file in batch.iter().filter_map(|m| m.file_id.as_ref()) {
                 let Some((f, sealed)) = state.store.chat_file(&c.id, file).await? else { continue };
-                let body = state.keys.open("chat.file", &sealed)?;
+                let body = state.keys.open_at(&sealed::CHAT_FILE, &[&f.id], &sealed)?;
                 zip.add(&format!("chats/{}/{}-{}", c.id, f.id, f.name), &body).map_err(z)?;
             }
         }

@@ -208,9 +208,11 @@ pub async fn upload_file(
         at: ctx.now,
     };
     let keys = state.keys.clone();
-    let sealed = tokio::task::spawn_blocking(move || keys.seal("room.file", &bytes))
-        .await
-        .map_err(|e| AppError::Internal(e.into()))?;
+    let file_row = file.id.clone();
+    let sealed =
+        tokio::task::spawn_blocking(move || keys.seal_at(&sangdam_store::sealed::ROOM_FILE, &[&file_row], &bytes))
+            .await
+            .map_err(|e| AppError::Internal(e.into()))?;
     state.store.add_room_file(&room.id, &file, &sealed).await?;
     audit(&state, &ctx, Some(&v.user), "room.file.share", Some(format!("room-file:{}", file.id)), "ok").await?;
     let info = room::FileInfo::of(&file, v.user.display_name.as_str());
@@ -227,10 +229,12 @@ pub async fn download_file(
     let (room, v) = participant(&state, &ctx, &id).await?;
     let (file, sealed) = state.store.room_file(&room.id, &file_id).await?.ok_or(AppError::NotFound)?;
     let keys = state.keys.clone();
-    let body = tokio::task::spawn_blocking(move || keys.open("room.file", &sealed))
-        .await
-        .map_err(|e| AppError::Internal(e.into()))?
-        .map_err(|_| AppError::Internal(anyhow::anyhow!("a room file could not be opened")))?;
+    let file_row = file.id.clone();
+    let body =
+        tokio::task::spawn_blocking(move || keys.open_at(&sangdam_store::sealed::ROOM_FILE, &[&file_row], &sealed))
+            .await
+            .map_err(|e| AppError::Internal(e.into()))?
+            .map_err(|_| AppError::Internal(anyhow::anyhow!("a room file could not be opened")))?;
     audit(&state, &ctx, Some(&v.user), "room.file.read", Some(format!("room-file:{}", file.id)), "ok").await?;
     let disposition = crate::forms::attachment(&file.name);
     Ok((

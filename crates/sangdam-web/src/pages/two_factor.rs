@@ -49,7 +49,8 @@ fn enrollment(state: &AppState, v: &Viewer) -> Result<Option<Enrollment>, AppErr
     let Some(sealed) = &v.user.totp_pending else {
         return Ok(None);
     };
-    let Some(secret) = state.keys.open("totp", sealed).ok().and_then(|b| TotpSecret::from_slice(&b)) else {
+    let pending = state.keys.open_at(&sangdam_store::sealed::TOTP_PENDING, &[v.user.id.as_str()], sealed);
+    let Some(secret) = pending.ok().and_then(|b| TotpSecret::from_slice(&b)) else {
         return Ok(None);
     };
     let uri = secret.otpauth_uri(&state.config.site_name, v.user.email.as_str());
@@ -91,7 +92,7 @@ pub async fn page(State(state): State<AppState>, ctx: Ctx, Query(q): Query<PageQ
 pub async fn start(State(state): State<AppState>, ctx: Ctx) -> AppResult {
     let v = ctx.signed_in()?;
     if !v.user.two_factor_enrolled() {
-        let sealed = state.keys.seal("totp", &random::<20>());
+        let sealed = state.keys.seal_at(&sangdam_store::sealed::TOTP_PENDING, &[v.user.id.as_str()], &random::<20>());
         state.store.set_totp_pending(&v.user.id, Some(&sealed), ctx.now).await?;
     }
     Ok(see_other("/account/two-factor"))
@@ -123,7 +124,7 @@ pub async fn confirm(State(state): State<AppState>, ctx: Ctx, FormData(f): FormD
         .user
         .totp_pending
         .as_ref()
-        .and_then(|sealed| state.keys.open("totp", sealed).ok())
+        .and_then(|sealed| state.keys.open_at(&sangdam_store::sealed::TOTP_PENDING, &[v.user.id.as_str()], sealed).ok())
         .and_then(|b| TotpSecret::from_slice(&b));
     let Some(secret) = secret else {
         return Ok(see_other("/account/two-factor"));
@@ -133,7 +134,7 @@ pub async fn confirm(State(state): State<AppState>, ctx: Ctx, FormData(f): FormD
         return show(&state, &ctx, v, false, vec![], vec![ctx.t("error-code-wrong")], None).await;
     };
     let (codes, hashes) = generate_recovery_codes();
-    let sealed = state.keys.seal("totp", secret.as_bytes());
+    let sealed = state.keys.seal_at(&sangdam_store::sealed::TOTP_SECRET, &[v.user.id.as_str()], secret.as_bytes());
     state.store.enable_totp(&v.user.id, &sealed, step, &hashes, ctx.now).await?;
     audit(&state, &ctx, Some(&v.user), "two_factor.enable", user_target(&v.user.id), "ok").await?;
     let mut updated = v.clone();

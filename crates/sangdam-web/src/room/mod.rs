@@ -179,9 +179,18 @@ pub(crate) fn valid_message_id(id: &str) -> bool {
     (1..=64).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
-fn chat_of(state: &AppState, m: &RoomMessage, name: &str) -> ServerMsg {
-    let text =
-        state.keys.open("room.chat", &m.body).map(|b| String::from_utf8_lossy(&b).into_owned()).unwrap_or_default();
+/// A room message's text, opened in its place.
+pub(crate) fn open_room_message(
+    state: &AppState,
+    room: &str,
+    m: &RoomMessage,
+) -> Result<String, crate::crypto::OpenError> {
+    let row = [room, m.sender_id.as_str(), m.client_msg_id.as_str()];
+    Ok(String::from_utf8_lossy(&state.keys.open_at(&sangdam_store::sealed::ROOM_MESSAGE, &row, &m.body)?).into_owned())
+}
+
+fn chat_of(state: &AppState, room_id: &str, m: &RoomMessage, name: &str) -> ServerMsg {
+    let text = open_room_message(state, room_id, m).unwrap_or_default();
     ServerMsg::Chat {
         seq: m.seq,
         id: m.client_msg_id.clone(),
@@ -217,7 +226,7 @@ async fn catch_up(state: &AppState, room: &RoomRecord, s: &mut RoomState, conn: 
         let names = names(state, &msgs).await;
         for m in &msgs {
             let name = names.get(&m.sender_id).cloned().unwrap_or_default();
-            s.send(conn, chat_of(state, m, &name));
+            s.send(conn, chat_of(state, &room.id, m, &name));
             after = m.seq;
         }
     }
@@ -481,7 +490,8 @@ async fn handle(
                 s.send(conn, error(&who.tr, "error-chat-too-long"));
                 return Ok(true);
             }
-            let sealed = state.keys.seal("room.chat", text.as_bytes());
+            let row = [room.id.as_str(), who.user.as_str(), id.as_str()];
+            let sealed = state.keys.seal_at(&sangdam_store::sealed::ROOM_MESSAGE, &row, text.as_bytes());
             let (m, new) = state.store.post_room_message(&room.id, &who.user, &id, &sealed, state.clock.now()).await?;
             s.send(conn, ServerMsg::Ack { id: id.clone(), seq: m.seq });
             if new {

@@ -129,7 +129,14 @@ async fn maybe_start(state: &AppState, room: &RoomRecord, s: &mut RoomState) -> 
         }
     };
     // The sealed key is stored before anything is written, so no file exists without its key.
-    state.store.recording_started(&id, &state.keys.seal("recording.key", &key), state.clock.now()).await?;
+    state
+        .store
+        .recording_started(
+            &id,
+            &state.keys.seal_at(&sangdam_store::sealed::RECORDING_KEY, &[&id], &key),
+            state.clock.now(),
+        )
+        .await?;
     if !state.media.start_recording(&room.id, Box::new(sink)).await {
         let now = state.clock.now();
         state.store.recording_ended(&id, "failed", None, None, Some(now), now).await?;

@@ -59,8 +59,10 @@ db_test!(room_content_is_for_those_who_took_part, async |app: &TestApp| {
     let say = |sender: UserId, text: &'static str| {
         let room = room.clone();
         async move {
-            let sealed = app.keys.seal("room.chat", text.as_bytes());
-            app.store.post_room_message(&room, &sender, &id(), &sealed, now).await.unwrap();
+            let message_id = id();
+            let row = [room.as_str(), sender.as_str(), message_id.as_str()];
+            let sealed = app.keys.seal_at(&sangdam_store::sealed::ROOM_MESSAGE, &row, text.as_bytes());
+            app.store.post_room_message(&room, &sender, &message_id, &sealed, now).await.unwrap();
         }
     };
     say(host.clone(), "상담사가 모두에게 드리는 말").await;
@@ -77,7 +79,8 @@ db_test!(room_content_is_for_those_who_took_part, async |app: &TestApp| {
                 size: body.len() as i64,
                 at: now,
             };
-            app.store.add_room_file(&room, &f, &app.keys.seal("room.file", body)).await.unwrap();
+            let sealed = app.keys.seal_at(&sangdam_store::sealed::ROOM_FILE, &[&f.id], body);
+            app.store.add_room_file(&room, &f, &sealed).await.unwrap();
             f.id
         }
     };
@@ -86,7 +89,8 @@ db_test!(room_content_is_for_those_who_took_part, async |app: &TestApp| {
     // A recording of the session, shared with the clients.
     let rec = id();
     app.store.propose_recording(&rec, &room, &host, now).await.unwrap();
-    app.store.recording_started(&rec, &app.keys.seal("recording.key", &[7; 32]), now).await.unwrap();
+    let key = app.keys.seal_at(&sangdam_store::sealed::RECORDING_KEY, &[&rec], &[7; 32]);
+    app.store.recording_started(&rec, &key, now).await.unwrap();
     app.store.recording_ended(&rec, "stopped", Some(10), Some(1000), None, now).await.unwrap();
     app.store.share_recording(&rec, true).await.unwrap();
 

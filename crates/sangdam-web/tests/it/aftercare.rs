@@ -25,7 +25,7 @@ pub async fn past_appointment(app: &TestApp, counselor: &UserId, client: &UserId
         starts_at: now - ago - 3000,
         ends_at: now - ago,
         status: AppointmentStatus::Confirmed,
-        reason: Some(app.keys.seal("appointment-reason", "시험 불안".as_bytes())),
+        reason: Some(app.keys.seal_at(&sangdam_store::sealed::APPOINTMENT_REASON, &[&id], "시험 불안".as_bytes())),
         first_time: false,
         series_id: None,
     };

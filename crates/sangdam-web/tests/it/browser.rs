@@ -363,7 +363,8 @@ async fn a_note_draft_saves_itself_while_typing() {
     b.fill("#s_subjective", "저절로 저장되는 기록").await;
     b.wait_for_text("저장됨").await;
     let versions = app.store.note_versions(&note).await.unwrap();
-    let body = app.keys.open("note", &versions.last().unwrap().body).unwrap();
+    let body =
+        app.keys.open_at(&sangdam_store::sealed::NOTE_VERSION, &[&note], &versions.last().unwrap().body).unwrap();
     assert!(String::from_utf8(body).unwrap().contains("저절로 저장되는 기록"));
     drop(b);
     app.finish().await;

@@ -358,6 +358,18 @@ db_test!(the_database_keeps_locked_evidence, async |app: &TestApp| {
     }
     // Re-sealing (key rotation) still may change a body.
     assert!(raw("UPDATE chat_messages SET body = body WHERE chat_id = $1").await.is_ok());
+    let (_, page) = app.get_html(&cb.0, &format!("/center/chats/{chat}")).await;
+    assert!(!page.contains("integrity-warning"), "an intact transcript shows no warning");
+    // But a body swapped for another message's no longer opens in its place: the transcript page
+    // warns above the locked hash, and the export refuses to pass it off as the evidence.
+    let swap = "UPDATE chat_messages SET body = (SELECT body FROM chat_messages WHERE chat_id = $1 ORDER BY seq LIMIT 1) \
+                WHERE chat_id = $1 AND seq = (SELECT MAX(seq) FROM chat_messages WHERE chat_id = $1 AND kind = 'client')";
+    raw(swap).await.unwrap();
+    let (status, page) = app.get_html(&cb.0, &format!("/center/chats/{chat}")).await;
+    assert_eq!(status, 200);
+    let warning = page.find("id=\"integrity-warning\"").expect("the page warns");
+    assert!(warning < page.find("id=\"evidence-hash\"").unwrap(), "above the locked hash");
+    assert_eq!(app.get(&cb.0, &format!("/center/chats/{chat}/export")).await.status(), 409);
 });
 
 db_test!(transfers_watching_whispers_and_closing, async |app: &TestApp| {

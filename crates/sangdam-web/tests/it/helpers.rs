@@ -317,7 +317,8 @@ impl TestApp {
         mails.reverse();
         for m in &mut mails {
             if let Some(sealed) = &m.sealed_body {
-                m.body = String::from_utf8(self.keys.open(sangdam_web::mail::MAIL_BODY, sealed).unwrap()).unwrap();
+                let opened = self.keys.open_at(&sangdam_store::sealed::MAIL_BODY, &[&m.id], sealed).unwrap();
+                m.body = String::from_utf8(opened).unwrap();
             }
         }
         mails

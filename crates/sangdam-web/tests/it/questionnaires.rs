@@ -15,7 +15,8 @@ fn scores(app: &TestApp, stored: &[sangdam_store::ResponseRecord]) -> Vec<(u8, B
     stored
         .iter()
         .map(|r| {
-            let answers = app.keys.open("questionnaire.answers", &r.answers).unwrap();
+            let answers =
+                app.keys.open_at(&sangdam_store::sealed::QUESTIONNAIRE_ANSWERS, &[&r.id], &r.answers).unwrap();
             let s = r.instrument.score(&answers).unwrap();
             (s.total, s.band, s.risk)
         })

@@ -146,7 +146,12 @@ db_test!(the_database_refuses_changes_to_a_signed_note, async |app: &TestApp| {
     let note = new_note(app, &mine, &client_id, "free").await;
     autosave(app, &mine, &note, &[("s_text", "내용")]).await;
     assert_eq!(app.post(&mine, &format!("/notes/{note}/sign"), &[]).await.status(), 303);
+    app.post(&mine, &format!("/notes/{note}/addenda"), &[("text", "추가 기록")]).await;
     let statements = [
+        format!("DELETE FROM note_addenda WHERE note_id = '{note}'"),
+        format!("DELETE FROM note_versions WHERE note_id = '{note}'"),
+        format!("DELETE FROM session_notes WHERE id = '{note}'"),
+        format!("UPDATE session_notes SET signed_hash = 'x' WHERE id = '{note}'"),
         format!("UPDATE session_notes SET signed_at = NULL WHERE id = '{note}'"),
         format!("UPDATE note_versions SET saved_at = saved_at + 1 WHERE note_id = '{note}'"),
         format!(
@@ -161,6 +166,25 @@ db_test!(the_database_refuses_changes_to_a_signed_note, async |app: &TestApp| {
         };
         assert!(err.is_err(), "{sql} must be refused");
     }
+    let (_, page) = app.get_html(&mine, &format!("/notes/{note}")).await;
+    assert!(page.contains("내용") && !page.contains("integrity-warning"), "an intact note shows no warning");
+
+    // A signed version's body swapped for another note's (the one change the database allows a
+    // body, for key rotation) no longer opens there, and the page says so.
+    let other = new_note(app, &mine, &client_id, "free").await;
+    autosave(app, &mine, &other, &[("s_text", "다른 기록의 비밀")]).await;
+    let swap = format!(
+        "UPDATE note_versions SET body = (SELECT body FROM note_versions WHERE note_id = '{other}' ORDER BY version DESC LIMIT 1) \
+         WHERE note_id = '{note}'"
+    );
+    match &app.store {
+        sangdam_store::Store::Sqlite(p) => sqlx::query(&swap).execute(p).await.map(|_| ()).unwrap(),
+        sangdam_store::Store::Postgres(p) => sqlx::query(&swap).execute(p).await.map(|_| ()).unwrap(),
+    }
+    let (status, page) = app.get_html(&mine, &format!("/notes/{note}")).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("id=\"integrity-warning\""), "the note warns");
+    assert!(!page.contains("다른 기록의 비밀"), "the other note's text is not shown as this one's");
 });
 
 db_test!(the_client_record_keeps_contact_and_timeline, async |app: &TestApp| {
@@ -223,7 +247,8 @@ db_test!(key_rotation_reseals_everything_while_serving, async |app: &TestApp| {
     // A room's chat, whose rows have a two-column key.
     app.store.create_room("rot-room", &mine_id, "", app.clock.now()).await.unwrap();
     for i in 0..3 {
-        let body = app.keys.seal("room.chat", format!("메시지 {i}").as_bytes());
+        let row = ["rot-room", mine_id.as_str(), &format!("m{i}")];
+        let body = app.keys.seal_at(&sangdam_store::sealed::ROOM_MESSAGE, &row, format!("메시지 {i}").as_bytes());
         app.store.post_room_message("rot-room", &mine_id, &format!("m{i}"), &body, app.clock.now()).await.unwrap();
     }
     all_sealed_under(app, 1).await;
@@ -255,7 +280,9 @@ db_test!(key_rotation_reseals_everything_while_serving, async |app: &TestApp| {
     let other = sangdam_web::Keys::new(app.master);
     other.refresh(&app.store).await.unwrap();
     let messages = app.store.room_messages_after("rot-room", 0, 10).await.unwrap();
-    assert_eq!(other.open("room.chat", &messages[2].body).unwrap(), "메시지 2".as_bytes());
+    let row = ["rot-room", mine_id.as_str(), "m2"];
+    let opened = other.open_at(&sangdam_store::sealed::ROOM_MESSAGE, &row, &messages[2].body).unwrap();
+    assert_eq!(opened, "메시지 2".as_bytes());
 
     // A second rotation destroys key 2 once nothing is sealed under it; the master key's own id
     // stays (it is the settings' key).

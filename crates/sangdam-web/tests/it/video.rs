@@ -354,7 +354,9 @@ async fn a_consented_recording_is_written_encrypted_and_decodes() {
     let path = sangdam_web::recording_file::path(app.recordings_dir(), &rec.id);
     let raw = std::fs::read(&path).unwrap();
     assert!(!raw.windows(4).any(|w| w == [0x1A, 0x45, 0xDF, 0xA3]), "no clear WebM on disk");
-    let key: [u8; 32] = app.keys.open("recording.key", rec.file_key.as_deref().unwrap()).unwrap().try_into().unwrap();
+    let sealed = rec.file_key.as_deref().unwrap();
+    let key: [u8; 32] =
+        app.keys.open_at(&sangdam_store::sealed::RECORDING_KEY, &[&rec.id], sealed).unwrap().try_into().unwrap();
     let mut reader = sangdam_web::recording_file::SealedReader::open(app.recordings_dir(), &rec.id, &key).unwrap();
     let mut webm = Vec::new();
     while let Some(chunk) = reader.next_chunk().unwrap() {
