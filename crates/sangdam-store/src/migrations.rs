@@ -33,6 +33,7 @@ const SQLITE: Embedded = &[
     (17, "pending_signups", include_str!("../migrations/sqlite/0017_pending_signups.sql")),
     (18, "sealed_scores", include_str!("../migrations/sqlite/0018_sealed_scores.sql")),
     (19, "note_integrity", include_str!("../migrations/sqlite/0019_note_integrity.sql")),
+    (20, "signup_password_at_link", include_str!("../migrations/sqlite/0020_signup_password_at_link.sql")),
 ];
 
 const POSTGRES: Embedded = &[
@@ -55,6 +56,7 @@ const POSTGRES: Embedded = &[
     (17, "pending_signups", include_str!("../migrations/postgres/0017_pending_signups.sql")),
     (18, "sealed_scores", include_str!("../migrations/postgres/0018_sealed_scores.sql")),
     (19, "note_integrity", include_str!("../migrations/postgres/0019_note_integrity.sql")),
+    (20, "signup_password_at_link", include_str!("../migrations/postgres/0020_signup_password_at_link.sql")),
 ];
 
 #[derive(Debug)]

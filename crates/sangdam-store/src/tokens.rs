@@ -217,15 +217,14 @@ impl Store {
     pub async fn create_pending_signup(&self, p: &PendingSignup, token_hash: &str) -> Result<()> {
         on_backend!(self, |pool| {
             sqlx::query(
-                "INSERT INTO pending_signups (token_hash, email, display_name, language, timezone, password_hash, \
-                 consent_version, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                "INSERT INTO pending_signups (token_hash, email, display_name, language, timezone, \
+                 consent_version, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
             )
             .bind(token_hash)
             .bind(p.email.as_str())
             .bind(p.display_name.as_str())
             .bind(p.language.code())
             .bind(p.timezone.as_str())
-            .bind(&p.password_hash)
             .bind(&p.consent_version)
             .bind(p.created_at)
             .bind(p.expires_at)
@@ -239,7 +238,7 @@ impl Store {
     pub async fn pending_signup(&self, token_hash: &str, now: i64) -> Result<Option<PendingSignup>> {
         on_backend!(self, |pool| {
             let row = sqlx::query(
-                "SELECT email, display_name, language, timezone, password_hash, consent_version, created_at, expires_at \
+                "SELECT email, display_name, language, timezone, consent_version, created_at, expires_at \
                  FROM pending_signups WHERE token_hash = $1 AND expires_at > $2",
             )
             .bind(token_hash)
@@ -257,7 +256,6 @@ impl Store {
                 display_name: DisplayName::parse(&name).map_err(|_| corrupt("display_name"))?,
                 language: Language::parse(&language).ok_or_else(|| corrupt("language"))?,
                 timezone: Timezone::parse(&timezone).map_err(|_| corrupt("timezone"))?,
-                password_hash: r.try_get("password_hash")?,
                 consent_version: r.try_get("consent_version")?,
                 created_at: r.try_get("created_at")?,
                 expires_at: r.try_get("expires_at")?,
@@ -297,14 +295,14 @@ impl Store {
     }
 }
 
-/// A sign-up waiting for the link mailed to its address.
+/// A sign-up waiting for the link mailed to its address. It holds no password: the person who
+/// opens the link chooses it there, so whoever typed the address cannot hold the account's key.
 #[derive(Debug, Clone)]
 pub struct PendingSignup {
     pub email: Email,
     pub display_name: DisplayName,
     pub language: Language,
     pub timezone: Timezone,
-    pub password_hash: String,
     pub consent_version: String,
     pub created_at: i64,
     pub expires_at: i64,

@@ -38,7 +38,7 @@ mail-signup-confirm-subject = [Sangdam] Finish signing up
 mail-signup-confirm-body =
     Hello,
 
-    Someone (we hope you) asked for a counseling account with this address. Open this link to finish signing up (it works for { $hours } hours):
+    Someone (we hope you) asked for a counseling account with this address. Open this link to choose your password and finish signing up (it works for { $hours } hours):
     { $link }
 
     If it was not you, ignore this mail: no account is created.

@@ -5,6 +5,8 @@
 //! an account: a new address gets the link, an address with an account gets a mail saying so
 //! (with the ways to sign in or reset the password), and the page says only "check your mail".
 //! So the sign-up form tells nobody who has an account, as sign-in and password reset do not.
+//! The password is chosen on the page the link opens, never on the first form: whoever typed an
+//! address that is not theirs cannot know the password of the account its owner then finishes.
 
 use askama::Template;
 use axum::extract::{Path, State};
@@ -71,12 +73,22 @@ impl SignupPage<'_> {
 pub struct ValidAccount {
     pub email: Email,
     pub name: DisplayName,
-    pub password: NewPassword,
     pub language: Language,
     pub timezone: Timezone,
 }
 
+/// A new password's problem, in the person's language.
+fn password_error(ctx: &Ctx, e: sangdam_domain::password::PasswordError) -> String {
+    match e {
+        sangdam_domain::password::PasswordError::TooShort { min } => ctx.tn(e.message_id(), "min", min as i64),
+        sangdam_domain::password::PasswordError::TooLong { max } => ctx.tn(e.message_id(), "max", max as i64),
+        _ => ctx.t(e.message_id()),
+    }
+}
+
 /// Turns the form into domain values, or every problem with it at once, in the person's language.
+/// The password is not part of it: an invitation checks it beside ([`invitation_password`]), a
+/// client's sign-up asks for it on the page its mailed link opens.
 pub fn validate(
     ctx: &Ctx,
     f: &AccountForm,
@@ -92,15 +104,6 @@ pub fn validate(
         errors.push(ctx.t(e.message_id()));
         invalid.push("display_name");
     });
-    let personal = [f.email.as_str(), fixed_email.unwrap_or(""), f.display_name.as_str()];
-    let password = NewPassword::parse(&f.password, &personal).map_err(|e| {
-        errors.push(match e {
-            sangdam_domain::password::PasswordError::TooShort { min } => ctx.tn(e.message_id(), "min", min as i64),
-            sangdam_domain::password::PasswordError::TooLong { max } => ctx.tn(e.message_id(), "max", max as i64),
-            _ => ctx.t(e.message_id()),
-        });
-        invalid.push("password");
-    });
     let language = Language::parse(&f.language).ok_or_else(|| {
         errors.push(ctx.t("error-language-unknown"));
         invalid.push("language");
@@ -113,9 +116,9 @@ pub fn validate(
         errors.push(ctx.t("error-consent-required"));
         invalid.push("consent");
     }
-    match (email, name, password, language, timezone) {
-        (Ok(email), Ok(name), Ok(password), Ok(language), Ok(timezone)) if errors.is_empty() => {
-            Ok(ValidAccount { email, name, password, language, timezone })
+    match (email, name, language, timezone) {
+        (Ok(email), Ok(name), Ok(language), Ok(timezone)) if errors.is_empty() => {
+            Ok(ValidAccount { email, name, language, timezone })
         }
         _ => Err((errors, invalid)),
     }
@@ -179,9 +182,8 @@ pub async fn submit(State(state): State<AppState>, ctx: Ctx, FormData(f): FormDa
         Ok(v) => v,
         Err((errors, invalid)) => return show_errors(&state, &ctx, f, errors, invalid, None),
     };
-    // The same work and the same answer whether or not the address has an account; at most a
-    // few mails an hour go to one address, whoever asks.
-    let hash = hash_password(&v.password).await?;
+    // The same answer whether or not the address has an account; at most a few mails an hour go
+    // to one address, whoever asks.
     let mail_key = state.keys.mac_hex("signup.mail", v.email.as_str().as_bytes());
     if state.limiter.allow("signup-mail", &mail_key, ctx.now, 3, 3600) {
         match state.store.user_by_email(&v.email).await? {
@@ -201,7 +203,6 @@ pub async fn submit(State(state): State<AppState>, ctx: Ctx, FormData(f): FormDa
                     display_name: v.name.clone(),
                     language: v.language,
                     timezone: v.timezone.clone(),
-                    password_hash: hash,
                     consent_version: PRIVACY_NOTICE_VERSION.to_owned(),
                     created_at: ctx.now,
                     expires_at: ctx.now + SIGNUP_LINK_HOURS * 3600,
@@ -231,6 +232,24 @@ struct ConfirmPage<'a> {
     ctx: &'a Ctx,
     token: String,
     email: String,
+    display_name: String,
+    errors: Vec<String>,
+    invalid: Vec<&'static str>,
+}
+
+impl ConfirmPage<'_> {
+    pub fn bad(&self, field: &str) -> bool {
+        self.invalid.contains(&field)
+    }
+}
+
+/// What the confirmation page sends: the password chosen there, and the name, which the person
+/// may still change (someone else may have typed it).
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ConfirmForm {
+    display_name: String,
+    password: String,
 }
 
 fn link_invalid(ctx: &Ctx) -> AppResult {
@@ -240,12 +259,19 @@ fn link_invalid(ctx: &Ctx) -> AppResult {
     )
 }
 
-/// The page the mailed link opens: one button finishes the sign-up (a link preview or a mail
-/// scanner that fetches the link finishes nothing).
+/// The page the mailed link opens: the password is chosen here, and the button finishes the
+/// sign-up (a link preview or a mail scanner that fetches the link finishes nothing).
 pub async fn confirm_form(State(state): State<AppState>, ctx: Ctx, Path(token): Path<String>) -> AppResult {
     let Some(t) = SecretToken::parse(&token) else { return link_invalid(&ctx) };
     match state.store.pending_signup(&t.hash().to_hex(), ctx.now).await? {
-        Some(p) => render(&ConfirmPage { ctx: &ctx, token: t.expose().to_owned(), email: p.email.to_string() }),
+        Some(p) => render(&ConfirmPage {
+            ctx: &ctx,
+            token: t.expose().to_owned(),
+            email: p.email.to_string(),
+            display_name: p.display_name.to_string(),
+            errors: vec![],
+            invalid: vec![],
+        }),
         None => link_invalid(&ctx),
     }
 }
@@ -256,18 +282,44 @@ pub async fn confirm(
     ctx: Ctx,
     Path(token): Path<String>,
     headers: axum::http::HeaderMap,
+    FormData(f): FormData<ConfirmForm>,
 ) -> AppResult {
     let Some(t) = SecretToken::parse(&token) else { return link_invalid(&ctx) };
     let hash = t.hash().to_hex();
     let Some(p) = state.store.pending_signup(&hash, ctx.now).await? else { return link_invalid(&ctx) };
+    let mut errors = Vec::new();
+    let mut invalid = Vec::new();
+    let name = DisplayName::parse(&f.display_name).map_err(|e| {
+        errors.push(ctx.t(e.message_id()));
+        invalid.push("display_name");
+    });
+    let password = NewPassword::parse(&f.password, &[p.email.as_str(), f.display_name.as_str()]).map_err(|e| {
+        errors.push(password_error(&ctx, e));
+        invalid.push("password");
+    });
+    let (Ok(name), Ok(password)) = (name, password) else {
+        // The name comes back as typed; the password never goes back to the browser.
+        return with_status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            render(&ConfirmPage {
+                ctx: &ctx,
+                token: t.expose().to_owned(),
+                email: p.email.to_string(),
+                display_name: f.display_name,
+                errors,
+                invalid,
+            }),
+        );
+    };
+    let password_hash = hash_password(&password).await?;
     let user = NewUser {
         id: UserId::from_random(random()),
         email: p.email.clone(),
-        display_name: p.display_name.clone(),
+        display_name: name,
         role: Role::Client,
         language: p.language,
         timezone: p.timezone.clone(),
-        password_hash: p.password_hash.clone(),
+        password_hash,
         now: ctx.now,
         consent: Some(("privacy".to_owned(), p.consent_version.clone())),
     };
@@ -351,12 +403,21 @@ pub async fn accept_invitation(
             message(&ctx, "invite-invalid-title", "invite-invalid-body", Some(("/", "error-home"))),
         );
     };
-    let v = match validate(&ctx, &f, Some(&info.email)) {
-        Ok(v) => v,
-        Err((errors, invalid)) => return show_errors(&state, &ctx, f, errors, invalid, Some(info)),
+    let account = validate(&ctx, &f, Some(&info.email));
+    let password = NewPassword::parse(&f.password, &[info.email.as_str(), f.display_name.as_str()]);
+    let (v, password) = match (account, password) {
+        (Ok(v), Ok(p)) => (v, p),
+        (account, password) => {
+            let (mut errors, mut invalid) = account.err().unwrap_or_default();
+            if let Err(e) = password {
+                errors.push(password_error(&ctx, e));
+                invalid.push("password");
+            }
+            return show_errors(&state, &ctx, f, errors, invalid, Some(info));
+        }
     };
     let inv = state.store.invitation_by_token(&hash).await?.ok_or(AppError::NotFound)?;
-    let hash_pw = hash_password(&v.password).await?;
+    let hash_pw = hash_password(&password).await?;
     let user = new_user(&v, inv.role, hash_pw, ctx.now);
     match state.store.accept_invitation(&hash, &user).await {
         Ok(()) => {}

@@ -51,23 +51,16 @@ db_test!(sign_up_in_english_and_errors_keep_what_was_typed, async |app: &TestApp
         .post(
             &browser,
             "/signup",
-            &[
-                ("email", "liam@example.com"),
-                ("display_name", "Liam"),
-                ("password", "password123"),
-                ("language", "en"),
-                ("timezone", "Mars/Base"),
-            ],
+            &[("email", "liam@example.com"), ("display_name", "Liam"), ("language", "en"), ("timezone", "Mars/Base")],
         )
         .await;
     assert_eq!(r.status(), 422);
     let html = r.text().await.unwrap();
     assert!(html.contains("value=\"liam@example.com\""), "the email is kept");
     assert!(html.contains("value=\"Liam\""), "the name is kept");
-    assert!(!html.contains("password123"), "the password is never sent back");
+    assert!(!html.contains("type=\"password\""), "the first form asks no password: the mailed link does");
     // Without an English choice yet, the page speaks Korean (the default).
-    assert!(html.contains("너무 흔히 쓰이는 비밀번호"), "{html}");
-    assert!(html.contains("알 수 없는 시간대"));
+    assert!(html.contains("알 수 없는 시간대"), "{html}");
     assert!(html.contains("개인정보 수집·이용에 동의"));
 
     let english = reqwest::Client::builder()
@@ -80,11 +73,25 @@ db_test!(sign_up_in_english_and_errors_keep_what_was_typed, async |app: &TestApp
         })
         .build()
         .unwrap();
-    let r = app.post(&english, "/signup", &[("email", "not-an-email"), ("password", "short")]).await;
+    let r = app.post(&english, "/signup", &[("email", "not-an-email")]).await;
     let html = r.text().await.unwrap();
     assert!(html.contains("That does not look like an email address"), "{html}");
-    assert!(html.contains("at least 10 characters"));
-    let r = app.signup_confirmed(&english, "liam@example.com", "Liam", "en").await;
+    // The link's page asks for the password, says what is wrong with it, keeps the name typed
+    // and never sends the password back.
+    assert_eq!(app.signup(&english, "liam@example.com", "Liam", "en").await.status(), 200);
+    let link = crate::helpers::link_in(&app.mails_to("liam@example.com").await[0].body, app);
+    let (status, html) = app.get_html(&english, &link).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("value=\"Liam\"") && html.contains("autocomplete=\"new-password\""), "{html}");
+    for (password, error) in [("short", "at least 10 characters"), ("password123", "too common")] {
+        let r = app.post(&english, &link, &[("display_name", "Liam W."), ("password", password)]).await;
+        assert_eq!(r.status(), 422);
+        let html = r.text().await.unwrap();
+        assert!(html.contains(error), "{error}: {html}");
+        assert!(html.contains("value=\"Liam W.\"") && !html.contains(password), "{html}");
+    }
+    assert_eq!(app.mails_to("liam@example.com").await.len(), 1, "a refused password keeps the link open");
+    let r = app.post(&english, &link, &[("display_name", "Liam"), ("password", PASSWORD)]).await;
     assert_eq!(r.status(), 303);
     let (_, html) = app.get_html(&english, "/dashboard").await;
     assert!(html.contains("Hello, Liam"));
@@ -115,8 +122,30 @@ db_test!(sign_up_in_english_and_errors_keep_what_was_typed, async |app: &TestApp
     // A sign-up link works once.
     let link = crate::helpers::link_in(&app.mails_to("noah@example.com").await[0].body, app);
     let noah = new_client();
-    assert_eq!(app.post(&noah, &link, &[]).await.status(), 303);
-    assert_eq!(app.post(&new_client(), &link, &[]).await.status(), 404);
+    let fields = [("display_name", "Noah"), ("password", PASSWORD)];
+    assert_eq!(app.post(&noah, &link, &fields).await.status(), 303);
+    assert_eq!(app.post(&new_client(), &link, &fields).await.status(), 404);
+});
+
+// Someone who types another person's address into the sign-up form learns nothing and holds
+// nothing: the owner, who opens the mailed link, chooses the password and may change the name.
+db_test!(a_sign_up_typed_by_someone_else_is_the_owners_account, async |app: &TestApp| {
+    let intruder = new_client();
+    assert_eq!(app.signup(&intruder, "owner@example.com", "Not You", "en").await.status(), 200);
+    let link = crate::helpers::link_in(&app.mails_to("owner@example.com").await[0].body, app);
+    let owner = new_client();
+    let r = app.post(&owner, &link, &[("display_name", "Owner"), ("password", PASSWORD)]).await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(app.get(&intruder, "/dashboard").await.status(), 303, "the intruder is not signed in");
+    let user = app
+        .store
+        .user_by_email(&sangdam_domain::Email::parse("owner@example.com").unwrap())
+        .await
+        .unwrap()
+        .expect("the account exists");
+    assert_eq!(user.display_name.as_str(), "Owner", "the name the owner chose");
+    // Only the password chosen on the link's page opens it.
+    assert_eq!(app.signin(&new_client(), "owner@example.com", PASSWORD).await.status(), 303);
 });
 
 db_test!(wrong_password_and_unknown_email_get_the_same_answer, async |app: &TestApp| {

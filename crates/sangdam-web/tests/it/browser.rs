@@ -23,13 +23,13 @@ async fn visitor_journey(lang: &str, greeting: &str, name: &str, email: &str) {
     b.wait_for_url("/signup").await;
     b.fill("#email", email).await;
     b.fill("#display_name", name).await;
-    b.fill("#password", PASSWORD).await;
     b.click("input[name=consent]").await;
     b.click("form button[type=submit]").await;
-    // The page says to check the mail; the mailed link finishes the sign-up.
+    // The page says to check the mail; the mailed link's page asks for the password and finishes.
     b.wait_for_text(email).await;
     let mail = app.mails_to(email).await.into_iter().find(|m| m.body.contains("/signup/confirm/")).expect("the mail");
     b.goto(&app.url(&crate::helpers::link_in(&mail.body, &app))).await;
+    b.fill("#password", PASSWORD).await;
     b.click("#confirm-signup").await;
     b.wait_for_path("/dashboard").await;
     b.wait_for_text(greeting).await;

@@ -226,7 +226,6 @@ impl TestApp {
             &[
                 ("email", email),
                 ("display_name", name),
-                ("password", PASSWORD),
                 ("language", lang),
                 ("timezone", "Asia/Seoul"),
                 ("consent", "yes"),
@@ -255,7 +254,7 @@ impl TestApp {
         let link = link_in(&mail.body, self);
         assert!(link.starts_with("/signup/confirm/"), "{}", mail.body);
         assert_eq!(self.get(client, &link).await.status(), 200);
-        self.post(client, &link, &[]).await
+        self.post(client, &link, &[("display_name", name), ("password", PASSWORD)]).await
     }
 
     pub async fn signin(&self, client: &reqwest::Client, email: &str, password: &str) -> reqwest::Response {
