@@ -1,4 +1,4 @@
-//! The counselor's side of a chat (issue 6): the graded response to a client's abusive messages,
+//! The counselor's side of a chat: the graded response to a client's abusive messages,
 //! and a language assistant that points out expressions service guidelines warn against in the
 //! counselor's own messages (informal speech to a client, blame, bare commands, a refusal with no
 //! alternative). The assistant only advises; it never stops a message.

@@ -1,4 +1,4 @@
-//! Routing waiting chats to counselors (issue 6): each waiting chat, oldest first, goes to a
+//! Routing waiting chats to counselors: each waiting chat, oldest first, goes to a
 //! counselor who is available, covers its topic and language, and is under their capacity; among
 //! those, the one idle longest. After-work, break and offline counselors get nothing. Pure: the
 //! caller passes the queue, the counselors and the time, and applies the assignments.

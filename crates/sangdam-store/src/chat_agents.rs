@@ -1,4 +1,4 @@
-//! Counselors in the chat center (issue 6): their status with a log of every stretch in it,
+//! Counselors in the chat center: their status with a log of every stretch in it,
 //! capacity and idle time for routing, the dashboard's sums, and canned responses.
 
 use sangdam_domain::{Language, UserId};

@@ -1,4 +1,4 @@
-//! Files shared in a live chat (issue 6): stored with the message that announces them, in one
+//! Files shared in a live chat: stored with the message that announces them, in one
 //! transaction; their bodies are sealed by the web layer (`chat.file`).
 
 use sangdam_domain::UserId;

@@ -1,4 +1,4 @@
-//! Protection in the chat center (issue 6): bans after a chat ended because of abuse, and the
+//! Protection in the chat center: bans after a chat ended because of abuse, and the
 //! incidents supervisors see per counselor.
 
 use sangdam_domain::UserId;

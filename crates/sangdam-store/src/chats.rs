@@ -1,4 +1,4 @@
-//! The live chat center (issue 6): chats from the queue to their close, their numbered messages
+//! The live chat center: chats from the queue to their close, their numbered messages
 //! and files, read marks and the evidence lock. Counselors' status and canned responses are in
 //! `chat_agents`; bans and incidents in `chat_safety`.
 

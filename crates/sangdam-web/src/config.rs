@@ -149,7 +149,7 @@ impl AddressRange {
     }
 }
 
-/// The chat center's rules (issue 6).
+/// The chat center's rules.
 #[derive(Debug, Clone)]
 pub struct ChatConfig {
     /// The notice a client sees before a chat starts, per language; empty: the built-in one (the

@@ -1,4 +1,4 @@
-//! The live chat center (issue 6): the queue and its routing loop, who is connected, posting a
+//! The live chat center: the queue and its routing loop, who is connected, posting a
 //! message and handing it to everyone who should see it, closing, and the protection of
 //! counselors (graded warnings, ending because of abuse, the evidence lock, bans, recovery
 //! breaks, supervisors' alerts).

@@ -1,4 +1,4 @@
-//! Protecting counselors (issue 6, 산업안전보건법 제41조): the graded response to a client's
+//! Protecting counselors (산업안전보건법 제41조): the graded response to a client's
 //! flagged messages, ending a chat because of abuse (evidence lock, ban, incident, alert,
 //! recovery break), and the alerts and breaks the session room uses too.
 
