@@ -9,8 +9,10 @@
 //! compute the hash of a changed row, so they cannot rewrite the chain from that row on. Entries
 //! written before the chain was keyed carry a plain SHA-256 (`entry_hash`); they are accepted only
 //! before the first keyed entry, whose MAC covers the last of them, so a rewrite of the old part
-//! breaks the first keyed link too. Cutting entries off the end is found by comparing with a head
-//! kept elsewhere (`sangdam audit head`, then `sangdam audit verify --head`).
+//! breaks the first keyed link too. A whole log rewritten unkeyed would pass that rule, so the server
+//! keys the end of an old log when it starts and a log that ends unkeyed does not verify. Cutting
+//! entries off the end is found by comparing with a head kept elsewhere (`sangdam audit head`,
+//! then `sangdam audit verify --head`).
 
 use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
@@ -109,6 +111,10 @@ pub enum BrokenLink {
     /// The log ends before (or differs at) the head kept elsewhere: entries were cut off the end
     /// or the chain was rewritten.
     HeadMismatch { seq: i64 },
+    /// The chain ends in an entry without a keyed hash. A running server keys every entry it
+    /// writes and keys the end of an old chain when it starts, so a log that ends unkeyed was
+    /// rewritten the old, unkeyed way by someone without the key.
+    Unkeyed { seq: i64 },
 }
 
 impl BrokenLink {
@@ -116,7 +122,10 @@ impl BrokenLink {
     pub fn seq(&self) -> i64 {
         match self {
             BrokenLink::Gap { expected_seq, .. } => *expected_seq,
-            BrokenLink::WrongPrevious { seq } | BrokenLink::Altered { seq } | BrokenLink::HeadMismatch { seq } => *seq,
+            BrokenLink::WrongPrevious { seq }
+            | BrokenLink::Altered { seq }
+            | BrokenLink::HeadMismatch { seq }
+            | BrokenLink::Unkeyed { seq } => *seq,
         }
     }
 }

@@ -129,9 +129,11 @@ macro_rules! rules_hold {
     ($tx:expr, $availability:expr, $counselor:expr, $client:expr, $starts:expr, $ends:expr, $except:expr, $now:expr) => {{
         // Two days either side cover the local day (the cap) and any buffer.
         let (from, to) = ($starts - 2 * 86_400, $ends + 2 * 86_400);
+        // Sessions held or done count: a day's cap counts the sessions already completed that day.
         let mut busy: Vec<(i64, i64)> = sqlx::query_as(
             "SELECT starts_at, ends_at FROM appointments WHERE counselor_id = $1 \
-             AND status IN ('requested', 'confirmed') AND starts_at < $3 AND ends_at > $2 AND ($4 IS NULL OR id <> $4)",
+             AND status IN ('requested', 'confirmed', 'completed', 'no_show') AND starts_at < $3 AND ends_at > $2 \
+             AND ($4 IS NULL OR id <> $4)",
         )
         .bind($counselor)
         .bind(from)
@@ -197,10 +199,15 @@ impl Store {
                 .bind(first.counselor_id.as_str())
                 .execute(&mut *tx)
                 .await?;
-            sqlx::query("UPDATE users SET updated_at = updated_at WHERE id = $1")
+            // The client's row is locked too, and must still be an active account: an account
+            // deleted (or deactivated) while this booking waited books nothing.
+            let client = sqlx::query("UPDATE users SET updated_at = updated_at WHERE id = $1 AND active")
                 .bind(first.client_id.as_str())
                 .execute(&mut *tx)
                 .await?;
+            if client.rows_affected() != 1 {
+                return Err(StoreError::NotFound);
+            }
             for a in list {
                 let held: i64 = sqlx::query_scalar(
                     "SELECT COUNT(*) FROM slot_holds WHERE counselor_id = $1 AND client_id <> $2 AND expires_at > $3 \
@@ -303,7 +310,8 @@ impl Store {
         })
     }
 
-    /// Times a counselor is not free in `[from, to)`: appointments that hold their time, and slots
+    /// Times a counselor is not free in `[from, to)`: appointments that hold their time or were held
+    /// (completed, no-show: they count toward a day's cap), and slots
     /// held for a client other than `for_client`.
     pub async fn busy_times(
         &self,
@@ -314,10 +322,11 @@ impl Store {
         now: i64,
     ) -> Result<Vec<Busy>> {
         // Only the two times are read: decoding whole appointments was most of this query's cost.
+        // Sessions held or done count, so a day's cap counts those already completed that day.
         let held: Vec<(i64, i64)> = on_backend!(self, |pool| {
             sqlx::query_as(
                 "SELECT starts_at, ends_at FROM appointments WHERE counselor_id = $1 \
-                 AND status IN ('requested', 'confirmed') AND starts_at < $3 AND ends_at > $2",
+                 AND status IN ('requested', 'confirmed', 'completed', 'no_show') AND starts_at < $3 AND ends_at > $2",
             )
             .bind(counselor.as_str())
             .bind(from)

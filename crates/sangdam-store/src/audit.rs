@@ -3,7 +3,7 @@
 //! lock, so two appends can never link to the same predecessor. Triggers refuse updates and
 //! deletes of logged rows on both backends.
 
-use sangdam_domain::audit::{AuditFields, AuditRecord, BrokenLink, ChainKey, verify_chain};
+use sangdam_domain::audit::{AuditFields, AuditRecord, BrokenLink, ChainKey, KEYED_PREFIX, verify_chain};
 use sangdam_domain::{Role, UserId};
 use sqlx::Row;
 
@@ -228,6 +228,30 @@ impl Store {
         if head_hash != last_hash {
             return Ok(Err(BrokenLink::WrongPrevious { seq: head_seq }));
         }
+        if last_seq > 0 && !last_hash.starts_with(KEYED_PREFIX) {
+            return Ok(Err(BrokenLink::Unkeyed { seq: last_seq }));
+        }
         Ok(Ok(last_seq))
+    }
+
+    /// Makes sure the chain ends in a keyed entry: a log written before the chain was keyed gets
+    /// one `audit.keyed` entry, whose MAC covers all of the old part. Run at start; afterwards a
+    /// log that ends unkeyed was rewritten. Returns whether an entry was added.
+    pub async fn key_audit_chain(&self, key: &ChainKey, now: i64) -> Result<bool> {
+        let (seq, hash) = self.audit_head().await?;
+        if seq == 0 || hash.starts_with(KEYED_PREFIX) {
+            return Ok(false);
+        }
+        let e = AuditEvent {
+            at: now,
+            actor_id: None,
+            actor_role: None,
+            action: "audit.keyed".into(),
+            target: None,
+            address: None,
+            outcome: "ok".into(),
+        };
+        self.append_audit(&e, key).await?;
+        Ok(true)
     }
 }

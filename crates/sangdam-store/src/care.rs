@@ -46,26 +46,22 @@ fn care_clients_sql() -> String {
 impl Store {
     /// The counselors who care for a client now (granting appointments, open assignments).
     pub async fn care_team(&self, client: &UserId) -> Result<Vec<UserId>> {
-        let sql = care_team_sql();
-        on_backend!(self, |pool| {
-            let ids: Vec<String> = sqlx::query_scalar(&sql).bind(client.as_str()).fetch_all(pool).await?;
-            let mut out = ids.iter().map(|i| uid(i, "counselor_id")).collect::<Result<Vec<_>>>()?;
-            out.sort_by(|a, b| a.as_str().cmp(b.as_str()));
-            out.dedup();
-            Ok(out)
-        })
+        self.user_ids(&care_team_sql(), client, "counselor_id").await
     }
 
     /// The clients a counselor cares for now.
     pub async fn care_clients(&self, counselor: &UserId) -> Result<Vec<UserId>> {
-        let sql = format!("{} LIMIT 2000", care_clients_sql());
-        on_backend!(self, |pool| {
-            let ids: Vec<String> = sqlx::query_scalar(&sql).bind(counselor.as_str()).fetch_all(pool).await?;
-            let mut out = ids.iter().map(|i| uid(i, "client_id")).collect::<Result<Vec<_>>>()?;
-            out.sort_by(|a, b| a.as_str().cmp(b.as_str()));
-            out.dedup();
-            Ok(out)
-        })
+        self.user_ids(&format!("{} LIMIT 2000", care_clients_sql()), counselor, "client_id").await
+    }
+
+    /// The distinct user ids a one-parameter query returns, sorted.
+    async fn user_ids(&self, sql: &str, param: &UserId, what: &str) -> Result<Vec<UserId>> {
+        let ids: Vec<String> =
+            on_backend!(self, |pool| { sqlx::query_scalar(sql).bind(param.as_str()).fetch_all(pool).await? });
+        let mut out = ids.iter().map(|i| uid(i, what)).collect::<Result<Vec<_>>>()?;
+        out.sort_by(|a, b| a.as_str().cmp(b.as_str()));
+        out.dedup();
+        Ok(out)
     }
 
     /// Whether a counselor cares for a client now.

@@ -190,9 +190,12 @@ impl Store {
     }
 
     /// Asks a client to fill in a form for a reason; false when it was already asked for it.
-    pub async fn request_form(&self, r: &FormRequest, reason_key: &str) -> Result<bool> {
+    /// Asks a client for a form once per `reason_key`: the request stored now, or the one stored
+    /// for the same reason before. Returns its id and whether it is still unanswered, so whatever
+    /// follows it (the mail) can be done again, idempotently, after a crash in between.
+    pub async fn request_form(&self, r: &FormRequest, reason_key: &str) -> Result<(String, bool)> {
         on_backend!(self, |pool| {
-            let done = sqlx::query(
+            sqlx::query(
                 "INSERT INTO form_requests (id, client_id, counselor_id, form_ref, reason_key, created_at) \
                  VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (client_id, counselor_id, form_ref, reason_key) DO NOTHING",
             )
@@ -204,7 +207,18 @@ impl Store {
             .bind(r.created_at)
             .execute(pool)
             .await?;
-            Ok(done.rows_affected() == 1)
+            let row = sqlx::query(
+                "SELECT id, completed_at FROM form_requests \
+                 WHERE client_id = $1 AND counselor_id = $2 AND form_ref = $3 AND reason_key = $4",
+            )
+            .bind(r.client_id.as_str())
+            .bind(r.counselor_id.as_str())
+            .bind(&r.form_ref)
+            .bind(reason_key)
+            .fetch_one(pool)
+            .await?;
+            let completed: Option<i64> = row.try_get("completed_at")?;
+            Ok((row.try_get("id")?, completed.is_none()))
         })
     }
 
@@ -312,13 +326,18 @@ impl Store {
     }
 
     /// How many sessions with `counselor` the client has completed.
-    pub async fn completed_sessions(&self, client: &UserId, counselor: &UserId) -> Result<i64> {
+    /// How many sessions of this client with this counselor were completed, counting those that
+    /// started no later than `until` (the session just completed): the same answer whenever it is
+    /// asked, so the "every N sessions" request it names is the same after a retry.
+    pub async fn completed_sessions(&self, client: &UserId, counselor: &UserId, until: i64) -> Result<i64> {
         on_backend!(self, |pool| {
             Ok(sqlx::query_scalar(
-                "SELECT COUNT(*) FROM appointments WHERE client_id = $1 AND counselor_id = $2 AND status = 'completed'",
+                "SELECT COUNT(*) FROM appointments WHERE client_id = $1 AND counselor_id = $2 AND status = 'completed' \
+                 AND starts_at <= $3",
             )
             .bind(client.as_str())
             .bind(counselor.as_str())
+            .bind(until)
             .fetch_one(pool)
             .await?)
         })

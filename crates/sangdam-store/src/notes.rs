@@ -196,6 +196,11 @@ impl Store {
     ) -> Result<DraftSaved> {
         on_backend!(self, |pool| {
             let mut tx = pool.begin().await?;
+            // The note's row first, as signing takes it: a draft and a signature never cross.
+            sqlx::query("UPDATE session_notes SET updated_at = updated_at WHERE id = $1")
+                .bind(note)
+                .execute(&mut *tx)
+                .await?;
             let row = sqlx::query(
                 "SELECT n.signed_at, n.version, v.author_id, v.saved_at FROM session_notes n \
                  JOIN note_versions v ON v.note_id = n.id AND v.version = n.version WHERE n.id = $1",
@@ -252,20 +257,43 @@ impl Store {
         })
     }
 
-    /// Signs (locks) a note; false when it was already signed.
-    /// Signs a note with the keyed hash of what is signed (see `sangdam_web`'s notes), once.
-    pub async fn sign_note(&self, note: &str, now: i64, signed_hash: &str) -> Result<bool> {
+    /// Signs a note with the keyed hash of what is signed (see `sangdam_web`'s notes), once: true
+    /// when signed, false when it was signed already. The hash was computed from `version` with
+    /// the sealed `body` read before; when a draft was saved in between, nothing is signed and
+    /// [`StoreError::Conflict`] says so, so a signature always covers the text stored with it.
+    pub async fn sign_note(&self, note: &str, now: i64, signed_hash: &str, version: i64, body: &[u8]) -> Result<bool> {
         on_backend!(self, |pool| {
-            let done = sqlx::query(
-                "UPDATE session_notes SET signed_at = $1, updated_at = $1, signed_hash = $3 \
-                 WHERE id = $2 AND signed_at IS NULL",
+            let mut tx = pool.begin().await?;
+            // The note's row first: drafts saved meanwhile wait for this (and then find it signed).
+            sqlx::query("UPDATE session_notes SET updated_at = updated_at WHERE id = $1")
+                .bind(note)
+                .execute(&mut *tx)
+                .await?;
+            let row = sqlx::query(
+                "SELECT n.signed_at, n.version, v.body FROM session_notes n \
+                 JOIN note_versions v ON v.note_id = n.id AND v.version = n.version WHERE n.id = $1",
             )
-            .bind(now)
             .bind(note)
-            .bind(signed_hash)
-            .execute(pool)
-            .await?;
-            Ok(done.rows_affected() == 1)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+            let signed: Option<i64> = row.try_get("signed_at")?;
+            if signed.is_some() {
+                return Ok(false);
+            }
+            let current: i64 = row.try_get("version")?;
+            let stored: Vec<u8> = row.try_get("body")?;
+            if current != version || stored != body {
+                return Err(StoreError::Conflict);
+            }
+            sqlx::query("UPDATE session_notes SET signed_at = $1, updated_at = $1, signed_hash = $3 WHERE id = $2")
+                .bind(now)
+                .bind(note)
+                .bind(signed_hash)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            Ok(true)
         })
     }
 

@@ -82,8 +82,8 @@ macro_rules! response_from_row {
 impl Store {
     /// Stores a response, and its risk alert when it has one and no alert of the client is open,
     /// in one transaction (which updates the client's row first, so two risk answers at once
-    /// cannot both raise one).
-    pub async fn record_response(&self, n: &NewResponse<'_>) -> Result<RiskRaised> {
+    /// cannot both raise one). A new alert's `alert_job` (the mails to staff) commits with it.
+    pub async fn record_response(&self, n: &NewResponse<'_>, alert_job: Option<&crate::NewJob>) -> Result<RiskRaised> {
         on_backend!(self, |pool| {
             let mut tx = pool.begin().await?;
             sqlx::query("UPDATE users SET updated_at = updated_at WHERE id = $1")
@@ -122,6 +122,10 @@ impl Store {
                     .bind(flag.sealed)
                     .execute(&mut *tx)
                     .await?;
+                    if let Some(job) = alert_job {
+                        let effects = crate::Effects { audit: None, jobs: vec![job.clone()] };
+                        crate::effects::write_effects!(&mut tx, &effects, n.now);
+                    }
                     RiskRaised::New
                 };
             }

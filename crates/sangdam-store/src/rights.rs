@@ -76,6 +76,9 @@ impl Store {
         ];
         on_backend!(self, |pool| {
             let mut tx = pool.begin().await?;
+            // The account's row first: a booking for this client waits for it (and then finds the
+            // account inactive), so no appointment is made while or after it is deleted.
+            sqlx::query("UPDATE users SET updated_at = updated_at WHERE id = $1").bind(id).execute(&mut *tx).await?;
             let mut out = Deletion::default();
             // Recordings they are in go at the next housekeeping, files and keys.
             sqlx::query(

@@ -24,7 +24,7 @@ async fn counselor_name(state: &AppState, a: &AppointmentRecord) -> anyhow::Resu
 /// Called when an appointment became completed: invites feedback and schedules the follow-up.
 pub async fn session_completed(state: &AppState, a: &AppointmentRecord) -> anyhow::Result<()> {
     let Some(client) = state.store.user_by_id(&a.client_id).await?.filter(|u| u.active) else { return Ok(()) };
-    crate::form_requests::request_scheduled(state, &a.counselor_id, &client).await?;
+    crate::form_requests::request_scheduled(state, a, &client).await?;
     let counselor = counselor_name(state, a).await?;
     let link = format!("{}/feedback/{}", state.config.public_url, a.id);
     let mail = Mail::FeedbackInvitation { link, counselor };

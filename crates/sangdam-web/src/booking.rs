@@ -222,9 +222,21 @@ async fn run_change(state: &AppState, job: &JobRecord) -> anyhow::Result<()> {
     let j: ChangeJob = serde_json::from_str(&job.payload)?;
     let Some(a) = state.store.appointment(&j.appointment).await? else { return Ok(()) };
     if let Some(change) = j.change {
-        let reason = (change == Change::Cancelled).then(|| a.cancel_reason.clone().filter(|r| !r.is_empty())).flatten();
-        notify(state, &a, change, reason.as_deref()).await?;
-        if a.status == sangdam_domain::booking::AppointmentStatus::Confirmed {
+        // A job that runs after a later change of the same appointment (a crash left both) would
+        // describe a state that no longer is: it says nothing, and the later job tells.
+        use sangdam_domain::booking::AppointmentStatus as S;
+        let current = match change {
+            Change::Booked | Change::Confirmed => a.status == S::Confirmed,
+            Change::Requested => a.status == S::Requested,
+            Change::Moved => a.status.holds_time(),
+            Change::Cancelled | Change::ClientDeleted => !a.status.holds_time(),
+        };
+        if current {
+            let reason =
+                (change == Change::Cancelled).then(|| a.cancel_reason.clone().filter(|r| !r.is_empty())).flatten();
+            notify(state, &a, change, reason.as_deref(), &job.id).await?;
+        }
+        if a.status == S::Confirmed {
             schedule_reminders(state, &a).await?;
         }
     }
@@ -272,6 +284,7 @@ async fn execute(state: &AppState, job: &JobRecord) {
         REMINDER => run_reminder(state, job).await,
         OFFER_EXPIRY => run_offer_expiry(state, job).await,
         crate::aftercare::FOLLOW_UP => crate::aftercare::run_follow_up(state, job).await,
+        crate::pages::RISK_ALERT_MAILS => crate::pages::run_alert_mails(state, job).await,
         other => Err(anyhow::anyhow!("unknown job kind {other}")),
     };
     let now = state.clock.now();
@@ -339,11 +352,14 @@ pub fn event(
 
 /// Tells the client and the counselor what happened, each in their language and time zone, with
 /// a calendar file (REQUEST while the appointment holds its time, CANCEL once it no longer does).
+/// `change_id` names the change (its job), so each change mails each side once, whatever runs
+/// twice, and no change's mail is taken for another's.
 pub async fn notify(
     state: &AppState,
     a: &AppointmentRecord,
     change: Change,
     reason: Option<&str>,
+    change_id: &str,
 ) -> anyhow::Result<()> {
     let (Some(counselor), Some(client)) =
         (state.store.user_by_id(&a.counselor_id).await?, state.store.user_by_id(&a.client_id).await?)
@@ -373,7 +389,7 @@ pub async fn notify(
             content_type: format!("text/calendar; charset=utf-8; method={}", method.as_str()),
             data: ics.into_bytes(),
         };
-        let key = format!("appointment:{}:{}:{}", a.id, a.sequence, to.id);
+        let key = format!("appointment:{}:{change_id}:{}", a.id, to.id);
         queue_once(state, to, &subject, &body, &key, Some(&attachment)).await?;
     }
     state.mail_queued.notify_one();

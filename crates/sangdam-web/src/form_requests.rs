@@ -25,11 +25,14 @@ async fn ask(state: &AppState, a: &Assignment, client: &UserRecord, reason_key: 
         created_at: state.clock.now(),
         completed_at: None,
     };
-    if state.store.request_form(&request, reason_key).await? && client.active {
+    // The request and its mail are two steps; the mail is keyed by the request, so running this
+    // again (a retried job after a crash) sends what is missing and nothing twice.
+    let (id, open) = state.store.request_form(&request, reason_key).await?;
+    if open && client.active {
         let counselor =
             state.store.user_by_id(&a.counselor_id).await?.map(|u| u.display_name.to_string()).unwrap_or_default();
         let mail = Mail::FormRequested { link: format!("{}/portal", state.config.public_url), counselor };
-        mail::send_once(state, &client.email, client.language, mail, &format!("form-request:{}", request.id)).await?;
+        mail::send_once(state, &client.email, client.language, mail, &format!("form-request:{id}")).await?;
     }
     Ok(())
 }
@@ -46,13 +49,15 @@ pub async fn request_intake(
     Ok(())
 }
 
-/// After a completed session: the forms due every N sessions (after session N, 2N, ...).
+/// After a completed session: the forms due every N sessions (after session N, 2N, ...), N
+/// counted up to this session, so a late or repeated run names the same request.
 pub async fn request_scheduled(
     state: &AppState,
-    counselor: &sangdam_domain::UserId,
+    session: &sangdam_store::AppointmentRecord,
     client: &UserRecord,
 ) -> anyhow::Result<()> {
-    let done = state.store.completed_sessions(&client.id, counselor).await?;
+    let counselor = &session.counselor_id;
+    let done = state.store.completed_sessions(&client.id, counselor, session.starts_at).await?;
     for a in state.store.assignments(counselor).await? {
         if let Some(n) = a.every_n.filter(|n| *n > 0 && done > 0 && done % n == 0) {
             ask(state, &a, client, &format!("every:{n}:{done}")).await?;

@@ -193,6 +193,10 @@ pub async fn serve(
     let worker = tokio::spawn(crate::booking::run_jobs(state.clone(), stop_rx.clone()));
     let keeper = tokio::spawn(housekeeping(state.clone(), stop_rx.clone()));
     state.keys.refresh(&state.store).await.context("loading the encryption keys")?;
+    // An audit log from before the chain was keyed ends in a keyed entry from now on.
+    if state.store.key_audit_chain(&state.keys.chain_key(), state.clock.now()).await.context("keying the audit log")? {
+        tracing::info!("the audit log written before its chain was keyed now ends in a keyed entry");
+    }
     // Risk alerts from before they were sealed are sealed now (nothing to do once done).
     let moved = seal_legacy_alerts(&state).await.context("sealing old risk alerts")?;
     if moved > 0 {

@@ -2,12 +2,16 @@
 //! behind a socket every [`RECHECK_SECONDS`], and at once when a session of this server ends
 //! (sign-out, "sign out everywhere", a password change, an admin deactivating the user or changing
 //! their role: [`AppState::sessions_changed`]); the socket closes when its session has ended, its
-//! user was deactivated or their role changed. An open socket counts as activity, so a long
-//! session in a room does not run into the idle timeout; the absolute lifetime still ends it.
+//! user was deactivated or their role changed, or (staff) when they may no longer see client data
+//! because their two-factor sign-in was turned off. Announced changes wake every socket, so a
+//! socket checks at most once per [`MIN_GAP_MILLIS`]: a burst of sign-outs costs each socket one
+//! lookup. An open socket counts as activity, so a long session in a room does not run into the
+//! idle timeout; the absolute lifetime still ends it.
 
 use std::time::Duration;
 
 use sangdam_domain::Role;
+use sangdam_domain::role::may_see_client_data;
 use sangdam_store::SessionState;
 use tokio::sync::watch;
 
@@ -17,11 +21,15 @@ use crate::state::AppState;
 /// by another server, or the absolute lifetime running out).
 pub const RECHECK_SECONDS: u64 = 5;
 
+/// The least time between two checks of one socket when changes are announced one after another.
+pub const MIN_GAP_MILLIS: u64 = 1000;
+
 pub struct SessionWatch {
     /// The session and the role it was opened with; `None` for a guest (no session to end).
     session: Option<(String, Role)>,
     changes: watch::Receiver<u64>,
     tick: tokio::time::Interval,
+    last_check: tokio::time::Instant,
 }
 
 impl SessionWatch {
@@ -29,7 +37,7 @@ impl SessionWatch {
         let period = Duration::from_secs(RECHECK_SECONDS);
         let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        Self { session, changes: state.sessions_epoch.subscribe(), tick }
+        Self { session, changes: state.sessions_epoch.subscribe(), tick, last_check: tokio::time::Instant::now() }
     }
 
     /// Waits until the session should be checked again; a guest's never needs it.
@@ -43,9 +51,14 @@ impl SessionWatch {
                 if changed.is_err() {
                     // The server is shutting down; the interval still ticks.
                     self.tick.tick().await;
+                } else {
+                    // Announcements that come close together are checked together.
+                    tokio::time::sleep_until(self.last_check + Duration::from_millis(MIN_GAP_MILLIS)).await;
+                    self.changes.mark_unchanged();
                 }
             }
         }
+        self.last_check = tokio::time::Instant::now();
     }
 
     /// Whether the socket may go on: its session is alive and complete, its user active and in the
@@ -56,9 +69,17 @@ impl SessionWatch {
         match state.store.session_with_user(hash).await {
             Ok(Some(found)) => {
                 let s = &found.session;
+                // Staff opened the socket seeing client data; it goes when they may not any more.
+                let allowed = !role.is_staff()
+                    || may_see_client_data(
+                        *role,
+                        found.user.two_factor_enrolled(),
+                        state.config.require_staff_two_factor,
+                    );
                 let alive = s.state == SessionState::Active
                     && found.user.active
                     && found.user.role == *role
+                    && allowed
                     && state.config.session.is_alive(s.created_at, now, now);
                 if alive
                     && state.config.session.needs_touch(s.last_seen_at, now)

@@ -95,9 +95,32 @@ impl Refused {
     }
 }
 
-/// Checks a signed-in person's current password, asked again before a sensitive change, under
-/// the same throttle as signing in (the same count of failures for their email). `action` names
-/// the check in the audit log.
+/// Checks a secret a signed-in person types again (`check` says whether it is right) under the
+/// same throttle as signing in, the same count of failures for their email. `action` names the
+/// check in the audit log; `wrong_id` is the message for a wrong one.
+async fn check_again(
+    state: &AppState,
+    ctx: &Ctx,
+    user: &UserRecord,
+    action: &str,
+    wrong_id: &str,
+    check: impl std::future::Future<Output = Result<bool, AppError>>,
+) -> Result<Result<(), Refused>, AppError> {
+    let key = email_key(state, user.email.as_str());
+    let (id, failures_before) = match begin_attempt(state, ctx, &key).await? {
+        Ok(granted) => granted,
+        Err(message) => return Ok(Err(Refused::Throttled(message))),
+    };
+    if check.await? {
+        state.store.forget_signin_attempt(id).await?;
+        return Ok(Ok(()));
+    }
+    record_failure(state, ctx, &key, failures_before, Some(user), action).await?;
+    Ok(Err(Refused::Wrong(ctx.t(wrong_id))))
+}
+
+/// The current password, asked again before changing the password, two-factor or deleting the
+/// account.
 pub async fn check_current_password(
     state: &AppState,
     ctx: &Ctx,
@@ -105,21 +128,12 @@ pub async fn check_current_password(
     candidate: &str,
     action: &str,
 ) -> Result<Result<(), Refused>, AppError> {
-    let key = email_key(state, user.email.as_str());
-    let (id, failures_before) = match begin_attempt(state, ctx, &key).await? {
-        Ok(granted) => granted,
-        Err(message) => return Ok(Err(Refused::Throttled(message))),
-    };
-    if verify_password(Some(user.password_hash.clone()), candidate).await? {
-        state.store.forget_signin_attempt(id).await?;
-        return Ok(Ok(()));
-    }
-    record_failure(state, ctx, &key, failures_before, Some(user), action).await?;
-    Ok(Err(Refused::Wrong(ctx.t("error-current-password"))))
+    let check = verify_password(Some(user.password_hash.clone()), candidate);
+    check_again(state, ctx, user, action, "error-current-password", check).await
 }
 
-/// Checks a signed-in person's second factor (a current code or a recovery code), asked again
-/// before turning two-factor off, under the same throttle.
+/// The second factor (a current code or a recovery code), asked again before turning two-factor
+/// off or renewing the recovery codes.
 pub async fn check_current_code(
     state: &AppState,
     ctx: &Ctx,
@@ -127,15 +141,6 @@ pub async fn check_current_code(
     code: &str,
     action: &str,
 ) -> Result<Result<(), Refused>, AppError> {
-    let key = email_key(state, user.email.as_str());
-    let (id, failures_before) = match begin_attempt(state, ctx, &key).await? {
-        Ok(granted) => granted,
-        Err(message) => return Ok(Err(Refused::Throttled(message))),
-    };
-    if crate::auth::check_second_factor(state, ctx, user, code).await?.is_some() {
-        state.store.forget_signin_attempt(id).await?;
-        return Ok(Ok(()));
-    }
-    record_failure(state, ctx, &key, failures_before, Some(user), action).await?;
-    Ok(Err(Refused::Wrong(ctx.t("error-disable-two-factor"))))
+    let check = async { Ok(crate::auth::check_second_factor(state, ctx, user, code).await?.is_some()) };
+    check_again(state, ctx, user, action, "error-disable-two-factor", check).await
 }

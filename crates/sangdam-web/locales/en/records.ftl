@@ -1,4 +1,4 @@
-# Questionnaires and counselors' own forms (issue 5).
+# Questionnaires and counselors' own forms.
 band-minimal = minimal
 band-mild = mild
 band-moderate = moderate
@@ -124,6 +124,7 @@ error-note-too-long = A section is longer than 20,000 characters; shorten it to 
 error-note-empty = An empty note cannot be signed.
 error-note-addendum = Write an addendum of at most 10,000 characters.
 error-note-locked = This note is signed and locked. Add an addendum instead.
+error-note-changed-while-signing = The draft was saved again while you signed (in another window, perhaps). Nothing was signed: read it as it is now and sign again.
 error-note-not-signed = Addenda are for signed notes; edit the draft instead.
 error-note-template = Choose one of the templates offered.
 error-note-appointment = Choose one of your own sessions with this client.

@@ -124,6 +124,7 @@ error-note-too-long = 한 항목이 20,000자를 넘습니다. 줄여야 저장�
 error-note-empty = 빈 기록에는 서명할 수 없습니다.
 error-note-addendum = 추가 기록은 10,000자 이내로 써 주세요.
 error-note-locked = 서명되어 잠긴 기록입니다. 추가 기록을 남겨 주세요.
+error-note-changed-while-signing = 서명하는 사이에 초안이 다시 저장되었습니다(다른 창에서일 수 있습니다). 서명되지 않았습니다. 지금의 내용을 확인하고 다시 서명해 주세요.
 error-note-not-signed = 추가 기록은 서명된 기록에 남깁니다. 초안을 고쳐 주세요.
 error-note-template = 제시된 양식 중에서 골라 주세요.
 error-note-appointment = 이 내담자와의 본인 상담 회기 중에서 골라 주세요.

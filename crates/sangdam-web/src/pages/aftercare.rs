@@ -37,7 +37,12 @@ struct SummaryForm<'a> {
 
 /// The counselor's summary form for a session that has taken place.
 async fn summary_target(state: &AppState, ctx: &Ctx, id: &str) -> Result<(AppointmentRecord, String), AppError> {
-    let (a, _) = super::calendar::own(state, ctx, id).await?;
+    let (a, me) = super::calendar::own(state, ctx, id).await?;
+    // The summary is the client's record: only while the client is in this counselor's care.
+    if !crate::access::may_see_client(state, &me, &a.client_id).await? {
+        audit(state, ctx, Some(&me), "summary.read", Some(format!("appointment:{}", a.id)), "denied").await?;
+        return Err(AppError::NotFound);
+    }
     if a.starts_at > ctx.now || !matches!(a.status, AppointmentStatus::Completed | AppointmentStatus::Confirmed) {
         return Err(AppError::Conflict("error-summary-too-early"));
     }

@@ -81,15 +81,26 @@ pub async fn calendar(State(state): State<AppState>, ctx: Ctx, Query(q): Query<C
             items: vec![],
         })
         .collect();
+    // The reason for a visit is client data: shown for what is still ahead (a request to decide, a
+    // session to prepare) and otherwise only while the client is in this counselor's care.
+    let mut in_care: std::collections::HashMap<sangdam_domain::UserId, bool> = std::collections::HashMap::new();
     for a in &list {
         let local = jiff::Timestamp::from_second(a.starts_at).unwrap_or_default().to_zoned(tz.clone());
         let index = (local.date() - first).get_days();
         let Some(day) = usize::try_from(index).ok().and_then(|i| days.get_mut(i)) else { continue };
         let client =
             state.store.user_by_id(&a.client_id).await?.map(|u| u.display_name.to_string()).unwrap_or_default();
+        let may_read = a.status.holds_time() || {
+            if !in_care.contains_key(&a.client_id) {
+                let ok = crate::access::may_see_client(&state, &v.user, &a.client_id).await?;
+                in_care.insert(a.client_id.clone(), ok);
+            }
+            in_care.get(&a.client_id).copied().unwrap_or(false)
+        };
         let reason = a
             .reason
             .as_deref()
+            .filter(|_| may_read)
             .and_then(|r| state.keys.open_at(&sangdam_store::sealed::APPOINTMENT_REASON, &[&a.id], r).ok())
             .map(|b| String::from_utf8_lossy(&b).into_owned());
         day.items.push(CalendarItem {

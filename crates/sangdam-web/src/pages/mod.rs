@@ -181,7 +181,7 @@ pub fn router() -> Router<AppState> {
 }
 
 /// Deletes recordings past their retention (housekeeping).
-pub use questionnaires::seal_legacy_alerts;
+pub use questionnaires::{RISK_ALERT_MAILS, run_alert_mails, seal_legacy_alerts};
 
 pub async fn delete_expired_recordings(state: &AppState) -> anyhow::Result<usize> {
     recordings::delete_expired(state).await

@@ -283,8 +283,19 @@ pub async fn sign(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String
     }
     let plain = open_plain(&state, &id, &latest.body)?;
     let hash = signed_hash(&state, &note, latest.version, ctx.now, &plain);
-    if !state.store.sign_note(&id, ctx.now, &hash).await? {
-        return Err(AppError::Conflict(NoteError::Locked.message_id()));
+    match state.store.sign_note(&id, ctx.now, &hash, latest.version, &latest.body).await {
+        Ok(true) => {}
+        Ok(false) => return Err(AppError::Conflict(NoteError::Locked.message_id())),
+        // A draft was saved (another tab, the autosave) while this was signed: nothing is signed,
+        // and the page shows the text as it now is, to read before signing.
+        Err(sangdam_store::StoreError::Conflict) => {
+            let note = load(&state, &id).await?;
+            return with_status(
+                StatusCode::CONFLICT,
+                page(&state, &ctx, &note, None, None, vec![ctx.t("error-note-changed-while-signing")]).await,
+            );
+        }
+        Err(e) => return Err(e.into()),
     }
     audit(&state, &ctx, Some(&v.user), "note.sign", Some(format!("note:{id}#{}", note.version)), "ok").await?;
     Ok(see_other(&format!("/notes/{id}")))

@@ -257,33 +257,37 @@ pub async fn submit(
     let id = sangdam_domain::ids::encode_random(&random::<16>());
     let sealed = state.keys.seal_at(&sangdam_store::sealed::QUESTIONNAIRE_ANSWERS, &[&id], &answers);
     let flag = risk.then(|| new_flag(&state, &v.user.id, &id, ctx.now));
+    // The mails to staff are a job that commits with the alert (and only with a new one).
+    let alert_job = flag.as_ref().map(|(fid, ..)| alert_job(fid, ctx.now));
     let raised = state
         .store
-        .record_response(&NewResponse {
-            id: &id,
-            client_id: &v.user.id,
-            instrument: i,
-            answers: &sealed,
-            risk: flag.as_ref().map(|(fid, response_key, client_key, sealed)| NewRiskFlag {
-                id: fid,
-                response_key,
-                client_key,
-                sealed,
-            }),
-            now: ctx.now,
-        })
+        .record_response(
+            &NewResponse {
+                id: &id,
+                client_id: &v.user.id,
+                instrument: i,
+                answers: &sealed,
+                risk: flag.as_ref().map(|(fid, response_key, client_key, sealed)| NewRiskFlag {
+                    id: fid,
+                    response_key,
+                    client_key,
+                    sealed,
+                }),
+                now: ctx.now,
+            },
+            alert_job.as_ref(),
+        )
         .await?;
     state.store.complete_form_requests(&v.user.id, i.as_str(), ctx.now).await?;
     audit(&state, &ctx, Some(&v.user), "questionnaire.submit", Some(format!("response:{id}")), "ok").await?;
     let mut told_id = "crisis-counselor-told";
     if risk {
-        let reach = reachable(&state, &v.user.id).await?;
-        told_id = reach.message_id();
-        // One open alert per client: while it waits, another risk answer mails nobody again.
-        if raised == RiskRaised::New {
-            alert_staff(&state, &reach).await?;
-            let target = flag.as_ref().map(|(fid, ..)| format!("risk_alert:{fid}"));
-            audit(&state, &ctx, Some(&v.user), "risk_alert.raise", target, reach.outcome()).await?;
+        told_id = reachable(&state, &v.user.id).await?.message_id();
+        // One open alert per client: while it waits, another risk answer mails nobody again. The
+        // raise is not in the audit log: next to the client's own entry it would say, in clear,
+        // who reported a risk.
+        if let (RiskRaised::New, Some(job)) = (raised, &alert_job) {
+            crate::booking::run_now(&state, std::slice::from_ref(job)).await;
         }
     }
     render(&ResultPage {
@@ -317,21 +321,9 @@ impl Reach {
             "crisis-nobody"
         }
     }
-
-    fn outcome(&self) -> &'static str {
-        if self.care_team {
-            "care_team"
-        } else if !self.staff.is_empty() {
-            "supervisors"
-        } else if !self.fallback.is_empty() {
-            "on_call"
-        } else {
-            "nobody"
-        }
-    }
 }
 
-pub async fn reachable(state: &AppState, client: &UserId) -> Result<Reach, AppError> {
+pub async fn reachable(state: &AppState, client: &UserId) -> anyhow::Result<Reach> {
     let mut staff = Vec::new();
     for id in state.store.care_team(client).await? {
         if let Some(u) = state.store.user_by_id(&id).await?.filter(|u| u.active) {
@@ -354,21 +346,42 @@ pub async fn reachable(state: &AppState, client: &UserId) -> Result<Reach, AppEr
     Ok(Reach { staff, care_team, fallback })
 }
 
-/// Mails everyone the alert reaches, each in their own language. The mail only says that an
-/// alert waits in Sangdam (or, to admins and on-call addresses, that nobody can see it).
-async fn alert_staff(state: &AppState, reach: &Reach) -> Result<(), AppError> {
+pub const RISK_ALERT_MAILS: &str = "risk-alert-mails";
+
+/// The job that mails a new alert's staff; it carries only the alert's id.
+fn alert_job(flag: &str, now: i64) -> sangdam_store::NewJob {
+    let id = sangdam_domain::ids::encode_random(&random::<16>());
+    sangdam_store::NewJob {
+        key: format!("risk-alert:{flag}"),
+        id,
+        kind: RISK_ALERT_MAILS.to_owned(),
+        payload: serde_json::json!({ "flag": flag }).to_string(),
+        run_at: now,
+    }
+}
+
+/// Mails everyone an alert reaches, each in their own language, once each (by key). The mail
+/// only says that an alert waits in Sangdam (or, to admins and on-call addresses, that nobody
+/// can see it).
+pub async fn run_alert_mails(state: &AppState, job: &sangdam_store::JobRecord) -> anyhow::Result<()> {
+    let payload: serde_json::Value = serde_json::from_str(&job.payload)?;
+    let flag_id = payload["flag"].as_str().unwrap_or_default();
+    let Some(flag) = state.store.open_risk_flags().await?.into_iter().find(|f| f.id == flag_id) else {
+        return Ok(());
+    };
+    let opened = state.keys.open_at(&sangdam_store::sealed::RISK_FLAG, &[&flag.id], &flag.sealed)?;
+    let content: FlagContent = serde_json::from_slice(&opened)?;
+    let Some(client) = UserId::parse(&content.client) else { return Ok(()) };
+    let reach = reachable(state, &client).await?;
     let link = format!("{}/dashboard", state.config.public_url);
     for u in &reach.staff {
-        if let Err(e) = mail::send(state, &u.email, u.language, Mail::RiskAlert { link: link.clone() }).await {
-            // The alert is stored and shown on the dashboard; a mail that cannot be queued is logged.
-            tracing::error!(error = ?e, "queuing a risk alert mail failed");
-        }
+        let key = format!("risk-alert:{flag_id}:{}", u.id);
+        mail::send_once(state, &u.email, u.language, Mail::RiskAlert { link: link.clone() }, &key).await?;
     }
     for (email, lang) in &reach.fallback {
         let mail = Mail::RiskAlertNoStaff { link: format!("{}/admin/users", state.config.public_url) };
-        if let Err(e) = mail::send(state, email, *lang, mail).await {
-            tracing::error!(error = ?e, "queuing an unattended risk alert mail failed");
-        }
+        let key = format!("risk-alert:{flag_id}:{}", state.keys.mac_hex("risk.mail", email.as_str().as_bytes()));
+        mail::send_once(state, email, *lang, mail, &key).await?;
     }
     Ok(())
 }

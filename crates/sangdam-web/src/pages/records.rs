@@ -367,6 +367,13 @@ pub struct CareForm {
     counselor: String,
 }
 
+/// The client and the counselor a supervisor's care decision names.
+async fn care_decision(state: &AppState, id: &str, f: &CareForm) -> Result<(UserRecord, UserId), AppError> {
+    let client = client_user(state, id).await?;
+    let counselor = UserId::parse(&f.counselor).ok_or(AppError::BadRequest("error-care-counselor"))?;
+    Ok((client, counselor))
+}
+
 /// A supervisor assigns a counselor to a client's care (`/clients/{id}/care`).
 pub async fn assign_care(
     State(state): State<AppState>,
@@ -374,15 +381,14 @@ pub async fn assign_care(
     Path(id): Path<String>,
     FormData(f): FormData<CareForm>,
 ) -> AppResult {
-    let client = client_user(&state, &id).await?;
     let v = ctx.client_data_viewer(&[Role::Supervisor])?;
-    let counselor = UserId::parse(&f.counselor).ok_or(AppError::BadRequest("error-care-counselor"))?;
+    let (client, counselor) = care_decision(&state, &id, &f).await?;
     let ok = state.store.user_by_id(&counselor).await?.is_some_and(|u| u.active && u.role == Role::Counselor);
     if !ok {
         return Err(AppError::BadRequest("error-care-counselor"));
     }
-    state.store.assign_care(&client.id, &counselor, &v.user.id, ctx.now).await?;
     audit(&state, &ctx, Some(&v.user), "care.assign", Some(format!("user:{}", client.id)), counselor.as_str()).await?;
+    state.store.assign_care(&client.id, &counselor, &v.user.id, ctx.now).await?;
     Ok(see_other(&format!("/clients/{}#care", client.id)))
 }
 
@@ -394,13 +400,12 @@ pub async fn end_care(
     Path(id): Path<String>,
     FormData(f): FormData<CareForm>,
 ) -> AppResult {
-    let client = client_user(&state, &id).await?;
     let v = ctx.client_data_viewer(&[Role::Supervisor])?;
-    let counselor = UserId::parse(&f.counselor).ok_or(AppError::BadRequest("error-care-counselor"))?;
+    let (client, counselor) = care_decision(&state, &id, &f).await?;
     if !state.store.care_team(&client.id).await?.contains(&counselor) {
         return Err(AppError::BadRequest("error-care-counselor"));
     }
-    state.store.end_care(&client.id, &counselor, &v.user.id, ctx.now).await?;
     audit(&state, &ctx, Some(&v.user), "care.end", Some(format!("user:{}", client.id)), counselor.as_str()).await?;
+    state.store.end_care(&client.id, &counselor, &v.user.id, ctx.now).await?;
     Ok(see_other(&format!("/clients/{}#care", client.id)))
 }

@@ -187,6 +187,8 @@ pub async fn disable(State(state): State<AppState>, ctx: Ctx, FormData(f): FormD
         return super::with_status(status, show(&state, &ctx, v, false, vec![], vec![message], None).await);
     }
     state.store.disable_totp(&v.user.id, ctx.now).await?;
+    // Their open consoles and rooms showed client data: they close (see `session_watch`).
+    state.sessions_changed();
     audit(&state, &ctx, Some(&v.user), "two_factor.disable", user_target(&v.user.id), "ok").await?;
     Ok(see_other("/account/two-factor"))
 }

@@ -304,6 +304,20 @@ db_test!(sockets_close_when_their_session_ends, async |app: &TestApp| {
     assert_eq!(app.post(&hb.0, "/account/sessions/end-all", &[]).await.status(), 303);
     assert!(closed_for_session(&mut host, Duration::from_secs(3)).await, "the room socket closes");
 
+    // A counselor who turns two-factor sign-in off may no longer see client data: the console
+    // closes (the page then meets the enrollment page).
+    let tf_id = crate::booking::counselor(app, "ws-2fa@example.com", |_| {}).await;
+    let tf = browser();
+    assert_eq!(app.signin(&tf.0, "ws-2fa@example.com", PASSWORD).await.status(), 303);
+    let (secret, _) = app.enroll_two_factor(&tf.0).await;
+    let mut tf_console = console(app, &tf).await;
+    app.clock.advance(30);
+    let code = secret.code_at(app.clock.now());
+    let r = app.post(&tf.0, "/account/two-factor/disable", &[("password", PASSWORD), ("code", &code)]).await;
+    assert_eq!(r.status(), 303);
+    assert!(!app.store.user_by_id(&tf_id).await.unwrap().unwrap().two_factor_enrolled());
+    assert!(closed_for_session(&mut tf_console, Duration::from_secs(3)).await, "the console closes without 2FA");
+
     // A socket whose session passes its absolute lifetime closes at the next check.
     let (hb2, _) = staff_browser(app, Role::Counselor, "ws-late@example.com").await;
     let mut late = console(app, &hb2).await;

@@ -267,3 +267,63 @@ db_test!(deleting_an_account_cancels_what_is_booked_and_forgets_the_name, async 
     assert!(app.store.room_events(&room).await.unwrap().is_empty(), "no presence left");
     assert!(crate::records::audited_count(app, "account.delete").await >= 1);
 });
+
+// Bookings that arrive while the account is being deleted: the deletion cancels what it finds
+// and every booking after it finds no active account, so none outlives the account.
+db_test!(bookings_racing_a_deletion_leave_no_session_behind, async |app: &TestApp| {
+    let (_, counselor_id) = staff(app, Role::Counselor, "race-del-counselor@example.com").await;
+    let client_id = app.create_user(Role::Client, "race-del-client@example.com").await;
+    let now = app.clock.now();
+    let bookings = (0..20).map(|i| {
+        let id = sangdam_domain::ids::encode_random(&sangdam_web::crypto::random::<16>());
+        let starts_at = now + 86_400 * (2 + i);
+        let a = NewAppointment {
+            id,
+            counselor_id: counselor_id.clone(),
+            client_id: client_id.clone(),
+            kind: SessionKind::Video,
+            price: Money::from_minor(50_000, Currency::Krw).unwrap(),
+            starts_at,
+            ends_at: starts_at + 3000,
+            status: AppointmentStatus::Confirmed,
+            reason: None,
+            first_time: false,
+            series_id: None,
+        };
+        async move { app.store.book(&[a], now, None, &sangdam_store::Effects::default()).await }
+    });
+    let deletion = async {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+        app.store
+            .delete_client_account(&client_id, "race-del-client@example.com", "key", now, &Default::default())
+            .await
+            .unwrap()
+    };
+    let (results, deleted) = tokio::join!(futures_util::future::join_all(bookings), deletion);
+    let refused = results.iter().filter(|r| matches!(r, Err(sangdam_store::StoreError::NotFound))).count();
+    assert!(results.iter().all(|r| r.is_ok() || matches!(r, Err(sangdam_store::StoreError::NotFound))));
+    let holding = app
+        .store
+        .client_appointments(&client_id, now, true)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|a| a.status.holds_time())
+        .count();
+    assert_eq!(holding, 0, "{} cancelled by the deletion, {refused} refused after it", deleted.cancelled);
+    let late = NewAppointment {
+        id: "after-deletion".into(),
+        counselor_id: counselor_id.clone(),
+        client_id: client_id.clone(),
+        kind: SessionKind::Video,
+        price: Money::from_minor(50_000, Currency::Krw).unwrap(),
+        starts_at: now + 86_400 * 30,
+        ends_at: now + 86_400 * 30 + 3000,
+        status: AppointmentStatus::Confirmed,
+        reason: None,
+        first_time: false,
+        series_id: None,
+    };
+    let err = app.store.book(&[late], now, None, &sangdam_store::Effects::default()).await.unwrap_err();
+    assert!(matches!(err, sangdam_store::StoreError::NotFound), "{err:?}");
+});

@@ -130,3 +130,47 @@ db_test!(a_rewritten_chain_needs_the_key_and_a_cut_tail_needs_the_kept_head, asy
     assert_eq!(app.store.verify_audit(&key, None).await.unwrap(), Ok(kept.0 - 2), "the chain alone looks whole");
     assert_eq!(app.store.verify_audit(&key, Some(&kept)).await.unwrap(), Err(BrokenLink::HeadMismatch { seq: kept.0 }));
 });
+
+db_test!(a_log_rewritten_unkeyed_from_the_start_does_not_verify, async |app: &TestApp| {
+    app.create_user(Role::Client, "downgrade@example.com").await;
+    for _ in 0..3 {
+        app.signin(&new_client(), "downgrade@example.com", "wrong password value").await;
+    }
+    let key = app.keys.chain_key();
+    let records = app.store.audit_records_after(0, 1000).await.unwrap();
+    assert!(records.len() >= 3);
+    // Someone without the key rewrites every entry the old, unkeyed way, and the recorded head too.
+    match &app.store {
+        Store::Sqlite(pool) => {
+            sqlx::query("DROP TRIGGER audit_log_no_update").execute(pool).await.unwrap();
+        }
+        Store::Postgres(pool) => {
+            sqlx::query("ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_update").execute(pool).await.unwrap();
+        }
+    }
+    let mut prev = sangdam_domain::audit::GENESIS_HASH.to_owned();
+    for r in &records {
+        let mut fields = r.fields.clone();
+        fields.outcome = "denied".into();
+        let hash = sangdam_domain::audit::entry_hash(&prev, &fields);
+        on_backend!(&app.store, |pool| {
+            sqlx::query("UPDATE audit_log SET outcome = $1, prev_hash = $2, hash = $3 WHERE seq = $4")
+                .bind(&fields.outcome)
+                .bind(&prev)
+                .bind(&hash)
+                .bind(fields.seq)
+                .execute(pool)
+                .await
+                .unwrap();
+            sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1").bind(&hash).execute(pool).await.unwrap();
+        });
+        prev = hash;
+    }
+    let last = records.last().unwrap().fields.seq;
+    assert_eq!(app.store.verify_audit(&key, None).await.unwrap(), Err(BrokenLink::Unkeyed { seq: last }));
+    // The head kept elsewhere was keyed: it finds the rewrite even after a keyed entry follows it.
+    let kept = (last, records.last().unwrap().hash.clone());
+    assert!(app.store.key_audit_chain(&key, 1_900_000_000).await.unwrap(), "the start keys an unkeyed end");
+    assert!(!app.store.key_audit_chain(&key, 1_900_000_000).await.unwrap(), "once");
+    assert_eq!(app.store.verify_audit(&key, Some(&kept)).await.unwrap(), Err(BrokenLink::HeadMismatch { seq: last }));
+});

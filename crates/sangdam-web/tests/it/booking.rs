@@ -664,6 +664,19 @@ db_test!(buffer_and_daily_cap_hold_under_two_hundred_concurrent_requests, async 
     assert!(burst(app, &capped, &targets, "cap").await >= 1);
     let held: Vec<_> = appointments_of(app, &capped).await.into_iter().filter(|a| a.status.holds_time()).collect();
     assert_eq!(held.len(), 1, "one session that day");
+    // Once that session is done (completed, or the client did not come), the day stays full.
+    for status in ["completed", "no_show"] {
+        sangdam_store::on_backend!(&app.store, |pool| {
+            sqlx::query("UPDATE appointments SET status = $1 WHERE id = $2")
+                .bind(status)
+                .bind(&held[0].id)
+                .execute(pool)
+                .await
+                .unwrap();
+        });
+        let left: Vec<(&'static str, i64)> = targets.iter().filter(|(_, t)| *t != held[0].starts_at).copied().collect();
+        assert_eq!(burst(app, &capped, &left, status).await, 0, "a {status} session counts toward the cap");
+    }
 });
 
 db_test!(a_series_through_a_skipped_hour_is_refused_with_its_date, async |app: &TestApp| {

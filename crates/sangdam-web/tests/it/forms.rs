@@ -99,6 +99,28 @@ db_test!(forms_are_built_assigned_and_filled_in, async |app: &TestApp| {
     }
     let open = app.store.open_form_requests(&client_id).await.unwrap();
     assert_eq!(open.iter().map(|r| r.form_ref.as_str()).collect::<Vec<_>>(), vec!["phq9"]);
+    // Run again after a crash between the request and its mail (the mail never queued): the mail
+    // goes once, the request stays one, and a later session does not change which one it is.
+    let key = format!("form-request:{}", open[0].id);
+    sangdam_store::on_backend!(&app.store, |pool| {
+        sqlx::query("DELETE FROM mail_outbox WHERE idempotency_key = $1").bind(&key).execute(pool).await.unwrap();
+    });
+    let all = app.store.client_appointments(&client_id, 0, true).await.unwrap();
+    let second = all.iter().rfind(|a| a.status == sangdam_domain::booking::AppointmentStatus::Completed).unwrap();
+    let person = app.store.user_by_id(&client_id).await.unwrap().unwrap();
+    let state = app.state.as_ref().unwrap();
+    for _ in 0..2 {
+        sangdam_web::form_requests::request_scheduled(state, second, &person).await.unwrap();
+    }
+    let queued: i64 = sangdam_store::on_backend!(&app.store, |pool| {
+        sqlx::query_scalar("SELECT COUNT(*) FROM mail_outbox WHERE idempotency_key = $1")
+            .bind(&key)
+            .fetch_one(pool)
+            .await
+            .unwrap()
+    });
+    assert_eq!(queued, 1, "the missing mail is sent once");
+    assert_eq!(app.store.open_form_requests(&client_id).await.unwrap().len(), 1);
     let (_, portal) = app.get_html(&client, "/portal").await;
     assert!(portal.contains("href=\"/questionnaires/phq9\""));
     crate::questionnaires::submit(app, &client, "phq9", &crate::questionnaires::answers(&[1, 1, 1, 1, 0, 0, 0, 0, 0]))

@@ -187,6 +187,46 @@ db_test!(the_database_refuses_changes_to_a_signed_note, async |app: &TestApp| {
     assert!(!page.contains("다른 기록의 비밀"), "the other note's text is not shown as this one's");
 });
 
+// Drafts saved while the note is signed (the autosave, another tab): whichever wins, the
+// signature covers the text stored with it, and a signature that lost says so and signs nothing.
+db_test!(a_draft_and_a_signature_at_once_never_disagree, async |app: &TestApp| {
+    let (mine, mine_id) = staff(app, Role::Counselor, "race-counselor@example.com").await;
+    let (_, client_id) = client_of(app, &mine_id, "race-client@example.com").await;
+    let note = new_note(app, &mine, &client_id, "free").await;
+    autosave(app, &mine, &note, &[("s_text", "처음 내용")]).await;
+    let mut tasks = Vec::new();
+    let token = app.csrf(&mine).await;
+    for i in 0..24 {
+        let (app_url, c, note, token) = (app.url(""), mine.clone(), note.clone(), token.clone());
+        tasks.push(tokio::spawn(async move {
+            let r = if i % 2 == 0 {
+                let text = format!("내용 {i}");
+                c.post(format!("{app_url}/notes/{note}"))
+                    .header("x-autosave", "1")
+                    .form(&[("s_text", text.as_str()), ("csrf", token.as_str())])
+                    .send()
+                    .await
+            } else {
+                c.post(format!("{app_url}/notes/{note}/sign")).form(&[("csrf", token.as_str())]).send().await
+            };
+            r.unwrap().status().as_u16()
+        }));
+    }
+    let mut statuses = Vec::new();
+    for t in tasks {
+        statuses.push(t.await.unwrap());
+    }
+    assert!(statuses.iter().all(|s| [200, 303, 409].contains(s)), "{statuses:?}");
+    if app.store.note(&note).await.unwrap().unwrap().signed_at.is_none() {
+        assert_eq!(app.post(&mine, &format!("/notes/{note}/sign"), &[]).await.status(), 303);
+    }
+    assert_eq!(audited(app, "note.sign", "ok").await, 1, "signed once");
+    let (status, page) = app.get_html(&mine, &format!("/notes/{note}")).await;
+    assert_eq!(status, 200);
+    assert!(!page.contains("integrity-warning"), "the signature matches the stored text");
+    assert!(page.contains("id=\"signed\""));
+});
+
 db_test!(the_client_record_keeps_contact_and_timeline, async |app: &TestApp| {
     let (mine, mine_id) = staff(app, Role::Counselor, "rec-counselor@example.com").await;
     let (client, client_id) = client_of(app, &mine_id, "rec-client@example.com").await;

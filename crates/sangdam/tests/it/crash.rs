@@ -183,11 +183,12 @@ fn bookings_keep_their_mails_and_reminders_across_kill_9() {
             .unwrap());
             assert!(!booked.is_empty(), "some bookings were stored before the kills");
             eprintln!("{db}: {} bookings stored", booked.len());
-            for (id, client, counselor, sequence, starts_at, created_at) in &booked {
+            for (id, client, counselor, _sequence, starts_at, created_at) in &booked {
                 for who in [client, counselor] {
-                    let key = format!("appointment:{id}:{sequence}:{who}");
+                    // One booking, one change: whatever ran twice, each side has one mail for it.
+                    let key = format!("appointment:{id}:%:{who}");
                     let mails =
-                        scalar(&store, "SELECT COUNT(*) FROM mail_outbox WHERE idempotency_key = $1", &key).await;
+                        scalar(&store, "SELECT COUNT(*) FROM mail_outbox WHERE idempotency_key LIKE $1", &key).await;
                     assert_eq!(mails, 1, "the booking mail to each side exists ({db})");
                 }
                 let reminders = scalar(
