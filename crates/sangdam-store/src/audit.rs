@@ -234,6 +234,15 @@ impl Store {
         Ok(Ok(last_seq))
     }
 
+    /// The first entry chained with the key. Entries before it are from before the chain was
+    /// keyed; if this number moves later between two checks, the log was rewritten unkeyed and
+    /// continued (keep it with the head).
+    pub async fn audit_keyed_since(&self) -> Result<Option<i64>> {
+        on_backend!(self, |pool| {
+            Ok(sqlx::query_scalar("SELECT MIN(seq) FROM audit_log WHERE hash LIKE 'k1:%'").fetch_one(pool).await?)
+        })
+    }
+
     /// Makes sure the chain ends in a keyed entry: a log written before the chain was keyed gets
     /// one `audit.keyed` entry, whose MAC covers all of the old part. Run at start; afterwards a
     /// log that ends unkeyed was rewritten. Returns whether an entry was added.

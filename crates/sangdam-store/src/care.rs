@@ -70,38 +70,59 @@ impl Store {
     }
 
     /// A supervisor assigns a counselor to a client's care.
-    pub async fn assign_care(&self, client: &UserId, counselor: &UserId, by: &UserId, now: i64) -> Result<()> {
-        on_backend!(self, |pool| {
-            sqlx::query(
-                "INSERT INTO care_assignments (client_id, counselor_id, state, changed_by, changed_at) \
-                 VALUES ($1, $2, 'assigned', $3, $4) ON CONFLICT (client_id, counselor_id) \
-                 DO UPDATE SET state = 'assigned', changed_by = $3, changed_at = $4",
-            )
-            .bind(client.as_str())
-            .bind(counselor.as_str())
-            .bind(by.as_str())
-            .bind(now)
-            .execute(pool)
-            .await?;
-        });
-        Ok(())
+    pub async fn assign_care(
+        &self,
+        client: &UserId,
+        counselor: &UserId,
+        by: &UserId,
+        now: i64,
+        effects: &crate::Effects,
+    ) -> Result<()> {
+        self.decide_care(client, counselor, by, now, "assigned", effects).await
     }
 
     /// A supervisor ends a counselor's care of a client: the assignment, and what the
     /// counselor's appointments so far granted.
-    pub async fn end_care(&self, client: &UserId, counselor: &UserId, by: &UserId, now: i64) -> Result<()> {
+    pub async fn end_care(
+        &self,
+        client: &UserId,
+        counselor: &UserId,
+        by: &UserId,
+        now: i64,
+        effects: &crate::Effects,
+    ) -> Result<()> {
+        self.decide_care(client, counselor, by, now, "ended", effects).await
+    }
+
+    /// Records a supervisor's decision with its effects (the audit entry), in one transaction.
+    async fn decide_care(
+        &self,
+        client: &UserId,
+        counselor: &UserId,
+        by: &UserId,
+        now: i64,
+        state: &str,
+        effects: &crate::Effects,
+    ) -> Result<()> {
+        let ended = (state == "ended").then_some(now);
         on_backend!(self, |pool| {
+            let mut tx = pool.begin().await?;
             sqlx::query(
                 "INSERT INTO care_assignments (client_id, counselor_id, state, changed_by, changed_at, ended_at) \
-                 VALUES ($1, $2, 'ended', $3, $4, $4) ON CONFLICT (client_id, counselor_id) \
-                 DO UPDATE SET state = 'ended', changed_by = $3, changed_at = $4, ended_at = $4",
+                 VALUES ($1, $2, $5, $3, $4, $6) ON CONFLICT (client_id, counselor_id) \
+                 DO UPDATE SET state = $5, changed_by = $3, changed_at = $4, \
+                 ended_at = COALESCE($6, care_assignments.ended_at)",
             )
             .bind(client.as_str())
             .bind(counselor.as_str())
             .bind(by.as_str())
             .bind(now)
-            .execute(pool)
+            .bind(state)
+            .bind(ended)
+            .execute(&mut *tx)
             .await?;
+            crate::effects::write_effects!(&mut tx, effects, now);
+            tx.commit().await?;
         });
         Ok(())
     }

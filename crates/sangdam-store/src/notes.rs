@@ -197,7 +197,7 @@ impl Store {
         on_backend!(self, |pool| {
             let mut tx = pool.begin().await?;
             // The note's row first, as signing takes it: a draft and a signature never cross.
-            sqlx::query("UPDATE session_notes SET updated_at = updated_at WHERE id = $1")
+            sqlx::query("UPDATE session_notes SET updated_at = updated_at WHERE id = $1 AND signed_at IS NULL")
                 .bind(note)
                 .execute(&mut *tx)
                 .await?;
@@ -265,7 +265,8 @@ impl Store {
         on_backend!(self, |pool| {
             let mut tx = pool.begin().await?;
             // The note's row first: drafts saved meanwhile wait for this (and then find it signed).
-            sqlx::query("UPDATE session_notes SET updated_at = updated_at WHERE id = $1")
+            // A signed note's row cannot be updated at all (a trigger), hence the condition.
+            sqlx::query("UPDATE session_notes SET updated_at = updated_at WHERE id = $1 AND signed_at IS NULL")
                 .bind(note)
                 .execute(&mut *tx)
                 .await?;

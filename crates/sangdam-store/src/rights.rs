@@ -79,6 +79,13 @@ impl Store {
             // The account's row first: a booking for this client waits for it (and then finds the
             // account inactive), so no appointment is made while or after it is deleted.
             sqlx::query("UPDATE users SET updated_at = updated_at WHERE id = $1").bind(id).execute(&mut *tx).await?;
+            // Then the unsigned notes, in the order a draft save and a signature take them (the
+            // note before its versions): a signature racing the deletion either lands first and
+            // its note is kept whole, or waits and finds the note gone.
+            sqlx::query("UPDATE session_notes SET updated_at = updated_at WHERE client_id = $1 AND signed_at IS NULL")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
             let mut out = Deletion::default();
             // Recordings they are in go at the next housekeeping, files and keys.
             sqlx::query(

@@ -49,17 +49,24 @@ pub async fn request_intake(
     Ok(())
 }
 
-/// After a completed session: the forms due every N sessions (after session N, 2N, ...), N
-/// counted up to this session, so a late or repeated run names the same request.
+/// After a completed session: the forms due every N sessions (after session N, 2N, ...). Two
+/// counts name the requests due: the sessions completed up to this one (the same whenever this
+/// runs, so a run repeated after a crash names the same request and sends its mail) and all those
+/// completed by now (so a session marked completed after a later one still brings the request its
+/// count reached). Each request is asked once by its key.
 pub async fn request_scheduled(
     state: &AppState,
     session: &sangdam_store::AppointmentRecord,
     client: &UserRecord,
 ) -> anyhow::Result<()> {
     let counselor = &session.counselor_id;
-    let done = state.store.completed_sessions(&client.id, counselor, session.starts_at).await?;
+    let up_to_this = state.store.completed_sessions(&client.id, counselor, session.starts_at).await?;
+    let by_now = state.store.completed_sessions(&client.id, counselor, i64::MAX).await?;
+    let mut counts = vec![up_to_this, by_now];
+    counts.dedup();
     for a in state.store.assignments(counselor).await? {
-        if let Some(n) = a.every_n.filter(|n| *n > 0 && done > 0 && done % n == 0) {
+        let Some(n) = a.every_n.filter(|n| *n > 0) else { continue };
+        for done in counts.iter().filter(|done| **done > 0 && **done % n == 0) {
             ask(state, &a, client, &format!("every:{n}:{done}")).await?;
         }
     }

@@ -30,6 +30,8 @@ pub struct SessionWatch {
     changes: watch::Receiver<u64>,
     tick: tokio::time::Interval,
     last_check: tokio::time::Instant,
+    /// When an announced change is to be checked (at most [`MIN_GAP_MILLIS`] after the last check).
+    pending_until: Option<tokio::time::Instant>,
 }
 
 impl SessionWatch {
@@ -37,27 +39,44 @@ impl SessionWatch {
         let period = Duration::from_secs(RECHECK_SECONDS);
         let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        Self { session, changes: state.sessions_epoch.subscribe(), tick, last_check: tokio::time::Instant::now() }
+        Self {
+            session,
+            changes: state.sessions_epoch.subscribe(),
+            tick,
+            last_check: tokio::time::Instant::now(),
+            pending_until: None,
+        }
     }
 
-    /// Waits until the session should be checked again; a guest's never needs it.
+    /// Waits until the session should be checked again; a guest's never needs it. Safe to drop
+    /// midway (it sits in a `select!` with the socket): an announced change is remembered until
+    /// it has been checked.
     pub async fn due(&mut self) {
         if self.session.is_none() {
             return std::future::pending().await;
         }
-        tokio::select! {
-            _ = self.tick.tick() => {}
-            changed = self.changes.changed() => {
-                if changed.is_err() {
-                    // The server is shutting down; the interval still ticks.
-                    self.tick.tick().await;
-                } else {
-                    // Announcements that come close together are checked together.
-                    tokio::time::sleep_until(self.last_check + Duration::from_millis(MIN_GAP_MILLIS)).await;
-                    self.changes.mark_unchanged();
+        loop {
+            if let Some(at) = self.pending_until {
+                // Announcements that come close together are checked together.
+                tokio::select! {
+                    () = tokio::time::sleep_until(at) => {}
+                    _ = self.tick.tick() => {}
+                }
+                break;
+            }
+            tokio::select! {
+                _ = self.tick.tick() => break,
+                changed = self.changes.changed() => {
+                    if changed.is_err() {
+                        // The server is shutting down; the interval still ticks.
+                        self.tick.tick().await;
+                        break;
+                    }
+                    self.pending_until = Some(self.last_check + Duration::from_millis(MIN_GAP_MILLIS));
                 }
             }
         }
+        self.pending_until = None;
         self.last_check = tokio::time::Instant::now();
     }
 

@@ -266,14 +266,24 @@ pub async fn audit_verify(settings: &Settings, head: Option<&str>) -> anyhow::Re
     let store = open_store(settings).await?;
     let keys = load_keys(settings)?;
     let result = store.verify_audit(&keys.chain_key(), kept.as_ref()).await.context("reading the audit log")?;
+    let keyed_since = store.audit_keyed_since().await.context("reading the audit log")?;
     store.close().await;
     match result {
         Ok(count) => {
             println!("Audit log intact: {count} entries verified.");
+            if let Some(seq) = keyed_since.filter(|s| *s > 1) {
+                println!("Keyed since entry {seq} (entries before it are from before the chain was keyed).");
+            }
             Ok(())
         }
         Err(broken) => {
             println!("Audit log BROKEN at entry {}: {broken:?}", broken.seq());
+            if matches!(broken, sangdam_domain::audit::BrokenLink::Unkeyed { .. }) {
+                println!(
+                    "The log ends without a keyed entry. Right after an upgrade, start the server once \
+                     (it keys the end of an old log); otherwise the log was rewritten without the key."
+                );
+            }
             std::process::exit(1);
         }
     }

@@ -13,7 +13,7 @@ use sangdam_store::{ClientProfile, UserRecord, UserSearch};
 
 use super::{render, see_other};
 use crate::access::client_record;
-use crate::auth::audit;
+use crate::auth::{audit, audited};
 use crate::ctx::Ctx;
 use crate::error::{AppError, AppResult};
 use crate::forms::FormData;
@@ -387,8 +387,9 @@ pub async fn assign_care(
     if !ok {
         return Err(AppError::BadRequest("error-care-counselor"));
     }
-    audit(&state, &ctx, Some(&v.user), "care.assign", Some(format!("user:{}", client.id)), counselor.as_str()).await?;
-    state.store.assign_care(&client.id, &counselor, &v.user.id, ctx.now).await?;
+    let target = Some(format!("user:{}#counselor:{counselor}", client.id));
+    let effects = audited(&state, &ctx, Some(&v.user), "care.assign", target, "ok");
+    state.store.assign_care(&client.id, &counselor, &v.user.id, ctx.now, &effects).await?;
     Ok(see_other(&format!("/clients/{}#care", client.id)))
 }
 
@@ -405,7 +406,8 @@ pub async fn end_care(
     if !state.store.care_team(&client.id).await?.contains(&counselor) {
         return Err(AppError::BadRequest("error-care-counselor"));
     }
-    audit(&state, &ctx, Some(&v.user), "care.end", Some(format!("user:{}", client.id)), counselor.as_str()).await?;
-    state.store.end_care(&client.id, &counselor, &v.user.id, ctx.now).await?;
+    let target = Some(format!("user:{}#counselor:{counselor}", client.id));
+    let effects = audited(&state, &ctx, Some(&v.user), "care.end", target, "ok");
+    state.store.end_care(&client.id, &counselor, &v.user.id, ctx.now, &effects).await?;
     Ok(see_other(&format!("/clients/{}#care", client.id)))
 }

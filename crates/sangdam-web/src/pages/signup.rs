@@ -87,8 +87,8 @@ fn password_error(ctx: &Ctx, e: sangdam_domain::password::PasswordError) -> Stri
 }
 
 /// Turns the form into domain values, or every problem with it at once, in the person's language.
-/// The password is not part of it: an invitation checks it beside ([`invitation_password`]), a
-/// client's sign-up asks for it on the page its mailed link opens.
+/// The password is not part of it: an invitation checks it beside, a client's sign-up asks for it
+/// on the page its mailed link opens.
 pub fn validate(
     ctx: &Ctx,
     f: &AccountForm,
@@ -233,6 +233,7 @@ struct ConfirmPage<'a> {
     token: String,
     email: String,
     display_name: String,
+    consented: bool,
     errors: Vec<String>,
     invalid: Vec<&'static str>,
 }
@@ -243,13 +244,15 @@ impl ConfirmPage<'_> {
     }
 }
 
-/// What the confirmation page sends: the password chosen there, and the name, which the person
-/// may still change (someone else may have typed it).
+/// What the confirmation page sends: the password chosen there, the name, which the person may
+/// still change (someone else may have typed it), and their own consent to the privacy notice
+/// (the one recorded: the first form's may have been someone else's).
 #[derive(Deserialize, Default)]
 #[serde(default)]
 pub struct ConfirmForm {
     display_name: String,
     password: String,
+    consent: Option<String>,
 }
 
 fn link_invalid(ctx: &Ctx) -> AppResult {
@@ -269,6 +272,7 @@ pub async fn confirm_form(State(state): State<AppState>, ctx: Ctx, Path(token): 
             token: t.expose().to_owned(),
             email: p.email.to_string(),
             display_name: p.display_name.to_string(),
+            consented: false,
             errors: vec![],
             invalid: vec![],
         }),
@@ -297,7 +301,11 @@ pub async fn confirm(
         errors.push(password_error(&ctx, e));
         invalid.push("password");
     });
-    let (Ok(name), Ok(password)) = (name, password) else {
+    if f.consent.is_none() {
+        errors.push(ctx.t("error-consent-required"));
+        invalid.push("consent");
+    }
+    let (Ok(name), Ok(password), true) = (name, password, errors.is_empty()) else {
         // The name comes back as typed; the password never goes back to the browser.
         return with_status(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -306,6 +314,7 @@ pub async fn confirm(
                 token: t.expose().to_owned(),
                 email: p.email.to_string(),
                 display_name: f.display_name,
+                consented: f.consent.is_some(),
                 errors,
                 invalid,
             }),
@@ -321,7 +330,7 @@ pub async fn confirm(
         timezone: p.timezone.clone(),
         password_hash,
         now: ctx.now,
-        consent: Some(("privacy".to_owned(), p.consent_version.clone())),
+        consent: Some(("privacy".to_owned(), PRIVACY_NOTICE_VERSION.to_owned())),
     };
     match state.store.complete_signup(&hash, &user, ctx.now).await {
         Ok(()) => {}

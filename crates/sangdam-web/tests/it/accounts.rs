@@ -84,14 +84,19 @@ db_test!(sign_up_in_english_and_errors_keep_what_was_typed, async |app: &TestApp
     assert_eq!(status, 200);
     assert!(html.contains("value=\"Liam\"") && html.contains("autocomplete=\"new-password\""), "{html}");
     for (password, error) in [("short", "at least 10 characters"), ("password123", "too common")] {
-        let r = app.post(&english, &link, &[("display_name", "Liam W."), ("password", password)]).await;
+        let r =
+            app.post(&english, &link, &[("display_name", "Liam W."), ("password", password), ("consent", "yes")]).await;
         assert_eq!(r.status(), 422);
         let html = r.text().await.unwrap();
         assert!(html.contains(error), "{error}: {html}");
         assert!(html.contains("value=\"Liam W.\"") && !html.contains(password), "{html}");
     }
     assert_eq!(app.mails_to("liam@example.com").await.len(), 1, "a refused password keeps the link open");
+    // The owner's own consent is asked there too, and is the one recorded.
     let r = app.post(&english, &link, &[("display_name", "Liam"), ("password", PASSWORD)]).await;
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("agree to the collection"), "consent is required");
+    let r = app.post(&english, &link, &[("display_name", "Liam"), ("password", PASSWORD), ("consent", "yes")]).await;
     assert_eq!(r.status(), 303);
     let (_, html) = app.get_html(&english, "/dashboard").await;
     assert!(html.contains("Hello, Liam"));
@@ -122,7 +127,7 @@ db_test!(sign_up_in_english_and_errors_keep_what_was_typed, async |app: &TestApp
     // A sign-up link works once.
     let link = crate::helpers::link_in(&app.mails_to("noah@example.com").await[0].body, app);
     let noah = new_client();
-    let fields = [("display_name", "Noah"), ("password", PASSWORD)];
+    let fields = [("display_name", "Noah"), ("password", PASSWORD), ("consent", "yes")];
     assert_eq!(app.post(&noah, &link, &fields).await.status(), 303);
     assert_eq!(app.post(&new_client(), &link, &fields).await.status(), 404);
 });
@@ -134,7 +139,7 @@ db_test!(a_sign_up_typed_by_someone_else_is_the_owners_account, async |app: &Tes
     assert_eq!(app.signup(&intruder, "owner@example.com", "Not You", "en").await.status(), 200);
     let link = crate::helpers::link_in(&app.mails_to("owner@example.com").await[0].body, app);
     let owner = new_client();
-    let r = app.post(&owner, &link, &[("display_name", "Owner"), ("password", PASSWORD)]).await;
+    let r = app.post(&owner, &link, &[("display_name", "Owner"), ("password", PASSWORD), ("consent", "yes")]).await;
     assert_eq!(r.status(), 303);
     assert_eq!(app.get(&intruder, "/dashboard").await.status(), 303, "the intruder is not signed in");
     let user = app

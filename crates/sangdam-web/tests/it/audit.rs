@@ -139,6 +139,7 @@ db_test!(a_log_rewritten_unkeyed_from_the_start_does_not_verify, async |app: &Te
     let key = app.keys.chain_key();
     let records = app.store.audit_records_after(0, 1000).await.unwrap();
     assert!(records.len() >= 3);
+    assert_eq!(app.store.audit_keyed_since().await.unwrap(), Some(1), "a new log is keyed from its start");
     // Someone without the key rewrites every entry the old, unkeyed way, and the recorded head too.
     match &app.store {
         Store::Sqlite(pool) => {
@@ -172,5 +173,7 @@ db_test!(a_log_rewritten_unkeyed_from_the_start_does_not_verify, async |app: &Te
     let kept = (last, records.last().unwrap().hash.clone());
     assert!(app.store.key_audit_chain(&key, 1_900_000_000).await.unwrap(), "the start keys an unkeyed end");
     assert!(!app.store.key_audit_chain(&key, 1_900_000_000).await.unwrap(), "once");
+    // The chain now looks keyed only from after the rewrite: the number kept with the head moved.
+    assert_eq!(app.store.audit_keyed_since().await.unwrap(), Some(last + 1));
     assert_eq!(app.store.verify_audit(&key, Some(&kept)).await.unwrap(), Err(BrokenLink::HeadMismatch { seq: last }));
 });

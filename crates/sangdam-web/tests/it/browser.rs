@@ -30,6 +30,7 @@ async fn visitor_journey(lang: &str, greeting: &str, name: &str, email: &str) {
     let mail = app.mails_to(email).await.into_iter().find(|m| m.body.contains("/signup/confirm/")).expect("the mail");
     b.goto(&app.url(&crate::helpers::link_in(&mail.body, &app))).await;
     b.fill("#password", PASSWORD).await;
+    b.click("input[name=consent]").await;
     b.click("#confirm-signup").await;
     b.wait_for_path("/dashboard").await;
     b.wait_for_text(greeting).await;

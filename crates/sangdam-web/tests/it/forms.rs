@@ -126,4 +126,16 @@ db_test!(forms_are_built_assigned_and_filled_in, async |app: &TestApp| {
     crate::questionnaires::submit(app, &client, "phq9", &crate::questionnaires::answers(&[1, 1, 1, 1, 0, 0, 0, 0, 0]))
         .await;
     assert!(app.store.open_form_requests(&client_id).await.unwrap().is_empty());
+
+    // Two more sessions, marked completed out of order (the later first): the fourth completed
+    // session still brings PHQ-9 again.
+    let third = past_appointment(app, &counselor_id, &client_id, 3 * 86_400).await;
+    let fourth = past_appointment(app, &counselor_id, &client_id, 86_400).await;
+    for a in [&fourth, &third] {
+        let r =
+            app.post(&counselor, &format!("/counselor/appointments/{a}/outcome"), &[("outcome", "completed")]).await;
+        assert_eq!(r.status(), 303);
+    }
+    let open = app.store.open_form_requests(&client_id).await.unwrap();
+    assert_eq!(open.iter().map(|r| r.form_ref.as_str()).collect::<Vec<_>>(), vec!["phq9"], "asked after session 4");
 });

@@ -254,7 +254,7 @@ impl TestApp {
         let link = link_in(&mail.body, self);
         assert!(link.starts_with("/signup/confirm/"), "{}", mail.body);
         assert_eq!(self.get(client, &link).await.status(), 200);
-        self.post(client, &link, &[("display_name", name), ("password", PASSWORD)]).await
+        self.post(client, &link, &[("display_name", name), ("password", PASSWORD), ("consent", "yes")]).await
     }
 
     pub async fn signin(&self, client: &reqwest::Client, email: &str, password: &str) -> reqwest::Response {
