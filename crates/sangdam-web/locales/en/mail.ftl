@@ -33,7 +33,7 @@ mail-password-changed-body =
     The password of your Sangdam account was just changed. If you did it, there is nothing more to do.
     If you did not, reset your password at once and tell your admin.
 mail-link-hidden = (a private link only the recipient can see)
-outbox-secret-hidden = This mail carries a private link (a password reset, an invitation or a transcript) meant only for its recipient, so the link is not shown. It goes only to the mail server and is stored encrypted.
+outbox-secret-hidden = This mail carries a private link (finishing a sign-up, a password reset, an invitation or a transcript) meant only for its recipient, so the link is not shown. It goes only to the mail server and is stored encrypted.
 mail-signup-confirm-subject = [Sangdam] Finish signing up
 mail-signup-confirm-body =
     Hello,

@@ -222,6 +222,15 @@ admin-outbox-smtp = Mail goes out through the configured mail server; its delive
 outbox-to = To
 outbox-subject = Subject
 outbox-sent = Sent
+status-mail-held = Held (no mail server)
+status-mail-pending = Waiting
+status-mail-sending = Sending
+status-mail-sent = Sent
+status-mail-failed = Failed
+status-job-pending = Waiting
+status-job-running = Running
+status-job-done = Done
+status-job-failed = Failed
 
 ## Errors
 error-home = Go to the start page

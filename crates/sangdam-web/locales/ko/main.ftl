@@ -219,6 +219,15 @@ admin-outbox-smtp = 메일은 설정된 메일 서버로 발송됩니다. 발송
 outbox-to = 받는 사람
 outbox-subject = 제목
 outbox-sent = 발송 시각
+status-mail-held = 보관됨(메일 서버 없음)
+status-mail-pending = 대기 중
+status-mail-sending = 보내는 중
+status-mail-sent = 보냄
+status-mail-failed = 실패
+status-job-pending = 대기 중
+status-job-running = 실행 중
+status-job-done = 완료
+status-job-failed = 실패
 
 ## 오류
 error-home = 첫 화면으로

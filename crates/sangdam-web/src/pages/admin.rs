@@ -435,6 +435,40 @@ struct MailPage<'a> {
     mail: MailRecord,
 }
 
+/// A mail's state in the admin's language.
+fn mail_status_id(status: sangdam_store::MailStatus) -> &'static str {
+    use sangdam_store::MailStatus as S;
+    match status {
+        S::Held => "status-mail-held",
+        S::Pending => "status-mail-pending",
+        S::Sending => "status-mail-sending",
+        S::Sent => "status-mail-sent",
+        S::Failed => "status-mail-failed",
+    }
+}
+
+/// A job's state in the admin's language.
+fn job_status_id(status: JobStatus) -> &'static str {
+    match status {
+        JobStatus::Pending => "status-job-pending",
+        JobStatus::Running => "status-job-running",
+        JobStatus::Done => "status-job-done",
+        JobStatus::Failed => "status-job-failed",
+    }
+}
+
+impl OutboxPage<'_> {
+    fn status(&self, m: &MailRecord) -> String {
+        self.ctx.t(mail_status_id(m.status))
+    }
+}
+
+impl MailPage<'_> {
+    fn status(&self) -> String {
+        self.ctx.t(mail_status_id(self.mail.status))
+    }
+}
+
 pub async fn outbox_mail(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> AppResult {
     let v = ctx.client_data_viewer(&[Role::Admin])?;
     let mail = state.store.mail_by_id(&id).await?.ok_or(AppError::NotFound)?;
@@ -453,7 +487,8 @@ pub struct JobsQuery {
 struct JobsPage<'a> {
     ctx: &'a Ctx,
     status: &'static str,
-    counts: Vec<(&'static str, i64)>,
+    /// Each state: its name in links, its label, how many jobs are in it.
+    counts: Vec<(&'static str, String, i64)>,
     jobs: Vec<sangdam_store::JobRecord>,
 }
 
@@ -465,7 +500,8 @@ pub async fn jobs(State(state): State<AppState>, ctx: Ctx, Query(q): Query<JobsQ
         "" => JobStatus::Pending,
         s => JobStatus::parse(s).ok_or(AppError::BadRequest("error-form-invalid"))?,
     };
-    let counts = state.store.job_counts().await?.into_iter().map(|(s, n)| (s.as_str(), n)).collect();
+    let counts =
+        state.store.job_counts().await?.into_iter().map(|(s, n)| (s.as_str(), ctx.t(job_status_id(s)), n)).collect();
     let jobs = state.store.list_jobs(status, 200).await?;
     audit(&state, &ctx, Some(&v.user), "admin.jobs.list", None, "ok").await?;
     render(&JobsPage { ctx: &ctx, status: status.as_str(), counts, jobs })

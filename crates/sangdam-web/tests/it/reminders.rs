@@ -120,7 +120,7 @@ db_test!(clients_may_opt_out_of_reminders, async |app: &TestApp| {
     let (admin, _) = app.signed_in(Role::Admin, "ops@example.com").await;
     let (status, html) = app.get_html(&admin, "/admin/jobs").await;
     assert_eq!(status, 200);
-    assert!(html.contains("pending: <strong>2</strong>"), "{html}");
+    assert!(html.contains("대기 중: <strong>2</strong>"), "{html}");
 
     app.clock.advance(start - 60 * 60 - app.clock.now() + 5);
     let mut done = 0;
