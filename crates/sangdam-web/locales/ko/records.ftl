@@ -283,7 +283,7 @@ error-retention-days = 일수는 1부터 3650 사이의 정수로 써 주세요.
 
 ## Care team: who may see a client's record
 care-title = 담당 상담사
-care-hint = 확정·완료·노쇼 예약이 있거나 관리자가 지정한 상담사만 이 기록을 봅니다. 담당을 종료하면 지금까지의 예약으로 생긴 열람 권한도 끝납니다.
+care-hint = 확정·완료·노쇼 예약이 있거나 수퍼바이저가 지정한 상담사만 이 기록을 봅니다. 담당을 종료하면 지금까지의 예약으로 생긴 열람 권한도 끝납니다.
 care-none = 담당 상담사가 없습니다.
 care-assigned = 관리자 지정
 care-end = 담당 종료
