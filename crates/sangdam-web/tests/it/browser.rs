@@ -441,3 +441,72 @@ async fn a_guest_chats_with_a_counselor_in_the_chat_center() {
     drop(driver);
     app.finish().await;
 }
+
+/// What the pages tell people is true, seen in the browser at a phone's width: on a Sunday night
+/// the counselor's week shows the coming session; a risk answer shows the crisis lines and who
+/// was told; a signed note whose stored text was swapped for another's says so instead of
+/// showing it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sundays_risks_and_tampering_are_shown_as_they_are() {
+    let Some((chromium, driver_path)) = browser_binaries() else { return };
+    let app = TestApp::spawn(Db::Sqlite, |_| {}).await;
+    let sunday = crate::helpers::WEEK_POINTS.iter().find(|(l, _)| l.starts_with("sunday")).unwrap().1;
+    app.clock.freeze_at(sunday);
+    let counselor = crate::booking::counselor(&app, "sun-counselor@example.com", |_| {}).await;
+    let (_, client_id) = crate::records::client_of(&app, &counselor, "sun-client@example.com").await;
+    let booked = crate::booking::appointments_of(&app, &counselor).await;
+    assert!(booked[0].starts_at < sunday + 7 * 86_400, "the first free time is within the week shown");
+    let setup = crate::helpers::new_client();
+    assert_eq!(app.signin(&setup, "sun-counselor@example.com", PASSWORD).await.status(), 303);
+    let (secret, _) = app.enroll_two_factor(&setup).await;
+    app.clock.advance(31);
+
+    let driver = Driver::start(&driver_path).await;
+    let b = driver.browser(&chromium, "ko").await;
+    b.resize(390, 900).await;
+    crate::video::sign_in(&b, &app, "sun-counselor@example.com", Some(&secret)).await;
+    b.goto(&app.url("/counselor/calendar")).await;
+    b.wait_for_text("sun-client").await;
+    b.screenshot(&screenshots().join("calendar-sunday-390.png")).await;
+
+    // A signed note, then its stored text swapped for another note's.
+    let note = crate::records::new_note(&app, &setup, &client_id, "free").await;
+    assert_eq!(app.post(&setup, &format!("/notes/{note}"), &[("s_text", "서명한 기록")]).await.status(), 303);
+    assert_eq!(app.post(&setup, &format!("/notes/{note}/sign"), &[]).await.status(), 303);
+    let other = crate::records::new_note(&app, &setup, &client_id, "free").await;
+    assert_eq!(app.post(&setup, &format!("/notes/{other}"), &[("s_text", "다른 기록의 비밀")]).await.status(), 303);
+    sangdam_store::on_backend!(&app.store, |pool| {
+        sqlx::query(
+            "UPDATE note_versions SET body = (SELECT body FROM note_versions WHERE note_id = $1 \
+             ORDER BY version DESC LIMIT 1) WHERE note_id = $2",
+        )
+        .bind(&other)
+        .bind(&note)
+        .execute(pool)
+        .await
+        .unwrap();
+    });
+    b.goto(&app.url(&format!("/notes/{note}"))).await;
+    b.wait_for_text("integrity-warning").await;
+    assert!(!b.source().await.contains("다른 기록의 비밀"), "the other note's text is not shown as this one's");
+    b.screenshot(&screenshots().join("note-tampered-390.png")).await;
+    b.close().await;
+
+    // The client answers PHQ-9 with thoughts of self-harm: the crisis lines and the truth about
+    // who was told (the counselor of the confirmed session).
+    let c = driver.browser(&chromium, "ko").await;
+    c.resize(390, 900).await;
+    crate::video::sign_in(&c, &app, "sun-client@example.com", None).await;
+    c.goto(&app.url("/questionnaires/phq9")).await;
+    for item in 1..=9 {
+        let value = if item == 9 { 1 } else { 0 };
+        c.click(&format!("input[name=i{item}][value='{value}']")).await;
+    }
+    c.click("main form button[type=submit]").await;
+    c.wait_for_text("109: 자살예방상담전화").await;
+    c.wait_for_text("담당 상담사에게 알렸으며").await;
+    c.screenshot(&screenshots().join("phq9-risk-390.png")).await;
+    c.close().await;
+    drop(driver);
+    app.finish().await;
+}
