@@ -21,24 +21,16 @@ pub struct CareAssignment {
     pub changed_at: i64,
 }
 
-/// The counselors in a client's care, as SQL over `$1` (the client).
-fn care_team_sql() -> String {
+/// Who is in care with whom, as SQL over `$1`: with `fixed` = `client_id` it lists a client's
+/// counselors (`wanted` = `counselor_id`), and the other way round a counselor's clients. Granting
+/// appointments count unless a supervisor ended the care after they were made; open assignments
+/// count.
+fn care_sql(fixed: &str, wanted: &str) -> String {
     format!(
-        "SELECT a.counselor_id FROM appointments a \
+        "SELECT a.{wanted} FROM appointments a \
          LEFT JOIN care_assignments c ON c.client_id = a.client_id AND c.counselor_id = a.counselor_id \
-         WHERE a.client_id = $1 AND a.status IN ({}) AND (c.ended_at IS NULL OR a.created_at >= c.ended_at) \
-         UNION SELECT counselor_id FROM care_assignments WHERE client_id = $1 AND state = 'assigned'",
-        care_statuses_sql()
-    )
-}
-
-/// The clients in a counselor's care, as SQL over `$1` (the counselor).
-fn care_clients_sql() -> String {
-    format!(
-        "SELECT a.client_id FROM appointments a \
-         LEFT JOIN care_assignments c ON c.client_id = a.client_id AND c.counselor_id = a.counselor_id \
-         WHERE a.counselor_id = $1 AND a.status IN ({}) AND (c.ended_at IS NULL OR a.created_at >= c.ended_at) \
-         UNION SELECT client_id FROM care_assignments WHERE counselor_id = $1 AND state = 'assigned'",
+         WHERE a.{fixed} = $1 AND a.status IN ({}) AND (c.ended_at IS NULL OR a.created_at >= c.ended_at) \
+         UNION SELECT {wanted} FROM care_assignments WHERE {fixed} = $1 AND state = 'assigned'",
         care_statuses_sql()
     )
 }
@@ -46,12 +38,13 @@ fn care_clients_sql() -> String {
 impl Store {
     /// The counselors who care for a client now (granting appointments, open assignments).
     pub async fn care_team(&self, client: &UserId) -> Result<Vec<UserId>> {
-        self.user_ids(&care_team_sql(), client, "counselor_id").await
+        self.user_ids(&care_sql("client_id", "counselor_id"), client, "counselor_id").await
     }
 
     /// The clients a counselor cares for now.
     pub async fn care_clients(&self, counselor: &UserId) -> Result<Vec<UserId>> {
-        self.user_ids(&format!("{} LIMIT 2000", care_clients_sql()), counselor, "client_id").await
+        let sql = format!("{} LIMIT 2000", care_sql("counselor_id", "client_id"));
+        self.user_ids(&sql, counselor, "client_id").await
     }
 
     /// The distinct user ids a one-parameter query returns, sorted.
@@ -69,42 +62,20 @@ impl Store {
         Ok(self.care_team(client).await?.contains(counselor))
     }
 
-    /// A supervisor assigns a counselor to a client's care.
-    pub async fn assign_care(
+    /// Records a supervisor's decision about a counselor's care of a client with its effects (the
+    /// audit entry), in one transaction. Ending care also ends what the counselor's appointments
+    /// so far granted (`ended_at`); assigning again keeps that line.
+    pub async fn decide_care(
         &self,
         client: &UserId,
         counselor: &UserId,
         by: &UserId,
+        decision: CareDecision,
         now: i64,
         effects: &crate::Effects,
     ) -> Result<()> {
-        self.decide_care(client, counselor, by, now, "assigned", effects).await
-    }
-
-    /// A supervisor ends a counselor's care of a client: the assignment, and what the
-    /// counselor's appointments so far granted.
-    pub async fn end_care(
-        &self,
-        client: &UserId,
-        counselor: &UserId,
-        by: &UserId,
-        now: i64,
-        effects: &crate::Effects,
-    ) -> Result<()> {
-        self.decide_care(client, counselor, by, now, "ended", effects).await
-    }
-
-    /// Records a supervisor's decision with its effects (the audit entry), in one transaction.
-    async fn decide_care(
-        &self,
-        client: &UserId,
-        counselor: &UserId,
-        by: &UserId,
-        now: i64,
-        state: &str,
-        effects: &crate::Effects,
-    ) -> Result<()> {
-        let ended = (state == "ended").then_some(now);
+        let state = decision.state();
+        let ended = (decision == CareDecision::End).then_some(now);
         on_backend!(self, |pool| {
             let mut tx = pool.begin().await?;
             sqlx::query(
@@ -189,5 +160,22 @@ impl Store {
             .await?;
             ids.iter().map(|i| uid(i, "host_id")).collect()
         })
+    }
+}
+
+/// What a supervisor decides about a counselor's care of a client.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CareDecision {
+    Assign,
+    End,
+}
+
+impl CareDecision {
+    /// The `care_assignments.state` it leaves.
+    pub fn state(self) -> &'static str {
+        match self {
+            CareDecision::Assign => "assigned",
+            CareDecision::End => "ended",
+        }
     }
 }

@@ -44,7 +44,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePo
 pub use aftercare::{FeedbackRecord, MessageRecord, SummaryRecord};
 pub use appointments::{AppointmentRecord, NewAppointment};
 pub use audit::{AuditEvent, AuditFilter, AuditPage};
-pub use care::CareAssignment;
+pub use care::{CareAssignment, CareDecision};
 pub use chat_agents::{AgentRecord, CannedResponse};
 pub use chat_files::ChatFile;
 pub use chats::{ChatMessage, ChatRecord, Closed, NewChat, Posted};

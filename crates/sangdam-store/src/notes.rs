@@ -100,6 +100,28 @@ macro_rules! note_from_row {
 const NOTE_COLUMNS: &str =
     "id, client_id, counselor_id, appointment_id, template, version, signed_at, signed_hash, created_at, updated_at";
 
+/// Takes a note's row (every writer of a note does so first: a draft save, a signature, an
+/// account deletion, so none of them crosses another) and reads the note with its latest version
+/// (`signed_at`, `version`, `author_id`, `saved_at`, `body`); `NotFound` without such a note. A
+/// signed note's row cannot be updated at all (a trigger), hence the condition: it is read as
+/// signed.
+macro_rules! lock_latest_version {
+    ($tx:expr, $note:expr) => {{
+        sqlx::query("UPDATE session_notes SET updated_at = updated_at WHERE id = $1 AND signed_at IS NULL")
+            .bind($note)
+            .execute(&mut *$tx)
+            .await?;
+        sqlx::query(
+            "SELECT n.signed_at, n.version, v.author_id, v.saved_at, v.body FROM session_notes n \
+             JOIN note_versions v ON v.note_id = n.id AND v.version = n.version WHERE n.id = $1",
+        )
+        .bind($note)
+        .fetch_optional(&mut *$tx)
+        .await?
+        .ok_or(StoreError::NotFound)?
+    }};
+}
+
 impl Store {
     /// A new note with its first version.
     pub async fn create_note(&self, n: &NewNote<'_>) -> Result<()> {
@@ -196,19 +218,7 @@ impl Store {
     ) -> Result<DraftSaved> {
         on_backend!(self, |pool| {
             let mut tx = pool.begin().await?;
-            // The note's row first, as signing takes it: a draft and a signature never cross.
-            sqlx::query("UPDATE session_notes SET updated_at = updated_at WHERE id = $1 AND signed_at IS NULL")
-                .bind(note)
-                .execute(&mut *tx)
-                .await?;
-            let row = sqlx::query(
-                "SELECT n.signed_at, n.version, v.author_id, v.saved_at FROM session_notes n \
-                 JOIN note_versions v ON v.note_id = n.id AND v.version = n.version WHERE n.id = $1",
-            )
-            .bind(note)
-            .fetch_optional(&mut *tx)
-            .await?
-            .ok_or(StoreError::NotFound)?;
+            let row = lock_latest_version!(&mut *tx, note);
             let signed: Option<i64> = row.try_get("signed_at")?;
             if signed.is_some() {
                 return Err(StoreError::Locked);
@@ -264,20 +274,7 @@ impl Store {
     pub async fn sign_note(&self, note: &str, now: i64, signed_hash: &str, version: i64, body: &[u8]) -> Result<bool> {
         on_backend!(self, |pool| {
             let mut tx = pool.begin().await?;
-            // The note's row first: drafts saved meanwhile wait for this (and then find it signed).
-            // A signed note's row cannot be updated at all (a trigger), hence the condition.
-            sqlx::query("UPDATE session_notes SET updated_at = updated_at WHERE id = $1 AND signed_at IS NULL")
-                .bind(note)
-                .execute(&mut *tx)
-                .await?;
-            let row = sqlx::query(
-                "SELECT n.signed_at, n.version, v.body FROM session_notes n \
-                 JOIN note_versions v ON v.note_id = n.id AND v.version = n.version WHERE n.id = $1",
-            )
-            .bind(note)
-            .fetch_optional(&mut *tx)
-            .await?
-            .ok_or(StoreError::NotFound)?;
+            let row = lock_latest_version!(&mut *tx, note);
             let signed: Option<i64> = row.try_get("signed_at")?;
             if signed.is_some() {
                 return Ok(false);

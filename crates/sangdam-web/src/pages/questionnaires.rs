@@ -58,23 +58,48 @@ struct FlagContent {
     at: i64,
 }
 
-/// A risk alert to raise for a response.
-fn new_flag(state: &AppState, client: &UserId, response: &str, now: i64) -> (String, String, String, Vec<u8>) {
-    let id = sangdam_domain::ids::encode_random(&random::<16>());
-    let content = serde_json::to_vec(&FlagContent { client: client.to_string(), at: now }).unwrap_or_default();
-    let sealed = state.keys.seal_at(&sangdam_store::sealed::RISK_FLAG, &[&id], &content);
-    (id, state.keys.mac_hex("risk.response", response.as_bytes()), risk_client_key(state, client), sealed)
+/// A risk alert as it is stored: sealed (client and time) under its id, and found by keyed
+/// hashes of its response and its client.
+struct SealedFlag {
+    id: String,
+    response_key: String,
+    client_key: String,
+    sealed: Vec<u8>,
+}
+
+impl SealedFlag {
+    fn new(state: &AppState, id: String, client: &UserId, response: &str, at: i64) -> Self {
+        let content = serde_json::to_vec(&FlagContent { client: client.to_string(), at }).unwrap_or_default();
+        let sealed = state.keys.seal_at(&sangdam_store::sealed::RISK_FLAG, &[&id], &content);
+        let response_key = state.keys.mac_hex("risk.response", response.as_bytes());
+        Self { id, response_key, client_key: risk_client_key(state, client), sealed }
+    }
+
+    fn stored(&self) -> NewRiskFlag<'_> {
+        NewRiskFlag {
+            id: &self.id,
+            response_key: &self.response_key,
+            client_key: &self.client_key,
+            sealed: &self.sealed,
+        }
+    }
+}
+
+/// A stored alert, opened: its client and when it was raised.
+fn open_flag(state: &AppState, f: &sangdam_store::RiskFlag) -> Result<(UserId, i64), AppError> {
+    let opened = state.keys.open_at(&sangdam_store::sealed::RISK_FLAG, &[&f.id], &f.sealed)?;
+    let content: FlagContent = serde_json::from_slice(&opened).map_err(|e| AppError::Internal(e.into()))?;
+    let client =
+        UserId::parse(&content.client).ok_or_else(|| AppError::Internal(anyhow::anyhow!("a risk alert's client")))?;
+    Ok((client, content.at))
 }
 
 /// An open alert: id, client, when.
 async fn open_alerts(state: &AppState) -> Result<Vec<(String, UserId, i64)>, AppError> {
     let mut out = Vec::new();
     for f in state.store.open_risk_flags().await? {
-        let opened = state.keys.open_at(&sangdam_store::sealed::RISK_FLAG, &[&f.id], &f.sealed)?;
-        let content: FlagContent = serde_json::from_slice(&opened).map_err(|e| AppError::Internal(e.into()))?;
-        let client = UserId::parse(&content.client)
-            .ok_or_else(|| AppError::Internal(anyhow::anyhow!("a risk alert's client")))?;
-        out.push((f.id, client, content.at));
+        let (client, at) = open_flag(state, &f)?;
+        out.push((f.id, client, at));
     }
     out.sort_by_key(|(_, _, at)| std::cmp::Reverse(*at));
     Ok(out)
@@ -85,12 +110,8 @@ async fn open_alerts(state: &AppState) -> Result<Vec<(String, UserId, i64)>, App
 pub async fn seal_legacy_alerts(state: &AppState) -> anyhow::Result<usize> {
     let legacy = state.store.legacy_risk_alerts().await?;
     for (id, response, client, at, ack) in &legacy {
-        let content = serde_json::to_vec(&FlagContent { client: client.to_string(), at: *at })?;
-        let sealed = state.keys.seal_at(&sangdam_store::sealed::RISK_FLAG, &[id], &content);
-        let (response_key, client_key) =
-            (state.keys.mac_hex("risk.response", response.as_bytes()), risk_client_key(state, client));
-        let flag = NewRiskFlag { id, response_key: &response_key, client_key: &client_key, sealed: &sealed };
-        state.store.move_legacy_risk_alert(id, &flag, ack.as_ref().map(|(u, a)| (u, *a))).await?;
+        let flag = SealedFlag::new(state, id.clone(), client, response, *at);
+        state.store.move_legacy_risk_alert(id, &flag.stored(), ack.as_ref().map(|(u, a)| (u, *a))).await?;
     }
     Ok(legacy.len())
 }
@@ -256,9 +277,12 @@ pub async fn submit(
     let answers = answers.unwrap_or_default();
     let id = sangdam_domain::ids::encode_random(&random::<16>());
     let sealed = state.keys.seal_at(&sangdam_store::sealed::QUESTIONNAIRE_ANSWERS, &[&id], &answers);
-    let flag = risk.then(|| new_flag(&state, &v.user.id, &id, ctx.now));
+    let flag = risk.then(|| {
+        let flag_id = sangdam_domain::ids::encode_random(&random::<16>());
+        SealedFlag::new(&state, flag_id, &v.user.id, &id, ctx.now)
+    });
     // The mails to staff are a job that commits with the alert (and only with a new one).
-    let alert_job = flag.as_ref().map(|(fid, ..)| alert_job(fid, ctx.now));
+    let alert_job = flag.as_ref().map(|f| alert_job(&f.id, ctx.now));
     let raised = state
         .store
         .record_response(
@@ -267,12 +291,7 @@ pub async fn submit(
                 client_id: &v.user.id,
                 instrument: i,
                 answers: &sealed,
-                risk: flag.as_ref().map(|(fid, response_key, client_key, sealed)| NewRiskFlag {
-                    id: fid,
-                    response_key,
-                    client_key,
-                    sealed,
-                }),
+                risk: flag.as_ref().map(SealedFlag::stored),
                 now: ctx.now,
             },
             alert_job.as_ref(),
@@ -369,9 +388,7 @@ pub async fn run_alert_mails(state: &AppState, job: &sangdam_store::JobRecord) -
     let Some(flag) = state.store.open_risk_flags().await?.into_iter().find(|f| f.id == flag_id) else {
         return Ok(());
     };
-    let opened = state.keys.open_at(&sangdam_store::sealed::RISK_FLAG, &[&flag.id], &flag.sealed)?;
-    let content: FlagContent = serde_json::from_slice(&opened)?;
-    let Some(client) = UserId::parse(&content.client) else { return Ok(()) };
+    let (client, _) = open_flag(state, &flag)?;
     let reach = reachable(state, &client).await?;
     let link = format!("{}/dashboard", state.config.public_url);
     for u in &reach.staff {

@@ -9,7 +9,7 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use sangdam_domain::note::Template as NoteTemplate;
 use sangdam_domain::{Role, UserId};
-use sangdam_store::{ClientProfile, UserRecord, UserSearch};
+use sangdam_store::{CareDecision, ClientProfile, UserRecord, UserSearch};
 
 use super::{render, see_other};
 use crate::access::client_record;
@@ -367,11 +367,26 @@ pub struct CareForm {
     counselor: String,
 }
 
-/// The client and the counselor a supervisor's care decision names.
-async fn care_decision(state: &AppState, id: &str, f: &CareForm) -> Result<(UserRecord, UserId), AppError> {
+/// A supervisor's decision about a counselor's care of a client: a counselor can be assigned
+/// when they are an active counselor, and their care ended when they are in the care team.
+async fn decide_care(state: &AppState, ctx: &Ctx, id: &str, f: &CareForm, decision: CareDecision) -> AppResult {
+    let v = ctx.client_data_viewer(&[Role::Supervisor])?;
     let client = client_user(state, id).await?;
     let counselor = UserId::parse(&f.counselor).ok_or(AppError::BadRequest("error-care-counselor"))?;
-    Ok((client, counselor))
+    let (allowed, action) = match decision {
+        CareDecision::Assign => (
+            state.store.user_by_id(&counselor).await?.is_some_and(|u| u.active && u.role == Role::Counselor),
+            "care.assign",
+        ),
+        CareDecision::End => (state.store.in_care(&counselor, &client.id).await?, "care.end"),
+    };
+    if !allowed {
+        return Err(AppError::BadRequest("error-care-counselor"));
+    }
+    let target = Some(format!("user:{}#counselor:{counselor}", client.id));
+    let effects = audited(state, ctx, Some(&v.user), action, target, "ok");
+    state.store.decide_care(&client.id, &counselor, &v.user.id, decision, ctx.now, &effects).await?;
+    Ok(see_other(&format!("/clients/{}#care", client.id)))
 }
 
 /// A supervisor assigns a counselor to a client's care (`/clients/{id}/care`).
@@ -381,16 +396,7 @@ pub async fn assign_care(
     Path(id): Path<String>,
     FormData(f): FormData<CareForm>,
 ) -> AppResult {
-    let v = ctx.client_data_viewer(&[Role::Supervisor])?;
-    let (client, counselor) = care_decision(&state, &id, &f).await?;
-    let ok = state.store.user_by_id(&counselor).await?.is_some_and(|u| u.active && u.role == Role::Counselor);
-    if !ok {
-        return Err(AppError::BadRequest("error-care-counselor"));
-    }
-    let target = Some(format!("user:{}#counselor:{counselor}", client.id));
-    let effects = audited(&state, &ctx, Some(&v.user), "care.assign", target, "ok");
-    state.store.assign_care(&client.id, &counselor, &v.user.id, ctx.now, &effects).await?;
-    Ok(see_other(&format!("/clients/{}#care", client.id)))
+    decide_care(&state, &ctx, &id, &f, CareDecision::Assign).await
 }
 
 /// A supervisor ends a counselor's care of a client: the assignment and what earlier
@@ -401,13 +407,5 @@ pub async fn end_care(
     Path(id): Path<String>,
     FormData(f): FormData<CareForm>,
 ) -> AppResult {
-    let v = ctx.client_data_viewer(&[Role::Supervisor])?;
-    let (client, counselor) = care_decision(&state, &id, &f).await?;
-    if !state.store.care_team(&client.id).await?.contains(&counselor) {
-        return Err(AppError::BadRequest("error-care-counselor"));
-    }
-    let target = Some(format!("user:{}#counselor:{counselor}", client.id));
-    let effects = audited(&state, &ctx, Some(&v.user), "care.end", target, "ok");
-    state.store.end_care(&client.id, &counselor, &v.user.id, ctx.now, &effects).await?;
-    Ok(see_other(&format!("/clients/{}#care", client.id)))
+    decide_care(&state, &ctx, &id, &f, CareDecision::End).await
 }

@@ -11,7 +11,6 @@
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
-use axum::response::IntoResponse;
 use sangdam_domain::{
     DisplayName, Email, Language, NewPassword, PRIVACY_NOTICE_VERSION, Role, SecretToken, Timezone, UserId,
 };
@@ -341,9 +340,20 @@ pub async fn confirm(
     }
     let record = state.store.user_by_id(&user.id).await?.ok_or(AppError::NotFound)?;
     audit(&state, &ctx, Some(&record), "account.signup", user_target(&user.id), "ok").await?;
+    sign_in_new_account(&state, &ctx, &headers, &user.id, "/dashboard?welcome=1").await
+}
+
+/// Signs a just-created account in and sends it on to `to`.
+async fn sign_in_new_account(
+    state: &AppState,
+    ctx: &Ctx,
+    headers: &axum::http::HeaderMap,
+    user: &UserId,
+    to: &str,
+) -> AppResult {
     let agent = headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok());
-    let cookie = start_session(&state, &ctx, &user.id, SessionState::Active, agent).await?;
-    let mut r = see_other("/dashboard?welcome=1");
+    let cookie = start_session(state, ctx, user, SessionState::Active, agent).await?;
+    let mut r = see_other(to);
     r.headers_mut().append(header::SET_COOKIE, cookie);
     Ok(r)
 }
@@ -451,10 +461,6 @@ pub async fn accept_invitation(
         "ok",
     )
     .await?;
-    let agent = headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok());
-    let cookie = start_session(&state, &ctx, &user.id, SessionState::Active, agent).await?;
     // Staff land on two-factor enrollment: they cannot see client data before it.
-    let mut r = see_other("/account/two-factor");
-    r.headers_mut().append(header::SET_COOKIE, cookie);
-    Ok(r.into_response())
+    sign_in_new_account(&state, &ctx, &headers, &user.id, "/account/two-factor").await
 }

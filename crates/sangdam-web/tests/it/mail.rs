@@ -107,15 +107,9 @@ db_test!(invitations_are_single_use_and_expire, async |app: &TestApp| {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn mail_is_delivered_over_smtp() {
     let smtp = SmtpServer::start().await;
-    let port = smtp.port;
+    let smtp_config = smtp.config();
     let app = TestApp::spawn(Db::Sqlite, |c| {
-        c.smtp = Some(sangdam_web::SmtpConfig {
-            host: "127.0.0.1".into(),
-            port,
-            security: sangdam_web::SmtpSecurity::None,
-            username: None,
-            password: None,
-        });
+        c.smtp = Some(smtp_config.clone());
         c.mail_from = "Sangdam <center@example.com>".into();
     })
     .await;
@@ -152,15 +146,9 @@ async fn mail_is_delivered_over_smtp() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stuck_recipient_holds_nobody_elses_mail() {
     let smtp = SmtpServer::start_stalling(Some("stuck@example.com")).await;
-    let port = smtp.port;
+    let smtp_config = smtp.config();
     let app = TestApp::spawn(Db::Sqlite, |c| {
-        c.smtp = Some(sangdam_web::SmtpConfig {
-            host: "127.0.0.1".into(),
-            port,
-            security: sangdam_web::SmtpSecurity::None,
-            username: None,
-            password: None,
-        });
+        c.smtp = Some(smtp_config.clone());
     })
     .await;
     for who in ["stuck", "second", "third", "fourth"] {

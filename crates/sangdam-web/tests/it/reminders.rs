@@ -40,15 +40,9 @@ fn parts(mail: &ReceivedMail) -> Vec<(String, String)> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reminder_arrives_once_across_restarts() {
     let smtp = SmtpServer::start().await;
-    let port = smtp.port;
+    let smtp_config = smtp.config();
     let mut app = TestApp::spawn(Db::Sqlite, |c| {
-        c.smtp = Some(sangdam_web::SmtpConfig {
-            host: "127.0.0.1".into(),
-            port,
-            security: sangdam_web::SmtpSecurity::None,
-            username: None,
-            password: None,
-        });
+        c.smtp = Some(smtp_config.clone());
         c.reminder_minutes = vec![60];
     })
     .await;

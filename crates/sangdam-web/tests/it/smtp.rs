@@ -26,6 +26,17 @@ pub struct SmtpServer {
 }
 
 impl SmtpServer {
+    /// The settings that send to this server (plain SMTP on loopback, no login).
+    pub fn config(&self) -> sangdam_web::SmtpConfig {
+        sangdam_web::SmtpConfig {
+            host: "127.0.0.1".into(),
+            port: self.port,
+            security: sangdam_web::SmtpSecurity::None,
+            username: None,
+            password: None,
+        }
+    }
+
     pub async fn start() -> Self {
         Self::start_stalling(None).await
     }

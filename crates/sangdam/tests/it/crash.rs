@@ -3,28 +3,12 @@
 //! queued in the booking's own transaction. Runs on SQLite, and on PostgreSQL when
 //! `SANGDAM_TEST_DATABASE_URL` is set.
 
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Stdio};
 use std::time::Duration;
 
 use sangdam_store::{Store, on_backend};
 
-use super::{run, sangdam};
-
-/// Starts `serve` on a free port; returns the process and its address.
-fn start(dir: &Path, db: &str) -> (Child, String) {
-    let mut child = sangdam(dir)
-        .args(["--database-url", db, "serve", "--listen", "127.0.0.1:0"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    let url = line.split_whitespace().find(|w| w.starts_with("http://")).expect("the address is printed").to_owned();
-    (child, url)
-}
+use super::{run, start_serving};
 
 fn browser() -> reqwest::Client {
     reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap()
@@ -105,7 +89,7 @@ fn bookings_keep_their_mails_and_reminders_across_kill_9() {
         // Five rounds: five clients book at once, and the server is killed a few milliseconds in.
         for round in 0..5u64 {
             let stored = rt.block_on(scalar(&store, "SELECT COUNT(*) FROM appointments WHERE id <> $1", "-"));
-            let (mut child, url) = start(&work, &db);
+            let (mut child, url) = start_serving(&work, &["--database-url", &db]);
             rt.block_on(async {
                 let mut browsers = Vec::new();
                 for (email, password) in &clients {
@@ -156,7 +140,7 @@ fn bookings_keep_their_mails_and_reminders_across_kill_9() {
             "appointment-changed",
         ));
         eprintln!("{db}: {left} bookings' follow-ups were left for the restart");
-        let (mut child, _) = start(&work, &db);
+        let (mut child, _) = start_serving(&work, &["--database-url", &db]);
         rt.block_on(async {
             for _ in 0..200 {
                 let open = scalar(

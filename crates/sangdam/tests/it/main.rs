@@ -4,7 +4,7 @@
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
 
 mod crash;
 
@@ -116,10 +116,10 @@ fn keys_rotate_makes_a_new_current_key_and_destroys_the_old_one() {
     assert!(ok && out.contains("2 entries verified"), "{out}");
 }
 
-#[test]
-fn serve_starts_on_sqlite_and_answers() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut child = sangdam(dir.path())
+/// Starts `sangdam <global> serve` on a free port; returns the process and its address.
+fn start_serving(dir: &Path, global: &[&str]) -> (Child, String) {
+    let mut child = sangdam(dir)
+        .args(global)
         .args(["serve", "--listen", "127.0.0.1:0"])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -128,6 +128,13 @@ fn serve_starts_on_sqlite_and_answers() {
     let mut line = String::new();
     BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
     let url = line.split_whitespace().find(|w| w.starts_with("http://")).expect("the address is printed").to_owned();
+    (child, url)
+}
+
+#[test]
+fn serve_starts_on_sqlite_and_answers() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut child, url) = start_serving(dir.path(), &[]);
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     let (health, landing) = rt.block_on(async {
         let health = reqwest::get(format!("{url}/healthz")).await.unwrap().text().await.unwrap();
