@@ -6,12 +6,10 @@
 //! What follows a change of an appointment (the mails to both sides, the reminders, the intake
 //! forms, the offer of a freed slot, the feedback invitation after a session) is one durable
 //! `appointment-changed` job ([`change_job`]) written in the same transaction as the change, with
-//! its audit entry. The request that made the change runs the job at once ([`run_now`]); if the
-//! server dies first, the job worker runs it after the restart. Every step of the job is
+//! its audit entry. The request that made the change runs the job at once (`jobs::run_now`); if
+//! the server dies first, the job worker (`jobs`) runs it after the restart. Every step of the job is
 //! idempotent (mail and job keys, request reason keys, a hold id taken from the job), so a job run
 //! twice sends nothing twice.
-
-use std::time::Duration;
 
 use jiff::Timestamp;
 use sangdam_domain::booking::{Availability, Busy, SessionKind, Slot, SlotQuery, free_slots, is_free_slot};
@@ -21,7 +19,6 @@ use sangdam_store::{
     AppointmentRecord, Attachment, CounselorProfile, JobRecord, NewJob, NewMail, UserRecord, WaitlistOffer,
 };
 use serde::{Deserialize, Serialize};
-use tokio::sync::watch;
 
 use crate::crypto::random;
 use crate::i18n::Tr;
@@ -218,7 +215,7 @@ pub fn change_job(appointment: &str, follow: FollowOn, now: i64) -> NewJob {
     }
 }
 
-async fn run_change(state: &AppState, job: &JobRecord) -> anyhow::Result<()> {
+pub(crate) async fn run_change(state: &AppState, job: &JobRecord) -> anyhow::Result<()> {
     let j: ChangeJob = serde_json::from_str(&job.payload)?;
     let Some(a) = state.store.appointment(&j.appointment).await? else { return Ok(()) };
     if let Some(change) = j.change {
@@ -257,48 +254,6 @@ async fn run_change(state: &AppState, job: &JobRecord) -> anyhow::Result<()> {
         crate::aftercare::session_completed(state, &a).await?;
     }
     Ok(())
-}
-
-/// Runs jobs a request has just committed, at once, so that what follows a change (its mails)
-/// is done when the page answers. A job a worker already holds is left to it; a failure is
-/// logged and left to the worker's retries (the change itself is committed either way).
-pub async fn run_now(state: &AppState, jobs: &[NewJob]) {
-    for new in jobs {
-        let now = state.clock.now();
-        let job = match state.store.claim_job(&new.id, now, now + 120).await {
-            Ok(Some(job)) => job,
-            Ok(None) => continue,
-            Err(e) => {
-                tracing::error!(error = ?e, "claiming a job to run at once failed");
-                continue;
-            }
-        };
-        execute(state, &job).await;
-    }
-}
-
-/// Runs one claimed job and records how it went.
-async fn execute(state: &AppState, job: &JobRecord) {
-    let outcome = match job.kind.as_str() {
-        APPOINTMENT_CHANGED => run_change(state, job).await,
-        REMINDER => run_reminder(state, job).await,
-        OFFER_EXPIRY => run_offer_expiry(state, job).await,
-        crate::aftercare::FOLLOW_UP => crate::aftercare::run_follow_up(state, job).await,
-        crate::pages::RISK_ALERT_MAILS => crate::pages::run_alert_mails(state, job).await,
-        other => Err(anyhow::anyhow!("unknown job kind {other}")),
-    };
-    let now = state.clock.now();
-    let result = match outcome {
-        Ok(()) => state.store.finish_job(&job.id, now).await,
-        Err(e) => {
-            tracing::warn!(job = %job.id, kind = %job.kind, attempt = job.attempts, error = %e, "job failed");
-            let retry = (job.attempts < MAX_JOB_ATTEMPTS).then(|| now + 60 * (1 << job.attempts.clamp(0, 10)));
-            state.store.fail_job(&job.id, &format!("{e:#}"), retry, now).await
-        }
-    };
-    if let Err(e) = result {
-        tracing::error!(error = ?e, "recording a job's outcome failed");
-    }
 }
 
 /// A time in `tz`, with the zone named, as mails show it.
@@ -449,7 +404,7 @@ pub async fn schedule_reminders(state: &AppState, a: &AppointmentRecord) -> anyh
     Ok(())
 }
 
-async fn run_reminder(state: &AppState, job: &JobRecord) -> anyhow::Result<()> {
+pub(crate) async fn run_reminder(state: &AppState, job: &JobRecord) -> anyhow::Result<()> {
     let r: ReminderJob = serde_json::from_str(&job.payload)?;
     let Some(a) = state.store.appointment(&r.appointment).await? else { return Ok(()) };
     if !a.status.holds_time() || a.starts_at != r.starts_at {
@@ -591,7 +546,7 @@ pub async fn offer_freed_slot(
     Ok(())
 }
 
-async fn run_offer_expiry(state: &AppState, job: &JobRecord) -> anyhow::Result<()> {
+pub(crate) async fn run_offer_expiry(state: &AppState, job: &JobRecord) -> anyhow::Result<()> {
     let e: OfferExpiry = serde_json::from_str(&job.payload)?;
     // When the client booked it, the hold is gone and nothing happens; otherwise the next one
     // waiting is offered the slot.
@@ -599,38 +554,6 @@ async fn run_offer_expiry(state: &AppState, job: &JobRecord) -> anyhow::Result<(
         offer_freed_slot(state, &counselor, starts_at, ends_at, Some(&job.id)).await?;
     }
     Ok(())
-}
-
-/// Most runs of a job before it is marked failed.
-pub const MAX_JOB_ATTEMPTS: i64 = 6;
-
-/// Runs due jobs until `shutdown` turns true. Each claim holds a two-minute lease; a job that
-/// fails is retried with exponential backoff (1, 2, 4 … minutes), then marked failed for admins.
-pub async fn run_jobs(state: AppState, mut shutdown: watch::Receiver<bool>) {
-    loop {
-        let now = state.clock.now();
-        let batch = match state.store.claim_due_jobs(now, now + 120, 20).await {
-            Ok(b) => b,
-            Err(e) => {
-                tracing::error!(error = ?e, "claiming jobs failed");
-                Vec::new()
-            }
-        };
-        for job in &batch {
-            execute(&state, job).await;
-        }
-        if !batch.is_empty() {
-            continue;
-        }
-        tokio::select! {
-            _ = state.jobs_queued.notified() => {}
-            _ = tokio::time::sleep(Duration::from_secs(1)) => {}
-            _ = shutdown.changed() => return,
-        }
-        if *shutdown.borrow() {
-            return;
-        }
-    }
 }
 
 /// The language a counselor's bio is shown in first.

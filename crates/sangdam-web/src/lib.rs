@@ -19,6 +19,7 @@ pub mod form_requests;
 pub mod forms;
 pub mod hashing;
 pub mod i18n;
+pub mod jobs;
 pub mod mail;
 pub mod metrics;
 mod pages;

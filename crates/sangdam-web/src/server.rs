@@ -190,7 +190,7 @@ pub async fn serve(
 ) -> anyhow::Result<()> {
     let (stop_tx, stop_rx) = watch::channel(false);
     let mailer = tokio::spawn(crate::mail::run_sender(state.clone(), stop_rx.clone()));
-    let worker = tokio::spawn(crate::booking::run_jobs(state.clone(), stop_rx.clone()));
+    let worker = tokio::spawn(crate::jobs::run_jobs(state.clone(), stop_rx.clone()));
     let keeper = tokio::spawn(housekeeping(state.clone(), stop_rx.clone()));
     state.keys.refresh(&state.store).await.context("loading the encryption keys")?;
     // An audit log from before the chain was keyed ends in a keyed entry from now on.

@@ -165,7 +165,7 @@ pub async fn client_cancel(State(state): State<AppState>, ctx: Ctx, Path(id): Pa
     if !done {
         return Err(AppError::BadRequest("error-appointment-closed"));
     }
-    booking::run_now(&state, &effects.jobs).await;
+    crate::jobs::run_now(&state, &effects.jobs).await;
     Ok(see_other("/appointments?cancelled=1"))
 }
 
@@ -267,7 +267,7 @@ pub async fn reschedule_submit(
         }
         Err(e) => return Err(e.into()),
     }
-    booking::run_now(&state, &effects.jobs).await;
+    crate::jobs::run_now(&state, &effects.jobs).await;
     Ok(see_other("/appointments?moved=1"))
 }
 

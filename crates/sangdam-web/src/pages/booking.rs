@@ -481,6 +481,6 @@ pub async fn book_submit(
         Err(e) => return Err(e.into()),
     }
     crate::metrics::Metrics::inc(&state.metrics.bookings);
-    booking::run_now(&state, &effects.jobs).await;
+    crate::jobs::run_now(&state, &effects.jobs).await;
     Ok(see_other("/appointments?booked=1"))
 }

@@ -165,7 +165,7 @@ pub async fn approve(State(state): State<AppState>, ctx: Ctx, Path(id): Path<Str
     if !state.store.set_appointment_status(&a.id, &from, to, None, ctx.now, &effects).await? {
         return Err(AppError::BadRequest("error-appointment-closed"));
     }
-    booking::run_now(&state, &effects.jobs).await;
+    crate::jobs::run_now(&state, &effects.jobs).await;
     Ok(see_other("/counselor/calendar"))
 }
 
@@ -203,7 +203,7 @@ pub async fn counselor_cancel(
     if !done {
         return Err(AppError::BadRequest("error-appointment-closed"));
     }
-    booking::run_now(&state, &effects.jobs).await;
+    crate::jobs::run_now(&state, &effects.jobs).await;
     Ok(see_other("/counselor/calendar"))
 }
 
@@ -236,6 +236,6 @@ pub async fn record_outcome(
     if !state.store.set_appointment_status(&a.id, &[AppointmentStatus::Confirmed], to, None, ctx.now, &effects).await? {
         return Err(AppError::BadRequest("error-appointment-closed"));
     }
-    booking::run_now(&state, &effects.jobs).await;
+    crate::jobs::run_now(&state, &effects.jobs).await;
     Ok(see_other("/counselor/calendar"))
 }

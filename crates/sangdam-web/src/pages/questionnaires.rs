@@ -306,7 +306,7 @@ pub async fn submit(
         // raise is not in the audit log: next to the client's own entry it would say, in clear,
         // who reported a risk.
         if let (RiskRaised::New, Some(job)) = (raised, &alert_job) {
-            crate::booking::run_now(&state, std::slice::from_ref(job)).await;
+            crate::jobs::run_now(&state, std::slice::from_ref(job)).await;
         }
     }
     render(&ResultPage {

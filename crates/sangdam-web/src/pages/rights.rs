@@ -252,7 +252,7 @@ pub async fn delete(
     let done =
         state.store.delete_client_account(&v.user.id, v.user.email.as_str(), &risk_key, ctx.now, &effects).await?;
     state.sessions_changed();
-    crate::booking::run_now(&state, &effects.jobs).await;
+    crate::jobs::run_now(&state, &effects.jobs).await;
     tracing::info!(
         deleted = done.deleted_rows,
         retained_notes = done.retained_notes,

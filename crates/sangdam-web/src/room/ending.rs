@@ -39,7 +39,7 @@ async fn settle_appointment(state: &AppState, room: &RoomRecord, appointment: &s
     let follow = crate::booking::FollowOn { completed: came, ..Default::default() };
     let effects = sangdam_store::Effects::default().with_job(crate::booking::change_job(&a.id, follow, now));
     if state.store.set_appointment_status(&a.id, &[AppointmentStatus::Confirmed], to, None, now, &effects).await? {
-        crate::booking::run_now(state, &effects.jobs).await;
+        crate::jobs::run_now(state, &effects.jobs).await;
     }
     Ok(())
 }
