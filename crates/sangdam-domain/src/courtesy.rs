@@ -10,10 +10,12 @@ use crate::abuse::Category;
 pub enum Step {
     /// A polite automatic warning to the client; the counselor sees that it was sent.
     Warning,
-    /// The last warning: one more and the conversation ends.
+    /// The last warning: one more and the counselor is offered to end the conversation.
     FinalWarning,
-    /// The conversation ends.
-    End,
+    /// The warnings are used up: the counselor (or a supervisor) is offered to end the
+    /// conversation with one click. The product never ends or bans by itself: that is a
+    /// person's decision.
+    OfferEnd,
 }
 
 /// The step after a flagged message, given how many flagged messages came before it in this
@@ -24,7 +26,7 @@ pub fn step(previous: u32, category: Category) -> Step {
     match previous + u32::from(severe) {
         0 => Step::Warning,
         1 => Step::FinalWarning,
-        _ => Step::End,
+        _ => Step::OfferEnd,
     }
 }
 
@@ -141,10 +143,10 @@ mod tests {
     fn three_strikes_and_severe_ones_skip_a_warning() {
         assert_eq!(step(0, Category::Insult), Step::Warning);
         assert_eq!(step(1, Category::Insult), Step::FinalWarning);
-        assert_eq!(step(2, Category::Insult), Step::End);
-        assert_eq!(step(7, Category::Insult), Step::End);
+        assert_eq!(step(2, Category::Insult), Step::OfferEnd);
+        assert_eq!(step(7, Category::Insult), Step::OfferEnd);
         assert_eq!(step(0, Category::Threat), Step::FinalWarning);
-        assert_eq!(step(1, Category::Sexual), Step::End);
+        assert_eq!(step(1, Category::Sexual), Step::OfferEnd);
         assert!(ends_at_once(Category::Threat) && ends_at_once(Category::Sexual) && !ends_at_once(Category::Insult));
     }
 

@@ -13,6 +13,7 @@ pub mod aftercare;
 pub mod audit;
 pub mod booking;
 pub mod courtesy;
+pub mod crisis;
 pub mod email;
 pub mod files;
 pub mod form;
@@ -27,6 +28,7 @@ pub mod questionnaire;
 pub mod role;
 pub mod routing;
 pub mod session;
+mod textscan;
 pub mod throttle;
 pub mod totp;
 

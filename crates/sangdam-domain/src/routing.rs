@@ -1,9 +1,13 @@
-//! Routing waiting chats to counselors: each waiting chat, oldest first, goes to a
-//! counselor who is available, covers its topic and language, and is under their capacity; among
-//! those, the one idle longest. After-work, break and offline counselors get nothing. Pure: the
-//! caller passes the queue, the counselors and the time, and applies the assignments.
+//! Routing waiting chats to counselors. The queue is ordered by risk first (a crisis message of
+//! level high, then concern, then none), then by arrival, as Crisis Text Line orders its queue.
+//! Each waiting chat goes to a counselor who is available, covers its topic and language, and is
+//! under their capacity; among those, the one idle longest. A high-risk chat goes at once to the
+//! available counselor with the most room who speaks its language, whatever the topic and even
+//! above capacity. After-work, break and offline counselors get nothing. Pure: the caller passes
+//! the queue, the counselors and the time, and applies the assignments.
 
 use crate::Language;
+use crate::crisis::Level;
 
 /// Concurrent chats a counselor takes unless configured otherwise.
 pub const DEFAULT_CAPACITY: u32 = 3;
@@ -63,21 +67,37 @@ pub struct WaitingChat {
     pub topic: String,
     pub language: Language,
     pub queued_at: i64,
+    /// The most urgent crisis level of the client's messages so far.
+    pub risk: Option<Level>,
 }
 
 /// The counselor one chat should go to now, if any.
 pub fn pick<'a>(chat: &WaitingChat, counselors: &'a [Counselor]) -> Option<&'a Counselor> {
+    if chat.risk == Some(Level::High) {
+        // Most room first (free places, which may be none or fewer), then the longest idle.
+        let room = |c: &Counselor| i64::from(c.capacity) - i64::from(c.active);
+        return counselors
+            .iter()
+            .filter(|c| c.status == Status::Available && c.languages.contains(&chat.language))
+            .min_by(|a, b| room(b).cmp(&room(a)).then(a.idle_since.cmp(&b.idle_since)).then(a.id.cmp(&b.id)));
+    }
     counselors.iter().filter(|c| c.can_take(chat)).min_by(|a, b| a.idle_since.cmp(&b.idle_since).then(a.id.cmp(&b.id)))
 }
 
-/// Assigns as many waiting chats as can be, oldest first: `(chat id, counselor id)` pairs. Each
+/// The order the queue is served in: high risk, then concern, then the rest; oldest first within
+/// each.
+pub fn order(queue: &[WaitingChat]) -> Vec<&WaitingChat> {
+    let mut order: Vec<&WaitingChat> = queue.iter().collect();
+    order.sort_by(|a, b| b.risk.cmp(&a.risk).then(a.queued_at.cmp(&b.queued_at)).then(a.id.cmp(&b.id)));
+    order
+}
+
+/// Assigns as many waiting chats as can be, in [`order`]: `(chat id, counselor id)` pairs. Each
 /// assignment counts against the counselor's capacity and makes them the most recently busy.
 pub fn assign(queue: &[WaitingChat], counselors: &[Counselor], now: i64) -> Vec<(String, String)> {
     let mut counselors = counselors.to_vec();
-    let mut order: Vec<&WaitingChat> = queue.iter().collect();
-    order.sort_by(|a, b| a.queued_at.cmp(&b.queued_at).then(a.id.cmp(&b.id)));
     let mut out = Vec::new();
-    for chat in order {
+    for chat in order(queue) {
         let Some(id) = pick(chat, &counselors).map(|c| c.id.clone()) else { continue };
         if let Some(c) = counselors.iter_mut().find(|c| c.id == id) {
             c.active += 1;
@@ -121,7 +141,7 @@ mod tests {
     }
 
     fn chat(id: &str, topic: &str, language: Language, queued_at: i64) -> WaitingChat {
-        WaitingChat { id: id.into(), topic: topic.into(), language, queued_at }
+        WaitingChat { id: id.into(), topic: topic.into(), language, queued_at, risk: None }
     }
 
     const KO: &[Language] = &[Language::Ko];
@@ -167,6 +187,27 @@ mod tests {
             let cs = [counselor("x", status, &["anxiety"], KO, 0, 0)];
             assert_eq!(pick(&chat("c", "anxiety", Language::Ko, 0), &cs), None, "{status:?}");
         }
+    }
+
+    #[test]
+    fn risk_goes_first_and_high_risk_reaches_someone_even_when_everyone_is_full() {
+        let mut queue: Vec<WaitingChat> = (0..3).map(|i| chat(&format!("c{i}"), "anxiety", Language::Ko, i)).collect();
+        queue.push(WaitingChat { risk: Some(Level::Concern), ..chat("concern", "anxiety", Language::Ko, 50) });
+        queue.push(WaitingChat { risk: Some(Level::High), ..chat("high", "family", Language::Ko, 90) });
+        let ids: Vec<&str> = order(&queue).iter().map(|c| c.id.as_str()).collect();
+        assert_eq!(ids, vec!["high", "concern", "c0", "c1", "c2"]);
+        // Both counselors are full, and neither covers "family": the high-risk chat still goes to
+        // the one with the most room; nothing else does.
+        let mut a = counselor("a", Status::Available, &["anxiety"], KO, 3, 0);
+        let mut b = counselor("b", Status::Available, &["anxiety"], KO, 4, 0);
+        a.capacity = 3;
+        b.capacity = 5;
+        let got = assign(&queue, &[a, b], 100);
+        assert_eq!(got, vec![("high".to_owned(), "b".to_owned())]);
+        // Language still matters, and a counselor on a break is not interrupted.
+        let en = counselor("en", Status::Available, &["anxiety"], &[Language::En], 0, 0);
+        let away = counselor("away", Status::Break, &["anxiety"], KO, 0, 0);
+        assert_eq!(assign(&queue[4..], &[en, away], 100), vec![]);
     }
 
     #[test]

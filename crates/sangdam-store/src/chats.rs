@@ -34,6 +34,8 @@ pub struct ChatRecord {
     pub client_read: i64,
     pub staff_read: i64,
     pub evidence_hash: Option<String>,
+    /// The crisis level while the chat is open: 0 none, 1 concern, 2 high (cleared at the close).
+    pub risk: i64,
 }
 
 #[derive(Debug, Clone)]
@@ -118,7 +120,7 @@ uid_row!(sqlx::postgres::PgRow);
 
 const CHAT_COLUMNS: &str = "id, client_id, nickname, guest_token, device, topic, language, status, counselor_id, \
      queued_at, offered_at, accepted_at, closed_at, close_category, flagged, transcript_to, last_seq, client_read, \
-     staff_read, evidence_hash";
+     staff_read, evidence_hash, risk";
 
 macro_rules! chat_from_row {
     ($r:expr) => {{
@@ -145,6 +147,7 @@ macro_rules! chat_from_row {
             client_read: r.try_get("client_read")?,
             staff_read: r.try_get("staff_read")?,
             evidence_hash: r.try_get("evidence_hash")?,
+            risk: r.try_get("risk")?,
         }
     }};
 }
@@ -300,6 +303,24 @@ impl Store {
         })
     }
 
+    /// A counselor takes a waiting high-risk chat at once (queued, or offered to anyone): it
+    /// becomes active with them. `false` when it is no longer waiting or not high risk.
+    pub async fn take_crisis_chat(&self, id: &str, counselor: &UserId, now: i64) -> Result<bool> {
+        on_backend!(self, |pool| {
+            let done = sqlx::query(
+                "UPDATE chats SET status = 'active', counselor_id = $1, accepted_at = COALESCE(accepted_at, $2) \
+                 WHERE id = $3 AND status IN ('queued', 'offered') AND risk = 2",
+            )
+            .bind(counselor.as_str())
+            .bind(now)
+            .bind(id)
+            .execute(pool)
+            .await?
+            .rows_affected();
+            Ok(done == 1)
+        })
+    }
+
     /// Closes a chat that is not closed yet, with its category. Returns who held it and where the
     /// client asked the transcript to go, as they were at the close; `None` when it was closed
     /// already.
@@ -307,7 +328,7 @@ impl Store {
         on_backend!(self, |pool| {
             let row = sqlx::query(
                 // A counselor it was only offered to never held it: it closes unassigned.
-                "UPDATE chats SET status = 'closed', closed_at = $1, close_category = $2, \
+                "UPDATE chats SET status = 'closed', closed_at = $1, close_category = $2, risk = 0, \
                  counselor_id = CASE WHEN status = 'offered' THEN NULL ELSE counselor_id END \
                  WHERE id = $3 AND status <> 'closed' RETURNING counselor_id, transcript_to",
             )

@@ -135,6 +135,8 @@ sealed!(CHAT_TRANSCRIPT_TO, "chats", ID, "transcript_to", "chat.transcript-to", 
 sealed!(CHAT_FILE, "chat_files", ID, "body", "chat.file", BY_ID);
 sealed!(MAIL_BODY, "mail_outbox", ID, "sealed_body", "mail.body", BY_ID);
 sealed!(RISK_FLAG, "risk_flags", ID, "sealed", "risk_flag", BY_ID);
+sealed!(CRISIS_EVENT, "crisis_events", ID, "sealed", "crisis", BY_ID);
+sealed!(CRISIS_ASSESSMENT, "crisis_events", ID, "assessment", "crisis.assessment", BY_ID);
 
 /// Every sealed column in the schema. A migration that adds one adds it here, and the test
 /// `every_blob_column_is_known` fails until it does.
@@ -158,6 +160,8 @@ pub const SEALED_COLUMNS: &[SealedColumn] = &[
     CHAT_FILE,
     MAIL_BODY,
     RISK_FLAG,
+    CRISIS_EVENT,
+    CRISIS_ASSESSMENT,
 ];
 
 /// Blob columns that are not sealed, on purpose: public photos and outgoing mail attachments

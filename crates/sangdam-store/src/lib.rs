@@ -17,6 +17,7 @@ mod chat_files;
 mod chat_safety;
 mod chats;
 mod counselors;
+mod crisis;
 mod effects;
 mod forms;
 mod jobs;
@@ -49,6 +50,7 @@ pub use chat_agents::{AgentRecord, CannedResponse};
 pub use chat_files::ChatFile;
 pub use chats::{ChatMessage, ChatRecord, Closed, NewChat, Posted};
 pub use counselors::{CounselorProfile, DirectoryFilter, Offering, Specialty};
+pub use crisis::{CRISIS_OUTCOMES, CRISIS_SOURCES, CrisisRaised, CrisisRecord, NewCrisis};
 pub use effects::{Effects, NewJob};
 pub use forms::{Assignment, FormRecord, FormRequest, FormResponse};
 pub use jobs::{JobRecord, JobStatus};
@@ -58,9 +60,9 @@ pub use keys::{
 /// Each sealed column, by name, for sealing a value in its place.
 pub mod sealed {
     pub use crate::keys::{
-        APPOINTMENT_REASON, CHAT_FILE, CHAT_MESSAGE, CHAT_TRANSCRIPT_TO, FEEDBACK_COMMENT, FORM_ANSWERS, HOMEWORK,
-        MAIL_BODY, MESSAGE, NOTE_ADDENDUM, NOTE_VERSION, QUESTIONNAIRE_ANSWERS, RECORDING_KEY, RISK_FLAG, ROOM_FILE,
-        ROOM_MESSAGE, SUMMARY, TOTP_PENDING, TOTP_SECRET,
+        APPOINTMENT_REASON, CHAT_FILE, CHAT_MESSAGE, CHAT_TRANSCRIPT_TO, CRISIS_ASSESSMENT, CRISIS_EVENT,
+        FEEDBACK_COMMENT, FORM_ANSWERS, HOMEWORK, MAIL_BODY, MESSAGE, NOTE_ADDENDUM, NOTE_VERSION,
+        QUESTIONNAIRE_ANSWERS, RECORDING_KEY, RISK_FLAG, ROOM_FILE, ROOM_MESSAGE, SUMMARY, TOTP_PENDING, TOTP_SECRET,
     };
 }
 pub use notes::{Addendum, ClientProfile, DraftSaved, NewNote, NoteRecord, NoteVersion};
@@ -97,6 +99,9 @@ pub enum StoreError {
     Locked,
     #[error("stored data is not in the expected form: {0}")]
     Corrupt(String),
+    /// A value the schema would refuse (a caller's mistake, checked before the database).
+    #[error("invalid {0}")]
+    Invalid(String),
     #[error("database error")]
     Database(#[source] sqlx::Error),
     #[error("migration failed")]

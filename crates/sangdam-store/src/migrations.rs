@@ -34,6 +34,7 @@ const SQLITE: Embedded = &[
     (18, "sealed_scores", include_str!("../migrations/sqlite/0018_sealed_scores.sql")),
     (19, "note_integrity", include_str!("../migrations/sqlite/0019_note_integrity.sql")),
     (20, "signup_password_at_link", include_str!("../migrations/sqlite/0020_signup_password_at_link.sql")),
+    (21, "crisis_events", include_str!("../migrations/sqlite/0021_crisis_events.sql")),
 ];
 
 const POSTGRES: Embedded = &[
@@ -57,6 +58,7 @@ const POSTGRES: Embedded = &[
     (18, "sealed_scores", include_str!("../migrations/postgres/0018_sealed_scores.sql")),
     (19, "note_integrity", include_str!("../migrations/postgres/0019_note_integrity.sql")),
     (20, "signup_password_at_link", include_str!("../migrations/postgres/0020_signup_password_at_link.sql")),
+    (21, "crisis_events", include_str!("../migrations/postgres/0021_crisis_events.sql")),
 ];
 
 #[derive(Debug)]

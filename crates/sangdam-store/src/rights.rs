@@ -26,7 +26,8 @@ impl Store {
     /// (the counselor's calendar), and so do signed notes and their addenda, until the retention
     /// purge, and chats locked as evidence after abuse (the database refuses to delete them). The
     /// account row is anonymized and can never sign in again.
-    /// `risk_client_key` is the keyed hash the client's risk alerts are filed under.
+    /// `risk_client_key` is the keyed hash the client's risk alerts and crisis events are filed
+    /// under.
     pub async fn delete_client_account(
         &self,
         user: &UserId,
@@ -112,6 +113,11 @@ impl Store {
                 out.deleted_rows += sqlx::query(sql).bind(id).execute(&mut *tx).await?.rows_affected();
             }
             out.deleted_rows += sqlx::query("DELETE FROM risk_flags WHERE client_key = $1")
+                .bind(risk_client_key)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            out.deleted_rows += sqlx::query("DELETE FROM crisis_events WHERE client_key = $1")
                 .bind(risk_client_key)
                 .execute(&mut *tx)
                 .await?

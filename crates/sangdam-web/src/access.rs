@@ -77,3 +77,36 @@ pub async fn staff_chat(state: &AppState, ctx: &Ctx, id: &str) -> Result<(Viewer
     }
     Ok((v, chat))
 }
+
+/// Whether `viewer` may see a crisis event (its place, client and risk check) and act on it:
+/// supervisors always; a counselor when the client is in their care, when the place is theirs
+/// (a room they host, a thread or a booking with them), or when they hold or were offered the
+/// chat it came from.
+pub async fn may_see_crisis(
+    state: &AppState,
+    viewer: &UserRecord,
+    place: &crate::crisis::Place,
+) -> Result<bool, AppError> {
+    match viewer.role {
+        Role::Supervisor => Ok(true),
+        Role::Counselor => {
+            if place.counselor_id().as_ref() == Some(&viewer.id) {
+                return Ok(true);
+            }
+            if let Some(client) = place.client_id()
+                && state.store.in_care(&viewer.id, &client).await?
+            {
+                return Ok(true);
+            }
+            if place.source == "chat" {
+                return Ok(state
+                    .store
+                    .chat(&place.id)
+                    .await?
+                    .is_some_and(|c| c.counselor_id.as_ref() == Some(&viewer.id)));
+            }
+            Ok(false)
+        }
+        Role::Client | Role::Admin => Ok(false),
+    }
+}

@@ -95,8 +95,8 @@ pub struct WebConfig {
     pub turn_ttl_seconds: i64,
     /// The media server's UDP port and the address browsers are told to send media to.
     pub media: sangdam_media::MediaConfig,
-    /// Crisis lines shown to a client whose answers show a risk; empty: Korea's 109 and
-    /// 1577-0199, in the viewer's language.
+    /// Crisis lines shown to a client whose answers or messages show a risk; empty: Korea's 109,
+    /// 1577-0199, 1388 and 112/119, in the viewer's language.
     pub crisis_lines: Vec<String>,
     /// The live chat center.
     pub chat: ChatConfig,
@@ -108,6 +108,8 @@ pub struct WebConfig {
     pub metrics_token: Option<Secret>,
     /// Mailed (without content) when a risk alert has no counselor or supervisor to reach.
     pub on_call_emails: Vec<sangdam_domain::Email>,
+    /// Shown to a client in crisis when no counselor is online.
+    pub on_call_phone: Option<String>,
 }
 
 /// A network address range (`10.0.0.0/8`, `2001:db8::/32`, or one address).
@@ -226,6 +228,7 @@ impl WebConfig {
             metrics_allow: ["127.0.0.0/8", "::1"].iter().filter_map(|a| AddressRange::parse(a)).collect(),
             metrics_token: None,
             on_call_emails: vec![],
+            on_call_phone: None,
         }
     }
 

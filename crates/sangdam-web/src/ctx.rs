@@ -72,6 +72,11 @@ impl Ctx {
         self.tr.ta(id, name, value)
     }
 
+    /// A message with several named arguments.
+    pub fn t_args(&self, id: &str, args: &fluent_bundle::FluentArgs<'_>) -> String {
+        self.tr.i18n().message(self.tr.lang, id, Some(args))
+    }
+
     pub fn tn(&self, id: &str, name: &str, value: impl std::borrow::Borrow<i64>) -> String {
         self.tr.tn(id, name, *value.borrow())
     }

@@ -15,6 +15,7 @@ const KO: &[&str] = &[
     include_str!("../locales/ko/room.ftl"),
     include_str!("../locales/ko/records.ftl"),
     include_str!("../locales/ko/chat.ftl"),
+    include_str!("../locales/ko/crisis.ftl"),
 ];
 const EN: &[&str] = &[
     include_str!("../locales/en/main.ftl"),
@@ -23,6 +24,7 @@ const EN: &[&str] = &[
     include_str!("../locales/en/room.ftl"),
     include_str!("../locales/en/records.ftl"),
     include_str!("../locales/en/chat.ftl"),
+    include_str!("../locales/en/crisis.ftl"),
 ];
 
 pub struct I18n {

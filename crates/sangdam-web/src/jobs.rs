@@ -37,6 +37,7 @@ async fn execute(state: &AppState, job: &JobRecord) {
         booking::OFFER_EXPIRY => booking::run_offer_expiry(state, job).await,
         crate::aftercare::FOLLOW_UP => crate::aftercare::run_follow_up(state, job).await,
         crate::pages::RISK_ALERT_MAILS => crate::pages::run_alert_mails(state, job).await,
+        crate::crisis::CRISIS_ALERT_MAILS => crate::crisis::run_alert_mails(state, job).await,
         other => Err(anyhow::anyhow!("unknown job kind {other}")),
     };
     let now = state.clock.now();

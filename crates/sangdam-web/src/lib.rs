@@ -12,6 +12,7 @@ pub mod booking;
 pub mod chat;
 pub mod clock;
 pub mod config;
+pub mod crisis;
 pub mod crypto;
 pub mod ctx;
 pub mod error;

@@ -68,6 +68,14 @@ pub enum Mail {
     RiskAlertNoStaff {
         link: String,
     },
+    /// A client's message spoke of suicide or self-harm (no name, no message in the mail).
+    CrisisAlert {
+        link: String,
+    },
+    /// To the on-call addresses: a crisis event waits and no counselor is online.
+    CrisisOnCall {
+        link: String,
+    },
     /// The counselor shared a session summary (the mail holds no content).
     SummaryShared {
         link: String,
@@ -170,6 +178,10 @@ impl Mail {
             Mail::RiskAlert { link } => (tr.t("mail-risk-subject"), tr.ta("mail-risk-body", "link", link)),
             Mail::RiskAlertNoStaff { link } => {
                 (tr.t("mail-risk-nostaff-subject"), tr.ta("mail-risk-nostaff-body", "link", link))
+            }
+            Mail::CrisisAlert { link } => (tr.t("mail-crisis-subject"), tr.ta("mail-crisis-body", "link", link)),
+            Mail::CrisisOnCall { link } => {
+                (tr.t("mail-crisis-oncall-subject"), tr.ta("mail-crisis-oncall-body", "link", link))
             }
             Mail::ChatTranscript { link, days } => {
                 let mut args = fluent_bundle::FluentArgs::new();

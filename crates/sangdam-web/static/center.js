@@ -1,7 +1,10 @@
 // The chat center console for counselors and supervisors: status, offers, every held chat with
 // typing, read receipts, internal notes, canned responses ("/"), the language assistant, closing,
-// transfer and ending because of abuse; flagged messages stay blurred until shown. Supervisors
-// also see the queue and counselors live, assign by hand, watch silently and whisper.
+// transfer and ending because of abuse; flagged messages stay blurred until shown. A chat whose
+// client wrote of suicide or self-harm carries a risk badge, the message is highlighted, and the
+// risk check is one click away; a high-risk chat nobody took sounds an alert on every console,
+// with a button to take it. Supervisors also see the queue and counselors live, assign by hand,
+// watch silently and whisper.
 "use strict";
 (function () {
   const root = document.getElementById("center");
@@ -52,12 +55,69 @@
     p.node.querySelector(".chat-title").textContent = info.nickname;
     const meta = [topics[info.topic] || info.topic, info.language === "ko" ? "한국어" : "English"];
     p.node.querySelector(".chat-meta").textContent = meta.join(" · ");
+    showRisk(p, info.risk, info.crisis_event);
     if (info.client && !p.node.querySelector(".record-link")) {
       const a = el("a", "record-link", t("record"));
       a.href = `/clients/${info.client}`;
       p.node.querySelector(".chat-meta").after(a);
     }
     return p;
+  }
+
+  function showRisk(p, level, event) {
+    if (!level) return;
+    const box = p.node.querySelector(".chat-risk");
+    box.hidden = false;
+    p.node.classList.add("risk-" + level);
+    const badge = box.querySelector(".risk-badge");
+    badge.textContent = t(level === "high" ? "riskHigh" : "riskConcern");
+    badge.dataset.level = level;
+    if (event) {
+      const a = box.querySelector(".crisis-check");
+      a.textContent = t("crisisCheck");
+      a.href = `/center/crisis/${event}`;
+      a.target = "_blank";
+    }
+  }
+
+  // A short two-tone sound (no file to load): the banner is the message, the sound calls attention.
+  function chime() {
+    try {
+      const ctx = new (window.AudioContext || window.webkitAudioContext)();
+      [880, 660].forEach((f, i) => {
+        const o = ctx.createOscillator();
+        const g = ctx.createGain();
+        o.frequency.value = f;
+        g.gain.value = 0.15;
+        o.connect(g).connect(ctx.destination);
+        o.start(ctx.currentTime + i * 0.25);
+        o.stop(ctx.currentTime + i * 0.25 + 0.2);
+      });
+    } catch (_) { /* no audio: the banner remains */ }
+  }
+
+  function crisisBanner(info, take) {
+    const box = document.getElementById("crisis-alerts");
+    const shown = box.querySelector(`[data-chat="${info.id}"]`);
+    // An alert replaces the earlier notice of the same chat; a notice never replaces an alert.
+    if (shown && (!take || shown.classList.contains("taking"))) return;
+    if (shown) shown.remove();
+    const card = el("div", "card crisis-banner" + (take ? " taking" : ""));
+    card.dataset.chat = info.id;
+    card.append(el("p", "", `${take ? t("crisisAlert") : t(info.risk === "high" ? "riskHigh" : "riskConcern")} · ${info.nickname} · ${topics[info.topic] || info.topic}`));
+    if (take && !supervisor) {
+      const b = el("button", "danger", t("crisisTake"));
+      b.type = "button";
+      b.addEventListener("click", () => out({ type: "take_crisis", chat: info.id }));
+      card.append(b);
+    }
+    if (info.crisis_event) {
+      const a = el("a", "", t("crisisCheck"));
+      a.href = `/center/crisis/${info.crisis_event}`;
+      a.target = "_blank";
+      card.append(" ", a);
+    }
+    box.append(card);
   }
 
   function addLine(m) {
@@ -74,6 +134,10 @@
       body.append(a);
     }
     li.append(head, body);
+    if (m.crisis) {
+      li.classList.add("crisis", "crisis-" + m.crisis);
+      li.append(el("p", "crisis-mark", t("crisisMarked")));
+    }
     if (m.flag) {
       li.classList.add("flagged");
       const show = el("button", "secondary small show-flagged", t("show"));
@@ -175,9 +239,10 @@
   }
 
   function offer(info) {
-    const card = el("div", "card offer");
+    const card = el("div", "card offer" + (info.risk ? " risk-" + info.risk : ""));
     card.dataset.chat = info.id;
-    card.append(el("p", "", `${t("offer")}: ${info.nickname} · ${info.topic} · ${info.language}`));
+    card.append(el("p", "", `${info.risk ? t(info.risk === "high" ? "riskHigh" : "riskConcern") + " · " : ""}${t("offer")}: ${info.nickname} · ${info.topic} · ${info.language}`));
+    if (info.risk === "high") chime();
     const b = el("button", "", t("accept"));
     b.type = "button";
     b.addEventListener("click", () => out({ type: "accept", chat: info.id }));
@@ -191,7 +256,7 @@
     q.textContent = "";
     const ul = el("ul");
     m.waiting.concat(m.active).forEach((c) => {
-      const li = el("li", "", `${c.nickname} · ${topics[c.topic] || c.topic} · ${c.language} · ${c.status}${c.counselor ? " · " + c.counselor : ""}${c.flagged ? " · ⚠" + c.flagged : ""} `);
+      const li = el("li", c.risk ? "risk-" + c.risk : "", `${c.risk ? t(c.risk === "high" ? "riskHigh" : "riskConcern") + " · " : ""}${c.nickname} · ${topics[c.topic] || c.topic} · ${c.language} · ${c.status}${c.counselor ? " · " + c.counselor : ""}${c.flagged ? " · ⚠" + c.flagged : ""} `);
       if (c.status !== "active") {
         const sel = el("select");
         sel.setAttribute("aria-label", "assign");
@@ -246,6 +311,8 @@
       case "chat": {
         const card = offers.querySelector(`[data-chat="${m.chat.id}"]`);
         if (card) card.remove();
+        const banner = document.querySelector(`#crisis-alerts [data-chat="${m.chat.id}"]`);
+        if (banner) banner.remove();
         pane(m.chat);
         break;
       }
@@ -271,7 +338,25 @@
         if (m.end_now) p.node.querySelector(".end-abuse").classList.add("emphasis");
         break;
       }
-      case "closed": closePane(m.chat, m.category); break;
+      case "closed": {
+        closePane(m.chat, m.category);
+        const b = document.querySelector(`#crisis-alerts [data-chat="${m.chat}"]`);
+        if (b) b.remove();
+        break;
+      }
+      case "crisis": {
+        const p = panes.get(m.chat.id);
+        if (p) {
+          showRisk(p, m.chat.risk, m.event);
+          const li = p.log.querySelector(`li[data-seq="${m.seq}"]`);
+          if (li && !li.classList.contains("crisis")) { li.classList.add("crisis", "crisis-" + m.level); li.append(el("p", "crisis-mark", t("crisisMarked"))); }
+        } else {
+          crisisBanner(m.chat, false);
+        }
+        if (m.level === "high") chime();
+        break;
+      }
+      case "crisis_alert": crisisBanner(m.chat, true); chime(); break;
       case "queue": if (supervisor) queue(m); break;
       case "alert": alerts.append(el("p", "notice", `${t("alert")} ${m.counselor} · ${m.category}`)); break;
       case "advice": {

@@ -86,6 +86,20 @@
         document.getElementById("chat-leave").disabled = true;
         document.getElementById("chat-file").disabled = true;
         break;
+      case "care": {
+        // The crisis lines, at once and on every reconnect while the chat is open.
+        const box = document.getElementById("chat-care");
+        document.getElementById("chat-care-title").textContent = m.title;
+        document.getElementById("chat-care-body").textContent = m.body;
+        const ul = document.getElementById("chat-care-lines");
+        ul.textContent = "";
+        m.lines.forEach((l) => { const li = document.createElement("li"); li.textContent = l; ul.append(li); });
+        const nb = document.getElementById("chat-care-nobody");
+        nb.textContent = m.nobody || "";
+        nb.hidden = !m.nobody;
+        box.hidden = false;
+        break;
+      }
       case "transcript_requested":
         document.getElementById("transcript-status").textContent = t("transcriptOk");
         break;

@@ -202,6 +202,13 @@
     const who = document.createElement("strong");
     who.textContent = m.name + ": ";
     li.append(who, document.createTextNode(m.text));
+    if (m.crisis) {
+      li.classList.add("crisis", "crisis-" + m.crisis);
+      const mark = document.createElement("p");
+      mark.className = "crisis-mark";
+      mark.textContent = t("crisisMarked");
+      li.append(mark);
+    }
     log.append(li);
     li.scrollIntoView({ block: "nearest" });
   }
@@ -242,6 +249,15 @@
         case "speaking": { const li = people.querySelector(`[data-user="${m.user}"]`); if (li) li.classList.toggle("speaking", m.on); media.handle(m); break; }
         case "rtc_answer": case "rtc_offer": case "rtc_closed": media.handle(m); break;
         case "chat": addChat(m); break;
+        case "care": {
+          document.getElementById("room-care-title").textContent = m.title;
+          document.getElementById("room-care-body").textContent = m.body;
+          const ul = document.getElementById("room-care-lines");
+          ul.textContent = "";
+          m.lines.forEach((l) => { const li = document.createElement("li"); li.textContent = l; ul.append(li); });
+          document.getElementById("room-care").hidden = false;
+          break;
+        }
         case "file": addFile(m.file); break;
         case "board": addItem(m.item); break;
         case "board_cleared": items.length = 0; redraw(); break;

@@ -341,3 +341,43 @@ pub async fn keys_list(settings: &Settings) -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+/// Longest line `classify` reads whole; a longer one is answered with an error line (the chat
+/// itself takes at most 4,000 characters).
+pub const CLASSIFY_MAX_LINE_BYTES: usize = 64 * 1024;
+
+/// `sangdam classify`: one JSON line per input line, `{"abuse": null | "insult" | "threat" |
+/// "sexual", "crisis": null | "concern" | "high", "why": [...]}`, in the order read. Bytes that
+/// are not UTF-8 are replaced; a line over [`CLASSIFY_MAX_LINE_BYTES`] gets `{"error": ...}`.
+pub fn classify(mut input: impl std::io::BufRead, mut output: impl std::io::Write) -> anyhow::Result<()> {
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        let n = std::io::BufRead::read_until(
+            &mut std::io::Read::take(&mut input, CLASSIFY_MAX_LINE_BYTES as u64 + 1),
+            b'\n',
+            &mut line,
+        )?;
+        if n == 0 {
+            break;
+        }
+        let complete = line.last() == Some(&b'\n');
+        let json = if !complete && line.len() > CLASSIFY_MAX_LINE_BYTES {
+            // Skip the rest of the long line.
+            let mut rest = Vec::new();
+            input.read_until(b'\n', &mut rest)?;
+            serde_json::json!({ "error": format!("line longer than {CLASSIFY_MAX_LINE_BYTES} bytes") })
+        } else {
+            let text = String::from_utf8_lossy(&line);
+            let c = sangdam_domain::abuse::classify(text.trim_end_matches(['\n', '\r']));
+            serde_json::json!({
+                "abuse": c.abuse.map(sangdam_domain::abuse::Category::as_str),
+                "crisis": c.crisis.map(sangdam_domain::crisis::Level::as_str),
+                "why": c.why,
+            })
+        };
+        writeln!(output, "{json}")?;
+    }
+    output.flush()?;
+    Ok(())
+}

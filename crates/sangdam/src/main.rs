@@ -52,6 +52,9 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Read messages from standard input, one per line, and print one JSON line for each with
+    /// what the abuse check and the crisis check decided and why (no database needed).
+    Classify,
 }
 
 #[derive(Debug, Subcommand)]
@@ -140,6 +143,7 @@ fn main() -> anyhow::Result<()> {
             Command::Audit { command: AuditCommand::Head } => commands::audit_head(&settings).await,
             Command::Keys { command: KeysCommand::Rotate { grace } } => commands::keys_rotate(&settings, grace).await,
             Command::Keys { command: KeysCommand::List } => commands::keys_list(&settings).await,
+            Command::Classify => commands::classify(std::io::stdin().lock(), std::io::stdout().lock()),
         }
     })
 }

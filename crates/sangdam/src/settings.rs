@@ -66,8 +66,9 @@ pub struct Settings {
     /// The IP browsers send media to, for a server behind NAT (its public IP). Unset: the IP of
     /// the interface that routes outward.
     pub media_public_ip: Option<IpAddr>,
-    /// Crisis lines shown to a client whose questionnaire shows a risk (a list, or
-    /// comma-separated in the environment). Unset: Korea's 109 and 1577-0199.
+    /// Crisis lines shown to a client whose questionnaire or message shows a risk (a list, or
+    /// comma-separated in the environment). Unset: Korea's 109, 1577-0199, 1388 and 112/119, in
+    /// the client's language.
     pub crisis_lines: StringList,
     /// The notice a client reads before a chat starts, in Korean and English. Unset: the built-in
     /// one (the counselor is someone's family too; abusive chats may be ended).
@@ -94,6 +95,9 @@ pub struct Settings {
     /// Addresses that are mailed (without content) when a client's risk alert has nobody else to
     /// reach: no counselor in their care and no supervisor (admins are mailed too).
     pub on_call_emails: StringList,
+    /// A phone number of the person on call, shown to a client whose message speaks of suicide
+    /// or self-harm when no counselor is online. Unset: only the crisis lines are shown.
+    pub on_call_phone: String,
 }
 
 /// A list of strings, from a TOML list or a comma-separated string.
@@ -187,6 +191,7 @@ impl Default for Settings {
             metrics_allow: StringList(vec!["127.0.0.0/8".into(), "::1".into()]),
             metrics_token: None,
             on_call_emails: StringList::default(),
+            on_call_phone: String::new(),
         }
     }
 }
@@ -238,6 +243,7 @@ const ENV_KEYS: &[&str] = &[
     "metrics_allow",
     "metrics_token",
     "on_call_emails",
+    "on_call_phone",
 ];
 
 const STRING_KEYS: &[&str] = &[
@@ -257,6 +263,7 @@ const STRING_KEYS: &[&str] = &[
     "metrics_allow",
     "metrics_token",
     "on_call_emails",
+    "on_call_phone",
 ];
 
 impl Settings {
@@ -329,6 +336,10 @@ impl Settings {
         }
         if let Some(bad) = self.on_call_emails.0.iter().find(|a| sangdam_domain::Email::parse(a).is_err()) {
             bail!("on_call_emails: {bad} is not an email address");
+        }
+        let phone = self.on_call_phone.trim();
+        if phone.chars().count() > 30 || !phone.chars().all(|c| c.is_ascii_digit() || " +-()".contains(c)) {
+            bail!("on_call_phone must be a phone number of up to 30 digits, spaces, +, - and parentheses");
         }
         if !self.turn_urls.0.is_empty() && self.turn_secret.is_none() {
             bail!("turn_urls needs turn_secret (coturn's static-auth-secret)");
@@ -410,6 +421,7 @@ impl Settings {
             self.metrics_allow.0.iter().filter_map(|a| sangdam_web::config::AddressRange::parse(a)).collect();
         c.metrics_token = self.metrics_token.clone();
         c.on_call_emails = self.on_call_emails.0.iter().filter_map(|a| sangdam_domain::Email::parse(a).ok()).collect();
+        c.on_call_phone = Some(self.on_call_phone.trim().to_owned()).filter(|p| !p.is_empty());
         c.chat = sangdam_web::ChatConfig {
             notice_ko: self.chat_notice_ko.clone(),
             notice_en: self.chat_notice_en.clone(),

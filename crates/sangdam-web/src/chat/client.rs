@@ -59,10 +59,15 @@ async fn welcome(
             };
             let mut l = super::line(state, &chat, m, &name);
             l.flag = None;
+            l.crisis = None;
             out.push(ClientOut::Message(l));
         }
     }
     out.push(state_of(state, &chat).await?);
+    // A client in crisis sees the lines again on every page of the open chat.
+    if chat.risk > 0 && chat.status != "closed" {
+        out.push(ClientOut::Care(crate::crisis::care_notice(state, chat.language, !state.chat.any_staff_online())));
+    }
     if chat.staff_read > 0 {
         out.push(ClientOut::Read { seq: chat.staff_read });
     }
@@ -206,14 +211,17 @@ async fn handle(
                 let _ = tx.try_send(error(&who.tr, code));
                 return Ok(());
             };
-            let flag = abuse::check(text);
+            // The crisis check comes first: a crisis message is never treated as abuse.
+            let checked = abuse::classify(text);
             let sender = who.user.as_ref().map(|(id, _)| (id, chat.nickname.as_str()));
-            let posted = super::post(state, &chat, "client", sender, &id, text, flag).await?;
+            let posted = super::post(state, &chat, "client", sender, &id, text, checked.abuse).await?;
             let _ = tx.try_send(ClientOut::Ack { id, seq: posted.message.seq });
-            if posted.new
-                && let Some(category) = flag
-            {
-                super::respond_to_abuse(state, &chat, &posted, category).await?;
+            if posted.new {
+                if let Some(level) = checked.crisis {
+                    super::crisis::on_crisis(state, &chat, &posted, level).await?;
+                } else if let Some(category) = checked.abuse {
+                    super::respond_to_abuse(state, &chat, &posted, category).await?;
+                }
             }
         }
         ClientIn::Typing { on } => {

@@ -45,6 +45,19 @@ pub(super) struct Conns {
     absent_since: HashMap<String, i64>,
     /// The last queue snapshot supervisors were sent.
     pub(super) snapshot: String,
+    /// Since when a waiting chat has been high risk, and which of them every console was alerted
+    /// to already.
+    crisis_since: HashMap<String, i64>,
+    crisis_alerted: HashSet<String>,
+}
+
+impl StaffConn {
+    pub(super) fn is_supervisor(&self) -> bool {
+        self.supervisor
+    }
+    pub(super) fn user(&self) -> &UserId {
+        &self.user
+    }
 }
 
 /// Every chat connection of this process.
@@ -125,6 +138,11 @@ impl ChatHub {
         }
     }
 
+    /// Whether any counselor or supervisor has a console open.
+    pub fn any_staff_online(&self) -> bool {
+        !self.conns().staff.is_empty()
+    }
+
     /// Whether this staff member has a console open.
     pub fn online(&self, user: &UserId) -> bool {
         self.conns().staff.values().any(|s| s.user == *user)
@@ -141,6 +159,30 @@ impl ChatHub {
         let mut c = self.conns();
         c.absent_since.remove(chat);
         c.told.remove(chat);
+        c.crisis_since.remove(chat);
+        c.crisis_alerted.remove(chat);
+    }
+
+    /// A chat became high risk now (kept from the first time).
+    pub(super) fn crisis_started(&self, chat: &str, now: i64) {
+        self.conns().crisis_since.entry(chat.to_owned()).or_insert(now);
+    }
+
+    /// Of the high-risk chats still waiting, those waiting `after` seconds or more that every
+    /// console was not alerted to yet (each is alerted once). Chats no longer waiting are
+    /// forgotten; a waiting one this process has not seen starts counting now.
+    pub(super) fn crisis_alerts_due(&self, waiting: &[&str], now: i64, after: i64) -> Vec<String> {
+        let mut c = self.conns();
+        c.crisis_since.retain(|k, _| waiting.contains(&k.as_str()));
+        c.crisis_alerted.retain(|k| waiting.contains(&k.as_str()));
+        let mut due = Vec::new();
+        for chat in waiting {
+            let since = *c.crisis_since.entry((*chat).to_owned()).or_insert(now);
+            if now - since >= after && c.crisis_alerted.insert((*chat).to_owned()) {
+                due.push((*chat).to_owned());
+            }
+        }
+        due
     }
 
     pub(super) fn watch(&self, conn: u64, chat: &str, on: bool) {

@@ -20,6 +20,7 @@ use sangdam_domain::{Language, UserId};
 use sangdam_store::{ChatMessage, ChatRecord, Posted};
 
 pub mod client;
+mod crisis;
 pub mod evidence;
 mod hub;
 mod protection;
@@ -118,6 +119,12 @@ pub(crate) async fn info(state: &AppState, chat: &ChatRecord) -> anyhow::Result<
         queued_at: chat.queued_at,
         client: chat.client_id.as_ref().map(ToString::to_string),
         flagged: chat.flagged,
+        risk: sangdam_domain::crisis::Level::from_rank(chat.risk).map(sangdam_domain::crisis::Level::as_str),
+        crisis_event: if chat.risk > 0 {
+            crate::crisis::open_event_at(state, crate::crisis::Source::Chat, &chat.id).await?
+        } else {
+            None
+        },
     })
 }
 
@@ -131,6 +138,11 @@ pub(crate) fn open_message(state: &AppState, chat: &str, m: &ChatMessage) -> Res
 pub(crate) fn line(state: &AppState, chat: &ChatRecord, m: &ChatMessage, name: &str) -> Line {
     let text = open_message(state, &chat.id, m).unwrap_or_default();
     let name = if m.kind == "client" { chat.nickname.clone() } else { name.to_owned() };
+    let crisis = if m.kind == "client" {
+        sangdam_domain::crisis::check(&text).map(sangdam_domain::crisis::Level::as_str)
+    } else {
+        None
+    };
     Line {
         chat: chat.id.clone(),
         seq: m.seq,
@@ -141,6 +153,7 @@ pub(crate) fn line(state: &AppState, chat: &ChatRecord, m: &ChatMessage, name: &
         flag: m.flag.clone(),
         at: m.at,
         file: m.file_id.clone(),
+        crisis,
     }
 }
 
@@ -186,6 +199,7 @@ fn deliver(state: &AppState, chat: &ChatRecord, posted: &Posted, mut l: Line, to
     state.chat.to_staff(&chat.id, counselor, &StaffOut::Message(l.clone()));
     if to_client {
         l.flag = None;
+        l.crisis = None;
         state.chat.to_client(&chat.id, &ClientOut::Message(l));
     }
 }

@@ -22,7 +22,10 @@ pub(crate) fn category_str(c: Category) -> &'static str {
 }
 
 /// After a client's message was flagged: the graded response. `previous` is how many of their
-/// messages were flagged before this one.
+/// messages were flagged before this one. The product warns and blurs; ending the chat (and the
+/// ban that comes with it) is the counselor's or a supervisor's decision, offered with one click.
+/// A client still waiting, whom nobody has joined yet, is not warned: the message is only
+/// blurred for whoever joins.
 pub(crate) async fn respond_to_abuse(
     state: &AppState,
     chat: &ChatRecord,
@@ -36,8 +39,11 @@ pub(crate) async fn respond_to_abuse(
     let step_name = match step {
         Step::Warning => "warning",
         Step::FinalWarning => "final_warning",
-        Step::End => "end",
+        Step::OfferEnd => "end",
     };
+    if posted.status != "active" {
+        return Ok(());
+    }
     state.chat.to_staff(
         &chat.id,
         posted.counselor.as_ref().filter(|_| posted.status == "active"),
@@ -46,13 +52,13 @@ pub(crate) async fn respond_to_abuse(
             seq,
             category: category_str(category).to_owned(),
             step: step_name,
-            end_now: courtesy::ends_at_once(category),
+            end_now: courtesy::ends_at_once(category) || step == Step::OfferEnd,
         },
     );
     match step {
         Step::Warning => system(state, chat, "chat-warning").await,
         Step::FinalWarning => system(state, chat, "chat-final-warning").await,
-        Step::End => end_for_abuse(state, &chat.id, category_str(category)).await.map(|_| ()),
+        Step::OfferEnd => Ok(()),
     }
 }
 

@@ -67,6 +67,9 @@ pub enum ClientOut {
     },
     /// The transcript will be mailed when the chat closes.
     TranscriptRequested,
+    /// The client's message spoke of suicide or self-harm: a caring message and the crisis lines,
+    /// at once (and again on every reconnect while the chat is open).
+    Care(crate::crisis::CareNotice),
     Error {
         code: &'static str,
         message: String,
@@ -89,6 +92,9 @@ pub struct Line {
     pub at: i64,
     /// A shared file (the text is its name): download it from `/chat/{chat}/files/{file}`.
     pub file: Option<String>,
+    /// The crisis check's level of a client's message (`high`, `concern`), for staff: the page
+    /// highlights it.
+    pub crisis: Option<&'static str>,
 }
 
 /// What a counselor's or supervisor's console sends.
@@ -166,6 +172,10 @@ pub enum StaffIn {
     Advise {
         text: String,
     },
+    /// Take a waiting high-risk chat at once, whoever it was offered to (counselors).
+    TakeCrisis {
+        chat: String,
+    },
     Ping,
 }
 
@@ -183,6 +193,11 @@ pub struct ChatInfo {
     /// The client's record, when the client is signed in.
     pub client: Option<String>,
     pub flagged: i64,
+    /// The crisis level of the client's messages while the chat is open (`high`, `concern`).
+    pub risk: Option<&'static str>,
+    /// The open crisis event of this chat: its risk check is filled in at
+    /// `/center/crisis/{event}`.
+    pub crisis_event: Option<String>,
 }
 
 /// A counselor as supervisors see them.
@@ -267,6 +282,19 @@ pub enum StaffOut {
     },
     Advice {
         items: Vec<String>,
+    },
+    /// A client's message spoke of suicide or self-harm (to the chat's counselor and every
+    /// supervisor): the badge, the highlighted message, and the risk check to fill in.
+    Crisis {
+        chat: ChatInfo,
+        seq: i64,
+        level: &'static str,
+        event: String,
+    },
+    /// A high-risk chat was not taken within the offer time: every console is alerted (a sound
+    /// and a banner) and any counselor may take it.
+    CrisisAlert {
+        chat: ChatInfo,
     },
     Error {
         code: &'static str,

@@ -52,7 +52,10 @@ pub async fn route(state: &AppState) -> anyhow::Result<()> {
         state.store.set_agent_idle_since(&counselor, now).await?;
     }
     close_abandoned(state, now).await?;
-    let queue = state.store.chats_in(&["queued"], 10_000).await?;
+    let mut queue = state.store.chats_in(&["queued"], 10_000).await?;
+    // Risk first, then arrival: the order chats are offered in and the places clients are told.
+    queue.sort_by(|a, b| b.risk.cmp(&a.risk).then(a.queued_at.cmp(&b.queued_at)).then(a.id.cmp(&b.id)));
+    alert_untaken_crises(state, now, offer_seconds).await?;
     let agents = state.store.agents().await?;
     let counselors: Vec<routing::Counselor> = agents
         .iter()
@@ -74,6 +77,7 @@ pub async fn route(state: &AppState) -> anyhow::Result<()> {
             topic: c.topic.clone(),
             language: c.language,
             queued_at: c.queued_at,
+            risk: sangdam_domain::crisis::Level::from_rank(c.risk),
         })
         .collect();
     let mut offered = HashSet::new();
@@ -102,6 +106,25 @@ pub async fn route(state: &AppState) -> anyhow::Result<()> {
         };
         if changed {
             state.chat.to_supervisors(&snapshot);
+        }
+    }
+    Ok(())
+}
+
+/// High-risk chats nobody has taken within the offer time: every console (counselors and
+/// supervisors) gets a banner with a sound, and any counselor may take the chat.
+async fn alert_untaken_crises(state: &AppState, now: i64, offer_seconds: i64) -> anyhow::Result<()> {
+    let high = sangdam_domain::crisis::Level::rank(Some(sangdam_domain::crisis::Level::High));
+    let waiting: Vec<ChatRecord> =
+        state.store.chats_in(&["queued", "offered"], 10_000).await?.into_iter().filter(|c| c.risk >= high).collect();
+    let ids: Vec<&str> = waiting.iter().map(|c| c.id.as_str()).collect();
+    for id in state.chat.crisis_alerts_due(&ids, now, offer_seconds) {
+        if let Some(chat) = waiting.iter().find(|c| c.id == id) {
+            let info = info(state, chat).await?;
+            if let Some(event) = &info.crisis_event {
+                crate::crisis::system_audit(state, "crisis.alert", event, "consoles").await?;
+            }
+            state.chat.send_staff(|_| true, &StaffOut::CrisisAlert { chat: info });
         }
     }
     Ok(())

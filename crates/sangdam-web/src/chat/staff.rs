@@ -309,6 +309,25 @@ async fn handle(
             }
             state.chat.wake.notify_one();
         }
+        StaffIn::TakeCrisis { chat } => {
+            // Counselors only (a supervisor assigns); the chat must still be waiting and high risk.
+            if who.user.role != sangdam_domain::Role::Counselor {
+                return refuse("error-chat-not-yours");
+            }
+            let before = state.store.chat(&chat).await?;
+            let take = async { Ok(state.store.take_crisis_chat(&chat, me, now).await?) };
+            let taken = open_chat(state, (&who.user, Some(&who.address)), To::Direct(direct), &chat, take).await?;
+            if !taken {
+                return refuse("error-chat-gone");
+            }
+            if let Some(offered) = before.and_then(|c| c.counselor_id).filter(|c| c != me) {
+                state.chat.to_user(&offered, &StaffOut::Gone { chat: chat.clone() });
+            }
+            if let Some(c) = state.store.chat(&chat).await? {
+                state.chat.to_client(&chat, &super::client::state_of(state, &c).await?);
+            }
+            state.chat.wake.notify_one();
+        }
         StaffIn::Transfer { chat, to, note } => {
             // The counselor a chat was only offered to may hand it back too (declining it).
             let offered =

@@ -147,11 +147,23 @@ struct PortalPage<'a> {
     requests: Vec<(String, String, String)>,
     /// Recordings the counselor shared.
     recordings: Vec<super::recordings::Row>,
+    /// After a form answer that spoke of suicide or self-harm: the crisis lines.
+    care: Option<crate::crisis::CareNotice>,
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+pub struct PortalQuery {
+    care: Option<String>,
 }
 
 /// The client's portal: sessions, the summaries shared with them, their files, messages, and their
 /// rights over their data.
-pub async fn portal(State(state): State<AppState>, ctx: Ctx) -> AppResult {
+pub async fn portal(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    axum::extract::Query(q): axum::extract::Query<PortalQuery>,
+) -> AppResult {
     let v = ctx.with_role(&[Role::Client])?;
     let me = &v.user.id;
     let upcoming = state.store.client_appointments(me, ctx.now, true).await?;
@@ -217,6 +229,7 @@ pub async fn portal(State(state): State<AppState>, ctx: Ctx) -> AppResult {
         unread_messages,
         requests,
         recordings: super::recordings::rows_for(&state, &ctx, &v.user).await?,
+        care: q.care.is_some().then(|| crate::crisis::care_notice(&state, ctx.lang(), !state.chat.any_staff_online())),
     })
 }
 

@@ -56,6 +56,8 @@ struct MinePage<'a> {
     past: Vec<AppointmentView>,
     waiting: Vec<WaitView>,
     notice: Option<String>,
+    /// After a booking whose reason spoke of suicide or self-harm: the crisis lines.
+    care: Option<crate::crisis::CareNotice>,
 }
 
 #[derive(Deserialize, Default)]
@@ -64,6 +66,7 @@ pub struct MineQuery {
     booked: Option<String>,
     cancelled: Option<String>,
     moved: Option<String>,
+    care: Option<String>,
 }
 
 async fn view(state: &AppState, ctx: &Ctx, a: &AppointmentRecord) -> Result<AppointmentView, AppError> {
@@ -118,7 +121,8 @@ pub async fn mine(State(state): State<AppState>, ctx: Ctx, Query(q): Query<MineQ
     } else {
         None
     };
-    render(&MinePage { ctx: &ctx, upcoming, past, waiting, notice })
+    let care = q.care.is_some().then(|| crate::crisis::care_notice(&state, ctx.lang(), !state.chat.any_staff_online()));
+    render(&MinePage { ctx: &ctx, upcoming, past, waiting, notice, care })
 }
 
 /// The client's own appointment, or 404: another client's id looks exactly like one that does

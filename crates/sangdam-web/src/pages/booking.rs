@@ -482,5 +482,18 @@ pub async fn book_submit(
     }
     crate::metrics::Metrics::inc(&state.metrics.bookings);
     crate::jobs::run_now(&state, &effects.jobs).await;
+    // The reason goes through the crisis check: the lines at once, and the booking's crisis event.
+    if let Some(level) = sangdam_domain::crisis::check(reason) {
+        crate::crisis::raise(
+            &state,
+            crate::crisis::Source::Booking,
+            &list[0].id,
+            Some(&v.user.id),
+            Some(&c.user.id),
+            level,
+        )
+        .await?;
+        return Ok(see_other("/appointments?booked=1&care=1"));
+    }
     Ok(see_other("/appointments?booked=1"))
 }

@@ -359,6 +359,26 @@ pub async fn submit(
     }
     let v = ctx.signed_in()?;
     audit(&state, &ctx, Some(&v.user), "form.answer", Some(format!("form_response:{}", response.id)), "ok").await?;
+    // Free-text answers go through the crisis check, the most urgent one decides.
+    let level = answers
+        .iter()
+        .filter_map(|a| match a {
+            Answer::Text(t) => sangdam_domain::crisis::check(t),
+            _ => None,
+        })
+        .max();
+    if let Some(level) = level {
+        crate::crisis::raise(
+            &state,
+            crate::crisis::Source::Form,
+            &r.id,
+            Some(&r.client_id),
+            Some(&r.counselor_id),
+            level,
+        )
+        .await?;
+        return Ok(see_other("/portal?answered=1&care=1"));
+    }
     Ok(see_other("/portal?answered=1"))
 }
 

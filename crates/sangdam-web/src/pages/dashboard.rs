@@ -30,6 +30,8 @@ struct DashboardPage<'a> {
     held_mail: i64,
     /// Open risk alerts (counselors: their clients'; supervisors: all): id, client, when.
     alerts: Vec<(String, String, String)>,
+    /// Open crisis events the viewer may see, most urgent first.
+    crises: Vec<super::crisis::Row>,
 }
 
 pub async fn dashboard(State(state): State<AppState>, ctx: Ctx, Query(q): Query<DashboardQuery>) -> AppResult {
@@ -51,6 +53,10 @@ pub async fn dashboard(State(state): State<AppState>, ctx: Ctx, Query(q): Query<
     let may_see_alerts = matches!(v.user.role, Role::Counselor | Role::Supervisor)
         && ctx.client_data_viewer(&[Role::Counselor, Role::Supervisor]).is_ok();
     let alerts = if may_see_alerts { super::questionnaires::alerts_for(&state, &ctx, &v.user).await? } else { vec![] };
+    let crises = if may_see_alerts { super::crisis::open_for(&state, &ctx, &v.user).await? } else { vec![] };
+    if !crises.is_empty() {
+        crate::auth::audit(&state, &ctx, Some(&v.user), "crisis.list", None, "ok").await?;
+    }
     render(&DashboardPage {
         ctx: &ctx,
         role: v.user.role.as_str(),
@@ -61,5 +67,6 @@ pub async fn dashboard(State(state): State<AppState>, ctx: Ctx, Query(q): Query<
         counts,
         held_mail,
         alerts,
+        crises,
     })
 }

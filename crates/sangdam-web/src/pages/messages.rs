@@ -92,10 +92,12 @@ struct ThreadPage<'a> {
     ctx: &'a Ctx,
     other_id: String,
     other_name: String,
-    /// Mine?, when, text.
-    messages: Vec<(bool, String, String)>,
+    /// Mine?, when, text, and (for staff) the crisis level of a client's message.
+    messages: Vec<(bool, String, String, Option<&'static str>)>,
     draft: String,
     errors: Vec<String>,
+    /// After the client's own message spoke of suicide or self-harm: the crisis lines.
+    care: Option<crate::crisis::CareNotice>,
 }
 
 async fn thread_page(
@@ -105,13 +107,17 @@ async fn thread_page(
     other: &str,
     draft: String,
     errors: Vec<String>,
+    care: bool,
 ) -> AppResult {
     let (client, counselor, other) = pair(state, me, other, false).await?;
     let stored = state.store.thread(&client, &counselor, 200).await?;
     let mut messages = Vec::with_capacity(stored.len());
     for m in &stored {
         let text = super::open_text_at(state, &sangdam_store::sealed::MESSAGE, &[&m.id], &m.body)?;
-        messages.push((m.sender_id == me.id, ctx.time(m.created_at), text));
+        let crisis = (me.role != Role::Client && m.sender_id == client)
+            .then(|| sangdam_domain::crisis::check(&text).map(sangdam_domain::crisis::Level::as_str))
+            .flatten();
+        messages.push((m.sender_id == me.id, ctx.time(m.created_at), text, crisis));
     }
     state.store.mark_thread_read(&client, &counselor, &me.id, ctx.now).await?;
     audit(state, ctx, Some(me), "messages.read", Some(format!("user:{}", other.id)), "ok").await?;
@@ -122,12 +128,25 @@ async fn thread_page(
         messages,
         draft,
         errors,
+        care: (care && me.role == Role::Client)
+            .then(|| crate::crisis::care_notice(state, ctx.lang(), !state.chat.any_staff_online())),
     })
 }
 
-pub async fn thread(State(state): State<AppState>, ctx: Ctx, Path(other): Path<String>) -> AppResult {
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+pub struct ThreadQuery {
+    care: Option<String>,
+}
+
+pub async fn thread(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(other): Path<String>,
+    axum::extract::Query(q): axum::extract::Query<ThreadQuery>,
+) -> AppResult {
     let v = viewer(&ctx)?;
-    thread_page(&state, &ctx, &v.user, &other, String::new(), vec![]).await
+    thread_page(&state, &ctx, &v.user, &other, String::new(), vec![], q.care.is_some()).await
 }
 
 pub async fn send(
@@ -142,12 +161,12 @@ pub async fn send(
     let text = match aftercare::message(&raw) {
         Ok(t) => t,
         Err(e) => {
-            let page = thread_page(&state, &ctx, &v.user, &other, raw, vec![ctx.t(e.message_id())]).await;
+            let page = thread_page(&state, &ctx, &v.user, &other, raw, vec![ctx.t(e.message_id())], false).await;
             return with_status(StatusCode::UNPROCESSABLE_ENTITY, page);
         }
     };
     if !state.limiter.allow("message", v.user.id.as_str(), ctx.now, MAX_PER_TEN_MINUTES, 600) {
-        let page = thread_page(&state, &ctx, &v.user, &other, raw, vec![ctx.t("error-message-rate")]).await;
+        let page = thread_page(&state, &ctx, &v.user, &other, raw, vec![ctx.t("error-message-rate")], false).await;
         return with_status(StatusCode::TOO_MANY_REQUESTS, page);
     }
     let id = sangdam_domain::ids::encode_random(&random::<16>());
@@ -171,5 +190,21 @@ pub async fn send(
             tracing::error!(error = ?e, "queuing a message notice failed");
         }
     }
-    Ok(see_other(&format!("/messages/{other}")))
+    // A client's message that speaks of suicide or self-harm: the thread's crisis event, and the
+    // lines shown at once on the page the client lands on.
+    let crisis = if v.user.role == Role::Client {
+        let place = format!("{}:{}", m.client_id, m.counselor_id);
+        crate::crisis::check_text(
+            &state,
+            crate::crisis::Source::Message,
+            &place,
+            Some(&m.client_id),
+            Some(&m.counselor_id),
+            &text,
+        )
+        .await?
+    } else {
+        None
+    };
+    Ok(see_other(&format!("/messages/{other}{}", if crisis.is_some() { "?care=1" } else { "" })))
 }

@@ -9,6 +9,7 @@ mod calendar;
 mod center;
 mod chat;
 mod counselor;
+mod crisis;
 mod custom_forms;
 mod dashboard;
 mod messages;
@@ -100,6 +101,10 @@ pub fn router() -> Router<AppState> {
         .route("/center/chats/{id}/lock", post(center::lock))
         .route("/center/chats/{id}/export", get(center::export))
         .route("/center/dashboard", get(center::dashboard))
+        .route("/center/crisis", get(crisis::list))
+        .route("/center/crisis/{id}", get(crisis::show))
+        .route("/center/crisis/{id}/check", post(crisis::check))
+        .route("/center/crisis/{id}/close", post(crisis::close))
         .route("/counselors", get(booking::directory))
         .route("/counselors/{id}", get(booking::counselor_page))
         .route("/counselors/{id}/photo", get(booking::counselor_photo))
@@ -181,7 +186,7 @@ pub fn router() -> Router<AppState> {
 }
 
 /// Deletes recordings past their retention (housekeeping).
-pub use questionnaires::{RISK_ALERT_MAILS, run_alert_mails, seal_legacy_alerts};
+pub use questionnaires::{RISK_ALERT_MAILS, risk_client_key, run_alert_mails, seal_legacy_alerts};
 
 pub async fn delete_expired_recordings(state: &AppState) -> anyhow::Result<usize> {
     recordings::delete_expired(state).await

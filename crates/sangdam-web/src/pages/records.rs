@@ -187,6 +187,7 @@ async fn client_page(
             link: took_part.then(|| format!("/rooms/{room_id}/files/{}", f.id)),
         });
     }
+    timeline.extend(super::crisis::timeline_of(state, ctx, &client.id).await?);
     // Feedback shows on the record only when the client agreed to show their name with it.
     for f in state.store.feedback_list(None, Some(&client.id)).await?.into_iter().filter(|f| f.show_name) {
         timeline.push(Event {

@@ -189,8 +189,15 @@ pub(crate) fn open_room_message(
     Ok(String::from_utf8_lossy(&state.keys.open_at(&sangdam_store::sealed::ROOM_MESSAGE, &row, &m.body)?).into_owned())
 }
 
-fn chat_of(state: &AppState, room_id: &str, m: &RoomMessage, name: &str) -> ServerMsg {
+/// A stored message for one connection; `crisis_for_host`: the reader is a host and the sender is
+/// not, so a crisis message is marked.
+fn chat_of(state: &AppState, room_id: &str, m: &RoomMessage, name: &str, crisis_for_host: bool) -> ServerMsg {
     let text = open_room_message(state, room_id, m).unwrap_or_default();
+    let crisis = if crisis_for_host {
+        sangdam_domain::crisis::check(&text).map(sangdam_domain::crisis::Level::as_str)
+    } else {
+        None
+    };
     ServerMsg::Chat {
         seq: m.seq,
         id: m.client_msg_id.clone(),
@@ -198,6 +205,7 @@ fn chat_of(state: &AppState, room_id: &str, m: &RoomMessage, name: &str) -> Serv
         name: name.to_owned(),
         text,
         at: m.at,
+        crisis,
     }
 }
 
@@ -224,9 +232,12 @@ async fn catch_up(state: &AppState, room: &RoomRecord, s: &mut RoomState, conn: 
             break;
         }
         let names = names(state, &msgs).await;
+        let reader_is_host = s.conns.get(&conn).is_some_and(|c| c.host);
+        let hosts = if reader_is_host { state.store.room_hosts(&room.id).await? } else { vec![] };
         for m in &msgs {
             let name = names.get(&m.sender_id).cloned().unwrap_or_default();
-            s.send(conn, chat_of(state, &room.id, m, &name));
+            let crisis_for_host = reader_is_host && !hosts.contains(&m.sender_id);
+            s.send(conn, chat_of(state, &room.id, m, &name, crisis_for_host));
             after = m.seq;
         }
     }
@@ -495,6 +506,9 @@ async fn handle(
             let (m, new) = state.store.post_room_message(&room.id, &who.user, &id, &sealed, state.clock.now()).await?;
             s.send(conn, ServerMsg::Ack { id: id.clone(), seq: m.seq });
             if new {
+                // A guest's message goes through the crisis check: hosts see it marked, the guest
+                // sees the crisis lines, and the room's crisis event is raised.
+                let level = if host { None } else { sangdam_domain::crisis::check(text) };
                 let chat = ServerMsg::Chat {
                     seq: m.seq,
                     id,
@@ -502,13 +516,33 @@ async fn handle(
                     name: who.name.clone(),
                     text: text.to_owned(),
                     at: m.at,
+                    crisis: None,
                 };
-                let ids: Vec<u64> = s.conns.iter().filter(|(_, c)| c.admitted).map(|(i, _)| *i).collect();
-                for i in ids {
-                    s.send(i, chat.clone());
+                let ids: Vec<(u64, bool)> =
+                    s.conns.iter().filter(|(_, c)| c.admitted).map(|(i, c)| (*i, c.host)).collect();
+                for (i, to_host) in ids {
+                    let mut out = chat.clone();
+                    if to_host && let ServerMsg::Chat { crisis, .. } = &mut out {
+                        *crisis = level.map(sangdam_domain::crisis::Level::as_str);
+                    }
+                    s.send(i, out);
                     if let Some(c) = s.conns.get_mut(&i) {
                         c.last_seq = c.last_seq.max(m.seq);
                     }
+                }
+                if let Some(level) = level {
+                    let counselor = state.store.room_hosts(&room.id).await?.into_iter().next();
+                    crate::crisis::raise(
+                        state,
+                        crate::crisis::Source::Room,
+                        &room.id,
+                        Some(&who.user),
+                        counselor.as_ref(),
+                        level,
+                    )
+                    .await?;
+                    let lang = who.tr.lang;
+                    s.send(conn, ServerMsg::Care(crate::crisis::care_notice(state, lang, false)));
                 }
             }
         }

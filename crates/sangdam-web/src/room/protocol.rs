@@ -150,7 +150,14 @@ pub enum ServerMsg {
         name: String,
         text: String,
         at: i64,
+        /// To hosts: the crisis check's level of a guest's message (`high`, `concern`); the page
+        /// highlights it.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        crisis: Option<&'static str>,
     },
+    /// To the guest whose message spoke of suicide or self-harm: a caring message and the crisis
+    /// lines.
+    Care(crate::crisis::CareNotice),
     /// To the sender: the message is stored under `seq`.
     Ack {
         id: String,

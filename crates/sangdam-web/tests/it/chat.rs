@@ -1,5 +1,6 @@
 //! The chat center over real WebSockets: a guest queues, a counselor accepts, messages flow both
-//! ways; the graded response to abuse ends the chat, locks its transcript and bans the guest; the
+//! ways; the graded response to abuse warns, and the counselor's one click ends the chat, locks its
+//! transcript and bans the guest; the
 //! counselor's recovery break keeps chats away; transfers, supervisors' watch and whisper, notes
 //! never reaching the client; canned responses, the dashboard, and bad input.
 
@@ -213,8 +214,14 @@ db_test!(a_guest_is_served_warned_ended_banned_and_the_counselor_rests, async |a
     line(&mut gw).await;
     assert!(line(&mut gw).await["text"].as_str().unwrap().contains("마지막 경고"));
 
+    // The warnings are used up: the product offers the counselor the end, and ends nothing by
+    // itself; the counselor decides.
     send(&mut gw, json!({ "type": "say", "id": "g4", "text": "개.새.끼야" })).await;
-    assert_eq!(next_of(&mut c, "flagged").await["step"], "end");
+    let offered = next_of(&mut c, "flagged").await;
+    assert_eq!((offered["step"].as_str(), offered["end_now"].as_bool()), (Some("end"), Some(true)));
+    assert!(!arrives(&mut gw, "ended", Duration::from_millis(800)).await, "the product never ends a chat by itself");
+    assert_eq!(app.store.chat(&chat).await.unwrap().unwrap().status, "active");
+    send(&mut c, json!({ "type": "end_abuse", "chat": chat })).await;
     assert_eq!(next_of(&mut gw, "ended").await["category"], "abuse");
     assert_eq!(next_of(&mut c, "closed").await["category"], "abuse");
     let status = next_of(&mut c, "status").await;

@@ -16,6 +16,7 @@ mod booking;
 mod browser;
 mod chat;
 mod chat_load;
+mod crisis;
 mod forms;
 mod limits;
 mod mail;

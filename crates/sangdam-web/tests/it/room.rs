@@ -584,3 +584,38 @@ db_test!(a_host_ends_a_session_because_of_abuse, async |app: &TestApp| {
     assert!((15 * 60 - 3..=15 * 60).contains(&left), "15 minutes: {left} s left");
     assert_eq!(app.mails_to("sup@example.com").await.len(), 1);
 });
+
+db_test!(a_crisis_message_in_the_room_chat_reaches_the_host_and_the_guest_sees_the_lines, async |app: &TestApp| {
+    let (scene, room, mut host, mut guest) = both_in(app, "crisis").await;
+    send(&mut guest, json!({ "type": "chat", "id": "c-1", "text": "약 다 먹었어요 이제 끝이에요" })).await;
+    // The guest: their message back without any mark, then the lines.
+    let mut got = Vec::new();
+    for _ in 0..3 {
+        got.push(recv(&mut guest).await);
+    }
+    let care = got.iter().find(|m| m["type"] == "care").unwrap_or_else(|| panic!("{got:?}"));
+    assert!(care["lines"].to_string().contains("109"), "{care}");
+    assert!(got.iter().filter(|m| m["type"] == "chat").all(|m| m["crisis"].is_null()), "{got:?}");
+    // The host: the message marked.
+    let line = recv(&mut host).await;
+    assert_eq!((line["type"].as_str(), line["crisis"].as_str()), (Some("chat"), Some("high")), "{line}");
+    // The room's event, with the host as its counselor.
+    let events = app.store.open_crisis_events().await.unwrap();
+    assert_eq!((events.len(), events[0].source.as_str(), events[0].level), (1, "room", 2));
+    // A host reconnecting sees the mark again in the catch-up; the host's own words are never marked.
+    send(&mut host, json!({ "type": "chat", "id": "h-1", "text": "지금 119에 전화할게요. 자살 생각이 드셨군요" }))
+        .await;
+    recv(&mut host).await;
+    let mut again = join(app, &scene.counselor.1, &room, 0).await;
+    let mut marks = Vec::new();
+    for _ in 0..6 {
+        let m = recv(&mut again).await;
+        if m["type"] == "chat" {
+            marks.push((m["id"].as_str().unwrap().to_owned(), m["crisis"].as_str().map(str::to_owned)));
+        }
+        if marks.len() == 2 {
+            break;
+        }
+    }
+    assert_eq!(marks, vec![("c-1".to_owned(), Some("high".to_owned())), ("h-1".to_owned(), None)]);
+});

@@ -16,6 +16,8 @@ fn sangdam(dir: &Path) -> Command {
             c.env_remove(k);
         }
     }
+    // Servers of tests running at once each take a free media port, not the default one.
+    c.env("SANGDAM_MEDIA_BIND", "127.0.0.1:0");
     c
 }
 
@@ -127,7 +129,7 @@ fn start_serving(dir: &Path, global: &[&str]) -> (Child, String) {
         .unwrap();
     let mut line = String::new();
     BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    let url = line.split_whitespace().find(|w| w.starts_with("http://")).expect("the address is printed").to_owned();
+    let url = line.split_whitespace().find(|w| w.starts_with("http://")).unwrap_or_else(|| panic!("the address is printed: {line:?}")).to_owned();
     (child, url)
 }
 
@@ -146,4 +148,43 @@ fn serve_starts_on_sqlite_and_answers() {
     assert_eq!(health, "ok");
     assert!(landing.contains("마음 편히 이야기할 수 있는 곳"));
     assert!(dir.path().join("data/secret.key").exists());
+}
+
+#[test]
+fn classify_prints_one_json_line_per_message_with_the_reasons() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = sangdam(dir.path())
+        .arg("classify")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut input =
+        b"\xeb\x8b\xa4 \xeb\x81\x9d\xeb\x82\xb4\xea\xb3\xa0 \xec\x8b\xb6\xec\x96\xb4\xec\x9a\x94\n".to_vec();
+    input.extend_from_slice("씨발 뭐라는 거야\r\n배고파 죽겠어요\nI took all my pills\n\n".as_bytes());
+    input.extend_from_slice(b"\xff\xfe broken bytes\n");
+    input.extend_from_slice(&vec![b'a'; 70 * 1024]);
+    input.extend_from_slice("\n남편이 저를 죽인다고 했어요".as_bytes());
+    child.stdin.take().unwrap().write_all(&input).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    let lines: Vec<serde_json::Value> =
+        String::from_utf8(out.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.len(), 8, "{lines:?}");
+    assert_eq!((lines[0]["crisis"].as_str(), lines[0]["abuse"].as_str()), (Some("concern"), None));
+    assert_eq!(lines[1]["abuse"], "insult");
+    assert!(lines[1]["why"][0].as_str().unwrap().contains("시발"), "{}", lines[1]);
+    assert_eq!(
+        (lines[2]["crisis"].clone(), lines[2]["abuse"].clone()),
+        (serde_json::Value::Null, serde_json::Value::Null)
+    );
+    assert_eq!(lines[3]["crisis"], "high");
+    assert_eq!(lines[4]["why"], serde_json::json!([]), "an empty line is nothing");
+    assert_eq!(lines[5]["abuse"], serde_json::Value::Null, "broken bytes are read, not refused");
+    assert!(lines[6]["error"].as_str().unwrap().contains("longer than"), "{}", lines[6]);
+    assert_eq!(
+        (lines[7]["crisis"].clone(), lines[7]["abuse"].clone()),
+        (serde_json::Value::Null, serde_json::Value::Null)
+    );
 }

@@ -1,0 +1,190 @@
+//! Both checks measured on labelled messages they were not written beside (see BENCHMARKS.md for
+//! how each set was made):
+//!
+//! - `data/*-tune.tsv`: written by someone who had not read either check, before the crisis
+//!   check existed; the rules were tuned on it.
+//! - `data/*-tune2.tsv`: written blind by a second person as the first test part; once measured
+//!   (the figures are in BENCHMARKS.md) it was seen, so it became tuning data too.
+//! - `data/*-test.tsv`: written by someone else after the rules were done, from a description of
+//!   what each label means and never looked at while tuning: the untouched part the goals are held
+//!   to.
+//!
+//! Each line is `crisis<TAB>abuse<TAB>lang<TAB>message`. The figures are printed with
+//! `cargo test -p sangdam-domain --test classify -- --nocapture`.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::cast_precision_loss)]
+
+use sangdam_domain::abuse::{self, Category};
+use sangdam_domain::crisis::Level;
+
+struct Row {
+    crisis: Option<Level>,
+    abuse: Option<Category>,
+    lang: String,
+    text: String,
+}
+
+fn rows(set: &str) -> Vec<Row> {
+    set.lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .map(|l| {
+            let p: Vec<&str> = l.splitn(4, '\t').collect();
+            assert_eq!(p.len(), 4, "{l}");
+            Row {
+                crisis: Level::parse(p[0]),
+                abuse: match p[1] {
+                    "insult" => Some(Category::Insult),
+                    "threat" => Some(Category::Threat),
+                    "sexual" => Some(Category::Sexual),
+                    "none" => None,
+                    other => panic!("label {other}"),
+                },
+                lang: p[2].to_owned(),
+                text: p[3].to_owned(),
+            }
+        })
+        .collect()
+}
+
+#[derive(Default, Clone, Copy)]
+struct Count {
+    tp: u32,
+    fp: u32,
+    fneg: u32,
+}
+
+impl Count {
+    fn add(&mut self, truth: bool, got: bool) {
+        match (truth, got) {
+            (true, true) => self.tp += 1,
+            (false, true) => self.fp += 1,
+            (true, false) => self.fneg += 1,
+            (false, false) => {}
+        }
+    }
+    fn precision(self) -> f64 {
+        if self.tp + self.fp == 0 { 1.0 } else { f64::from(self.tp) / f64::from(self.tp + self.fp) }
+    }
+    fn recall(self) -> f64 {
+        if self.tp + self.fneg == 0 { 1.0 } else { f64::from(self.tp) / f64::from(self.tp + self.fneg) }
+    }
+    fn line(self, name: &str) -> String {
+        format!(
+            "  {name:<22} precision {:.3}  recall {:.3}  ({} right, {} false, {} missed)",
+            self.precision(),
+            self.recall(),
+            self.tp,
+            self.fp,
+            self.fneg
+        )
+    }
+}
+
+struct Figures {
+    high: Count,
+    concern: Count,
+    any_crisis: Count,
+    abuse: Count,
+    by_category: [Count; 3],
+    crisis_flagged_as_abuse: u32,
+}
+
+fn measure(name: &str, rows: &[Row], show_mistakes: bool) -> Figures {
+    let mut f = Figures {
+        high: Count::default(),
+        concern: Count::default(),
+        any_crisis: Count::default(),
+        abuse: Count::default(),
+        by_category: [Count::default(); 3],
+        crisis_flagged_as_abuse: 0,
+    };
+    let mut per_lang: std::collections::BTreeMap<(String, &str), Count> = std::collections::BTreeMap::new();
+    let mut mistakes = Vec::new();
+    for r in rows {
+        let got = abuse::classify(&r.text);
+        f.high.add(r.crisis == Some(Level::High), got.crisis == Some(Level::High));
+        f.concern.add(r.crisis == Some(Level::Concern), got.crisis == Some(Level::Concern));
+        f.any_crisis.add(r.crisis.is_some(), got.crisis.is_some());
+        f.abuse.add(r.abuse.is_some(), got.abuse.is_some());
+        for (i, c) in [Category::Insult, Category::Threat, Category::Sexual].into_iter().enumerate() {
+            f.by_category[i].add(r.abuse == Some(c), got.abuse == Some(c));
+        }
+        if r.crisis.is_some() && got.abuse.is_some() {
+            f.crisis_flagged_as_abuse += 1;
+        }
+        for (level, label) in [(Some(Level::High), "high"), (Some(Level::Concern), "concern")] {
+            per_lang.entry((r.lang.clone(), label)).or_default().add(r.crisis == level, got.crisis == level);
+        }
+        per_lang.entry((r.lang.clone(), "abuse")).or_default().add(r.abuse.is_some(), got.abuse.is_some());
+        if got.crisis != r.crisis || got.abuse != r.abuse {
+            mistakes.push(format!(
+                "  crisis {:>7} (labelled {:>7}), abuse {:>6} (labelled {:>6}) {:?}: {}",
+                got.crisis.map_or("none", Level::as_str),
+                r.crisis.map_or("none", Level::as_str),
+                got.abuse.map_or("none", Category::as_str),
+                r.abuse.map_or("none", Category::as_str),
+                got.why,
+                r.text
+            ));
+        }
+    }
+    println!("== {name}: {} messages", rows.len());
+    println!("{}", f.high.line("crisis high"));
+    println!("{}", f.concern.line("crisis concern"));
+    println!("{}", f.any_crisis.line("crisis (either level)"));
+    println!("{}", f.abuse.line("abuse (any category)"));
+    for (i, c) in ["insult", "threat", "sexual"].iter().enumerate() {
+        println!("{}", f.by_category[i].line(&format!("abuse {c}")));
+    }
+    for ((lang, label), c) in &per_lang {
+        println!("{}", c.line(&format!("{lang} {label}")));
+    }
+    println!("  crisis messages flagged as abuse: {}", f.crisis_flagged_as_abuse);
+    if show_mistakes {
+        for m in &mistakes {
+            println!("{m}");
+        }
+    }
+    f
+}
+
+fn set(name: &str) -> Option<String> {
+    std::fs::read_to_string(format!("{}/tests/data/{name}", env!("CARGO_MANIFEST_DIR"))).ok()
+}
+
+#[test]
+fn the_tuning_part() {
+    let mut all = Vec::new();
+    for name in ["crisis-tune.tsv", "abuse-tune.tsv", "crisis-tune2.tsv", "abuse-tune2.tsv"] {
+        all.extend(rows(&set(name).unwrap()));
+    }
+    assert!(all.len() >= 400, "{} messages", all.len());
+    let f = measure("tuning part (*-tune.tsv, *-tune2.tsv)", &all, true);
+    assert_eq!(f.crisis_flagged_as_abuse, 0, "a crisis message is never abuse");
+    assert!(f.high.recall() >= 0.95 && f.high.precision() >= 0.90, "crisis high on the tuning part");
+    assert!(f.abuse.precision() >= 0.95 && f.abuse.recall() >= 0.90, "abuse on the tuning part");
+}
+
+/// The goals (crisis `high`: recall 0.95 and precision 0.90; abuse: precision 0.95 and recall
+/// 0.90) are printed against what the checks reach; they are not met (see BENCHMARKS.md). The
+/// assertions keep the checks from getting worse than they are on the untouched part.
+#[test]
+fn the_untouched_test_part() {
+    let (Some(crisis), Some(abuse_set)) = (set("crisis-test.tsv"), set("abuse-test.tsv")) else {
+        panic!("the test part is missing");
+    };
+    let mut all = rows(&crisis);
+    all.extend(rows(&abuse_set));
+    assert!(all.len() >= 400, "{} messages", all.len());
+    let f = measure("untouched test part (crisis-test.tsv + abuse-test.tsv)", &all, false);
+    println!(
+        "goals: crisis high recall {:.3} (goal 0.95), precision {:.3} (goal 0.90); abuse precision {:.3} (goal 0.95), recall {:.3} (goal 0.90)",
+        f.high.recall(),
+        f.high.precision(),
+        f.abuse.precision(),
+        f.abuse.recall()
+    );
+    assert!(f.high.precision() >= 0.90 && f.high.recall() >= 0.50, "crisis high got worse");
+    assert!(f.any_crisis.precision() >= 0.90 && f.any_crisis.recall() >= 0.60, "crisis got worse");
+    assert!(f.abuse.precision() >= 0.88 && f.abuse.recall() >= 0.65, "abuse got worse");
+    assert!(f.crisis_flagged_as_abuse <= 2, "more crisis messages the crisis check missed were flagged as abuse");
+}

@@ -1,0 +1,37 @@
+//! A client's chat message that speaks of suicide or self-harm: the place's crisis event is raised
+//! (`crate::crisis`), the client sees the crisis lines at once, the chat's counselor and every
+//! supervisor see the badge and the highlighted message, and the routing loop puts the chat first
+//! (a high-risk chat goes at once to the counselor with the most room, even above capacity). A
+//! high-risk chat nobody takes within the offer time alerts every console (see `routing`).
+
+use sangdam_domain::crisis::Level;
+use sangdam_store::{ChatRecord, Posted};
+
+use super::{ClientOut, StaffOut, info};
+use crate::crisis::{Source, care_notice, raise};
+use crate::state::AppState;
+
+pub(super) async fn on_crisis(
+    state: &AppState,
+    chat: &ChatRecord,
+    posted: &Posted,
+    level: Level,
+) -> anyhow::Result<()> {
+    let hit = raise(state, Source::Chat, &chat.id, chat.client_id.as_ref(), None, level).await?;
+    let nobody = !state.chat.any_staff_online();
+    state.chat.to_client(&chat.id, &ClientOut::Care(care_notice(state, chat.language, nobody)));
+    let Some(now) = state.store.chat(&chat.id).await? else { return Ok(()) };
+    let msg = StaffOut::Crisis {
+        chat: info(state, &now).await?,
+        seq: posted.message.seq,
+        level: level.as_str(),
+        event: hit.event.clone(),
+    };
+    let holder = posted.counselor.as_ref().filter(|_| posted.status == "active");
+    state.chat.send_staff(|s| s.is_supervisor() || Some(s.user()) == holder, &msg);
+    if now.risk >= Level::rank(Some(Level::High)) {
+        state.chat.crisis_started(&chat.id, state.clock.now());
+    }
+    state.chat.wake.notify_one();
+    Ok(())
+}

@@ -1,0 +1,276 @@
+//! Crisis-aware conversations: wherever a client writes (the chat center, a session room's chat,
+//! secure messages, free-text answers of forms, the reason given when booking), the text goes
+//! through the crisis check (`sangdam_domain::crisis`) before anything else. A hit opens (or
+//! raises) the place's crisis event, with its audit entry and the alert job in the same
+//! transaction; the client is shown the crisis lines at once, in their language; staff are
+//! alerted live and by mail (the mail never carries the message); supervisors see the event on
+//! their dashboard until someone closes it with an outcome.
+
+use sangdam_domain::crisis::Level;
+use sangdam_domain::{Language, UserId};
+use sangdam_store::{CrisisRaised, CrisisRecord, NewCrisis, NewJob};
+use serde::{Deserialize, Serialize};
+
+use crate::crypto::random;
+use crate::i18n::Tr;
+use crate::mail::{self, Mail};
+use crate::state::AppState;
+
+/// Where a client wrote.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    Chat,
+    Room,
+    Message,
+    Form,
+    Booking,
+}
+
+impl Source {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Source::Chat => "chat",
+            Source::Room => "room",
+            Source::Message => "message",
+            Source::Form => "form",
+            Source::Booking => "booking",
+        }
+    }
+}
+
+/// What an event holds, sealed: the place, the client (a signed-in one), and the counselor the
+/// place belongs to when there is one (a room's host, a thread's or a booking's counselor).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Place {
+    pub source: String,
+    pub id: String,
+    pub client: Option<String>,
+    pub counselor: Option<String>,
+}
+
+impl Place {
+    pub fn client_id(&self) -> Option<UserId> {
+        self.client.as_deref().and_then(UserId::parse)
+    }
+    pub fn counselor_id(&self) -> Option<UserId> {
+        self.counselor.as_deref().and_then(UserId::parse)
+    }
+}
+
+/// A crisis message found and its event raised.
+#[derive(Debug, Clone)]
+pub struct Hit {
+    pub level: Level,
+    pub event: String,
+    /// A new event, or an open one raised to high: the alerts went out.
+    pub alerted: bool,
+}
+
+pub const CRISIS_ALERT_MAILS: &str = "crisis-alert-mails";
+
+/// The keyed hash a place's events are found under.
+fn place_key(state: &AppState, source: Source, id: &str) -> String {
+    state.keys.mac_hex("crisis.place", format!("{}:{id}", source.as_str()).as_bytes())
+}
+
+/// Checks a client's text; on a crisis message, raises the place's event (see [`raise`]).
+pub async fn check_text(
+    state: &AppState,
+    source: Source,
+    place_id: &str,
+    client: Option<&UserId>,
+    counselor: Option<&UserId>,
+    text: &str,
+) -> anyhow::Result<Option<Hit>> {
+    let Some(level) = sangdam_domain::crisis::check(text) else { return Ok(None) };
+    raise(state, source, place_id, client, counselor, level).await.map(Some)
+}
+
+/// Raises a place's crisis event at `level`: a new event or the open one raised, with its audit
+/// entry (`crisis.detect` or `crisis.raise`, naming the event only) and its alert job committed
+/// together; the job then runs at once. A chat's queue place follows the level.
+pub async fn raise(
+    state: &AppState,
+    source: Source,
+    place_id: &str,
+    client: Option<&UserId>,
+    counselor: Option<&UserId>,
+    level: Level,
+) -> anyhow::Result<Hit> {
+    let now = state.clock.now();
+    let id = sangdam_domain::ids::encode_random(&random::<16>());
+    let place = Place {
+        source: source.as_str().to_owned(),
+        id: place_id.to_owned(),
+        client: client.map(ToString::to_string),
+        counselor: counselor.map(ToString::to_string),
+    };
+    let sealed = state.keys.seal_at(&sangdam_store::sealed::CRISIS_EVENT, &[&id], &serde_json::to_vec(&place)?);
+    let source_key = place_key(state, source, place_id);
+    let client_key = client.map(|c| crate::pages::risk_client_key(state, c));
+    let mut job = None;
+    let effects = |event: &str, new: bool| {
+        let j = NewJob {
+            id: sangdam_domain::ids::encode_random(&random::<16>()),
+            kind: CRISIS_ALERT_MAILS.to_owned(),
+            payload: serde_json::json!({ "event": event }).to_string(),
+            key: format!("crisis-alert:{event}:{}", level.as_str()),
+            run_at: now,
+        };
+        job = Some(j.clone());
+        let audit = sangdam_store::AuditEvent {
+            at: now,
+            actor_id: None,
+            actor_role: None,
+            action: if new { "crisis.detect" } else { "crisis.raise" }.to_owned(),
+            target: Some(format!("crisis:{event}")),
+            address: None,
+            outcome: level.as_str().to_owned(),
+        };
+        sangdam_store::Effects::audited(audit, state.keys.chain_key()).with_job(j)
+    };
+    let new = NewCrisis {
+        id: &id,
+        source: source.as_str(),
+        source_key: &source_key,
+        client_key: client_key.as_deref(),
+        level: Level::rank(Some(level)),
+        sealed: &sealed,
+        now,
+        chat: (source == Source::Chat).then_some(place_id),
+    };
+    let raised = state.store.raise_crisis(&new, effects).await?;
+    let alerted = !matches!(raised, CrisisRaised::Same(_));
+    if alerted && let Some(job) = &job {
+        crate::jobs::run_now(state, std::slice::from_ref(job)).await;
+    }
+    Ok(Hit { level, event: raised.id().to_owned(), alerted })
+}
+
+/// An event's place, opened.
+pub fn place_of(state: &AppState, e: &CrisisRecord) -> anyhow::Result<Place> {
+    let bytes = state.keys.open_at(&sangdam_store::sealed::CRISIS_EVENT, &[&e.id], &e.sealed)?;
+    Ok(serde_json::from_slice(&bytes)?)
+}
+
+/// The crisis lines to show a client: the configured ones, or Korea's defaults in their language
+/// (109 suicide prevention, 1577-0199 mental health crisis, 1388 for young people, 112 and 119).
+pub fn lines(state: &AppState, tr: &Tr) -> Vec<String> {
+    if state.config.crisis_lines.is_empty() {
+        ["crisis-line-suicide", "crisis-line-mental-health", "crisis-line-youth", "crisis-line-emergency"]
+            .iter()
+            .map(|id| tr.t(id))
+            .collect()
+    } else {
+        state.config.crisis_lines.clone()
+    }
+}
+
+/// What a client is shown after a crisis message: a short caring message and the lines; when no
+/// counselor can answer now, that plainly, with the on-call number if the center has one.
+#[derive(Debug, Clone, Serialize)]
+pub struct CareNotice {
+    pub title: String,
+    pub body: String,
+    pub lines: Vec<String>,
+    /// Set when no counselor is online: what to do now.
+    pub nobody: Option<String>,
+}
+
+pub fn care_notice(state: &AppState, lang: Language, nobody_online: bool) -> CareNotice {
+    let tr = Tr::new(state.i18n.clone(), lang);
+    let nobody = nobody_online.then(|| match &state.config.on_call_phone {
+        Some(phone) => tr.ta("crisis-nobody-online-phone", "phone", phone.clone()),
+        None => tr.t("crisis-nobody-online"),
+    });
+    CareNotice { title: tr.t("crisis-care-title"), body: tr.t("crisis-care-body"), lines: lines(state, &tr), nobody }
+}
+
+/// Mails the people an event reaches, once each: the client's care team and the supervisors
+/// (and, when nobody has a console open, the on-call addresses; when there are no supervisors
+/// either, the admins). The mail says only that a crisis event waits in Sangdam.
+pub async fn run_alert_mails(state: &AppState, job: &sangdam_store::JobRecord) -> anyhow::Result<()> {
+    let payload: serde_json::Value = serde_json::from_str(&job.payload)?;
+    let event_id = payload["event"].as_str().unwrap_or_default();
+    let Some(event) = state.store.crisis_event(event_id).await? else { return Ok(()) };
+    if event.closed_at.is_some() {
+        return Ok(());
+    }
+    let place = place_of(state, &event)?;
+    let mut staff = Vec::new();
+    if let Some(client) = place.client_id() {
+        for id in state.store.care_team(&client).await? {
+            staff.extend(state.store.user_by_id(&id).await?.filter(|u| u.active));
+        }
+    }
+    if let Some(c) = place.counselor_id() {
+        staff.extend(state.store.user_by_id(&c).await?.filter(|u| u.active));
+    }
+    let search =
+        sangdam_store::UserSearch { text: None, role: Some(sangdam_domain::Role::Supervisor), limit: 500, offset: 0 };
+    let supervisors: Vec<_> = state.store.search_users(&search).await?.0.into_iter().filter(|u| u.active).collect();
+    let no_supervisors = supervisors.is_empty();
+    staff.extend(supervisors);
+    let link = state.config.link(&format!("/center/crisis/{event_id}"));
+    let mut seen = std::collections::HashSet::new();
+    let mut mailed = 0;
+    for u in staff.iter().filter(|u| seen.insert(u.id.clone())) {
+        let key = format!("crisis-alert:{event_id}:{}:{}", event.level, u.id);
+        mail::send_once(state, &u.email, u.language, Mail::CrisisAlert { link: link.clone() }, &key).await?;
+        mailed += 1;
+    }
+    let nobody_online = !state.chat.any_staff_online();
+    system_audit(state, "crisis.alert", event_id, &format!("mailed:{mailed}")).await?;
+    if nobody_online {
+        let mut fallback: Vec<(sangdam_domain::Email, Language)> =
+            state.config.on_call_emails.iter().map(|e| (e.clone(), Language::Ko)).collect();
+        if no_supervisors {
+            let search = sangdam_store::UserSearch {
+                text: None,
+                role: Some(sangdam_domain::Role::Admin),
+                limit: 500,
+                offset: 0,
+            };
+            fallback.extend(
+                state
+                    .store
+                    .search_users(&search)
+                    .await?
+                    .0
+                    .into_iter()
+                    .filter(|u| u.active)
+                    .map(|u| (u.email, u.language)),
+            );
+        }
+        for (email, lang) in fallback {
+            let key = format!(
+                "crisis-on-call:{event_id}:{}:{}",
+                event.level,
+                state.keys.mac_hex("crisis.mail", email.as_str().as_bytes())
+            );
+            mail::send_once(state, &email, lang, Mail::CrisisOnCall { link: link.clone() }, &key).await?;
+        }
+        system_audit(state, "crisis.on_call", event_id, "mailed").await?;
+    }
+    Ok(())
+}
+
+/// An audit entry of something the product itself did about an event (no person acted).
+pub async fn system_audit(state: &AppState, action: &str, event: &str, outcome: &str) -> anyhow::Result<()> {
+    let e = sangdam_store::AuditEvent {
+        at: state.clock.now(),
+        actor_id: None,
+        actor_role: None,
+        action: action.to_owned(),
+        target: Some(format!("crisis:{event}")),
+        address: None,
+        outcome: outcome.to_owned(),
+    };
+    state.store.append_audit(&e, &state.keys.chain_key()).await?;
+    Ok(())
+}
+
+/// The open crisis event of a place, if any.
+pub async fn open_event_at(state: &AppState, source: Source, place_id: &str) -> anyhow::Result<Option<String>> {
+    Ok(state.store.open_crisis_at(&place_key(state, source, place_id)).await?.map(|e| e.id))
+}
