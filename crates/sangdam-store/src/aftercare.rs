@@ -251,7 +251,12 @@ impl Store {
 
     /// Stores a message; true when the recipient had no other unread message in this thread (so
     /// one email notice covers a burst of messages).
-    pub async fn add_message(&self, m: &MessageRecord) -> Result<bool> {
+    pub async fn add_message(
+        &self,
+        m: &MessageRecord,
+        crisis: Option<&crate::CrisisWrite>,
+    ) -> Result<(bool, Option<crate::CrisisRaised>)> {
+        crate::crisis::check_write(crisis)?;
         on_backend!(self, |pool| {
             let mut tx = pool.begin().await?;
             let unread: i64 = sqlx::query_scalar(
@@ -272,8 +277,12 @@ impl Store {
                 .bind(m.created_at)
                 .execute(&mut *tx)
                 .await?;
+            let raised = match crisis {
+                Some(w) => Some(crate::crisis::raise_crisis_in!(&mut tx, w)),
+                None => None,
+            };
             tx.commit().await?;
-            Ok(unread == 0)
+            Ok((unread == 0, raised))
         })
     }
 

@@ -190,6 +190,7 @@ impl Store {
         rules: Option<&Availability>,
         effects: &Effects,
     ) -> Result<()> {
+        crate::crisis::check_write(effects.crisis.as_deref())?;
         let Some(first) = list.first() else { return Ok(()) };
         on_backend!(self, |pool| {
             let mut tx = pool.begin().await?;
@@ -264,6 +265,10 @@ impl Store {
                     .await?;
             }
             write_effects!(&mut tx, effects, now);
+            // A reason that speaks of suicide or self-harm raises its event with the booking.
+            if let Some(w) = &effects.crisis {
+                crate::crisis::raise_crisis_in!(&mut tx, w);
+            }
             tx.commit().await?;
         });
         Ok(())

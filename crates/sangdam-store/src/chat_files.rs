@@ -95,7 +95,7 @@ impl Store {
                 at: file.at,
                 file_id: Some(file.id.clone()),
             };
-            Ok(Posted { message, new: true, counselor, status, flagged })
+            Ok(Posted { message, new: true, counselor, status, flagged, crisis: None })
         })
     }
 

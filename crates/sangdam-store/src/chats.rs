@@ -76,6 +76,8 @@ pub struct Posted {
     pub status: String,
     /// The chat's count of flagged client messages, this one included.
     pub flagged: i64,
+    /// The crisis event the message raised in its transaction, when it was a crisis message.
+    pub crisis: Option<crate::CrisisRaised>,
 }
 
 /// A chat as `close_chat` found it.
@@ -383,9 +385,18 @@ impl Store {
         flag: Option<&str>,
         holder: Option<&UserId>,
         now: i64,
+        crisis: Option<&crate::CrisisWrite>,
     ) -> Result<Posted> {
+        crate::crisis::check_write(crisis)?;
         if let Some(m) = self.chat_message_by_client_id(chat, kind, client_msg_id).await? {
-            return Ok(Posted { message: m, new: false, counselor: None, status: String::new(), flagged: 0 });
+            return Ok(Posted {
+                message: m,
+                new: false,
+                counselor: None,
+                status: String::new(),
+                flagged: 0,
+                crisis: None,
+            });
         }
         let result: Result<Posted> = on_backend!(self, |pool| {
             let mut tx = pool.begin().await?;
@@ -417,6 +428,11 @@ impl Store {
             .bind(now)
             .execute(&mut *tx)
             .await?;
+            // A crisis message and its event commit together.
+            let raised = match crisis {
+                Some(w) => Some(crate::crisis::raise_crisis_in!(&mut tx, w)),
+                None => None,
+            };
             tx.commit().await?;
             let message = ChatMessage {
                 seq,
@@ -428,12 +444,12 @@ impl Store {
                 at: now,
                 file_id: None,
             };
-            Ok(Posted { message, new: true, counselor, status, flagged })
+            Ok(Posted { message, new: true, counselor, status, flagged, crisis: raised })
         });
         match result {
             Err(StoreError::Conflict) => {
                 let m = self.chat_message_by_client_id(chat, kind, client_msg_id).await?.ok_or(StoreError::Conflict)?;
-                Ok(Posted { message: m, new: false, counselor: None, status: String::new(), flagged: 0 })
+                Ok(Posted { message: m, new: false, counselor: None, status: String::new(), flagged: 0, crisis: None })
             }
             other => other,
         }

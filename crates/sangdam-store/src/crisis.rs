@@ -9,28 +9,135 @@ use sqlx::Row;
 
 use crate::{Effects, Result, Store, StoreError, on_backend};
 
+pub(crate) fn check_write(w: Option<&CrisisWrite>) -> Result<()> {
+    w.map_or(Ok(()), CrisisWrite::check)
+}
+
 /// Where a crisis message was written.
 pub const CRISIS_SOURCES: &[&str] = &["chat", "room", "message", "form", "booking"];
 /// How an event may be closed.
 pub const CRISIS_OUTCOMES: &[&str] =
     &["safety_plan", "emergency_services", "referred", "no_risk", "lost_contact", "other"];
 
-/// An event to raise.
+/// An event to raise, with what its write carries: the ids of its alert job and the key of the
+/// audit chain. Written by [`Store::raise_crisis`], or inside another write's transaction (a chat
+/// message, a secure message, a form answer, a booking) so the message and its event commit
+/// together.
 #[derive(Debug, Clone)]
-pub struct NewCrisis<'a> {
-    pub id: &'a str,
-    pub source: &'a str,
+pub struct CrisisWrite {
+    pub id: String,
+    pub source: String,
     /// Keyed hash of the place (source and its id): one open event per place.
-    pub source_key: &'a str,
+    pub source_key: String,
     /// Keyed hash of the client's id, for a signed-in client.
-    pub client_key: Option<&'a str>,
+    pub client_key: Option<String>,
     /// 1 concern, 2 high.
     pub level: i64,
-    pub sealed: &'a [u8],
+    pub sealed: Vec<u8>,
     pub now: i64,
     /// The chat whose queue order the level sets, when the place is a chat.
-    pub chat: Option<&'a str>,
+    pub chat: Option<String>,
+    /// The alert job written with a new or raised event (its payload names the event).
+    pub job_id: String,
+    pub job_kind: String,
+    pub chain_key: sangdam_domain::audit::ChainKey,
 }
+
+impl CrisisWrite {
+    pub(crate) fn check(&self) -> Result<()> {
+        if !CRISIS_SOURCES.contains(&self.source.as_str()) || !(1..=2).contains(&self.level) {
+            return Err(StoreError::Invalid("crisis event".into()));
+        }
+        Ok(())
+    }
+
+    /// What follows a new (`crisis.detect`) or raised (`crisis.raise`) event `id`: its audit
+    /// entry, naming the event only, and its alert job.
+    pub(crate) fn effects(&self, id: &str, new: bool) -> Effects {
+        let level = if self.level >= 2 { "high" } else { "concern" };
+        let audit = crate::AuditEvent {
+            at: self.now,
+            actor_id: None,
+            actor_role: None,
+            action: if new { "crisis.detect" } else { "crisis.raise" }.to_owned(),
+            target: Some(format!("crisis:{id}")),
+            address: None,
+            outcome: level.to_owned(),
+        };
+        let job = crate::NewJob {
+            id: self.job_id.clone(),
+            kind: self.job_kind.clone(),
+            payload: serde_json::json!({ "event": id }).to_string(),
+            key: format!("crisis-alert:{id}:{level}"),
+            run_at: self.now,
+        };
+        Effects::audited(audit, self.chain_key.clone()).with_job(job)
+    }
+}
+
+/// Raises a crisis event inside an open transaction (`$tx`, a `&mut Transaction`); evaluates to
+/// the [`CrisisRaised`]. The chat's queue level rises first (a write, so SQLite's lock is taken
+/// before the event is looked at); then a new event, or the open one raised, with its effects; an
+/// open event at the same or a higher level writes nothing more.
+macro_rules! raise_crisis_in {
+    ($tx:expr, $w:expr) => {{
+        let w: &$crate::CrisisWrite = $w;
+        let tx = $tx;
+        if let Some(chat) = &w.chat {
+            sqlx::query(
+                "UPDATE chats SET risk = CASE WHEN risk < $1 THEN $1 ELSE risk END WHERE id = $2 AND status <> 'closed'",
+            )
+            .bind(w.level)
+            .bind(chat)
+            .execute(&mut **tx)
+            .await?;
+        }
+        let inserted = sqlx::query(
+            "INSERT INTO crisis_events (id, source, source_key, client_key, level, sealed, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (source_key) WHERE closed_at IS NULL DO NOTHING",
+        )
+        .bind(&w.id)
+        .bind(&w.source)
+        .bind(&w.source_key)
+        .bind(&w.client_key)
+        .bind(w.level)
+        .bind(&w.sealed)
+        .bind(w.now)
+        .execute(&mut **tx)
+        .await?
+        .rows_affected();
+        if inserted == 1 {
+            let e = w.effects(&w.id, true);
+            $crate::effects::write_effects!(&mut *tx, &e, w.now);
+            $crate::CrisisRaised::New(w.id.clone())
+        } else {
+            let up = sqlx::query(
+                "UPDATE crisis_events SET level = $1 WHERE source_key = $2 AND closed_at IS NULL AND level < $1 RETURNING id",
+            )
+            .bind(w.level)
+            .bind(&w.source_key)
+            .fetch_optional(&mut **tx)
+            .await?;
+            match up {
+                Some(r) => {
+                    let id: String = sqlx::Row::try_get(&r, "id")?;
+                    let e = w.effects(&id, false);
+                    $crate::effects::write_effects!(&mut *tx, &e, w.now);
+                    $crate::CrisisRaised::Raised(id)
+                }
+                None => {
+                    let id: String =
+                        sqlx::query_scalar("SELECT id FROM crisis_events WHERE source_key = $1 AND closed_at IS NULL")
+                            .bind(&w.source_key)
+                            .fetch_one(&mut **tx)
+                            .await?;
+                    $crate::CrisisRaised::Same(id)
+                }
+            }
+        }
+    }};
+}
+pub(crate) use raise_crisis_in;
 
 /// What raising did: a new event, an open one raised to a higher level, or an open one left as
 /// it was (nothing more to tell anyone).
@@ -46,6 +153,11 @@ impl CrisisRaised {
         match self {
             CrisisRaised::New(id) | CrisisRaised::Raised(id) | CrisisRaised::Same(id) => id,
         }
+    }
+
+    /// A new event, or one raised to high: its alert job was written and should run.
+    pub fn alerts(&self) -> bool {
+        !matches!(self, CrisisRaised::Same(_))
     }
 }
 
@@ -91,74 +203,13 @@ macro_rules! crisis_from_row {
 }
 
 impl Store {
-    /// Raises a crisis event for a place, with what must follow it (`effects(id, new)`: the audit
-    /// entry and the alert job), in one transaction: a new event, or the open one raised to a
-    /// higher level. A chat's queue level rises with it. Many messages at once make one event.
-    pub async fn raise_crisis(
-        &self,
-        n: &NewCrisis<'_>,
-        effects: impl FnOnce(&str, bool) -> Effects,
-    ) -> Result<CrisisRaised> {
-        if !CRISIS_SOURCES.contains(&n.source) || !(1..=2).contains(&n.level) {
-            return Err(StoreError::Invalid("crisis event".into()));
-        }
+    /// Raises a crisis event on its own (see [`CrisisWrite`]): a new event or the open one
+    /// raised, with its audit entry and alert job, in one transaction.
+    pub async fn raise_crisis(&self, w: &CrisisWrite) -> Result<CrisisRaised> {
+        w.check()?;
         on_backend!(self, |pool| {
             let mut tx = pool.begin().await?;
-            if let Some(chat) = n.chat {
-                sqlx::query(
-                    "UPDATE chats SET risk = CASE WHEN risk < $1 THEN $1 ELSE risk END \
-                     WHERE id = $2 AND status <> 'closed'",
-                )
-                .bind(n.level)
-                .bind(chat)
-                .execute(&mut *tx)
-                .await?;
-            }
-            let inserted = sqlx::query(
-                "INSERT INTO crisis_events (id, source, source_key, client_key, level, sealed, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (source_key) WHERE closed_at IS NULL DO NOTHING",
-            )
-            .bind(n.id)
-            .bind(n.source)
-            .bind(n.source_key)
-            .bind(n.client_key)
-            .bind(n.level)
-            .bind(n.sealed)
-            .bind(n.now)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-            let raised = if inserted == 1 {
-                let e = effects(n.id, true);
-                crate::effects::write_effects!(&mut tx, &e, n.now);
-                CrisisRaised::New(n.id.to_owned())
-            } else {
-                let up = sqlx::query(
-                    "UPDATE crisis_events SET level = $1 WHERE source_key = $2 AND closed_at IS NULL AND level < $1 \
-                     RETURNING id",
-                )
-                .bind(n.level)
-                .bind(n.source_key)
-                .fetch_optional(&mut *tx)
-                .await?;
-                match up {
-                    Some(r) => {
-                        let id: String = r.try_get("id")?;
-                        let e = effects(&id, false);
-                        crate::effects::write_effects!(&mut tx, &e, n.now);
-                        CrisisRaised::Raised(id)
-                    }
-                    None => {
-                        let id: String = sqlx::query_scalar(
-                            "SELECT id FROM crisis_events WHERE source_key = $1 AND closed_at IS NULL",
-                        )
-                        .bind(n.source_key)
-                        .fetch_one(&mut *tx)
-                        .await?;
-                        CrisisRaised::Same(id)
-                    }
-                }
-            };
+            let raised = raise_crisis_in!(&mut tx, w);
             tx.commit().await?;
             Ok(raised)
         })

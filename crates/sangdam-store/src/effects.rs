@@ -24,11 +24,18 @@ pub struct NewJob {
 pub struct Effects {
     pub audit: Option<(AuditEvent, ChainKey)>,
     pub jobs: Vec<NewJob>,
+    /// A crisis event the write raises (a booking's reason), with its own audit entry and job.
+    pub crisis: Option<Box<crate::CrisisWrite>>,
 }
 
 impl Effects {
     pub fn audited(event: AuditEvent, key: ChainKey) -> Self {
-        Self { audit: Some((event, key)), jobs: Vec::new() }
+        Self { audit: Some((event, key)), jobs: Vec::new(), crisis: None }
+    }
+
+    pub fn with_crisis(mut self, crisis: crate::CrisisWrite) -> Self {
+        self.crisis = Some(Box::new(crisis));
+        self
     }
 
     pub fn with_job(mut self, job: NewJob) -> Self {

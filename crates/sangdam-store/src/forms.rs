@@ -272,7 +272,13 @@ impl Store {
 
     /// Stores the answers to a request and closes it, in one transaction; false when the request
     /// was answered meanwhile.
-    pub async fn answer_form_request(&self, request: &FormRequest, response: &FormResponse) -> Result<bool> {
+    pub async fn answer_form_request(
+        &self,
+        request: &FormRequest,
+        response: &FormResponse,
+        crisis: Option<&crate::CrisisWrite>,
+    ) -> Result<bool> {
+        crate::crisis::check_write(crisis)?;
         on_backend!(self, |pool| {
             let mut tx = pool.begin().await?;
             let done = sqlx::query("UPDATE form_requests SET completed_at = $1 WHERE id = $2 AND completed_at IS NULL")
@@ -296,6 +302,9 @@ impl Store {
             .bind(&response.spec)
             .execute(&mut *tx)
             .await?;
+            if let Some(w) = crisis {
+                crate::crisis::raise_crisis_in!(&mut tx, w);
+            }
             tx.commit().await?;
             Ok(true)
         })

@@ -50,7 +50,7 @@ pub use chat_agents::{AgentRecord, CannedResponse};
 pub use chat_files::ChatFile;
 pub use chats::{ChatMessage, ChatRecord, Closed, NewChat, Posted};
 pub use counselors::{CounselorProfile, DirectoryFilter, Offering, Specialty};
-pub use crisis::{CRISIS_OUTCOMES, CRISIS_SOURCES, CrisisRaised, CrisisRecord, NewCrisis};
+pub use crisis::{CRISIS_OUTCOMES, CRISIS_SOURCES, CrisisRaised, CrisisRecord, CrisisWrite};
 pub use effects::{Effects, NewJob};
 pub use forms::{Assignment, FormRecord, FormRequest, FormResponse};
 pub use jobs::{JobRecord, JobStatus};

@@ -123,7 +123,7 @@ impl Store {
                     .execute(&mut *tx)
                     .await?;
                     if let Some(job) = alert_job {
-                        let effects = crate::Effects { audit: None, jobs: vec![job.clone()] };
+                        let effects = crate::Effects { audit: None, jobs: vec![job.clone()], crisis: None };
                         crate::effects::write_effects!(&mut tx, &effects, n.now);
                     }
                     RiskRaised::New

@@ -249,11 +249,13 @@ impl Store {
         client_msg_id: &str,
         body: &[u8],
         now: i64,
-    ) -> Result<(RoomMessage, bool)> {
+        crisis: Option<&crate::CrisisWrite>,
+    ) -> Result<(RoomMessage, bool, Option<crate::CrisisRaised>)> {
+        crate::crisis::check_write(crisis)?;
         if let Some(m) = self.room_message_by_client_id(room, sender, client_msg_id).await? {
-            return Ok((m, false));
+            return Ok((m, false, None));
         }
-        let result: Result<RoomMessage> = on_backend!(self, |pool| {
+        let result: Result<(RoomMessage, Option<crate::CrisisRaised>)> = on_backend!(self, |pool| {
             let mut tx = pool.begin().await?;
             let seq: i64 =
                 sqlx::query_scalar("UPDATE rooms SET last_seq = last_seq + 1 WHERE id = $1 RETURNING last_seq")
@@ -271,22 +273,27 @@ impl Store {
             .bind(now)
             .execute(&mut *tx)
             .await?;
+            let raised = match crisis {
+                Some(w) => Some(crate::crisis::raise_crisis_in!(&mut tx, w)),
+                None => None,
+            };
             tx.commit().await?;
-            Ok(RoomMessage {
+            let m = RoomMessage {
                 seq,
                 sender_id: sender.clone(),
                 client_msg_id: client_msg_id.to_owned(),
                 body: body.to_vec(),
                 at: now,
-            })
+            };
+            Ok((m, raised))
         });
         match result {
-            Ok(m) => Ok((m, true)),
+            Ok((m, raised)) => Ok((m, true, raised)),
             // The same message arrived twice at once: the other copy won; return it.
             Err(StoreError::Conflict) => {
                 let m =
                     self.room_message_by_client_id(room, sender, client_msg_id).await?.ok_or(StoreError::Conflict)?;
-                Ok((m, false))
+                Ok((m, false, None))
             }
             Err(e) => Err(e),
         }

@@ -1,14 +1,14 @@
 //! Crisis-aware conversations: wherever a client writes (the chat center, a session room's chat,
 //! secure messages, free-text answers of forms, the reason given when booking), the text goes
-//! through the crisis check (`sangdam_domain::crisis`) before anything else. A hit opens (or
-//! raises) the place's crisis event, with its audit entry and the alert job in the same
-//! transaction; the client is shown the crisis lines at once, in their language; staff are
+//! through the crisis check (`sangdam_domain::crisis`) before it is stored. A hit opens (or
+//! raises) the place's crisis event in the transaction that stores the text, with its audit entry
+//! and alert job; the client is shown the crisis lines at once, in their language; staff are
 //! alerted live and by mail (the mail never carries the message); supervisors see the event on
 //! their dashboard until someone closes it with an outcome.
 
 use sangdam_domain::crisis::Level;
 use sangdam_domain::{Language, UserId};
-use sangdam_store::{CrisisRaised, CrisisRecord, NewCrisis, NewJob};
+use sangdam_store::{CrisisRaised, CrisisRecord, CrisisWrite};
 use serde::{Deserialize, Serialize};
 
 use crate::crypto::random;
@@ -73,31 +73,30 @@ fn place_key(state: &AppState, source: Source, id: &str) -> String {
     state.keys.mac_hex("crisis.place", format!("{}:{id}", source.as_str()).as_bytes())
 }
 
-/// Checks a client's text; on a crisis message, raises the place's event (see [`raise`]).
-pub async fn check_text(
+/// The crisis check of a client's text: when it speaks of suicide or self-harm, the event to
+/// write with the text (in the same transaction: see `sangdam_store::CrisisWrite`).
+pub fn check_text(
     state: &AppState,
     source: Source,
     place_id: &str,
     client: Option<&UserId>,
     counselor: Option<&UserId>,
     text: &str,
-) -> anyhow::Result<Option<Hit>> {
-    let Some(level) = sangdam_domain::crisis::check(text) else { return Ok(None) };
-    raise(state, source, place_id, client, counselor, level).await.map(Some)
+) -> Option<(Level, CrisisWrite)> {
+    let level = sangdam_domain::crisis::check(text)?;
+    Some((level, write_for(state, source, place_id, client, counselor, level)))
 }
 
-/// Raises a place's crisis event at `level`: a new event or the open one raised, with its audit
-/// entry (`crisis.detect` or `crisis.raise`, naming the event only) and its alert job committed
-/// together; the job then runs at once. A chat's queue place follows the level.
-pub async fn raise(
+/// The event to write for a place at `level`: a new id, the place sealed under it, the keyed
+/// hashes the place and the client are found by, and the alert job's id.
+pub fn write_for(
     state: &AppState,
     source: Source,
     place_id: &str,
     client: Option<&UserId>,
     counselor: Option<&UserId>,
     level: Level,
-) -> anyhow::Result<Hit> {
-    let now = state.clock.now();
+) -> CrisisWrite {
     let id = sangdam_domain::ids::encode_random(&random::<16>());
     let place = Place {
         source: source.as_str().to_owned(),
@@ -105,46 +104,44 @@ pub async fn raise(
         client: client.map(ToString::to_string),
         counselor: counselor.map(ToString::to_string),
     };
-    let sealed = state.keys.seal_at(&sangdam_store::sealed::CRISIS_EVENT, &[&id], &serde_json::to_vec(&place)?);
-    let source_key = place_key(state, source, place_id);
-    let client_key = client.map(|c| crate::pages::risk_client_key(state, c));
-    let mut job = None;
-    let effects = |event: &str, new: bool| {
-        let j = NewJob {
-            id: sangdam_domain::ids::encode_random(&random::<16>()),
-            kind: CRISIS_ALERT_MAILS.to_owned(),
-            payload: serde_json::json!({ "event": event }).to_string(),
-            key: format!("crisis-alert:{event}:{}", level.as_str()),
-            run_at: now,
-        };
-        job = Some(j.clone());
-        let audit = sangdam_store::AuditEvent {
-            at: now,
-            actor_id: None,
-            actor_role: None,
-            action: if new { "crisis.detect" } else { "crisis.raise" }.to_owned(),
-            target: Some(format!("crisis:{event}")),
-            address: None,
-            outcome: level.as_str().to_owned(),
-        };
-        sangdam_store::Effects::audited(audit, state.keys.chain_key()).with_job(j)
-    };
-    let new = NewCrisis {
-        id: &id,
-        source: source.as_str(),
-        source_key: &source_key,
-        client_key: client_key.as_deref(),
+    let plain = serde_json::to_vec(&place).unwrap_or_default();
+    let sealed = state.keys.seal_at(&sangdam_store::sealed::CRISIS_EVENT, &[&id], &plain);
+    let now = state.clock.now();
+    CrisisWrite {
+        id,
+        source: source.as_str().to_owned(),
+        source_key: place_key(state, source, place_id),
+        client_key: client.map(|c| crate::pages::risk_client_key(state, c)),
         level: Level::rank(Some(level)),
-        sealed: &sealed,
+        sealed,
         now,
-        chat: (source == Source::Chat).then_some(place_id),
-    };
-    let raised = state.store.raise_crisis(&new, effects).await?;
-    let alerted = !matches!(raised, CrisisRaised::Same(_));
-    if alerted && let Some(job) = &job {
-        crate::jobs::run_now(state, std::slice::from_ref(job)).await;
+        chat: (source == Source::Chat).then(|| place_id.to_owned()),
+        job_id: sangdam_domain::ids::encode_random(&random::<16>()),
+        job_kind: CRISIS_ALERT_MAILS.to_owned(),
+        chain_key: state.keys.chain_key(),
     }
-    Ok(Hit { level, event: raised.id().to_owned(), alerted })
+}
+
+/// After the write committed: a new or raised event's alert job runs at once.
+pub async fn after_raise(state: &AppState, w: &CrisisWrite, raised: &CrisisRaised) -> Hit {
+    if raised.alerts() {
+        crate::jobs::run_now(
+            state,
+            &[sangdam_store::NewJob {
+                id: w.job_id.clone(),
+                kind: w.job_kind.clone(),
+                payload: String::new(),
+                key: String::new(),
+                run_at: w.now,
+            }],
+        )
+        .await;
+    }
+    Hit {
+        level: Level::from_rank(w.level).unwrap_or(Level::Concern),
+        event: raised.id().to_owned(),
+        alerted: raised.alerts(),
+    }
 }
 
 /// An event's place, opened.

@@ -214,11 +214,23 @@ async fn handle(
             // The crisis check comes first: a crisis message is never treated as abuse.
             let checked = abuse::classify(text);
             let sender = who.user.as_ref().map(|(id, _)| (id, chat.nickname.as_str()));
-            let posted = super::post(state, &chat, "client", sender, &id, text, checked.abuse).await?;
+            // The chat's crisis event commits with the message.
+            let write = checked.crisis.map(|level| {
+                crate::crisis::write_for(
+                    state,
+                    crate::crisis::Source::Chat,
+                    &chat.id,
+                    chat.client_id.as_ref(),
+                    None,
+                    level,
+                )
+            });
+            let marks = super::Marks { flag: checked.abuse, crisis: write.as_ref() };
+            let posted = super::post(state, &chat, "client", sender, &id, text, marks).await?;
             let _ = tx.try_send(ClientOut::Ack { id, seq: posted.message.seq });
             if posted.new {
-                if let Some(level) = checked.crisis {
-                    super::crisis::on_crisis(state, &chat, &posted, level).await?;
+                if let (Some(w), Some(raised)) = (&write, &posted.crisis) {
+                    super::crisis::on_crisis(state, &chat, &posted, w, raised).await?;
                 } else if let Some(category) = checked.abuse {
                     super::respond_to_abuse(state, &chat, &posted, category).await?;
                 }

@@ -5,19 +5,22 @@
 //! high-risk chat nobody takes within the offer time alerts every console (see `routing`).
 
 use sangdam_domain::crisis::Level;
-use sangdam_store::{ChatRecord, Posted};
+use sangdam_store::{ChatRecord, CrisisRaised, CrisisWrite, Posted};
 
 use super::{ClientOut, StaffOut, info};
-use crate::crisis::{Source, care_notice, raise};
+use crate::crisis::{after_raise, care_notice};
 use crate::state::AppState;
 
+/// After a crisis message was stored with its event (`raised`, in the message's transaction).
 pub(super) async fn on_crisis(
     state: &AppState,
     chat: &ChatRecord,
     posted: &Posted,
-    level: Level,
+    write: &CrisisWrite,
+    raised: &CrisisRaised,
 ) -> anyhow::Result<()> {
-    let hit = raise(state, Source::Chat, &chat.id, chat.client_id.as_ref(), None, level).await?;
+    let hit = after_raise(state, write, raised).await;
+    let level = hit.level;
     let nobody = !state.chat.any_staff_online();
     state.chat.to_client(&chat.id, &ClientOut::Care(care_notice(state, chat.language, nobody)));
     let Some(now) = state.store.chat(&chat.id).await? else { return Ok(()) };

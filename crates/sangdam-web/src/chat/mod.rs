@@ -161,6 +161,14 @@ pub(crate) fn client_sees(kind: &str) -> bool {
     matches!(kind, "client" | "counselor" | "system")
 }
 
+/// What the checks found in a client's message: the abuse flag, and the crisis event to write
+/// with it.
+#[derive(Default, Clone, Copy)]
+pub(crate) struct Marks<'a> {
+    pub flag: Option<Category>,
+    pub crisis: Option<&'a sangdam_store::CrisisWrite>,
+}
+
 /// Stores a message and hands it to everyone who should see it, under the chat's lock. The
 /// counselor's console receives it when the chat is `active` with them at that moment (not while
 /// merely offered); a counselor's own message is stored only while they hold the chat. Returns
@@ -172,8 +180,9 @@ pub(crate) async fn post(
     sender: Option<(&UserId, &str)>,
     client_msg_id: &str,
     text: &str,
-    flag: Option<Category>,
+    marks: Marks<'_>,
 ) -> anyhow::Result<Posted> {
+    let Marks { flag, crisis } = marks;
     let lock = state.chat.lock_of(&chat.id);
     let _held = lock.lock().await;
     let row = [chat.id.as_str(), kind, client_msg_id];
@@ -182,7 +191,17 @@ pub(crate) async fn post(
     let holder = if kind == "counselor" { sender.map(|s| s.0) } else { None };
     let posted = state
         .store
-        .post_chat_message(&chat.id, kind, sender.map(|s| s.0), client_msg_id, &sealed, flag, holder, state.clock.now())
+        .post_chat_message(
+            &chat.id,
+            kind,
+            sender.map(|s| s.0),
+            client_msg_id,
+            &sealed,
+            flag,
+            holder,
+            state.clock.now(),
+            crisis,
+        )
         .await?;
     if posted.new {
         let mut l = line(state, chat, &posted.message, sender.map_or("", |s| s.1));
@@ -260,7 +279,7 @@ pub(crate) fn upload_error(e: anyhow::Error) -> crate::error::AppError {
 pub(crate) async fn system(state: &AppState, chat: &ChatRecord, message_id: &str) -> anyhow::Result<()> {
     let text = tr(state, chat.language).t(message_id);
     let id = sangdam_domain::ids::encode_random(&random::<12>());
-    post(state, chat, "system", None, &id, &text, None).await?;
+    post(state, chat, "system", None, &id, &text, Marks::default()).await?;
     Ok(())
 }
 

@@ -54,7 +54,8 @@ pub async fn route(state: &AppState) -> anyhow::Result<()> {
     close_abandoned(state, now).await?;
     let mut queue = state.store.chats_in(&["queued"], 10_000).await?;
     // Risk first, then arrival: the order chats are offered in and the places clients are told.
-    queue.sort_by(|a, b| b.risk.cmp(&a.risk).then(a.queued_at.cmp(&b.queued_at)).then(a.id.cmp(&b.id)));
+    // (A stable sort: within a level, the store's order of arrival stays.)
+    queue.sort_by(|a, b| b.risk.cmp(&a.risk));
     alert_untaken_crises(state, now, offer_seconds).await?;
     let agents = state.store.agents().await?;
     let counselors: Vec<routing::Counselor> = agents

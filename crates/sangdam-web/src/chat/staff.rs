@@ -355,7 +355,7 @@ async fn handle(
             };
             if !note.is_empty() {
                 let id = sangdam_domain::ids::encode_random(&crate::crypto::random::<12>());
-                super::post(state, &c, "note", Some((me, &name)), &id, note, None).await?;
+                super::post(state, &c, "note", Some((me, &name)), &id, note, super::Marks::default()).await?;
             }
             let holder = c.counselor_id.clone();
             let moved = match &colleague {
@@ -395,7 +395,7 @@ async fn handle(
             };
             // Stored only while this counselor still holds the chat (a transfer may have just
             // taken it away).
-            match super::post(state, &c, "counselor", Some((me, &name)), &id, text, None).await {
+            match super::post(state, &c, "counselor", Some((me, &name)), &id, text, super::Marks::default()).await {
                 Ok(p) => {
                     let _ = tx.try_send(StaffOut::Ack { chat, id, seq: p.message.seq });
                 }
@@ -410,7 +410,7 @@ async fn handle(
             let Some(text) = super::clean_text(&text).filter(|_| super::valid_message_id(&id)) else {
                 return refuse("error-chat-too-long");
             };
-            let p = super::post(state, &c, "note", Some((me, &name)), &id, text, None).await?;
+            let p = super::post(state, &c, "note", Some((me, &name)), &id, text, super::Marks::default()).await?;
             let _ = tx.try_send(StaffOut::Ack { chat, id, seq: p.message.seq });
         }
         StaffIn::Whisper { .. } | StaffIn::Assign { .. } | StaffIn::Watch { .. } | StaffIn::EndBreak { .. }
@@ -431,7 +431,7 @@ async fn handle(
             let Some(text) = super::clean_text(&text).filter(|_| super::valid_message_id(&id)) else {
                 return refuse("error-chat-too-long");
             };
-            let p = super::post(state, &c, "whisper", Some((me, &name)), &id, text, None).await?;
+            let p = super::post(state, &c, "whisper", Some((me, &name)), &id, text, super::Marks::default()).await?;
             let _ = tx.try_send(StaffOut::Ack { chat, id, seq: p.message.seq });
         }
         StaffIn::Typing { chat, on } => {

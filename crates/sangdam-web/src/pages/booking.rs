@@ -467,6 +467,14 @@ pub async fn book_submit(
         let follow = FollowOn { change: Some(change), booked: i == 0, ..FollowOn::default() };
         effects = effects.with_job(booking::change_job(&a.id, follow, ctx.now));
     }
+    // A reason that speaks of suicide or self-harm raises the booking's crisis event with it.
+    let crisis = sangdam_domain::crisis::check(reason).map(|level| {
+        let (client, counselor) = (Some(&v.user.id), Some(&c.user.id));
+        crate::crisis::write_for(&state, crate::crisis::Source::Booking, &list[0].id, client, counselor, level)
+    });
+    if let Some(w) = &crisis {
+        effects = effects.with_crisis(w.clone());
+    }
     match state.store.book(&list, ctx.now, Some(&c.availability), &effects).await {
         Ok(()) => {}
         Err(StoreError::TimeTaken) => {
@@ -482,17 +490,9 @@ pub async fn book_submit(
     }
     crate::metrics::Metrics::inc(&state.metrics.bookings);
     crate::jobs::run_now(&state, &effects.jobs).await;
-    // The reason goes through the crisis check: the lines at once, and the booking's crisis event.
-    if let Some(level) = sangdam_domain::crisis::check(reason) {
-        crate::crisis::raise(
-            &state,
-            crate::crisis::Source::Booking,
-            &list[0].id,
-            Some(&v.user.id),
-            Some(&c.user.id),
-            level,
-        )
-        .await?;
+    // The lines at once, and the event's alert (a new booking's event is always new).
+    if let Some(w) = &crisis {
+        crate::crisis::after_raise(&state, w, &sangdam_store::CrisisRaised::New(w.id.clone())).await;
         return Ok(see_other("/appointments?booked=1&care=1"));
     }
     Ok(see_other("/appointments?booked=1"))

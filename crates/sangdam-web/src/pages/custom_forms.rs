@@ -354,12 +354,8 @@ pub async fn submit(
         // The form as answered: a later edit cannot change what these answers mean.
         spec: Some(spec.to_json()),
     };
-    if !state.store.answer_form_request(&r, &response).await? {
-        return Err(AppError::Conflict("error-form-answered"));
-    }
-    let v = ctx.signed_in()?;
-    audit(&state, &ctx, Some(&v.user), "form.answer", Some(format!("form_response:{}", response.id)), "ok").await?;
-    // Free-text answers go through the crisis check, the most urgent one decides.
+    // Free-text answers go through the crisis check, the most urgent one decides; the event
+    // commits with the answers.
     let level = answers
         .iter()
         .filter_map(|a| match a {
@@ -367,16 +363,18 @@ pub async fn submit(
             _ => None,
         })
         .max();
-    if let Some(level) = level {
-        crate::crisis::raise(
-            &state,
-            crate::crisis::Source::Form,
-            &r.id,
-            Some(&r.client_id),
-            Some(&r.counselor_id),
-            level,
-        )
-        .await?;
+    let write = level.map(|level| {
+        let (client, counselor) = (Some(&r.client_id), Some(&r.counselor_id));
+        crate::crisis::write_for(&state, crate::crisis::Source::Form, &r.id, client, counselor, level)
+    });
+    if !state.store.answer_form_request(&r, &response, write.as_ref()).await? {
+        return Err(AppError::Conflict("error-form-answered"));
+    }
+    let v = ctx.signed_in()?;
+    audit(&state, &ctx, Some(&v.user), "form.answer", Some(format!("form_response:{}", response.id)), "ok").await?;
+    if let Some(w) = &write {
+        // A request is answered once: its event is always new.
+        crate::crisis::after_raise(&state, w, &sangdam_store::CrisisRaised::New(w.id.clone())).await;
         return Ok(see_other("/portal?answered=1&care=1"));
     }
     Ok(see_other("/portal?answered=1"))

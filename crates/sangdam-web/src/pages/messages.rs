@@ -180,7 +180,17 @@ pub async fn send(
         created_at: ctx.now,
         read_at: None,
     };
-    let first_unread = state.store.add_message(&m).await?;
+    // A client's message that speaks of suicide or self-harm raises the thread's crisis event in
+    // the same transaction.
+    let write = if v.user.role == Role::Client {
+        let place = format!("{}:{}", m.client_id, m.counselor_id);
+        let (client, counselor) = (Some(&m.client_id), Some(&m.counselor_id));
+        crate::crisis::check_text(&state, crate::crisis::Source::Message, &place, client, counselor, &text)
+            .map(|(_, w)| w)
+    } else {
+        None
+    };
+    let (first_unread, raised) = state.store.add_message(&m, write.as_ref()).await?;
     audit(&state, &ctx, Some(&v.user), "message.send", Some(format!("user:{}", to.id)), "ok").await?;
     if first_unread && to.active {
         let link = format!("{}/messages/{}", state.config.public_url, v.user.id);
@@ -190,21 +200,10 @@ pub async fn send(
             tracing::error!(error = ?e, "queuing a message notice failed");
         }
     }
-    // A client's message that speaks of suicide or self-harm: the thread's crisis event, and the
-    // lines shown at once on the page the client lands on.
-    let crisis = if v.user.role == Role::Client {
-        let place = format!("{}:{}", m.client_id, m.counselor_id);
-        crate::crisis::check_text(
-            &state,
-            crate::crisis::Source::Message,
-            &place,
-            Some(&m.client_id),
-            Some(&m.counselor_id),
-            &text,
-        )
-        .await?
-    } else {
-        None
-    };
-    Ok(see_other(&format!("/messages/{other}{}", if crisis.is_some() { "?care=1" } else { "" })))
+    // The lines are shown at once on the page the client lands on.
+    if let (Some(w), Some(raised)) = (&write, &raised) {
+        crate::crisis::after_raise(&state, w, raised).await;
+        return Ok(see_other(&format!("/messages/{other}?care=1")));
+    }
+    Ok(see_other(&format!("/messages/{other}")))
 }

@@ -247,11 +247,7 @@ struct ResultPage<'a> {
 
 /// The crisis lines to show: the configured ones, or Korea's defaults in the viewer's language.
 fn crisis_lines(state: &AppState, ctx: &Ctx) -> Vec<String> {
-    if state.config.crisis_lines.is_empty() {
-        vec![ctx.t("crisis-line-suicide"), ctx.t("crisis-line-mental-health")]
-    } else {
-        state.config.crisis_lines.clone()
-    }
+    crate::crisis::lines(state, &crate::i18n::Tr::new(state.i18n.clone(), ctx.lang()))
 }
 
 /// Scores and stores a response. Every item must be answered 0 to 3; otherwise the form comes back

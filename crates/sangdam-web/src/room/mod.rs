@@ -503,12 +503,29 @@ async fn handle(
             }
             let row = [room.id.as_str(), who.user.as_str(), id.as_str()];
             let sealed = state.keys.seal_at(&sangdam_store::sealed::ROOM_MESSAGE, &row, text.as_bytes());
-            let (m, new) = state.store.post_room_message(&room.id, &who.user, &id, &sealed, state.clock.now()).await?;
+            // A guest's message goes through the crisis check; its event commits with it.
+            let level = if host { None } else { sangdam_domain::crisis::check(text) };
+            let write = match level {
+                Some(level) => {
+                    let counselor = state.store.room_hosts(&room.id).await?.into_iter().next();
+                    Some(crate::crisis::write_for(
+                        state,
+                        crate::crisis::Source::Room,
+                        &room.id,
+                        Some(&who.user),
+                        counselor.as_ref(),
+                        level,
+                    ))
+                }
+                None => None,
+            };
+            let (m, new, raised) = state
+                .store
+                .post_room_message(&room.id, &who.user, &id, &sealed, state.clock.now(), write.as_ref())
+                .await?;
             s.send(conn, ServerMsg::Ack { id: id.clone(), seq: m.seq });
             if new {
-                // A guest's message goes through the crisis check: hosts see it marked, the guest
-                // sees the crisis lines, and the room's crisis event is raised.
-                let level = if host { None } else { sangdam_domain::crisis::check(text) };
+                // Hosts see a crisis message marked; the guest sees the crisis lines.
                 let chat = ServerMsg::Chat {
                     seq: m.seq,
                     id,
@@ -530,17 +547,8 @@ async fn handle(
                         c.last_seq = c.last_seq.max(m.seq);
                     }
                 }
-                if let Some(level) = level {
-                    let counselor = state.store.room_hosts(&room.id).await?.into_iter().next();
-                    crate::crisis::raise(
-                        state,
-                        crate::crisis::Source::Room,
-                        &room.id,
-                        Some(&who.user),
-                        counselor.as_ref(),
-                        level,
-                    )
-                    .await?;
+                if let (Some(w), Some(raised)) = (&write, &raised) {
+                    crate::crisis::after_raise(state, w, raised).await;
                     let lang = who.tr.lang;
                     s.send(conn, ServerMsg::Care(crate::crisis::care_notice(state, lang, false)));
                 }

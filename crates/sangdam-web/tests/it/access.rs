@@ -62,7 +62,7 @@ db_test!(room_content_is_for_those_who_took_part, async |app: &TestApp| {
             let message_id = id();
             let row = [room.as_str(), sender.as_str(), message_id.as_str()];
             let sealed = app.keys.seal_at(&sangdam_store::sealed::ROOM_MESSAGE, &row, text.as_bytes());
-            app.store.post_room_message(&room, &sender, &message_id, &sealed, now).await.unwrap();
+            app.store.post_room_message(&room, &sender, &message_id, &sealed, now, None).await.unwrap();
         }
     };
     say(host.clone(), "상담사가 모두에게 드리는 말").await;

@@ -62,15 +62,19 @@ db_test!(a_crisis_message_jumps_the_queue_and_reaches_a_person, async |app: &Tes
     next_of(&mut c, "offer").await;
     send(&mut c, json!({ "type": "accept", "chat": chat_a })).await;
     next_of(&mut c, "chat").await;
+    // (A second apart: chats of the same second are in no particular order.)
+    app.clock.advance(1);
     let (gb, chat_b) = guest(app, "둘째").await;
     let mut wb = guest_ws(app, &gb, &chat_b).await;
     assert_eq!(place_of(&mut wb).await["position"], 1);
+    app.clock.advance(1);
     let (gc, chat_c) = guest(app, "셋째").await;
     let mut wc = guest_ws(app, &gc, &chat_c).await;
     assert_eq!(place_of(&mut wc).await["position"], 2);
 
     // A third guest writes a high-risk message: the lines at once, and the chat is offered to the
     // counselor above their capacity, ahead of the two who came first.
+    app.clock.advance(1);
     let (gd, chat_d) = guest(app, "넷째").await;
     let mut wd = guest_ws(app, &gd, &chat_d).await;
     place_of(&mut wd).await;
@@ -237,17 +241,20 @@ db_test!(a_burst_of_crisis_messages_makes_one_event, async |app: &TestApp| {
     // The database holds it too: a second open event for the place is refused, and so is an
     // outcome without a close.
     let place: String = app.keys.mac_hex("crisis.place", format!("chat:{chat}").as_bytes());
-    let new = sangdam_store::NewCrisis {
-        id: "direct",
-        source: "chat",
-        source_key: &place,
+    let write = sangdam_store::CrisisWrite {
+        id: "direct".into(),
+        source: "chat".into(),
+        source_key: place.clone(),
         client_key: None,
         level: 1,
-        sealed: b"x",
+        sealed: b"x".to_vec(),
         now: 0,
         chat: None,
+        job_id: "direct-job".into(),
+        job_kind: "crisis-alert-mails".into(),
+        chain_key: app.keys.chain_key(),
     };
-    let raised = app.store.raise_crisis(&new, |_, _| sangdam_store::Effects::default()).await.unwrap();
+    let raised = app.store.raise_crisis(&write).await.unwrap();
     assert_eq!(raised, sangdam_store::CrisisRaised::Same(open[0].id.clone()));
     let sql = "INSERT INTO crisis_events (id, source, source_key, level, sealed, created_at) VALUES ('d2', 'chat', $1, 1, $2, 0)";
     assert!(!raw(&app.store, sql, &place, Some(b"x")).await, "unique open event per place");
@@ -394,4 +401,40 @@ db_test!(a_free_text_form_answer_raises_the_alert, async |app: &TestApp| {
     assert_eq!((events.len(), events[0].source.as_str(), events[0].level), (1, "form", 1));
     // The counselor who asked for the form may see it.
     assert_eq!(app.get(&counselor, &format!("/center/crisis/{}", events[0].id)).await.status(), 200);
+});
+
+db_test!(a_message_and_its_crisis_event_commit_together_or_not_at_all, async |app: &TestApp| {
+    let (_g1, first) = guest(app, "하나").await;
+    let (_g2, second) = guest(app, "둘").await;
+    let write = |chat: &str, id: &str, job: &str| sangdam_store::CrisisWrite {
+        id: id.into(),
+        source: "chat".into(),
+        source_key: app.keys.mac_hex("crisis.place", format!("chat:{chat}").as_bytes()),
+        client_key: None,
+        level: 2,
+        sealed: b"x".to_vec(),
+        now: app.clock.now(),
+        chat: Some(chat.to_owned()),
+        job_id: job.into(),
+        job_kind: "crisis-alert-mails".into(),
+        chain_key: app.keys.chain_key(),
+    };
+    let now = app.clock.now();
+    let w = write(&first, "e1", "job-1");
+    let posted =
+        app.store.post_chat_message(&first, "client", None, "m1", b"sealed", None, None, now, Some(&w)).await.unwrap();
+    assert_eq!(posted.crisis, Some(sangdam_store::CrisisRaised::New("e1".into())));
+    // The second write fails inside its transaction (its alert job's id is taken): neither the
+    // message nor the event is kept, and the chat's queue level stays.
+    let w = write(&second, "e2", "job-1");
+    assert!(
+        app.store.post_chat_message(&second, "client", None, "m2", b"sealed", None, None, now, Some(&w)).await.is_err()
+    );
+    assert!(app.store.chat_messages_after(&second, 0, 10).await.unwrap().is_empty());
+    assert_eq!(app.store.chat(&second).await.unwrap().unwrap().risk, 0);
+    assert!(app.store.crisis_event("e2").await.unwrap().is_none());
+    // The first is whole: message, event, audit entry and job.
+    assert_eq!(app.store.chat_messages_after(&first, 0, 10).await.unwrap().len(), 1);
+    assert!(app.store.crisis_event("e1").await.unwrap().is_some());
+    assert_eq!(audited_count(app, "crisis.detect").await, 1);
 });

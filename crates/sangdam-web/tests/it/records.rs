@@ -289,7 +289,10 @@ db_test!(key_rotation_reseals_everything_while_serving, async |app: &TestApp| {
     for i in 0..3 {
         let row = ["rot-room", mine_id.as_str(), &format!("m{i}")];
         let body = app.keys.seal_at(&sangdam_store::sealed::ROOM_MESSAGE, &row, format!("메시지 {i}").as_bytes());
-        app.store.post_room_message("rot-room", &mine_id, &format!("m{i}"), &body, app.clock.now()).await.unwrap();
+        app.store
+            .post_room_message("rot-room", &mine_id, &format!("m{i}"), &body, app.clock.now(), None)
+            .await
+            .unwrap();
     }
     all_sealed_under(app, 1).await;
 

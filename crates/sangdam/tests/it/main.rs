@@ -129,7 +129,11 @@ fn start_serving(dir: &Path, global: &[&str]) -> (Child, String) {
         .unwrap();
     let mut line = String::new();
     BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    let url = line.split_whitespace().find(|w| w.starts_with("http://")).unwrap_or_else(|| panic!("the address is printed: {line:?}")).to_owned();
+    let url = line
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .unwrap_or_else(|| panic!("the address is printed: {line:?}"))
+        .to_owned();
     (child, url)
 }
 
