@@ -55,7 +55,7 @@ pub async fn route(state: &AppState) -> anyhow::Result<()> {
     let mut queue = state.store.chats_in(&["queued"], 10_000).await?;
     // Risk first, then arrival: the order chats are offered in and the places clients are told.
     // (A stable sort: within a level, the store's order of arrival stays.)
-    queue.sort_by(|a, b| b.risk.cmp(&a.risk));
+    queue.sort_by_key(|c| std::cmp::Reverse(c.risk));
     alert_untaken_crises(state, now, offer_seconds).await?;
     let agents = state.store.agents().await?;
     let counselors: Vec<routing::Counselor> = agents
