@@ -1962,6 +1962,8 @@ impl RiskCheck {
         if !ok {
             return Err("error-crisis-check");
         }
+        // A browser sends a line break as `\r\n`.
+        let protective = protective.replace("\r\n", "\n");
         let protective = protective.trim();
         if protective.chars().count() > MAX_PROTECTIVE_CHARS || protective.chars().any(|c| c.is_control() && c != '\n')
         {
@@ -2024,6 +2026,8 @@ mod tests {
         assert_eq!(ok.map(|c| c.actions), Ok(vec!["safety_plan".to_owned()]));
         assert_eq!(RiskCheck::new("maybe", "yes", "no", "no", "now", "", &[]), Err("error-crisis-check"));
         assert_eq!(RiskCheck::new("none", "yes", "no", "no", "now", "", &["call".into()]), Err("error-crisis-check"));
+        let lines = RiskCheck::new("none", "no", "no", "no", "none", "언니\r\n친구", &[]);
+        assert_eq!(lines.map(|c| c.protective), Ok("언니\n친구".to_owned()), "line breaks as browsers send them");
         let long = "가".repeat(MAX_PROTECTIVE_CHARS + 1);
         assert_eq!(RiskCheck::new("none", "no", "no", "no", "none", &long, &[]), Err("error-crisis-too-long"));
     }

@@ -288,7 +288,10 @@ impl Store {
         let list = from.iter().map(|s| format!("'{}'", s.replace('\'', ""))).collect::<Vec<_>>().join(", ");
         on_backend!(self, |pool| {
             let done = sqlx::query(&format!(
+                // The first acceptance starts the graded response afresh: what a waiting client wrote
+                // before anyone joined was only blurred, never warned.
                 "UPDATE chats SET status = $1, counselor_id = $2, \
+                 flagged = CASE WHEN $1 = 'active' AND accepted_at IS NULL THEN 0 ELSE flagged END, \
                  offered_at = CASE WHEN $1 = 'offered' THEN $3 WHEN $1 = 'queued' THEN NULL ELSE offered_at END, \
                  accepted_at = CASE WHEN $1 = 'active' THEN COALESCE(accepted_at, $3) ELSE accepted_at END \
                  WHERE id = $4 AND status IN ({list}) AND ($5 IS NULL OR counselor_id = $5)"
@@ -310,7 +313,8 @@ impl Store {
     pub async fn take_crisis_chat(&self, id: &str, counselor: &UserId, now: i64) -> Result<bool> {
         on_backend!(self, |pool| {
             let done = sqlx::query(
-                "UPDATE chats SET status = 'active', counselor_id = $1, accepted_at = COALESCE(accepted_at, $2) \
+                "UPDATE chats SET status = 'active', counselor_id = $1, accepted_at = COALESCE(accepted_at, $2), \
+                 flagged = CASE WHEN accepted_at IS NULL THEN 0 ELSE flagged END \
                  WHERE id = $3 AND status IN ('queued', 'offered') AND risk = 2",
             )
             .bind(counselor.as_str())

@@ -92,25 +92,30 @@ macro_rules! raise_crisis_in {
             .execute(&mut **tx)
             .await?;
         }
-        let inserted = sqlx::query(
-            "INSERT INTO crisis_events (id, source, source_key, client_key, level, sealed, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (source_key) WHERE closed_at IS NULL DO NOTHING",
-        )
-        .bind(&w.id)
-        .bind(&w.source)
-        .bind(&w.source_key)
-        .bind(&w.client_key)
-        .bind(w.level)
-        .bind(&w.sealed)
-        .bind(w.now)
-        .execute(&mut **tx)
-        .await?
-        .rows_affected();
-        if inserted == 1 {
-            let e = w.effects(&w.id, true);
-            $crate::effects::write_effects!(&mut *tx, &e, w.now);
-            $crate::CrisisRaised::New(w.id.clone())
-        } else {
+        // On PostgreSQL each statement sees what committed before it: an open event may be closed
+        // between them, so a miss goes round again (the insert then succeeds).
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let inserted = sqlx::query(
+                "INSERT INTO crisis_events (id, source, source_key, client_key, level, sealed, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (source_key) WHERE closed_at IS NULL DO NOTHING",
+            )
+            .bind(&w.id)
+            .bind(&w.source)
+            .bind(&w.source_key)
+            .bind(&w.client_key)
+            .bind(w.level)
+            .bind(&w.sealed)
+            .bind(w.now)
+            .execute(&mut **tx)
+            .await?
+            .rows_affected();
+            if inserted == 1 {
+                let e = w.effects(&w.id, true);
+                $crate::effects::write_effects!(&mut *tx, &e, w.now);
+                break $crate::CrisisRaised::New(w.id.clone());
+            }
             let up = sqlx::query(
                 "UPDATE crisis_events SET level = $1 WHERE source_key = $2 AND closed_at IS NULL AND level < $1 RETURNING id",
             )
@@ -118,21 +123,22 @@ macro_rules! raise_crisis_in {
             .bind(&w.source_key)
             .fetch_optional(&mut **tx)
             .await?;
-            match up {
-                Some(r) => {
-                    let id: String = sqlx::Row::try_get(&r, "id")?;
-                    let e = w.effects(&id, false);
-                    $crate::effects::write_effects!(&mut *tx, &e, w.now);
-                    $crate::CrisisRaised::Raised(id)
-                }
-                None => {
-                    let id: String =
-                        sqlx::query_scalar("SELECT id FROM crisis_events WHERE source_key = $1 AND closed_at IS NULL")
-                            .bind(&w.source_key)
-                            .fetch_one(&mut **tx)
-                            .await?;
-                    $crate::CrisisRaised::Same(id)
-                }
+            if let Some(r) = up {
+                let id: String = sqlx::Row::try_get(&r, "id")?;
+                let e = w.effects(&id, false);
+                $crate::effects::write_effects!(&mut *tx, &e, w.now);
+                break $crate::CrisisRaised::Raised(id);
+            }
+            let open: Option<String> =
+                sqlx::query_scalar("SELECT id FROM crisis_events WHERE source_key = $1 AND closed_at IS NULL")
+                    .bind(&w.source_key)
+                    .fetch_optional(&mut **tx)
+                    .await?;
+            if let Some(id) = open {
+                break $crate::CrisisRaised::Same(id);
+            }
+            if attempt >= 3 {
+                return Err($crate::StoreError::Conflict);
             }
         }
     }};
@@ -294,13 +300,15 @@ impl Store {
         })
     }
 
-    /// Closes an open event with its outcome and audit entry. `false` when it was closed already.
+    /// Closes an open event with its outcome and audit entry, and (`chat`: the place was a chat)
+    /// the chat's queue level with it. `false` when it was closed already.
     pub async fn close_crisis(
         &self,
         id: &str,
         outcome: &str,
         by: &UserId,
         now: i64,
+        chat: Option<&str>,
         effects: &Effects,
     ) -> Result<bool> {
         if !CRISIS_OUTCOMES.contains(&outcome) {
@@ -319,6 +327,9 @@ impl Store {
             .await?
             .rows_affected();
             if done == 1 {
+                if let Some(chat) = chat {
+                    sqlx::query("UPDATE chats SET risk = 0 WHERE id = $1").bind(chat).execute(&mut *tx).await?;
+                }
                 crate::effects::write_effects!(&mut tx, effects, now);
             }
             tx.commit().await?;

@@ -110,3 +110,33 @@ pub async fn may_see_crisis(
         Role::Client | Role::Admin => Ok(false),
     }
 }
+
+/// Whether `viewer` may close a crisis event with an outcome: supervisors; a counselor whose
+/// client it is or whose place it is, or who holds the chat it came from (not one it was only
+/// offered to).
+pub async fn may_close_crisis(
+    state: &AppState,
+    viewer: &UserRecord,
+    place: &crate::crisis::Place,
+) -> Result<bool, AppError> {
+    match viewer.role {
+        Role::Supervisor => Ok(true),
+        Role::Counselor => {
+            if place.counselor_id().as_ref() == Some(&viewer.id) {
+                return Ok(true);
+            }
+            if let Some(client) = place.client_id()
+                && state.store.in_care(&viewer.id, &client).await?
+            {
+                return Ok(true);
+            }
+            Ok(place.source == "chat"
+                && state
+                    .store
+                    .chat(&place.id)
+                    .await?
+                    .is_some_and(|c| c.status == "active" && c.counselor_id.as_ref() == Some(&viewer.id)))
+        }
+        Role::Client | Role::Admin => Ok(false),
+    }
+}

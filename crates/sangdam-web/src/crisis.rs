@@ -144,6 +144,18 @@ pub async fn after_raise(state: &AppState, w: &CrisisWrite, raised: &CrisisRaise
     }
 }
 
+/// Whether a counselor who could answer now has a console open: online, available (a high-risk
+/// chat reaches them even above capacity), speaking `lang`. Supervisors' consoles and counselors
+/// busy, on a break or after-work do not count.
+pub async fn counselor_available(state: &AppState, lang: Language) -> anyhow::Result<bool> {
+    for a in state.store.agents().await? {
+        if state.chat.online(&a.user_id) && a.status == "available" && a.languages.contains(&lang) {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
 /// An event's place, opened.
 pub fn place_of(state: &AppState, e: &CrisisRecord) -> anyhow::Result<Place> {
     let bytes = state.keys.open_at(&sangdam_store::sealed::CRISIS_EVENT, &[&e.id], &e.sealed)?;
@@ -183,6 +195,17 @@ pub fn care_notice(state: &AppState, lang: Language, nobody_online: bool) -> Car
     CareNotice { title: tr.t("crisis-care-title"), body: tr.t("crisis-care-body"), lines: lines(state, &tr), nobody }
 }
 
+/// What a client is shown after a crisis message in a place nobody reads at once (a secure
+/// message, a form, a booking's reason): the lines, and plainly that no reply comes at once.
+pub fn care_notice_later(state: &AppState, lang: Language) -> CareNotice {
+    let tr = Tr::new(state.i18n.clone(), lang);
+    let later = match &state.config.on_call_phone {
+        Some(phone) => tr.ta("crisis-not-read-at-once-phone", "phone", phone.clone()),
+        None => tr.t("crisis-not-read-at-once"),
+    };
+    CareNotice { nobody: Some(later), ..care_notice(state, lang, false) }
+}
+
 /// Mails the people an event reaches, once each: the client's care team and the supervisors
 /// (and, when nobody has a console open, the on-call addresses; when there are no supervisors
 /// either, the admins). The mail says only that a crisis event waits in Sangdam.
@@ -216,7 +239,8 @@ pub async fn run_alert_mails(state: &AppState, job: &sangdam_store::JobRecord) -
         mail::send_once(state, &u.email, u.language, Mail::CrisisAlert { link: link.clone() }, &key).await?;
         mailed += 1;
     }
-    let nobody_online = !state.chat.any_staff_online();
+    let nobody_online =
+        !counselor_available(state, Language::Ko).await? && !counselor_available(state, Language::En).await?;
     system_audit(state, "crisis.alert", event_id, &format!("mailed:{mailed}")).await?;
     if nobody_online {
         let mut fallback: Vec<(sangdam_domain::Email, Language)> =

@@ -76,3 +76,7 @@ mail-crisis-body = A client wrote something that speaks of suicide or self-harm.
 mail-crisis-oncall-subject = [Sangdam] On call: a client in crisis and no counselor online
 mail-crisis-oncall-body = A client wrote something that speaks of suicide or self-harm and no counselor is online. Please sign in now. This mail says neither who it is nor what they wrote:
     { $link }
+crisis-not-read-at-once = A counselor will read this, but not at once. Please do not wait for a reply here: call one of the lines above now. If you are in danger, call 119 or 112.
+crisis-not-read-at-once-phone = A counselor will read this, but not at once. Please do not wait for a reply here: call our on-call counselor at { $phone }, or one of the lines above. If you are in danger, call 119 or 112.
+error-chat-crisis-no-end = This client may be in crisis, so the chat cannot be ended as abuse. Transfer it to a colleague or ask a supervisor to take over.
+error-chat-take-break = You are on a break or offline. Set yourself available to take this chat.

@@ -66,7 +66,8 @@ async fn welcome(
     out.push(state_of(state, &chat).await?);
     // A client in crisis sees the lines again on every page of the open chat.
     if chat.risk > 0 && chat.status != "closed" {
-        out.push(ClientOut::Care(crate::crisis::care_notice(state, chat.language, !state.chat.any_staff_online())));
+        let nobody = !crate::crisis::counselor_available(state, chat.language).await?;
+        out.push(ClientOut::Care(crate::crisis::care_notice(state, chat.language, nobody)));
     }
     if chat.staff_read > 0 {
         out.push(ClientOut::Read { seq: chat.staff_read });
@@ -209,6 +210,11 @@ async fn handle(
                     "error-chat-too-long"
                 };
                 let _ = tx.try_send(error(&who.tr, code));
+                // Refused (too long) but read: a client in crisis still sees the lines at once.
+                if sangdam_domain::crisis::check(&text).is_some() {
+                    let nobody = !crate::crisis::counselor_available(state, chat.language).await?;
+                    let _ = tx.try_send(ClientOut::Care(crate::crisis::care_notice(state, chat.language, nobody)));
+                }
                 return Ok(());
             };
             // The crisis check comes first: a crisis message is never treated as abuse.

@@ -19,10 +19,11 @@ pub(super) async fn on_crisis(
     write: &CrisisWrite,
     raised: &CrisisRaised,
 ) -> anyhow::Result<()> {
+    // The client first: the lines at once, before any mail is queued.
+    let nobody = !crate::crisis::counselor_available(state, chat.language).await?;
+    state.chat.to_client(&chat.id, &ClientOut::Care(care_notice(state, chat.language, nobody)));
     let hit = after_raise(state, write, raised).await;
     let level = hit.level;
-    let nobody = !state.chat.any_staff_online();
-    state.chat.to_client(&chat.id, &ClientOut::Care(care_notice(state, chat.language, nobody)));
     let Some(now) = state.store.chat(&chat.id).await? else { return Ok(()) };
     let msg = StaffOut::Crisis {
         chat: info(state, &now).await?,

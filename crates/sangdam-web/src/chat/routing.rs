@@ -56,7 +56,10 @@ pub async fn route(state: &AppState) -> anyhow::Result<()> {
     // Risk first, then arrival: the order chats are offered in and the places clients are told.
     // (A stable sort: within a level, the store's order of arrival stays.)
     queue.sort_by_key(|c| std::cmp::Reverse(c.risk));
-    alert_untaken_crises(state, now, offer_seconds).await?;
+    // An alert that fails is logged; the routing pass goes on (the chat is still offered).
+    if let Err(e) = alert_untaken_crises(state, now, offer_seconds).await {
+        tracing::error!(error = ?e, "alerting consoles to an untaken crisis chat failed");
+    }
     let agents = state.store.agents().await?;
     let counselors: Vec<routing::Counselor> = agents
         .iter()
@@ -125,7 +128,15 @@ async fn alert_untaken_crises(state: &AppState, now: i64, offer_seconds: i64) ->
             if let Some(event) = &info.crisis_event {
                 crate::crisis::system_audit(state, "crisis.alert", event, "consoles").await?;
             }
-            state.chat.send_staff(|_| true, &StaffOut::CrisisAlert { chat: info });
+            // Supervisors see the chat as they see the queue; counselors only what they need to
+            // take it (no account, no event until they hold it).
+            let mut bare = info.clone();
+            bare.client = None;
+            bare.crisis_event = None;
+            bare.counselor = None;
+            bare.counselor_id = None;
+            state.chat.send_staff(|s| s.is_supervisor(), &StaffOut::CrisisAlert { chat: info });
+            state.chat.send_staff(|s| !s.is_supervisor(), &StaffOut::CrisisAlert { chat: bare });
         }
     }
     Ok(())

@@ -314,6 +314,15 @@ async fn handle(
             if who.user.role != sangdam_domain::Role::Counselor {
                 return refuse("error-chat-not-yours");
             }
+            // On a break or offline, a counselor is not handed a chat, even this one.
+            let ready = state
+                .store
+                .agent(me)
+                .await?
+                .is_some_and(|a| matches!(a.status.as_str(), "available" | "busy" | "after_work"));
+            if !ready {
+                return refuse("error-chat-take-break");
+            }
             let before = state.store.chat(&chat).await?;
             let take = async { Ok(state.store.take_crisis_chat(&chat, me, now).await?) };
             let taken = open_chat(state, (&who.user, Some(&who.address)), To::Direct(direct), &chat, take).await?;
@@ -326,6 +335,7 @@ async fn handle(
             if let Some(c) = state.store.chat(&chat).await? {
                 state.chat.to_client(&chat, &super::client::state_of(state, &c).await?);
             }
+            audit(state, &who.user, Some(&who.address), "chat.take-crisis", &chat).await?;
             state.chat.wake.notify_one();
         }
         StaffIn::Transfer { chat, to, note } => {
@@ -457,6 +467,11 @@ async fn handle(
         }
         StaffIn::EndAbuse { chat } => {
             let Some(c) = held(state, who, &chat, true).await? else { return refuse("error-chat-not-yours") };
+            // A client in crisis is not sent away and banned: the chat is transferred or handed to
+            // a supervisor instead.
+            if c.risk > 0 {
+                return refuse("error-chat-crisis-no-end");
+            }
             let category = last_flag(state, &c).await?.unwrap_or_else(|| "other".to_owned());
             if super::end_for_abuse(state, &chat, &category).await?.is_none() {
                 return refuse("error-chat-closed");

@@ -229,7 +229,7 @@ pub async fn portal(
         unread_messages,
         requests,
         recordings: super::recordings::rows_for(&state, &ctx, &v.user).await?,
-        care: q.care.is_some().then(|| crate::crisis::care_notice(&state, ctx.lang(), !state.chat.any_staff_online())),
+        care: q.care.is_some().then(|| crate::crisis::care_notice_later(&state, ctx.lang())),
     })
 }
 

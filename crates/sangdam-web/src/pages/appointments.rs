@@ -121,7 +121,7 @@ pub async fn mine(State(state): State<AppState>, ctx: Ctx, Query(q): Query<MineQ
     } else {
         None
     };
-    let care = q.care.is_some().then(|| crate::crisis::care_notice(&state, ctx.lang(), !state.chat.any_staff_online()));
+    let care = q.care.is_some().then(|| crate::crisis::care_notice_later(&state, ctx.lang()));
     render(&MinePage { ctx: &ctx, upcoming, past, waiting, notice, care })
 }
 

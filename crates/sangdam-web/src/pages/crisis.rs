@@ -37,10 +37,20 @@ impl Row {
     }
 }
 
-async fn row(state: &AppState, ctx: &Ctx, e: &CrisisRecord, place: &Place) -> Result<Row, AppError> {
+/// An event as `viewer` reads it: the client's name and record only for someone who may see
+/// the client's record (a counselor who holds a chat sees the chat, not who the client is).
+async fn row(
+    state: &AppState,
+    ctx: &Ctx,
+    viewer: &UserRecord,
+    e: &CrisisRecord,
+    place: &Place,
+) -> Result<Row, AppError> {
     let client = match place.client_id() {
-        Some(id) => state.store.user_by_id(&id).await?.map(|u| (id.to_string(), u.display_name.to_string())),
-        None => None,
+        Some(id) if crate::access::may_see_client(state, viewer, &id).await? => {
+            state.store.user_by_id(&id).await?.map(|u| (id.to_string(), u.display_name.to_string()))
+        }
+        _ => None,
     };
     let link = match place.source.as_str() {
         "chat" => Some(format!("/center/chats/{}", place.id)),
@@ -62,9 +72,16 @@ async fn row(state: &AppState, ctx: &Ctx, e: &CrisisRecord, place: &Place) -> Re
 pub async fn open_for(state: &AppState, ctx: &Ctx, viewer: &UserRecord) -> Result<Vec<Row>, AppError> {
     let mut out = Vec::new();
     for e in state.store.open_crisis_events().await? {
-        let place = place_of(state, &e)?;
+        // An event that does not open is left out (and logged), not the whole list.
+        let place = match place_of(state, &e) {
+            Ok(p) => p,
+            Err(err) => {
+                tracing::error!(error = ?err, "a crisis event does not open");
+                continue;
+            }
+        };
         if crate::access::may_see_crisis(state, viewer, &place).await? {
-            out.push(row(state, ctx, &e, &place).await?);
+            out.push(row(state, ctx, viewer, &e, &place).await?);
         }
     }
     Ok(out)
@@ -98,6 +115,8 @@ struct EventPage<'a> {
     errors: Vec<String>,
     saved: bool,
     outcomes: &'static [&'static str],
+    /// Whether this viewer may close the event (see `access::may_close_crisis`).
+    may_close: bool,
 }
 
 impl EventPage<'_> {
@@ -173,6 +192,8 @@ async fn event_page(
     saved: bool,
 ) -> AppResult {
     let Sent { form, actions } = sent;
+    let viewer = &ctx.client_data_viewer(&[Role::Counselor, Role::Supervisor])?.user;
+    let may_close = crate::access::may_close_crisis(state, viewer, place).await?;
     let check = open_check(state, e)?;
     let checked_by = match e.assessed_at {
         Some(at) => {
@@ -198,7 +219,7 @@ async fn event_page(
     };
     let page = EventPage {
         ctx,
-        ev: row(state, ctx, e, place).await?,
+        ev: row(state, ctx, viewer, e, place).await?,
         check,
         checked_by,
         closed,
@@ -207,6 +228,7 @@ async fn event_page(
         errors: errors.iter().map(|id| ctx.t(id)).collect(),
         saved,
         outcomes: sangdam_store::CRISIS_OUTCOMES,
+        may_close,
     };
     if errors.is_empty() { render(&page) } else { with_status(StatusCode::UNPROCESSABLE_ENTITY, render(&page)) }
 }
@@ -243,8 +265,16 @@ pub async fn check(
             if actions.len() < 8 {
                 actions.push(v);
             }
-        } else if !form.contains_key(&k) && v.len() <= 16 * 1024 {
-            form.insert(k, v);
+        } else if let std::collections::hash_map::Entry::Vacant(slot) = form.entry(k) {
+            // A line break from a browser is `\r\n`; a field far over any limit is cut and refused
+            // below as too long, never saved empty.
+            let v = v.replace("\r\n", "\n");
+            let v = if v.len() > 16 * 1024 {
+                v.chars().take(sangdam_domain::crisis::MAX_PROTECTIVE_CHARS + 1).collect()
+            } else {
+                v
+            };
+            slot.insert(v);
         }
     }
     let get = |k: &str| form.get(k).map_or("", String::as_str);
@@ -298,12 +328,17 @@ pub async fn close(
     crate::forms::FormData(f): crate::forms::FormData<CloseForm>,
 ) -> AppResult {
     let (user, e, place) = event_for(&state, &ctx, &id, "crisis.close").await?;
+    if !crate::access::may_close_crisis(&state, &user, &place).await? {
+        audit(&state, &ctx, Some(&user), "crisis.close", Some(format!("crisis:{id}")), "denied").await?;
+        return Err(AppError::Forbidden);
+    }
     if !sangdam_store::CRISIS_OUTCOMES.contains(&f.outcome.as_str()) {
         return event_page(&state, &ctx, &e, &place, Sent::default(), vec!["error-crisis-outcome".to_owned()], false)
             .await;
     }
     let effects = audited(&state, &ctx, Some(&user), "crisis.close", Some(format!("crisis:{id}")), &f.outcome);
-    if !state.store.close_crisis(&id, &f.outcome, &user.id, ctx.now, &effects).await? {
+    let chat = (place.source == "chat").then_some(place.id.as_str());
+    if !state.store.close_crisis(&id, &f.outcome, &user.id, ctx.now, chat, &effects).await? {
         return event_page(&state, &ctx, &e, &place, Sent::default(), vec!["error-crisis-closed".to_owned()], false)
             .await;
     }

@@ -128,8 +128,7 @@ async fn thread_page(
         messages,
         draft,
         errors,
-        care: (care && me.role == Role::Client)
-            .then(|| crate::crisis::care_notice(state, ctx.lang(), !state.chat.any_staff_online())),
+        care: (care && me.role == Role::Client).then(|| crate::crisis::care_notice_later(state, ctx.lang())),
     })
 }
 
@@ -161,12 +160,15 @@ pub async fn send(
     let text = match aftercare::message(&raw) {
         Ok(t) => t,
         Err(e) => {
-            let page = thread_page(&state, &ctx, &v.user, &other, raw, vec![ctx.t(e.message_id())], false).await;
+            // Refused but read: a client in crisis still sees the lines.
+            let care = sangdam_domain::crisis::check(&raw).is_some();
+            let page = thread_page(&state, &ctx, &v.user, &other, raw, vec![ctx.t(e.message_id())], care).await;
             return with_status(StatusCode::UNPROCESSABLE_ENTITY, page);
         }
     };
     if !state.limiter.allow("message", v.user.id.as_str(), ctx.now, MAX_PER_TEN_MINUTES, 600) {
-        let page = thread_page(&state, &ctx, &v.user, &other, raw, vec![ctx.t("error-message-rate")], false).await;
+        let care = sangdam_domain::crisis::check(&raw).is_some();
+        let page = thread_page(&state, &ctx, &v.user, &other, raw, vec![ctx.t("error-message-rate")], care).await;
         return with_status(StatusCode::TOO_MANY_REQUESTS, page);
     }
     let id = sangdam_domain::ids::encode_random(&random::<16>());

@@ -195,6 +195,10 @@ db_test!(no_crisis_message_is_warned_ended_or_banned, async |app: &TestApp| {
     assert!(messages.iter().all(|m| m.kind != "system"), "no warning was posted");
     // Three crisis messages, one event.
     assert_eq!(app.store.open_crisis_events().await.unwrap().len(), 1);
+    // Nor can the counselor end it as abuse and ban a client in crisis.
+    send(&mut c, json!({ "type": "end_abuse", "chat": chat })).await;
+    assert_eq!(next_of(&mut c, "error").await["code"], "error-chat-crisis-no-end");
+    assert_eq!(app.store.chat(&chat).await.unwrap().unwrap().status, "active");
 });
 
 db_test!(a_waiting_client_is_never_warned, async |app: &TestApp| {
@@ -211,6 +215,16 @@ db_test!(a_waiting_client_is_never_warned, async |app: &TestApp| {
     let messages = app.store.chat_messages_after(&chat, 0, 100).await.unwrap();
     assert!(messages.iter().all(|m| m.kind != "system"), "no warning while nobody has joined");
     assert!(app.store.incidents_since(0).await.unwrap().is_empty());
+    // Whoever joins starts the graded response afresh: the next rude message is a first warning.
+    let (cb, _) = staff_browser(app, Role::Counselor, "c@example.com").await;
+    let mut c = console(app, &cb).await;
+    available(&mut c).await;
+    next_of(&mut c, "offer").await;
+    send(&mut c, json!({ "type": "accept", "chat": chat })).await;
+    next_of(&mut c, "chat").await;
+    assert_eq!(app.store.chat(&chat).await.unwrap().unwrap().flagged, 0);
+    send(&mut w, json!({ "type": "say", "id": "x4", "text": "씨발 이제야 오네" })).await;
+    assert_eq!(next_of(&mut c, "flagged").await["step"], "warning");
 });
 
 db_test!(a_burst_of_crisis_messages_makes_one_event, async |app: &TestApp| {
@@ -318,6 +332,12 @@ db_test!(secure_messages_forms_and_a_booking_reason_raise_the_alert, async |app:
     assert!(to.ends_with("?care=1"), "{to}");
     let html = app.get_html(&client, &to).await.1;
     assert!(html.contains("crisis-care") && html.contains("109"), "{html}");
+    assert!(html.contains("바로 읽지는 못합니다"), "a message is not read at once, and the page says so");
+    // A message refused as too long still shows the lines.
+    let long = format!("{} 그냥 사라지고 싶어요", "가".repeat(5001));
+    let r = app.post(&client, &format!("/messages/{counselor_id}"), &[("text", &long)]).await;
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("crisis-care"));
     let html = app.get_html(&cc, &format!("/messages/{client_id}")).await.1;
     assert!(html.contains("crisis-message-marked") || html.contains("자살이나 자해를 말하는 메시지"), "{html}");
     let events = app.store.open_crisis_events().await.unwrap();
