@@ -2,8 +2,8 @@
 //! level high, then concern, then none), then by arrival, as Crisis Text Line orders its queue.
 //! Each waiting chat goes to a counselor who is available, covers its topic and language, and is
 //! under their capacity; among those, the one idle longest. A high-risk chat goes at once to the
-//! available counselor with the most room who speaks its language, whatever the topic and even
-//! above capacity. After-work, break and offline counselors get nothing. Pure: the caller passes
+//! available counselor with the most room who speaks its language (anyone available when nobody
+//! does), whatever the topic and even above capacity. After-work, break and offline counselors get nothing. Pure: the caller passes
 //! the queue, the counselors and the time, and applies the assignments.
 
 use crate::Language;
@@ -74,12 +74,17 @@ pub struct WaitingChat {
 /// The counselor one chat should go to now, if any.
 pub fn pick<'a>(chat: &WaitingChat, counselors: &'a [Counselor]) -> Option<&'a Counselor> {
     if chat.risk == Some(Level::High) {
-        // Most room first (free places, which may be none or fewer), then the longest idle.
+        // Most room first (free places, which may be none or fewer), then the longest idle; one who
+        // speaks the chat's language first, and when nobody does, anyone available: a person now
+        // matters more than the language.
         let room = |c: &Counselor| i64::from(c.capacity) - i64::from(c.active);
-        return counselors
-            .iter()
-            .filter(|c| c.status == Status::Available && c.languages.contains(&chat.language))
-            .min_by(|a, b| room(b).cmp(&room(a)).then(a.idle_since.cmp(&b.idle_since)).then(a.id.cmp(&b.id)));
+        let best = |speaks: bool| {
+            counselors
+                .iter()
+                .filter(|c| c.status == Status::Available && (!speaks || c.languages.contains(&chat.language)))
+                .min_by(|a, b| room(b).cmp(&room(a)).then(a.idle_since.cmp(&b.idle_since)).then(a.id.cmp(&b.id)))
+        };
+        return best(true).or_else(|| best(false));
     }
     counselors.iter().filter(|c| c.can_take(chat)).min_by(|a, b| a.idle_since.cmp(&b.idle_since).then(a.id.cmp(&b.id)))
 }
@@ -204,10 +209,17 @@ mod tests {
         b.capacity = 5;
         let got = assign(&queue, &[a, b], 100);
         assert_eq!(got, vec![("high".to_owned(), "b".to_owned())]);
-        // Language still matters, and a counselor on a break is not interrupted.
+        // One who speaks the language first; when nobody does, anyone available; a counselor on a
+        // break is not interrupted.
         let en = counselor("en", Status::Available, &["anxiety"], &[Language::En], 0, 0);
         let away = counselor("away", Status::Break, &["anxiety"], KO, 0, 0);
-        assert_eq!(assign(&queue[4..], &[en, away], 100), vec![]);
+        let ko = counselor("ko", Status::Available, &["career"], KO, 3, 0);
+        assert_eq!(
+            assign(&queue[4..], &[en.clone(), away.clone(), ko], 100),
+            vec![("high".to_owned(), "ko".to_owned())]
+        );
+        assert_eq!(assign(&queue[4..], &[en, away.clone()], 100), vec![("high".to_owned(), "en".to_owned())]);
+        assert_eq!(assign(&queue[4..], &[away], 100), vec![]);
     }
 
     #[test]

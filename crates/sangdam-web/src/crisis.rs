@@ -144,12 +144,12 @@ pub async fn after_raise(state: &AppState, w: &CrisisWrite, raised: &CrisisRaise
     }
 }
 
-/// Whether a counselor who could answer now has a console open: online, available (a high-risk
-/// chat reaches them even above capacity), speaking `lang`. Supervisors' consoles and counselors
-/// busy, on a break or after-work do not count.
-pub async fn counselor_available(state: &AppState, lang: Language) -> anyhow::Result<bool> {
+/// Whether a counselor who could answer now has a console open: online and available (a
+/// high-risk chat reaches them even above capacity, in another language when nobody speaks the
+/// client's). Supervisors' consoles and counselors busy, on a break or after-work do not count.
+pub async fn counselor_available(state: &AppState) -> anyhow::Result<bool> {
     for a in state.store.agents().await? {
-        if state.chat.online(&a.user_id) && a.status == "available" && a.languages.contains(&lang) {
+        if state.chat.online(&a.user_id) && a.status == "available" {
             return Ok(true);
         }
     }
@@ -239,8 +239,7 @@ pub async fn run_alert_mails(state: &AppState, job: &sangdam_store::JobRecord) -
         mail::send_once(state, &u.email, u.language, Mail::CrisisAlert { link: link.clone() }, &key).await?;
         mailed += 1;
     }
-    let nobody_online =
-        !counselor_available(state, Language::Ko).await? && !counselor_available(state, Language::En).await?;
+    let nobody_online = !counselor_available(state).await?;
     system_audit(state, "crisis.alert", event_id, &format!("mailed:{mailed}")).await?;
     if nobody_online {
         let mut fallback: Vec<(sangdam_domain::Email, Language)> =

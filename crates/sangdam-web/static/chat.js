@@ -97,7 +97,9 @@
         const nb = document.getElementById("chat-care-nobody");
         nb.textContent = m.nobody || "";
         nb.hidden = !m.nobody;
+        const first = box.hidden;
         box.hidden = false;
+        if (first) box.scrollIntoView({ block: "start" });
         break;
       }
       case "transcript_requested":

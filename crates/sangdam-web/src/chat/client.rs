@@ -66,7 +66,7 @@ async fn welcome(
     out.push(state_of(state, &chat).await?);
     // A client in crisis sees the lines again on every page of the open chat.
     if chat.risk > 0 && chat.status != "closed" {
-        let nobody = !crate::crisis::counselor_available(state, chat.language).await?;
+        let nobody = !crate::crisis::counselor_available(state).await?;
         out.push(ClientOut::Care(crate::crisis::care_notice(state, chat.language, nobody)));
     }
     if chat.staff_read > 0 {
@@ -212,7 +212,7 @@ async fn handle(
                 let _ = tx.try_send(error(&who.tr, code));
                 // Refused (too long) but read: a client in crisis still sees the lines at once.
                 if sangdam_domain::crisis::check(&text).is_some() {
-                    let nobody = !crate::crisis::counselor_available(state, chat.language).await?;
+                    let nobody = !crate::crisis::counselor_available(state).await?;
                     let _ = tx.try_send(ClientOut::Care(crate::crisis::care_notice(state, chat.language, nobody)));
                 }
                 return Ok(());

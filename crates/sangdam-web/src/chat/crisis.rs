@@ -20,7 +20,7 @@ pub(super) async fn on_crisis(
     raised: &CrisisRaised,
 ) -> anyhow::Result<()> {
     // The client first: the lines at once, before any mail is queued.
-    let nobody = !crate::crisis::counselor_available(state, chat.language).await?;
+    let nobody = !crate::crisis::counselor_available(state).await?;
     state.chat.to_client(&chat.id, &ClientOut::Care(care_notice(state, chat.language, nobody)));
     let hit = after_raise(state, write, raised).await;
     let level = hit.level;
