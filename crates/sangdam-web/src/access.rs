@@ -78,65 +78,62 @@ pub async fn staff_chat(state: &AppState, ctx: &Ctx, id: &str) -> Result<(Viewer
     Ok((v, chat))
 }
 
-/// Whether `viewer` may see a crisis event (its place, client and risk check) and act on it:
-/// supervisors always; a counselor when the client is in their care, when the place is theirs
-/// (a room they host, a thread or a booking with them), or when they hold or were offered the
-/// chat it came from.
+/// How far a staff member may go with a crisis event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum CrisisAccess {
+    None,
+    /// See the event and fill in the risk check: a counselor who was only offered the chat.
+    See,
+    /// Also close it with an outcome.
+    Close,
+}
+
+/// What `viewer` may do with a crisis event: supervisors everything; a counselor everything when
+/// the client is in their care, when the place is theirs (a room they host, a thread, a booking
+/// or a form with them), or when they hold the chat it came from, and only see it (and fill in
+/// the risk check) when that chat was offered to them.
+pub async fn crisis_access(
+    state: &AppState,
+    viewer: &UserRecord,
+    place: &crate::crisis::Place,
+) -> Result<CrisisAccess, AppError> {
+    match viewer.role {
+        Role::Supervisor => Ok(CrisisAccess::Close),
+        Role::Counselor => {
+            if place.counselor_id().as_ref() == Some(&viewer.id) {
+                return Ok(CrisisAccess::Close);
+            }
+            if let Some(client) = place.client_id()
+                && state.store.in_care(&viewer.id, &client).await?
+            {
+                return Ok(CrisisAccess::Close);
+            }
+            if place.source == "chat"
+                && let Some(c) = state.store.chat(&place.id).await?
+                && c.counselor_id.as_ref() == Some(&viewer.id)
+            {
+                return Ok(if c.status == "active" { CrisisAccess::Close } else { CrisisAccess::See });
+            }
+            Ok(CrisisAccess::None)
+        }
+        Role::Client | Role::Admin => Ok(CrisisAccess::None),
+    }
+}
+
+/// Whether `viewer` may see a crisis event (see [`crisis_access`]).
 pub async fn may_see_crisis(
     state: &AppState,
     viewer: &UserRecord,
     place: &crate::crisis::Place,
 ) -> Result<bool, AppError> {
-    match viewer.role {
-        Role::Supervisor => Ok(true),
-        Role::Counselor => {
-            if place.counselor_id().as_ref() == Some(&viewer.id) {
-                return Ok(true);
-            }
-            if let Some(client) = place.client_id()
-                && state.store.in_care(&viewer.id, &client).await?
-            {
-                return Ok(true);
-            }
-            if place.source == "chat" {
-                return Ok(state
-                    .store
-                    .chat(&place.id)
-                    .await?
-                    .is_some_and(|c| c.counselor_id.as_ref() == Some(&viewer.id)));
-            }
-            Ok(false)
-        }
-        Role::Client | Role::Admin => Ok(false),
-    }
+    Ok(crisis_access(state, viewer, place).await? >= CrisisAccess::See)
 }
 
-/// Whether `viewer` may close a crisis event with an outcome: supervisors; a counselor whose
-/// client it is or whose place it is, or who holds the chat it came from (not one it was only
-/// offered to).
+/// Whether `viewer` may close a crisis event with an outcome (see [`crisis_access`]).
 pub async fn may_close_crisis(
     state: &AppState,
     viewer: &UserRecord,
     place: &crate::crisis::Place,
 ) -> Result<bool, AppError> {
-    match viewer.role {
-        Role::Supervisor => Ok(true),
-        Role::Counselor => {
-            if place.counselor_id().as_ref() == Some(&viewer.id) {
-                return Ok(true);
-            }
-            if let Some(client) = place.client_id()
-                && state.store.in_care(&viewer.id, &client).await?
-            {
-                return Ok(true);
-            }
-            Ok(place.source == "chat"
-                && state
-                    .store
-                    .chat(&place.id)
-                    .await?
-                    .is_some_and(|c| c.status == "active" && c.counselor_id.as_ref() == Some(&viewer.id)))
-        }
-        Role::Client | Role::Admin => Ok(false),
-    }
+    Ok(crisis_access(state, viewer, place).await? == CrisisAccess::Close)
 }

@@ -90,6 +90,11 @@ db_test!(a_crisis_message_jumps_the_queue_and_reaches_a_person, async |app: &Tes
     assert_eq!((crisis["chat"]["id"].as_str(), crisis["level"].as_str()), (Some(chat_d.as_str()), Some("high")));
     let event = crisis["event"].as_str().unwrap().to_owned();
     assert_eq!(app.store.chat(&chat_b).await.unwrap().unwrap().status, "queued");
+    // Only offered, the counselor may see the event and fill in the risk check, not close it.
+    let page = format!("/center/crisis/{event}");
+    let html = app.get_html(&cb.0, &page).await.1;
+    assert!(html.contains("crisis-check-save") && !html.contains("crisis-close\""), "{html}");
+    assert_eq!(app.post(&cb.0, &format!("{page}/close"), &[("outcome", "no_risk")]).await.status(), 403);
 
     // Nobody takes it within the offer time: every console is alerted, and a counselor takes it.
     app.clock.advance(31);
@@ -108,7 +113,6 @@ db_test!(a_crisis_message_jumps_the_queue_and_reaches_a_person, async |app: &Tes
     assert!(own["crisis"].is_null() && own["flag"].is_null(), "{own}");
 
     // The counselor records the risk check; an incomplete one comes back with the error.
-    let page = format!("/center/crisis/{event}");
     let (status, html) = app.get_html(&cb.0, &page).await;
     assert_eq!(status, 200);
     assert!(html.contains("위기 평가") && html.contains("채팅 상담"), "{html}");
