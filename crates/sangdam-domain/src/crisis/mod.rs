@@ -1,0 +1,207 @@
+//! The crisis check: does a client's message speak of ending their life or harming themselves
+//! (or of someone else about to), in Korean or English, and how urgently?
+//!
+//! - [`Level::High`]: intent, a plan, means at hand (pills and doses, 번개탄, a rope, a rooftop or
+//!   a bridge), a time, an attempt in progress or just made, a goodbye.
+//! - [`Level::Concern`]: passive ideation (wishing to die, to disappear, not to wake up),
+//!   hopelessness with a death wish, an urge to hurt oneself.
+//!
+//! Like the abuse check it is rules, not a model, so the counselor can be told why a message was
+//! marked (`Assessment::why` names the rules). It sees through spacing, symbols and digits inside
+//! words (`자 살`, `자1살`), consonant shorthand (`ㅈㅅ`, `ㅈㄱㅅㄷ`), liaison spellings and typos
+//! (`주꼬싶다`, `쥭고싶`), slang (`뒤지고 싶다`, `kms`, `unalive`), and it leaves alone what only
+//! sounds like it: hyperbole and idioms (`배고파 죽겠어요`, `dying to know`, `kill the
+//! process`), past and resolved episodes, others' deaths told as news or memory, a negation
+//! (`죽고 싶은 건 아니에요`), and a question about a crisis line's number.
+//!
+//! A message this check marks is never treated as abuse (see [`crate::abuse::classify`]).
+
+/// How urgent a crisis message is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Level {
+    Concern,
+    High,
+}
+
+impl Level {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Concern => "concern",
+            Level::High => "high",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "concern" => Some(Level::Concern),
+            "high" => Some(Level::High),
+            _ => None,
+        }
+    }
+
+    /// As stored in a number column: 0 none, 1 concern, 2 high.
+    pub fn rank(level: Option<Level>) -> i64 {
+        match level {
+            None => 0,
+            Some(Level::Concern) => 1,
+            Some(Level::High) => 2,
+        }
+    }
+
+    pub fn from_rank(rank: i64) -> Option<Level> {
+        match rank {
+            1 => Some(Level::Concern),
+            r if r >= 2 => Some(Level::High),
+            _ => None,
+        }
+    }
+}
+
+/// What the check decided, with the names of the rules that decided it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Assessment {
+    pub level: Option<Level>,
+    pub why: Vec<&'static str>,
+}
+
+mod english;
+mod korean;
+mod risk_check;
+
+pub use risk_check::{ACTIONS, IDEATION, MAX_PROTECTIVE_CHARS, RiskCheck, TIMING, YES_NO};
+
+use english::english;
+use korean::korean;
+
+/// A rule: its name for `why`, its level, and the phrases (in the Korean or the English form)
+/// any one of which fires it.
+pub(crate) struct Rule {
+    pub(crate) name: &'static str,
+    pub(crate) level: Level,
+    pub(crate) any_of: &'static [&'static str],
+}
+
+/// A count of at least ten tablets taken: `30알 먹었어요`, `took 40 pills`. `units` follow the
+/// number (with or without a space), and one of `taken` comes after it in the message.
+pub(crate) fn many_pills(text: &str, units: &[&str], taken: &[&str]) -> bool {
+    let lower = text.to_lowercase();
+    let chars: Vec<char> = lower.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        if !chars[i].is_ascii_digit() {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < chars.len() && chars[i].is_ascii_digit() {
+            i += 1;
+        }
+        let n: u32 = chars[start..i].iter().collect::<String>().parse().unwrap_or(0);
+        let rest: String = chars[i..].iter().collect();
+        let rest = rest.trim_start();
+        let unit = units.iter().find(|u| rest.starts_with(*u));
+        if n >= 10
+            && let Some(u) = unit
+        {
+            let after = &rest[u.len()..];
+            if taken.iter().any(|t| after.contains(t))
+                || taken.iter().any(|t| lower[..lower.len() - rest.len()].contains(t))
+            {
+                return true;
+            }
+        }
+    }
+    false
+}
+
+/// Checks a message: its crisis level, if any, and why.
+pub fn assess(message: &str) -> Assessment {
+    let mut why = Vec::new();
+    let ko = korean(message, &mut why);
+    let en = english(message, &mut why);
+    let level = ko.max(en);
+    if level.is_none() {
+        why.retain(|w| {
+            w.ends_with("negated")
+                || w.ends_with("past")
+                || w.ends_with("others")
+                || w.contains("asking")
+                || w.contains("topic")
+        });
+    }
+    Assessment { level, why }
+}
+
+/// The crisis level of a message, if any.
+pub fn check(message: &str) -> Option<Level> {
+    assess(message).level
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn intent_plans_means_and_goodbyes_are_high() {
+        for m in [
+            "다 끝내고 싶어요. 오늘 밤에 죽을 거예요",
+            "수면제 모아둔 거 오늘 다 먹으려고요",
+            "번개탄 사놨어요",
+            "I took all my pills",
+            "i'm going to kill myself tonight",
+            "지금 옥상이에요",
+            "그동안 고마웠어요 다들 안녕",
+            "ㅈㅅ할거임",
+            "자1살 할 거야",
+            "goodbye everyone, this is my last message",
+        ] {
+            assert_eq!(check(m), Some(Level::High), "{m}");
+        }
+    }
+
+    #[test]
+    fn passive_ideation_is_concern() {
+        for m in [
+            "다 끝내고 싶어요",
+            "죽고 싶다는 생각이 자꾸 들어요",
+            "사라지고 싶어요",
+            "ㅈㄱㅅㄷ",
+            "i wish i could just not wake up",
+            "i wanna kms",
+        ] {
+            assert_eq!(check(m), Some(Level::Concern), "{m}");
+        }
+    }
+
+    #[test]
+    fn a_risk_check_takes_only_known_answers() {
+        let ok = RiskCheck::new("active", "yes", "no", "unknown", "now", "her sister", &["safety_plan".into()]);
+        assert_eq!(ok.map(|c| c.actions), Ok(vec!["safety_plan".to_owned()]));
+        assert_eq!(RiskCheck::new("maybe", "yes", "no", "no", "now", "", &[]), Err("error-crisis-check"));
+        assert_eq!(RiskCheck::new("none", "yes", "no", "no", "now", "", &["call".into()]), Err("error-crisis-check"));
+        let lines = RiskCheck::new("none", "no", "no", "no", "none", "언니\r\n친구", &[]);
+        assert_eq!(lines.map(|c| c.protective), Ok("언니\n친구".to_owned()), "line breaks as browsers send them");
+        let long = "가".repeat(MAX_PROTECTIVE_CHARS + 1);
+        assert_eq!(RiskCheck::new("none", "no", "no", "no", "none", &long, &[]), Err("error-crisis-too-long"));
+    }
+
+    #[test]
+    fn idioms_past_news_and_questions_pass() {
+        for m in [
+            "배고파 죽겠어요",
+            "웃겨 죽는 줄 알았어요",
+            "피곤해 죽겠네",
+            "I'm dying to know",
+            "I'm dead tired",
+            "how do I kill the process",
+            "3년 전에 자살 시도했었는데 지금은 괜찮아요",
+            "I used to self-harm in high school, I'm doing much better now",
+            "할머니가 작년에 돌아가셨어요",
+            "자살예방 상담전화 번호가 뭐예요?",
+            "죽고 싶은 건 아니에요",
+            "I don't want to die, I just feel tired",
+        ] {
+            assert_eq!(check(m), None, "{m}: {:?}", assess(m).why);
+        }
+    }
+}
