@@ -22,6 +22,21 @@ pub struct AuditEvent {
     pub outcome: String,
 }
 
+impl AuditEvent {
+    /// Something the product did by itself, no person acting (no actor, no address).
+    pub fn by_the_product(at: i64, action: &str, target: Option<String>, outcome: &str) -> Self {
+        Self {
+            at,
+            actor_id: None,
+            actor_role: None,
+            action: action.to_owned(),
+            target,
+            address: None,
+            outcome: outcome.to_owned(),
+        }
+    }
+}
+
 /// The admin's search over the log; every part is optional.
 #[derive(Debug, Clone, Default)]
 pub struct AuditFilter {
@@ -251,15 +266,7 @@ impl Store {
         if seq == 0 || hash.starts_with(KEYED_PREFIX) {
             return Ok(false);
         }
-        let e = AuditEvent {
-            at: now,
-            actor_id: None,
-            actor_role: None,
-            action: "audit.keyed".into(),
-            target: None,
-            address: None,
-            outcome: "ok".into(),
-        };
+        let e = AuditEvent::by_the_product(now, "audit.keyed", None, "ok");
         self.append_audit(&e, key).await?;
         Ok(true)
     }

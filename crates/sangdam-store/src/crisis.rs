@@ -55,15 +55,8 @@ impl CrisisWrite {
     /// entry, naming the event only, and its alert job.
     pub(crate) fn effects(&self, id: &str, new: bool) -> Effects {
         let level = if self.level >= 2 { "high" } else { "concern" };
-        let audit = crate::AuditEvent {
-            at: self.now,
-            actor_id: None,
-            actor_role: None,
-            action: if new { "crisis.detect" } else { "crisis.raise" }.to_owned(),
-            target: Some(format!("crisis:{id}")),
-            address: None,
-            outcome: level.to_owned(),
-        };
+        let action = if new { "crisis.detect" } else { "crisis.raise" };
+        let audit = crate::AuditEvent::by_the_product(self.now, action, Some(format!("crisis:{id}")), level);
         let job = crate::NewJob {
             id: self.job_id.clone(),
             kind: self.job_kind.clone(),

@@ -62,8 +62,6 @@ impl Place {
 pub struct Hit {
     pub level: Level,
     pub event: String,
-    /// A new event, or an open one raised to high: the alerts went out.
-    pub alerted: bool,
 }
 
 pub const CRISIS_ALERT_MAILS: &str = "crisis-alert-mails";
@@ -71,20 +69,6 @@ pub const CRISIS_ALERT_MAILS: &str = "crisis-alert-mails";
 /// The keyed hash a place's events are found under.
 fn place_key(state: &AppState, source: Source, id: &str) -> String {
     state.keys.mac_hex("crisis.place", format!("{}:{id}", source.as_str()).as_bytes())
-}
-
-/// The crisis check of a client's text: when it speaks of suicide or self-harm, the event to
-/// write with the text (in the same transaction: see `sangdam_store::CrisisWrite`).
-pub fn check_text(
-    state: &AppState,
-    source: Source,
-    place_id: &str,
-    client: Option<&UserId>,
-    counselor: Option<&UserId>,
-    text: &str,
-) -> Option<(Level, CrisisWrite)> {
-    let level = sangdam_domain::crisis::check(text)?;
-    Some((level, write_for(state, source, place_id, client, counselor, level)))
 }
 
 /// The event to write for a place at `level`: a new id, the place sealed under it, the keyed
@@ -125,23 +109,9 @@ pub fn write_for(
 /// After the write committed: a new or raised event's alert job runs at once.
 pub async fn after_raise(state: &AppState, w: &CrisisWrite, raised: &CrisisRaised) -> Hit {
     if raised.alerts() {
-        crate::jobs::run_now(
-            state,
-            &[sangdam_store::NewJob {
-                id: w.job_id.clone(),
-                kind: w.job_kind.clone(),
-                payload: String::new(),
-                key: String::new(),
-                run_at: w.now,
-            }],
-        )
-        .await;
+        crate::jobs::run_id(state, &w.job_id).await;
     }
-    Hit {
-        level: Level::from_rank(w.level).unwrap_or(Level::Concern),
-        event: raised.id().to_owned(),
-        alerted: raised.alerts(),
-    }
+    Hit { level: Level::from_rank(w.level).unwrap_or(Level::Concern), event: raised.id().to_owned() }
 }
 
 /// Whether a counselor who could answer now has a console open: online and available (a
@@ -277,15 +247,8 @@ pub async fn run_alert_mails(state: &AppState, job: &sangdam_store::JobRecord) -
 
 /// An audit entry of something the product itself did about an event (no person acted).
 pub async fn system_audit(state: &AppState, action: &str, event: &str, outcome: &str) -> anyhow::Result<()> {
-    let e = sangdam_store::AuditEvent {
-        at: state.clock.now(),
-        actor_id: None,
-        actor_role: None,
-        action: action.to_owned(),
-        target: Some(format!("crisis:{event}")),
-        address: None,
-        outcome: outcome.to_owned(),
-    };
+    let e =
+        sangdam_store::AuditEvent::by_the_product(state.clock.now(), action, Some(format!("crisis:{event}")), outcome);
     state.store.append_audit(&e, &state.keys.chain_key()).await?;
     Ok(())
 }

@@ -16,17 +16,23 @@ use crate::state::AppState;
 /// logged and left to the worker's retries (the change itself is committed either way).
 pub async fn run_now(state: &AppState, jobs: &[NewJob]) {
     for new in jobs {
-        let now = state.clock.now();
-        let job = match state.store.claim_job(&new.id, now, now + 120).await {
-            Ok(Some(job)) => job,
-            Ok(None) => continue,
-            Err(e) => {
-                tracing::error!(error = ?e, "claiming a job to run at once failed");
-                continue;
-            }
-        };
-        execute(state, &job).await;
+        run_id(state, &new.id).await;
     }
+}
+
+/// Runs one committed job at once by its id (see [`run_now`]); a write that created the job
+/// inside the store (a crisis event's alert) knows only its id.
+pub async fn run_id(state: &AppState, id: &str) {
+    let now = state.clock.now();
+    let job = match state.store.claim_job(id, now, now + 120).await {
+        Ok(Some(job)) => job,
+        Ok(None) => return,
+        Err(e) => {
+            tracing::error!(error = ?e, "claiming a job to run at once failed");
+            return;
+        }
+    };
+    execute(state, &job).await;
 }
 
 /// Runs one claimed job and records how it went.

@@ -139,13 +139,13 @@ async fn create_user(
     store
         .append_audit(
             &AuditEvent {
-                at: now,
-                actor_id: None,
-                actor_role: None,
-                action: format!("cli.user.add.{}", role.as_str()),
-                target: Some(format!("user:{id}")),
                 address: Some("cli".into()),
-                outcome: "ok".into(),
+                ..AuditEvent::by_the_product(
+                    now,
+                    &format!("cli.user.add.{}", role.as_str()),
+                    Some(format!("user:{id}")),
+                    "ok",
+                )
             },
             &keys.chain_key(),
         )
@@ -300,13 +300,13 @@ pub async fn keys_rotate(settings: &Settings, grace: u64) -> anyhow::Result<()> 
     store
         .append_audit(
             &AuditEvent {
-                at: jiff::Timestamp::now().as_second(),
-                actor_id: None,
-                actor_role: None,
-                action: "cli.keys.rotate".into(),
-                target: Some(format!("key:{}", report.new_key)),
                 address: Some("cli".into()),
-                outcome: "ok".into(),
+                ..AuditEvent::by_the_product(
+                    jiff::Timestamp::now().as_second(),
+                    "cli.keys.rotate",
+                    Some(format!("key:{}", report.new_key)),
+                    "ok",
+                )
             },
             &keys.chain_key(),
         )

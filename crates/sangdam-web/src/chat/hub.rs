@@ -138,11 +138,6 @@ impl ChatHub {
         }
     }
 
-    /// Whether any counselor or supervisor has a console open.
-    pub fn any_staff_online(&self) -> bool {
-        !self.conns().staff.is_empty()
-    }
-
     /// Whether this staff member has a console open.
     pub fn online(&self, user: &UserId) -> bool {
         self.conns().staff.values().any(|s| s.user == *user)

@@ -187,8 +187,9 @@ pub async fn send(
     let write = if v.user.role == Role::Client {
         let place = format!("{}:{}", m.client_id, m.counselor_id);
         let (client, counselor) = (Some(&m.client_id), Some(&m.counselor_id));
-        crate::crisis::check_text(&state, crate::crisis::Source::Message, &place, client, counselor, &text)
-            .map(|(_, w)| w)
+        sangdam_domain::crisis::check(&text).map(|level| {
+            crate::crisis::write_for(&state, crate::crisis::Source::Message, &place, client, counselor, level)
+        })
     } else {
         None
     };

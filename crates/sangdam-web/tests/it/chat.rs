@@ -66,7 +66,7 @@ pub async fn next_of(ws: &mut Ws, kind: &str) -> Value {
 }
 
 /// Whether a message of type `kind` arrives within `wait`.
-async fn arrives(ws: &mut Ws, kind: &str, wait: Duration) -> bool {
+pub async fn arrives(ws: &mut Ws, kind: &str, wait: Duration) -> bool {
     let deadline = tokio::time::Instant::now() + wait;
     loop {
         match tokio::time::timeout_at(deadline, ws.next()).await {

@@ -11,31 +11,12 @@ use sangdam_domain::Role;
 use serde_json::json;
 
 use crate::booking::{counselor, listed_slots};
-use crate::chat::{available, console, guest, guest_ws, next_of, send, staff_browser};
+use crate::chat::{arrives, available, console, guest, guest_ws, next_of, send, staff_browser};
 use crate::db_test;
 use crate::helpers::{Db, PASSWORD, TestApp, location};
 use crate::records::{audited_count, staff};
 
 const HIGH: &str = "오늘 밤에 옥상에서 뛰어내릴 거예요. 다들 안녕";
-
-/// Whether a message of this type arrives within `wait`.
-async fn arrives(ws: &mut crate::chat::Ws, kind: &str, wait: Duration) -> bool {
-    use futures_util::StreamExt;
-    let deadline = tokio::time::Instant::now() + wait;
-    loop {
-        match tokio::time::timeout_at(deadline, ws.next()).await {
-            Err(_) => return false,
-            Ok(Some(Ok(tokio_tungstenite::tungstenite::Message::Text(t)))) => {
-                let v: serde_json::Value = serde_json::from_str(&t).unwrap();
-                if v["type"] == kind {
-                    return true;
-                }
-            }
-            Ok(Some(Ok(_))) => {}
-            Ok(_) => return false,
-        }
-    }
-}
 
 /// The client's queue state until one with a position (or another status).
 async fn place_of(ws: &mut crate::chat::Ws) -> serde_json::Value {
