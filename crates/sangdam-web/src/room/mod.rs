@@ -3,7 +3,8 @@
 //! relays between the page and the SFU (`sangdam_media::MediaServer`). The protocol is JSON, one object per
 //! message, tagged by `type`; ARCHITECTURE.md documents it.
 //!
-//! The messages themselves are in `protocol`; the whiteboard's items and their checks in `board`.
+//! The messages themselves are in `protocol`; the whiteboard's items and their checks in `board`;
+//! the chat (storing, the crisis check of a guest's message, catching up) in `chat`.
 //!
 //! Each room has one async lock. Storing a chat message and handing it to every connection happen
 //! under it, and so does a (re)connection's catching up on what it missed, so every participant
@@ -16,14 +17,17 @@ use std::time::{Duration, Instant};
 use axum::extract::ws::{Message, WebSocket};
 use sangdam_domain::UserId;
 use sangdam_media::{PeerId, Signal};
-use sangdam_store::{MemberRole, RoomMessage, RoomRecord};
+use sangdam_store::{MemberRole, RoomRecord};
 use tokio::sync::mpsc;
 
 mod board;
+mod chat;
 mod ending;
 mod protocol;
 mod recording;
 
+use chat::catch_up;
+pub(crate) use chat::open_room_message;
 use ending::end_session;
 
 pub use board::{BoardItem, MAX_BOARD_ITEMS, MAX_BOARD_TEXT_CHARS, MAX_STROKE_POINTS};
@@ -177,74 +181,6 @@ fn error(tr: &Tr, code: &'static str) -> ServerMsg {
 
 pub(crate) fn valid_message_id(id: &str) -> bool {
     (1..=64).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-}
-
-/// A room message's text, opened in its place.
-pub(crate) fn open_room_message(
-    state: &AppState,
-    room: &str,
-    m: &RoomMessage,
-) -> Result<String, crate::crypto::OpenError> {
-    let row = [room, m.sender_id.as_str(), m.client_msg_id.as_str()];
-    Ok(String::from_utf8_lossy(&state.keys.open_at(&sangdam_store::sealed::ROOM_MESSAGE, &row, &m.body)?).into_owned())
-}
-
-/// A stored message for one connection; `crisis_for_host`: the reader is a host and the sender is
-/// not, so a crisis message is marked.
-fn chat_of(state: &AppState, room_id: &str, m: &RoomMessage, name: &str, crisis_for_host: bool) -> ServerMsg {
-    let text = open_room_message(state, room_id, m).unwrap_or_default();
-    let crisis = if crisis_for_host {
-        sangdam_domain::crisis::check(&text).map(sangdam_domain::crisis::Level::as_str)
-    } else {
-        None
-    };
-    ServerMsg::Chat {
-        seq: m.seq,
-        id: m.client_msg_id.clone(),
-        from: m.sender_id.to_string(),
-        name: name.to_owned(),
-        text,
-        at: m.at,
-        crisis,
-    }
-}
-
-/// Display names of senders, looked up once per catch-up.
-async fn names(state: &AppState, msgs: &[RoomMessage]) -> HashMap<UserId, String> {
-    let mut out = HashMap::new();
-    for m in msgs {
-        if !out.contains_key(&m.sender_id)
-            && let Ok(Some(u)) = state.store.user_by_id(&m.sender_id).await
-        {
-            out.insert(m.sender_id.clone(), u.display_name.to_string());
-        }
-    }
-    out
-}
-
-/// Sends a connection what it missed (messages after its `last_seq`), under the room's lock.
-async fn catch_up(state: &AppState, room: &RoomRecord, s: &mut RoomState, conn: u64) -> anyhow::Result<()> {
-    let Some(last) = s.conns.get(&conn).map(|c| c.last_seq) else { return Ok(()) };
-    let mut after = last;
-    loop {
-        let msgs = state.store.room_messages_after(&room.id, after, 500).await?;
-        if msgs.is_empty() {
-            break;
-        }
-        let names = names(state, &msgs).await;
-        let reader_is_host = s.conns.get(&conn).is_some_and(|c| c.host);
-        let hosts = if reader_is_host { state.store.room_hosts(&room.id).await? } else { vec![] };
-        for m in &msgs {
-            let name = names.get(&m.sender_id).cloned().unwrap_or_default();
-            let crisis_for_host = reader_is_host && !hosts.contains(&m.sender_id);
-            s.send(conn, chat_of(state, &room.id, m, &name, crisis_for_host));
-            after = m.seq;
-        }
-    }
-    if let Some(c) = s.conns.get_mut(&conn) {
-        c.last_seq = after;
-    }
-    Ok(())
 }
 
 async fn welcome(state: &AppState, room: &RoomRecord, s: &mut RoomState, conn: u64) -> anyhow::Result<()> {
@@ -487,73 +423,11 @@ async fn handle(
             s.broadcast(&ServerMsg::Speaking { user: who.user.to_string(), on }, true, Some(conn));
         }
         ClientMsg::Hello { .. } => s.send(conn, error(&who.tr, "error-room-message")),
-        ClientMsg::Chat { id, text } => {
-            if !admitted {
-                s.send(conn, error(&who.tr, "error-room-not-admitted"));
-                return Ok(true);
-            }
-            let text = text.trim();
-            if !valid_message_id(&id) || text.is_empty() {
-                s.send(conn, error(&who.tr, "error-room-message"));
-                return Ok(true);
-            }
-            if text.chars().count() > MAX_CHAT_CHARS || text.chars().any(|c| c.is_control() && c != '\n') {
-                s.send(conn, error(&who.tr, "error-chat-too-long"));
-                return Ok(true);
-            }
-            let row = [room.id.as_str(), who.user.as_str(), id.as_str()];
-            let sealed = state.keys.seal_at(&sangdam_store::sealed::ROOM_MESSAGE, &row, text.as_bytes());
-            // A guest's message goes through the crisis check; its event commits with it.
-            let level = if host { None } else { sangdam_domain::crisis::check(text) };
-            let write = match level {
-                Some(level) => {
-                    let counselor = state.store.room_hosts(&room.id).await?.into_iter().next();
-                    Some(crate::crisis::write_for(
-                        state,
-                        crate::crisis::Source::Room,
-                        &room.id,
-                        Some(&who.user),
-                        counselor.as_ref(),
-                        level,
-                    ))
-                }
-                None => None,
-            };
-            let (m, new, raised) = state
-                .store
-                .post_room_message(&room.id, &who.user, &id, &sealed, state.clock.now(), write.as_ref())
-                .await?;
-            s.send(conn, ServerMsg::Ack { id: id.clone(), seq: m.seq });
-            if new {
-                // Hosts see a crisis message marked; the guest sees the crisis lines.
-                let chat = ServerMsg::Chat {
-                    seq: m.seq,
-                    id,
-                    from: who.user.to_string(),
-                    name: who.name.clone(),
-                    text: text.to_owned(),
-                    at: m.at,
-                    crisis: None,
-                };
-                let ids: Vec<(u64, bool)> =
-                    s.conns.iter().filter(|(_, c)| c.admitted).map(|(i, c)| (*i, c.host)).collect();
-                for (i, to_host) in ids {
-                    let mut out = chat.clone();
-                    if to_host && let ServerMsg::Chat { crisis, .. } = &mut out {
-                        *crisis = level.map(sangdam_domain::crisis::Level::as_str);
-                    }
-                    s.send(i, out);
-                    if let Some(c) = s.conns.get_mut(&i) {
-                        c.last_seq = c.last_seq.max(m.seq);
-                    }
-                }
-                if let (Some(w), Some(raised)) = (&write, &raised) {
-                    crate::crisis::after_raise(state, w, raised).await;
-                    let lang = who.tr.lang;
-                    s.send(conn, ServerMsg::Care(crate::crisis::care_notice(state, lang, false)));
-                }
-            }
+        ClientMsg::Chat { id, text } if !admitted => {
+            let _ = (id, text);
+            s.send(conn, error(&who.tr, "error-room-not-admitted"));
         }
+        ClientMsg::Chat { id, text } => chat::post(state, room, &mut s, conn, who, id, &text).await?,
         ClientMsg::Admit { user } | ClientMsg::Decline { user } if !host => {
             let _ = user;
             s.send(conn, error(&who.tr, "error-room-host-only"));
