@@ -3,7 +3,8 @@
 //! alerts every console, the counselor records the risk check and a supervisor closes the event;
 //! the same in secure messages, forms and a booking's reason; no crisis message is warned, ended
 //! or banned; a waiting client is never warned; the event holds under a burst and against direct
-//! writes; a stranger cannot see an event.
+//! writes; a stranger cannot see an event. The last test walks the same path in headless
+//! Chromium (skipped without it).
 
 use std::time::Duration;
 
@@ -443,3 +444,128 @@ db_test!(a_message_and_its_crisis_event_commit_together_or_not_at_all, async |ap
     assert!(app.store.crisis_event("e1").await.unwrap().is_some());
     assert_eq!(audited_count(app, "crisis.detect").await, 1);
 });
+
+/// A guest in crisis behind two others in the queue: the chat jumps the queue and reaches the
+/// counselor above capacity, the guest sees the lines at once; untaken, it sounds an alert on every
+/// console; the counselor takes it, records the risk check; the supervisor closes the event from
+/// the dashboard; and the same words in a secure message show the lines too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crisis_in_the_queue_reaches_a_person_and_is_closed_with_an_outcome() {
+    let Some((chromium, driver_path)) = crate::webdriver::browser_binaries() else { return };
+    let app = TestApp::spawn(Db::Sqlite, |_| {}).await;
+    let counselor = crate::booking::counselor(&app, "crisis-host@example.com", |_| {}).await;
+    app.create_user(sangdam_domain::Role::Supervisor, "crisis-lead@example.com").await;
+    let setup = crate::helpers::new_client();
+    assert_eq!(app.signin(&setup, "crisis-host@example.com", PASSWORD).await.status(), 303);
+    let (secret, _) = app.enroll_two_factor(&setup).await;
+    assert_eq!(app.post(&setup, "/center/capacity", &[("capacity", "1")]).await.status(), 303);
+    let lead = crate::helpers::new_client();
+    assert_eq!(app.signin(&lead, "crisis-lead@example.com", PASSWORD).await.status(), 303);
+    let (lead_secret, _) = app.enroll_two_factor(&lead).await;
+    app.clock.advance(31);
+
+    let driver = crate::webdriver::Driver::start(&driver_path).await;
+    let host = driver.browser(&chromium, "ko").await;
+    let sup = driver.browser(&chromium, "ko").await;
+    let guest = driver.browser(&chromium, "ko").await;
+    crate::video::sign_in(&host, &app, "crisis-host@example.com", Some(&secret)).await;
+    host.goto(&app.url("/center")).await;
+    host.element("#my-status[data-status]").await;
+    host.click("[data-status=available]").await;
+    host.element("#my-status[data-status=available]").await;
+    crate::video::sign_in(&sup, &app, "crisis-lead@example.com", Some(&lead_secret)).await;
+    sup.goto(&app.url("/center")).await;
+    sup.element("#my-status[data-status]").await;
+
+    // The counselor's one place is taken; two guests wait.
+    let (first, first_chat) = crate::chat::guest(&app, "첫손님").await;
+    let _first = crate::chat::guest_ws(&app, &first, &first_chat).await;
+    host.wait_for_text("첫손님").await;
+    host.click(".offer button").await;
+    host.element(".chat-pane").await;
+    let mut waiting = Vec::new();
+    for name in ["둘째손님", "셋째손님"] {
+        let (b, chat) = crate::chat::guest(&app, name).await;
+        waiting.push((crate::chat::guest_ws(&app, &b, &chat).await, chat));
+    }
+
+    guest.goto(&app.url("/chat")).await;
+    guest.fill("#nickname", "새벽").await;
+    guest.script("document.getElementById('topic').value = 'anxiety'; return true").await;
+    guest.click("#consent").await;
+    guest.click("#chat-start").await;
+    guest.wait_for_url("/chat/").await;
+    guest.fill("#chat-text", "더는 못 버티겠어요. 오늘 밤에 옥상에서 뛰어내릴 거예요").await;
+    guest.click("#chat-send").await;
+    guest.element("#chat-care:not([hidden])").await;
+    guest.wait_for_text("1388").await;
+    guest.resize(390, 900).await;
+    guest.screenshot(&crate::browser::screenshots().join("crisis-guest-390.png")).await;
+
+    // It jumps the queue: offered at once, above capacity, with the badge.
+    host.element(".offer.risk-high").await;
+    for (_, chat) in &waiting {
+        assert_eq!(app.store.chat(chat).await.unwrap().unwrap().status, "queued");
+    }
+    sup.element("#crisis-alerts .crisis-banner").await;
+    // Nobody accepts within the offer time: every console sounds and shows the alert.
+    app.clock.advance(31);
+    host.element("#crisis-alerts .crisis-banner button").await;
+    sup.element("#crisis-alerts .crisis-banner").await;
+    let banner = sup.script("return document.querySelector('#crisis-alerts').innerText").await;
+    assert!(banner.as_str().unwrap_or_default().contains("위기에 처한 내담자가 기다리는데"), "{banner}");
+    host.screenshot(&crate::browser::screenshots().join("crisis-console-1280.png")).await;
+    host.click("#crisis-alerts .crisis-banner button").await;
+    host.element(".chat-pane.risk-high .risk-badge[data-level=high]").await;
+    host.element(".chat-pane li.crisis-high").await;
+    guest.wait_for_text("crisis-host 상담사와 이야기하고 있습니다").await;
+
+    // The counselor fills in the risk check from the pane's link.
+    let href = host.script("return document.querySelector('.chat-pane .crisis-check').getAttribute('href')").await;
+    let href = href.as_str().unwrap().to_owned();
+    host.goto(&app.url(&href)).await;
+    host.click("input[name=ideation][value=active]").await;
+    host.click("input[name=plan][value=yes]").await;
+    host.click("input[name=means][value=unknown]").await;
+    host.click("input[name=attempts][value=no]").await;
+    host.click("input[name=timing][value=now]").await;
+    host.fill("#protective", "동생과 연락함").await;
+    host.click("input[name=action][value=safety_plan]").await;
+    host.click("#crisis-check-save").await;
+    host.wait_for_text("위기 평가를 저장했습니다").await;
+    host.screenshot(&crate::browser::screenshots().join("crisis-event-1280.png")).await;
+
+    // The supervisor's dashboard shows it until they close it with an outcome.
+    sup.goto(&app.url("/dashboard")).await;
+    sup.wait_for_text("열린 위기 사건").await;
+    sup.resize(390, 900).await;
+    sup.screenshot(&crate::browser::screenshots().join("crisis-dashboard-390.png")).await;
+    sup.click(&format!("a[href='{href}']")).await;
+    sup.wait_for_text("동생과 연락함").await;
+    sup.script("document.getElementById('outcome').value = 'safety_plan'; window.confirm = () => true; return true")
+        .await;
+    sup.click("#crisis-close").await;
+    sup.wait_for_path("/center/crisis").await;
+    sup.wait_for_text("열린 위기 사건이 없습니다").await;
+    assert!(app.store.open_crisis_events().await.unwrap().is_empty());
+
+    // The same words in a secure message show the lines too.
+    let (client, _) = crate::records::client_of(&app, &counselor, "crisis-client@example.com").await;
+    let _ = client;
+    guest.goto(&app.url("/signin")).await;
+    guest.fill("#email", "crisis-client@example.com").await;
+    guest.fill("#password", PASSWORD).await;
+    guest.click("main form button[type=submit]").await;
+    guest.wait_for_path("/dashboard").await;
+    guest.goto(&app.url(&format!("/messages/{counselor}"))).await;
+    guest.fill("textarea[name=text]", "더는 못 버티겠어요. 오늘 밤에 옥상에서 뛰어내릴 거예요").await;
+    guest.click("main form button[type=submit]").await;
+    guest.element("#crisis-care").await;
+    guest.wait_for_text("109").await;
+    guest.screenshot(&crate::browser::screenshots().join("crisis-message-390.png")).await;
+    host.close().await;
+    sup.close().await;
+    guest.close().await;
+    drop(driver);
+    app.finish().await;
+}
