@@ -1,13 +1,15 @@
 //! Both checks measured on labelled messages they were not written beside (see BENCHMARKS.md for
 //! how each set was made):
 //!
-//! - `data/*-tune.tsv`: written by someone who had not read either check, before the crisis
-//!   check existed; the rules were tuned on it.
-//! - `data/*-tune2.tsv`: written blind by a second person as the first test part; once measured
-//!   (the figures are in BENCHMARKS.md) it was seen, so it became tuning data too.
-//! - `data/*-test.tsv`: written by someone else after the rules were done, from a description of
-//!   what each label means and never looked at while tuning: the untouched part the goals are held
-//!   to.
+//! - `data/*-tune.tsv`: written by someone who had read neither check, before the crisis check
+//!   existed; the rules were tuned on it.
+//! - `data/*-tune2.tsv`, `data/*-tune3.tsv`: each written blind by another person as the
+//!   untouched test part of its round; once measured (the figures are in BENCHMARKS.md) it was
+//!   seen, so it became tuning data.
+//! - `data/*-tune4.tsv`: written blind by another person as tuning data, weighted towards the
+//!   implicit forms (a goodbye with no word of death, a place with no verb).
+//! - `data/*-test.tsv`: written by someone else from the same description of the labels, never
+//!   looked at while tuning: the untouched part the goals are held to.
 //!
 //! Each line is `crisis<TAB>abuse<TAB>lang<TAB>message`. The figures are printed with
 //! `cargo test -p sangdam-domain --test classify -- --nocapture`.
@@ -154,11 +156,20 @@ fn set(name: &str) -> Option<String> {
 #[test]
 fn the_tuning_part() {
     let mut all = Vec::new();
-    for name in ["crisis-tune.tsv", "abuse-tune.tsv", "crisis-tune2.tsv", "abuse-tune2.tsv"] {
+    for name in [
+        "crisis-tune.tsv",
+        "abuse-tune.tsv",
+        "crisis-tune2.tsv",
+        "abuse-tune2.tsv",
+        "crisis-tune3.tsv",
+        "abuse-tune3.tsv",
+        "crisis-tune4.tsv",
+        "abuse-tune4.tsv",
+    ] {
         all.extend(rows(&set(name).unwrap()));
     }
     assert!(all.len() >= 400, "{} messages", all.len());
-    let f = measure("tuning part (*-tune.tsv, *-tune2.tsv)", &all, true);
+    let f = measure("tuning part (*-tune*.tsv)", &all, true);
     assert_eq!(f.crisis_flagged_as_abuse, 0, "a crisis message is never abuse");
     assert!(f.high.recall() >= 0.95 && f.high.precision() >= 0.90, "crisis high on the tuning part");
     assert!(f.abuse.precision() >= 0.95 && f.abuse.recall() >= 0.90, "abuse on the tuning part");
@@ -183,8 +194,8 @@ fn the_untouched_test_part() {
         f.abuse.precision(),
         f.abuse.recall()
     );
-    assert!(f.high.precision() >= 0.90 && f.high.recall() >= 0.50, "crisis high got worse");
-    assert!(f.any_crisis.precision() >= 0.90 && f.any_crisis.recall() >= 0.60, "crisis got worse");
-    assert!(f.abuse.precision() >= 0.88 && f.abuse.recall() >= 0.65, "abuse got worse");
-    assert!(f.crisis_flagged_as_abuse <= 2, "more crisis messages the crisis check missed were flagged as abuse");
+    assert!(f.high.precision() >= 0.93 && f.high.recall() >= 0.70, "crisis high got worse");
+    assert!(f.any_crisis.precision() >= 0.95 && f.any_crisis.recall() >= 0.70, "crisis got worse");
+    assert!(f.abuse.precision() >= 0.93 && f.abuse.recall() >= 0.75, "abuse got worse");
+    assert!(f.crisis_flagged_as_abuse <= 1, "more crisis messages the crisis check missed were flagged as abuse");
 }

@@ -151,8 +151,23 @@ const KO_INSULTS: &[&str] = &[
     "년아",
 ];
 /// Korean words matched as typed (tense consonant and all): 씹 but not 십 (ten), 좆 but not 좇.
-const KO_EXACT_INSULTS: &[&str] =
-    &["ㄲㅈ", "씹새끼", "씹새", "씹년", "씹할", "씹탱", "좆같", "좆까", "좆밥", "좆도", "ㅆㅂ", "ㅈㄹ", "ㅄ"];
+const KO_EXACT_INSULTS: &[&str] = &[
+    "ㄲㅈ",
+    "씹새끼",
+    "씹새",
+    "씹년",
+    "씹할",
+    "씹탱",
+    "좆같",
+    "좆까",
+    "좆밥",
+    "좆도",
+    "ㅆㅂ",
+    "ㅈㄹ",
+    "ㅄ",
+    "ㅈ같",
+    "ㅗㅗ",
+];
 /// Korean words that count only as a whole word (`꺼져` but not `꺼져요`, `닥쳐` but not `닥쳐올`).
 const KO_INSULT_WORDS: &[&str] = &["꺼져", "꺼져라", "닥쳐", "닥쳐라"];
 const KO_SEXUAL: &[&str] = &[
@@ -175,7 +190,7 @@ const KO_ALLOWED: &[&str] = &["시발점", "시발역", "시발택시", "지랄�
 /// After a word, these mean someone else said it: `씨발이라고`, `병신이라며`, `지랄이라는 소리`.
 const KO_REPORTED: &[&str] = &["라고", "이라고", "라며", "이라며", "라는", "이라는", "소리질", "소리쳤", "소리를질"];
 /// A message about oneself: `저는 쓰레기 같은 인간이에요`.
-const KO_SELF: &[&str] = &["저는", "제가", "저자신", "나는", "내가"];
+const KO_SELF: &[&str] = &["저는", "제가", "저자신", "나는", "내가", "제자신", "내자신", "거울보면"];
 
 static KO_ALLOWED_SYL: std::sync::LazyLock<Vec<Vec<Syl>>> = std::sync::LazyLock::new(|| compile(KO_ALLOWED));
 static KO_INSULTS_SYL: std::sync::LazyLock<Vec<Vec<Syl>>> = std::sync::LazyLock::new(|| compile(KO_INSULTS));
@@ -337,6 +352,16 @@ const KO_HELP: &[&str] = &[
     "남편이",
     "아내가",
     "부부",
+    "이후로",
+    "죄책감",
+    "트라우마",
+    "운동",
+    "자신감",
+    "다이어트",
+    "연애",
+    "남자친구랑",
+    "여자친구랑",
+    "소개팅",
 ];
 /// Words that address the counselor.
 const KO_SECOND: &[&str] =
@@ -386,6 +411,28 @@ const KO_THREAT_TARGETS: &[&str] = &[
     "이름",
     "뒷조사",
     "신상",
+    "유치원",
+    "초등학교",
+    "여고",
+    "아파트",
+    "단지",
+    "놀이터",
+    "헬스장",
+    "지하철",
+    "호선",
+    "타이어",
+    "역앞",
+    "집방향",
+    "남편분",
+    "따님",
+    "아드님",
+    "가족들",
+    "커뮤",
+    "인터넷에",
+    "전화번호",
+    "차타이어",
+    "집어딘지",
+    "사무실어딘지",
 ];
 const KO_THREAT_ACTIONS: &[&str] = &[
     "알게되",
@@ -436,6 +483,30 @@ const KO_THREAT_ACTIONS: &[&str] = &[
     "캐낼",
     "가만",
     "두고봐",
+    "어딘지알",
+    "알아요",
+    "알겠더라",
+    "알더라",
+    "외웠",
+    "있을게",
+    "있을께",
+    "타시죠",
+    "다니죠",
+    "다니시죠",
+    "귀엽던데",
+    "건강하시죠",
+    "건강했으면",
+    "올린다",
+    "올릴거",
+    "뿌려",
+    "찢어",
+    "쑤셔",
+    "숨나",
+    "몸성히",
+    "혼나봐야",
+    "보여줄게",
+    "더라고요",
+    "봤어요",
 ];
 const KO_THREAT_PHRASES: &[&str] = &[
     "사는데어딘지",
@@ -528,6 +599,32 @@ const KO_THREAT_PHRASES: &[&str] = &[
     "자르게만들",
     "신상털",
     "신상을털",
+    "조심해서다니",
+    "세상험하",
+    "몸성히",
+    "인생끝장",
+    "끝장날줄",
+    "한대맞고",
+    "맞고싶냐",
+    "ㅈㄱㅂㄹㄷ",
+    "숨나보자",
+    "어디숨나",
+    "끝까지따라",
+    "칼로쑤셔",
+    "쑤셔버",
+    "찢어놓",
+    "혼나봐야",
+    "직접가서보여",
+    "가족들건강",
+    "계속건강했으면",
+    "귀엽던데",
+    "놀이터에있을",
+    "차번호외웠",
+    "집방향",
+    "뿌려줄까",
+    "다올린다",
+    "커뮤에다",
+    "커뮤에올",
 ];
 /// Sexual remarks: about the counselor's body, clothes or photos, a date, or sex, addressed to
 /// the counselor.
@@ -553,6 +650,11 @@ const KO_BODY_EVAL: &[&str] = &[
     "볼륨",
     "보이",
     "라인",
+    "예뻐",
+    "이뻐",
+    "집중이안",
+    "눈을어디",
+    "냄새",
 ];
 const KO_CLOTHES: &[&str] = &[
     "치마",
@@ -568,6 +670,12 @@ const KO_CLOTHES: &[&str] = &[
     "옷차림",
     "옷이",
     "옷은",
+    "옷",
+    "립스틱",
+    "향수",
+    "잠옷",
+    "안경벗",
+    "머리풀",
 ];
 const KO_CLOTHES_EVAL: &[&str] = &[
     "짧",
@@ -585,6 +693,13 @@ const KO_CLOTHES_EVAL: &[&str] = &[
     "입고와",
     "입어줘",
     "꼴리",
+    "딱붙",
+    "눈을어디",
+    "예쁠",
+    "맡고싶",
+    "입고해",
+    "해주면",
+    "섹시",
 ];
 const KO_PHOTO: &[&str] = &["사진", "셀카", "영상"];
 const KO_PHOTO_ASK: &[&str] =
@@ -651,7 +766,6 @@ const KO_DATE: &[&str] = &[
     "여친있",
     "결혼하자",
     "번호줘",
-    "번호알려",
     "연락처줘",
     "카톡아이디",
     "개인번호",
@@ -691,11 +805,23 @@ const KO_DATE: &[&str] = &[
     "남자로보",
     "여자로서",
     "남자로서",
+    "오빠라고",
+    "자보고",
+    "생각나서잠이",
+    "무슨생각인지",
+    "벗은사진",
+    "경험몇번",
+    "꼴리게",
+    "냄새맡고",
+    "섹시하다",
+    "섹시하네",
+    "섹시해요",
+    "ㅅㅅ하",
 ];
 /// Explicit words: flagged when addressed to the counselor or proposed, not when a client asks
 /// for help about their own life.
 const KO_EXPLICIT: &[&str] =
-    &["섹스", "자위", "야동", "신음", "알몸", "성관계", "관계하", "오르가즘", "콘돔", "처녀", "숫총각"];
+    &["섹스", "자위", "야동", "신음", "알몸", "성관계", "관계하", "오르가즘", "콘돔", "처녀", "숫총각", "ㅅㅅ"];
 const KO_PROPOSAL: &[&str] = &[
     "하자",
     "할래",
@@ -710,6 +836,9 @@ const KO_PROPOSAL: &[&str] = &[
     "해봤",
     "좋아해",
     "좋아하",
+    "경험있",
+    "몇번있",
+    "하고싶",
 ];
 
 /// Ordinary words that insult the counselor without any rude word: 자격도 없는 주제에.
@@ -803,6 +932,21 @@ const KO_PLAIN_INSULTS: &[&str] = &[
     "때려쳐",
     "닥치",
     "꺼지",
+    "일못",
+    "일을못",
+    "일도못",
+    "초딩이",
+    "바닥이네",
+    "수준바닥",
+    "월급루팡",
+    "루팡",
+    "앵무새",
+    "머리는장식",
+    "장식이세요",
+    "지능이딸",
+    "어디서샀",
+    "이나라망했",
+    "ㅉㅉ",
 ];
 
 pub(super) fn korean(text: &str, why: &mut Vec<String>) -> Option<Category> {
@@ -915,9 +1059,11 @@ pub(super) fn korean(text: &str, why: &mut Vec<String>) -> Option<Category> {
             .any(|o| s.contains(&format!("{o}{w}")) || s.contains(&format!("{o}가{w}")))
     };
     let help = any_of(&s, KO_HELP);
+    let told_of_others = !second && (other_people || reported_anywhere);
     if let Some(b) = KO_BODY.iter().find(|b| s.contains(*b) && !self_owned(b))
         && let Some(e) = KO_BODY_EVAL.iter().find(|e| after_word(&s, b, e))
         && !help
+        && !told_of_others
     {
         why.push(format!("sexual:{b}+{e}"));
         return Some(Category::Sexual);
@@ -925,13 +1071,14 @@ pub(super) fn korean(text: &str, why: &mut Vec<String>) -> Option<Category> {
     if let Some(c) = KO_CLOTHES.iter().find(|c| s.contains(*c) && !self_owned(c))
         && let Some(e) = crate::textscan::first(&s, KO_CLOTHES_EVAL)
         && !help
+        && !told_of_others
     {
         why.push(format!("sexual:{c}+{e}"));
         return Some(Category::Sexual);
     }
     if let Some(ph) = KO_PHOTO.iter().find(|p| s.contains(*p) && !self_owned(p))
         && let Some(a) = crate::textscan::first(&s, KO_PHOTO_ASK)
-        && (second || any_of(&s, &["얼굴", "몸", "전신", "셀카", "비키니", "수영복", "속옷", "야한"]))
+        && (second || any_of(&s, &["얼굴", "몸", "전신", "셀카", "비키니", "수영복", "속옷", "야한", "벗은"]))
     {
         why.push(format!("sexual:{ph}+{a}"));
         return Some(Category::Sexual);
@@ -939,6 +1086,7 @@ pub(super) fn korean(text: &str, why: &mut Vec<String>) -> Option<Category> {
     if let Some(d) = crate::textscan::first(&s, KO_DATE)
         && (second || KO_PROPOSAL.iter().any(|p| s.contains(p)) || d.chars().count() >= 3)
         && (!help || second)
+        && !told_of_others
     {
         why.push(format!("sexual:{d}"));
         return Some(Category::Sexual);
@@ -975,7 +1123,8 @@ pub(super) fn korean(text: &str, why: &mut Vec<String>) -> Option<Category> {
         let about_other = ((any_of(&s, KO_THIRD_PERSON) || any_of(&s, KO_THIRD_TO)) && !second)
             || other_people
             || (any_of(&s, KO_THIRD_PERSON) && reported_anywhere);
-        let interjection = ["시발", "씨발", "ㅅㅂ", "존나", "젠장", "씨팔", "시팔"].contains(&word.as_str());
+        let interjection =
+            ["시발", "씨발", "ㅅㅂ", "존나", "젠장", "씨팔", "시팔", "좆같", "ㅈ같"].contains(&word.as_str());
         let plain_only = plain.as_deref() == Some(word.as_str());
         let not_at_anyone_here = interjection && (venting || about_product);
         if !(about_self || about_other || not_at_anyone_here || about_product && plain_only) {

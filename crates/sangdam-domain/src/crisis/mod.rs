@@ -64,6 +64,7 @@ pub struct Assessment {
     pub why: Vec<&'static str>,
 }
 
+mod compose;
 mod english;
 mod korean;
 mod risk_check;
@@ -157,6 +158,39 @@ mod tests {
         ] {
             assert_eq!(check(m), Some(Level::High), "{m}");
         }
+    }
+
+    #[test]
+    fn a_means_a_place_or_a_goodbye_with_a_time_is_high_without_a_word_of_death() {
+        for m in [
+            "rope's in my backpack",
+            "15th floor balcony. door's open",
+            "옥상 문 열려 있네",
+            "수면제 한 달치 모아둔 거 오늘 다 먹을 거야",
+            "ive got the pills counted out on my desk. 60 of them. tonight.",
+            "오늘 밤 지나면 다 상관없어질 거예요",
+            "if you don't hear from me tomorrow, that's why",
+            "엄마가 약통 들고 화장실 문 잠그고 안 나와요 제발 도와주세요",
+        ] {
+            assert_eq!(check(m), Some(Level::High), "{m}: {:?}", assess(m).why);
+        }
+    }
+
+    #[test]
+    fn the_same_kinds_of_words_on_an_ordinary_day_are_not() {
+        for m in [
+            "We had lunch on the rooftop terrace today, it was nice to be outside for once",
+            "i bought a new knife set for my apartment, finally cooking for myself again",
+            "오늘 밤에 루프탑 바 가기로 했어요 친구 생일이라 옥상 자리 예약함",
+            "선생님 그동안 고마웠어요. 잘 지내세요!",
+            "오늘 감기약 먹었어요",
+            "I took my meds today like the doctor said",
+            "대학 때 옥상 올라간 적도 있었는데 그때 친구가 잡아줬어요. 지금 생각하면 너무 고마워요",
+        ] {
+            assert_eq!(check(m), None, "{m}: {:?}", assess(m).why);
+        }
+        // A knife aimed at the counselor is a threat, for the abuse check to see.
+        assert_eq!(check("칼 들고 상담실 간다"), None);
     }
 
     #[test]
