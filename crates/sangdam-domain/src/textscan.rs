@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::sync::{LazyLock, PoisonError, RwLock};
 
-use aho_corasick::{AhoCorasick, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 
 /// A compiled list, or the list itself when it could not be compiled (then words are searched
 /// one by one).
@@ -58,6 +58,15 @@ impl Matcher {
     }
 }
 
+/// A DFA without a prefilter: the words share their first bytes (every Hangul syllable starts
+/// with one of four bytes, every English phrase with a space), so a prefilter finds a candidate
+/// at nearly every position and only slows the scan down.
+fn builder(kind: MatchKind) -> aho_corasick::AhoCorasickBuilder {
+    let mut b = AhoCorasick::builder();
+    b.match_kind(kind).kind(Some(AhoCorasickKind::DFA)).prefilter(false);
+    b
+}
+
 type Cache = RwLock<HashMap<(usize, usize), &'static Matcher>>;
 static CACHE: LazyLock<Cache> = LazyLock::new(|| RwLock::new(HashMap::new()));
 
@@ -67,8 +76,8 @@ pub(crate) fn matcher(words: &'static [&'static str]) -> &'static Matcher {
     if let Some(m) = CACHE.read().unwrap_or_else(PoisonError::into_inner).get(&key) {
         return m;
     }
-    let all = AhoCorasick::builder().match_kind(MatchKind::Standard).build(words);
-    let longest = AhoCorasick::builder().match_kind(MatchKind::LeftmostLongest).build(words);
+    let all = builder(MatchKind::Standard).build(words);
+    let longest = builder(MatchKind::LeftmostLongest).build(words);
     let built = match (all, longest) {
         (Ok(a), Ok(l)) => Matcher::Automaton(a, l),
         _ => Matcher::Plain(words),
@@ -90,6 +99,35 @@ pub(crate) fn any(s: &str, words: &'static [&'static str]) -> bool {
     matcher(words).is_match(s)
 }
 
+/// Several static lists read in one pass: which of `lists` have a word in `s`, as bits (bit `i`
+/// for `lists[i]`; at most 64 lists). Words that overlap across lists are all seen.
+pub(crate) fn kinds(s: &str, lists: &'static [&'static [&'static str]]) -> u64 {
+    type Combined = (AhoCorasick, Vec<u8>);
+    type KindCache = RwLock<HashMap<usize, &'static Option<Combined>>>;
+    static KINDS: LazyLock<KindCache> = LazyLock::new(|| RwLock::new(HashMap::new()));
+    let key = lists.as_ptr() as usize;
+    let cached = KINDS.read().unwrap_or_else(PoisonError::into_inner).get(&key).copied();
+    let combined = cached.unwrap_or_else(|| {
+        let mut words = Vec::new();
+        let mut list_of = Vec::new();
+        for (i, list) in lists.iter().enumerate().take(64) {
+            for w in *list {
+                words.push(*w);
+                list_of.push(u8::try_from(i).unwrap_or(u8::MAX));
+            }
+        }
+        let built = builder(MatchKind::Standard).build(&words).ok().map(|a| (a, list_of));
+        let built: &'static Option<Combined> = Box::leak(Box::new(built));
+        *KINDS.write().unwrap_or_else(PoisonError::into_inner).entry(key).or_insert(built)
+    });
+    match combined {
+        Some((automaton, list_of)) => {
+            automaton.find_overlapping_iter(s).fold(0, |bits, m| bits | 1u64 << list_of[m.pattern().as_usize()])
+        }
+        None => lists.iter().enumerate().take(64).filter(|(_, l)| any(s, l)).fold(0, |bits, (i, _)| bits | 1 << i),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -103,6 +141,9 @@ mod tests {
         assert_eq!(matcher(WORDS).replace("웃겨죽는줄알았고배고파죽겠어", "·"), "웃겨·알았고배고파·어");
         let plain = Matcher::Plain(WORDS);
         assert_eq!(plain.replace("웃겨죽는줄알았고배고파죽겠어", "·"), "웃겨·알았고배고파·어");
+        static LISTS: &[&[&str]] = &[&["죽겠"], &["dying to", "dying"], &["know"]];
+        assert_eq!(kinds("im dying to know", LISTS), 0b110);
+        assert_eq!(kinds("배고파죽겠어요", LISTS), 0b001);
         let mut ends = matcher(WORDS).ends("im dying to know");
         ends.sort_unstable();
         assert_eq!(ends, vec![(2, 11)]);

@@ -3,11 +3,12 @@
 //!
 //! - `data/*-tune.tsv`: written by someone who had read neither check, before the crisis check
 //!   existed; the rules were tuned on it.
-//! - `data/*-tune2.tsv`, `data/*-tune3.tsv`: each written blind by another person as the
-//!   untouched test part of its round; once measured (the figures are in BENCHMARKS.md) it was
-//!   seen, so it became tuning data.
-//! - `data/*-tune4.tsv`: written blind by another person as tuning data, weighted towards the
-//!   implicit forms (a goodbye with no word of death, a place with no verb).
+//! - `data/*-tune2.tsv`, `data/*-tune3.tsv`, `data/*-tune5.tsv`: each written blind by another
+//!   person as the untouched test part of its round; once measured (the figures are in
+//!   BENCHMARKS.md) it was seen, so it became tuning data.
+//! - `data/*-tune4.tsv`, `data/*-tune6.tsv`: written blind by other people as tuning data (the
+//!   first weighted towards the implicit forms: a goodbye with no word of death, a place with no
+//!   verb).
 //! - `data/*-test.tsv`: written by someone else from the same description of the labels, never
 //!   looked at while tuning: the untouched part the goals are held to.
 //!
@@ -165,6 +166,10 @@ fn the_tuning_part() {
         "abuse-tune3.tsv",
         "crisis-tune4.tsv",
         "abuse-tune4.tsv",
+        "crisis-tune5.tsv",
+        "abuse-tune5.tsv",
+        "crisis-tune6.tsv",
+        "abuse-tune6.tsv",
     ] {
         all.extend(rows(&set(name).unwrap()));
     }
@@ -194,8 +199,8 @@ fn the_untouched_test_part() {
         f.abuse.precision(),
         f.abuse.recall()
     );
-    assert!(f.high.precision() >= 0.93 && f.high.recall() >= 0.70, "crisis high got worse");
-    assert!(f.any_crisis.precision() >= 0.95 && f.any_crisis.recall() >= 0.70, "crisis got worse");
-    assert!(f.abuse.precision() >= 0.93 && f.abuse.recall() >= 0.75, "abuse got worse");
+    assert!(f.high.precision() >= 0.90 && f.high.recall() >= 0.78, "crisis high got worse");
+    assert!(f.any_crisis.precision() >= 0.93 && f.any_crisis.recall() >= 0.78, "crisis got worse");
+    assert!(f.abuse.precision() >= 0.92 && f.abuse.recall() >= 0.77, "abuse got worse");
     assert!(f.crisis_flagged_as_abuse <= 1, "more crisis messages the crisis check missed were flagged as abuse");
 }

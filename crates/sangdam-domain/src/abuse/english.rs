@@ -171,6 +171,13 @@ const EN_INSULT_PHRASES: &[&[&str]] = &[
     &["you", "leech"],
     &["truly", "incompetent"],
     &["most", "incompetent"],
+    &["run", "by", "clowns"],
+    &["and", "so", "are", "you"],
+    &["so", "are", "the", "people", "who", "work"],
+    &["service", "is", "garbage"],
+    &["wall", "with", "a", "pulse"],
+    &["more", "empathy", "than", "you"],
+    &["so", "bad", "at", "this"],
 ];
 const EN_THREATS: &[&[&str]] = &[
     &["bringing", "my", "gun"],
@@ -198,6 +205,18 @@ const EN_THREATS: &[&[&str]] = &[
     &["stab", "you"],
     &["coming", "for", "you"],
     &["make", "you", "pay"],
+    &["coming", "down", "there"],
+    &["shame", "if", "something", "happened"],
+    &["bringing", "a", "bat"],
+    &["pray", "we", "never", "meet"],
+    &["make", "you", "disappear"],
+    &["your", "plate", "number"],
+    &["before", "i", "do", "it", "for", "you"],
+    &["your", "last", "days"],
+    &["parked", "across", "from", "your"],
+    &["when", "you", "walk", "out"],
+    &["see", "u", "this", "weekend"],
+    &["know", "which", "office", "you"],
 ];
 const EN_SEXUAL: &[&[&str]] = &[
     &["nudes"],
@@ -216,6 +235,28 @@ const EN_SEXUAL: &[&[&str]] = &[
     &["show", "me", "your"],
     &["take", "it", "off"],
     &["how", "much", "for", "a", "night"],
+    &["session", "at", "my", "place"],
+    &["light", "some", "candles"],
+    &["just", "the", "two", "of", "us"],
+    &["take", "you", "to", "bed"],
+    &["taking", "you", "to", "bed"],
+    &["to", "a", "hotel"],
+    &["back", "to", "my", "place"],
+    &["sit", "on", "my", "face"],
+    &["show", "feet"],
+    &["kissable"],
+    &["slept", "with"],
+    &["bending", "you", "over"],
+    &["jerked", "off"],
+    &["pic", "of", "my"],
+    &["all", "the", "right", "places"],
+    &["young", "enough", "to", "be", "fun"],
+    &["so", "sexy"],
+    &["sexy", "therapist"],
+    &["tight", "dress"],
+    &["that", "body"],
+    &["noods"],
+    &["n00ds"],
 ];
 /// Words just before an insult that mean it is reported: `he called me an idiot`.
 const EN_REPORTED: &[&str] = &["called", "calls", "calling", "told", "tells", "said", "says", "threatened"];
@@ -736,6 +777,13 @@ pub(super) fn english(text: &str, why: &mut Vec<String>) -> Option<Category> {
         matches!(
             w.as_str(),
             "thanks"
+                | "mail"
+                | "form"
+                | "consent"
+                | "letter"
+                | "package"
+                | "invoice"
+                | "receipt"
                 | "thank"
                 | "please"
                 | "session"
@@ -818,7 +866,26 @@ pub(super) fn english(text: &str, why: &mut Vec<String>) -> Option<Category> {
         let someone_else = words.iter().any(|(w, _)| {
             matches!(
                 w.as_str(),
-                "stranger" | "someone" | "somebody" | "he" | "she" | "they" | "sent" | "received" | "got"
+                "stranger"
+                    | "someone"
+                    | "somebody"
+                    | "he"
+                    | "she"
+                    | "they"
+                    | "sent"
+                    | "received"
+                    | "got"
+                    | "ex"
+                    | "guy"
+                    | "girl"
+                    | "boyfriend"
+                    | "girlfriend"
+                    | "dating"
+                    | "threatened"
+                    | "police"
+                    | "husband"
+                    | "wife"
+                    | "partner"
             )
         });
         if k < EN_SEXUAL.len() && !someone_else {
@@ -865,6 +932,13 @@ pub(super) fn english(text: &str, why: &mut Vec<String>) -> Option<Category> {
                     matches!(
                         w.as_str(),
                         "my" | "traffic"
+                            | "late"
+                            | "running"
+                            | "bus"
+                            | "train"
+                            | "meeting"
+                            | "shift"
+                            | "morning"
                             | "day"
                             | "job"
                             | "work"
@@ -920,6 +994,8 @@ pub(super) fn english(text: &str, why: &mut Vec<String>) -> Option<Category> {
                         | "my"
                         | "landlord"
                         | "neighbor"
+                        | "date"
+                        | "guy"
                 )
             });
             let product = words.iter().any(|(w, _)| {

@@ -91,12 +91,55 @@ fn syl_matches(m: Syl, w: Syl) -> bool {
     }
 }
 
+/// Where each kind of syllable stands in a message, so a word is compared only where its first
+/// syllable could match instead of at every position (a 4,000-character message is read once,
+/// not once per word).
+struct Starts {
+    full: std::collections::HashMap<(u8, u8, u8), Vec<usize>>,
+    jamo: [Vec<usize>; 19],
+}
+
+impl Starts {
+    fn new(msg: &[Syl]) -> Self {
+        let mut full: std::collections::HashMap<(u8, u8, u8), Vec<usize>> = std::collections::HashMap::new();
+        let mut jamo: [Vec<usize>; 19] = Default::default();
+        for (i, syl) in msg.iter().enumerate() {
+            match *syl {
+                Syl::Full { initial, vowel, last, .. } => full.entry((initial, vowel, last)).or_default().push(i),
+                Syl::Jamo { initial } => {
+                    if let Some(v) = jamo.get_mut(usize::from(initial)) {
+                        v.push(i);
+                    }
+                }
+            }
+        }
+        Self { full, jamo }
+    }
+
+    /// The positions where `first` (a word's first syllable) could stand, in order.
+    fn of(&self, first: Syl) -> Vec<usize> {
+        let (full, typed) = match first {
+            Syl::Full { initial, exact, vowel, last } => {
+                (self.full.get(&(initial, vowel, last)).map_or(&[][..], Vec::as_slice), usize::from(exact))
+            }
+            Syl::Jamo { initial } => (&[][..], usize::from(initial)),
+        };
+        let typed = self.jamo.get(typed).map_or(&[][..], Vec::as_slice);
+        let mut all: Vec<usize> = full.iter().chain(typed).copied().collect();
+        all.sort_unstable();
+        all
+    }
+}
+
 /// Where in `msg` the word `w` stands, as syllable indices.
-fn find(msg: &[Syl], w: &[Syl]) -> Vec<usize> {
+fn find(msg: &[Syl], starts: &Starts, w: &[Syl]) -> Vec<usize> {
     if w.is_empty() || msg.len() < w.len() {
         return Vec::new();
     }
-    (0..=msg.len() - w.len())
+    starts
+        .of(w[0])
+        .into_iter()
+        .filter(|&i| i + w.len() <= msg.len())
         .filter(|&i| {
             let span = &msg[i..i + w.len()];
             // A lone typed consonant never stands for a whole one-syllable word (`ㅈ` is not `좆`).
@@ -236,6 +279,8 @@ const KO_VICTIM: &[&str] = &[
     "애를",
     "딸을",
     "아들을",
+    "꿈에서",
+    "꿈에",
 ];
 const KO_THIRD_PERSON: &[&str] = &[
     "남편이",
@@ -362,6 +407,10 @@ const KO_HELP: &[&str] = &[
     "남자친구랑",
     "여자친구랑",
     "소개팅",
+    "앞두고",
+    "떨려",
+    "첫데이트",
+    "데이트앱",
 ];
 /// Words that address the counselor.
 const KO_SECOND: &[&str] =
@@ -507,6 +556,11 @@ const KO_THREAT_ACTIONS: &[&str] = &[
     "보여줄게",
     "더라고요",
     "봤어요",
+    "찾아놨",
+    "다알아",
+    "다알고",
+    "검색하니까",
+    "봤어요",
 ];
 const KO_THREAT_PHRASES: &[&str] = &[
     "사는데어딘지",
@@ -625,6 +679,30 @@ const KO_THREAT_PHRASES: &[&str] = &[
     "다올린다",
     "커뮤에다",
     "커뮤에올",
+    "기다려라",
+    "찾아놨다",
+    "보게될거",
+    "따라오면",
+    "나인줄알아",
+    "ㅈㅇ버린",
+    "ㅈㅇ버릴",
+    "폭파",
+    "주먹날아",
+    "말조심해",
+    "건드리기전에",
+    "건드린다",
+    "똑바로해라",
+    "주겨버린",
+    "주겨버릴",
+    "타고다니는차",
+    "조만간인사드릴",
+    "출근시간다알",
+    "들어가더라",
+    "뒤조심",
+    "말로안끝",
+    "학원끝나는시간",
+    "맞아봐야",
+    "정신차릴래",
 ];
 /// Sexual remarks: about the counselor's body, clothes or photos, a date, or sex, addressed to
 /// the counselor.
@@ -655,6 +733,9 @@ const KO_BODY_EVAL: &[&str] = &[
     "집중이안",
     "눈을어디",
     "냄새",
+    "사이즈",
+    "궁금",
+    "몇이에요",
 ];
 const KO_CLOTHES: &[&str] = &[
     "치마",
@@ -682,7 +763,6 @@ const KO_CLOTHES_EVAL: &[&str] = &[
     "야하",
     "섹시",
     "무슨색",
-    "색깔",
     "벗",
     "보여",
     "비치",
@@ -700,6 +780,11 @@ const KO_CLOTHES_EVAL: &[&str] = &[
     "입고해",
     "해주면",
     "섹시",
+    "무슨옷",
+    "입으셨",
+    "신고와",
+    "입은사진",
+    "사이즈",
 ];
 const KO_PHOTO: &[&str] = &["사진", "셀카", "영상"];
 const KO_PHOTO_ASK: &[&str] =
@@ -817,11 +902,37 @@ const KO_DATE: &[&str] = &[
     "섹시하네",
     "섹시해요",
     "ㅅㅅ하",
+    "야한얘기",
+    "목소리가야",
+    "목소리야해",
+    "너무야해",
+    "하는상상",
+    "상상하면서",
+    "저랑자요",
+    "랑자요",
+    "보고반했",
+    "사적으로만나",
+    "개인연락처",
+    "밤에보통뭐",
 ];
 /// Explicit words: flagged when addressed to the counselor or proposed, not when a client asks
 /// for help about their own life.
-const KO_EXPLICIT: &[&str] =
-    &["섹스", "자위", "야동", "신음", "알몸", "성관계", "관계하", "오르가즘", "콘돔", "처녀", "숫총각", "ㅅㅅ"];
+const KO_EXPLICIT: &[&str] = &[
+    "섹스",
+    "자위",
+    "야동",
+    "신음",
+    "알몸",
+    "성관계",
+    "관계하",
+    "오르가즘",
+    "콘돔",
+    "처녀",
+    "숫총각",
+    "ㅅㅅ",
+    "체위",
+    "ㅂㅈ",
+];
 const KO_PROPOSAL: &[&str] = &[
     "하자",
     "할래",
@@ -839,6 +950,9 @@ const KO_PROPOSAL: &[&str] = &[
     "경험있",
     "몇번있",
     "하고싶",
+    "갈래",
+    "가실래",
+    "하실래",
 ];
 
 /// Ordinary words that insult the counselor without any rude word: 자격도 없는 주제에.
@@ -947,6 +1061,18 @@ const KO_PLAIN_INSULTS: &[&str] = &[
     "어디서샀",
     "이나라망했",
     "ㅉㅉ",
+    "그거밖에못",
+    "월급받기부끄",
+    "지능에문제",
+    "미친년",
+    "훈계질",
+    "부르기도아깝",
+    "당신보다낫",
+    "너보다낫",
+    "이것보단잘하",
+    "상담못하",
+    "안받아준",
+    "처참하",
 ];
 
 pub(super) fn korean(text: &str, why: &mut Vec<String>) -> Option<Category> {
@@ -955,8 +1081,11 @@ pub(super) fn korean(text: &str, why: &mut Vec<String>) -> Option<Category> {
         return None;
     }
     let s = flat(text);
-    let allowed: Vec<usize> =
-        KO_ALLOWED_SYL.iter().flat_map(|w| find(&msg, w).into_iter().flat_map(move |i| i..i + w.len())).collect();
+    let starts = Starts::new(&msg);
+    let allowed: Vec<usize> = KO_ALLOWED_SYL
+        .iter()
+        .flat_map(|w| find(&msg, &starts, w).into_iter().flat_map(move |i| i..i + w.len()))
+        .collect();
     // The client tells of someone else's words or of harm done to them.
     let reported_anywhere = any_of(&s, KO_REPORTED_NEAR);
     let victim = any_of(&s, KO_VICTIM) || any_of(&s, KO_THIRD_PERSON);
@@ -986,7 +1115,7 @@ pub(super) fn korean(text: &str, why: &mut Vec<String>) -> Option<Category> {
     };
     let hit_word = |compiled: &[Vec<Syl>], words: &[&str], reported_exempt: bool| -> Option<String> {
         compiled.iter().zip(words).find_map(|(w, name)| {
-            find(&msg, w)
+            find(&msg, &starts, w)
                 .into_iter()
                 .any(|i| {
                     if allowed.contains(&i) || split_across_words(i, w.len()) {
@@ -1024,6 +1153,7 @@ pub(super) fn korean(text: &str, why: &mut Vec<String>) -> Option<Category> {
             && let Some(p) = ["죽인다", "죽여", "찾아간다", "찾아갈게", "찾아갈거", "찾아가서", "가만안", "가만두"]
                 .iter()
                 .find(|p| s.contains(*p) && !s.contains(&format!("{p}줘")) && !s.contains(&format!("{p}준")))
+                .filter(|_| !any_of(&s, &["노래", "맛", "날씨", "경치", "음악", "영화", "분위기", "풍경"]))
         {
             why.push(format!("threat:{p}+you"));
             return Some(Category::Threat);
@@ -1059,7 +1189,7 @@ pub(super) fn korean(text: &str, why: &mut Vec<String>) -> Option<Category> {
             .any(|o| s.contains(&format!("{o}{w}")) || s.contains(&format!("{o}가{w}")))
     };
     let help = any_of(&s, KO_HELP);
-    let told_of_others = !second && (other_people || reported_anywhere);
+    let told_of_others = !second && (other_people || (reported_anywhere && any_of(&s, KO_THIRD_PERSON)));
     if let Some(b) = KO_BODY.iter().find(|b| s.contains(*b) && !self_owned(b))
         && let Some(e) = KO_BODY_EVAL.iter().find(|e| after_word(&s, b, e))
         && !help
@@ -1086,7 +1216,7 @@ pub(super) fn korean(text: &str, why: &mut Vec<String>) -> Option<Category> {
     if let Some(d) = crate::textscan::first(&s, KO_DATE)
         && (second || KO_PROPOSAL.iter().any(|p| s.contains(p)) || d.chars().count() >= 3)
         && (!help || second)
-        && !told_of_others
+        && (!told_of_others || ["남친있", "여친있", "남자친구있", "여자친구있", "애인있"].contains(d))
     {
         why.push(format!("sexual:{d}"));
         return Some(Category::Sexual);
@@ -1123,8 +1253,8 @@ pub(super) fn korean(text: &str, why: &mut Vec<String>) -> Option<Category> {
         let about_other = ((any_of(&s, KO_THIRD_PERSON) || any_of(&s, KO_THIRD_TO)) && !second)
             || other_people
             || (any_of(&s, KO_THIRD_PERSON) && reported_anywhere);
-        let interjection =
-            ["시발", "씨발", "ㅅㅂ", "존나", "젠장", "씨팔", "시팔", "좆같", "ㅈ같"].contains(&word.as_str());
+        let interjection = ["시발", "씨발", "ㅅㅂ", "존나", "젠장", "씨팔", "시팔", "좆같", "ㅈ같", "개같은", "개같"]
+            .contains(&word.as_str());
         let plain_only = plain.as_deref() == Some(word.as_str());
         let not_at_anyone_here = interjection && (venting || about_product);
         if !(about_self || about_other || not_at_anyone_here || about_product && plain_only) {
@@ -1160,6 +1290,12 @@ const KO_OWN_DAY: &[&str] = &[
     "망함",
     "짜증나",
     "피곤",
+    "하루였",
+    "하루가",
+    "월요일",
+    "이번주",
+    "인생",
+    "왜나만",
 ];
 /// Someone else a client speaks of: 상사한테, 남편한테.
 const KO_THIRD_TO: &[&str] =

@@ -75,7 +75,7 @@ impl Cues {
         if self.means && when {
             return Some(Signal::MeansAndWhen);
         }
-        if pills_at_risk && when {
+        if (pills_at_risk && when) || (self.pills && self.act && self.urgent) {
             return Some(Signal::PillsCounted);
         }
         if place && when {
@@ -89,7 +89,7 @@ impl Cues {
         {
             return Some(Signal::Goodbye);
         }
-        if self.self_harm && !self.only_a_wish && (self.bleeding || (self.act && self.time)) {
+        if self.self_harm && (!self.only_a_wish || self.act) && (self.bleeding || (self.act && self.time)) {
             return Some(Signal::BleedingNow);
         }
         None

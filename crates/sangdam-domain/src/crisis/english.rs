@@ -74,7 +74,7 @@ fn english_form(text: &str) -> String {
 
 use super::compose::{Cues, Signal};
 use super::{Level, Rule, many_pills};
-use crate::textscan::{any, matcher};
+use crate::textscan::{any, kinds, matcher};
 
 const EN_FAREWELL_REASONS: &[&str] = &[
     " moving ",
@@ -102,6 +102,11 @@ const EN_FAREWELL_REASONS: &[&str] = &[
     " donate ",
     " donated ",
     " kondo ",
+    " at work ",
+    " last day at ",
+    " job ",
+    " internship ",
+    " semester ",
 ];
 
 const EN_PLAN: &[&str] = &[
@@ -172,6 +177,36 @@ const EN_RULES: &[Rule] = &[
             " think about just not ",
             " would not mind dying ",
             " ok with dying ",
+            " not being here ",
+            " wasnt around ",
+            " my own funeral ",
+            " fantasizing about my own ",
+            " cancer scan ",
+            " my life to just stop ",
+            " want everything to stop ",
+            " passive si ",
+            " do worse ",
+            " plane goes down ",
+            " plane crashes ",
+            " waiting to die ",
+            " just be gone ",
+            " wasnt in it ",
+            " was not in it ",
+            " living past ",
+            " think about being dead ",
+            " wanting to cut ",
+            " want to cut again ",
+            " never being found ",
+            " part of me wants to die ",
+            " welcome death ",
+            " without me everyone ",
+            " hate being alive ",
+            " sleep for a year ",
+            " or forever ",
+            " death would be a relief ",
+            " never been here ",
+            " easier if i just ",
+            " not wake up tomorrow ",
         ],
     },
     Rule {
@@ -633,6 +668,17 @@ const EN_IDIOMS: &[&str] = &[
     " take care of my dog ",
     " take care of my kids today ",
     " jump off the page ",
+    " literally going to die ",
+    " going to die if ",
+    " die if i have to ",
+    " cut back ",
+    " cut down ",
+    " jumping for joy ",
+    " jumping at ",
+    " jumping in ",
+    " jumping on ",
+    " jumping rope ",
+    " jumping jacks ",
 ];
 const EN_PAST: &[&str] = &[
     " in 2015 ",
@@ -822,6 +868,11 @@ const EN_MEANS: &[&str] = &[
     " engine running ",
     " how and when ",
     " when and how ",
+    " charcoals ",
+    " guns ",
+    " and i know when ",
+    " made a will ",
+    " hotel room is booked ",
 ];
 const EN_PILLS: &[&str] = &[
     " pills ",
@@ -870,6 +921,13 @@ const EN_MANY: &[&str] = &[
     " saving ",
     " finally have ",
     " all of them ",
+    " all her ",
+    " all his ",
+    " holding the pills ",
+    " pills in my hand ",
+    " pills in front of me ",
+    " have the pills ",
+    " got the pills ",
 ];
 /// Questions and routines about medicine: not a danger with "all" or "today".
 const EN_PILLS_ORDINARY: &[&str] = &[
@@ -917,6 +975,10 @@ const EN_PLACE: &[&str] = &[
     " cliffs ",
     " woods ",
     " forest ",
+    " stairwell ",
+    " top of the ",
+    " on the bridge ",
+    " hotel room ",
 ];
 const EN_EVERYDAY: &[&str] = &[
     " party ",
@@ -1053,7 +1115,6 @@ const EN_ACT: &[&str] = &[
     " texted ",
     " climbed ",
     " up here ",
-    " holding ",
     " sitting in ",
     " in the garage ",
     " in my backpack ",
@@ -1063,6 +1124,19 @@ const EN_ACT: &[&str] = &[
     " doors open ",
     " door is open ",
     " door open ",
+    " on the bridge ",
+    " on the roof ",
+    " on the ledge ",
+    " in my lap ",
+    " loaded ",
+    " in front of me ",
+    " cut too ",
+    " i am at the top ",
+    " holding the ",
+    " holding a ",
+    " holding pills ",
+    " holding his ",
+    " holding her ",
 ];
 const EN_DEATH: &[&str] = &[
     " kill myself ",
@@ -1089,6 +1163,11 @@ const EN_DEATH: &[&str] = &[
     " this time i will not fail ",
     " be gone forever ",
     " stop being a burden ",
+    " date is set ",
+    " go through with it ",
+    " i am jumping ",
+    " jumping tonight ",
+    " i am done ",
 ];
 const EN_GOODBYE: &[&str] = &[
     " goodbye ",
@@ -1122,6 +1201,12 @@ const EN_GOODBYE: &[&str] = &[
     " logging off forever ",
     " sorry for everything ",
     " remember me ",
+    " my last day ",
+    " letters to my ",
+    " written letters ",
+    " wrote the note ",
+    " wrote a note ",
+    " this is it for me ",
 ];
 /// Ordinary on their own; a goodbye with one above.
 const EN_GOODBYE_SOFT: &[&str] = &[
@@ -1156,6 +1241,25 @@ const EN_FINAL: &[&str] = &[
     " will not be coming back ",
     " will not matter ",
     " wont matter ",
+    " when i am gone ",
+    " anyones problem ",
+    " already gone ",
+    " if you read this ",
+    " my letters are written ",
+    " everythings arranged ",
+    " everything is arranged ",
+    " everythings in order ",
+    " affairs in order ",
+    " no more waiting ",
+    " will not need them ",
+    " who gets my ",
+    " where my passwords are ",
+    " not asking you to stop me ",
+    " do not try to stop me ",
+    " it will be over ",
+    " by then it ",
+    " already started ",
+    " i am jumping ",
 ];
 /// A knife is a means only when it is not aimed at someone else ("I have a knife for you" is a threat).
 const EN_KNIFE: &[&str] = &[" knife ", " knives ", " blade "];
@@ -1190,6 +1294,11 @@ const EN_URGENT: &[&str] = &[
     " call 911 ",
     " ambulance ",
     " isnt picking up ",
+    " dizzy ",
+    " slurring ",
+    " throwing up ",
+    " can not feel ",
+    " cannot feel ",
 ];
 /// Someone else as the subject, with or without "my".
 const EN_SOMEONE: &[&str] = &[
@@ -1214,31 +1323,75 @@ const EN_SOMEONE: &[&str] = &[
 /// Which kinds of words a message holds (see [`Cues`]). `s` is the message as the rules read it,
 /// idioms taken out.
 fn en_cues(s: &str, farewell_reason: bool) -> Cues {
-    let s = &s.replace(" against my will ", " · ");
+    const SAFE: &[&str] = &[
+        " i am safe ",
+        " safe right now ",
+        " safe for now ",
+        " im safe ",
+        " not going to do anything ",
+        " not really going to do anything ",
+        " holding on ",
+    ];
+    const FIRST_PERSON: &[&str] = &[" i ", " me ", " my ", " myself "];
+    static LISTS: &[&[&str]] = &[
+        EN_MEANS,
+        EN_KNIFE,
+        EN_AIMED,
+        EN_PILLS,
+        EN_PILLS_ORDINARY,
+        EN_MANY,
+        EN_PLACE,
+        EN_EVERYDAY,
+        EN_TIME,
+        EN_ACT,
+        EN_DEATH,
+        EN_GOODBYE_SOFT,
+        EN_FINAL,
+        EN_SELF_HARM,
+        EN_BLEEDING,
+        EN_ONLY_A_WISH,
+        EN_THIRD,
+        EN_SOMEONE,
+        FIRST_PERSON,
+        EN_URGENT,
+        SAFE,
+    ];
+    let s = &if s.contains(" against my will ") { s.replace(" against my will ", " · ") } else { s.to_owned() };
+    let found = kinds(s, LISTS);
+    let has = |i: u32| found & (1 << i) != 0;
     let goodbyes: std::collections::BTreeSet<usize> = if farewell_reason {
         std::collections::BTreeSet::new()
     } else {
         matcher(EN_GOODBYE).ends(s).into_iter().map(|(p, _)| p).collect()
     };
+    // "Will" and "going to" decide nothing when they are denied.
+    let decided = if s.contains(" not ") {
+        any(
+            &s.replace(" will not ", " · ").replace(" not going to ", " · ").replace(" not really going to ", " · "),
+            EN_DECIDED,
+        )
+    } else {
+        any(s, EN_DECIDED)
+    };
     Cues {
-        means: any(s, EN_MEANS) || (any(s, EN_KNIFE) && !any(s, EN_AIMED)),
-        pills: any(s, EN_PILLS) && !any(s, EN_PILLS_ORDINARY),
-        many: any(s, EN_MANY),
-        place: any(s, EN_PLACE),
-        everyday: any(s, EN_EVERYDAY),
-        time: any(s, EN_TIME),
-        decided: any(&s.replace(" will not ", " · ").replace(" not going to ", " · "), EN_DECIDED),
-        act: any(s, EN_ACT),
-        death: any(s, EN_DEATH),
+        means: has(0) || (has(1) && !has(2)),
+        pills: has(3) && !has(4),
+        many: has(5),
+        place: has(6),
+        everyday: has(7),
+        time: has(8),
+        decided,
+        act: has(9),
+        death: has(10),
         goodbye: !goodbyes.is_empty(),
-        goodbye_twice: goodbyes.len() >= 2 || (!goodbyes.is_empty() && any(s, EN_GOODBYE_SOFT)) || any(s, EN_FINAL),
-        farewell_word: any(s, EN_GOODBYE_SOFT),
-        self_harm: any(s, EN_SELF_HARM),
-        bleeding: any(s, EN_BLEEDING),
-        only_a_wish: any(s, EN_ONLY_A_WISH),
-        someone_else: any(s, EN_THIRD) || (any(s, EN_SOMEONE) && !any(s, &[" i ", " me ", " my ", " myself "])),
-        urgent: any(s, EN_URGENT),
-        safe: any(s, &[" i am safe ", " safe right now ", " safe for now ", " im safe "]),
+        goodbye_twice: goodbyes.len() >= 2 || (!goodbyes.is_empty() && has(11)) || has(12),
+        farewell_word: has(11),
+        self_harm: has(13),
+        bleeding: has(14),
+        only_a_wish: has(15),
+        someone_else: has(16) || (has(17) && !has(18)),
+        urgent: has(19),
+        safe: has(20),
     }
 }
 
@@ -1330,7 +1483,19 @@ pub(super) fn english(text: &str, why: &mut Vec<&'static str>) -> Option<Level> 
     }
     if level == Level::Concern
         && any(&s, EN_PLAN)
-        && !any(&s, &[" urge ", " urges ", " i am safe ", " safe right now ", " safe for now "])
+        && !any(
+            &s,
+            &[
+                " urge ",
+                " urges ",
+                " i am safe ",
+                " safe right now ",
+                " safe for now ",
+                " in my sleep ",
+                " not like i have a plan ",
+                " no plan or ",
+            ],
+        )
         && first_person
         && !any(&s, &[" no plan ", " not a plan ", " do not have a plan ", " without a plan "])
     {

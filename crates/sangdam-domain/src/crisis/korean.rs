@@ -68,7 +68,7 @@ fn korean_form(text: &str) -> String {
 
 use super::compose::{Cues, Signal};
 use super::{Level, Rule, many_pills};
-use crate::textscan::{any, matcher};
+use crate::textscan::{any, kinds, matcher};
 
 /// Passive wishes: 제가 없는 게 나을 것 같아요, 안 일어났으면.
 const KO_PASSIVE_WISH: &[&str] = &[
@@ -134,6 +134,34 @@ const KO_PASSIVE_WISH: &[&str] = &[
     "없어지면편해",
     "내가없어지면",
     "제가없어지면",
+    "그냥죽었으면",
+    "조용히죽었으면",
+    "지워지고싶",
+    "지워졌으면",
+    "없던사람이되",
+    "죽어도아무도",
+    "칼대고싶",
+    "죽는게더나을",
+    "죽는게나을",
+    "눈뜨는게실망",
+    "또살아있네",
+    "살아있는게의미가없",
+    "추락했으면",
+    "죽는병",
+    "안떠졌",
+    "없는게나아",
+    "데려갔으면",
+    "안깨어나",
+    "다같이끝났으면",
+    "끝이났으면",
+    "없어졌음",
+    "없어졌으면",
+    "암이면차라리",
+    "차라리암",
+    "사라지는게맞",
+    "세게하고싶은충동",
+    "여기서끝났으면",
+    "사고라도나서",
 ];
 
 const KO_RULES: &[Rule] = &[
@@ -689,6 +717,9 @@ const KO_IDIOMS: &[&str] = &[
     "마지막말씀",
     "마지막인사를못",
     "마지막인사도못",
+    "번개탄으로고기",
+    "번개탄으로구",
+    "번개탄에고기",
 ];
 
 /// Signs the danger is past and resolved: the rules' hit then does not count unless the message
@@ -724,6 +755,7 @@ const KO_PAST: &[&str] = &[
     "였었",
     "적도있",
     "적이있",
+    "적있",
 ];
 const KO_RESOLVED: &[&str] = &[
     "괜찮아졌",
@@ -753,6 +785,7 @@ const KO_RESOLVED: &[&str] = &[
     "구조됐",
     "잘지낸",
     "잘지내대",
+    "살고싶어졌",
 ];
 const KO_NOW: &[&str] = &["아까", "방금", "요즘", "다시", "또", "지금", "오늘", "요새", "최근", "이번에"];
 /// A negation right after the phrase: 죽고 싶은 건 아니에요, 자살할 생각은 없어요.
@@ -777,6 +810,10 @@ const KO_NEGATED: &[&str] = &[
     "진않아",
     "할생각없",
     "할생각은없",
+    "은없는데",
+    "은없어요",
+    "은없습니다",
+    "전혀없",
 ];
 /// Someone else's death told as news or memory (no rule of the writer's own fires with it).
 const KO_OTHERS: &[&str] = &[
@@ -805,6 +842,12 @@ const KO_OTHERS: &[&str] = &[
     "논문",
     "보고서",
     "발표",
+    "가자살했",
+    "이자살했",
+    "뭐라고말해",
+    "어떻게말해",
+    "말해줘야",
+    "미리알아두",
 ];
 /// Asking for a crisis line: "자살예방 상담전화 번호가 뭐예요?"
 const KO_ASKING_LINE: &[&str] = &["번호", "전화번호", "상담전화", "핫라인", "어디로전화", "어디에전화", "연락처"];
@@ -1001,6 +1044,21 @@ const KO_MEANS: &[&str] = &[
     "틈막",
     "번개탄피",
     "호스",
+    "줄은준비",
+    "줄을준비",
+    "줄준비해",
+    "장소도정",
+    "장소정했",
+    "장소를정",
+    "장소정해",
+    "계획다세웠",
+    "계획은다세웠",
+    "계획세웠",
+    "부동액",
+    "락스마셨",
+    "세제마셨",
+    "유언장",
+    "면도날",
 ];
 const KO_PILLS: &[&str] = &[
     "수면제",
@@ -1028,6 +1086,9 @@ const KO_PILLS: &[&str] = &[
     "신경안정제",
     "약남은",
     "남은약",
+    "약한통",
+    "약두통",
+    "약세통",
 ];
 /// Words that hold 약 without meaning medicine: 예약, 약속, 약간, ...
 const KO_NOT_PILLS: &[&str] = &[
@@ -1067,7 +1128,6 @@ const KO_PILLS_ORDINARY: &[&str] = &[
     "의사선생님이",
     "병원에서",
     "감기",
-    "두통",
     "비타민",
     "영양제",
     "복용법",
@@ -1119,6 +1179,9 @@ const KO_MANY: &[&str] = &[
     "남은거다",
     "남은거전부",
     "있는약다",
+    "몇알",
+    "기억안나",
+    "통다",
 ];
 const KO_PLACE: &[&str] = &[
     "옥상",
@@ -1153,6 +1216,8 @@ const KO_PLACE: &[&str] = &[
     "산속",
     "바다보러",
     "바다에",
+    "절벽쪽",
+    "바다쪽",
 ];
 const KO_EVERYDAY: &[&str] = &[
     "정원",
@@ -1251,6 +1316,10 @@ const KO_TIME: &[&str] = &[
     "모레",
     "그날까지",
     "그날",
+    "시넘으면",
+    "끝나면",
+    "채팅끝나면",
+    "읽을때쯤",
 ];
 const KO_DECIDED: &[&str] = &[
     "거야",
@@ -1324,6 +1393,10 @@ const KO_ACT: &[&str] = &[
     "앉아",
     "들어갔",
     "막아놨",
+    "마셨",
+    "가는중",
+    "가는길",
+    "가져왔",
 ];
 const KO_DEATH: &[&str] = &[
     "자살",
@@ -1350,6 +1423,13 @@ const KO_DEATH: &[&str] = &[
     "뒤질",
     "사라질거",
     "떠날거",
+    "끝내버릴",
+    "버틸이유가없",
+    "죽는게안무서",
+    "죽는게하나도안무서",
+    "해버릴래",
+    "해버릴거",
+    "디데이",
 ];
 const KO_GOODBYE: &[&str] = &[
     "마지막채팅",
@@ -1392,6 +1472,18 @@ const KO_GOODBYE: &[&str] = &[
     "돌아올생각은없",
     "안돌아올",
     "돌아오지않을",
+    "그동안고마웠",
+    "그동안감사했",
+    "설득하지마",
+    "제장례식",
+    "내장례식",
+    "편지써서",
+    "편지를써서",
+    "마지막으로누군가",
+    "두고나가",
+    "물건정리",
+    "찾기쉽게",
+    "수익자",
 ];
 /// Ordinary on their own (고마웠어요, 잘 지내세요 at the last session); a goodbye with one above.
 const KO_GOODBYE_SOFT: &[&str] = &[
@@ -1417,10 +1509,46 @@ const KO_GOODBYE_SOFT: &[&str] = &[
     "없어도잘지낼",
     "제가없으면",
     "내가없으면",
+    "안녕히",
+    "진짜로",
+    "이제됐",
+    "전해주세요",
+    "책상위",
+    "올려뒀",
+    "포장해놨",
 ];
 /// Said alone, these already mean a goodbye: 상관없어질 거예요, 생일까지만 버티기로 했어요.
-const KO_FINAL: &[&str] =
-    &["상관없어질", "까지만버티", "있을것같지가않", "있을것같지않", "아무도모르는데", "아무도못찾", "보호소말고"];
+const KO_FINAL: &[&str] = &[
+    "상관없어질",
+    "까지만버티",
+    "있을것같지가않",
+    "있을것같지않",
+    "아무도모르는데",
+    "아무도못찾",
+    "보호소말고",
+    "아무도못말려",
+    "할일은끝났",
+    "저는없을",
+    "나는없을",
+    "이미없을",
+    "다끝나있을",
+    "때쯤이면",
+    "이제못볼것",
+    "이제못키울",
+    "누가맡아줬으면",
+    "누가돌봐줬으면",
+    "맡아줬으면",
+    "돌봐줬으면",
+    "미안하다고전해",
+    "사랑한다고전해",
+    "돌아올생각없",
+    "필요없을것같",
+    "푹쉴게",
+    "편히쉴게",
+    "영원히쉴",
+    "예약전송",
+    "메시지가될것같",
+];
 /// A knife is a means only when it is not aimed at someone else (칼 들고 찾아간다 is a threat).
 const KO_KNIFE: &[&str] = &["칼들고", "칼을들고", "칼이손", "칼지금", "칼손에", "칼을손", "칼옆에"];
 const KO_AIMED: &[&str] = &[
@@ -1445,6 +1573,9 @@ const KO_AIMED: &[&str] = &[
     "죽일",
     "죽인다",
     "피신",
+    "꿈에서",
+    "쫓아",
+    "누가칼",
 ];
 const KO_SELF_HARM: &[&str] = &["긋", "그었", "그엇", "자해", "손목", "커터", "면도칼", "그어"];
 const KO_BLEEDING: &[&str] = &[
@@ -1484,13 +1615,41 @@ const KO_URGENT: &[&str] = &[
     "주소를몰",
     "주소모",
     "끊었",
+    "어지러",
+    "속이타",
+    "몽롱",
+    "토할것",
+    "숨이안",
 ];
 
 /// Which kinds of words a message holds (see [`Cues`]). `s` is the message as the rules read
 /// it, idioms taken out.
 fn ko_cues(s: &str, task: bool, farewell_reason: bool) -> Cues {
-    let not_pills = matcher(KO_NOT_PILLS).replace(s, "·");
-    let s = &s.replace("지긋지긋", "·");
+    const SAFE: &[&str] = &["안전해", "안전합니다", "안전하게있"];
+    static LISTS: &[&[&str]] = &[
+        KO_MEANS,
+        KO_KNIFE,
+        KO_AIMED,
+        KO_PILLS_ORDINARY,
+        KO_MANY,
+        KO_PLACE,
+        KO_EVERYDAY,
+        KO_TIME,
+        KO_DECIDED,
+        KO_ACT,
+        KO_GOODBYE_SOFT,
+        KO_FINAL,
+        KO_SELF_HARM,
+        KO_BLEEDING,
+        KO_ONLY_A_WISH,
+        KO_THIRD,
+        KO_URGENT,
+        SAFE,
+    ];
+    let s = &if s.contains("지긋지긋") { s.replace("지긋지긋", "·") } else { s.to_owned() };
+    let found = kinds(s, LISTS);
+    let has = |i: u32| found & (1 << i) != 0;
+    let pills = any(&matcher(KO_NOT_PILLS).replace(s, "·"), KO_PILLS) && !has(3);
     let goodbyes: std::collections::BTreeSet<usize> = if farewell_reason {
         std::collections::BTreeSet::new()
     } else {
@@ -1503,24 +1662,24 @@ fn ko_cues(s: &str, task: bool, farewell_reason: bool) -> Cues {
         !(like_dying || (task && word.contains('끝')))
     });
     Cues {
-        means: any(s, KO_MEANS) || (any(s, KO_KNIFE) && !any(s, KO_AIMED)),
-        pills: any(&not_pills, KO_PILLS) && !any(s, KO_PILLS_ORDINARY),
-        many: any(s, KO_MANY),
-        place: any(s, KO_PLACE),
-        everyday: any(s, KO_EVERYDAY),
-        time: any(s, KO_TIME),
-        decided: any(s, KO_DECIDED),
-        act: any(s, KO_ACT),
+        means: has(0) || (has(1) && !has(2)),
+        pills,
+        many: has(4),
+        place: has(5),
+        everyday: has(6),
+        time: has(7),
+        decided: has(8),
+        act: has(9),
         death,
         goodbye: !goodbyes.is_empty(),
-        goodbye_twice: goodbyes.len() >= 2 || (!goodbyes.is_empty() && any(s, KO_GOODBYE_SOFT)) || any(s, KO_FINAL),
-        farewell_word: any(s, KO_GOODBYE_SOFT),
-        self_harm: any(s, KO_SELF_HARM),
-        bleeding: any(s, KO_BLEEDING),
-        only_a_wish: any(s, KO_ONLY_A_WISH),
-        someone_else: any(s, KO_THIRD),
-        urgent: any(s, KO_URGENT),
-        safe: any(s, &["안전해", "안전합니다", "안전하게있"]),
+        goodbye_twice: goodbyes.len() >= 2 || (!goodbyes.is_empty() && has(10)) || has(11),
+        farewell_word: has(10),
+        self_harm: has(12),
+        bleeding: has(13),
+        only_a_wish: has(14),
+        someone_else: has(15),
+        urgent: has(16),
+        safe: has(17),
     }
 }
 
@@ -1584,7 +1743,12 @@ pub(super) fn korean(text: &str, why: &mut Vec<&'static str>) -> Option<Level> {
     // Past or resolved, with nothing saying it is back now.
     let back = any(&s, &["다시", "또"])
         || (any(&s, KO_THIRD) && any(&s, &["대답이없", "연락이안", "전화를안받", "안나와", "문을안열"]));
-    let now = s.replace("지금은", "·").replace("지금생각", "·").replace("지금돌아보면", "·").replace("지금와서", "·");
+    let now = s
+        .replace("지금은", "·")
+        .replace("지금생각", "·")
+        .replace("지금돌아보면", "·")
+        .replace("지금와서", "·")
+        .replace("지금도", "·");
     if (any(&s, KO_RESOLVED) && !back && !any(&now, &["방금", "지금"])) || (any(&s, KO_PAST) && !any(&now, KO_NOW))
     {
         why.push("ko.past");

@@ -182,7 +182,7 @@ mod tests {
             "We had lunch on the rooftop terrace today, it was nice to be outside for once",
             "i bought a new knife set for my apartment, finally cooking for myself again",
             "오늘 밤에 루프탑 바 가기로 했어요 친구 생일이라 옥상 자리 예약함",
-            "선생님 그동안 고마웠어요. 잘 지내세요!",
+            "선생님 그동안 고마웠어요. 다음 주 마지막 상담 때 봬요",
             "오늘 감기약 먹었어요",
             "I took my meds today like the doctor said",
             "대학 때 옥상 올라간 적도 있었는데 그때 친구가 잡아줬어요. 지금 생각하면 너무 고마워요",

@@ -57,7 +57,9 @@ db_test!(simultaneous_wrong_passwords_are_counted_before_they_are_checked, async
     let statuses = burst_signins(app, 25, |_| "burst@example.com".into(), "not the password at all").await;
     // Five free failures, then the sixth answer is checked and every further one must wait: as if
     // they had come one after another.
-    assert_eq!(count(&statuses, 401), 6, "{statuses:?}");
+    // A request let through may still be shed with 503 when no core frees up within a second
+    // (a loaded machine): it was counted all the same.
+    assert_eq!(count(&statuses, 401) + count(&statuses, 503), 6, "{statuses:?}");
     assert_eq!(count(&statuses, 429), 19, "{statuses:?}");
     // More bursts after the waits lock the account at the tenth failure, and only then.
     for _ in 0..4 {
@@ -73,8 +75,9 @@ db_test!(simultaneous_wrong_passwords_are_counted_before_they_are_checked, async
 db_test!(one_address_is_limited_across_accounts_under_a_burst, async |app: &TestApp| {
     app.clock.freeze();
     let statuses = burst_signins(app, 45, |i| format!("nobody{i}@example.com"), "not the password at all").await;
-    assert_eq!(count(&statuses, 401), 30, "the address limit of 30 holds: {statuses:?}");
-    assert_eq!(count(&statuses, 429), 15);
+    // Let through: checked (401) or, on a loaded machine, shed for want of a free core (503).
+    assert_eq!(count(&statuses, 401) + count(&statuses, 503), 30, "the address limit of 30 holds: {statuses:?}");
+    assert_eq!(count(&statuses, 429), 15, "{statuses:?}");
 });
 
 db_test!(wrong_codes_and_current_passwords_are_throttled_under_a_burst, async |app: &TestApp| {
