@@ -12,57 +12,76 @@ pub const FEEDBACK_QUESTIONS: [&str; 3] = ["heard", "goals", "approach"];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum AftercareError {
-    #[error("the summary is empty or longer than 5,000 characters")]
+    #[error("the summary is longer than 5,000 characters")]
     Summary,
+    #[error("the summary is empty")]
+    SummaryEmpty,
     #[error("the homework is longer than 3,000 characters")]
     Homework,
     #[error("every rating is a whole number from 1 to 5")]
     Rating,
     #[error("the comment is longer than 2,000 characters")]
     Comment,
-    #[error("a message is empty or longer than 5,000 characters")]
+    #[error("a message is longer than 5,000 characters")]
     Message,
+    #[error("a message is empty")]
+    MessageEmpty,
 }
 
 impl AftercareError {
-    pub const ALL: [AftercareError; 5] = [
+    pub const ALL: [AftercareError; 7] = [
         AftercareError::Summary,
+        AftercareError::SummaryEmpty,
         AftercareError::Homework,
         AftercareError::Rating,
         AftercareError::Comment,
         AftercareError::Message,
+        AftercareError::MessageEmpty,
     ];
 
     pub fn message_id(self) -> &'static str {
         match self {
             AftercareError::Summary => "error-summary",
+            AftercareError::SummaryEmpty => "error-summary-empty",
             AftercareError::Homework => "error-homework",
             AftercareError::Rating => "error-rating",
             AftercareError::Comment => "error-comment",
             AftercareError::Message => "error-message",
+            AftercareError::MessageEmpty => "error-message-empty",
         }
     }
 }
 
-/// Trims and normalizes line endings; `Err` when empty (and required) or over `max` characters.
-fn text(s: &str, max: usize, required: bool, err: AftercareError) -> Result<String, AftercareError> {
+/// Trims and normalizes line endings; `Err(empty)` when empty and required, `Err(too_long)` when
+/// over `max` characters.
+fn text(
+    s: &str,
+    max: usize,
+    required: Option<AftercareError>,
+    too_long: AftercareError,
+) -> Result<String, AftercareError> {
     let t = s.trim().replace("\r\n", "\n");
-    if (required && t.is_empty()) || t.chars().count() > max {
-        return Err(err);
+    if let Some(empty) = required
+        && t.is_empty()
+    {
+        return Err(empty);
+    }
+    if t.chars().count() > max {
+        return Err(too_long);
     }
     Ok(t)
 }
 
 pub fn summary(s: &str) -> Result<String, AftercareError> {
-    text(s, MAX_SUMMARY_CHARS, true, AftercareError::Summary)
+    text(s, MAX_SUMMARY_CHARS, Some(AftercareError::SummaryEmpty), AftercareError::Summary)
 }
 
 pub fn homework(s: &str) -> Result<String, AftercareError> {
-    text(s, MAX_HOMEWORK_CHARS, false, AftercareError::Homework)
+    text(s, MAX_HOMEWORK_CHARS, None, AftercareError::Homework)
 }
 
 pub fn message(s: &str) -> Result<String, AftercareError> {
-    text(s, MAX_MESSAGE_CHARS, true, AftercareError::Message)
+    text(s, MAX_MESSAGE_CHARS, Some(AftercareError::MessageEmpty), AftercareError::Message)
 }
 
 /// A checked survey.
@@ -92,7 +111,7 @@ impl Feedback {
                 Err(_) => {}
             }
         }
-        let comment = text(get("comment").unwrap_or(""), MAX_COMMENT_CHARS, false, AftercareError::Comment)
+        let comment = text(get("comment").unwrap_or(""), MAX_COMMENT_CHARS, None, AftercareError::Comment)
             .map_err(|e| errors.push(e))
             .unwrap_or_default();
         if !errors.is_empty() {

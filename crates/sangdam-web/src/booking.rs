@@ -12,7 +12,9 @@
 //! twice sends nothing twice.
 
 use jiff::Timestamp;
-use sangdam_domain::booking::{Availability, Busy, SessionKind, Slot, SlotQuery, free_slots, is_free_slot};
+use sangdam_domain::booking::{
+    AppointmentStatus, Availability, Busy, SessionKind, Slot, SlotQuery, free_slots, is_free_slot,
+};
 use sangdam_domain::ics::{self, EventStatus, Method};
 use sangdam_domain::{Language, UserId};
 use sangdam_store::{
@@ -334,8 +336,20 @@ pub async fn notify(
         args.set("time", local_time(a.starts_at, &to.timezone));
         args.set("kind", tr.t(a.kind.message_id()));
         args.set("link", format!("{}/appointments", state.config.public_url));
-        args.set("reason", reason.unwrap_or("-").to_owned());
-        let subject = tr.i18n().message(to.language, change.subject_id(), Some(&args));
+        // A cancellation says whether it came late and why, each on its own line when it applies.
+        let late = change == Change::Cancelled && a.status == AppointmentStatus::LateCancelled;
+        let mut details = String::new();
+        if late {
+            details.push('\n');
+            details.push_str(&tr.t("mail-cancel-late"));
+        }
+        if let Some(r) = reason.map(str::trim).filter(|r| !r.is_empty()) {
+            details.push('\n');
+            details.push_str(&tr.ta("mail-cancel-reason", "reason", r));
+        }
+        args.set("details", details);
+        let subject_id = if late { "mail-late-cancelled-subject" } else { change.subject_id() };
+        let subject = tr.i18n().message(to.language, subject_id, Some(&args));
         let body = tr.i18n().message(to.language, change.body_id(), Some(&args));
         let method = if a.status.holds_time() { Method::Request } else { Method::Cancel };
         let ics = ics::calendar(Some(method), None, &[event(state, a, &tr, &counselor, Some(to), now)]);

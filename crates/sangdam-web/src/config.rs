@@ -110,6 +110,8 @@ pub struct WebConfig {
     pub on_call_emails: Vec<sangdam_domain::Email>,
     /// Shown to a client in crisis when no counselor is online.
     pub on_call_phone: Option<String>,
+    /// A counselor's calendar feed names each client in full (otherwise by initials).
+    pub feed_full_names: bool,
 }
 
 /// A network address range (`10.0.0.0/8`, `2001:db8::/32`, or one address).
@@ -229,6 +231,7 @@ impl WebConfig {
             metrics_token: None,
             on_call_emails: vec![],
             on_call_phone: None,
+            feed_full_names: false,
         }
     }
 

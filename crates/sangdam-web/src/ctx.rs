@@ -85,6 +85,14 @@ impl Ctx {
         self.tr.lang
     }
 
+    /// The label of a code shown to people (an audit action, a role, a state): the message
+    /// `<prefix><code>` with `.` and `_` read as `-`, or the code itself when there is none, so
+    /// that a code added later is still shown.
+    pub fn label(&self, prefix: &str, code: &str) -> String {
+        let id = format!("{prefix}{}", code.replace(['.', '_'], "-"));
+        if self.tr.i18n().has(self.tr.lang, &id) { self.t(&id) } else { code.to_owned() }
+    }
+
     /// The person behind the request when their sign-in is complete (two-factor included);
     /// `None` for visitors and for a session still owing its second factor.
     pub fn person(&self) -> Option<&Viewer> {
@@ -128,6 +136,12 @@ impl Ctx {
     }
 
     // What templates ask.
+
+    /// This request's context with the viewer's account as it is now (after a change the page
+    /// that shows it must already reflect, such as two-factor just turned on).
+    pub fn with_viewer(&self, v: Viewer) -> Ctx {
+        Ctx { session: Some(v), ..self.clone() }
+    }
 
     pub fn is_signed_in(&self) -> bool {
         self.person().is_some()

@@ -16,6 +16,7 @@ const KO: &[&str] = &[
     include_str!("../locales/ko/records.ftl"),
     include_str!("../locales/ko/chat.ftl"),
     include_str!("../locales/ko/crisis.ftl"),
+    include_str!("../locales/ko/audit.ftl"),
 ];
 const EN: &[&str] = &[
     include_str!("../locales/en/main.ftl"),
@@ -25,6 +26,7 @@ const EN: &[&str] = &[
     include_str!("../locales/en/records.ftl"),
     include_str!("../locales/en/chat.ftl"),
     include_str!("../locales/en/crisis.ftl"),
+    include_str!("../locales/en/audit.ftl"),
 ];
 
 pub struct I18n {

@@ -9,7 +9,11 @@
 (function () {
   const root = document.getElementById("center");
   if (!root) return;
-  const t = (key) => root.dataset["t" + key.charAt(0).toUpperCase() + key.slice(1)] || key;
+  // "state-queued" reads data-t-state-queued (dataset key tStateQueued).
+  const t = (key) => {
+    const camel = key.replace(/-([a-z])/g, (_, c) => c.toUpperCase());
+    return root.dataset["t" + camel.charAt(0).toUpperCase() + camel.slice(1)] || key;
+  };
   const supervisor = root.dataset.supervisor === "true";
   const canned = JSON.parse(root.dataset.canned || "[]");
   const topics = JSON.parse(root.dataset.topics || "{}");
@@ -241,7 +245,7 @@
   function offer(info) {
     const card = el("div", "card offer" + (info.risk ? " risk-" + info.risk : ""));
     card.dataset.chat = info.id;
-    card.append(el("p", "", `${info.risk ? t(info.risk === "high" ? "riskHigh" : "riskConcern") + " · " : ""}${t("offer")}: ${info.nickname} · ${info.topic} · ${info.language}`));
+    card.append(el("p", "", `${info.risk ? t(info.risk === "high" ? "riskHigh" : "riskConcern") + " · " : ""}${t("offer")}: ${info.nickname} · ${topics[info.topic] || info.topic} · ${t("lang-" + info.language)}`));
     if (info.risk === "high") chime();
     const b = el("button", "", t("accept"));
     b.type = "button";
@@ -256,10 +260,10 @@
     q.textContent = "";
     const ul = el("ul");
     m.waiting.concat(m.active).forEach((c) => {
-      const li = el("li", c.risk ? "risk-" + c.risk : "", `${c.risk ? t(c.risk === "high" ? "riskHigh" : "riskConcern") + " · " : ""}${c.nickname} · ${topics[c.topic] || c.topic} · ${c.language} · ${c.status}${c.counselor ? " · " + c.counselor : ""}${c.flagged ? " · ⚠" + c.flagged : ""} `);
+      const li = el("li", c.risk ? "risk-" + c.risk : "", `${c.risk ? t(c.risk === "high" ? "riskHigh" : "riskConcern") + " · " : ""}${c.nickname} · ${topics[c.topic] || c.topic} · ${t("lang-" + c.language)} · ${t("state-" + c.status)}${c.counselor ? " · " + c.counselor : ""}${c.flagged ? " · ⚠" + c.flagged : ""} `);
       if (c.status !== "active") {
         const sel = el("select");
-        sel.setAttribute("aria-label", "assign");
+        sel.setAttribute("aria-label", t("assign"));
         agents.forEach((a) => { const o = el("option", "", a.name); o.value = a.id; sel.append(o); });
         const b = el("button", "secondary small", "→");
         b.type = "button";
@@ -278,7 +282,7 @@
     a.textContent = "";
     const al = el("ul");
     agents.forEach((x) => {
-      const li = el("li", "", `${x.name} · ${x.status} · ${x.active}/${x.capacity} `);
+      const li = el("li", "", `${x.name} · ${t("agent-" + x.status)} · ${x.active}/${x.capacity} `);
       // A recovery break holds until it ends; a supervisor may end it early.
       if (x.status === "break" && x.until) {
         const b = el("button", "secondary small", t("endBreak"));

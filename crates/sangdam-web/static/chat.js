@@ -73,6 +73,8 @@
           status.textContent = t("active").replace("{counselor}", m.counselor || "");
         }
         nobody.hidden = !m.nobody;
+        // Nobody can answer: a place in line and a wait would promise what will not come.
+        status.hidden = Boolean(m.nobody) && m.status === "queued";
         break;
       case "message": add(m); break;
       case "ack": break;

@@ -180,17 +180,19 @@ pub async fn add_user(
     Ok(())
 }
 
-/// The demo people: one admin, three counselors, five clients.
+/// The demo people: one admin, one supervisor, three counselors, five clients. Names are plain
+/// names: the pages add "상담사" or "Counselor" where a role is meant.
 const DEMO: &[(Role, &str, &str)] = &[
-    (Role::Admin, "admin@sangdam.example", "운영자 한지원"),
-    (Role::Counselor, "counselor1@sangdam.example", "상담사 김서연"),
-    (Role::Counselor, "counselor2@sangdam.example", "상담사 이도윤"),
-    (Role::Counselor, "counselor3@sangdam.example", "Counselor Emma Park"),
+    (Role::Admin, "admin@sangdam.example", "한지원"),
+    (Role::Supervisor, "supervisor@sangdam.example", "오세린"),
+    (Role::Counselor, "counselor1@sangdam.example", "김서연"),
+    (Role::Counselor, "counselor2@sangdam.example", "이도윤"),
+    (Role::Counselor, "counselor3@sangdam.example", "Emma Park"),
     (Role::Client, "client1@sangdam.example", "박민준"),
     (Role::Client, "client2@sangdam.example", "최수아"),
     (Role::Client, "client3@sangdam.example", "정하준"),
     (Role::Client, "client4@sangdam.example", "강지우"),
-    (Role::Client, "client5@sangdam.example", "Client Liam Choi"),
+    (Role::Client, "client5@sangdam.example", "Liam Choi"),
 ];
 
 /// A published profile for a demo counselor, so that clients can book at once: weekdays 09:00 to

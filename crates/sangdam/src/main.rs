@@ -40,7 +40,7 @@ enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
-    /// Load a small demo: one admin, three counselors and five clients, with passwords printed once.
+    /// Load a small demo: an admin, a supervisor, three counselors and five clients, with passwords printed once.
     Demo,
     /// Manage the encryption keys of stored counseling data.
     Keys {

@@ -98,6 +98,9 @@ pub struct Settings {
     /// A phone number of the person on call, shown to a client whose message speaks of suicide
     /// or self-harm when no counselor is online. Unset: only the crisis lines are shown.
     pub on_call_phone: String,
+    /// How a counselor's calendar feed names each session's client: `initials` (김○○, S. K.;
+    /// the default, since a feed ends up in a calendar service) or `full`.
+    pub feed_names: String,
 }
 
 /// A list of strings, from a TOML list or a comma-separated string.
@@ -192,6 +195,7 @@ impl Default for Settings {
             metrics_token: None,
             on_call_emails: StringList::default(),
             on_call_phone: String::new(),
+            feed_names: "initials".into(),
         }
     }
 }
@@ -244,6 +248,7 @@ const ENV_KEYS: &[&str] = &[
     "metrics_token",
     "on_call_emails",
     "on_call_phone",
+    "feed_names",
 ];
 
 const STRING_KEYS: &[&str] = &[
@@ -264,6 +269,7 @@ const STRING_KEYS: &[&str] = &[
     "metrics_token",
     "on_call_emails",
     "on_call_phone",
+    "feed_names",
 ];
 
 impl Settings {
@@ -340,6 +346,9 @@ impl Settings {
         let phone = self.on_call_phone.trim();
         if phone.chars().count() > 30 || !phone.chars().all(|c| c.is_ascii_digit() || " +-()".contains(c)) {
             bail!("on_call_phone must be a phone number of up to 30 digits, spaces, +, - and parentheses");
+        }
+        if !["initials", "full"].contains(&self.feed_names.as_str()) {
+            bail!("feed_names must be initials or full");
         }
         if !self.turn_urls.0.is_empty() && self.turn_secret.is_none() {
             bail!("turn_urls needs turn_secret (coturn's static-auth-secret)");
@@ -422,6 +431,7 @@ impl Settings {
         c.metrics_token = self.metrics_token.clone();
         c.on_call_emails = self.on_call_emails.0.iter().filter_map(|a| sangdam_domain::Email::parse(a).ok()).collect();
         c.on_call_phone = Some(self.on_call_phone.trim().to_owned()).filter(|p| !p.is_empty());
+        c.feed_full_names = self.feed_names == "full";
         c.chat = sangdam_web::ChatConfig {
             notice_ko: self.chat_notice_ko.clone(),
             notice_en: self.chat_notice_en.clone(),

@@ -173,6 +173,7 @@ error-outcome-too-early = A session can be marked only after it has started.
 error-specialty-id = The identifier takes 1 to 40 lowercase letters, digits or hyphens.
 error-specialty-name = Both names are needed, each at most 40 characters.
 
+ics-summary-counselor = { $client } ({ $kind })
 ics-summary = Counseling with { $counselor } ({ $kind })
 ics-description = Sangdam counseling session. Join or manage it in Sangdam.
 ics-offer-description = Held for you from the Sangdam waitlist; it is yours once you book it.
@@ -209,12 +210,14 @@ mail-moved-body =
     The attached calendar file updates your calendar.
 
     { $link }
+mail-cancel-late = This is a late cancellation: it came after the free-cancellation deadline.
+mail-cancel-reason = Reason given: { $reason }
+mail-late-cancelled-subject = [Sangdam] Late cancellation: { $time }
 mail-cancelled-subject = [Sangdam] Appointment cancelled: { $time }
 mail-cancelled-body =
     Hello,
 
-    The appointment with { $name } for { $time } ({ $kind }) is cancelled.
-    Reason given: { $reason }
+    The appointment with { $name } for { $time } ({ $kind }) is cancelled.{ $details }
     The attached calendar file removes it from your calendar.
 
     { $link }
@@ -257,3 +260,17 @@ mail-client-deleted-body =
     The attached calendar file removes it from your calendar.
 
     { $link }
+book-inside-window = This time starts in less than { $hours } hours: once booked it cannot be moved, and cancelling it counts as a late cancellation.
+book-free-until = You can cancel or move it free of charge until { $deadline }.
+before-days = { $count ->
+    [one] 1 day before
+   *[other] { $count } days before
+}
+before-hours = { $count ->
+    [one] 1 hour before
+   *[other] { $count } hours before
+}
+before-minutes = { $count ->
+    [one] 1 minute before
+   *[other] { $count } minutes before
+}

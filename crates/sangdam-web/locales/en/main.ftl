@@ -122,10 +122,8 @@ dashboard-sessions = { $count ->
    *[other] Signed in on { $count } devices
 }
 dashboard-client-title = My counseling
-dashboard-client-body = Finding and booking a counselor opens here soon. For now you can check your profile and security settings.
 dashboard-client-profile = Profile, language and time zone
 dashboard-counselor-title = Counselor home
-dashboard-counselor-body = Your schedule, session rooms and records come together here. Seeing client information requires two-factor sign-in.
 dashboard-supervisor-title = Supervisor home
 dashboard-supervisor-body = Counselors' load and incident handling come together here. Seeing client information requires two-factor sign-in.
 dashboard-admin-title = Operations
@@ -289,3 +287,18 @@ error-410-title = This link has expired
 error-link-expired = This link has expired. Ask the counseling center again if you still need it.
 error-503-title = Please try again in a moment
 error-503-body = Too many requests are being handled right now. Nothing was saved; please try again in a few seconds.
+dashboard-next-title = Your next session
+dashboard-next-with = with { $name }
+dashboard-next-none = No session is booked. Find a counselor and choose a time that suits you.
+dashboard-waiting-title = Waiting for you
+dashboard-nothing-waiting = Nothing is waiting for you right now.
+dashboard-today-title = Today
+dashboard-today-none = No sessions today.
+dashboard-room-opens = { $minutes ->
+    [one] The room opens 1 minute before the start.
+   *[other] The room opens { $minutes } minutes before the start.
+}
+dashboard-forms-open = { $count ->
+    [one] 1 to answer
+   *[other] { $count } to answer
+}

@@ -173,6 +173,7 @@ error-outcome-too-early = 상담이 시작된 뒤에만 기록할 수 있습니�
 error-specialty-id = 식별자는 영문 소문자, 숫자, 하이픈으로 1~40자입니다.
 error-specialty-name = 두 언어의 이름이 모두 필요하며 각각 40자까지입니다.
 
+ics-summary-counselor = { $client } 상담 ({ $kind })
 ics-summary = { $counselor } 상담사와 상담 ({ $kind })
 ics-description = 상담(Sangdam) 상담 회기입니다. 참여와 변경은 상담에서 할 수 있습니다.
 ics-offer-description = 상담 대기 명단에서 잡아 둔 시간입니다. 예약해야 확정됩니다.
@@ -209,12 +210,14 @@ mail-moved-body =
     첨부된 캘린더 파일로 내 캘린더가 바뀝니다.
 
     { $link }
+mail-cancel-late = 무료 취소 기한이 지난 뒤의 취소(늦은 취소)입니다.
+mail-cancel-reason = 사유: { $reason }
+mail-late-cancelled-subject = [상담] 늦은 예약 취소: { $time }
 mail-cancelled-subject = [상담] 예약 취소: { $time }
 mail-cancelled-body =
     안녕하세요.
 
-    { $name }님과의 { $time } 상담({ $kind })이 취소되었습니다.
-    사유: { $reason }
+    { $name }님과의 { $time } 상담({ $kind })이 취소되었습니다.{ $details }
     첨부된 캘린더 파일로 내 캘린더에서 지워집니다.
 
     { $link }
@@ -257,3 +260,8 @@ mail-client-deleted-body =
     첨부된 캘린더 파일로 내 캘린더에서 지워집니다.
 
     { $link }
+book-inside-window = 이 시간은 { $hours }시간 안에 시작합니다. 예약하면 시간을 바꿀 수 없고, 취소하면 늦은 취소가 됩니다.
+book-free-until = { $deadline }까지는 무료로 취소하거나 시간을 바꿀 수 있습니다.
+before-days = { $count }일 전
+before-hours = { $count }시간 전
+before-minutes = { $count }분 전

@@ -122,10 +122,8 @@ dashboard-sessions = { $count ->
    *[other] 로그인된 기기 { $count }대
 }
 dashboard-client-title = 내 상담
-dashboard-client-body = 상담사 찾기와 예약이 곧 이곳에 열립니다. 지금은 프로필과 보안 설정을 확인할 수 있습니다.
 dashboard-client-profile = 프로필과 언어·시간대 설정
 dashboard-counselor-title = 상담사 화면
-dashboard-counselor-body = 일정, 상담실, 기록이 이곳에 모입니다. 내담자 정보를 보려면 2단계 인증이 필요합니다.
 dashboard-supervisor-title = 관리자 화면
 dashboard-supervisor-body = 상담사 현황과 사건 처리가 이곳에 모입니다. 내담자 정보를 보려면 2단계 인증이 필요합니다.
 dashboard-admin-title = 운영
@@ -280,3 +278,12 @@ error-410-title = 만료된 링크입니다
 error-link-expired = 이 링크는 만료되었습니다. 필요하면 상담 센터에 다시 요청하세요.
 error-503-title = 잠시 후 다시 시도해 주세요
 error-503-body = 지금 요청이 많아 처리하지 못했습니다. 입력한 내용은 저장되지 않았으니 몇 초 뒤 다시 시도해 주세요.
+dashboard-next-title = 다음 상담
+dashboard-next-with = { $name } 상담사
+dashboard-next-none = 예약된 상담이 없습니다. 상담사를 찾아 편한 시간을 골라 보세요.
+dashboard-waiting-title = 확인할 것
+dashboard-nothing-waiting = 지금 확인할 것이 없습니다.
+dashboard-today-title = 오늘 상담
+dashboard-today-none = 오늘은 상담이 없습니다.
+dashboard-room-opens = 상담실은 시작 { $minutes }분 전에 열립니다.
+dashboard-forms-open = 답할 것 { $count }개

@@ -310,6 +310,9 @@ impl AuditPageView<'_> {
     fn actor_label(&self, e: &AuditRecord) -> String {
         match &e.fields.actor_id {
             Some(id) => self.actors.get(id).cloned().unwrap_or_else(|| id.clone()),
+            // No person and no address: the product itself (a job, a detection); a visitor who
+            // was not signed in has an address.
+            None if e.fields.address.is_none() => self.ctx.t("audit-actor-product"),
             None => "—".to_owned(),
         }
     }

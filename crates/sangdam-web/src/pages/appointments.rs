@@ -69,7 +69,7 @@ pub struct MineQuery {
     care: Option<String>,
 }
 
-async fn view(state: &AppState, ctx: &Ctx, a: &AppointmentRecord) -> Result<AppointmentView, AppError> {
+pub(crate) async fn view(state: &AppState, ctx: &Ctx, a: &AppointmentRecord) -> Result<AppointmentView, AppError> {
     let counselor = state.store.user_by_id(&a.counselor_id).await?;
     let window = state.store.counselor_profile(&a.counselor_id).await?.map_or(24, |p| p.rules.cancel_window_hours);
     let start = jiff::Timestamp::from_second(a.starts_at).unwrap_or_default();
@@ -290,22 +290,36 @@ pub async fn join_waitlist(
 ) -> AppResult {
     let v = client_viewer(&ctx)?;
     let c = load_counselor(&state, &id).await?;
-    let kind = SessionKind::parse(&f.kind)
-        .filter(|k| c.profile.offering(*k).is_some())
-        .ok_or(AppError::BadRequest("error-kind-unknown"))?;
-    let day: jiff::civil::Date = f.day.trim().parse().map_err(|_| AppError::BadRequest("error-date-invalid"))?;
-    let today =
-        jiff::Timestamp::from_second(ctx.now).unwrap_or_default().to_zoned(c.availability.timezone.clone()).date();
-    let last = today.checked_add(jiff::Span::new().days(i64::from(c.profile.rules.horizon_days))).unwrap_or(today);
-    if day < today || day > last {
-        return Err(AppError::BadRequest("error-date-out-of-range"));
+    // A refusal shows the counselor's page again with the form as it was sent and the reason.
+    let refuse = |message_id: &str| crate::pages::booking::WaitRefused {
+        errors: vec![ctx.t(message_id)],
+        day: f.day.trim().chars().take(10).collect(),
+        kind: f.kind.trim().chars().take(20).collect(),
+    };
+    let Some(kind) = SessionKind::parse(&f.kind).filter(|k| c.profile.offering(*k).is_some()) else {
+        let page =
+            crate::pages::booking::counselor_page_with(&state, &ctx, &id, None, refuse("error-kind-unknown")).await;
+        return with_status(StatusCode::UNPROCESSABLE_ENTITY, page);
+    };
+    let (today, last) = crate::pages::booking::waitlist_days(&c, ctx.now);
+    let refused = match f.day.trim().parse::<jiff::civil::Date>() {
+        Err(_) => Some("error-date-invalid"),
+        Ok(day) if day < today || day > last => Some("error-date-out-of-range"),
+        Ok(_) => None,
+    };
+    if let Some(message_id) = refused {
+        let page = crate::pages::booking::counselor_page_with(&state, &ctx, &id, None, refuse(message_id)).await;
+        return with_status(StatusCode::UNPROCESSABLE_ENTITY, page);
     }
+    let day: jiff::civil::Date = f.day.trim().parse().map_err(|_| AppError::BadRequest("error-date-invalid"))?;
     // The id starts with the millisecond of joining, so that two clients who join within the
     // same second are still offered slots in the order they joined (the list is ordered by
     // `created_at`, then id).
     let millis = jiff::Timestamp::now().as_millisecond();
     if state.store.open_waitlist_entries(&v.user.id).await? >= MAX_WAITLIST_ENTRIES {
-        return Err(AppError::BadRequest("error-waitlist-full"));
+        let page =
+            crate::pages::booking::counselor_page_with(&state, &ctx, &id, None, refuse("error-waitlist-full")).await;
+        return with_status(StatusCode::UNPROCESSABLE_ENTITY, page);
     }
     let entry = WaitlistEntry {
         id: format!("{millis:016x}{}", sangdam_domain::ids::encode_random(&random::<10>())),

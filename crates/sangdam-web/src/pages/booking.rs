@@ -221,6 +221,21 @@ struct CounselorPage<'a> {
     kinds: Vec<KindSlots>,
     viewer_zone: String,
     notice: Option<String>,
+    /// The waiting list's form: what was refused and why, kept as it was sent, and the days it
+    /// takes (from today to the end of the booking horizon, in the counselor's time zone).
+    errors: Vec<String>,
+    wait_day: String,
+    wait_kind: String,
+    first_day: String,
+    last_day: String,
+}
+
+/// What the waiting list's form sent, and why it was refused.
+#[derive(Default)]
+pub(crate) struct WaitRefused {
+    pub errors: Vec<String>,
+    pub day: String,
+    pub kind: String,
 }
 
 #[derive(Deserialize, Default)]
@@ -235,21 +250,34 @@ pub async fn counselor_page(
     Path(id): Path<String>,
     Query(nq): Query<NoticeQuery>,
 ) -> AppResult {
-    let c = load_counselor(&state, &id).await?;
+    let notice = nq.waiting.map(|_| ctx.t("notice-waitlist-joined"));
+    counselor_page_with(&state, &ctx, &id, notice, WaitRefused::default()).await
+}
+
+/// A counselor's page; with `refused`, the waiting list's form shows why it was refused.
+pub(crate) async fn counselor_page_with(
+    state: &AppState,
+    ctx: &Ctx,
+    id: &str,
+    notice: Option<String>,
+    refused: WaitRefused,
+) -> AppResult {
+    let c = load_counselor(state, id).await?;
     let all = state.store.list_specialties().await?;
     let client = ctx.person().map(|v| v.user.id.clone());
     let mut kinds = Vec::new();
     for o in &c.profile.offerings {
         let search = SlotSearch { kind: o.kind, from: ctx.now, until: None, limit: 12 };
-        let slots = booking::next_slots(&state, &c, &search, client.as_ref(), ctx.now).await?;
+        let slots = booking::next_slots(state, &c, &search, client.as_ref(), ctx.now).await?;
         kinds.push(KindSlots {
             kind: o.kind.as_str(),
-            label: offering_label(&ctx, o),
-            slots: slot_views(&ctx, &slots),
+            label: offering_label(ctx, o),
+            slots: slot_views(ctx, &slots),
         });
     }
+    let (first_day, last_day) = waitlist_days(&c, ctx.now);
     render(&CounselorPage {
-        ctx: &ctx,
+        ctx,
         id: c.user.id.to_string(),
         name: c.user.display_name.to_string(),
         has_photo: c.profile.has_photo,
@@ -260,8 +288,21 @@ pub async fn counselor_page(
         requires_approval: c.profile.requires_approval,
         kinds,
         viewer_zone: ctx.timezone().as_str().to_owned(),
-        notice: nq.waiting.map(|_| ctx.t("notice-waitlist-joined")),
+        notice,
+        errors: refused.errors,
+        wait_day: refused.day,
+        wait_kind: refused.kind,
+        first_day: first_day.to_string(),
+        last_day: last_day.to_string(),
     })
+}
+
+/// The days a client may wait for: today to the end of the booking horizon, in the counselor's
+/// time zone.
+pub(crate) fn waitlist_days(c: &Counselor, now: i64) -> (jiff::civil::Date, jiff::civil::Date) {
+    let today = jiff::Timestamp::from_second(now).unwrap_or_default().to_zoned(c.availability.timezone.clone()).date();
+    let last = today.checked_add(jiff::Span::new().days(i64::from(c.profile.rules.horizon_days))).unwrap_or(today);
+    (today, last)
 }
 
 pub async fn counselor_photo(State(state): State<AppState>, Path(id): Path<String>) -> AppResult {
@@ -299,6 +340,9 @@ struct BookPage<'a> {
     /// After "this time was just taken": the next free times to choose from.
     alternatives: Vec<SlotView>,
     max_count: i64,
+    /// Until when it can be cancelled or moved free of charge, or plainly that it cannot.
+    policy: String,
+    inside_window: bool,
 }
 
 fn book_page<'a>(
@@ -310,6 +354,16 @@ fn book_page<'a>(
 ) -> BookPage<'a> {
     let kind = SessionKind::parse(&form.kind);
     let slot_label = form.start.parse::<i64>().map(|t| ctx.time(t)).unwrap_or_default();
+    let window = c.profile.rules.cancel_window_hours;
+    let start = form.start.parse::<i64>().ok().and_then(|t| jiff::Timestamp::from_second(t).ok());
+    let now = jiff::Timestamp::from_second(ctx.now).unwrap_or_default();
+    let inside_window =
+        start.is_some_and(|s| !sangdam_domain::booking::appointment::client_may_reschedule(s, now, window));
+    let policy = match start {
+        Some(_) if inside_window => ctx.ta("book-inside-window", "hours", window),
+        Some(s) => ctx.ta("book-free-until", "deadline", ctx.time(s.as_second() - i64::from(window) * 3600)),
+        None => String::new(),
+    };
     BookPage {
         ctx,
         id: c.user.id.to_string(),
@@ -317,6 +371,8 @@ fn book_page<'a>(
         slot_label,
         kind_label: kind.and_then(|k| c.profile.offering(k)).map(|o| offering_label(ctx, &o)).unwrap_or_default(),
         requires_approval: c.profile.requires_approval,
+        policy,
+        inside_window,
         form,
         errors,
         alternatives,

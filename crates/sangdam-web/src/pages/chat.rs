@@ -214,6 +214,8 @@ struct ChatPage<'a> {
     id: String,
     guest: bool,
     hours: String,
+    /// The crisis lines, shown with "no counselor can answer now".
+    lines: Vec<String>,
     /// File kinds the file picker offers, and the size limit in MB.
     accept: String,
     max_mb: i64,
@@ -231,6 +233,7 @@ pub async fn page(State(state): State<AppState>, ctx: Ctx, headers: HeaderMap, P
         id: chat.id,
         guest: chat.client_id.is_none(),
         hours: chat::hours(&state, ctx.lang()),
+        lines: crate::crisis::lines(&state, &crate::i18n::Tr::new(state.i18n.clone(), ctx.lang())),
         accept: accepted_files(),
         max_mb: i64::try_from(state.config.room_file_max_bytes / (1024 * 1024)).unwrap_or(0),
     })

@@ -32,6 +32,15 @@ struct DashboardPage<'a> {
     alerts: Vec<(String, String, String)>,
     /// Open crisis events the viewer may see, most urgent first.
     crises: Vec<super::crisis::Row>,
+    /// A client's next session (with its join button when the room is open), unread messages
+    /// and questionnaires or forms waiting for answers.
+    next: Option<super::appointments::AppointmentView>,
+    unread: i64,
+    open_forms: usize,
+    room_opens_minutes: u32,
+    /// A counselor's sessions today, in their time zone: when, client, kind, appointment id,
+    /// whether the room is open.
+    today: Vec<(String, String, String, String, bool)>,
 }
 
 pub async fn dashboard(State(state): State<AppState>, ctx: Ctx, Query(q): Query<DashboardQuery>) -> AppResult {
@@ -57,6 +66,34 @@ pub async fn dashboard(State(state): State<AppState>, ctx: Ctx, Query(q): Query<
     if !crises.is_empty() {
         crate::auth::audit(&state, &ctx, Some(&v.user), "crisis.list", None, "ok").await?;
     }
+    let (mut next, mut unread, mut open_forms, mut today) = (None, 0, 0, Vec::new());
+    if v.user.role == Role::Client {
+        let upcoming = state.store.client_appointments(&v.user.id, ctx.now, true).await?;
+        if let Some(a) = upcoming.iter().find(|a| a.status.holds_time()) {
+            next = Some(super::appointments::view(&state, &ctx, a).await?);
+        }
+        unread = state.store.threads_of(&v.user.id).await?.iter().map(|(_, n, _)| n).sum();
+        open_forms = state.store.open_form_requests(&v.user.id).await?.len();
+    } else if v.user.role == Role::Counselor && ctx.client_data_viewer(&[Role::Counselor]).is_ok() {
+        // Today from midnight to midnight where the counselor is.
+        let zone = jiff::tz::TimeZone::get(v.user.timezone.as_str()).unwrap_or(jiff::tz::TimeZone::UTC);
+        let day = jiff::Timestamp::from_second(ctx.now).unwrap_or_default().to_zoned(zone.clone()).date();
+        let bound = |d: jiff::civil::Date| d.to_zoned(zone.clone()).map_or(ctx.now, |z| z.timestamp().as_second());
+        let (from, to) = (bound(day), bound(day.tomorrow().unwrap_or(day)));
+        for a in state.store.counselor_appointments(&v.user.id, from, to, true).await? {
+            let client = state.store.user_by_id(&a.client_id).await?;
+            today.push((
+                ctx.time(a.starts_at),
+                client.map(|c| c.display_name.to_string()).unwrap_or_default(),
+                ctx.t(a.kind.message_id()),
+                a.id.clone(),
+                super::room::room_open(&state, &a, ctx.now),
+            ));
+        }
+        if !today.is_empty() {
+            crate::auth::audit(&state, &ctx, Some(&v.user), "appointments.read", None, "ok").await?;
+        }
+    }
     render(&DashboardPage {
         ctx: &ctx,
         role: v.user.role.as_str(),
@@ -68,5 +105,10 @@ pub async fn dashboard(State(state): State<AppState>, ctx: Ctx, Query(q): Query<
         held_mail,
         alerts,
         crises,
+        next,
+        unread,
+        open_forms,
+        room_opens_minutes: state.config.room_opens_minutes,
+        today,
     })
 }

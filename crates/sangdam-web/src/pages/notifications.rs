@@ -27,16 +27,20 @@ struct NotificationsPage<'a> {
     offsets: String,
 }
 
+/// How long before a session a reminder goes: "1일 전", "2 hours before", "30분 전".
+fn before(ctx: &Ctx, minutes: u32) -> String {
+    let m = i64::from(minutes);
+    match m {
+        m if m > 0 && m % 1440 == 0 => ctx.tn("before-days", "count", m / 1440),
+        m if m > 0 && m % 60 == 0 => ctx.tn("before-hours", "count", m / 60),
+        m => ctx.tn("before-minutes", "count", m),
+    }
+}
+
 /// The reminders and calendar page; `feed_url` is the new feed address, shown only right after it
 /// was made.
 async fn notifications_page(state: &AppState, ctx: &Ctx, user: &UserId, feed_url: Option<String>) -> AppResult {
-    let offsets = state
-        .config
-        .reminder_minutes
-        .iter()
-        .map(|m| ctx.tn("minutes", "count", i64::from(*m)))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let offsets = state.config.reminder_minutes.iter().map(|m| before(ctx, *m)).collect::<Vec<_>>().join(", ");
     render(&NotificationsPage {
         ctx,
         reminders: state.store.reminders_enabled(user).await?,
@@ -103,7 +107,20 @@ pub async fn feed(State(state): State<AppState>, Path(file): Path<String>) -> Ap
         let Some(counselor) = state.store.user_by_id(&a.counselor_id).await? else { continue };
         // In a feed (no METHOD) DTSTAMP says when the event last changed, so that calendars
         // polling it see a change only when there is one.
-        events.push(booking::event(&state, &a, &tr, &counselor, None, a.updated_at));
+        let mut event = booking::event(&state, &a, &tr, &counselor, None, a.updated_at);
+        // A counselor's feed tells the sessions apart by their client (by initials unless the
+        // center chose full names).
+        if user.id == a.counselor_id
+            && let Some(client) = state.store.user_by_id(&a.client_id).await?
+        {
+            let name = client.display_name.to_string();
+            let name = if state.config.feed_full_names { name } else { sangdam_domain::names::initials(&name) };
+            let mut args = fluent_bundle::FluentArgs::new();
+            args.set("client", name);
+            args.set("kind", tr.t(a.kind.message_id()));
+            event.summary = tr.i18n().message(tr.lang, "ics-summary-counselor", Some(&args));
+        }
+        events.push(event);
     }
     let body = sangdam_domain::ics::calendar(None, Some(&tr.t("ics-feed-name")), &events);
     Ok((

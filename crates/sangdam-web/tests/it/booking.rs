@@ -213,6 +213,20 @@ db_test_each_weekday!(late_cancellation_is_recorded_and_moving_is_refused_inside
     assert_eq!(app.store.appointment(&id).await.unwrap().unwrap().starts_at, start, "nothing changed");
     assert_eq!(app.post(&client, &format!("/appointments/{id}/cancel"), &[]).await.status(), 303);
     assert_eq!(app.store.appointment(&id).await.unwrap().unwrap().status.as_str(), "late_cancelled");
+    // Both mails name it a late cancellation, and a cancellation with no reason shows none.
+    for email in ["sora@example.com", "kim@example.com"] {
+        let mut mail = None;
+        for _ in 0..100 {
+            mail = app.mails_to(email).await.into_iter().find(|m| m.subject.contains("취소"));
+            if mail.is_some() {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        let mail = mail.expect("the cancellation is mailed");
+        assert!(mail.subject.contains("늦은 예약 취소"), "{}", mail.subject);
+        assert!(mail.body.contains("늦은 취소") && !mail.body.contains("사유"), "{}", mail.body);
+    }
 
     // The counselor sees it in the calendar.
     let (counselor_client, _) = (crate::helpers::new_client(), ());
@@ -384,6 +398,16 @@ db_test!(the_calendar_feed_is_private_and_resettable, async |app: &TestApp| {
     app.clock.advance(600);
     let again = app.get(&anonymous, &path).await.text().await.unwrap();
     assert_eq!(again, body);
+    assert!(body.contains("SUMMARY:yoon 상담사와 상담"), "the client's feed names the counselor: {body}");
+    // The counselor's feed tells sessions apart by the client, by initials (the default).
+    let counselor_browser = crate::helpers::new_client();
+    assert_eq!(app.signin(&counselor_browser, "yoon@example.com", crate::helpers::PASSWORD).await.status(), 303);
+    app.enroll_two_factor(&counselor_browser).await;
+    let r = app.post(&counselor_browser, "/account/notifications/feed", &[]).await;
+    let own = between(&r.text().await.unwrap(), "id=\"feed-url\">", "<").unwrap();
+    let theirs = app.get(&anonymous, own.strip_prefix(&app.address).unwrap()).await.text().await.unwrap();
+    assert!(theirs.contains("SUMMARY:F. 상담 ("), "{theirs}");
+    assert!(!theirs.contains("feed@") && !theirs.contains("yoon 상담사와"), "{theirs}");
     // A new address ends the old one.
     assert_eq!(app.post(&client, "/account/notifications/feed", &[]).await.status(), 200);
     assert_eq!(app.get(&anonymous, &path).await.status(), 404);
@@ -702,4 +726,24 @@ db_test!(a_series_through_a_skipped_hour_is_refused_with_its_date, async |app: &
     assert!(appointments_of(app, &c).await.is_empty(), "nothing was booked");
     // Two sessions before the change are fine.
     assert_eq!(book(app, &client, &c, first, &[("repeat", "weekly"), ("count", "2")]).await.status(), 303);
+});
+
+db_test!(the_booking_form_says_until_when_a_time_can_be_cancelled_or_that_it_cannot, async |app: &TestApp| {
+    // Monday 2027-01-04 00:00 in Seoul: the first free times (12 h notice) are that day at noon.
+    app.clock.freeze_at(1_798_988_400);
+    let c = counselor(app, "window@example.com", |_| {}).await;
+    let (client, _) = app.signed_in(Role::Client, "reads@example.com").await;
+    let slots = listed_slots(app, &client, &c).await;
+    let now = app.clock.now();
+    let policy = |html: &str| {
+        let at = html.find(r#"id="cancel-policy""#).expect("the policy is on the form");
+        html[at..].split("</p>").next().unwrap().to_owned()
+    };
+    // With the default 12 h notice and 24 h window, a time under 24 h away cannot be moved.
+    let soon = *slots.iter().find(|s| **s - now < 24 * 3600).expect("a time within a day");
+    let (_, html) = app.get_html(&client, &format!("/counselors/{c}/book?kind=video&start={soon}")).await;
+    assert!(policy(&html).contains("늦은 취소") && policy(&html).contains("danger"), "{}", policy(&html));
+    let later = *slots.iter().find(|s| **s - now > 30 * 3600).expect("a time more than a day away");
+    let (_, html) = app.get_html(&client, &format!("/counselors/{c}/book?kind=video&start={later}")).await;
+    assert!(policy(&html).contains("무료로 취소"), "{}", policy(&html));
 });

@@ -305,6 +305,7 @@ impl TestApp {
         let codes: Vec<String> =
             html.split("<li><code>").skip(1).filter_map(|p| p.split('<').next().map(str::to_owned)).collect();
         assert_eq!(codes.len(), 10, "ten recovery codes are shown once");
+        assert!(!html.contains(r#"class="banner""#), "the page that says two-factor is on no longer asks for it");
         (secret, codes)
     }
 

@@ -82,3 +82,19 @@ db_test!(leaving_the_waitlist_with_an_offer_passes_it_on, async |app: &TestApp| 
     // Someone else's entry cannot be removed.
     assert_eq!(app.post(&first, &format!("/waitlist/{entry}/leave"), &[]).await.status(), 404);
 });
+
+db_test!(a_day_outside_the_horizon_is_refused_on_the_form_with_what_was_sent, async |app: &TestApp| {
+    let c = counselor(app, "past@example.com", |_| {}).await;
+    let (client, _) = app.signed_in(Role::Client, "waits@example.com").await;
+    for (day, why) in [("2001-01-01", "기간"), ("2999-12-31", "기간"), ("not a day", "날짜")] {
+        let r = app.post(&client, &format!("/counselors/{c}/waitlist"), &[("day", day), ("kind", "video")]).await;
+        assert_eq!(r.status(), 422, "{day}");
+        let page = r.text().await.unwrap();
+        assert!(page.contains(r#"id="errors""#) && page.contains(why), "{day}: the reason, in the page's language");
+        assert!(page.contains(&format!(r#"value="{}""#, day.chars().take(10).collect::<String>())), "{day} is kept");
+        assert!(page.contains(r#"id="waitlist""#), "on the counselor's page, not a bare error page");
+    }
+    let r =
+        app.post(&client, &format!("/counselors/{c}/waitlist"), &[("day", "2999-12-31"), ("kind", "nothing")]).await;
+    assert_eq!(r.status(), 422);
+});

@@ -55,17 +55,17 @@ fn user_add_demo_and_audit_verify_finds_a_tampered_row() {
 
     let (ok, out) = run(dir.path(), &["demo"]);
     assert!(ok, "{out}");
-    assert_eq!(out.lines().filter(|l| l.contains("@sangdam.example")).count(), 9, "{out}");
+    assert_eq!(out.lines().filter(|l| l.contains("@sangdam.example")).count(), 10, "{out}");
 
     let (ok, out) = run(dir.path(), &["audit", "verify"]);
     assert!(ok, "{out}");
-    assert!(out.contains("Audit log intact: 10 entries verified."), "{out}");
+    assert!(out.contains("Audit log intact: 11 entries verified."), "{out}");
     // The head is printed to be kept elsewhere; the log reaches it.
     let (ok, head) = run(dir.path(), &["audit", "head"]);
-    assert!(ok && head.trim().starts_with("10:k1:"), "{head}");
+    assert!(ok && head.trim().starts_with("11:k1:"), "{head}");
     let head = head.trim().to_owned();
     let (ok, out) = run(dir.path(), &["audit", "verify", "--head", &head]);
-    assert!(ok && out.contains("10 entries verified"), "{out}");
+    assert!(ok && out.contains("11 entries verified"), "{out}");
 
     // Someone with access to the file cuts the last entries off and sets the head back: the
     // chain alone looks whole, the kept head does not.
@@ -84,7 +84,7 @@ fn user_add_demo_and_audit_verify_finds_a_tampered_row() {
     let (ok, out) = run(dir.path(), &["audit", "verify"]);
     assert!(ok && out.contains("8 entries verified"), "{out}");
     let (ok, out) = run(dir.path(), &["audit", "verify", "--head", &head]);
-    assert!(!ok && out.contains("BROKEN at entry 10"), "{out}");
+    assert!(!ok && out.contains("BROKEN at entry 11"), "{out}");
 
     // Rewriting history from a changed row on, with the hashes recomputed as the unkeyed chain
     // would have allowed, is found at the changed row.
