@@ -32,6 +32,7 @@ pub mod session;
 mod textscan;
 pub mod throttle;
 pub mod totp;
+pub mod when;
 
 pub use email::Email;
 pub use ids::{SecretToken, UserId};

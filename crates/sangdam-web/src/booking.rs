@@ -259,8 +259,9 @@ pub(crate) async fn run_change(state: &AppState, job: &JobRecord) -> anyhow::Res
 }
 
 /// A time in `tz`, with the zone named, as mails show it.
-pub fn local_time(unix: i64, tz: &sangdam_domain::Timezone) -> String {
-    ts(unix).to_zoned(tz.to_jiff()).strftime("%Y-%m-%d %H:%M %Z").to_string()
+/// A moment for a mail's reader: in their zone and language (`12월 7일 (월) 오전 11:00 KST`).
+pub fn local_time(unix: i64, tz: &sangdam_domain::Timezone, lang: Language, now: i64) -> String {
+    sangdam_domain::when::moment(ts(unix), &tz.to_jiff(), lang, ts(now))
 }
 
 /// The address part of `mail_from` (`Sangdam <no-reply@example.org>` → `no-reply@example.org`).
@@ -333,7 +334,7 @@ pub async fn notify(
         let tr = Tr::new(state.i18n.clone(), to.language);
         let mut args = fluent_bundle::FluentArgs::new();
         args.set("name", other.display_name.to_string());
-        args.set("time", local_time(a.starts_at, &to.timezone));
+        args.set("time", local_time(a.starts_at, &to.timezone, to.language, state.clock.now()));
         args.set("kind", tr.t(a.kind.message_id()));
         args.set("link", format!("{}/appointments", state.config.public_url));
         // A cancellation says whether it came late and why, each on its own line when it applies.
@@ -434,7 +435,7 @@ pub(crate) async fn run_reminder(state: &AppState, job: &JobRecord) -> anyhow::R
         let tr = Tr::new(state.i18n.clone(), to.language);
         let mut args = fluent_bundle::FluentArgs::new();
         args.set("name", other);
-        args.set("time", local_time(a.starts_at, &to.timezone));
+        args.set("time", local_time(a.starts_at, &to.timezone, to.language, state.clock.now()));
         args.set("kind", tr.t(a.kind.message_id()));
         args.set("link", format!("{}/appointments", state.config.public_url));
         let subject = tr.i18n().message(to.language, "mail-reminder-subject", Some(&args));
@@ -519,7 +520,7 @@ pub async fn offer_freed_slot(
     let tr = Tr::new(state.i18n.clone(), client.language);
     let mut args = fluent_bundle::FluentArgs::new();
     args.set("name", counselor.display_name.to_string());
-    args.set("time", local_time(starts_at, &client.timezone));
+    args.set("time", local_time(starts_at, &client.timezone, client.language, state.clock.now()));
     args.set("minutes", i64::from(state.config.waitlist_hold_minutes));
     args.set(
         "link",

@@ -177,8 +177,8 @@ impl Ctx {
         let Ok(ts) = jiff::Timestamp::from_second(*unix.borrow()) else {
             return String::new();
         };
-        let tz = self.timezone();
-        ts.to_zoned(tz.to_jiff()).strftime("%Y-%m-%d %H:%M %Z").to_string()
+        let now = jiff::Timestamp::from_second(self.now).unwrap_or(ts);
+        sangdam_domain::when::moment(ts, &self.timezone().to_jiff(), self.lang(), now)
     }
 }
 

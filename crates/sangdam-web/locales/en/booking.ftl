@@ -274,3 +274,14 @@ before-minutes = { $count ->
     [one] 1 minute before
    *[other] { $count } minutes before
 }
+cancel-title = Cancel this appointment?
+cancel-free = It is still before the free-cancellation deadline: nothing is charged.
+cancel-reason = Reason (optional)
+cancel-reason-hint = Your counselor sees it. Up to 500 characters.
+cancel-submit = Yes, cancel it
+cancel-keep = Keep the appointment
+move-confirm-title = Move the appointment?
+move-from = Now
+move-to = New time
+move-submit = Move it
+move-other = Choose another time

@@ -308,3 +308,5 @@ integrity-title = Integrity warning:
 integrity-note = What is stored for this note is not what was saved or signed. Someone may have changed it in the database. Do not rely on it; tell an admin (the audit log and backups can show what happened).
 integrity-unreadable = (This text cannot be opened: it may have been changed after it was stored)
 integrity-chat = What is stored for this chat no longer matches the hash it was locked with as evidence. Someone may have changed it in the database: rely on the file exported when it was locked, and its hash, and tell an admin.
+note-sign-confirm = I have read this note; once signed it is locked and can only be added to.
+error-note-sign-confirm = Tick the box to confirm: a signed note cannot be changed.

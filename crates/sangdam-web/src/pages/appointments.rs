@@ -134,11 +134,62 @@ async fn own_appointment(state: &AppState, client: &UserId, id: &str) -> Result<
     }
 }
 
-pub async fn client_cancel(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> AppResult {
+#[derive(Template)]
+#[template(path = "booking/cancel.html")]
+struct CancelPage<'a> {
+    ctx: &'a Ctx,
+    a: AppointmentView,
+    reason: String,
+    errors: Vec<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct CancelForm {
+    /// `yes` once the client has read the confirmation page.
+    confirm: String,
+    reason: String,
+}
+
+/// The confirmation before a client cancels: what, whether it is late, and a reason if they wish.
+async fn cancel_page(
+    state: &AppState,
+    ctx: &Ctx,
+    a: &AppointmentRecord,
+    reason: String,
+    errors: Vec<String>,
+) -> AppResult {
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    with_status(status, render(&CancelPage { ctx, a: view(state, ctx, a).await?, reason, errors }))
+}
+
+pub async fn cancel_form(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> AppResult {
     let v = client_viewer(&ctx)?;
     let a = own_appointment(&state, &v.user.id, &id).await?;
     if !a.status.holds_time() || a.starts_at <= ctx.now {
         return Err(AppError::BadRequest("error-appointment-closed"));
+    }
+    cancel_page(&state, &ctx, &a, String::new(), vec![]).await
+}
+
+pub async fn client_cancel(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    FormData(f): FormData<CancelForm>,
+) -> AppResult {
+    let v = client_viewer(&ctx)?;
+    let a = own_appointment(&state, &v.user.id, &id).await?;
+    if !a.status.holds_time() || a.starts_at <= ctx.now {
+        return Err(AppError::BadRequest("error-appointment-closed"));
+    }
+    // Nothing is cancelled without the confirmation page's answer.
+    let reason = f.reason.trim().replace("\r\n", "\n");
+    if reason.chars().count() > super::calendar::MAX_CANCEL_REASON_CHARS {
+        return cancel_page(&state, &ctx, &a, reason, vec![ctx.t("error-cancel-reason-too-long")]).await;
+    }
+    if f.confirm != "yes" {
+        return cancel_page(&state, &ctx, &a, reason, vec![]).await;
     }
     let window = state.store.counselor_profile(&a.counselor_id).await?.map_or(24, |p| p.rules.cancel_window_hours);
     let outcome = client_cancellation(
@@ -161,7 +212,7 @@ pub async fn client_cancel(State(state): State<AppState>, ctx: Ctx, Path(id): Pa
             &a.id,
             &[AppointmentStatus::Requested, AppointmentStatus::Confirmed],
             to,
-            Some(("", "client")),
+            Some((reason.as_str(), "client")),
             ctx.now,
             &effects,
         )
@@ -188,6 +239,19 @@ struct ReschedulePage<'a> {
 #[serde(default)]
 pub struct RescheduleForm {
     start: String,
+    /// `yes` once the client has confirmed the new time.
+    confirm: String,
+}
+
+#[derive(Template)]
+#[template(path = "booking/move.html")]
+struct MovePage<'a> {
+    ctx: &'a Ctx,
+    id: String,
+    with: String,
+    from: String,
+    to: String,
+    start: i64,
 }
 
 async fn reschedule_page(
@@ -252,6 +316,17 @@ pub async fn reschedule_submit(
         || !booking::slot_is_free(&state, &c, minutes, start, &v.user.id, Some(&a), ctx.now).await?
     {
         return reschedule_page(&state, &ctx, &a, &c, vec![ctx.t("error-slot-unavailable")]).await;
+    }
+    // A chosen time is confirmed on its own page before anything moves.
+    if f.confirm != "yes" {
+        return render(&MovePage {
+            ctx: &ctx,
+            id: a.id.clone(),
+            with: c.user.display_name.to_string(),
+            from: ctx.time(a.starts_at),
+            to: ctx.time(start),
+            start,
+        });
     }
     let duration = a.ends_at - a.starts_at;
     let target = Some(format!("appointment:{}", a.id));

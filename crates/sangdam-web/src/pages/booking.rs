@@ -269,11 +269,7 @@ pub(crate) async fn counselor_page_with(
     for o in &c.profile.offerings {
         let search = SlotSearch { kind: o.kind, from: ctx.now, until: None, limit: 12 };
         let slots = booking::next_slots(state, &c, &search, client.as_ref(), ctx.now).await?;
-        kinds.push(KindSlots {
-            kind: o.kind.as_str(),
-            label: offering_label(ctx, o),
-            slots: slot_views(ctx, &slots),
-        });
+        kinds.push(KindSlots { kind: o.kind.as_str(), label: offering_label(ctx, o), slots: slot_views(ctx, &slots) });
     }
     let (first_day, last_day) = waitlist_days(&c, ctx.now);
     render(&CounselorPage {

@@ -17,7 +17,7 @@ use crate::error::{AppError, AppResult};
 use crate::forms::FormData;
 use crate::state::AppState;
 
-const MAX_CANCEL_REASON_CHARS: usize = 500;
+pub(crate) const MAX_CANCEL_REASON_CHARS: usize = 500;
 
 pub struct CalendarItem {
     pub id: String,

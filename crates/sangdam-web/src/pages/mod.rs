@@ -148,7 +148,7 @@ pub fn router() -> Router<AppState> {
         .route("/notes/{id}/versions/{n}", get(notes::version))
         .route("/notes/{id}/sign", post(notes::sign))
         .route("/notes/{id}/addenda", post(notes::add_addendum))
-        .route("/appointments/{id}/cancel", post(appointments::client_cancel))
+        .route("/appointments/{id}/cancel", get(appointments::cancel_form).post(appointments::client_cancel))
         .route(
             "/appointments/{id}/reschedule",
             get(appointments::reschedule_form).post(appointments::reschedule_submit),

@@ -270,7 +270,19 @@ pub async fn save(
 }
 
 /// Signs the note: from now on it is locked. An empty note cannot be signed.
-pub async fn sign(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> AppResult {
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+pub struct SignForm {
+    /// The box that says the author read the note and knows it is locked for good.
+    confirm: String,
+}
+
+pub async fn sign(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    crate::forms::FormData(f): crate::forms::FormData<SignForm>,
+) -> AppResult {
     let note = load(&state, &id).await?;
     let v = author_of_draft(&state, &ctx, &note).await?;
     let versions = state.store.note_versions(&id).await?;
@@ -279,6 +291,13 @@ pub async fn sign(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String
         return with_status(
             StatusCode::UNPROCESSABLE_ENTITY,
             page(&state, &ctx, &note, None, None, vec![ctx.t(NoteError::Empty.message_id())]).await,
+        );
+    }
+    // Signing is permanent: never on one click.
+    if f.confirm != "on" {
+        return with_status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            page(&state, &ctx, &note, None, None, vec![ctx.t("error-note-sign-confirm")]).await,
         );
     }
     let plain = open_plain(&state, &id, &latest.body)?;

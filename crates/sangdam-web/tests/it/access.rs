@@ -147,7 +147,7 @@ db_test!(care_follows_confirmed_appointments_and_assignments, async |app: &TestA
     assert!(reads_record(app, &b, &client_id).await, "a completed session makes B part of the care");
     let note = new_note(app, &b, &client_id, "free").await;
     app.post(&b, &format!("/notes/{note}"), &[("s_text", "B의 서명된 기록")]).await;
-    assert_eq!(app.post(&b, &format!("/notes/{note}/sign"), &[]).await.status(), 303);
+    assert_eq!(app.post(&b, &format!("/notes/{note}/sign"), &[("confirm", "on")]).await.status(), 303);
 
     // A request A has not approved grants nothing, and neither does its cancellation.
     let start = listed_slots(app, &client, &a_id).await[0];
@@ -155,7 +155,10 @@ db_test!(care_follows_confirmed_appointments_and_assignments, async |app: &TestA
     let request = appointments_of(app, &a_id).await.remove(0);
     assert_eq!(request.status.as_str(), "requested");
     assert!(!reads_record(app, &a, &client_id).await, "a request is no care relationship");
-    assert_eq!(app.post(&client, &format!("/appointments/{}/cancel", request.id), &[]).await.status(), 303);
+    assert_eq!(
+        app.post(&client, &format!("/appointments/{}/cancel", request.id), &[("confirm", "yes")]).await.status(),
+        303
+    );
     assert!(!reads_record(app, &a, &client_id).await, "nor is a cancelled request");
     let (status, body) = app.get_html(&a, &format!("/notes/{note}")).await;
     assert_eq!(status, 404, "another counselor's signed note stays closed");
@@ -282,7 +285,8 @@ db_test!(sockets_close_when_their_session_ends, async |app: &TestApp| {
     let mut ws = guest_ws(app, &client, &chat).await;
     next_of(&mut ws, "state").await;
     let token = app.csrf(&client.0).await;
-    let r = client.0.post(app.url("/signout")).form(&[("csrf", token.as_str())]).send().await.unwrap();
+    let r =
+        client.0.post(app.url("/signout")).form(&[("csrf", token.as_str()), ("confirm", "on")]).send().await.unwrap();
     assert_eq!(r.status(), 303);
     assert!(closed_for_session(&mut ws, Duration::from_secs(3)).await, "the chat socket closes on sign-out");
 

@@ -164,7 +164,7 @@ db_test!(the_export_holds_my_data_and_deletion_keeps_only_signed_notes, async |a
     app.post(&client, &format!("/messages/{counselor_id}"), &[("text", "메시지 본문")]).await;
     let signed = new_note(app, &counselor, &client_id, "free").await;
     app.post(&counselor, &format!("/notes/{signed}"), &[("s_text", "기록지 본문")]).await;
-    assert_eq!(app.post(&counselor, &format!("/notes/{signed}/sign"), &[]).await.status(), 303);
+    assert_eq!(app.post(&counselor, &format!("/notes/{signed}/sign"), &[("confirm", "on")]).await.status(), 303);
     let draft = new_note(app, &counselor, &client_id, "free").await;
 
     let r = app.post(&client, "/portal/export", &[]).await;

@@ -170,7 +170,18 @@ db_test_each_weekday!(a_client_books_moves_and_cancels_with_calendar_files, asyn
         .filter_map(|p| p.split('"').next()?.parse().ok())
         .find(|s: &i64| *s >= first + DAY)
         .unwrap();
+    // A chosen time is confirmed on its own page first; nothing moves before that.
     let r = app.post(&client, &format!("/appointments/{}/reschedule", a.id), &[("start", &later.to_string())]).await;
+    assert_eq!(r.status(), 200);
+    assert!(r.text().await.unwrap().contains(r#"id="move-confirm""#));
+    assert_eq!(app.store.appointment(&a.id).await.unwrap().unwrap().starts_at, first, "not moved yet");
+    let r = app
+        .post(
+            &client,
+            &format!("/appointments/{}/reschedule", a.id),
+            &[("start", &later.to_string()), ("confirm", "yes")],
+        )
+        .await;
     assert_eq!(r.status(), 303);
     let moved = app.store.appointment(&a.id).await.unwrap().unwrap();
     assert_eq!(moved.starts_at, later);
@@ -186,13 +197,28 @@ db_test_each_weekday!(a_client_books_moves_and_cancels_with_calendar_files, asyn
     let (other, _) = app.signed_in(Role::Client, "joon@example.com").await;
     assert_eq!(book(app, &other, &c, first, &[]).await.status(), 303);
 
-    // Cancel well before the window: cancelled, and a CANCEL goes out.
-    let r = app.post(&client, &format!("/appointments/{}/cancel", a.id), &[]).await;
+    // Cancelling asks first, with a place for a reason; a post without the answer cancels nothing.
+    let (status, page) = app.get_html(&client, &format!("/appointments/{}/cancel", a.id)).await;
+    assert!(status == 200 && page.contains(r#"id="cancel-confirm""#) && page.contains(r#"name="reason""#));
+    let r = app.post(&client, &format!("/appointments/{}/cancel", a.id), &[("reason", "일정이 생겼어요")]).await;
+    assert_eq!(r.status(), 200);
+    assert!(r.text().await.unwrap().contains("일정이 생겼어요"), "the reason is kept on the page");
+    assert_eq!(app.store.appointment(&a.id).await.unwrap().unwrap().status.as_str(), "confirmed");
+    let long = "가".repeat(501);
+    let r =
+        app.post(&client, &format!("/appointments/{}/cancel", a.id), &[("reason", &long), ("confirm", "yes")]).await;
+    assert_eq!(r.status(), 422, "a reason over 500 characters is refused");
+    assert_eq!(app.store.appointment(&a.id).await.unwrap().unwrap().status.as_str(), "confirmed");
+    // Cancel well before the window: cancelled, and a CANCEL goes out with the reason.
+    let r = app
+        .post(&client, &format!("/appointments/{}/cancel", a.id), &[("reason", "일정이 생겼어요"), ("confirm", "yes")])
+        .await;
     assert_eq!(r.status(), 303);
     let cancelled = app.store.appointment(&a.id).await.unwrap().unwrap();
     assert_eq!(cancelled.status.as_str(), "cancelled");
     let ics = ics_of(&mail("han@example.com", "취소").await);
     assert!(ics.contains("METHOD:CANCEL") && ics.contains("SEQUENCE:2") && ics.contains("STATUS:CANCELLED"), "{ics}");
+    assert!(mail("han@example.com", "취소").await.body.contains("사유: 일정이 생겼어요"));
 });
 
 db_test_each_weekday!(late_cancellation_is_recorded_and_moving_is_refused_inside_the_window, async |app: &TestApp| {
@@ -207,11 +233,16 @@ db_test_each_weekday!(late_cancellation_is_recorded_and_moving_is_refused_inside
     assert_eq!(app.signin(&client, "sora@example.com", crate::helpers::PASSWORD).await.status(), 303);
     let (_, mine) = app.get_html(&client, "/appointments").await;
     assert!(mine.contains("늦은 취소로 기록되고"), "the client is warned before cancelling late");
-    let r =
-        app.post(&client, &format!("/appointments/{id}/reschedule"), &[("start", &(start + DAY).to_string())]).await;
+    let r = app
+        .post(
+            &client,
+            &format!("/appointments/{id}/reschedule"),
+            &[("start", &(start + DAY).to_string()), ("confirm", "yes")],
+        )
+        .await;
     assert_eq!(r.status(), 400, "moving inside the window is refused");
     assert_eq!(app.store.appointment(&id).await.unwrap().unwrap().starts_at, start, "nothing changed");
-    assert_eq!(app.post(&client, &format!("/appointments/{id}/cancel"), &[]).await.status(), 303);
+    assert_eq!(app.post(&client, &format!("/appointments/{id}/cancel"), &[("confirm", "yes")]).await.status(), 303);
     assert_eq!(app.store.appointment(&id).await.unwrap().unwrap().status.as_str(), "late_cancelled");
     // Both mails name it a late cancellation, and a cancellation with no reason shows none.
     for email in ["sora@example.com", "kim@example.com"] {
@@ -260,7 +291,10 @@ db_test_each_weekday!(a_weekly_series_is_booked_all_or_none, async |app: &TestAp
         assert_eq!(a.starts_at, start + DAY + 14 * DAY * i as i64, "same local time every two weeks");
     }
     // One of them is cancelled on its own.
-    assert_eq!(app.post(&client, &format!("/appointments/{}/cancel", series[1].id), &[]).await.status(), 303);
+    assert_eq!(
+        app.post(&client, &format!("/appointments/{}/cancel", series[1].id), &[("confirm", "yes")]).await.status(),
+        303
+    );
     let after = appointments_of(app, &c).await;
     assert_eq!(after.iter().filter(|a| a.status.holds_time() && a.series_id.is_some()).count(), 3);
 
@@ -361,7 +395,7 @@ db_test!(bad_booking_input_is_refused_and_changes_nothing, async |app: &TestApp|
     assert_eq!(book(app, &client, &c, start, &[]).await.status(), 303);
     let id = appointments_of(app, &c).await[0].id.clone();
     let (intruder, _) = app.signed_in(Role::Client, "mallory@example.com").await;
-    assert_eq!(app.post(&intruder, &format!("/appointments/{id}/cancel"), &[]).await.status(), 404);
+    assert_eq!(app.post(&intruder, &format!("/appointments/{id}/cancel"), &[("confirm", "yes")]).await.status(), 404);
     assert_eq!(app.get(&intruder, &format!("/appointments/{id}/reschedule")).await.status(), 404);
     assert_eq!(app.store.appointment(&id).await.unwrap().unwrap().status.as_str(), "confirmed", "nothing changed");
 
@@ -580,7 +614,13 @@ db_test!(a_client_cannot_be_in_two_sessions_at_once, async |app: &TestApp| {
     // Nor can another session be moved onto it.
     assert_eq!(book(app, &client, &b, slots[2], &[]).await.status(), 303);
     let moved = appointments_of(app, &b).await[0].id.clone();
-    let r = app.post(&client, &format!("/appointments/{moved}/reschedule"), &[("start", &slots[0].to_string())]).await;
+    let r = app
+        .post(
+            &client,
+            &format!("/appointments/{moved}/reschedule"),
+            &[("start", &slots[0].to_string()), ("confirm", "yes")],
+        )
+        .await;
     let status = r.status();
     let html = r.text().await.unwrap();
     assert!(

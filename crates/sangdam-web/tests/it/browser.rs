@@ -94,11 +94,47 @@ async fn main_pages_fit_phones_and_desktops() {
     app.finish().await;
 }
 
+/// Waits (up to 5 s) until a script returns `want`.
+async fn until(b: &crate::webdriver::Browser<'_>, script: &str, want: bool) {
+    for _ in 0..50 {
+        if b.script(script).await == serde_json::Value::Bool(want) {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("{script} did not become {want}");
+}
+
+/// Words of the page's main part that a line break cuts inside (`Counselo/r`,
+/// `admin@sangdam.examp/le`): each word's pieces on more than one line.
+const BROKEN_WORDS: &str = r#"
+const broken = [];
+const walk = document.createTreeWalker(document.querySelector('main') || document.body, NodeFilter.SHOW_TEXT);
+while (walk.nextNode() && broken.length < 5) {
+  const node = walk.currentNode;
+  if (!node.parentElement || node.parentElement.closest('textarea, script, style, [hidden]')) continue;
+  // A line may break before an opening bracket (기록 / (시각과); nowhere else inside a word.
+  for (const m of node.data.matchAll(/[^\s(\[{（「『]+/g)) {
+    const r = document.createRange();
+    r.setStart(node, m.index);
+    r.setEnd(node, m.index + m[0].length);
+    const tops = new Set([...r.getClientRects()].filter(x => x.width > 0).map(x => Math.round(x.top)));
+    if (tops.size > 1) broken.push(m[0]);
+  }
+}
+return broken;
+"#;
+
 async fn shoot(b: &crate::webdriver::Browser<'_>, app: &TestApp, path: &str, width: u32) {
     b.goto(&app.url(path)).await;
     // Nothing may force sideways scrolling on a phone.
     let fits = b.script("return document.documentElement.scrollWidth <= window.innerWidth + 1;").await;
     assert_eq!(fits, serde_json::Value::Bool(true), "{path} overflows at {width} px");
+    // And no word is cut in two by a line break, on a phone or a desktop.
+    if width != 360 {
+        let broken = b.script(BROKEN_WORDS).await;
+        assert_eq!(broken, serde_json::json!([]), "{path} breaks words inside at {width} px");
+    }
     // 360 px is checked for fit only; the screenshots are at 390 px and 1280 px.
     if width != 360 {
         let name = match path {
@@ -150,6 +186,9 @@ async fn a_client_finds_books_moves_and_cancels() {
     b.click("a[href$='/reschedule']").await;
     b.wait_for_url("/reschedule").await;
     b.click("ul.slots button").await;
+    // The new time is confirmed on its own page.
+    b.element("#move-confirm").await;
+    b.click("#move-confirm button[type=submit]").await;
     b.wait_for_url("/appointments?moved=1").await;
     let moved = app.store.appointment(&booked[0].id).await.unwrap().unwrap();
     assert_ne!(moved.starts_at, first, "moved");
@@ -161,7 +200,11 @@ async fn a_client_finds_books_moves_and_cancels() {
         }
     }
     b.goto(&app.url("/appointments")).await;
-    b.click("form[action$='/cancel'] button").await;
+    // Cancelling asks for confirmation, with a place for a reason.
+    b.click("a[href$='/cancel']").await;
+    b.element("#cancel-confirm").await;
+    b.fill("#reason", "다른 일정이 생겼어요").await;
+    b.click("#cancel-confirm button[type=submit]").await;
     b.wait_for_url("/appointments?cancelled=1").await;
     let cancelled = app.store.appointment(&booked[0].id).await.unwrap().unwrap();
     assert_eq!(cancelled.status.as_str(), "cancelled");
@@ -425,10 +468,15 @@ async fn a_guest_chats_with_a_counselor_in_the_chat_center() {
     guest.fill("#chat-text", "안녕하세요, 잠이 안 와요").await;
     guest.click("#chat-send").await;
     host.wait_for_text("안녕하세요, 잠이 안 와요").await;
+    // The typing hint shows only while the counselor types (it once showed all the time).
+    let typing_shown = "return document.getElementById('chat-typing').offsetParent !== null";
+    assert_eq!(guest.script(typing_shown).await, serde_json::json!(false), "no hint before anyone types");
     host.fill(".chat-pane textarea", "/h").await;
+    until(&guest, typing_shown, true).await;
     host.click(".canned-list button").await;
     host.click(".chat-form button[type=submit]").await;
     guest.wait_for_text("안녕하세요 들꽃님, chat-host입니다.").await;
+    until(&guest, typing_shown, false).await;
 
     guest.fill("#chat-text", "ㅅㅂ 답답하네").await;
     guest.click("#chat-send").await;
@@ -483,7 +531,7 @@ async fn sundays_risks_and_tampering_are_shown_as_they_are() {
     // A signed note, then its stored text swapped for another note's.
     let note = crate::records::new_note(&app, &setup, &client_id, "free").await;
     assert_eq!(app.post(&setup, &format!("/notes/{note}"), &[("s_text", "서명한 기록")]).await.status(), 303);
-    assert_eq!(app.post(&setup, &format!("/notes/{note}/sign"), &[]).await.status(), 303);
+    assert_eq!(app.post(&setup, &format!("/notes/{note}/sign"), &[("confirm", "on")]).await.status(), 303);
     let other = crate::records::new_note(&app, &setup, &client_id, "free").await;
     assert_eq!(app.post(&setup, &format!("/notes/{other}"), &[("s_text", "다른 기록의 비밀")]).await.status(), 303);
     sangdam_store::on_backend!(&app.store, |pool| {

@@ -104,14 +104,19 @@ db_test!(notes_lock_when_signed_and_take_addenda, async |app: &TestApp| {
     // An addendum waits for the signature; then the note is locked.
     let r = app.post(&mine, &format!("/notes/{note}/addenda"), &[("text", "early")]).await;
     assert_eq!(r.status(), 409);
-    assert_eq!(app.post(&mine, &format!("/notes/{note}/sign"), &[]).await.status(), 303);
+    // Signing is permanent, so it needs the box that says so: one click signs nothing.
+    let r = app.post(&mine, &format!("/notes/{note}/sign"), &[]).await;
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("확인란"));
+    assert!(app.store.note(&note).await.unwrap().unwrap().signed_at.is_none(), "not signed");
+    assert_eq!(app.post(&mine, &format!("/notes/{note}/sign"), &[("confirm", "on")]).await.status(), 303);
     let (status, text) = autosave(app, &mine, &note, &[("s_subjective", "고쳐 쓰기")]).await;
     assert_eq!(status, 409);
     assert!(text.contains("잠긴"), "{text}");
     let r = app.post(&mine, &format!("/notes/{note}"), &[("s_subjective", "고쳐 쓰기")]).await;
     assert_eq!(r.status(), 409);
     assert!(r.text().await.unwrap().contains("추가 기록"));
-    assert_eq!(app.post(&mine, &format!("/notes/{note}/sign"), &[]).await.status(), 409);
+    assert_eq!(app.post(&mine, &format!("/notes/{note}/sign"), &[("confirm", "on")]).await.status(), 409);
     assert_eq!(app.store.note_versions(&note).await.unwrap(), versions, "nothing changed");
     // The database holds the lock even if the product's check were missed.
     let by = mine_id.clone();
@@ -129,7 +134,7 @@ db_test!(notes_lock_when_signed_and_take_addenda, async |app: &TestApp| {
 
     // An empty note cannot be signed.
     let empty = new_note(app, &mine, &client_id, "dap").await;
-    let r = app.post(&mine, &format!("/notes/{empty}/sign"), &[]).await;
+    let r = app.post(&mine, &format!("/notes/{empty}/sign"), &[("confirm", "on")]).await;
     assert_eq!(r.status(), 422);
     assert!(app.store.note(&empty).await.unwrap().unwrap().signed_at.is_none());
     // A forged template or someone else's appointment is refused.
@@ -145,7 +150,7 @@ db_test!(the_database_refuses_changes_to_a_signed_note, async |app: &TestApp| {
     let (_, client_id) = client_of(app, &mine_id, "lock-client@example.com").await;
     let note = new_note(app, &mine, &client_id, "free").await;
     autosave(app, &mine, &note, &[("s_text", "내용")]).await;
-    assert_eq!(app.post(&mine, &format!("/notes/{note}/sign"), &[]).await.status(), 303);
+    assert_eq!(app.post(&mine, &format!("/notes/{note}/sign"), &[("confirm", "on")]).await.status(), 303);
     app.post(&mine, &format!("/notes/{note}/addenda"), &[("text", "추가 기록")]).await;
     let statements = [
         format!("DELETE FROM note_addenda WHERE note_id = '{note}'"),
@@ -207,7 +212,10 @@ db_test!(a_draft_and_a_signature_at_once_never_disagree, async |app: &TestApp| {
                     .send()
                     .await
             } else {
-                c.post(format!("{app_url}/notes/{note}/sign")).form(&[("csrf", token.as_str())]).send().await
+                c.post(format!("{app_url}/notes/{note}/sign"))
+                    .form(&[("csrf", token.as_str()), ("confirm", "on")])
+                    .send()
+                    .await
             };
             r.unwrap().status().as_u16()
         }));
@@ -218,7 +226,7 @@ db_test!(a_draft_and_a_signature_at_once_never_disagree, async |app: &TestApp| {
     }
     assert!(statuses.iter().all(|s| [200, 303, 409].contains(s)), "{statuses:?}");
     if app.store.note(&note).await.unwrap().unwrap().signed_at.is_none() {
-        assert_eq!(app.post(&mine, &format!("/notes/{note}/sign"), &[]).await.status(), 303);
+        assert_eq!(app.post(&mine, &format!("/notes/{note}/sign"), &[("confirm", "on")]).await.status(), 303);
     }
     assert_eq!(audited(app, "note.sign", "ok").await, 1, "signed once");
     let (status, page) = app.get_html(&mine, &format!("/notes/{note}")).await;
@@ -282,7 +290,7 @@ db_test!(key_rotation_reseals_everything_while_serving, async |app: &TestApp| {
     crate::questionnaires::submit(app, &client, "phq9", &crate::questionnaires::answers(&[1; 9])).await;
     let note = new_note(app, &mine, &client_id, "free").await;
     autosave(app, &mine, &note, &[("s_text", "회전 전의 기록")]).await;
-    app.post(&mine, &format!("/notes/{note}/sign"), &[]).await;
+    app.post(&mine, &format!("/notes/{note}/sign"), &[("confirm", "on")]).await;
     app.post(&mine, &format!("/notes/{note}/addenda"), &[("text", "회전 전 추가")]).await;
     // A room's chat, whose rows have a two-column key.
     app.store.create_room("rot-room", &mine_id, "", app.clock.now()).await.unwrap();

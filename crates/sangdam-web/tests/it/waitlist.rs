@@ -37,7 +37,7 @@ async fn scene(app: &TestApp, counselor_name: &str, clients: [&str; 3]) -> Scene
         assert_eq!(r.status(), 303);
     }
     let id = appointments_of(app, &c).await[0].id.clone();
-    assert_eq!(app.post(&first, &format!("/appointments/{id}/cancel"), &[]).await.status(), 303);
+    assert_eq!(app.post(&first, &format!("/appointments/{id}/cancel"), &[("confirm", "yes")]).await.status(), 303);
     Scene { c, first, second, third, start }
 }
 
