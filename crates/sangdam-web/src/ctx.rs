@@ -38,6 +38,25 @@ pub fn form_limit(path: &str) -> usize {
     if path.starts_with("/notes/") { MAX_NOTE_FORM_BYTES } else { MAX_FORM_BYTES }
 }
 
+/// The top menu (see [`Ctx::nav`]).
+pub struct Nav {
+    pub top: Vec<NavItem>,
+    pub more: Vec<NavItem>,
+}
+
+impl Nav {
+    /// Whether the page the viewer is on is one of the "more" items (the group opens then).
+    pub fn in_more(&self) -> bool {
+        self.more.iter().any(|i| i.current)
+    }
+}
+
+pub struct NavItem {
+    pub href: String,
+    pub label: String,
+    pub current: bool,
+}
+
 /// The signed-in person behind a request.
 #[derive(Clone, Debug)]
 pub struct Viewer {
@@ -61,6 +80,9 @@ pub struct Ctx {
     pub address: String,
     pub now: i64,
     pub require_staff_two_factor: bool,
+    /// A visitor's browser time zone (the `tz` cookie the pages' script sets), used until they
+    /// sign in and as the sign-up form's default.
+    pub browser_zone: Option<Timezone>,
 }
 
 impl Ctx {
@@ -137,6 +159,80 @@ impl Ctx {
 
     // What templates ask.
 
+    /// The top menu for whoever is looking: at most six items, the rest under "more", the page
+    /// the viewer is on marked (the item whose address is the longest prefix of this path).
+    pub fn nav(&self) -> Nav {
+        // Each item: its address and the message id of its label.
+        type Links = &'static [(&'static str, &'static str)];
+        let (top, more): (Links, Links) = match self.person().map(|v| v.user.role) {
+            None => (&[("/counselors", "nav-counselors"), ("/chat", "nav-chat")], &[]),
+            Some(sangdam_domain::Role::Client) => (
+                &[
+                    ("/dashboard", "nav-dashboard"),
+                    ("/counselors", "nav-counselors"),
+                    ("/appointments", "nav-appointments"),
+                    ("/messages", "nav-messages"),
+                    ("/portal", "nav-portal"),
+                    ("/chat", "nav-chat"),
+                ],
+                &[],
+            ),
+            Some(sangdam_domain::Role::Counselor) => (
+                &[
+                    ("/dashboard", "nav-dashboard"),
+                    ("/counselor/calendar", "nav-calendar"),
+                    ("/center", "nav-center"),
+                    ("/clients", "nav-clients"),
+                    ("/messages", "nav-messages"),
+                ],
+                &[
+                    ("/counselor/forms", "nav-forms"),
+                    ("/counselor/feedback", "nav-feedback"),
+                    ("/recordings", "nav-recordings"),
+                    ("/counselors", "nav-counselors"),
+                ],
+            ),
+            Some(sangdam_domain::Role::Supervisor) => (
+                &[
+                    ("/dashboard", "nav-dashboard"),
+                    ("/center", "nav-center"),
+                    ("/center/crisis", "nav-crisis"),
+                    ("/clients", "nav-clients"),
+                    ("/messages", "nav-messages"),
+                ],
+                &[
+                    ("/counselor/feedback", "nav-feedback"),
+                    ("/recordings", "nav-recordings"),
+                    ("/counselors", "nav-counselors"),
+                ],
+            ),
+            Some(sangdam_domain::Role::Admin) => (
+                &[
+                    ("/dashboard", "nav-dashboard"),
+                    ("/admin/users", "admin-users-title"),
+                    ("/admin/audit", "admin-audit-title"),
+                    ("/admin/outbox", "admin-outbox-title"),
+                ],
+                &[
+                    ("/admin/invitations", "admin-invitations-title"),
+                    ("/admin/jobs", "admin-jobs-title"),
+                    ("/admin/specialties", "admin-specialties-title"),
+                    ("/admin/retention", "admin-retention-title"),
+                    ("/counselors", "nav-counselors"),
+                ],
+            ),
+        };
+        let path = self.path.split('?').next().unwrap_or("");
+        let matches = |href: &str| path == href || path.starts_with(&format!("{href}/"));
+        let best = top.iter().chain(more).filter(|(h, _)| matches(h)).map(|(h, _)| h.len()).max();
+        let item = |(href, id): &(&str, &str)| NavItem {
+            href: (*href).to_owned(),
+            label: self.t(id),
+            current: best == Some(href.len()) && matches(href),
+        };
+        Nav { top: top.iter().map(item).collect(), more: more.iter().map(item).collect() }
+    }
+
     /// This request's context with the viewer's account as it is now (after a change the page
     /// that shows it must already reflect, such as two-factor just turned on).
     pub fn with_viewer(&self, v: Viewer) -> Ctx {
@@ -165,7 +261,10 @@ impl Ctx {
     }
 
     pub fn timezone(&self) -> Timezone {
-        self.person().map_or_else(Timezone::seoul, |v| v.user.timezone.clone())
+        match self.person() {
+            Some(v) => v.user.timezone.clone(),
+            None => self.browser_zone.clone().unwrap_or_else(Timezone::seoul),
+        }
     }
 
     /// A Unix time in the viewer's time zone, with the zone named.
@@ -357,6 +456,9 @@ pub async fn context_layer(State(state): State<AppState>, req: Request, next: Ne
         address,
         now,
         require_staff_two_factor: state.config.require_staff_two_factor,
+        browser_zone: cookie_value(&cookies, "tz")
+            .filter(|z| z.len() <= 64)
+            .and_then(|z| Timezone::parse(&z.replace("%2F", "/").replace("%2f", "/")).ok()),
     };
 
     let response = if is_state_changing(&method) {

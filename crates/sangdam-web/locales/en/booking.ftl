@@ -1,6 +1,6 @@
 ## Booking: directory, counselor pages, booking, appointments, calendar, notifications
 nav-counselors = Find a counselor
-nav-appointments = My appointments
+nav-appointments = Appointments
 nav-calendar = My calendar
 delete = Delete
 minutes = { $count ->

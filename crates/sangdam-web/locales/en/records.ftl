@@ -130,7 +130,7 @@ error-note-template = Choose one of the templates offered.
 error-note-appointment = Choose one of your own sessions with this client.
 
 # After a session, the portal, messages, and data rights.
-nav-portal = My counseling
+nav-portal = Session notes
 nav-messages = Messages
 nav-feedback = Feedback
 client-record = Client record

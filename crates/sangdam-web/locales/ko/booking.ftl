@@ -1,6 +1,6 @@
 ## 예약: 상담사 찾기, 상담사 페이지, 예약, 내 예약, 달력, 알림
 nav-counselors = 상담사 찾기
-nav-appointments = 내 예약
+nav-appointments = 예약
 nav-calendar = 내 일정
 delete = 삭제
 minutes = { $count ->

@@ -130,7 +130,7 @@ error-note-template = 제시된 양식 중에서 골라 주세요.
 error-note-appointment = 이 내담자와의 본인 상담 회기 중에서 골라 주세요.
 
 # 상담 후, 내 상담 페이지, 메시지, 개인정보 권리.
-nav-portal = 내 상담
+nav-portal = 상담 기록
 nav-messages = 메시지
 nav-feedback = 상담 피드백
 client-record = 내담자 기록

@@ -65,7 +65,8 @@ impl SignupPage<'_> {
     }
 
     pub fn chosen_timezone(&self) -> String {
-        if self.form.timezone.is_empty() { "Asia/Seoul".to_owned() } else { self.form.timezone.clone() }
+        // The browser's own zone when the page's script has told us, else Seoul.
+        if self.form.timezone.is_empty() { self.ctx.timezone().as_str().to_owned() } else { self.form.timezone.clone() }
     }
 }
 

@@ -269,3 +269,57 @@ db_test!(profile_changes_are_validated_and_saved, async |app: &TestApp| {
     let (_, html) = app.get_html(&browser, "/account?saved=1").await;
     assert!(html.contains("Saved."));
 });
+
+db_test!(each_role_has_a_short_menu_that_marks_the_page_it_is_on, async |app: &TestApp| {
+    // The top menu's own items (the "more" group and the account aside), and the one marked.
+    fn menu(html: &str) -> (usize, Vec<String>) {
+        let nav = crate::helpers::between(html, r#"<ul id="nav-items">"#, "</nav>").expect("the menu");
+        let top = nav.split("<details").next().unwrap_or_default();
+        let items = top.matches("<li><a href=").count();
+        let current = nav
+            .split(r#"aria-current="page">"#)
+            .skip(1)
+            .filter_map(|p| p.split('<').next().map(str::to_owned))
+            .collect();
+        (items, current)
+    }
+    let visitor = new_client();
+    let (_, html) = app.get_html(&visitor, "/counselors").await;
+    assert_eq!(menu(&html).1, vec!["상담사 찾기"]);
+    for (role, email, path, marked) in [
+        (Role::Client, "menu-client@example.com", "/appointments", "예약"),
+        (Role::Counselor, "menu-counselor@example.com", "/dashboard", "홈"),
+        (Role::Supervisor, "menu-supervisor@example.com", "/dashboard", "홈"),
+        (Role::Admin, "menu-admin@example.com", "/dashboard", "홈"),
+    ] {
+        let (browser, _) = app.signed_in(role, email).await;
+        let (status, html) = app.get_html(&browser, path).await;
+        assert_eq!(status, 200, "{email}");
+        let (items, current) = menu(&html);
+        assert!(items <= 6, "{email}: {items} top items");
+        assert_eq!(current, vec![marked.to_owned()], "{email} on {path}");
+    }
+});
+
+db_test!(a_visitor_sees_times_in_the_browsers_zone_and_signs_up_with_it, async |app: &TestApp| {
+    let c = crate::booking::counselor(app, "zones@example.com", |_| {}).await;
+    let visitor = new_client();
+    let page = |path: String, zone: Option<&'static str>| {
+        let mut r = visitor.get(app.url(&path));
+        if let Some(z) = zone {
+            r = r.header("cookie", format!("tz={z}"));
+        }
+        async move { r.send().await.unwrap().text().await.unwrap() }
+    };
+    // The pages' script stores the browser's zone in a cookie; until then, Seoul.
+    assert!(page(format!("/counselors/{c}"), None).await.contains(" KST</a>"));
+    let html = page(format!("/counselors/{c}"), Some("America%2FNew_York")).await;
+    assert!(html.contains(" EST</a>") || html.contains(" EDT</a>"), "slot times in New York time");
+    let signup = page("/signup".into(), Some("America%2FNew_York")).await;
+    assert!(
+        signup.contains(r#"name="timezone" list="timezones" value="America/New_York""#),
+        "the sign-up form starts from the browser's zone"
+    );
+    // A zone that does not exist is ignored.
+    assert!(page(format!("/counselors/{c}"), Some("Mars%2FOlympus")).await.contains(" KST</a>"));
+});

@@ -1,0 +1,26 @@
+// The top menu on a phone: folded behind one button once this script runs (without it, every
+// item stays visible). The "more" group closes when a click lands elsewhere.
+"use strict";
+// The browser's time zone, for a visitor's times and the sign-up form's default.
+(function () {
+  try {
+    const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    if (zone && !document.cookie.split("; ").includes("tz=" + encodeURIComponent(zone))) {
+      document.cookie = "tz=" + encodeURIComponent(zone) + "; path=/; max-age=31536000; SameSite=Lax";
+    }
+  } catch (e) { /* an old browser keeps Seoul time */ }
+})();
+(function () {
+  const top = document.getElementById("top");
+  const toggle = top && top.querySelector(".menu-toggle");
+  if (!toggle) return;
+  top.classList.add("foldable");
+  toggle.hidden = false;
+  toggle.addEventListener("click", () => {
+    const open = top.classList.toggle("open");
+    toggle.setAttribute("aria-expanded", String(open));
+  });
+  document.addEventListener("click", (e) => {
+    top.querySelectorAll("details.more[open]").forEach((d) => { if (!d.contains(e.target)) d.open = false; });
+  });
+})();
