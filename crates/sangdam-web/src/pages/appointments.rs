@@ -10,10 +10,10 @@ use sangdam_domain::{Role, UserId};
 use sangdam_store::{AppointmentRecord, StoreError, WaitlistEntry};
 use serde::Deserialize;
 
-use super::booking::{SlotView, client_viewer, load_counselor, slot_views};
+use super::booking::{client_viewer, load_counselor};
 use super::{render, see_other, with_status};
 use crate::auth::{audit, audited};
-use crate::booking::{self, Change, Counselor, FollowOn, SlotSearch};
+use crate::booking::{self, Change, Counselor, FollowOn};
 use crate::crypto::random;
 use crate::ctx::Ctx;
 use crate::error::{AppError, AppResult};
@@ -228,11 +228,22 @@ pub async fn client_cancel(
 #[template(path = "booking/reschedule.html")]
 struct ReschedulePage<'a> {
     ctx: &'a Ctx,
-    id: String,
     current: String,
     with: String,
-    slots: Vec<SlotView>,
     errors: Vec<String>,
+    /// The month calendar (the appointment's own month first), its times posted to the
+    /// confirmation step.
+    m: super::month::MonthView,
+    base: String,
+    book_base: String,
+    post_to: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct MonthQuery {
+    month: String,
+    day: String,
 }
 
 #[derive(Deserialize, Default)]
@@ -261,18 +272,38 @@ async fn reschedule_page(
     c: &Counselor,
     errors: Vec<String>,
 ) -> AppResult {
-    let search = SlotSearch { kind: a.kind, from: ctx.now, until: None, limit: 30 };
-    let slots = booking::next_slots(state, c, &search, Some(&a.client_id), ctx.now).await?;
+    reschedule_month(state, ctx, a, c, errors, &MonthQuery::default()).await
+}
+
+async fn reschedule_month(
+    state: &AppState,
+    ctx: &Ctx,
+    a: &AppointmentRecord,
+    c: &Counselor,
+    errors: Vec<String>,
+    q: &MonthQuery,
+) -> AppResult {
+    let (today, last) = super::booking::horizon(ctx, c);
+    // The appointment's own month unless another is asked for.
+    let own = jiff::Timestamp::from_second(a.starts_at).unwrap_or_default().to_zoned(ctx.timezone().to_jiff()).date();
+    let asked = if q.month.is_empty() { own.strftime("%Y-%m").to_string() } else { q.month.clone() };
+    let month = super::month::chosen_month(&asked, today, last);
+    let mut slots = super::booking::month_slots(state, ctx, c, a.kind, month, Some(&a.client_id)).await?;
+    // The appointment's own time is not a time to move to.
+    slots.retain(|s| s.start.as_second() != a.starts_at);
+    let day = q.day.trim().parse::<jiff::civil::Date>().ok();
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::CONFLICT };
     with_status(
         status,
         render(&ReschedulePage {
             ctx,
-            id: a.id.clone(),
             current: ctx.time(a.starts_at),
             with: c.user.display_name.to_string(),
-            slots: slot_views(ctx, &slots),
             errors,
+            m: super::month::view(ctx, month, today, last, &slots, day),
+            base: format!("/appointments/{}/reschedule?", a.id),
+            book_base: String::new(),
+            post_to: Some(format!("/appointments/{}/reschedule", a.id)),
         }),
     )
 }
@@ -293,10 +324,15 @@ async fn reschedulable(
     Ok((a, c))
 }
 
-pub async fn reschedule_form(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> AppResult {
+pub async fn reschedule_form(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Query(q): Query<MonthQuery>,
+) -> AppResult {
     let v = client_viewer(&ctx)?;
     let (a, c) = reschedulable(&state, &ctx, &v.user.id, &id).await?;
-    reschedule_page(&state, &ctx, &a, &c, vec![]).await
+    reschedule_month(&state, &ctx, &a, &c, vec![], &q).await
 }
 
 pub async fn reschedule_submit(

@@ -549,3 +549,86 @@ pub async fn book_submit(
     }
     Ok(see_other("/appointments?booked=1"))
 }
+
+// ---------------------------------------------------------------------------------------------
+// Choosing a time from the month calendar
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct MonthQuery {
+    kind: String,
+    month: String,
+    day: String,
+}
+
+#[derive(Template)]
+#[template(path = "booking/pick.html")]
+struct PickPage<'a> {
+    ctx: &'a Ctx,
+    id: String,
+    name: String,
+    zone: String,
+    kind: &'static str,
+    kind_label: String,
+    kinds: Vec<(&'static str, String)>,
+    m: super::month::MonthView,
+    base: String,
+    book_base: String,
+    post_to: Option<String>,
+}
+
+/// Today and the last day of the booking horizon, in the viewer's time zone.
+pub(crate) fn horizon(ctx: &Ctx, c: &Counselor) -> (jiff::civil::Date, jiff::civil::Date) {
+    let zone = ctx.timezone().to_jiff();
+    let today = jiff::Timestamp::from_second(ctx.now).unwrap_or_default().to_zoned(zone).date();
+    let last = today.checked_add(jiff::Span::new().days(i64::from(c.profile.rules.horizon_days))).unwrap_or(today);
+    (today, last)
+}
+
+/// The free slots of `kind` in `month` (its first day, in the viewer's zone).
+pub(crate) async fn month_slots(
+    state: &AppState,
+    ctx: &Ctx,
+    c: &Counselor,
+    kind: SessionKind,
+    month: jiff::civil::Date,
+    client: Option<&UserId>,
+) -> anyhow::Result<Vec<sangdam_domain::booking::Slot>> {
+    let zone = ctx.timezone().to_jiff();
+    let start = |d: jiff::civil::Date| d.to_zoned(zone.clone()).map_or(ctx.now, |z| z.timestamp().as_second());
+    let next = month.checked_add(jiff::Span::new().months(1)).unwrap_or(month);
+    let search = SlotSearch { kind, from: start(month), until: Some(start(next)), limit: 5000 };
+    booking::next_slots(state, c, &search, client, ctx.now).await
+}
+
+pub async fn pick(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Query(q): Query<MonthQuery>,
+) -> AppResult {
+    let c = load_counselor(&state, &id).await?;
+    let kind = SessionKind::parse(&q.kind)
+        .filter(|k| c.profile.offering(*k).is_some())
+        .or_else(|| c.profile.offerings.first().map(|o| o.kind))
+        .ok_or(AppError::NotFound)?;
+    let (today, last) = horizon(&ctx, &c);
+    let month = super::month::chosen_month(&q.month, today, last);
+    let client = ctx.person().map(|v| v.user.id.clone());
+    let slots = month_slots(&state, &ctx, &c, kind, month, client.as_ref()).await?;
+    let day = q.day.trim().parse::<jiff::civil::Date>().ok();
+    let id = c.user.id.to_string();
+    render(&PickPage {
+        ctx: &ctx,
+        name: c.user.display_name.to_string(),
+        zone: ctx.timezone().as_str().to_owned(),
+        kind: kind.as_str(),
+        kind_label: c.profile.offering(kind).map(|o| offering_label(&ctx, &o)).unwrap_or_default(),
+        kinds: c.profile.offerings.iter().map(|o| (o.kind.as_str(), offering_label(&ctx, o))).collect(),
+        m: super::month::view(&ctx, month, today, last, &slots, day),
+        base: format!("/counselors/{id}/calendar?kind={}&", kind.as_str()),
+        book_base: format!("/counselors/{id}/book?kind={}&start=", kind.as_str()),
+        post_to: None,
+        id,
+    })
+}

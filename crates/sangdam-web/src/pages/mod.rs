@@ -13,6 +13,7 @@ mod crisis;
 mod custom_forms;
 mod dashboard;
 mod messages;
+mod month;
 mod notes;
 mod notifications;
 mod public;
@@ -108,6 +109,7 @@ pub fn router() -> Router<AppState> {
         .route("/counselors", get(booking::directory))
         .route("/counselors/{id}", get(booking::counselor_page))
         .route("/counselors/{id}/photo", get(booking::counselor_photo))
+        .route("/counselors/{id}/calendar", get(booking::pick))
         .route("/counselors/{id}/book", get(booking::book_form).post(booking::book_submit))
         .route("/counselors/{id}/waitlist", post(appointments::join_waitlist))
         .route("/waitlist/{id}/leave", post(appointments::leave_waitlist))

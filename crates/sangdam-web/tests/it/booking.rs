@@ -162,7 +162,17 @@ db_test_each_weekday!(a_client_books_moves_and_cancels_with_calendar_files, asyn
     assert!(mine.contains(&format!("id=\"a-{}\"", a.id)));
 
     // Move it to the next free slot that does not overlap the current one.
-    let (status, html) = app.get_html(&client, &format!("/appointments/{}/reschedule", a.id)).await;
+    // The month calendar shows a day's times once the day is chosen: the next day's.
+    let next_day = jiff::Timestamp::from_second(first + DAY)
+        .unwrap()
+        .to_zoned(jiff::tz::TimeZone::get("Asia/Seoul").unwrap())
+        .date();
+    let (status, html) = app
+        .get_html(
+            &client,
+            &format!("/appointments/{}/reschedule?month={}&day={next_day}", a.id, next_day.strftime("%Y-%m")),
+        )
+        .await;
     assert_eq!(status, 200);
     let later: i64 = html
         .split("name=\"start\" value=\"")

@@ -147,6 +147,69 @@ async fn shoot(b: &crate::webdriver::Browser<'_>, app: &TestApp, path: &str, wid
     }
 }
 
+/// A client books a session five weeks ahead through the month calendar: the months ahead, a
+/// day with free times, its afternoon, then the review step with the cancellation deadline.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_books_five_weeks_ahead_through_the_calendar() {
+    let Some((chromium, driver_path)) = browser_binaries() else { return };
+    let app = TestApp::spawn(Db::Sqlite, |_| {}).await;
+    let counselor = crate::booking::counselor(&app, "calendar@example.com", |_| {}).await;
+    app.create_user(sangdam_domain::Role::Client, "ahead@example.com").await;
+    let driver = Driver::start(&driver_path).await;
+    let b = driver.browser(&chromium, "ko").await;
+    b.goto(&app.url("/signin")).await;
+    b.fill("#email", "ahead@example.com").await;
+    b.fill("#password", PASSWORD).await;
+    b.click("main form button[type=submit]").await;
+    b.wait_for_path("/dashboard").await;
+
+    b.goto(&app.url(&format!("/counselors/{counselor}"))).await;
+    b.click("a[data-calendar=video]").await;
+    b.wait_for_url("/calendar?").await;
+    let seoul = jiff::tz::TimeZone::get("Asia/Seoul").unwrap();
+    let target = jiff::Timestamp::from_second(app.clock.now() + 35 * 86_400).unwrap().to_zoned(seoul.clone()).date();
+    // Page through the months until the target's, then take the first free day from it on.
+    for _ in 0..3 {
+        let shown = b.script("return document.querySelector('a.day.free')?.dataset.date || ''").await;
+        let shown: String = shown.as_str().unwrap_or_default().chars().take(7).collect();
+        if shown == target.strftime("%Y-%m").to_string() {
+            break;
+        }
+        b.click("#month-next").await;
+        b.wait_for_url("month=").await;
+    }
+    let day = b
+        .script(&format!(
+            "const d = [...document.querySelectorAll('a.day.free')].find(a => a.dataset.date >= '{target}'); d.click(); return d.dataset.date"
+        ))
+        .await;
+    b.wait_for_url("day=").await;
+    b.wait_for_text("오후").await;
+    b.click("#times ul.slots a").await;
+    b.wait_for_url("/book?").await;
+    b.element("#cancel-policy").await;
+    let policy = b.script("return document.getElementById('cancel-policy').textContent").await;
+    assert!(policy.as_str().unwrap_or_default().contains("무료로"), "the review step names the deadline: {policy}");
+    b.click("#terms").await;
+    b.click("main form button[type=submit]").await;
+    b.wait_for_url("/appointments?booked=1").await;
+    let booked = crate::booking::appointments_of(&app, &counselor).await;
+    assert_eq!(booked.len(), 1);
+    let on = jiff::Timestamp::from_second(booked[0].starts_at).unwrap().to_zoned(seoul).date();
+    assert_eq!(serde_json::json!(on.to_string()), day, "booked on the day chosen");
+    assert!(on >= target, "five weeks ahead or later");
+    for width in [390, 1280] {
+        b.resize(width, 900).await;
+        b.goto(
+            &app.url(&format!("/counselors/{counselor}/calendar?kind=video&day={on}&month={}", on.strftime("%Y-%m"))),
+        )
+        .await;
+        let fits = b.script("return document.documentElement.scrollWidth <= window.innerWidth + 1;").await;
+        assert_eq!(fits, serde_json::Value::Bool(true), "the calendar overflows at {width} px");
+        b.screenshot(&screenshots().join(format!("booking-calendar-{width}.png"))).await;
+    }
+}
+
 /// A client finds a counselor in the directory, books the first free time, moves it and cancels
 /// it, all through the pages; the booking pages fit a phone.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -185,6 +248,9 @@ async fn a_client_finds_books_moves_and_cancels() {
 
     b.click("a[href$='/reschedule']").await;
     b.wait_for_url("/reschedule").await;
+    // The same month calendar as booking: a day with free times, then one of its times.
+    b.click("a.day.free").await;
+    b.wait_for_url("day=").await;
     b.click("ul.slots button").await;
     // The new time is confirmed on its own page.
     b.element("#move-confirm").await;
