@@ -53,6 +53,9 @@ window.sangdamMedia = function (opts) {
     }
   }
 
+  // Who shares a screen now, from the room's media messages.
+  const sharing = new Map();
+
   function tile(key, label) {
     let fig = stage.querySelector(`[data-stream="${key}"]`);
     if (fig) return fig;
@@ -79,9 +82,11 @@ window.sangdamMedia = function (opts) {
     const key = stream.id;
     const screen = key.endsWith("-screen");
     const user = screen ? key.slice(0, -7) : key;
+    const isNew = !stage.querySelector(`[data-stream="${key}"]`);
     const fig = tile(key, screen ? `${nameOf(user)} · ${t("screen")}` : nameOf(user));
     fig.dataset.user = user;
-    if (screen) fig.classList.add("screen");
+    // A screen tile shows only while that person shares (not an empty tile until they first do).
+    if (screen) { fig.classList.add("screen"); if (isNew) fig.hidden = !sharing.get(user); }
     const v = fig.querySelector("video");
     if (v.srcObject !== stream) {
       v.srcObject = stream;
@@ -296,6 +301,7 @@ window.sangdamMedia = function (opts) {
           for (const el of stage.querySelectorAll(`[data-user="${m.user}"]`)) el.remove();
           break;
         case "media":
+          sharing.set(m.user, Boolean(m.media.screen));
           for (const el of stage.querySelectorAll(`[data-user="${m.user}"]`)) {
             el.classList.toggle("camera-off", !m.media.video && !el.classList.contains("screen"));
             if (el.classList.contains("screen")) el.hidden = !m.media.screen;

@@ -20,6 +20,30 @@
   const files = document.getElementById("room-files");
   const fileInput = document.getElementById("room-file");
 
+  // The side panels (chat, participants, whiteboard, files): one shown at a time, beside the
+  // video on a desktop and under it on a phone. A host starts on the participants (knocks).
+  const tabs = [...document.querySelectorAll(".panel-tabs [role=tab]")];
+  function showPanel(tab) {
+    for (const t of tabs) {
+      const on = t === tab;
+      t.setAttribute("aria-selected", String(on));
+      t.classList.toggle("secondary", !on);
+      document.getElementById(t.getAttribute("aria-controls")).hidden = !on;
+    }
+  }
+  for (const t of tabs) t.addEventListener("click", () => showPanel(t));
+  if (tabs.length) showPanel(document.getElementById(root.dataset.host === "true" ? "tab-people" : "tab-chat"));
+  // A knock opens the participants, where the host admits.
+  new MutationObserver(() => { if (document.querySelector("#room-knocks > *")) showPanel(document.getElementById("tab-people")); })
+    .observe(document.getElementById("room-knocks"), { childList: true });
+  const full = document.getElementById("call-full");
+  if (full && document.fullscreenEnabled) {
+    full.hidden = false;
+    full.addEventListener("click", () => {
+      if (document.fullscreenElement) document.exitFullscreen(); else root.requestFullscreen().catch(() => {});
+    });
+  }
+
   // The whiteboard: coordinates are fractions of the board, so every screen shows the same.
   const board = document.getElementById("board");
   const pen = board.getContext("2d");
@@ -295,7 +319,8 @@
   text.addEventListener("keydown", (e) => {
     if (e.key === "Enter" && !e.shiftKey && !e.isComposing) { e.preventDefault(); form.requestSubmit(); }
   });
-  if (endButton) endButton.addEventListener("click", () => out({ type: "end" }));
+  // Ending for everyone is asked first; it sits apart from "end because of abuse".
+  if (endButton) endButton.addEventListener("click", () => { if (window.confirm(endButton.dataset.confirm)) out({ type: "end" }); });
   const abuseButton = document.getElementById("room-end-abuse");
   if (abuseButton) {
     abuseButton.addEventListener("click", () => {

@@ -330,11 +330,32 @@ async fn a_counselor_admits_a_client_and_they_chat() {
     guest.fill("#room-chat-text", "안녕하세요, 오늘 처음이에요").await;
     guest.click("#room-chat-send").await;
     host.wait_for_text("안녕하세요, 오늘 처음이에요").await;
+    // A host starts on the participants panel (for knocks); the chat is one tab away.
+    host.click("#tab-chat").await;
     host.fill("#room-chat-text", "반가워요. 편하게 말씀하세요").await;
     host.click("#room-chat-send").await;
     guest.wait_for_text("반가워요. 편하게 말씀하세요").await;
 
+    // A call screen: at 1280 px the other person fills most of the width, oneself is small.
+    host.resize(1280, 900).await;
+    until(
+        &host,
+        "const t = document.querySelector('#media-stage .tile:not([data-stream=self]):not(.screen)');
+         const me = document.querySelector('#media-stage .tile[data-stream=self]');
+         return !!t && !!me && t.getBoundingClientRect().width >= 0.6 * window.innerWidth
+           && me.getBoundingClientRect().width < 0.3 * window.innerWidth;",
+        true,
+    )
+    .await;
+    // No empty screen-share tile for someone who shares nothing.
+    assert_eq!(
+        host.script("return [...document.querySelectorAll('#media-stage .tile.screen')].filter(t => !t.hidden).length")
+            .await,
+        serde_json::json!(0)
+    );
+
     // The client draws a line on the whiteboard; it appears on the counselor's board.
+    guest.click("#tab-board").await;
     let drew = guest
         .script(
             "const b = document.getElementById('board'); const r = b.getBoundingClientRect();
@@ -363,6 +384,7 @@ async fn a_counselor_admits_a_client_and_they_chat() {
 
     // A message about ending one's life: the client sees the lines at once, the counselor sees it
     // marked, and the room's crisis event waits on the dashboard.
+    guest.click("#tab-chat").await;
     guest.fill("#room-chat-text", "사실 약을 모아뒀어요. 오늘 밤에 다 먹으려고요").await;
     guest.click("#room-chat-send").await;
     guest.element("#room-care:not([hidden])").await;
@@ -386,6 +408,8 @@ async fn a_counselor_admits_a_client_and_they_chat() {
     guest.screenshot(&screenshots().join("room-390.png")).await;
     host.screenshot(&screenshots().join("room-1280.png")).await;
 
+    // Ending for everyone asks first.
+    host.script("window.confirm = () => true; return true").await;
     host.click("#room-end").await;
     host.wait_for_text("상담이 끝났습니다").await;
     guest.wait_for_text("상담이 끝났습니다").await;
