@@ -45,18 +45,79 @@
     document.getElementById("my-until").textContent = until ? "→ " + new Date(until * 1000).toLocaleTimeString() : "";
   }
 
+  // One conversation at a time in the middle; the list on the side shows every one with its risk
+  // and unread messages, and picks which is shown.
+  const list = document.getElementById("chat-list");
+  const empty = document.getElementById("chats-empty");
+  let selected = null;
+  function select(id) {
+    selected = panes.has(id) ? id : null;
+    for (const [pid, p] of panes) {
+      p.node.hidden = pid !== selected;
+      if (p.item) {
+        p.item.querySelector("button").setAttribute("aria-current", String(pid === selected));
+        if (pid === selected) { p.unread = 0; p.item.querySelector(".unread").textContent = ""; }
+      }
+    }
+    empty.hidden = panes.size > 0;
+  }
+  function selectNext(step) {
+    const ids = [...list.querySelectorAll("li")].map((li) => li.dataset.chat).filter((id) => panes.has(id));
+    if (!ids.length) return;
+    const at = ids.indexOf(selected);
+    select(ids[(at + step + ids.length) % ids.length]);
+    const p = panes.get(selected);
+    if (p) p.node.querySelector("textarea").focus();
+  }
+  function dropPane(id) {
+    const p = panes.get(id);
+    if (!p) return;
+    p.node.remove();
+    if (p.item) p.item.remove();
+    panes.delete(id);
+    if (selected === id) select(panes.keys().next().value);
+    empty.hidden = panes.size > 0;
+  }
+  document.addEventListener("keydown", (e) => {
+    if (!e.altKey) return;
+    if (e.key === "ArrowDown") { e.preventDefault(); selectNext(1); }
+    else if (e.key === "ArrowUp") { e.preventDefault(); selectNext(-1); }
+    else if (e.key === "a" || e.key === "A") {
+      const b = document.querySelector("#offers .offer button");
+      if (b) { e.preventDefault(); b.click(); }
+    }
+  });
+
   function pane(info) {
     let p = panes.get(info.id);
     if (!p) {
       const node = template.content.firstElementChild.cloneNode(true);
       node.dataset.chat = info.id;
-      p = { node, log: node.querySelector(".chat-log"), seen: new Set(), info };
+      p = { node, log: node.querySelector(".chat-log"), seen: new Set(), info, unread: 0 };
       panes.set(info.id, p);
       chats.prepend(node);
+      const li = el("li");
+      li.dataset.chat = info.id;
+      const b = el("button", "link");
+      b.type = "button";
+      b.append(el("span", "name", info.nickname), " ", el("span", "risk-badge", ""), " ", el("span", "tag unread", ""));
+      b.querySelector(".risk-badge").hidden = true;
+      b.addEventListener("click", () => select(info.id));
+      li.append(b);
+      list.prepend(li);
+      p.item = li;
       wire(p);
+      // A new conversation comes to the front.
+      select(info.id);
     }
     p.info = info;
     p.node.querySelector(".chat-title").textContent = info.nickname;
+    if (p.item) {
+      p.item.querySelector(".name").textContent = info.nickname;
+      const badge = p.item.querySelector(".risk-badge");
+      badge.hidden = !info.risk;
+      if (info.risk) { badge.dataset.level = info.risk; badge.textContent = t(info.risk === "high" ? "riskHigh" : "riskConcern"); }
+    }
     const meta = [topics[info.topic] || info.topic, info.language === "ko" ? "한국어" : "English"];
     p.node.querySelector(".chat-meta").textContent = meta.join(" · ");
     showRisk(p, info.risk, info.crisis_event);
@@ -151,6 +212,10 @@
     }
     p.log.appendChild(li);
     li.scrollIntoView({ block: "nearest" });
+    if (m.kind === "client" && p.item && selected !== m.chat) {
+      p.unread += 1;
+      p.item.querySelector(".unread").textContent = String(p.unread);
+    }
     if (m.kind === "client" && p.info.status === "active" && p.info.counselor_id === myId) out({ type: "read", chat: m.chat, seq: m.seq });
   }
 
@@ -304,7 +369,7 @@
         offers.textContent = "";
         const now = new Set(m.chats.map((c) => c.id));
         for (const [id, p] of panes) {
-          if (!now.has(id) && !p.node.classList.contains("closed")) { p.node.remove(); panes.delete(id); }
+          if (!now.has(id) && !p.node.classList.contains("closed")) dropPane(id);
         }
         setStatus(m.status, m.until);
         m.chats.forEach((c) => (c.status === "offered" ? offer(c) : pane(c)));
@@ -324,7 +389,7 @@
         const card = offers.querySelector(`[data-chat="${m.chat}"]`);
         if (card) card.remove();
         const p = panes.get(m.chat);
-        if (p) { p.node.remove(); panes.delete(m.chat); }
+        if (p) dropPane(m.chat);
         break;
       }
       case "message": addLine(m); break;

@@ -163,3 +163,7 @@ center-state-offered = Offered
 center-state-active = In conversation
 center-state-closed = Closed
 center-assign-to = Assign to
+center-my-chats = My conversations
+center-keys = Keys: Alt+A accepts an offer, Alt+↓ and Alt+↑ go to the next and previous conversation, / opens the canned answers.
+center-no-chat = No conversation is open. Set yourself available to be offered one.
+center-contact = About this client

@@ -163,3 +163,7 @@ center-state-offered = 연결 중
 center-state-active = 상담 중
 center-state-closed = 종료
 center-assign-to = 배정할 상담사
+center-my-chats = 내 대화
+center-keys = 단축키: Alt+A 제안 수락, Alt+↓ · Alt+↑ 다음 · 이전 대화, / 자주 쓰는 답변.
+center-no-chat = 열린 대화가 없습니다. 상태를 '상담 가능'으로 바꾸면 대화가 연결됩니다.
+center-contact = 내담자 정보
