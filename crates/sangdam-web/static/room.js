@@ -253,7 +253,8 @@
       switch (m.type) {
         case "waiting": say(t("waiting")); enableChat(false); media.prepare(); break;
         case "admitted": say(t("admitted")); media.admitted(); break;
-        case "declined": say(t("declined")); ended = true; break;
+        // Not let in: the camera and microphone that ran for the preview go off at once.
+        case "declined": say(t("declined")); ended = true; enableChat(false); media.stop(); break;
         case "welcome":
           say(t("connected"));
           times = { starts_at: m.starts_at, ends_at: m.ends_at };

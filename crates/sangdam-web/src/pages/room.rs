@@ -78,6 +78,14 @@ struct RoomPage<'a> {
 
 pub async fn page(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> AppResult {
     let room = state.store.room(&id).await?.ok_or(AppError::NotFound)?;
+    // An ended session says so to its members (a reload after the end once waited for a
+    // connection forever, or showed "not open").
+    if room.ended_at.is_some() {
+        let v = ctx.signed_in()?;
+        state.store.room_member(&room.id, &v.user.id).await?.ok_or(AppError::NotFound)?;
+        let home = if v.user.role == sangdam_domain::Role::Client { "/appointments" } else { "/dashboard" };
+        return super::message(&ctx, "room-title", "room-ended-page", Some((home, "room-ended-back")));
+    }
     let (v, role, _) = member(&state, &ctx, &room).await?;
     audit(&state, &ctx, Some(&v.user), "room.enter", Some(format!("room:{}", room.id)), "ok").await?;
     render(&RoomPage {

@@ -409,9 +409,9 @@ async fn handle(
         ClientMsg::Ping => s.send(conn, ServerMsg::Pong),
         // Handled before the room lock is taken, in `run`.
         ClientMsg::RtcOffer { .. } | ClientMsg::RtcAnswer { .. } | ClientMsg::VoiceOnly { .. } => {}
-        ClientMsg::Media { .. } | ClientMsg::Speaking { .. } if !admitted => {
-            s.send(conn, error(&who.tr, "error-room-not-admitted"));
-        }
+        // A waiting client's camera and microphone already run for the preview: what they report
+        // is not shown to anyone before admission, and not an error to show them either.
+        ClientMsg::Media { .. } | ClientMsg::Speaking { .. } if !admitted => {}
         ClientMsg::Media { audio, video, screen } => {
             let media = MediaState { audio, video, screen };
             if let Some(c) = s.conns.get_mut(&conn) {

@@ -131,6 +131,10 @@ db_test!(the_waiting_room_then_chat_in_order_and_exactly_once, async |app: &Test
     // Before admission the guest cannot chat.
     send(&mut guest, json!({ "type": "chat", "id": "early", "text": "hi" })).await;
     assert_eq!(recv(&mut guest).await["code"], "error-room-not-admitted");
+    // A waiting client's microphone level is ignored quietly (it once replaced the waiting text
+    // with "you can write once let in"): the next answer is the one to the next request.
+    send(&mut guest, json!({ "type": "speaking", "on": true })).await;
+    send(&mut guest, json!({ "type": "media", "audio": true, "video": true, "screen": false })).await;
     // Guests cannot admit.
     send(&mut guest, json!({ "type": "admit", "user": s.client_id })).await;
     assert_eq!(recv(&mut guest).await["code"], "error-room-host-only");
@@ -572,6 +576,10 @@ db_test!(a_host_ends_a_session_because_of_abuse, async |app: &TestApp| {
     assert_eq!(recv(&mut guest).await["type"], "ended");
     assert!(closed(&mut host).await);
     assert!(app.store.room(&room).await.unwrap().unwrap().ended_at.is_some());
+    // A reload after the end says the session has ended (it once waited to reconnect forever).
+    let (status, page) = app.get_html(&_scene.client.0, &format!("/rooms/{room}")).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("이 상담은 끝났습니다") && !page.contains("/static/room.js"), "{page}");
     // The incident is recorded for the dashboard, the host is on a protected break, supervisors
     // are told (without content).
     let incidents = app.store.incidents_since(0).await.unwrap();
