@@ -24,3 +24,18 @@
     top.querySelectorAll("details.more[open]").forEach((d) => { if (!d.contains(e.target)) d.open = false; });
   });
 })();
+// A page that keeps itself current (the center's dashboard) reloads every few seconds, unless the
+// person pauses it with its button (a timed refresh they cannot stop is a barrier).
+(function () {
+  const button = document.querySelector("[data-refresh]");
+  if (!button) return;
+  let timer = null;
+  const arm = () => { timer = setTimeout(() => location.reload(), Number(button.dataset.refresh) * 1000); };
+  arm();
+  button.addEventListener("click", () => {
+    const on = button.getAttribute("aria-pressed") !== "true";
+    button.setAttribute("aria-pressed", String(on));
+    clearTimeout(timer);
+    if (on) arm();
+  });
+})();

@@ -167,3 +167,4 @@ center-my-chats = My conversations
 center-keys = Keys: Alt+A accepts an offer, Alt+↓ and Alt+↑ go to the next and previous conversation, / opens the canned answers.
 center-no-chat = No conversation is open. Set yourself available to be offered one.
 center-contact = About this client
+refresh-auto = Update every 30 seconds

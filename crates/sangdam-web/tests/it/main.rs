@@ -7,6 +7,7 @@ mod helpers;
 mod smtp;
 mod webdriver;
 
+mod a11y;
 mod access;
 mod accounts;
 mod admin;
