@@ -292,3 +292,4 @@ month-morning = Morning
 month-afternoon = Afternoon
 month-pick-day = Choose a day with free times.
 counselor-pick-date = Choose another date
+calendar-today = Today

@@ -283,3 +283,4 @@ month-morning = 오전
 month-afternoon = 오후
 month-pick-day = 빈 시간이 있는 날을 고르세요.
 counselor-pick-date = 다른 날짜 고르기
+calendar-today = 오늘

@@ -36,6 +36,8 @@ pub struct CalendarItem {
 }
 
 pub struct CalendarDay {
+    /// The day it is now where the counselor is: marked.
+    pub today: bool,
     pub label: String,
     pub items: Vec<CalendarItem>,
 }
@@ -77,7 +79,21 @@ pub async fn calendar(State(state): State<AppState>, ctx: Ctx, Query(q): Query<C
     let mut days: Vec<CalendarDay> = (0..count)
         .filter_map(|i| first.checked_add(jiff::Span::new().days(i)).ok())
         .map(|d| CalendarDay {
-            label: format!("{d} ({})", ctx.t(WEEKDAYS[d.weekday().to_monday_zero_offset() as usize].2)),
+            today: d == today,
+            label: match ctx.lang() {
+                sangdam_domain::Language::Ko => format!(
+                    "{}월 {}일 ({})",
+                    d.month(),
+                    d.day(),
+                    ctx.t(WEEKDAYS[d.weekday().to_monday_zero_offset() as usize].2)
+                ),
+                sangdam_domain::Language::En => format!(
+                    "{} {}/{}",
+                    ctx.t(WEEKDAYS[d.weekday().to_monday_zero_offset() as usize].2),
+                    d.month(),
+                    d.day()
+                ),
+            },
             items: vec![],
         })
         .collect();

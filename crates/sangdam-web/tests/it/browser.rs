@@ -616,7 +616,13 @@ async fn sundays_risks_and_tampering_are_shown_as_they_are() {
     crate::video::sign_in(&b, &app, "sun-counselor@example.com", Some(&secret)).await;
     b.goto(&app.url("/counselor/calendar")).await;
     b.wait_for_text("sun-client").await;
+    // Today is marked, and it is the first of the seven days shown.
+    let first = b.script("return document.querySelector('.card.day').getAttribute('aria-current')").await;
+    assert_eq!(first, serde_json::json!("date"), "the week starts today, marked");
     b.screenshot(&screenshots().join("calendar-sunday-390.png")).await;
+    b.resize(1280, 900).await;
+    b.goto(&app.url("/counselor/calendar")).await;
+    b.screenshot(&screenshots().join("calendar-week-1280.png")).await;
 
     // A signed note, then its stored text swapped for another note's.
     let note = crate::records::new_note(&app, &setup, &client_id, "free").await;
