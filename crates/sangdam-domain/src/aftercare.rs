@@ -150,7 +150,10 @@ mod tests {
 
     #[test]
     fn texts_have_limits() {
-        assert_eq!(summary("  "), Err(AftercareError::Summary));
+        // Empty and too long are told apart: "it is empty" is not "keep it under 5,000".
+        assert_eq!(summary("  "), Err(AftercareError::SummaryEmpty));
+        assert_eq!(summary(&"a".repeat(MAX_SUMMARY_CHARS + 1)), Err(AftercareError::Summary));
+        assert_eq!(message(" \r\n "), Err(AftercareError::MessageEmpty));
         assert_eq!(summary("a\r\nb"), Ok("a\nb".to_owned()));
         assert_eq!(homework(""), Ok(String::new()));
         assert_eq!(homework(&"a".repeat(MAX_HOMEWORK_CHARS + 1)), Err(AftercareError::Homework));
