@@ -39,3 +39,9 @@
     if (on) arm();
   });
 })();
+// A form that cannot be undone asks first (revoking an invitation, deleting a specialty, signing
+// out every other device); its question is in data-confirm.
+document.addEventListener("submit", (e) => {
+  const form = e.target;
+  if (form instanceof HTMLFormElement && form.dataset.confirm && !window.confirm(form.dataset.confirm)) e.preventDefault();
+}, true);

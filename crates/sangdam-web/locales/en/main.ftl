@@ -306,3 +306,6 @@ dashboard-forms-open = { $count ->
     [one] 1 to answer
    *[other] { $count } to answer
 }
+confirm-revoke = Revoke this invitation? The link in the mail stops working.
+confirm-delete = Delete it? This cannot be undone.
+confirm-sign-out-others = Sign out every other device?

@@ -310,3 +310,4 @@ integrity-unreadable = (This text cannot be opened: it may have been changed aft
 integrity-chat = What is stored for this chat no longer matches the hash it was locked with as evidence. Someone may have changed it in the database: rely on the file exported when it was locked, and its hash, and tell an admin.
 note-sign-confirm = I have read this note; once signed it is locked and can only be added to.
 error-note-sign-confirm = Tick the box to confirm: a signed note cannot be changed.
+q-chart-label = { $name } scores over time, with the severity bands

@@ -291,3 +291,6 @@ dashboard-today-title = 오늘 상담
 dashboard-today-none = 오늘은 상담이 없습니다.
 dashboard-room-opens = 상담실은 시작 { $minutes }분 전에 열립니다.
 dashboard-forms-open = 답할 것 { $count }개
+confirm-revoke = 이 초대를 취소할까요? 메일의 링크는 더 이상 쓸 수 없습니다.
+confirm-delete = 삭제할까요? 되돌릴 수 없습니다.
+confirm-sign-out-others = 다른 모든 기기에서 로그아웃할까요?

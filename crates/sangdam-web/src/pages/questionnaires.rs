@@ -124,25 +124,66 @@ pub struct History {
     pub rows: Vec<(String, u8, &'static str)>,
 }
 
-/// Scores over time as an SVG line over the instrument's bands (a lighter shade per band); only
-/// numbers go into it, so it is safe to embed.
-pub fn chart(i: Instrument, scores: &[(i64, u8)]) -> String {
-    let (w, h, pad) = (320.0_f64, 120.0_f64, 6.0_f64);
+/// Scores over time as an SVG line over the instrument's bands (a lighter shade per band), with
+/// a score axis (0, each band's start, the maximum) and the first and last dates under it. Only
+/// numbers and the caller's date labels (digits and separators) go into it, so it is safe to
+/// embed; `label` names the chart for screen readers.
+pub fn chart(i: Instrument, scores: &[(i64, u8)], first_last: (&str, &str), label: &str) -> String {
+    let (w, h) = (340.0_f64, 150.0_f64);
+    let (left, right, top, bottom) = (26.0_f64, 6.0_f64, 6.0_f64, 22.0_f64);
     let max = f64::from(i.max_total());
-    let y = |v: f64| h - pad - (v / max) * (h - 2.0 * pad);
-    let mut svg = format!("<svg class=\"score-chart\" viewBox=\"0 0 {w} {h}\" width=\"100%\" role=\"img\">");
+    let y = |v: f64| h - bottom - (v / max) * (h - top - bottom);
+    let clean = |s: &str| s.chars().filter(|c| c.is_alphanumeric() || " /.:-,()".contains(*c)).collect::<String>();
+    let mut svg = format!(
+        "<svg class=\"score-chart\" viewBox=\"0 0 {w} {h}\" width=\"100%\" role=\"img\" aria-label=\"{}\">",
+        clean(label)
+    );
     let bands = i.bands();
     for (k, (from, _)) in bands.iter().enumerate() {
         let to = bands.get(k + 1).map_or(max, |(next, _)| f64::from(*next));
-        let (top, bottom) = (y(to), y(f64::from(*from)));
+        let (band_top, band_bottom) = (y(to), y(f64::from(*from)));
         let shade = 245 - 12 * k as i32;
         svg.push_str(&format!(
-            "<rect x=\"0\" y=\"{top:.1}\" width=\"{w}\" height=\"{:.1}\" fill=\"rgb(255,{shade},{shade})\"/>",
-            bottom - top
+            "<rect x=\"{left}\" y=\"{band_top:.1}\" width=\"{:.1}\" height=\"{:.1}\" fill=\"rgb(255,{shade},{shade})\"/>",
+            w - left - right,
+            band_bottom - band_top
+        ));
+        // The score axis: where each band starts.
+        svg.push_str(&format!(
+            "<text x=\"{:.1}\" y=\"{:.1}\" font-size=\"9\" text-anchor=\"end\" fill=\"#4a5563\">{from}</text>",
+            left - 4.0,
+            band_bottom + 3.0
         ));
     }
+    svg.push_str(&format!(
+        "<text x=\"{:.1}\" y=\"{:.1}\" font-size=\"9\" text-anchor=\"end\" fill=\"#4a5563\">{max}</text>",
+        left - 4.0,
+        y(max) + 6.0
+    ));
+    svg.push_str(&format!(
+        "<line x1=\"{left}\" y1=\"{top}\" x2=\"{left}\" y2=\"{:.1}\" stroke=\"#8a96a3\"/><line x1=\"{left}\" y1=\"{:.1}\" x2=\"{:.1}\" y2=\"{:.1}\" stroke=\"#8a96a3\"/>",
+        h - bottom,
+        h - bottom,
+        w - right,
+        h - bottom
+    ));
     let n = scores.len();
-    let x = |k: usize| if n <= 1 { w / 2.0 } else { pad + k as f64 * (w - 2.0 * pad) / (n - 1) as f64 };
+    let inner = w - left - right - 12.0;
+    let x = |k: usize| if n <= 1 { left + inner / 2.0 + 6.0 } else { left + 6.0 + k as f64 * inner / (n - 1) as f64 };
+    // The time axis: the first and the last date.
+    let (first, last) = (clean(first_last.0), clean(first_last.1));
+    svg.push_str(&format!(
+        "<text x=\"{:.1}\" y=\"{:.1}\" font-size=\"9\" fill=\"#4a5563\">{first}</text>",
+        left + 2.0,
+        h - 6.0
+    ));
+    if n > 1 {
+        svg.push_str(&format!(
+            "<text x=\"{:.1}\" y=\"{:.1}\" font-size=\"9\" text-anchor=\"end\" fill=\"#4a5563\">{last}</text>",
+            w - right,
+            h - 6.0
+        ));
+    }
     let points: Vec<String> =
         scores.iter().enumerate().map(|(k, (_, v))| format!("{:.1},{:.1}", x(k), y(f64::from(*v)))).collect();
     if n > 1 {
@@ -159,6 +200,12 @@ pub fn chart(i: Instrument, scores: &[(i64, u8)]) -> String {
     svg
 }
 
+/// A date as the chart's time axis shows it: `12/7`, in the viewer's zone.
+fn short_date(ctx: &Ctx, unix: i64) -> String {
+    let d = jiff::Timestamp::from_second(unix).unwrap_or_default().to_zoned(ctx.timezone().to_jiff()).date();
+    format!("{}/{}", d.month(), d.day())
+}
+
 pub(crate) fn histories(state: &AppState, ctx: &Ctx, responses: &[ResponseRecord]) -> Result<Vec<History>, AppError> {
     let mut out = Vec::new();
     for i in Instrument::ALL {
@@ -170,7 +217,15 @@ pub(crate) fn histories(state: &AppState, ctx: &Ctx, responses: &[ResponseRecord
         out.push(History {
             instrument: i.as_str(),
             title_id: format!("q-{}-title", i.as_str()),
-            chart: if scores.is_empty() { String::new() } else { chart(i, &scores) },
+            chart: match (scores.first(), scores.last()) {
+                (Some(first), Some(last)) => chart(
+                    i,
+                    &scores,
+                    (&short_date(ctx, first.0), &short_date(ctx, last.0)),
+                    &ctx.ta("q-chart-label", "name", ctx.t(&format!("q-{}-title", i.as_str()))),
+                ),
+                _ => String::new(),
+            },
             rows: mine.iter().rev().map(|(at, s)| (ctx.time(*at), s.total, s.band.message_id())).collect(),
         });
     }

@@ -101,6 +101,12 @@ db_test!(gad7_is_scored_banded_and_charted, async |app: &TestApp| {
     let (_, list) = app.get_html(&client, "/questionnaires").await;
     assert!(list.contains("<svg class=\"score-chart\""));
     assert_eq!(list.matches("<circle").count(), 2, "one point per response");
+    // The chart has a scale: 0, each band's start, the maximum (21 for GAD-7), and its dates.
+    let chart = crate::helpers::between(&list, "<svg class=\"score-chart\"", "</svg>").unwrap();
+    for tick in [">0</text>", ">5</text>", ">10</text>", ">15</text>", ">21</text>"] {
+        assert!(chart.contains(tick), "{tick} on the score axis");
+    }
+    assert!(chart.contains("aria-label=\"") && chart.matches("/").count() >= 1, "named, with a date");
 });
 
 db_test!(bad_answers_are_refused_and_nothing_is_stored, async |app: &TestApp| {
