@@ -168,3 +168,7 @@ center-keys = Keys: Alt+A accepts an offer, Alt+↓ and Alt+↑ go to the next a
 center-no-chat = No conversation is open. Set yourself available to be offered one.
 center-contact = About this client
 refresh-auto = Update every 30 seconds
+glance-high = { $count ->
+    [one] 1 at high risk
+   *[other] { $count } at high risk
+}

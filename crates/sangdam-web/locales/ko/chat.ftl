@@ -168,3 +168,4 @@ center-keys = 단축키: Alt+A 제안 수락, Alt+↓ · Alt+↑ 다음 · 이�
 center-no-chat = 열린 대화가 없습니다. 상태를 '상담 가능'으로 바꾸면 대화가 연결됩니다.
 center-contact = 내담자 정보
 refresh-auto = 30초마다 새로고침
+glance-high = 고위험 { $count }명

@@ -41,6 +41,17 @@ struct DashboardPage<'a> {
     /// A counselor's sessions today, in their time zone: when, client, kind, appointment id,
     /// whether the room is open.
     today: Vec<(String, String, String, String, bool)>,
+    /// A supervisor's center at a glance: chats waiting (and how many at high risk), chats open,
+    /// counselors available and on a break.
+    center: Option<CenterGlance>,
+}
+
+struct CenterGlance {
+    waiting: usize,
+    waiting_high: usize,
+    open: usize,
+    available: usize,
+    on_break: usize,
 }
 
 pub async fn dashboard(State(state): State<AppState>, ctx: Ctx, Query(q): Query<DashboardQuery>) -> AppResult {
@@ -67,6 +78,19 @@ pub async fn dashboard(State(state): State<AppState>, ctx: Ctx, Query(q): Query<
         crate::auth::audit(&state, &ctx, Some(&v.user), "crisis.list", None, "ok").await?;
     }
     let (mut next, mut unread, mut open_forms, mut today) = (None, 0, 0, Vec::new());
+    let mut center = None;
+    if v.user.role == Role::Supervisor && may_see_alerts {
+        let waiting = state.store.chats_in(&["queued", "offered"], 10_000).await?;
+        let open = state.store.chats_in(&["active"], 10_000).await?.len();
+        let agents = state.store.agents().await?;
+        center = Some(CenterGlance {
+            waiting: waiting.len(),
+            waiting_high: waiting.iter().filter(|c| c.risk >= 2).count(),
+            open,
+            available: agents.iter().filter(|a| a.status == "available").count(),
+            on_break: agents.iter().filter(|a| a.status == "break").count(),
+        });
+    }
     if v.user.role == Role::Client {
         let upcoming = state.store.client_appointments(&v.user.id, ctx.now, true).await?;
         if let Some(a) = upcoming.iter().find(|a| a.status.holds_time()) {
@@ -110,5 +134,6 @@ pub async fn dashboard(State(state): State<AppState>, ctx: Ctx, Query(q): Query<
         open_forms,
         room_opens_minutes: state.config.room_opens_minutes,
         today,
+        center,
     })
 }

@@ -633,3 +633,25 @@ db_test!(an_offered_chat_is_not_the_counselors_until_accepted, async |app: &Test
     // No after-work for a chat the counselor never held.
     assert!(!arrives(&mut c, "status", Duration::from_millis(500)).await);
 });
+
+db_test!(a_supervisors_home_shows_the_center_at_a_glance, async |app: &TestApp| {
+    let (supervisor, _) = crate::records::staff(app, Role::Supervisor, "glance@example.com").await;
+    // Two guests wait, nobody is available; one of them wrote of ending their life.
+    let (_first, _) = guest(app, "첫째").await;
+    let (second, id) = guest(app, "둘째").await;
+    let mut ws = guest_ws(app, &second, &id).await;
+    send(&mut ws, json!({ "type": "say", "id": "m1", "text": "오늘 밤에 옥상에서 뛰어내릴 거예요" })).await;
+    let mut high = false;
+    for _ in 0..50 {
+        let (_, html) = app.get_html(&supervisor, "/dashboard").await;
+        let glance =
+            crate::helpers::between(&html, r#"id="center-glance""#, "</section>").expect("the center at a glance");
+        if glance.contains("고위험 1명") {
+            assert!(glance.contains(r#"<span class="big">2</span>"#), "two waiting: {glance}");
+            high = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(high, "the high-risk chat is counted");
+});
