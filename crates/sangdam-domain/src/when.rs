@@ -5,43 +5,64 @@
 
 use crate::Language;
 
-const KO_WEEKDAYS: [&str; 7] = ["월", "화", "수", "목", "금", "토", "일"];
-const EN_WEEKDAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
-const EN_MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+/// Weekday names from Monday, as a calendar's column heads and dates show them.
+pub const KO_WEEKDAYS: [&str; 7] = ["월", "화", "수", "목", "금", "토", "일"];
+pub const EN_WEEKDAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+/// Month names, in full (`January`) for a calendar's title; dates use their first three letters.
+pub const EN_MONTHS: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+
+/// A time of day as people read it: `오전 9:00`, `9:00 AM` (noon is 12 PM, midnight 12 AM).
+pub fn clock(lang: Language, hour: i8, minute: i8) -> String {
+    let twelve = match hour % 12 {
+        0 => 12,
+        h => h,
+    };
+    match lang {
+        Language::Ko => format!("{} {twelve}:{minute:02}", if hour < 12 { "오전" } else { "오후" }),
+        Language::En => format!("{twelve}:{minute:02} {}", if hour < 12 { "AM" } else { "PM" }),
+    }
+}
+
+/// A day as people read it: `12월 7일 (월)`, `Mon, Dec 7`.
+pub fn day(lang: Language, d: jiff::civil::Date) -> String {
+    let w = usize::from(d.weekday().to_monday_zero_offset().unsigned_abs()) % 7;
+    match lang {
+        Language::Ko => format!("{}월 {}일 ({})", d.month(), d.day(), KO_WEEKDAYS[w]),
+        Language::En => format!("{}, {} {}", EN_WEEKDAYS[w], month_short(d), d.day()),
+    }
+}
+
+fn month_short(d: jiff::civil::Date) -> &'static str {
+    let m = EN_MONTHS[usize::from(d.month().unsigned_abs()).saturating_sub(1) % 12];
+    &m[..3]
+}
 
 /// `at` in `zone`, for a reader of `lang` whose present is `now` (which decides whether the year
 /// is shown).
 pub fn moment(at: jiff::Timestamp, zone: &jiff::tz::TimeZone, lang: Language, now: jiff::Timestamp) -> String {
     let z = at.to_zoned(zone.clone());
     let this_year = now.to_zoned(zone.clone()).year() == z.year();
-    let weekday = usize::from(z.weekday().to_monday_zero_offset().unsigned_abs());
-    let (hour, minute) = (z.hour(), z.minute());
     let abbreviation = z.strftime("%Z").to_string();
-    let twelve = match hour % 12 {
-        0 => 12,
-        h => h,
-    };
+    let time = clock(lang, z.hour(), z.minute());
+    let d = z.date();
     match lang {
-        Language::Ko => {
-            let year = if this_year { String::new() } else { format!("{}년 ", z.year()) };
-            let half = if hour < 12 { "오전" } else { "오후" };
-            format!(
-                "{year}{}월 {}일 ({}) {half} {twelve}:{minute:02} {abbreviation}",
-                z.month(),
-                z.day(),
-                KO_WEEKDAYS[weekday % 7]
-            )
-        }
-        Language::En => {
-            let year = if this_year { String::new() } else { format!(", {}", z.year()) };
-            let half = if hour < 12 { "AM" } else { "PM" };
-            let month = EN_MONTHS[usize::from(z.month().unsigned_abs()).saturating_sub(1) % 12];
-            format!(
-                "{}, {month} {}{year}, {twelve}:{minute:02} {half} {abbreviation}",
-                EN_WEEKDAYS[weekday % 7],
-                z.day()
-            )
-        }
+        Language::Ko if this_year => format!("{} {time} {abbreviation}", day(lang, d)),
+        Language::Ko => format!("{}년 {} {time} {abbreviation}", z.year(), day(lang, d)),
+        Language::En if this_year => format!("{}, {time} {abbreviation}", day(lang, d)),
+        Language::En => format!("{}, {}, {time} {abbreviation}", day(lang, d), z.year()),
     }
 }
 

@@ -5,6 +5,7 @@
 use jiff::civil::Date;
 use sangdam_domain::Language;
 use sangdam_domain::booking::Slot;
+use sangdam_domain::when::{EN_MONTHS, EN_WEEKDAYS, KO_WEEKDAYS, clock, day as day_title};
 
 use crate::ctx::Ctx;
 
@@ -38,23 +39,6 @@ pub struct MonthView {
     pub morning: Vec<TimeChoice>,
     pub afternoon: Vec<TimeChoice>,
 }
-
-const KO_WEEKDAYS: [&str; 7] = ["월", "화", "수", "목", "금", "토", "일"];
-const EN_WEEKDAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
-const EN_MONTHS: [&str; 12] = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-];
 
 /// The month a `month=2027-01` query names, or the one `today` is in; never before `today`'s
 /// month nor after `last`'s.
@@ -129,28 +113,4 @@ pub fn view(ctx: &Ctx, month: Date, today: Date, last: Date, slots: &[Slot], day
 
 fn copy(c: &DayCell) -> DayCell {
     DayCell { date: c.date.clone(), day: c.day, free: c.free, today: c.today, chosen: c.chosen }
-}
-
-/// `오전 9:00`, `9:00 AM`.
-fn clock(lang: Language, hour: i8, minute: i8) -> String {
-    let twelve = match hour % 12 {
-        0 => 12,
-        h => h,
-    };
-    match lang {
-        Language::Ko => format!("{} {twelve}:{minute:02}", if hour < 12 { "오전" } else { "오후" }),
-        Language::En => format!("{twelve}:{minute:02} {}", if hour < 12 { "AM" } else { "PM" }),
-    }
-}
-
-/// `12월 7일 (월)`, `Mon, Dec 7`.
-fn day_title(lang: Language, d: Date) -> String {
-    let w = usize::from(d.weekday().to_monday_zero_offset().unsigned_abs()) % 7;
-    match lang {
-        Language::Ko => format!("{}월 {}일 ({})", d.month(), d.day(), KO_WEEKDAYS[w]),
-        Language::En => {
-            let m = EN_MONTHS[usize::from(d.month().unsigned_abs()).saturating_sub(1) % 12];
-            format!("{}, {} {}", EN_WEEKDAYS[w], &m[..3], d.day())
-        }
-    }
 }
