@@ -456,9 +456,9 @@ pub async fn context_layer(State(state): State<AppState>, req: Request, next: Ne
         address,
         now,
         require_staff_two_factor: state.config.require_staff_two_factor,
-        browser_zone: cookie_value(&cookies, "tz")
-            .filter(|z| z.len() <= 64)
-            .and_then(|z| Timezone::parse(&z.replace("%2F", "/").replace("%2f", "/")).ok()),
+        // A zone name (`America/New_York`) needs no escaping in a cookie: the script stores it
+        // as it is.
+        browser_zone: cookie_value(&cookies, "tz").filter(|z| z.len() <= 64).and_then(|z| Timezone::parse(z).ok()),
     };
 
     let response = if is_state_changing(&method) {

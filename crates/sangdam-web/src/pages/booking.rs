@@ -293,12 +293,17 @@ pub(crate) async fn counselor_page_with(
     })
 }
 
+/// Today and the last day of the counselor's booking horizon, as dates in `zone`.
+fn horizon_in(c: &Counselor, zone: jiff::tz::TimeZone, now: i64) -> (jiff::civil::Date, jiff::civil::Date) {
+    let today = jiff::Timestamp::from_second(now).unwrap_or_default().to_zoned(zone).date();
+    let last = today.checked_add(jiff::Span::new().days(i64::from(c.profile.rules.horizon_days))).unwrap_or(today);
+    (today, last)
+}
+
 /// The days a client may wait for: today to the end of the booking horizon, in the counselor's
 /// time zone.
 pub(crate) fn waitlist_days(c: &Counselor, now: i64) -> (jiff::civil::Date, jiff::civil::Date) {
-    let today = jiff::Timestamp::from_second(now).unwrap_or_default().to_zoned(c.availability.timezone.clone()).date();
-    let last = today.checked_add(jiff::Span::new().days(i64::from(c.profile.rules.horizon_days))).unwrap_or(today);
-    (today, last)
+    horizon_in(c, c.availability.timezone.clone(), now)
 }
 
 pub async fn counselor_photo(State(state): State<AppState>, Path(id): Path<String>) -> AppResult {
@@ -579,10 +584,7 @@ struct PickPage<'a> {
 
 /// Today and the last day of the booking horizon, in the viewer's time zone.
 pub(crate) fn horizon(ctx: &Ctx, c: &Counselor) -> (jiff::civil::Date, jiff::civil::Date) {
-    let zone = ctx.timezone().to_jiff();
-    let today = jiff::Timestamp::from_second(ctx.now).unwrap_or_default().to_zoned(zone).date();
-    let last = today.checked_add(jiff::Span::new().days(i64::from(c.profile.rules.horizon_days))).unwrap_or(today);
-    (today, last)
+    horizon_in(c, ctx.timezone().to_jiff(), ctx.now)
 }
 
 /// The free slots of `kind` in `month` (its first day, in the viewer's zone).

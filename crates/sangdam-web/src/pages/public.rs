@@ -101,7 +101,7 @@ const CHECK_JS: &str = include_str!("../../static/check.js");
 const NOTES_JS: &str = include_str!("../../static/notes.js");
 const CHAT_JS: &str = include_str!("../../static/chat.js");
 const CENTER_JS: &str = include_str!("../../static/center.js");
-const NAV_JS: &str = include_str!("../../static/nav.js");
+const SITE_JS: &str = include_str!("../../static/site.js");
 const MANIFEST: &str = include_str!("../../static/manifest.webmanifest");
 
 /// Every asset is compiled into the binary: no CDN, nothing to deploy beside it.
@@ -115,7 +115,7 @@ pub async fn asset(Path(file): Path<String>) -> Response {
         "notes.js" => (NOTES_JS, "text/javascript; charset=utf-8"),
         "chat.js" => (CHAT_JS, "text/javascript; charset=utf-8"),
         "center.js" => (CENTER_JS, "text/javascript; charset=utf-8"),
-        "nav.js" => (NAV_JS, "text/javascript; charset=utf-8"),
+        "site.js" => (SITE_JS, "text/javascript; charset=utf-8"),
         "manifest.webmanifest" => (MANIFEST, "application/manifest+json"),
         _ => return AppError::NotFound.into_response(),
     };

@@ -1,3 +1,5 @@
+// The small script every page loads: the browser's time zone, the phone menu, pausable
+// self-refresh and confirmation of forms that cannot be undone.
 // The top menu on a phone: folded behind one button once this script runs (without it, every
 // item stays visible). The "more" group closes when a click lands elsewhere.
 "use strict";
@@ -5,8 +7,9 @@
 (function () {
   try {
     const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
-    if (zone && !document.cookie.split("; ").includes("tz=" + encodeURIComponent(zone))) {
-      document.cookie = "tz=" + encodeURIComponent(zone) + "; path=/; max-age=31536000; SameSite=Lax";
+    // Zone names are letters, digits, "/", "_", "+" and "-": safe in a cookie as they are.
+    if (zone && /^[A-Za-z0-9/_+-]{1,64}$/.test(zone) && !document.cookie.split("; ").includes("tz=" + zone)) {
+      document.cookie = "tz=" + zone + "; path=/; max-age=31536000; SameSite=Lax";
     }
   } catch (e) { /* an old browser keeps Seoul time */ }
 })();
