@@ -407,6 +407,12 @@ db_test!(bad_booking_input_is_refused_and_changes_nothing, async |app: &TestApp|
     let (intruder, _) = app.signed_in(Role::Client, "mallory@example.com").await;
     assert_eq!(app.post(&intruder, &format!("/appointments/{id}/cancel"), &[("confirm", "yes")]).await.status(), 404);
     assert_eq!(app.get(&intruder, &format!("/appointments/{id}/reschedule")).await.status(), 404);
+    // The confirmation pages are the owner's too, and a month of someone who is not a counselor
+    // is not found.
+    assert_eq!(app.get(&intruder, &format!("/appointments/{id}/cancel")).await.status(), 404);
+    let r = app.post(&intruder, &format!("/appointments/{id}/reschedule"), &[("start", "1"), ("confirm", "yes")]).await;
+    assert_eq!(r.status(), 404);
+    assert_eq!(app.get(&intruder, "/counselors/aaaaaaaaaaaaaaaaaaaaaaaaaa/calendar").await.status(), 404);
     assert_eq!(app.store.appointment(&id).await.unwrap().unwrap().status.as_str(), "confirmed", "nothing changed");
 
     // A time zone that does not exist is refused on the profile.
