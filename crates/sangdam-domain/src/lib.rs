@@ -20,6 +20,7 @@ pub mod form;
 pub mod ics;
 pub mod ids;
 pub mod language;
+pub mod learned;
 pub mod money;
 pub mod names;
 pub mod note;

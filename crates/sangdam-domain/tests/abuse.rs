@@ -1,4 +1,4 @@
-//! The abuse check measured on the labelled set in `tests/data/abuse.tsv` (Korean and English;
+//! The abuse check measured on the labelled set in `data/abuse.tsv` (Korean and English;
 //! abusive messages with evasive spellings, and ordinary messages that only look rude out of
 //! context). The check is held to a precision of at least 0.95 and a recall of at least 0.90; the
 //! figures are printed (`cargo test -p sangdam-domain --test abuse -- --nocapture`) and kept in
@@ -14,7 +14,7 @@ struct Row {
 }
 
 fn rows() -> Vec<Row> {
-    include_str!("data/abuse.tsv")
+    include_str!("../data/abuse.tsv")
         .lines()
         .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
         .map(|l| {

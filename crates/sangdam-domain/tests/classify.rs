@@ -6,11 +6,17 @@
 //! - `data/*-tune2.tsv`, `data/*-tune3.tsv`, `data/*-tune5.tsv`: each written blind by another
 //!   person as the untouched test part of its round; once measured (the figures are in
 //!   BENCHMARKS.md) it was seen, so it became tuning data.
+//! - `data/*-tune7.tsv`: round 4's untouched test part, measured once more (round 5, the first
+//!   with the learned model) and then retired to tuning like the others.
+//! - `data/ordinary-tune.tsv`, `data/ordinary-test.tsv`: everyday messages (no crisis, no abuse)
+//!   written by another person in two batches; the learned model trains on the first, the second
+//!   says how often an ordinary client is flagged.
 //! - `data/*-tune4.tsv`, `data/*-tune6.tsv`: written blind by other people as tuning data (the
 //!   first weighted towards the implicit forms: a goodbye with no word of death, a place with no
 //!   verb).
-//! - `data/*-test.tsv`: written by someone else from the same description of the labels, never
-//!   looked at while tuning: the untouched part the goals are held to.
+//! - `data/*-test.tsv`: written by two more people from the same description of the labels (the
+//!   second asked to weight the implicit forms), never looked at while tuning: the untouched part
+//!   the goals are held to.
 //!
 //! Each line is `crisis<TAB>abuse<TAB>lang<TAB>message`. The figures are printed with
 //! `cargo test -p sangdam-domain --test classify -- --nocapture`.
@@ -151,7 +157,7 @@ fn measure(name: &str, rows: &[Row], show_mistakes: bool) -> Figures {
 }
 
 fn set(name: &str) -> Option<String> {
-    std::fs::read_to_string(format!("{}/tests/data/{name}", env!("CARGO_MANIFEST_DIR"))).ok()
+    std::fs::read_to_string(format!("{}/data/{name}", env!("CARGO_MANIFEST_DIR"))).ok()
 }
 
 #[test]
@@ -170,6 +176,18 @@ fn the_tuning_part() {
         "abuse-tune5.tsv",
         "crisis-tune6.tsv",
         "abuse-tune6.tsv",
+        "crisis-tune7.tsv",
+        "abuse-tune7.tsv",
+        "crisis-tune8.tsv",
+        "abuse-tune8.tsv",
+        "crisis-tune9.tsv",
+        "abuse-tune9.tsv",
+        "crisis-tune10.tsv",
+        "abuse-tune10.tsv",
+        "ordinary-tune.tsv",
+        "ordinary-tune2.tsv",
+        "ordinary-tune3.tsv",
+        "ordinary-tune4.tsv",
     ] {
         all.extend(rows(&set(name).unwrap()));
     }
@@ -199,8 +217,32 @@ fn the_untouched_test_part() {
         f.abuse.precision(),
         f.abuse.recall()
     );
-    assert!(f.high.precision() >= 0.90 && f.high.recall() >= 0.78, "crisis high got worse");
-    assert!(f.any_crisis.precision() >= 0.93 && f.any_crisis.recall() >= 0.78, "crisis got worse");
-    assert!(f.abuse.precision() >= 0.92 && f.abuse.recall() >= 0.77, "abuse got worse");
+    assert!(f.high.precision() >= 0.95 && f.high.recall() >= 0.83, "crisis high got worse");
+    assert!(f.any_crisis.precision() >= 0.85 && f.any_crisis.recall() >= 0.90, "crisis got worse");
+    assert!(f.abuse.precision() >= 0.95 && f.abuse.recall() >= 0.75, "abuse got worse");
     assert!(f.crisis_flagged_as_abuse <= 1, "more crisis messages the crisis check missed were flagged as abuse");
+}
+
+/// Everyday messages (greetings, scheduling, a camera that does not start, a hard week at work),
+/// written by someone who had read neither check, as a separate batch from the ordinary messages
+/// the learned model is trained on: how often an ordinary client is shown crisis lines or warned.
+#[test]
+fn ordinary_messages() {
+    let all = rows(&set("ordinary-test.tsv").unwrap());
+    assert!(all.len() >= 300, "{} messages", all.len());
+    let (mut crisis, mut abuse_flags) = (0, 0);
+    for r in &all {
+        let got = abuse::classify(&r.text);
+        if got.crisis.is_some() {
+            crisis += 1;
+            println!("  crisis {:?}: {}", got.why, r.text);
+        }
+        if got.abuse.is_some() {
+            abuse_flags += 1;
+            println!("  abuse {:?}: {}", got.why, r.text);
+        }
+    }
+    println!("== ordinary messages: {}; crisis flagged {crisis}, abuse flagged {abuse_flags}", all.len());
+    assert!(crisis * 1000 <= all.len() * 15, "{crisis} ordinary messages read as a crisis");
+    assert!(abuse_flags * 100 <= all.len(), "{abuse_flags} ordinary messages read as abuse");
 }

@@ -192,6 +192,8 @@ pub async fn serve(
     let mailer = tokio::spawn(crate::mail::run_sender(state.clone(), stop_rx.clone()));
     let worker = tokio::spawn(crate::jobs::run_jobs(state.clone(), stop_rx.clone()));
     let keeper = tokio::spawn(housekeeping(state.clone(), stop_rx.clone()));
+    // The message checks' learned model is trained once per process; do it before the first chat.
+    tokio::task::spawn_blocking(sangdam_domain::learned::warm);
     state.keys.refresh(&state.store).await.context("loading the encryption keys")?;
     // An audit log from before the chain was keyed ends in a keyed entry from now on.
     if state.store.key_audit_chain(&state.keys.chain_key(), state.clock.now()).await.context("keying the audit log")? {

@@ -1,7 +1,7 @@
 //! The English rules: words folded to plain lower-case Latin, letters inside words mapped back from
 //! digits and symbols, spelled-out words joined, repeated letters allowed.
 
-use super::Category;
+use super::{Category, EXEMPT};
 
 fn fold_char(c: char) -> char {
     let c = match c as u32 {
@@ -842,6 +842,7 @@ pub(super) fn english(text: &str, why: &mut Vec<String>) -> Option<Category> {
         // A threat without a violent word must be addressed to the counselor.
         let unaddressed = meaning && !words.iter().any(|(w, _)| EN_YOU.contains(&w.as_str()) || w == "youll");
         if apology || idiom || helpful || unaddressed || reported(at) {
+            why.push(EXEMPT.to_owned());
             continue;
         }
         why.push(format!("threat:{}", p.join(" ")));
@@ -1008,6 +1009,7 @@ pub(super) fn english(text: &str, why: &mut Vec<String>) -> Option<Category> {
                 why.push(format!("insult:{}", words[i].0));
                 return Some(Category::Insult);
             }
+            why.push(EXEMPT.to_owned());
         }
     }
     if EN_INSULT_PHRASES.iter().any(|p| phrase_at(&words, p)) {
@@ -1061,6 +1063,7 @@ pub(super) fn english(text: &str, why: &mut Vec<String>) -> Option<Category> {
                 why.push(format!("insult:{}", words[i].0));
                 return Some(Category::Insult);
             }
+            why.push(EXEMPT.to_owned());
         }
         if phrase_at(&words, &["worst", "counselor"])
             || phrase_at(&words, &["worst", "therapist"])

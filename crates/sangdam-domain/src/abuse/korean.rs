@@ -1,7 +1,7 @@
 //! The Korean rules: the message as a stream of Hangul syllables (everything else dropped, so
 //! spaces, digits and symbols inside words vanish), each reduced to a coarse form.
 
-use super::Category;
+use super::{Category, EXEMPT};
 
 /// A syllable with tense and aspirated consonants folded into their plain class and similar
 /// vowels folded together; a lone consonant jamo (`ㅅ` in `ㅅㅂ`) is a wildcard for any syllable
@@ -827,7 +827,6 @@ const KO_DATE: &[&str] = &[
     "사귀고싶",
     "이상한생각",
     "몸매관리",
-    "생각하면서",
     "좋아보여",
     "데이트",
     "사귀자",
@@ -1141,7 +1140,11 @@ pub(super) fn korean(text: &str, why: &mut Vec<String>) -> Option<Category> {
         });
     // Threats: a violent word, a phrase, or a place or person of the counselor's with finding or
     // waiting; never when the client tells of a threat made to them.
-    if !(any_of(&s, KO_VICTIM) || other_people || victim && reported_anywhere) {
+    let told_of_a_threat = any_of(&s, KO_VICTIM) || other_people || victim && reported_anywhere;
+    if told_of_a_threat {
+        why.push(EXEMPT.to_owned());
+    }
+    if !told_of_a_threat {
         if let Some(p) = crate::textscan::first(&s, KO_THREAT_PHRASES) {
             let near = flat_after(text, p);
             if !KO_REPORTED_NEAR.iter().any(|r| near.contains(r)) || second {
@@ -1213,7 +1216,10 @@ pub(super) fn korean(text: &str, why: &mut Vec<String>) -> Option<Category> {
         why.push(format!("sexual:{ph}+{a}"));
         return Some(Category::Sexual);
     }
-    if let Some(d) = crate::textscan::first(&s, KO_DATE)
+    // 업데이트 is not a date, and 야하/야한 inside a word is an obligation (참아야 하는, 해야한다).
+    let dating = s.replace("업데이트", "·");
+    let lewd_at_word_start = text.split_whitespace().any(|w| w.starts_with('야'));
+    if let Some(d) = crate::textscan::first(&dating, KO_DATE).filter(|d| !d.starts_with('야') || lewd_at_word_start)
         && (second || KO_PROPOSAL.iter().any(|p| s.contains(p)) || d.chars().count() >= 3)
         && (!help || second)
         && (!told_of_others || ["남친있", "여친있", "남자친구있", "여자친구있", "애인있"].contains(d))
@@ -1261,6 +1267,7 @@ pub(super) fn korean(text: &str, why: &mut Vec<String>) -> Option<Category> {
             why.push(format!("insult:{word}"));
             return Some(Category::Insult);
         }
+        why.push(EXEMPT.to_owned());
     }
     None
 }

@@ -8,8 +8,9 @@
 //! Threats and sexual remarks are also read by meaning: a place or person of the counselor's with
 //! finding or waiting; body, clothes, photos or a date addressed to them.
 //!
-//! It is words and rules, not a model, so every decision can be explained to a counselor and to
-//! the client (`explain` names them). Ordinary messages are kept from being flagged: a word a
+//! It is words and rules first, so every decision can be explained to a counselor and to the
+//! client (`explain` names them); where they find nothing, a learned model may flag a message it is
+//! very sure of (see [`crate::learned`], named `learned.<category>`). Ordinary messages are kept from being flagged: a word a
 //! client reports someone else saying (`남편이 저를 죽인다고 했어요`, `he called me an idiot`), a
 //! client's hard word about themselves, about someone in their own life or about the app, and a
 //! question about sexuality or abuse in their own life. [`classify`] asks the crisis check first:
@@ -38,6 +39,9 @@ impl Category {
 mod english;
 mod korean;
 
+/// What a language's rules note when they found a rude word and set it aside.
+const EXEMPT: &str = "exempt";
+
 use english::english;
 use korean::korean;
 
@@ -49,15 +53,50 @@ pub fn check(message: &str) -> Option<Category> {
 
 /// The abuse check with the words or rules that decided it.
 pub fn explain(message: &str) -> (Option<Category>, Vec<String>) {
+    explain_with(message, &crate::learned::model().scores(message), &crate::learned::Thresholds::PRODUCT)
+}
+
+/// [`explain`] with the learned model's scores already computed: the rules first, then the model's
+/// most likely category if it is sure enough and the message long enough (see
+/// [`crate::learned`]).
+fn explain_with(
+    message: &str,
+    scores: &[f32; 5],
+    sure: &crate::learned::Thresholds,
+) -> (Option<Category>, Vec<String>) {
     let mut why = Vec::new();
     let ko = korean(message, &mut why);
     let en = english(message, &mut why);
-    let got = match (ko, en) {
+    let mut got = match (ko, en) {
         (Some(a), Some(b)) => Some(a.max(b)),
         (a, b) => a.or(b),
     };
+    // A rude word the rules found and set aside (said of oneself, told of someone else, a
+    // threat made to the client) is not the model's to flag again.
+    let exempt = why.iter().any(|w| w == EXEMPT);
+    why.retain(|w| w != EXEMPT);
+    let long = crate::learned::applies(message);
+    // A threat or a sexual remark read by meaning (a place and waiting, a body and a word about
+    // it) the model all but rules out is not flagged; a rude word aimed at the counselor is.
+    if matches!(got, Some(Category::Threat | Category::Sexual))
+        && long
+        && scores[2].max(scores[3]).max(scores[4]) < sure.doubt
+    {
+        got = None;
+    }
     if got.is_none() {
         why.clear();
+        if exempt {
+            return (None, why);
+        }
+        let [_, _, insult, threat, sexual] = *scores;
+        let (category, score) = [(Category::Threat, threat), (Category::Sexual, sexual), (Category::Insult, insult)]
+            .into_iter()
+            .fold((Category::Insult, 0.0f32), |best, c| if c.1 > best.1 { c } else { best });
+        if score >= sure.abuse && crate::learned::applies(message) {
+            got = Some(category);
+            why.push(format!("learned.{}", category.as_str()));
+        }
     }
     (got, why)
 }
@@ -74,7 +113,13 @@ pub struct Classification {
 /// Checks a message for a crisis first: a message that speaks of ending one's life or harming
 /// oneself is never abuse, whatever words it uses. Otherwise, the abuse check.
 pub fn classify(message: &str) -> Classification {
-    let crisis = crate::crisis::assess(message);
+    classify_with(message, &crate::learned::model().scores(message), &crate::learned::Thresholds::PRODUCT)
+}
+
+/// [`classify`] with the learned model's scores and the thresholds given: how the combination is
+/// measured with a model trained without the messages it is measured on.
+pub fn classify_with(message: &str, scores: &[f32; 5], sure: &crate::learned::Thresholds) -> Classification {
+    let crisis = crate::crisis::assess_with(message, scores, sure);
     if crisis.level.is_some() {
         return Classification {
             abuse: None,
@@ -82,7 +127,7 @@ pub fn classify(message: &str) -> Classification {
             why: crisis.why.iter().map(|w| format!("crisis:{w}")).collect(),
         };
     }
-    let (abuse, why) = explain(message);
+    let (abuse, why) = explain_with(message, scores, sure);
     Classification { abuse, crisis: None, why }
 }
 

@@ -59,6 +59,21 @@ pub(crate) enum Signal {
 }
 
 impl Cues {
+    /// Whether any kind of word that a crisis is told with is here (a time or a decision alone is
+    /// not): where the rules find no crisis, the learned model may add one only then.
+    pub(crate) fn any(&self) -> bool {
+        self.means
+            || self.pills
+            || (self.place && !self.everyday)
+            || self.death
+            || self.goodbye
+            || self.farewell_word
+            || self.self_harm
+            || self.bleeding
+            || self.urgent
+            || self.only_a_wish
+    }
+
     /// The first combination that makes this message urgent, if any.
     pub(crate) fn decide(&self) -> Option<Signal> {
         if self.safe {

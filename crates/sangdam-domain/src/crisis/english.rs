@@ -1402,6 +1402,7 @@ pub(super) fn english(text: &str, why: &mut Vec<&'static str>) -> Option<Level> 
     }
     let negated = any(&s, EN_NEGATED);
     s = matcher(EN_NEGATED).replace(&s, " · ");
+    let idiom = any(&s, EN_IDIOMS);
     s = matcher(EN_IDIOMS).replace(&s, " · ");
     if negated {
         why.push("en.negated");
@@ -1433,8 +1434,9 @@ pub(super) fn english(text: &str, why: &mut Vec<&'static str>) -> Option<Level> 
         why.push("en.dose");
         level = Some(Level::High);
     }
+    let cues = en_cues(&s, farewell_reason);
     if level != Some(Level::High)
-        && let Some(signal) = en_cues(&s, farewell_reason).decide()
+        && let Some(signal) = cues.decide()
     {
         why.push(match signal {
             Signal::MeansAndWhen => "en.means-and-when",
@@ -1447,7 +1449,15 @@ pub(super) fn english(text: &str, why: &mut Vec<&'static str>) -> Option<Level> 
         });
         level = Some(Level::High);
     }
-    let mut level = level?;
+    let Some(mut level) = level else {
+        // What the rules read as ordinary keeps the learned model from overruling them.
+        if idiom || farewell_reason || any(&s, EN_PILLS_ORDINARY) || any(&s, EN_EVERYDAY) {
+            why.push("en.topic-ordinary");
+        } else if cues.any() {
+            why.push("en.cue");
+        }
+        return None;
+    };
     let first_person = any(&s, &[" i ", " me ", " my ", " myself "]);
     let back = any(&s, &[" again ", " back "]);
     if (any(&s, EN_RESOLVED) && !back) || (any(&s, EN_PAST) && !any(&s, EN_NOW)) {

@@ -1694,6 +1694,7 @@ pub(super) fn korean(text: &str, why: &mut Vec<&'static str>) -> Option<Level> {
         why.push("ko.someone-else-now");
         level = Some(Level::High);
     }
+    let idiom = any(&s, KO_IDIOMS);
     s = matcher(KO_IDIOMS).replace(&s, "·");
     // Ending a task, leaving the center: not an ending of life.
     let task = any(&s, KO_TASKS);
@@ -1725,8 +1726,9 @@ pub(super) fn korean(text: &str, why: &mut Vec<&'static str>) -> Option<Level> {
         why.push("ko.dose");
         level = Some(Level::High);
     }
+    let cues = ko_cues(&s, task, farewell_reason);
     if level != Some(Level::High)
-        && let Some(signal) = ko_cues(&s, task, farewell_reason).decide()
+        && let Some(signal) = cues.decide()
     {
         why.push(match signal {
             Signal::MeansAndWhen => "ko.means-and-when",
@@ -1739,7 +1741,15 @@ pub(super) fn korean(text: &str, why: &mut Vec<&'static str>) -> Option<Level> {
         });
         level = Some(Level::High);
     }
-    let mut level = level?;
+    let Some(mut level) = level else {
+        // What the rules read as ordinary keeps the learned model from overruling them.
+        if idiom || task || farewell_reason || any(&s, KO_PILLS_ORDINARY) || any(&s, KO_EVERYDAY) {
+            why.push("ko.topic-ordinary");
+        } else if cues.any() {
+            why.push("ko.cue");
+        }
+        return None;
+    };
     // Past or resolved, with nothing saying it is back now.
     let back = any(&s, &["다시", "또"])
         || (any(&s, KO_THIRD) && any(&s, &["대답이없", "연락이안", "전화를안받", "안나와", "문을안열"]));

@@ -6,8 +6,10 @@
 //! - [`Level::Concern`]: passive ideation (wishing to die, to disappear, not to wake up),
 //!   hopelessness with a death wish, an urge to hurt oneself.
 //!
-//! Like the abuse check it is rules, not a model, so the counselor can be told why a message was
-//! marked (`Assessment::why` names the rules). It sees through spacing, symbols and digits inside
+//! Like the abuse check it is rules first, so the counselor can be told why a message was marked
+//! (`Assessment::why` names the rules); where the rules find no `high` and rule nothing out, a
+//! learned model of letter sequences may add a level (see [`crate::learned`], named
+//! `learned.high` or `learned.concern`). It sees through spacing, symbols and digits inside
 //! words (`자 살`, `자1살`), consonant shorthand (`ㅈㅅ`, `ㅈㄱㅅㄷ`), liaison spellings and typos
 //! (`주꼬싶다`, `쥭고싶`), slang (`뒤지고 싶다`, `kms`, `unalive`), and it leaves alone what only
 //! sounds like it: hyperbole and idioms (`배고파 죽겠어요`, `dying to know`, `kill the
@@ -117,18 +119,50 @@ pub(crate) fn many_pills(text: &str, units: &[&str], taken: &[&str]) -> bool {
 
 /// Checks a message: its crisis level, if any, and why.
 pub fn assess(message: &str) -> Assessment {
+    assess_with(message, &crate::learned::model().scores(message), &crate::learned::Thresholds::PRODUCT)
+}
+
+/// [`assess`] with the learned model's scores already computed (see [`crate::learned`]). The
+/// rules decide first; the model is asked only when they found no `high` and ruled nothing out (a
+/// negation, a past episode, someone else, a question about a line, an ordinary topic), the
+/// message is long enough ([`crate::learned::MIN_WORDS`]) and the model is as sure as `sure` asks.
+pub fn assess_with(message: &str, scores: &[f32; 5], sure: &crate::learned::Thresholds) -> Assessment {
     let mut why = Vec::new();
     let ko = korean(message, &mut why);
     let en = english(message, &mut why);
-    let level = ko.max(en);
+    let mut level = ko.max(en);
+    let ruled_out = |w: &&str| {
+        w.ends_with("negated")
+            || w.ends_with("past")
+            || w.ends_with("others")
+            || w.contains("asking")
+            || w.contains("topic")
+    };
+    // Whether the rules saw any word a crisis is told with, though not enough for a level.
+    let cue = why.iter().any(|w| w.ends_with(".cue"));
     if level.is_none() {
-        why.retain(|w| {
-            w.ends_with("negated")
-                || w.ends_with("past")
-                || w.ends_with("others")
-                || w.contains("asking")
-                || w.contains("topic")
-        });
+        why.retain(ruled_out);
+    }
+    let long = crate::learned::applies(message);
+    let [high, crisis, ..] = *scores;
+    // Where the model is all but sure the rules went too far, a `high` becomes `concern`; it
+    // never takes a crisis away.
+    if long && level == Some(Level::High) && high < sure.doubt {
+        level = Some(Level::Concern);
+        why.push("learned.doubts-high");
+    }
+    // Where the rules saw no word a crisis is told with, the model must be surer.
+    let grounded = cue || level.is_some();
+    let (need_high, need_concern) =
+        if grounded { (sure.high, sure.concern) } else { (sure.high.max(sure.bare), sure.concern.max(sure.bare)) };
+    if level != Some(Level::High) && !why.iter().any(ruled_out) && long {
+        if high >= need_high {
+            level = Some(Level::High);
+            why.push("learned.high");
+        } else if level.is_none() && crisis >= need_concern {
+            level = Some(Level::Concern);
+            why.push("learned.concern");
+        }
     }
     Assessment { level, why }
 }
