@@ -26,11 +26,28 @@ pub struct Effects {
     pub jobs: Vec<NewJob>,
     /// A crisis event the write raises (a booking's reason), with its own audit entry and job.
     pub crisis: Option<Box<crate::CrisisWrite>>,
+    /// A condition the write must meet or roll back whole (see [`SequenceGuard`]).
+    pub guard: Option<SequenceGuard>,
+}
+
+/// The appointment must stand at `sequence` once the write has changed it: exactly one change
+/// since the caller read it at `sequence - 1`. A mail link names the sequence it was made for, so
+/// it works once, and a link whose appointment was changed meanwhile (moved, approved, cancelled)
+/// changes nothing, however the requests interleave.
+#[derive(Debug, Clone)]
+pub struct SequenceGuard {
+    pub appointment: String,
+    pub sequence: i64,
 }
 
 impl Effects {
     pub fn audited(event: AuditEvent, key: ChainKey) -> Self {
-        Self { audit: Some((event, key)), jobs: Vec::new(), crisis: None }
+        Self { audit: Some((event, key)), jobs: Vec::new(), crisis: None, guard: None }
+    }
+
+    pub fn with_guard(mut self, guard: SequenceGuard) -> Self {
+        self.guard = Some(guard);
+        self
     }
 
     pub fn with_crisis(mut self, crisis: crate::CrisisWrite) -> Self {
@@ -49,6 +66,15 @@ macro_rules! write_effects {
     ($tx:expr, $effects:expr, $now:expr) => {{
         let effects: &$crate::Effects = $effects;
         let tx = $tx;
+        if let Some(g) = &effects.guard {
+            let sequence: Option<i64> = sqlx::query_scalar("SELECT sequence FROM appointments WHERE id = $1")
+                .bind(&g.appointment)
+                .fetch_optional(&mut **tx)
+                .await?;
+            if sequence != Some(g.sequence) {
+                return Err($crate::StoreError::Conflict);
+            }
+        }
         for j in &effects.jobs {
             sqlx::query(
                 "INSERT INTO jobs (id, kind, payload, idempotency_key, run_at, status, attempts, created_at, updated_at) \

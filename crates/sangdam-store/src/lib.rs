@@ -51,7 +51,7 @@ pub use chat_files::ChatFile;
 pub use chats::{ChatMessage, ChatRecord, Closed, NewChat, Posted};
 pub use counselors::{CounselorProfile, DirectoryFilter, Offering, Specialty};
 pub use crisis::{CRISIS_OUTCOMES, CRISIS_SOURCES, CrisisRaised, CrisisRecord, CrisisWrite};
-pub use effects::{Effects, NewJob};
+pub use effects::{Effects, NewJob, SequenceGuard};
 pub use forms::{Assignment, FormRecord, FormRequest, FormResponse};
 pub use jobs::{JobRecord, JobStatus};
 pub use keys::{

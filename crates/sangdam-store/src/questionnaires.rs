@@ -123,7 +123,8 @@ impl Store {
                     .execute(&mut *tx)
                     .await?;
                     if let Some(job) = alert_job {
-                        let effects = crate::Effects { audit: None, jobs: vec![job.clone()], crisis: None };
+                        let effects =
+                            crate::Effects { audit: None, jobs: vec![job.clone()], crisis: None, guard: None };
                         crate::effects::write_effects!(&mut tx, &effects, n.now);
                     }
                     RiskRaised::New

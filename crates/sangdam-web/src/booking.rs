@@ -337,6 +337,8 @@ pub async fn notify(
         args.set("time", local_time(a.starts_at, &to.timezone, to.language, state.clock.now()));
         args.set("kind", tr.t(a.kind.message_id()));
         args.set("link", format!("{}/appointments", state.config.public_url));
+        // The client may move or cancel from the mail without signing in while the time holds.
+        let manage = to.id == client.id && a.status.holds_time() && a.starts_at > now;
         // A cancellation says whether it came late and why, each on its own line when it applies.
         let late = change == Change::Cancelled && a.status == AppointmentStatus::LateCancelled;
         let mut details = String::new();
@@ -351,7 +353,7 @@ pub async fn notify(
         args.set("details", details);
         let subject_id = if late { "mail-late-cancelled-subject" } else { change.subject_id() };
         let subject = tr.i18n().message(to.language, subject_id, Some(&args));
-        let body = tr.i18n().message(to.language, change.body_id(), Some(&args));
+        let (body, secret) = with_manage_link(state, &tr, a, manage, &mut args, change.body_id());
         let method = if a.status.holds_time() { Method::Request } else { Method::Cancel };
         let ics = ics::calendar(Some(method), None, &[event(state, a, &tr, &counselor, Some(to), now)]);
         let attachment = Attachment {
@@ -360,22 +362,66 @@ pub async fn notify(
             data: ics.into_bytes(),
         };
         let key = format!("appointment:{}:{change_id}:{}", a.id, to.id);
-        queue_once(state, to, &subject, &body, &key, Some(&attachment)).await?;
+        queue_once(state, to, &subject, &body, secret.as_deref(), &key, Some(&attachment)).await?;
     }
     state.mail_queued.notify_one();
     Ok(())
 }
 
-/// Queues one mail under an idempotency key (a second call with the same key queues nothing).
+/// The MAC of a mail link to move or cancel appointment `id` of `client` as it stands at
+/// `sequence` (128 bits, hex; see `pages::manage`), keyed by the master key.
+pub(crate) fn manage_mac(state: &AppState, id: &str, client: &UserId, sequence: i64) -> String {
+    let mut mac = state.keys.mac_hex("mail.manage", format!("{id}:{client}:{sequence}").as_bytes());
+    mac.truncate(32);
+    mac
+}
+
+/// The link in a client's mail to move or cancel appointment `a` without signing in; it works
+/// until the appointment changes or starts.
+pub(crate) fn manage_link(state: &AppState, a: &AppointmentRecord) -> String {
+    format!(
+        "{}/m/{}.{}.{}",
+        state.config.public_url,
+        a.id,
+        a.sequence,
+        manage_mac(state, &a.id, &a.client_id, a.sequence)
+    )
+}
+
+/// A client's mail body `message_id` with the link to move or cancel without signing in when
+/// `manage`: the body the product may show (the link hidden) and the whole body, which only the
+/// sender opens (see `mail`), so neither the outbox page nor a copy of the database can use it.
+fn with_manage_link(
+    state: &AppState,
+    tr: &Tr,
+    a: &AppointmentRecord,
+    manage: bool,
+    args: &mut fluent_bundle::FluentArgs<'_>,
+    message_id: &str,
+) -> (String, Option<String>) {
+    if !manage {
+        args.set("manage", String::new());
+        return (tr.i18n().message(tr.lang, message_id, Some(args)), None);
+    }
+    args.set("manage", format!("\n{}", tr.ta("mail-manage", "link", manage_link(state, a))));
+    let whole = tr.i18n().message(tr.lang, message_id, Some(args));
+    args.set("manage", format!("\n{}", tr.ta("mail-manage", "link", tr.t("mail-link-hidden"))));
+    (tr.i18n().message(tr.lang, message_id, Some(args)), Some(whole))
+}
+
+/// Queues one mail under an idempotency key (a second call with the same key queues nothing);
+/// `secret` is the whole body when `body` hides a link.
 async fn queue_once(
     state: &AppState,
     to: &UserRecord,
     subject: &str,
     body: &str,
+    secret: Option<&str>,
     key: &str,
     attachment: Option<&Attachment>,
 ) -> anyhow::Result<()> {
     let id = sangdam_domain::ids::encode_random(&random::<16>());
+    let sealed = secret.map(|whole| state.keys.seal_at(&sangdam_store::sealed::MAIL_BODY, &[&id], whole.as_bytes()));
     let mail = NewMail {
         id: &id,
         recipient: to.email.as_str(),
@@ -383,7 +429,7 @@ async fn queue_once(
         body,
         idempotency_key: Some(key),
         attachment,
-        sealed_body: None,
+        sealed_body: sealed.as_deref(),
     };
     state.store.enqueue_mail_once(&mail, state.clock.now(), state.config.smtp.is_none()).await?;
     Ok(())
@@ -439,11 +485,11 @@ pub(crate) async fn run_reminder(state: &AppState, job: &JobRecord) -> anyhow::R
         args.set("kind", tr.t(a.kind.message_id()));
         args.set("link", format!("{}/appointments", state.config.public_url));
         let subject = tr.i18n().message(to.language, "mail-reminder-subject", Some(&args));
-        let body = tr.i18n().message(to.language, "mail-reminder-body", Some(&args));
+        let (body, secret) = with_manage_link(state, &tr, &a, *user_id == a.client_id, &mut args, "mail-reminder-body");
         // The job's key plus the recipient: a job that runs twice (its lease lapsed mid-run)
         // queues one mail.
         let key = format!("{}:{}", job.idempotency_key, to.id);
-        queue_once(state, &to, &subject, &body, &key, None).await?;
+        queue_once(state, &to, &subject, &body, secret.as_deref(), &key, None).await?;
     }
     state.mail_queued.notify_one();
     Ok(())
@@ -556,7 +602,7 @@ pub async fn offer_freed_slot(
         content_type: "text/calendar; charset=utf-8".into(),
         data: ics::calendar(None, None, &[held]).into_bytes(),
     };
-    queue_once(state, &client, &subject, &body, &format!("offer:{hold_id}"), Some(&attachment)).await?;
+    queue_once(state, &client, &subject, &body, None, &format!("offer:{hold_id}"), Some(&attachment)).await?;
     state.mail_queued.notify_one();
     Ok(())
 }

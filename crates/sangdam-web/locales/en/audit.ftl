@@ -207,3 +207,6 @@ audit-actor-product = Sangdam (automatic)
 audit-action-signout = Signed out
 audit-outcome-expired = Expired
 audit-outcome-mailed = Mailed
+audit-action-appointment-link-open = Opened an appointment from the link in a mail
+audit-action-appointment-link-cancel = Cancelled an appointment from the link in a mail
+audit-action-appointment-link-reschedule = Moved an appointment from the link in a mail

@@ -186,7 +186,7 @@ mail-booked-body =
     An appointment with { $name } is booked for { $time } ({ $kind }).
     The attached calendar file adds it to your calendar.
 
-    Your appointments: { $link }
+    Your appointments: { $link }{ $manage }
 mail-requested-subject = [Sangdam] Appointment requested: { $time }
 mail-requested-body =
     Hello,
@@ -194,14 +194,14 @@ mail-requested-body =
     An appointment with { $name } for { $time } ({ $kind }) is waiting for the counselor's approval.
     The time is held meanwhile; you will be told when it is confirmed.
 
-    { $link }
+    { $link }{ $manage }
 mail-confirmed-subject = [Sangdam] Appointment confirmed: { $time }
 mail-confirmed-body =
     Hello,
 
     The appointment with { $name } for { $time } ({ $kind }) is confirmed.
 
-    { $link }
+    { $link }{ $manage }
 mail-moved-subject = [Sangdam] Appointment moved to { $time }
 mail-moved-body =
     Hello,
@@ -209,7 +209,7 @@ mail-moved-body =
     The appointment with { $name } has moved to { $time } ({ $kind }).
     The attached calendar file updates your calendar.
 
-    { $link }
+    { $link }{ $manage }
 mail-cancel-late = This is a late cancellation: it came after the free-cancellation deadline.
 mail-cancel-reason = Reason given: { $reason }
 mail-late-cancelled-subject = [Sangdam] Late cancellation: { $time }
@@ -227,7 +227,7 @@ mail-reminder-body =
 
     A reminder of your appointment with { $name } at { $time } ({ $kind }).
 
-    { $link }
+    { $link }{ $manage }
 
     You can turn reminders off under Account, Reminders and calendar.
 mail-offer-subject = [Sangdam] A time with { $name } is free: { $time }
@@ -293,3 +293,11 @@ month-afternoon = Afternoon
 month-pick-day = Choose a day with free times.
 counselor-pick-date = Choose another date
 calendar-today = Today
+mail-manage = Move or cancel it without signing in (the link works until the appointment changes or starts): { $link }
+manage-title = Your appointment
+manage-hint = You reached this page from the link in a mail, without signing in. It works until the appointment changes or starts; the mail about any change brings a new one.
+manage-signin = Sign in to see all your appointments
+manage-gone-title = This link no longer works
+manage-gone-body = The appointment was changed, cancelled or has started since the mail was sent, or the link is not complete. Sign in to see your appointments, or use the link in the latest mail.
+manage-moved = The appointment is moved. Both of you have been told, with the new time.
+error-link-used = The appointment was changed meanwhile, so this link no longer works. Nothing was changed by this request; sign in to see your appointments.

@@ -207,3 +207,6 @@ audit-actor-product = 상담 시스템(자동)
 audit-action-signout = 로그아웃
 audit-outcome-expired = 만료
 audit-outcome-mailed = 메일 보냄
+audit-action-appointment-link-open = 메일의 링크로 예약 확인
+audit-action-appointment-link-cancel = 메일의 링크로 예약 취소
+audit-action-appointment-link-reschedule = 메일의 링크로 예약 일정 변경

@@ -186,7 +186,7 @@ mail-booked-body =
     { $name }님과의 상담이 { $time }에 예약되었습니다 ({ $kind }).
     첨부된 캘린더 파일로 내 캘린더에 추가할 수 있습니다.
 
-    내 예약: { $link }
+    내 예약: { $link }{ $manage }
 mail-requested-subject = [상담] 예약 요청: { $time }
 mail-requested-body =
     안녕하세요.
@@ -194,14 +194,14 @@ mail-requested-body =
     { $name }님과의 { $time } 상담({ $kind })이 상담사의 승인을 기다리고 있습니다.
     그동안 시간은 잡혀 있으며, 확정되면 알려 드립니다.
 
-    { $link }
+    { $link }{ $manage }
 mail-confirmed-subject = [상담] 예약 확정: { $time }
 mail-confirmed-body =
     안녕하세요.
 
     { $name }님과의 { $time } 상담({ $kind })이 확정되었습니다.
 
-    { $link }
+    { $link }{ $manage }
 mail-moved-subject = [상담] 예약 시간 변경: { $time }
 mail-moved-body =
     안녕하세요.
@@ -209,7 +209,7 @@ mail-moved-body =
     { $name }님과의 상담이 { $time }으로 바뀌었습니다 ({ $kind }).
     첨부된 캘린더 파일로 내 캘린더가 바뀝니다.
 
-    { $link }
+    { $link }{ $manage }
 mail-cancel-late = 무료 취소 기한이 지난 뒤의 취소(늦은 취소)입니다.
 mail-cancel-reason = 사유: { $reason }
 mail-late-cancelled-subject = [상담] 늦은 예약 취소: { $time }
@@ -227,7 +227,7 @@ mail-reminder-body =
 
     { $name }님과의 상담이 { $time }에 있습니다 ({ $kind }).
 
-    { $link }
+    { $link }{ $manage }
 
     알림은 계정의 '알림과 캘린더'에서 끌 수 있습니다.
 mail-offer-subject = [상담] { $name } 상담사의 시간이 비었습니다: { $time }
@@ -284,3 +284,11 @@ month-afternoon = 오후
 month-pick-day = 빈 시간이 있는 날을 고르세요.
 counselor-pick-date = 다른 날짜 고르기
 calendar-today = 오늘
+mail-manage = 로그인하지 않고 일정을 변경하거나 취소하기 (예약이 바뀌거나 시작되기 전까지 쓸 수 있는 링크): { $link }
+manage-title = 내 예약
+manage-hint = 메일의 링크로 로그인 없이 이 화면에 들어오셨습니다. 이 링크는 예약이 바뀌거나 시작되기 전까지만 쓸 수 있고, 예약이 바뀌면 새 메일에 새 링크가 함께 갑니다.
+manage-signin = 로그인하고 내 예약 모두 보기
+manage-gone-title = 더 이상 쓸 수 없는 링크입니다
+manage-gone-body = 메일을 보낸 뒤 예약이 바뀌었거나 취소되었거나 이미 시작되었습니다. 또는 링크가 잘렸을 수 있습니다. 로그인해서 예약을 확인하시거나 가장 최근 메일의 링크를 써 주세요.
+manage-moved = 예약 일정을 옮겼습니다. 두 분 모두에게 새 시간을 알려 드렸습니다.
+error-link-used = 그 사이에 예약이 바뀌어 이 링크는 더 이상 쓸 수 없습니다. 이번 요청으로 바뀐 것은 없습니다. 로그인해서 예약을 확인해 주세요.

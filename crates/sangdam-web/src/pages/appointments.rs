@@ -141,35 +141,72 @@ struct CancelPage<'a> {
     a: AppointmentView,
     reason: String,
     errors: Vec<String>,
+    post_to: String,
+    keep: String,
+}
+
+/// Where a client acts on one of their appointments: signed in, or through the link in a mail
+/// (`pages::manage`). Both run the same cancel and move below.
+pub(crate) struct At {
+    /// The paths' prefix: `/appointments/{id}` or `/m/{token}`.
+    pub(crate) base: String,
+    /// Where "keep it" and "back" lead.
+    pub(crate) back: String,
+    /// Through a mail link: the appointment's `sequence` the link was made for. The change must
+    /// find it unchanged (`SequenceGuard`), so a link works once.
+    pub(crate) link: Option<i64>,
+}
+
+impl At {
+    fn signed_in(id: &str) -> At {
+        At { base: format!("/appointments/{id}"), back: "/appointments".to_owned(), link: None }
+    }
+
+    fn guard(&self, a: &AppointmentRecord) -> Option<sangdam_store::SequenceGuard> {
+        self.link.map(|sequence| sangdam_store::SequenceGuard { appointment: a.id.clone(), sequence: sequence + 1 })
+    }
+
+    fn done(&self, what: &str) -> String {
+        if self.link.is_some() { format!("/m/done?{what}=1") } else { format!("/appointments?{what}=1") }
+    }
 }
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
 pub struct CancelForm {
     /// `yes` once the client has read the confirmation page.
-    confirm: String,
-    reason: String,
+    pub(crate) confirm: String,
+    pub(crate) reason: String,
 }
 
 /// The confirmation before a client cancels: what, whether it is late, and a reason if they wish.
-async fn cancel_page(
+pub(crate) async fn cancel_page(
     state: &AppState,
     ctx: &Ctx,
     a: &AppointmentRecord,
     reason: String,
     errors: Vec<String>,
+    at: &At,
 ) -> AppResult {
+    if !a.status.holds_time() || a.starts_at <= ctx.now {
+        return Err(AppError::BadRequest("error-appointment-closed"));
+    }
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
-    with_status(status, render(&CancelPage { ctx, a: view(state, ctx, a).await?, reason, errors }))
+    let page = CancelPage {
+        ctx,
+        a: view(state, ctx, a).await?,
+        reason,
+        errors,
+        post_to: format!("{}/cancel", at.base),
+        keep: at.back.clone(),
+    };
+    with_status(status, render(&page))
 }
 
 pub async fn cancel_form(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> AppResult {
     let v = client_viewer(&ctx)?;
     let a = own_appointment(&state, &v.user.id, &id).await?;
-    if !a.status.holds_time() || a.starts_at <= ctx.now {
-        return Err(AppError::BadRequest("error-appointment-closed"));
-    }
-    cancel_page(&state, &ctx, &a, String::new(), vec![]).await
+    cancel_page(&state, &ctx, &a, String::new(), vec![], &At::signed_in(&a.id)).await
 }
 
 pub async fn client_cancel(
@@ -180,16 +217,29 @@ pub async fn client_cancel(
 ) -> AppResult {
     let v = client_viewer(&ctx)?;
     let a = own_appointment(&state, &v.user.id, &id).await?;
+    cancel_as(&state, &ctx, &v.user, &a, f, &At::signed_in(&a.id)).await
+}
+
+/// A client cancels their appointment `a` (late inside the counselor's window), once they have
+/// answered the confirmation page; the change, its audit entry and its mails commit together.
+pub(crate) async fn cancel_as(
+    state: &AppState,
+    ctx: &Ctx,
+    client: &sangdam_store::UserRecord,
+    a: &AppointmentRecord,
+    f: CancelForm,
+    at: &At,
+) -> AppResult {
     if !a.status.holds_time() || a.starts_at <= ctx.now {
         return Err(AppError::BadRequest("error-appointment-closed"));
     }
     // Nothing is cancelled without the confirmation page's answer.
     let reason = f.reason.trim().replace("\r\n", "\n");
     if reason.chars().count() > super::calendar::MAX_CANCEL_REASON_CHARS {
-        return cancel_page(&state, &ctx, &a, reason, vec![ctx.t("error-cancel-reason-too-long")]).await;
+        return cancel_page(state, ctx, a, reason, vec![ctx.t("error-cancel-reason-too-long")], at).await;
     }
     if f.confirm != "yes" {
-        return cancel_page(&state, &ctx, &a, reason, vec![]).await;
+        return cancel_page(state, ctx, a, reason, vec![], at).await;
     }
     let window = state.store.counselor_profile(&a.counselor_id).await?.map_or(24, |p| p.rules.cancel_window_hours);
     let outcome = client_cancellation(
@@ -204,8 +254,10 @@ pub async fn client_cancel(
     let target = Some(format!("appointment:{}", a.id));
     let follow =
         FollowOn { change: Some(Change::Cancelled), freed: Some((a.starts_at, a.ends_at)), ..FollowOn::default() };
-    let effects = audited(&state, &ctx, Some(&v.user), "appointment.cancel", target, to.as_str())
+    let action = if at.link.is_some() { "appointment.link.cancel" } else { "appointment.cancel" };
+    let mut effects = audited(state, ctx, Some(client), action, target, to.as_str())
         .with_job(booking::change_job(&a.id, follow, ctx.now));
+    effects.guard = at.guard(a);
     let done = state
         .store
         .set_appointment_status(
@@ -216,12 +268,15 @@ pub async fn client_cancel(
             ctx.now,
             &effects,
         )
-        .await?;
-    if !done {
-        return Err(AppError::BadRequest("error-appointment-closed"));
+        .await;
+    match done {
+        Ok(true) => {}
+        Ok(false) => return Err(AppError::BadRequest("error-appointment-closed")),
+        Err(StoreError::Conflict) if at.link.is_some() => return Err(AppError::BadRequest("error-link-used")),
+        Err(e) => return Err(e.into()),
     }
-    crate::jobs::run_now(&state, &effects.jobs).await;
-    Ok(see_other("/appointments?cancelled=1"))
+    crate::jobs::run_now(state, &effects.jobs).await;
+    Ok(see_other(&at.done("cancelled")))
 }
 
 #[derive(Template)]
@@ -237,32 +292,34 @@ struct ReschedulePage<'a> {
     base: String,
     book_base: String,
     post_to: Option<String>,
+    back: String,
 }
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
 pub struct MonthQuery {
-    month: String,
-    day: String,
+    pub(crate) month: String,
+    pub(crate) day: String,
 }
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
 pub struct RescheduleForm {
-    start: String,
+    pub(crate) start: String,
     /// `yes` once the client has confirmed the new time.
-    confirm: String,
+    pub(crate) confirm: String,
 }
 
 #[derive(Template)]
 #[template(path = "booking/move.html")]
 struct MovePage<'a> {
     ctx: &'a Ctx,
-    id: String,
     with: String,
     from: String,
     to: String,
     start: i64,
+    post_to: String,
+    other: String,
 }
 
 async fn reschedule_page(
@@ -271,17 +328,20 @@ async fn reschedule_page(
     a: &AppointmentRecord,
     c: &Counselor,
     errors: Vec<String>,
+    at: &At,
 ) -> AppResult {
-    reschedule_month(state, ctx, a, c, errors, &MonthQuery::default()).await
+    reschedule_month(state, ctx, a, c, errors, &MonthQuery::default(), at).await
 }
 
-async fn reschedule_month(
+/// The month calendar to move appointment `a` to another of the counselor's free times.
+pub(crate) async fn reschedule_month(
     state: &AppState,
     ctx: &Ctx,
     a: &AppointmentRecord,
     c: &Counselor,
     errors: Vec<String>,
     q: &MonthQuery,
+    at: &At,
 ) -> AppResult {
     let (today, last) = super::booking::horizon(ctx, c);
     // The appointment's own month unless another is asked for.
@@ -301,27 +361,24 @@ async fn reschedule_month(
             with: c.user.display_name.to_string(),
             errors,
             m: super::month::view(ctx, month, today, last, &slots, day),
-            base: format!("/appointments/{}/reschedule?", a.id),
+            base: format!("{}/reschedule?", at.base),
             book_base: String::new(),
-            post_to: Some(format!("/appointments/{}/reschedule", a.id)),
+            post_to: Some(format!("{}/reschedule", at.base)),
+            back: at.back.clone(),
         }),
     )
 }
 
-async fn reschedulable(
-    state: &AppState,
-    ctx: &Ctx,
-    client: &UserId,
-    id: &str,
-) -> Result<(AppointmentRecord, Counselor), AppError> {
-    let a = own_appointment(state, client, id).await?;
+/// The counselor of appointment `a`, if the client may still move it (inside the counselor's
+/// change window it can only be cancelled).
+pub(crate) async fn reschedulable(state: &AppState, ctx: &Ctx, a: &AppointmentRecord) -> Result<Counselor, AppError> {
     let c = booking::counselor(state, &a.counselor_id).await?.ok_or(AppError::NotFound)?;
     let start = jiff::Timestamp::from_second(a.starts_at).unwrap_or_default();
     let now = jiff::Timestamp::from_second(ctx.now).unwrap_or_default();
     if !a.status.holds_time() || !client_may_reschedule(start, now, c.profile.rules.cancel_window_hours) {
         return Err(AppError::BadRequest("error-reschedule-window"));
     }
-    Ok((a, c))
+    Ok(c)
 }
 
 pub async fn reschedule_form(
@@ -331,8 +388,9 @@ pub async fn reschedule_form(
     Query(q): Query<MonthQuery>,
 ) -> AppResult {
     let v = client_viewer(&ctx)?;
-    let (a, c) = reschedulable(&state, &ctx, &v.user.id, &id).await?;
-    reschedule_month(&state, &ctx, &a, &c, vec![], &q).await
+    let a = own_appointment(&state, &v.user.id, &id).await?;
+    let c = reschedulable(&state, &ctx, &a).await?;
+    reschedule_month(&state, &ctx, &a, &c, vec![], &q, &At::signed_in(&a.id)).await
 }
 
 pub async fn reschedule_submit(
@@ -342,48 +400,67 @@ pub async fn reschedule_submit(
     FormData(f): FormData<RescheduleForm>,
 ) -> AppResult {
     let v = client_viewer(&ctx)?;
-    let (a, c) = reschedulable(&state, &ctx, &v.user.id, &id).await?;
+    let a = own_appointment(&state, &v.user.id, &id).await?;
+    let c = reschedulable(&state, &ctx, &a).await?;
+    reschedule_as(&state, &ctx, &v.user, &a, &c, f, &At::signed_in(&a.id)).await
+}
+
+/// A client moves their appointment `a` to a free time of its counselor `c`, once they have
+/// confirmed the new time; the move, its audit entry and its mails commit together.
+pub(crate) async fn reschedule_as(
+    state: &AppState,
+    ctx: &Ctx,
+    client: &sangdam_store::UserRecord,
+    a: &AppointmentRecord,
+    c: &Counselor,
+    f: RescheduleForm,
+    at: &At,
+) -> AppResult {
     let Some(start) = f.start.trim().parse::<i64>().ok().filter(|s| jiff::Timestamp::from_second(*s).is_ok()) else {
-        return reschedule_page(&state, &ctx, &a, &c, vec![ctx.t("error-slot-invalid")]).await;
+        return reschedule_page(state, ctx, a, c, vec![ctx.t("error-slot-invalid")], at).await;
     };
     // The appointment keeps its own length, even if the counselor has changed the offering since.
     let minutes = u32::try_from((a.ends_at - a.starts_at) / 60).unwrap_or(0);
     if c.profile.offering(a.kind).is_none()
-        || !booking::slot_is_free(&state, &c, minutes, start, &v.user.id, Some(&a), ctx.now).await?
+        || !booking::slot_is_free(state, c, minutes, start, &client.id, Some(a), ctx.now).await?
     {
-        return reschedule_page(&state, &ctx, &a, &c, vec![ctx.t("error-slot-unavailable")]).await;
+        return reschedule_page(state, ctx, a, c, vec![ctx.t("error-slot-unavailable")], at).await;
     }
     // A chosen time is confirmed on its own page before anything moves.
     if f.confirm != "yes" {
         return render(&MovePage {
-            ctx: &ctx,
-            id: a.id.clone(),
+            ctx,
             with: c.user.display_name.to_string(),
             from: ctx.time(a.starts_at),
             to: ctx.time(start),
             start,
+            post_to: format!("{}/reschedule", at.base),
+            other: format!("{}/reschedule", at.base),
         });
     }
     let duration = a.ends_at - a.starts_at;
     let target = Some(format!("appointment:{}", a.id));
     let follow = FollowOn { change: Some(Change::Moved), freed: Some((a.starts_at, a.ends_at)), ..FollowOn::default() };
-    let effects = audited(&state, &ctx, Some(&v.user), "appointment.reschedule", target, "ok")
-        .with_job(booking::change_job(&a.id, follow, ctx.now));
+    let action = if at.link.is_some() { "appointment.link.reschedule" } else { "appointment.reschedule" };
+    let mut effects =
+        audited(state, ctx, Some(client), action, target, "ok").with_job(booking::change_job(&a.id, follow, ctx.now));
+    effects.guard = at.guard(a);
     let moved =
-        state.store.reschedule(&a.id, start, start + duration, &v.user.id, ctx.now, Some(&c.availability), &effects);
+        state.store.reschedule(&a.id, start, start + duration, &client.id, ctx.now, Some(&c.availability), &effects);
     match moved.await {
         Ok(true) => {}
         Ok(false) => return Err(AppError::BadRequest("error-appointment-closed")),
+        Err(StoreError::Conflict) if at.link.is_some() => return Err(AppError::BadRequest("error-link-used")),
         Err(StoreError::TimeTaken) => {
-            return reschedule_page(&state, &ctx, &a, &c, vec![ctx.t("error-slot-unavailable")]).await;
+            return reschedule_page(state, ctx, a, c, vec![ctx.t("error-slot-unavailable")], at).await;
         }
         Err(StoreError::ClientBusy) => {
-            return reschedule_page(&state, &ctx, &a, &c, vec![ctx.t("error-client-busy")]).await;
+            return reschedule_page(state, ctx, a, c, vec![ctx.t("error-client-busy")], at).await;
         }
         Err(e) => return Err(e.into()),
     }
-    crate::jobs::run_now(&state, &effects.jobs).await;
-    Ok(see_other("/appointments?moved=1"))
+    crate::jobs::run_now(state, &effects.jobs).await;
+    Ok(see_other(&at.done("moved")))
 }
 
 #[derive(Deserialize, Default)]

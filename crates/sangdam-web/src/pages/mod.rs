@@ -12,6 +12,7 @@ mod counselor;
 mod crisis;
 mod custom_forms;
 mod dashboard;
+mod manage;
 mod messages;
 mod month;
 mod notes;
@@ -151,6 +152,10 @@ pub fn router() -> Router<AppState> {
         .route("/notes/{id}/sign", post(notes::sign))
         .route("/notes/{id}/addenda", post(notes::add_addendum))
         .route("/appointments/{id}/cancel", get(appointments::cancel_form).post(appointments::client_cancel))
+        .route("/m/done", get(manage::done))
+        .route("/m/{token}", get(manage::show))
+        .route("/m/{token}/cancel", get(manage::cancel_form).post(manage::cancel))
+        .route("/m/{token}/reschedule", get(manage::reschedule_form).post(manage::reschedule))
         .route(
             "/appointments/{id}/reschedule",
             get(appointments::reschedule_form).post(appointments::reschedule_submit),

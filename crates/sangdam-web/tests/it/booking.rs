@@ -803,3 +803,203 @@ db_test!(the_booking_form_says_until_when_a_time_can_be_cancelled_or_that_it_can
     let (_, html) = app.get_html(&client, &format!("/counselors/{c}/book?kind=video&start={later}")).await;
     assert!(policy(&html).contains("무료로 취소"), "{}", policy(&html));
 });
+
+/// The free starts of a counselor's video sessions on the day `days` after today (Seoul), from
+/// the month calendar.
+async fn times_in(app: &TestApp, client: &reqwest::Client, counselor: &UserId, days: i64) -> Vec<i64> {
+    let today = jiff::Timestamp::from_second(app.clock.now())
+        .unwrap()
+        .to_zoned(jiff::tz::TimeZone::get("Asia/Seoul").unwrap())
+        .date();
+    let day = today.checked_add(jiff::Span::new().days(days)).unwrap();
+    let path = format!("/counselors/{counselor}/calendar?kind=video&day={day}&month={}", day.strftime("%Y-%m"));
+    let (status, html) = app.get_html(client, &path).await;
+    assert_eq!(status, 200);
+    html.split("start=").skip(1).filter_map(|p| p.split(|c: char| !c.is_ascii_digit()).next()?.parse().ok()).collect()
+}
+
+/// The token of the link to move or cancel without signing in, from the newest mail to `email`
+/// whose subject holds `subject` (as the recipient reads it).
+async fn manage_token(app: &TestApp, email: &str, subject: &str) -> String {
+    fresh_token(app, email, subject, &[]).await
+}
+
+/// As [`manage_token`], from a mail whose link is none of `seen` (mails queued within one second
+/// have no order among themselves).
+async fn fresh_token(app: &TestApp, email: &str, subject: &str, seen: &[&str]) -> String {
+    for _ in 0..100 {
+        let mails = app.mails_to(email).await;
+        let tokens = mails
+            .iter()
+            .filter(|m| m.subject.contains(subject))
+            .filter_map(|m| Some(m.body.split("/m/").nth(1)?.split_whitespace().next()?.to_owned()));
+        if let Some(t) = tokens.into_iter().find(|t| !seen.contains(&t.as_str())) {
+            return t;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("no mail to {email} with a link to manage the appointment ({subject})");
+}
+
+/// How many audit entries name `action`.
+async fn audited_count(app: &TestApp, action: &str) -> usize {
+    app.store.audit_records_after(0, 10_000).await.unwrap().iter().filter(|r| r.fields.action == action).count()
+}
+
+db_test!(a_client_moves_and_cancels_from_the_mail_without_signing_in, async |app: &TestApp| {
+    let c = counselor(app, "kim@example.com", |_| {}).await;
+    let (client, client_id) = app.signed_in(Role::Client, "mina@example.com").await;
+    let first = times_in(app, &client, &c, 4).await[1];
+    assert_eq!(book(app, &client, &c, first, &[]).await.status(), 303);
+    let a = appointments_of(app, &c).await.into_iter().next().unwrap();
+    let token = manage_token(app, "mina@example.com", "예약 완료").await;
+    // The outbox keeps the link sealed: what the product shows and a copy of the database do not
+    // carry it.
+    for m in app.stored_mails_to("mina@example.com").await {
+        assert!(!m.body.contains(&token), "the stored body hides the link");
+    }
+    assert!(
+        app.mails_to("kim@example.com").await.iter().all(|m| !m.body.contains("/m/")),
+        "the counselor's mail has no such link"
+    );
+
+    // Someone with the mail and no session: the appointment, with move and cancel.
+    let visitor = crate::helpers::new_client();
+    let (status, page) = app.get_html(&visitor, &format!("/m/{token}")).await;
+    assert_eq!(status, 200);
+    assert!(page.contains(r#"id="manage""#) && page.contains(&format!("/m/{token}/cancel")), "{page}");
+    assert!(page.contains(r#"name="robots" content="noindex""#));
+    let records = app.store.audit_records_after(0, 10_000).await.unwrap();
+    let opened = records.iter().find(|r| r.fields.action == "appointment.link.open").expect("opening is audited");
+    assert_eq!(opened.fields.actor_id.as_deref(), Some(client_id.as_str()), "under the client's name");
+
+    // A token changed in any part, or made for another appointment, opens nothing.
+    let (id, rest) = token.split_once('.').unwrap();
+    let (sequence, mac) = rest.split_once('.').unwrap();
+    let flipped = format!("{}{}", &mac[..mac.len() - 1], if mac.ends_with('0') { '1' } else { '0' });
+    for bad in [
+        format!("{id}.{sequence}.{flipped}"),
+        format!("{id}.{}.{mac}", sequence.parse::<i64>().unwrap() + 1),
+        format!("{}.{sequence}.{mac}", "x".repeat(id.len())),
+        format!("{id}.{sequence}"),
+        "a".repeat(500),
+    ] {
+        assert_eq!(app.get(&visitor, &format!("/m/{bad}")).await.status(), 410, "{bad}");
+        let r = app.post(&visitor, &format!("/m/{bad}/cancel"), &[("confirm", "yes")]).await;
+        assert_eq!(r.status(), 410, "{bad}");
+    }
+    assert_eq!(app.store.appointment(&a.id).await.unwrap().unwrap().status.as_str(), "confirmed");
+
+    // Move through the link: the calendar, the confirmation, then the move.
+    let (status, month) = app.get_html(&visitor, &format!("/m/{token}/reschedule")).await;
+    assert_eq!(status, 200);
+    assert!(month.contains(&format!("/m/{token}/reschedule?")), "the calendar stays on the link");
+    let later = times_in(app, &client, &c, 6).await[2];
+    let r = app.post(&visitor, &format!("/m/{token}/reschedule"), &[("start", &later.to_string())]).await;
+    assert_eq!(r.status(), 200);
+    let confirm = r.text().await.unwrap();
+    assert!(
+        confirm.contains(r#"id="move-confirm""#) && confirm.contains(&format!(r#"action="/m/{token}/reschedule""#))
+    );
+    assert_eq!(app.store.appointment(&a.id).await.unwrap().unwrap().starts_at, first, "not moved before the answer");
+    let r = app
+        .post(&visitor, &format!("/m/{token}/reschedule"), &[("start", &later.to_string()), ("confirm", "yes")])
+        .await;
+    assert_eq!(location(&r), "/m/done?moved=1");
+    assert_eq!(app.store.appointment(&a.id).await.unwrap().unwrap().starts_at, later);
+    let (status, done) = app.get_html(&visitor, "/m/done?moved=1").await;
+    assert!(status == 200 && done.contains("새 시간"), "{done}");
+
+    // The link did its work: it opens nothing and changes nothing now.
+    assert_eq!(app.get(&visitor, &format!("/m/{token}")).await.status(), 410);
+    let r = app.post(&visitor, &format!("/m/{token}/cancel"), &[("confirm", "yes")]).await;
+    assert_eq!(r.status(), 410);
+    assert_eq!(app.store.appointment(&a.id).await.unwrap().unwrap().status.as_str(), "confirmed");
+
+    // The mail about the move brings a new link; cancelling through it asks first, then cancels.
+    let token2 = fresh_token(app, "mina@example.com", "시간 변경", &[&token]).await;
+    let (status, page) = app.get_html(&visitor, &format!("/m/{token2}/cancel")).await;
+    assert!(status == 200 && page.contains(r#"id="cancel-confirm""#) && page.contains(&format!("/m/{token2}/cancel")));
+    let r = app.post(&visitor, &format!("/m/{token2}/cancel"), &[("reason", "출장이 잡혔어요")]).await;
+    assert_eq!(r.status(), 200, "no answer, no cancel");
+    assert_eq!(app.store.appointment(&a.id).await.unwrap().unwrap().status.as_str(), "confirmed");
+    let r =
+        app.post(&visitor, &format!("/m/{token2}/cancel"), &[("reason", "출장이 잡혔어요"), ("confirm", "yes")]).await;
+    assert_eq!(location(&r), "/m/done?cancelled=1");
+    let cancelled = app.store.appointment(&a.id).await.unwrap().unwrap();
+    assert_eq!((cancelled.status.as_str(), cancelled.cancel_reason.as_deref()), ("cancelled", Some("출장이 잡혔어요")));
+    assert_eq!(app.get(&visitor, &format!("/m/{token2}")).await.status(), 410);
+    assert_eq!(audited_count(app, "appointment.link.reschedule").await, 1);
+    assert_eq!(audited_count(app, "appointment.link.cancel").await, 1);
+    let records = app.store.audit_records_after(0, 10_000).await.unwrap();
+    assert!(
+        records.iter().filter(|r| r.fields.action.starts_with("appointment.link.")).all(|r| r
+            .fields
+            .actor_id
+            .as_deref()
+            == Some(client_id.as_str())),
+        "every use is the client's, by name"
+    );
+    // The counselor is told, as for a cancellation signed in.
+    let mut told = false;
+    for _ in 0..100 {
+        told = app.mails_to("kim@example.com").await.iter().any(|m| m.body.contains("출장이 잡혔어요"));
+        if told {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(told, "the counselor's cancellation mail carries the reason");
+
+    // A link ends when its appointment starts.
+    assert_eq!(book(app, &client, &c, first, &[]).await.status(), 303);
+    let token3 = fresh_token(app, "mina@example.com", "예약 완료", &[&token]).await;
+    assert_eq!(app.get(&visitor, &format!("/m/{token3}")).await.status(), 200);
+    app.clock.advance(first + 60 - app.clock.now());
+    assert_eq!(app.get(&visitor, &format!("/m/{token3}")).await.status(), 410);
+});
+
+db_test!(a_mail_link_changes_the_appointment_once_under_thirty_requests_at_once, async |app: &TestApp| {
+    let c = counselor(app, "kim@example.com", |_| {}).await;
+    let (client, _) = app.signed_in(Role::Client, "mina@example.com").await;
+    let first = times_in(app, &client, &c, 4).await[0];
+    assert_eq!(book(app, &client, &c, first, &[]).await.status(), 303);
+    let a = appointments_of(app, &c).await.into_iter().next().unwrap();
+    let token = manage_token(app, "mina@example.com", "예약 완료").await;
+    let mut targets = times_in(app, &client, &c, 5).await;
+    targets.extend(times_in(app, &client, &c, 6).await);
+    targets.truncate(15);
+    assert_eq!(targets.len(), 15);
+    // Thirty holders of the same mail at once: fifteen cancel, fifteen move to fifteen times.
+    let mut tasks = Vec::new();
+    for i in 0..30 {
+        let visitor = crate::helpers::new_client();
+        let path = if i % 2 == 0 { format!("/m/{token}/cancel") } else { format!("/m/{token}/reschedule") };
+        let start = targets[i / 2].to_string();
+        let open = format!("/m/{token}");
+        tasks.push(async move {
+            // Each visitor first opens the page (their own CSRF cookie), then answers.
+            let _ = app.get(&visitor, &open).await;
+            let fields: Vec<(&str, &str)> = if i % 2 == 0 {
+                vec![("confirm", "yes"), ("reason", "동시에")]
+            } else {
+                vec![("confirm", "yes"), ("start", start.as_str())]
+            };
+            app.post(&visitor, &path, &fields).await.status().as_u16()
+        });
+    }
+    let statuses = futures_util::future::join_all(tasks).await;
+    let won = statuses.iter().filter(|s| **s == 303).count();
+    assert_eq!(won, 1, "exactly one change through one link: {statuses:?}");
+    assert!(statuses.iter().all(|s| [303, 400, 410].contains(s)), "{statuses:?}");
+    let after = app.store.appointment(&a.id).await.unwrap().unwrap();
+    assert_eq!(after.sequence, a.sequence + 1, "changed once");
+    let cancelled = after.status.as_str() == "cancelled";
+    let moved = after.starts_at != first;
+    assert!(cancelled != moved, "cancelled or moved, not both: {after:?}");
+    assert_eq!(
+        audited_count(app, "appointment.link.cancel").await + audited_count(app, "appointment.link.reschedule").await,
+        1,
+        "one audited change"
+    );
+});

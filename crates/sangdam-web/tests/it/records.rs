@@ -317,9 +317,10 @@ db_test!(key_rotation_reseals_everything_while_serving, async |app: &TestApp| {
     let report = rotation.await.unwrap().unwrap();
     assert_eq!(report.new_key, 2);
     assert_eq!(report.unreadable, 0);
-    // The TOTP secret, the booking's reason, the answers and their risk alert, the note's one
-    // version (autosave in one sitting), its addendum and three chat messages.
-    assert_eq!(report.resealed, 9, "{report:?}");
+    // The TOTP secret, the booking's reason, the client's booking mail (sealed whole: it carries
+    // the link to move or cancel), the answers and their risk alert, the note's one version
+    // (autosave in one sitting), its addendum and three chat messages.
+    assert_eq!(report.resealed, 10, "{report:?}");
     all_sealed_under(app, 2).await;
     assert_eq!(app.keys.current_id(), 2);
 
