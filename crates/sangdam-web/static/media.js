@@ -172,13 +172,21 @@ window.sangdamMedia = function (opts) {
     announce();
   }
 
+  // A bar button's words and icon (a button without them gets its words only).
+  function setLabel(button, words, icon) {
+    const span = button.querySelector(".label");
+    if (span) span.textContent = words; else button.textContent = words;
+    const use = button.querySelector("use");
+    if (use) use.setAttribute("href", "/static/icons.svg#" + icon);
+  }
+
   function announce() {
     send({ type: "media", audio: audioOn && local.getAudioTracks().length > 0, video: videoOn && !voiceOnly && local.getVideoTracks().length > 0, screen: !!screenStream });
     controls.mic.setAttribute("aria-pressed", String(!audioOn));
-    controls.mic.textContent = audioOn ? t("mute") : t("unmute");
+    setLabel(controls.mic, audioOn ? t("mute") : t("unmute"), audioOn ? "mic" : "mic-off");
     controls.cam.setAttribute("aria-pressed", String(!videoOn));
-    controls.cam.textContent = videoOn ? t("cameraOff") : t("cameraOn");
-    controls.screen.textContent = screenStream ? t("stopShare") : t("share");
+    setLabel(controls.cam, videoOn ? t("cameraOff") : t("cameraOn"), videoOn ? "video" : "video-off");
+    setLabel(controls.screen, screenStream ? t("stopShare") : t("share"), screenStream ? "monitor-x" : "monitor-up");
     controls.voice.setAttribute("aria-pressed", String(voiceOnly));
   }
 

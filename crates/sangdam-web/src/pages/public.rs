@@ -95,6 +95,8 @@ pub async fn metrics(State(state): State<AppState>, ctx: Ctx, headers: axum::htt
 
 const CSS: &str = include_str!("../../static/app.css");
 const ICON: &str = include_str!("../../static/icon.svg");
+/// The interface's icons, from Lucide (see `static/icons.LICENSE`).
+const ICONS: &str = include_str!("../../static/icons.svg");
 const ROOM_JS: &str = include_str!("../../static/room.js");
 const MEDIA_JS: &str = include_str!("../../static/media.js");
 const CHECK_JS: &str = include_str!("../../static/check.js");
@@ -109,6 +111,7 @@ pub async fn asset(Path(file): Path<String>) -> Response {
     let (body, content_type) = match file.as_str() {
         "app.css" => (CSS, "text/css; charset=utf-8"),
         "icon.svg" => (ICON, "image/svg+xml"),
+        "icons.svg" => (ICONS, "image/svg+xml"),
         "room.js" => (ROOM_JS, "text/javascript; charset=utf-8"),
         "media.js" => (MEDIA_JS, "text/javascript; charset=utf-8"),
         "check.js" => (CHECK_JS, "text/javascript; charset=utf-8"),

@@ -43,8 +43,32 @@ async fn every_page_passes_axe_for_every_role_in_both_languages_at_both_widths()
         assert_eq!(app.signin(&setup, email, PASSWORD).await.status(), 303);
         secrets.push((email, app.enroll_two_factor(&setup).await.0));
     }
+    // An appointment tomorrow: its mail's link to move or cancel, and its room, open from a few
+    // minutes before the start.
+    let booker = crate::helpers::new_client();
+    assert_eq!(app.signin(&booker, "a11y-client@example.com", PASSWORD).await.status(), 303);
+    let start = crate::booking::times_in(&app, &booker, &counselor, 1).await[0];
+    assert_eq!(crate::booking::book(&app, &booker, &counselor, start, &[]).await.status(), 303);
+    let appointment = crate::booking::appointments_of(&app, &counselor).await[0].id.clone();
+    let token = crate::booking::manage_token(&app, "a11y-client@example.com", "예약 완료").await;
+    app.clock.advance(start - 5 * 60 - app.clock.now());
+    let room = format!("/appointments/{appointment}/room");
+    // The pages axe reads below are those pages, not a sign-in or an error.
+    let (status, page) = app.get_html(&crate::helpers::new_client(), &format!("/m/{token}")).await;
+    assert!(status == 200 && page.contains(r#"id="manage""#), "{status}");
+    assert_eq!(app.signin(&booker, "a11y-client@example.com", PASSWORD).await.status(), 303);
+    let r = app.get(&booker, &room).await;
+    let (status, page) = app.get_html(&booker, &crate::helpers::location(&r)).await;
+    assert!(
+        status == 200 && page.contains("call-bar"),
+        "{status} {}",
+        crate::helpers::between(&page, "<title>", "</title>").unwrap_or_default()
+    );
     app.clock.advance(31);
     let visitor = vec![
+        format!("/m/{token}"),
+        format!("/m/{token}/cancel"),
+        format!("/m/{token}/reschedule"),
         "/".to_owned(),
         "/signup".into(),
         "/signin".into(),
@@ -57,6 +81,7 @@ async fn every_page_passes_axe_for_every_role_in_both_languages_at_both_widths()
         "/nope".into(),
     ];
     let client = [
+        room.as_str(),
         "/dashboard",
         "/appointments",
         "/messages",
@@ -69,6 +94,7 @@ async fn every_page_passes_axe_for_every_role_in_both_languages_at_both_widths()
         "/check",
     ];
     let counselor_pages = [
+        room.as_str(),
         "/dashboard",
         "/counselor/calendar",
         "/center",

@@ -806,7 +806,7 @@ db_test!(the_booking_form_says_until_when_a_time_can_be_cancelled_or_that_it_can
 
 /// The free starts of a counselor's video sessions on the day `days` after today (Seoul), from
 /// the month calendar.
-async fn times_in(app: &TestApp, client: &reqwest::Client, counselor: &UserId, days: i64) -> Vec<i64> {
+pub async fn times_in(app: &TestApp, client: &reqwest::Client, counselor: &UserId, days: i64) -> Vec<i64> {
     let today = jiff::Timestamp::from_second(app.clock.now())
         .unwrap()
         .to_zoned(jiff::tz::TimeZone::get("Asia/Seoul").unwrap())
@@ -820,7 +820,7 @@ async fn times_in(app: &TestApp, client: &reqwest::Client, counselor: &UserId, d
 
 /// The token of the link to move or cancel without signing in, from the newest mail to `email`
 /// whose subject holds `subject` (as the recipient reads it).
-async fn manage_token(app: &TestApp, email: &str, subject: &str) -> String {
+pub async fn manage_token(app: &TestApp, email: &str, subject: &str) -> String {
     fresh_token(app, email, subject, &[]).await
 }
 
