@@ -199,6 +199,7 @@ window.sangdamMedia = function (opts) {
   }
 
   // The page's own microphone level decides "speaking"; only changes are sent.
+  const levelBar = document.getElementById("self-level");
   function watchLevel() {
     if (meter) { clearInterval(meter.timer); meter.ctx.close(); meter = null; }
     const track = local.getAudioTracks()[0];
@@ -212,6 +213,8 @@ window.sangdamMedia = function (opts) {
       const timer = setInterval(() => {
         analyser.getFloatTimeDomainData(buf);
         const rms = Math.sqrt(buf.reduce((s, x) => s + x * x, 0) / buf.length);
+        // The waiting room's level bar (CSSOM, which the page's CSP allows).
+        if (levelBar && !levelBar.closest("[hidden]")) levelBar.style.width = `${Math.min(100, Math.round(rms * 400))}%`;
         const now = performance.now();
         const loud = audioOn && rms > 0.02;
         if (loud) { quietSince = 0; loudSince = loudSince || now; } else { loudSince = 0; quietSince = quietSince || now; }

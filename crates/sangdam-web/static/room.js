@@ -17,6 +17,7 @@
   const send = document.getElementById("room-chat-send");
   const timer = document.getElementById("room-timer");
   const endButton = document.getElementById("room-end");
+  const waitingCheck = document.getElementById("waiting-check");
   const files = document.getElementById("room-files");
   const fileInput = document.getElementById("room-file");
 
@@ -251,11 +252,13 @@
     ws.onmessage = (e) => {
       const m = JSON.parse(e.data);
       switch (m.type) {
-        case "waiting": say(t("waiting")); enableChat(false); media.prepare(); break;
-        case "admitted": say(t("admitted")); media.admitted(); break;
+        // While waiting: one's own picture and a microphone level, to check both before the call.
+        case "waiting": say(t("waiting")); enableChat(false); waitingCheck.hidden = false; media.prepare(); break;
+        case "admitted": say(t("admitted")); waitingCheck.hidden = true; media.admitted(); break;
         // Not let in: the camera and microphone that ran for the preview go off at once.
-        case "declined": say(t("declined")); ended = true; enableChat(false); media.stop(); break;
+        case "declined": say(t("declined")); ended = true; waitingCheck.hidden = true; enableChat(false); media.stop(); break;
         case "welcome":
+          waitingCheck.hidden = true;
           say(t("connected"));
           times = { starts_at: m.starts_at, ends_at: m.ends_at };
           showPeople(m.participants);

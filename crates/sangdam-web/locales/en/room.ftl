@@ -120,3 +120,5 @@ room-panels = Panels
 room-abuse-hint = If the client is abusive, you can end the session for that reason; it is recorded.
 room-ended-page = This session has ended. Thank you for taking part.
 room-ended-back = Back
+room-wait-check-title = Check your camera and microphone while you wait
+room-wait-check-body = Your own picture is in the video below. Say something: the bar below moves when your microphone hears you. Device settings, under the video, change the camera or microphone.

@@ -120,3 +120,5 @@ room-panels = 패널
 room-abuse-hint = 내담자의 폭언이 있으면 그 사유로 상담을 끝낼 수 있습니다. 기록에 남습니다.
 room-ended-page = 이 상담은 끝났습니다. 함께해 주셔서 감사합니다.
 room-ended-back = 돌아가기
+room-wait-check-title = 기다리는 동안 카메라와 마이크를 확인해 보세요
+room-wait-check-body = 아래 영상에 내 모습이 보입니다. 말을 해 보세요. 마이크가 소리를 들으면 아래 막대가 움직입니다. 카메라나 마이크는 영상 아래의 장치 설정에서 바꿀 수 있습니다.

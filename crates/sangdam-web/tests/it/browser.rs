@@ -322,10 +322,16 @@ async fn a_counselor_admits_a_client_and_they_chat() {
     guest.click(&format!("a[href='/appointments/{appointment}/room']")).await;
     guest.wait_for_url("/rooms/").await;
     guest.wait_for_text("잠시만 기다려 주세요").await;
+    // While waiting: one's own picture and a microphone level that moves with the (fake) microphone.
+    guest.element("#waiting-check:not([hidden])").await;
+    guest.element("#media-stage .tile[data-stream=self] video").await;
+    until(&guest, "return parseFloat(document.getElementById('self-level').style.width || '0') > 0;", true).await;
+    guest.screenshot(&screenshots().join("room-waiting-1280.png")).await;
 
     host.wait_for_text("입장을 기다리고 있습니다").await;
     host.click(".knock button.admit").await;
     guest.wait_for_text("연결되었습니다").await;
+    guest.element("#waiting-check[hidden]").await;
     guest.element("#room-chat-text:not([disabled])").await;
     guest.fill("#room-chat-text", "안녕하세요, 오늘 처음이에요").await;
     guest.click("#room-chat-send").await;
