@@ -324,11 +324,11 @@
     if (e.key === "Enter" && !e.shiftKey && !e.isComposing) { e.preventDefault(); form.requestSubmit(); }
   });
   // Ending for everyone is asked first; it sits apart from "end because of abuse".
-  if (endButton) endButton.addEventListener("click", () => { if (window.confirm(endButton.dataset.confirm)) out({ type: "end" }); });
+  if (endButton) endButton.addEventListener("click", () => { window.sangdamConfirm(endButton.dataset.confirm).then((ok) => { if (ok) out({ type: "end" }); }); });
   const abuseButton = document.getElementById("room-end-abuse");
   if (abuseButton) {
     abuseButton.addEventListener("click", () => {
-      if (window.confirm(abuseButton.dataset.confirm)) out({ type: "end_abuse" });
+      window.sangdamConfirm(abuseButton.dataset.confirm).then((ok) => { if (ok) out({ type: "end_abuse" }); });
     });
   }
 

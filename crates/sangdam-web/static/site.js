@@ -1,5 +1,5 @@
 // The small script every page loads: the browser's time zone, the phone menu, pausable
-// self-refresh and confirmation of forms that cannot be undone.
+// self-refresh and the confirmation dialog for what cannot be undone.
 // The top menu on a phone: folded behind one button once this script runs (without it, every
 // item stays visible). The "more" group closes when a click lands elsewhere.
 "use strict";
@@ -42,9 +42,45 @@
     if (on) arm();
   });
 })();
+// The confirmation of something that cannot be undone, in the page's own dialog (a modal
+// <dialog>: focus moves in and comes back, Escape answers no): resolves true for yes.
+window.sangdamConfirm = function (question) {
+  return new Promise((resolve) => {
+    const t = document.body.dataset;
+    const dialog = document.createElement("dialog");
+    dialog.className = "confirm-dialog";
+    dialog.setAttribute("aria-labelledby", "confirm-dialog-text");
+    const p = document.createElement("p");
+    p.id = "confirm-dialog-text";
+    p.textContent = question;
+    const actions = document.createElement("div");
+    actions.className = "actions start";
+    const yes = document.createElement("button");
+    yes.type = "button"; yes.className = "danger"; yes.id = "confirm-yes"; yes.textContent = t.tConfirmYes || "OK";
+    const no = document.createElement("button");
+    no.type = "button"; no.className = "secondary"; no.id = "confirm-no"; no.textContent = t.tConfirmNo || "Cancel";
+    actions.append(yes, no);
+    dialog.append(p, actions);
+    document.body.append(dialog);
+    let answer = false;
+    yes.addEventListener("click", () => { answer = true; dialog.close(); });
+    no.addEventListener("click", () => dialog.close());
+    dialog.addEventListener("close", () => { dialog.remove(); resolve(answer); });
+    dialog.showModal();
+    no.focus();
+  });
+};
 // A form that cannot be undone asks first (revoking an invitation, deleting a specialty, signing
-// out every other device); its question is in data-confirm.
+// out every other device); its question is in data-confirm. Once answered yes it is sent as it was.
 document.addEventListener("submit", (e) => {
   const form = e.target;
-  if (form instanceof HTMLFormElement && form.dataset.confirm && !window.confirm(form.dataset.confirm)) e.preventDefault();
+  if (!(form instanceof HTMLFormElement) || !form.dataset.confirm) return;
+  if (form.dataset.confirmed === "1") { delete form.dataset.confirmed; return; }
+  e.preventDefault();
+  const submitter = e.submitter;
+  window.sangdamConfirm(form.dataset.confirm).then((ok) => {
+    if (!ok) return;
+    form.dataset.confirmed = "1";
+    form.requestSubmit(submitter || undefined);
+  });
 }, true);

@@ -309,3 +309,5 @@ dashboard-forms-open = { $count ->
 confirm-revoke = Revoke this invitation? The link in the mail stops working.
 confirm-delete = Delete it? This cannot be undone.
 confirm-sign-out-others = Sign out every other device?
+confirm-yes = Yes, go ahead
+confirm-no = No, go back

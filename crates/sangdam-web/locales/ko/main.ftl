@@ -294,3 +294,5 @@ dashboard-forms-open = 답할 것 { $count }개
 confirm-revoke = 이 초대를 취소할까요? 메일의 링크는 더 이상 쓸 수 없습니다.
 confirm-delete = 삭제할까요? 되돌릴 수 없습니다.
 confirm-sign-out-others = 다른 모든 기기에서 로그아웃할까요?
+confirm-yes = 네, 진행할게요
+confirm-no = 아니요, 돌아갈게요

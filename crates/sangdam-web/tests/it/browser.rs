@@ -414,9 +414,14 @@ async fn a_counselor_admits_a_client_and_they_chat() {
     guest.screenshot(&screenshots().join("room-390.png")).await;
     host.screenshot(&screenshots().join("room-1280.png")).await;
 
-    // Ending for everyone asks first.
-    host.script("window.confirm = () => true; return true").await;
+    // Ending for everyone asks first, in the page's dialog: "no" keeps the session going.
     host.click("#room-end").await;
+    host.click("dialog.confirm-dialog[open] #confirm-no").await;
+    host.element("#room-end").await;
+    assert_eq!(app.store.appointment(&appointment).await.unwrap().unwrap().status.as_str(), "confirmed");
+    host.click("#room-end").await;
+    host.screenshot(&screenshots().join("room-end-confirm-1280.png")).await;
+    host.click("dialog.confirm-dialog[open] #confirm-yes").await;
     host.wait_for_text("상담이 끝났습니다").await;
     guest.wait_for_text("상담이 끝났습니다").await;
     let a = app.store.appointment(&appointment).await.unwrap().unwrap();

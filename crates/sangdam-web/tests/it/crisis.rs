@@ -234,6 +234,13 @@ db_test!(a_burst_of_crisis_messages_makes_one_event, async |app: &TestApp| {
     for s in sends {
         s.await.unwrap();
     }
+    // Every message is checked before it is stored; wait until the last is.
+    for _ in 0..100 {
+        if app.store.open_crisis_events().await.unwrap().first().is_some_and(|e| e.level == 2) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     let open = app.store.open_crisis_events().await.unwrap();
     assert_eq!(open.len(), 1, "one open event per place");
     assert_eq!(open[0].level, 2);
@@ -542,9 +549,13 @@ async fn a_crisis_in_the_queue_reaches_a_person_and_is_closed_with_an_outcome() 
     sup.screenshot(&crate::browser::screenshots().join("crisis-dashboard-390.png")).await;
     sup.click(&format!("a[href='{href}']")).await;
     sup.wait_for_text("동생과 연락함").await;
-    sup.script("document.getElementById('outcome').value = 'safety_plan'; window.confirm = () => true; return true")
-        .await;
+    sup.script("document.getElementById('outcome').value = 'safety_plan'; return true").await;
+    // Closing asks first, in the page's dialog: "no" keeps it open, "yes" closes it.
     sup.click("#crisis-close").await;
+    sup.click("dialog.confirm-dialog[open] #confirm-no").await;
+    assert_eq!(app.store.open_crisis_events().await.unwrap().len(), 1, "not closed without the answer");
+    sup.click("#crisis-close").await;
+    sup.click("dialog.confirm-dialog[open] #confirm-yes").await;
     sup.wait_for_path("/center/crisis").await;
     sup.wait_for_text("열린 위기 사건이 없습니다").await;
     assert!(app.store.open_crisis_events().await.unwrap().is_empty());
