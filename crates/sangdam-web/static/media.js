@@ -343,8 +343,11 @@ window.sangdamMedia = function (opts) {
           const o = (out.streams[mids[s.mid]] ||= { framesDecoded: 0, audioPackets: 0 });
           if (s.kind === "video") o.framesDecoded += s.framesDecoded || 0; else o.audioPackets += s.packetsReceived || 0;
         }
-        if (s.type === "candidate-pair" && s.nominated && s.state === "succeeded") {
-          const l = report.get(s.localCandidateId);
+        // The pair the transport uses (a nominated pair's flag can come after the first frame).
+        const pair = s.type === "transport" && s.selectedCandidatePairId ? report.get(s.selectedCandidatePairId)
+          : s.type === "candidate-pair" && s.nominated && s.state === "succeeded" ? s : null;
+        if (pair) {
+          const l = report.get(pair.localCandidateId);
           if (l && l.candidateType === "relay") out.relay = true;
         }
       });
