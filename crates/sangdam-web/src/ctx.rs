@@ -239,6 +239,12 @@ impl Ctx {
         Ctx { session: Some(v), ..self.clone() }
     }
 
+    /// The same request shown in `zone` to someone not signed in: the holder of a mail link sees
+    /// the client's times as the mail gave them, whatever zone the browser is in.
+    pub fn in_zone(&self, zone: Timezone) -> Ctx {
+        Ctx { browser_zone: Some(zone), ..self.clone() }
+    }
+
     pub fn is_signed_in(&self) -> bool {
         self.person().is_some()
     }

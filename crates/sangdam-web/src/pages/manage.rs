@@ -8,7 +8,7 @@
 //! transaction (`SequenceGuard`), whatever requests run at the same time. A link also ends when
 //! its appointment starts. Opening one and everything done through it is audited under the
 //! client's name (`appointment.link.*`). The pages and the writes are the signed-in client's own
-//! (`pages::appointments`), so the rules (the late-cancellation window, the change window, a free
+//! (`pages::appointments`), shown in the client's own time zone as the mail was, so the rules (the late-cancellation window, the change window, a free
 //! time of the counselor's) are the same.
 
 use askama::Template;
@@ -85,12 +85,14 @@ fn gone(ctx: &Ctx) -> AppResult {
 
 pub async fn show(State(state): State<AppState>, ctx: Ctx, Path(token): Path<String>) -> AppResult {
     let Some((a, client, _)) = open(&state, &ctx, &token).await? else { return gone(&ctx) };
+    let ctx = ctx.in_zone(client.timezone.clone());
     audit(&state, &ctx, Some(&client), "appointment.link.open", Some(format!("appointment:{}", a.id)), "ok").await?;
     render(&ManagePage { ctx: &ctx, a: view(&state, &ctx, &a).await?, base: format!("/m/{token}") })
 }
 
 pub async fn cancel_form(State(state): State<AppState>, ctx: Ctx, Path(token): Path<String>) -> AppResult {
-    let Some((a, _, sequence)) = open(&state, &ctx, &token).await? else { return gone(&ctx) };
+    let Some((a, client, sequence)) = open(&state, &ctx, &token).await? else { return gone(&ctx) };
+    let ctx = ctx.in_zone(client.timezone.clone());
     cancel_page(&state, &ctx, &a, String::new(), vec![], &at(&token, sequence)).await
 }
 
@@ -101,6 +103,7 @@ pub async fn cancel(
     FormData(f): FormData<CancelForm>,
 ) -> AppResult {
     let Some((a, client, sequence)) = open(&state, &ctx, &token).await? else { return gone(&ctx) };
+    let ctx = ctx.in_zone(client.timezone.clone());
     cancel_as(&state, &ctx, &client, &a, f, &at(&token, sequence)).await
 }
 
@@ -110,7 +113,8 @@ pub async fn reschedule_form(
     Path(token): Path<String>,
     Query(q): Query<MonthQuery>,
 ) -> AppResult {
-    let Some((a, _, sequence)) = open(&state, &ctx, &token).await? else { return gone(&ctx) };
+    let Some((a, client, sequence)) = open(&state, &ctx, &token).await? else { return gone(&ctx) };
+    let ctx = ctx.in_zone(client.timezone.clone());
     let c = reschedulable(&state, &ctx, &a).await?;
     reschedule_month(&state, &ctx, &a, &c, vec![], &q, &at(&token, sequence)).await
 }
@@ -122,6 +126,7 @@ pub async fn reschedule(
     FormData(f): FormData<RescheduleForm>,
 ) -> AppResult {
     let Some((a, client, sequence)) = open(&state, &ctx, &token).await? else { return gone(&ctx) };
+    let ctx = ctx.in_zone(client.timezone.clone());
     let c = reschedulable(&state, &ctx, &a).await?;
     reschedule_as(&state, &ctx, &client, &a, &c, f, &at(&token, sequence)).await
 }

@@ -863,7 +863,17 @@ db_test!(a_client_moves_and_cancels_from_the_mail_without_signing_in, async |app
         "the counselor's mail has no such link"
     );
 
-    // Someone with the mail and no session: the appointment, with move and cancel.
+    // Someone with the mail and no session: the appointment, with move and cancel, at the time
+    // the mail gave (the client's zone), though this browser is in London.
+    let london = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .default_headers([(reqwest::header::COOKIE, "tz=Europe/London".parse().unwrap())].into_iter().collect())
+        .build()
+        .unwrap();
+    let (status, page) = app.get_html(&london, &format!("/m/{token}")).await;
+    assert!(status == 200 && page.contains("KST") && !page.contains("GMT"), "the client's zone, as in the mail");
+    let (_, month) = app.get_html(&london, &format!("/m/{token}/reschedule")).await;
+    assert!(month.contains("KST"), "the move page too");
     let visitor = crate::helpers::new_client();
     let (status, page) = app.get_html(&visitor, &format!("/m/{token}")).await;
     assert_eq!(status, 200);
