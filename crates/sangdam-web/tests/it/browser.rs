@@ -414,6 +414,25 @@ async fn a_counselor_admits_a_client_and_they_chat() {
     guest.screenshot(&screenshots().join("room-390.png")).await;
     host.screenshot(&screenshots().join("room-1280.png")).await;
 
+    // The counselor switches to English mid-session: the page comes back in English and the call
+    // goes on.
+    host.script(
+        "fetch('/language', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' },
+           body: 'lang=en&csrf=' + encodeURIComponent(document.getElementById('room').dataset.csrf) })
+         .then(() => location.reload()); return true;",
+    )
+    .await;
+    host.wait_for_text("Connected.").await;
+    until(
+        &host,
+        "const t = document.querySelector('#media-stage .tile:not([data-stream=self]):not(.screen) video');
+         return !!t && t.videoWidth > 0 && t.getBoundingClientRect().width >= 0.6 * window.innerWidth;",
+        true,
+    )
+    .await;
+    host.wait_for_text("반가워요. 편하게 말씀하세요").await;
+    host.screenshot(&screenshots().join("room-en-1280.png")).await;
+
     // Ending for everyone asks first, in the page's dialog: "no" keeps the session going.
     host.click("#room-end").await;
     host.click("dialog.confirm-dialog[open] #confirm-no").await;
@@ -422,7 +441,7 @@ async fn a_counselor_admits_a_client_and_they_chat() {
     host.click("#room-end").await;
     host.screenshot(&screenshots().join("room-end-confirm-1280.png")).await;
     host.click("dialog.confirm-dialog[open] #confirm-yes").await;
-    host.wait_for_text("상담이 끝났습니다").await;
+    host.wait_for_text("The session has ended.").await;
     guest.wait_for_text("상담이 끝났습니다").await;
     let a = app.store.appointment(&appointment).await.unwrap().unwrap();
     assert_eq!(a.status.as_str(), "completed");
