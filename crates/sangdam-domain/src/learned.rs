@@ -55,7 +55,8 @@ pub struct Example {
 }
 
 impl Example {
-    fn has(&self, label: Label) -> bool {
+    /// Whether the message carries `label`.
+    pub fn has(&self, label: Label) -> bool {
         match label {
             Label::High => self.crisis == "high",
             Label::Crisis => self.crisis != "none",

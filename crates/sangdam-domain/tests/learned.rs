@@ -34,16 +34,9 @@ fn the_model_on_writers_it_never_saw() {
     let mut counts = vec![[0u32; 3]; (Label::ALL.len() + 1) * thresholds.len()];
     let count = |counts: &mut Vec<[u32; 3]>, e: &Example, s: [f32; 5]| {
         let any = s[2].max(s[3]).max(s[4]);
-        for (li, label) in Label::ALL.iter().enumerate() {
-            let truth = match label {
-                Label::High => e.crisis == "high",
-                Label::Crisis => e.crisis != "none",
-                Label::Insult => e.abuse == "insult",
-                Label::Threat => e.abuse == "threat",
-                Label::Sexual => e.abuse == "sexual",
-            };
+        for (li, label) in Label::ALL.into_iter().enumerate() {
             for (ti, t) in thresholds.iter().enumerate() {
-                add(&mut counts[li * thresholds.len() + ti], truth, s[li] >= *t);
+                add(&mut counts[li * thresholds.len() + ti], e.has(label), s[li] >= *t);
             }
         }
         for (ti, t) in thresholds.iter().enumerate() {

@@ -377,15 +377,19 @@ pub(crate) fn manage_mac(state: &AppState, id: &str, client: &UserId, sequence: 
 }
 
 /// The link in a client's mail to move or cancel appointment `a` without signing in; it works
-/// until the appointment changes or starts.
+/// until the appointment changes or starts. Its token is `{id}.{sequence}.{mac}`
+/// ([`manage_token_parts`] reads it back).
 pub(crate) fn manage_link(state: &AppState, a: &AppointmentRecord) -> String {
-    format!(
-        "{}/m/{}.{}.{}",
-        state.config.public_url,
-        a.id,
-        a.sequence,
-        manage_mac(state, &a.id, &a.client_id, a.sequence)
-    )
+    let mac = manage_mac(state, &a.id, &a.client_id, a.sequence);
+    format!("{}/m/{}.{}.{mac}", state.config.public_url, a.id, a.sequence)
+}
+
+/// The appointment id, sequence and MAC a link's token names, if it has that form (the MAC is
+/// checked against the appointment by the caller).
+pub(crate) fn manage_token_parts(token: &str) -> Option<(&str, i64, &str)> {
+    let mut parts = token.splitn(3, '.');
+    let (id, sequence, mac) = (parts.next()?, parts.next()?, parts.next()?);
+    Some((id, sequence.parse().ok()?, mac))
 }
 
 /// A client's mail body `message_id` with the link to move or cancel without signing in when

@@ -32,18 +32,21 @@ use crate::state::AppState;
 /// A longer token is not one of ours.
 const MAX_TOKEN_CHARS: usize = 120;
 
-/// The appointment and its client a token stands for, if it still works.
-async fn open(
-    state: &AppState,
-    ctx: &Ctx,
-    token: &str,
-) -> Result<Option<(AppointmentRecord, UserRecord, i64)>, AppError> {
+/// What a working link stands for: its appointment and client, the request shown in the
+/// client's time zone, and where its pages lead.
+struct Link {
+    a: AppointmentRecord,
+    client: UserRecord,
+    ctx: Ctx,
+    at: At,
+}
+
+/// The link `token`, if it still works.
+async fn open(state: &AppState, ctx: &Ctx, token: &str) -> Result<Option<Link>, AppError> {
     if token.len() > MAX_TOKEN_CHARS {
         return Ok(None);
     }
-    let mut parts = token.splitn(3, '.');
-    let (Some(id), Some(sequence), Some(mac)) = (parts.next(), parts.next(), parts.next()) else { return Ok(None) };
-    let Ok(sequence) = sequence.parse::<i64>() else { return Ok(None) };
+    let Some((id, sequence, mac)) = crate::booking::manage_token_parts(token) else { return Ok(None) };
     let Some(a) = state.store.appointment(id).await? else { return Ok(None) };
     if !constant_time_eq(mac, &crate::booking::manage_mac(state, &a.id, &a.client_id, sequence)) {
         return Ok(None);
@@ -53,11 +56,9 @@ async fn open(
         return Ok(None);
     }
     let Some(client) = state.store.user_by_id(&a.client_id).await?.filter(|u| u.active) else { return Ok(None) };
-    Ok(Some((a, client, sequence)))
-}
-
-fn at(token: &str, sequence: i64) -> At {
-    At { base: format!("/m/{token}"), back: format!("/m/{token}"), link: Some(sequence) }
+    let base = format!("/m/{token}");
+    let at = At { base: base.clone(), back: base, link: Some(sequence) };
+    Ok(Some(Link { ctx: ctx.in_zone(client.timezone.clone()), a, client, at }))
 }
 
 #[derive(Template)]
@@ -84,16 +85,14 @@ fn gone(ctx: &Ctx) -> AppResult {
 }
 
 pub async fn show(State(state): State<AppState>, ctx: Ctx, Path(token): Path<String>) -> AppResult {
-    let Some((a, client, _)) = open(&state, &ctx, &token).await? else { return gone(&ctx) };
-    let ctx = ctx.in_zone(client.timezone.clone());
+    let Some(Link { a, client, ctx, at }) = open(&state, &ctx, &token).await? else { return gone(&ctx) };
     audit(&state, &ctx, Some(&client), "appointment.link.open", Some(format!("appointment:{}", a.id)), "ok").await?;
-    render(&ManagePage { ctx: &ctx, a: view(&state, &ctx, &a).await?, base: format!("/m/{token}") })
+    render(&ManagePage { ctx: &ctx, a: view(&state, &ctx, &a).await?, base: at.base })
 }
 
 pub async fn cancel_form(State(state): State<AppState>, ctx: Ctx, Path(token): Path<String>) -> AppResult {
-    let Some((a, client, sequence)) = open(&state, &ctx, &token).await? else { return gone(&ctx) };
-    let ctx = ctx.in_zone(client.timezone.clone());
-    cancel_page(&state, &ctx, &a, String::new(), vec![], &at(&token, sequence)).await
+    let Some(Link { a, ctx, at, .. }) = open(&state, &ctx, &token).await? else { return gone(&ctx) };
+    cancel_page(&state, &ctx, &a, String::new(), vec![], &at).await
 }
 
 pub async fn cancel(
@@ -102,9 +101,8 @@ pub async fn cancel(
     Path(token): Path<String>,
     FormData(f): FormData<CancelForm>,
 ) -> AppResult {
-    let Some((a, client, sequence)) = open(&state, &ctx, &token).await? else { return gone(&ctx) };
-    let ctx = ctx.in_zone(client.timezone.clone());
-    cancel_as(&state, &ctx, &client, &a, f, &at(&token, sequence)).await
+    let Some(Link { a, client, ctx, at }) = open(&state, &ctx, &token).await? else { return gone(&ctx) };
+    cancel_as(&state, &ctx, &client, &a, f, &at).await
 }
 
 pub async fn reschedule_form(
@@ -113,10 +111,9 @@ pub async fn reschedule_form(
     Path(token): Path<String>,
     Query(q): Query<MonthQuery>,
 ) -> AppResult {
-    let Some((a, client, sequence)) = open(&state, &ctx, &token).await? else { return gone(&ctx) };
-    let ctx = ctx.in_zone(client.timezone.clone());
+    let Some(Link { a, ctx, at, .. }) = open(&state, &ctx, &token).await? else { return gone(&ctx) };
     let c = reschedulable(&state, &ctx, &a).await?;
-    reschedule_month(&state, &ctx, &a, &c, vec![], &q, &at(&token, sequence)).await
+    reschedule_month(&state, &ctx, &a, &c, vec![], &q, &at).await
 }
 
 pub async fn reschedule(
@@ -125,10 +122,9 @@ pub async fn reschedule(
     Path(token): Path<String>,
     FormData(f): FormData<RescheduleForm>,
 ) -> AppResult {
-    let Some((a, client, sequence)) = open(&state, &ctx, &token).await? else { return gone(&ctx) };
-    let ctx = ctx.in_zone(client.timezone.clone());
+    let Some(Link { a, client, ctx, at }) = open(&state, &ctx, &token).await? else { return gone(&ctx) };
     let c = reschedulable(&state, &ctx, &a).await?;
-    reschedule_as(&state, &ctx, &client, &a, &c, f, &at(&token, sequence)).await
+    reschedule_as(&state, &ctx, &client, &a, &c, f, &at).await
 }
 
 #[derive(Deserialize, Default)]

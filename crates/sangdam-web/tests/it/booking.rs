@@ -846,13 +846,29 @@ async fn audited_count(app: &TestApp, action: &str) -> usize {
     app.store.audit_records_after(0, 10_000).await.unwrap().iter().filter(|r| r.fields.action == action).count()
 }
 
-db_test!(a_client_moves_and_cancels_from_the_mail_without_signing_in, async |app: &TestApp| {
-    let c = counselor(app, "kim@example.com", |_| {}).await;
+/// A counselor (kim) and a client (mina, signed in) who booked the `nth` free time four days
+/// ahead: the appointment and the token of the link in mina's booking mail.
+struct BookedByMail {
+    counselor: UserId,
+    client: reqwest::Client,
+    client_id: UserId,
+    a: sangdam_store::AppointmentRecord,
+    token: String,
+}
+
+async fn booked_by_mail(app: &TestApp, nth: usize) -> BookedByMail {
+    let counselor = counselor(app, "kim@example.com", |_| {}).await;
     let (client, client_id) = app.signed_in(Role::Client, "mina@example.com").await;
-    let first = times_in(app, &client, &c, 4).await[1];
-    assert_eq!(book(app, &client, &c, first, &[]).await.status(), 303);
-    let a = appointments_of(app, &c).await.into_iter().next().unwrap();
+    let start = times_in(app, &client, &counselor, 4).await[nth];
+    assert_eq!(book(app, &client, &counselor, start, &[]).await.status(), 303);
+    let a = appointments_of(app, &counselor).await.into_iter().next().unwrap();
     let token = manage_token(app, "mina@example.com", "예약 완료").await;
+    BookedByMail { counselor, client, client_id, a, token }
+}
+
+db_test!(a_client_moves_and_cancels_from_the_mail_without_signing_in, async |app: &TestApp| {
+    let BookedByMail { counselor: c, client, client_id, a, token } = booked_by_mail(app, 1).await;
+    let first = a.starts_at;
     // The outbox keeps the link sealed: what the product shows and a copy of the database do not
     // carry it.
     for m in app.stored_mails_to("mina@example.com").await {
@@ -970,12 +986,8 @@ db_test!(a_client_moves_and_cancels_from_the_mail_without_signing_in, async |app
 });
 
 db_test!(a_mail_link_changes_the_appointment_once_under_thirty_requests_at_once, async |app: &TestApp| {
-    let c = counselor(app, "kim@example.com", |_| {}).await;
-    let (client, _) = app.signed_in(Role::Client, "mina@example.com").await;
-    let first = times_in(app, &client, &c, 4).await[0];
-    assert_eq!(book(app, &client, &c, first, &[]).await.status(), 303);
-    let a = appointments_of(app, &c).await.into_iter().next().unwrap();
-    let token = manage_token(app, "mina@example.com", "예약 완료").await;
+    let BookedByMail { counselor: c, client, a, token, .. } = booked_by_mail(app, 0).await;
+    let first = a.starts_at;
     let mut targets = times_in(app, &client, &c, 5).await;
     targets.extend(times_in(app, &client, &c, 6).await);
     targets.truncate(15);
