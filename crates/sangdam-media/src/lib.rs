@@ -9,7 +9,7 @@ mod server;
 mod sfu;
 pub mod webm;
 
-pub use recorder::{RecordSink, Recording, RecordingReport};
+pub use recorder::{Part, PartKind, PartReport, RecordSink, RecordSinks, Recording, RecordingReport};
 pub use server::{CHECK_LIFETIME, MediaConfig, MediaServer, Signal};
 pub use sfu::{MAX_TRACKS_IN, Output, PeerId, RecordedFrame, Sfu, SfuError, TrackName};
 pub use str0m;

@@ -56,7 +56,7 @@ enum Command {
     },
     StartRecording {
         room: String,
-        sink: Box<dyn crate::RecordSink>,
+        sinks: Box<dyn crate::RecordSinks>,
         reply: oneshot::Sender<bool>,
     },
     StopRecording {
@@ -172,11 +172,11 @@ impl MediaServer {
         let _ = self.tx.send(Command::Leave { peer });
     }
 
-    /// Starts recording a room's microphones and cameras into `sink`. False when the room is
-    /// already being recorded or the recorder could not start.
-    pub async fn start_recording(&self, room: &str, sink: Box<dyn crate::RecordSink>) -> bool {
+    /// Starts recording a room's microphones, cameras and screens into files `sinks` opens. False
+    /// when the room is already being recorded or the recorder could not start.
+    pub async fn start_recording(&self, room: &str, sinks: Box<dyn crate::RecordSinks>) -> bool {
         let (reply, rx) = oneshot::channel();
-        if self.tx.send(Command::StartRecording { room: room.to_owned(), sink, reply }).is_err() {
+        if self.tx.send(Command::StartRecording { room: room.to_owned(), sinks, reply }).is_err() {
             return false;
         }
         rx.await.unwrap_or(false)
@@ -237,9 +237,9 @@ async fn run(socket: UdpSocket, mut sfu: Sfu, mut rx: mpsc::UnboundedReceiver<Co
                     Command::Stats { reply } => {
                         let _ = reply.send((sfu.peer_count(), sfu.forwarded()));
                     }
-                    Command::StartRecording { room, sink, reply } => {
+                    Command::StartRecording { room, sinks, reply } => {
                         let started = !recordings.contains_key(&room)
-                            && match crate::Recording::start(sink) {
+                            && match crate::Recording::start(sinks) {
                                 Ok(r) => {
                                     recordings.insert(room.clone(), r);
                                     sfu.record(now, &room, true);

@@ -68,7 +68,7 @@ pub mod sealed {
 pub use notes::{Addendum, ClientProfile, DraftSaved, NewNote, NoteRecord, NoteVersion};
 pub use outbox::{Attachment, MailRecord, MailStatus, NewMail};
 pub use questionnaires::{NewResponse, NewRiskFlag, ResponseRecord, RiskFlag, RiskRaised};
-pub use recordings::RecordingRecord;
+pub use recordings::{RecordingPart, RecordingRecord};
 pub use rights::Deletion;
 pub use rooms::{MemberRole, RoomFile, RoomMember, RoomMessage, RoomRecord};
 pub use sessions::{SessionRecord, SessionState, SessionWithUser};

@@ -35,6 +35,7 @@ const SQLITE: Embedded = &[
     (19, "note_integrity", include_str!("../migrations/sqlite/0019_note_integrity.sql")),
     (20, "signup_password_at_link", include_str!("../migrations/sqlite/0020_signup_password_at_link.sql")),
     (21, "crisis_events", include_str!("../migrations/sqlite/0021_crisis_events.sql")),
+    (22, "recording_parts", include_str!("../migrations/sqlite/0022_recording_parts.sql")),
 ];
 
 const POSTGRES: Embedded = &[
@@ -59,6 +60,7 @@ const POSTGRES: Embedded = &[
     (19, "note_integrity", include_str!("../migrations/postgres/0019_note_integrity.sql")),
     (20, "signup_password_at_link", include_str!("../migrations/postgres/0020_signup_password_at_link.sql")),
     (21, "crisis_events", include_str!("../migrations/postgres/0021_crisis_events.sql")),
+    (22, "recording_parts", include_str!("../migrations/postgres/0022_recording_parts.sql")),
 ];
 
 #[derive(Debug)]

@@ -19,6 +19,20 @@ pub struct RecordingRecord {
     pub started_at: Option<i64>,
 }
 
+/// One file of a stopped recording: a participant's camera and microphone, or a shared screen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordingPart {
+    pub part: i64,
+    pub user: UserId,
+    /// `person` or `screen`.
+    pub kind: String,
+    /// Where the part begins on the recording's clock.
+    pub offset_ms: i64,
+    pub duration_ms: i64,
+    pub has_audio: bool,
+    pub has_video: bool,
+}
+
 const COLUMNS: &str =
     "id, room_id, proposed_by, state, file_key, size, duration_ms, shared_with_client, created_at, started_at";
 
@@ -126,6 +140,78 @@ impl Store {
             .execute(pool)
             .await?;
             Ok(())
+        })
+    }
+
+    /// Ends a recording that was written: its size and length, and every part, in one transaction.
+    pub async fn recording_stopped(
+        &self,
+        id: &str,
+        size: Option<i64>,
+        duration_ms: Option<i64>,
+        parts: &[RecordingPart],
+        now: i64,
+    ) -> Result<()> {
+        on_backend!(self, |pool| {
+            let mut tx = pool.begin().await?;
+            let done = sqlx::query(
+                "UPDATE recordings SET state = 'stopped', size = $1, duration_ms = $2, stopped_at = $3 \
+                 WHERE id = $4 AND state = 'recording'",
+            )
+            .bind(size)
+            .bind(duration_ms)
+            .bind(now)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+            if done.rows_affected() == 0 {
+                return Err(StoreError::Conflict);
+            }
+            for p in parts {
+                sqlx::query(
+                    "INSERT INTO recording_parts (recording_id, part, user_id, kind, offset_ms, duration_ms, has_audio, has_video) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                )
+                .bind(id)
+                .bind(p.part)
+                .bind(p.user.as_str())
+                .bind(&p.kind)
+                .bind(p.offset_ms)
+                .bind(p.duration_ms)
+                .bind(p.has_audio)
+                .bind(p.has_video)
+                .execute(&mut *tx)
+                .await?;
+            }
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+
+    /// A recording's parts in order; empty for a recording of one file made before parts existed.
+    pub async fn recording_parts(&self, id: &str) -> Result<Vec<RecordingPart>> {
+        on_backend!(self, |pool| {
+            let rows = sqlx::query(
+                "SELECT part, user_id, kind, offset_ms, duration_ms, has_audio, has_video FROM recording_parts \
+                 WHERE recording_id = $1 ORDER BY part",
+            )
+            .bind(id)
+            .fetch_all(pool)
+            .await?;
+            let mut out = Vec::with_capacity(rows.len());
+            for r in rows {
+                let u: String = r.try_get("user_id")?;
+                out.push(RecordingPart {
+                    part: r.try_get("part")?,
+                    user: UserId::parse(&u).ok_or_else(|| StoreError::Corrupt("recording_parts.user_id".into()))?,
+                    kind: r.try_get("kind")?,
+                    offset_ms: r.try_get("offset_ms")?,
+                    duration_ms: r.try_get("duration_ms")?,
+                    has_audio: r.try_get("has_audio")?,
+                    has_video: r.try_get("has_video")?,
+                });
+            }
+            Ok(out)
         })
     }
 

@@ -5,6 +5,10 @@
 //! chunk's number and whether it is the last as associated data: chunks cannot be swapped,
 //! moved between files, or cut off the end unnoticed.
 //!
+//! A recording is one file per part (a participant's camera and microphone, or a shared screen):
+//! part 0 is `<id>.sdrec`, part n is `<id>.<n>.sdrec`, all under the recording's key, each with
+//! its own name (`<id>` or `<id>.<n>`) in the associated data, so parts cannot be swapped either.
+//!
 //! Layout: `SDREC01\n`, then chunk 0, 1, …, each `nonce (24) ‖ ciphertext ‖ tag (16)`; every chunk
 //! but the last holds exactly 64 KiB. Chunk 0 stays in memory until the end, because the WebM
 //! header in it gets the duration patched in; its slot is reserved on disk meanwhile.
@@ -42,6 +46,53 @@ fn seal(cipher: &XChaCha20Poly1305, id: &str, index: u64, last: bool, plain: &[u
 /// Where recording `id` lives under `dir`.
 pub fn path(dir: &Path, id: &str) -> PathBuf {
     dir.join(format!("{id}.sdrec"))
+}
+
+/// The name part `index` of recording `id` is sealed under and stored as.
+pub fn part_name(id: &str, index: usize) -> String {
+    if index == 0 { id.to_owned() } else { format!("{id}.{index}") }
+}
+
+/// Whether `file` (a name in the recordings folder) belongs to recording `id`.
+pub fn is_part_of(file: &str, id: &str) -> bool {
+    file.strip_prefix(id).and_then(|rest| rest.strip_suffix(".sdrec")).is_some_and(|n| {
+        n.is_empty() || n.strip_prefix('.').is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+    })
+}
+
+/// Opens each part of a recording as the SFU's recorder begins it. Part 0 is created at once, so
+/// a folder that cannot be written stops the recording before it starts.
+pub struct PartFiles {
+    dir: PathBuf,
+    id: String,
+    key: [u8; 32],
+    first: Option<SealedWriter>,
+}
+
+impl PartFiles {
+    pub fn create(dir: &Path, id: &str, key: &[u8; 32]) -> io::Result<Self> {
+        let first = SealedWriter::create(dir, id, key)?;
+        Ok(Self { dir: dir.to_owned(), id: id.to_owned(), key: *key, first: Some(first) })
+    }
+}
+
+impl sangdam_media::RecordSinks for PartFiles {
+    fn open(&mut self, index: usize, _: &sangdam_media::Part) -> io::Result<Box<dyn sangdam_media::RecordSink>> {
+        match (index, self.first.take()) {
+            (0, Some(first)) => Ok(Box::new(first)),
+            (0, None) => Err(io::Error::other("part 0 was opened twice")),
+            _ => Ok(Box::new(SealedWriter::create(&self.dir, &part_name(&self.id, index), &self.key)?)),
+        }
+    }
+}
+
+impl Drop for PartFiles {
+    /// A recording that never began a part leaves no empty file behind.
+    fn drop(&mut self) {
+        if self.first.take().is_some() {
+            let _ = std::fs::remove_file(path(&self.dir, &self.id));
+        }
+    }
 }
 
 /// Writes a recording, encrypting as it goes (the SFU's [`sangdam_media::RecordSink`]).
@@ -270,5 +321,46 @@ mod tests {
         for len in [0, 10, CHUNK - 1, CHUNK, CHUNK + 1, 3 * CHUNK, 3 * CHUNK + 123] {
             round_trip(len);
         }
+    }
+
+    #[test]
+    fn parts_are_named_apart_and_cannot_be_swapped() {
+        assert_eq!(part_name("abc", 0), "abc");
+        assert_eq!(part_name("abc", 2), "abc.2");
+        assert!(is_part_of("abc.sdrec", "abc"));
+        assert!(is_part_of("abc.12.sdrec", "abc"));
+        assert!(!is_part_of("abcd.sdrec", "abc"), "another recording whose id begins alike");
+        assert!(!is_part_of("abc..sdrec", "abc"));
+        assert!(!is_part_of("abc.1x.sdrec", "abc"));
+        assert!(!is_part_of("abc.1.sdrec.tmp", "abc"));
+
+        let dir = std::env::temp_dir().join(format!("sangdam-rec-parts-{}", std::process::id()));
+        let key = random::<32>();
+        let mut files = PartFiles::create(&dir, "r9", &key).unwrap();
+        let part = sangdam_media::Part { label: "u".into(), kind: sangdam_media::PartKind::Person };
+        for i in 0..2 {
+            let mut w = sangdam_media::RecordSinks::open(&mut files, i, &part).unwrap();
+            w.write(format!("part {i}").as_bytes()).unwrap();
+            w.finish().unwrap();
+        }
+        assert!(sangdam_media::RecordSinks::open(&mut files, 0, &part).is_err(), "part 0 is opened once");
+        drop(files);
+        // Part 1's file copied over part 0's does not open as part 0.
+        std::fs::copy(path(&dir, "r9.1"), path(&dir, "r9")).unwrap();
+        let mut r = SealedReader::open(&dir, "r9", &key).unwrap();
+        assert!(r.next_chunk().is_err(), "a part moved to another's name is refused");
+        let mut r = SealedReader::open(&dir, "r9.1", &key).unwrap();
+        assert_eq!(r.next_chunk().unwrap().unwrap(), b"part 1");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_recording_that_began_no_part_leaves_no_file() {
+        let dir = std::env::temp_dir().join(format!("sangdam-rec-none-{}", std::process::id()));
+        let files = PartFiles::create(&dir, "r0", &random::<32>()).unwrap();
+        assert!(path(&dir, "r0").exists());
+        drop(files);
+        assert!(!path(&dir, "r0").exists());
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -139,18 +139,16 @@ window.sangdamMedia = function (opts) {
     // Microphone, camera, screen: the order the server expects.
     const mic = pc.addTransceiver(a || "audio", { direction: "sendonly", streams: [local] });
     const camera = pc.addTransceiver(v || "video", { direction: "sendonly", streams: [local] });
-    // The camera prefers VP8: recordings are WebM, which holds VP8 (Chromium builds differ in the
-    // order they offer codecs in). H.264 stays as the fallback.
+    const screen = pc.addTransceiver(screenStream ? screenStream.getVideoTracks()[0] : "video", { direction: "sendonly" });
+    // The camera and the screen prefer VP8: recordings are WebM, which holds VP8 (Chromium builds
+    // differ in the order they offer codecs in). H.264 stays as the fallback.
     try {
       const codecs = (RTCRtpSender.getCapabilities && RTCRtpSender.getCapabilities("video") || { codecs: [] }).codecs;
       const vp8 = codecs.filter((c) => c.mimeType.toLowerCase() === "video/vp8");
-      if (vp8.length && camera.setCodecPreferences) camera.setCodecPreferences(vp8.concat(codecs.filter((c) => !vp8.includes(c))));
+      const order = vp8.concat(codecs.filter((c) => !vp8.includes(c)));
+      for (const t of [camera, screen]) if (vp8.length && t.setCodecPreferences) t.setCodecPreferences(order);
     } catch (_) { /* keep the browser's order */ }
-    senders = {
-      audio: mic.sender,
-      video: camera.sender,
-      screen: pc.addTransceiver(screenStream ? screenStream.getVideoTracks()[0] : "video", { direction: "sendonly" }).sender,
-    };
+    senders = { audio: mic.sender, video: camera.sender, screen: screen.sender };
     pc.ontrack = (e) => { if (e.streams[0]) attach(e.streams[0]); };
     pc.oniceconnectionstatechange = () => {
       if (mine !== pc) return;

@@ -52,7 +52,7 @@ pub enum Output {
     Offer { peer: PeerId, sdp: String },
     /// The participant's connection is gone (ICE failed or DTLS closed); it must join again.
     Closed { peer: PeerId },
-    /// A microphone (Opus) or camera (VP8) frame of a room being recorded.
+    /// A microphone (Opus), camera or screen (VP8) frame of a room being recorded.
     Frame(RecordedFrame),
 }
 
@@ -63,7 +63,8 @@ pub struct RecordedFrame {
     pub peer: PeerId,
     /// The participant's label (their user id).
     pub label: String,
-    pub video: bool,
+    /// The microphone's Opus, or the camera's or screen's VP8.
+    pub track: TrackName,
     pub keyframe: bool,
     /// When the frame reached the server.
     pub at: Instant,

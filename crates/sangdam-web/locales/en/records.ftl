@@ -279,6 +279,16 @@ recordings-share = Share with the client
 recordings-unshare = Stop sharing
 recordings-play = Recording
 recordings-audited = This playback is recorded in the audit log.
+recordings-someone = A participant
+recordings-screen-of = { $name }'s screen
+recordings-play-all = Play
+recordings-pause = Pause
+recordings-position = Position in the recording
+recordings-view = Show
+recordings-view-all = Everyone side by side
+recordings-not-now = Not in the recording at this moment
+recordings-player-note = Every voice plays together; choose one person to see only their picture.
+recordings-needs-script = The player needs JavaScript to play every participant together.
 timeline-file = File shared
 
 # Retention rules (admin).

@@ -273,6 +273,16 @@ recordings-share = 내담자와 공유
 recordings-unshare = 공유 해제
 recordings-play = 녹화
 recordings-audited = 이 재생은 감사 기록에 남습니다.
+recordings-someone = 참여자
+recordings-screen-of = { $name } 님의 화면
+recordings-play-all = 재생
+recordings-pause = 일시 정지
+recordings-position = 녹화 재생 위치
+recordings-view = 보기
+recordings-view-all = 모든 참여자 나란히
+recordings-not-now = 이 시점에는 녹화되지 않았습니다
+recordings-player-note = 모든 참여자의 목소리가 함께 재생됩니다. 한 사람을 고르면 그 사람의 화면만 보입니다.
+recordings-needs-script = 모든 참여자를 함께 재생하려면 JavaScript가 필요합니다.
 timeline-file = 공유한 파일
 
 # 보관 규칙 (관리자).

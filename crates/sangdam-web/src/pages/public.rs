@@ -104,6 +104,7 @@ const NOTES_JS: &str = include_str!("../../static/notes.js");
 const CHAT_JS: &str = include_str!("../../static/chat.js");
 const CENTER_JS: &str = include_str!("../../static/center.js");
 const SITE_JS: &str = include_str!("../../static/site.js");
+const PLAYER_JS: &str = include_str!("../../static/player.js");
 const MANIFEST: &str = include_str!("../../static/manifest.webmanifest");
 
 /// Every asset is compiled into the binary: no CDN, nothing to deploy beside it.
@@ -119,6 +120,7 @@ pub async fn asset(Path(file): Path<String>) -> Response {
         "chat.js" => (CHAT_JS, "text/javascript; charset=utf-8"),
         "center.js" => (CENTER_JS, "text/javascript; charset=utf-8"),
         "site.js" => (SITE_JS, "text/javascript; charset=utf-8"),
+        "player.js" => (PLAYER_JS, "text/javascript; charset=utf-8"),
         "manifest.webmanifest" => (MANIFEST, "application/manifest+json"),
         _ => return AppError::NotFound.into_response(),
     };

@@ -1,10 +1,13 @@
 //! Recordings after the session: the staff's list (the room's counselor; supervisors see all),
-//! sharing with the client, and playback in the browser. The file is decrypted chunk by chunk as
-//! it streams, never written out in the clear; every playback is in the audit log.
+//! sharing with the client, and playback in the browser. A recording is a set of parts (each
+//! participant's camera and voice, each shared screen); the player shows every picture side by
+//! side and plays every voice together on one timeline (`static/player.js`). Each part is
+//! decrypted chunk by chunk as it streams, never written out in the clear; every playback is in
+//! the audit log.
 
 use askama::Template;
 use axum::body::{Body, Bytes};
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::response::IntoResponse;
 use sangdam_domain::Role;
@@ -81,11 +84,55 @@ struct PlayPage<'a> {
     ctx: &'a Ctx,
     id: String,
     when: String,
+    /// The whole recording's length, in seconds.
+    seconds: f64,
+    parts: Vec<PlayPart>,
+}
+
+/// One picture (and voice) of the player.
+struct PlayPart {
+    index: i64,
+    /// Whose it is: "Kim Seoyeon" or "Kim Seoyeon's screen".
+    name: String,
+    screen: bool,
+    offset: f64,
+    seconds: f64,
 }
 
 pub async fn play(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> AppResult {
     let (rec, _, _) = playable(&state, &ctx, &id).await?;
-    render(&PlayPage { ctx: &ctx, when: ctx.time(rec.started_at.unwrap_or(rec.created_at)), id: rec.id })
+    let seconds = rec.duration_ms.unwrap_or(0) as f64 / 1000.0;
+    let mut parts = Vec::new();
+    for p in state.store.recording_parts(&rec.id).await? {
+        let who = state.store.user_by_id(&p.user).await?;
+        let who = who.map(|u| u.display_name.as_str().to_owned()).unwrap_or_else(|| ctx.t("recordings-someone"));
+        let screen = p.kind == "screen";
+        let name = if screen { ctx.ta("recordings-screen-of", "name", who) } else { who };
+        parts.push(PlayPart {
+            index: p.part,
+            name,
+            screen,
+            offset: p.offset_ms as f64 / 1000.0,
+            seconds: p.duration_ms as f64 / 1000.0,
+        });
+    }
+    if parts.is_empty() {
+        // Recorded before parts existed: one file, every track in it.
+        parts.push(PlayPart { index: 0, name: ctx.t("recordings-play"), screen: false, offset: 0.0, seconds });
+    }
+    render(&PlayPage {
+        ctx: &ctx,
+        when: ctx.time(rec.started_at.unwrap_or(rec.created_at)),
+        id: rec.id,
+        seconds,
+        parts,
+    })
+}
+
+/// `?part=N`; anything but a part's number is not found.
+#[derive(serde::Deserialize)]
+pub struct PartQuery {
+    part: Option<String>,
 }
 
 /// A single byte range from a `Range` header (`bytes=a-b`, `bytes=a-`, `bytes=-n`) within `len`;
@@ -114,8 +161,17 @@ pub async fn file(
     ctx: Ctx,
     headers: axum::http::HeaderMap,
     Path(id): Path<String>,
+    Query(q): Query<PartQuery>,
 ) -> AppResult {
     let (rec, _, user) = playable(&state, &ctx, &id).await?;
+    let part = match q.part.as_deref() {
+        None => 0,
+        Some(n) => n.parse::<usize>().map_err(|_| AppError::NotFound)?,
+    };
+    let count = state.store.recording_parts(&rec.id).await?.len().max(1);
+    if part >= count {
+        return Err(AppError::NotFound);
+    }
     let sealed = rec.file_key.as_deref().ok_or(AppError::NotFound)?;
     let key: [u8; 32] = state
         .keys
@@ -123,8 +179,9 @@ pub async fn file(
         .ok()
         .and_then(|k| k.try_into().ok())
         .ok_or_else(|| AppError::Internal(anyhow::anyhow!("a recording key does not open")))?;
+    let name = crate::recording_file::part_name(&rec.id, part);
     let mut reader =
-        SealedReader::open(&state.config.recordings_dir, &rec.id, &key).map_err(|e| AppError::Internal(e.into()))?;
+        SealedReader::open(&state.config.recordings_dir, &name, &key).map_err(|e| AppError::Internal(e.into()))?;
     let len = reader.plain_len();
     if len == 0 {
         return Ok(([(header::CONTENT_TYPE, "video/webm")], Body::empty()).into_response());
@@ -203,16 +260,28 @@ pub async fn share(State(state): State<AppState>, ctx: Ctx, Path(id): Path<Strin
     Ok(see_other("/recordings"))
 }
 
-/// Deletes recordings past their retention: the file first, then the key.
+/// Deletes recordings past their retention: every part's file first, then the key. Files are
+/// found by name, so the parts of a recording a crash cut short go too.
 pub async fn delete_expired(state: &AppState) -> anyhow::Result<usize> {
     let now = state.clock.now();
     let days = crate::retention::recording_days(state).await?;
     let due = state.store.recordings_due_for_deletion(now, now - i64::from(days) * 86_400).await?;
+    if due.is_empty() {
+        return Ok(0);
+    }
+    let dir = &state.config.recordings_dir;
+    let files: Vec<String> = match std::fs::read_dir(dir) {
+        Ok(entries) => entries.filter_map(|e| e.ok()?.file_name().into_string().ok()).collect(),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+        Err(e) => return Err(e.into()),
+    };
     for id in &due {
-        match std::fs::remove_file(crate::recording_file::path(&state.config.recordings_dir, id)) {
-            Ok(()) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => return Err(e.into()),
+        for file in files.iter().filter(|f| crate::recording_file::is_part_of(f, id)) {
+            match std::fs::remove_file(dir.join(file)) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(e.into()),
+            }
         }
         state.store.recording_deleted(id).await?;
     }

@@ -2,16 +2,18 @@
 //! and answers; the recording starts only when everyone present has agreed (each answer is stored).
 //! Everyone sees the indicator while it runs. Anyone can withdraw, which stops it at once; a
 //! person who joins while it runs has not agreed, so it stops too. The SFU writes the audio and
-//! video into an encrypted file (`recording_file`); its key is sealed in the database.
+//! video into encrypted files (`recording_file`), one per participant and one per shared screen;
+//! their key is sealed in the database, and the parts are listed when the recording stops.
 
 use std::collections::HashSet;
 
 use sangdam_domain::UserId;
-use sangdam_store::RoomRecord;
+use sangdam_media::PartKind;
+use sangdam_store::{RecordingPart, RoomRecord};
 
 use super::{Entrant, RoomState, ServerMsg, error};
 use crate::crypto::random;
-use crate::recording_file::SealedWriter;
+use crate::recording_file::PartFiles;
 use crate::state::AppState;
 
 /// A proposal, or a recording running.
@@ -121,7 +123,7 @@ async fn maybe_start(state: &AppState, room: &RoomRecord, s: &mut RoomState) -> 
     }
     let id = r.id.clone();
     let key = random::<32>();
-    let sink = match SealedWriter::create(&state.config.recordings_dir, &id, &key) {
+    let sinks = match PartFiles::create(&state.config.recordings_dir, &id, &key) {
         Ok(w) => w,
         Err(e) => {
             tracing::error!(error = %e, "creating a recording file failed");
@@ -137,7 +139,7 @@ async fn maybe_start(state: &AppState, room: &RoomRecord, s: &mut RoomState) -> 
             state.clock.now(),
         )
         .await?;
-    if !state.media.start_recording(&room.id, Box::new(sink)).await {
+    if !state.media.start_recording(&room.id, Box::new(sinks)).await {
         let now = state.clock.now();
         state.store.recording_ended(&id, "failed", None, None, Some(now), now).await?;
         s.recording = None;
@@ -162,13 +164,32 @@ pub(super) async fn end(
     let now = state.clock.now();
     if r.on {
         match state.media.stop_recording(&room.id).await {
-            Some(Ok(report)) => {
-                let size = std::fs::metadata(crate::recording_file::path(&state.config.recordings_dir, &r.id))
-                    .map(|m| m.len() as i64)
-                    .ok();
+            Some(Ok(report)) if !report.parts.is_empty() => {
+                let dir = &state.config.recordings_dir;
+                let mut size = 0;
+                let mut parts = Vec::with_capacity(report.parts.len());
+                for (i, p) in report.parts.iter().enumerate() {
+                    let name = crate::recording_file::part_name(&r.id, i);
+                    size += std::fs::metadata(crate::recording_file::path(dir, &name)).map_or(0, |m| m.len() as i64);
+                    let Some(user) = UserId::parse(&p.part.label) else { continue };
+                    parts.push(RecordingPart {
+                        part: i as i64,
+                        user,
+                        kind: if p.part.kind == PartKind::Screen { "screen" } else { "person" }.to_owned(),
+                        offset_ms: i64::try_from(p.offset_ms).unwrap_or(i64::MAX),
+                        duration_ms: i64::try_from(p.duration_ms).unwrap_or(i64::MAX),
+                        has_audio: p.audio,
+                        has_video: p.video,
+                    });
+                }
                 let duration = i64::try_from(report.duration_ms).ok();
                 // Deleted once older than the retention in force (`pages::recordings::delete_expired`).
-                state.store.recording_ended(&r.id, "stopped", size, duration, None, now).await?;
+                state.store.recording_stopped(&r.id, Some(size), duration, &parts, now).await?;
+            }
+            Some(Ok(_)) => {
+                // Nobody's camera or microphone reached the server while it ran: nothing to keep.
+                tracing::info!("a recording ended with nothing recorded");
+                state.store.recording_ended(&r.id, "failed", None, None, Some(now), now).await?;
             }
             other => {
                 tracing::error!(error = ?other.map(|r| r.err()), "finishing a recording failed");

@@ -10,7 +10,7 @@ use crate::webdriver::{Browser, Driver, browser_binaries};
 const AXE: &str = include_str!("../assets/axe-core/axe.min.js");
 
 /// The serious and critical violations on the page at `path`, as `rule: target` lines.
-async fn violations(b: &Browser<'_>, app: &TestApp, path: &str) -> Vec<String> {
+pub async fn violations(b: &Browser<'_>, app: &TestApp, path: &str) -> Vec<String> {
     b.goto(&app.url(path)).await;
     b.script(&format!("{AXE}; return true;")).await;
     let found = b

@@ -524,19 +524,32 @@ db_test!(recording_needs_everyone_and_stops_on_withdrawal, async |app: &TestApp|
         let m = recv(ws).await;
         assert_eq!((m["on"].as_bool(), m["reason"].as_str()), (Some(false), Some("withdrawn")));
     }
-    let stopped = app.store.stopped_recordings().await.unwrap();
-    assert_eq!(stopped.len(), 1);
-    assert!(stopped[0].file_key.is_some());
-    assert!(sangdam_web::recording_file::path(app.recordings_dir(), &stopped[0].id).exists());
-    let answers: Vec<bool> = app.store.recording_consents(&stopped[0].id).await.unwrap().iter().map(|c| c.1).collect();
+    // No camera or microphone reached the server (these sockets carry no media): nothing was
+    // recorded, so the recording failed and leaves no file; the answers stay.
+    assert!(app.store.stopped_recordings().await.unwrap().is_empty());
+    let id =
+        app.store.recordings_due_for_deletion(app.clock.now(), 0).await.unwrap().pop().expect("a failed recording");
+    let failed = app.store.recording(&id).await.unwrap().unwrap();
+    assert_eq!(failed.state, "failed");
+    assert!(failed.file_key.is_some());
+    assert!(!sangdam_web::recording_file::path(app.recordings_dir(), &id).exists());
+    let answers: Vec<bool> = app.store.recording_consents(&id).await.unwrap().iter().map(|c| c.1).collect();
     assert_eq!(answers, vec![true, true, false]);
 
-    // Past its retention the file and its key are deleted.
+    // Housekeeping deletes every part's file, then the key: here parts a crash might have left,
+    // beside another recording's file, which stays.
+    let dir = app.recordings_dir();
+    let ours = [format!("{id}.sdrec"), format!("{id}.1.sdrec"), format!("{id}.2.sdrec")];
+    let theirs = format!("{id}x.sdrec");
+    for f in ours.iter().chain([&theirs]) {
+        std::fs::write(dir.join(f), b"sealed").unwrap();
+    }
     app.clock.advance(31 * 86_400);
     let state = app.state.clone().unwrap();
     assert_eq!(sangdam_web::server::delete_expired_recordings(&state).await.unwrap(), 1);
-    assert!(!sangdam_web::recording_file::path(app.recordings_dir(), &stopped[0].id).exists());
-    let gone = app.store.recording(&stopped[0].id).await.unwrap().unwrap();
+    assert!(ours.iter().all(|f| !dir.join(f).exists()), "every part is deleted");
+    assert!(dir.join(&theirs).exists(), "another recording's file stays");
+    let gone = app.store.recording(&id).await.unwrap().unwrap();
     assert_eq!((gone.state.as_str(), gone.file_key.is_none()), ("deleted", true));
 
     // A recording a stopped server left open is closed at the next start and deleted.

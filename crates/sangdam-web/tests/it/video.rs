@@ -348,7 +348,11 @@ async fn a_consented_recording_is_written_encrypted_and_decodes() {
     wait_for_recording(&host, "on").await;
     wait_for_recording(&guest, "on").await;
     guest.element("#rec-indicator:not([hidden])").await;
-    tokio::time::sleep(Duration::from_secs(5)).await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    // The client shares a screen while it records: it is kept as a part of its own.
+    guest.click("#media-screen").await;
+    wait_for_media(&host, &[&format!("{}-screen", guests[0])], Duration::from_secs(15)).await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
     // The client withdraws: it stops at once, for everyone.
     guest.click("#rec-stop").await;
     wait_for_recording(&host, "off").await;
@@ -362,75 +366,143 @@ async fn a_consented_recording_is_written_encrypted_and_decodes() {
         "each agreement and the withdrawal are stored"
     );
     let duration = rec.duration_ms.unwrap();
-    assert!((3_000..=9_000).contains(&duration), "{duration} ms recorded");
+    assert!((3_000..=12_000).contains(&duration), "{duration} ms recorded");
 
-    // At rest the file is sealed: no WebM header in it. Opened with its key it is a WebM that
-    // ffprobe decodes, with both people's video and audio.
-    let path = sangdam_web::recording_file::path(app.recordings_dir(), &rec.id);
-    let raw = std::fs::read(&path).unwrap();
-    assert!(!raw.windows(4).any(|w| w == [0x1A, 0x45, 0xDF, 0xA3]), "no clear WebM on disk");
+    // One part per person (camera and voice) and one for the shared screen, which begins later.
+    let parts = app.store.recording_parts(&rec.id).await.unwrap();
+    println!("parts: {parts:?}");
+    let mut people: Vec<String> = parts.iter().filter(|p| p.kind == "person").map(|p| p.user.to_string()).collect();
+    people.sort();
+    let mut expected = vec![host_id.clone(), guests[0].clone()];
+    expected.sort();
+    assert_eq!(people, expected, "{parts:?}");
+    assert!(parts.iter().filter(|p| p.kind == "person").all(|p| p.has_audio && p.has_video && p.offset_ms < 1_000));
+    let screen = parts.iter().find(|p| p.kind == "screen").expect("the shared screen is recorded");
+    assert_eq!(screen.user.to_string(), guests[0]);
+    assert!(!screen.has_audio && screen.has_video);
+    assert!(screen.offset_ms >= 1_500 && screen.offset_ms + screen.duration_ms <= duration + 100, "{screen:?}");
+
+    // At rest every part is sealed: no WebM header in it. Opened with the recording's key each
+    // is a WebM that ffprobe decodes: each person's video and audio, the screen's video.
     let sealed = rec.file_key.as_deref().unwrap();
     let key: [u8; 32] =
         app.keys.open_at(&sangdam_store::sealed::RECORDING_KEY, &[&rec.id], sealed).unwrap().try_into().unwrap();
-    let mut reader = sangdam_web::recording_file::SealedReader::open(app.recordings_dir(), &rec.id, &key).unwrap();
-    let mut webm = Vec::new();
-    while let Some(chunk) = reader.next_chunk().unwrap() {
-        webm.extend(chunk);
-    }
     let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("recording.webm");
-    std::fs::write(&file, &webm).unwrap();
-    let out = std::process::Command::new("ffprobe")
-        .args([
-            "-v",
-            "error",
-            "-count_frames",
-            "-show_entries",
-            "stream=codec_name,nb_read_frames:format=duration",
-            "-of",
-            "csv=p=0",
-        ])
-        .arg(&file)
-        .output()
-        .expect("ffprobe (Debian ffmpeg) is installed");
-    let text = String::from_utf8_lossy(&out.stdout).into_owned();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    println!("ffprobe:\n{text}");
-    let decoded = |codec: &str| {
-        text.lines()
-            .filter(|l| l.starts_with(codec))
-            .filter(|l| l.rsplit(',').next().and_then(|n| n.parse::<u64>().ok()).unwrap_or(0) > 10)
-            .count()
-    };
-    assert_eq!(decoded("vp8"), 2, "both cameras decode: {text}");
-    assert_eq!(decoded("opus"), 2, "both microphones decode: {text}");
-    let seconds: f64 = text.lines().last().unwrap().trim().parse().unwrap();
-    assert!((3.0..=9.0).contains(&seconds), "{text}");
+    let mut first = Vec::new();
+    for p in &parts {
+        let name = sangdam_web::recording_file::part_name(&rec.id, p.part as usize);
+        let raw = std::fs::read(sangdam_web::recording_file::path(app.recordings_dir(), &name)).unwrap();
+        assert!(!raw.windows(4).any(|w| w == [0x1A, 0x45, 0xDF, 0xA3]), "no clear WebM on disk");
+        let mut reader = sangdam_web::recording_file::SealedReader::open(app.recordings_dir(), &name, &key).unwrap();
+        let mut webm = Vec::new();
+        while let Some(chunk) = reader.next_chunk().unwrap() {
+            webm.extend(chunk);
+        }
+        let file = dir.path().join(format!("{name}.webm"));
+        std::fs::write(&file, &webm).unwrap();
+        let out = std::process::Command::new("ffprobe")
+            .args([
+                "-v",
+                "error",
+                "-count_frames",
+                "-show_entries",
+                "stream=codec_name,nb_read_frames:format=duration",
+                "-of",
+                "csv=p=0",
+            ])
+            .arg(&file)
+            .output()
+            .expect("ffprobe (Debian ffmpeg) is installed");
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        println!("ffprobe {} part {}:\n{text}", p.kind, p.part);
+        let decoded = |codec: &str| {
+            text.lines()
+                .filter(|l| l.starts_with(codec))
+                .filter(|l| l.rsplit(',').next().and_then(|n| n.parse::<u64>().ok()).unwrap_or(0) > 10)
+                .count()
+        };
+        assert_eq!(decoded("vp8"), 1, "the picture decodes: {text}");
+        assert_eq!(decoded("opus"), usize::from(p.has_audio), "the voice decodes: {text}");
+        if p.part == 0 {
+            first = webm;
+        }
+    }
 
-    // The counselor plays it in the browser; the playback is audited.
+    // The counselor plays it in the browser: every part side by side, all on one clock.
     host.goto(&app.url(&format!("/recordings/{}", rec.id))).await;
+    assert_eq!(host.script("return document.querySelectorAll('.player-part video').length;").await, parts.len());
+    host.click("#player-toggle").await;
+    let until = Instant::now() + Duration::from_secs(20);
+    let played = loop {
+        let state = host.script("return [window.sangdamPlayer.time(), window.sangdamPlayer.parts()];").await;
+        let t = state[0].as_f64().unwrap();
+        let all = state[1].as_array().unwrap();
+        // Past the screen's start, every part plays a picture near the clock.
+        let near = all.iter().zip(&parts).all(|(v, p)| {
+            let local = t - p.offset_ms as f64 / 1000.0;
+            v["width"].as_u64().unwrap_or(0) > 0
+                && !v["paused"].as_bool().unwrap()
+                && (v["time"].as_f64().unwrap() - local).abs() < 1.0
+        });
+        if near && t > screen.offset_ms as f64 / 1000.0 + 0.5 {
+            break state;
+        }
+        assert!(Instant::now() < until, "the parts did not all play together: {state}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    println!("player: {played}");
+    // Back to the start: the screen is not in the recording yet, and says so.
+    host.script(
+        "const s = document.getElementById('player-seek'); s.value = '0.2'; s.dispatchEvent(new Event('input'));",
+    )
+    .await;
+    let shown = host.script("return window.sangdamPlayer.parts().map(p => p.shown);").await;
+    let want: Vec<bool> = parts.iter().map(|p| p.kind == "person").collect();
+    assert_eq!(shown, serde_json::json!(want));
+    host.click("#player-toggle").await;
+
     let bytes = host
         .script_async(&format!(
-            "fetch('/recordings/{}/file').then(r => r.arrayBuffer()).then(b => done(b.byteLength));",
+            "fetch('/recordings/{}/file?part=0').then(r => r.arrayBuffer()).then(b => done(b.byteLength));",
             rec.id
         ))
         .await;
-    assert_eq!(bytes.as_u64(), Some(webm.len() as u64));
+    assert_eq!(bytes.as_u64(), Some(first.len() as u64));
     // Seeking: the player asks for a range and gets exactly those bytes.
     let part = host
         .script_async(&format!(
-            "fetch('/recordings/{}/file', {{ headers: {{ Range: 'bytes=70000-70099' }} }}).then(async r => \
+            "fetch('/recordings/{}/file', {{ headers: {{ Range: 'bytes=30000-30099' }} }}).then(async r => \
              done([r.status, r.headers.get('content-range'), Array.from(new Uint8Array(await r.arrayBuffer()))]));",
             rec.id
         ))
         .await;
     assert_eq!(part[0], 206);
-    assert_eq!(part[1], format!("bytes 70000-70099/{}", webm.len()));
+    assert_eq!(part[1], format!("bytes 30000-30099/{}", first.len()));
     let got: Vec<u8> = part[2].as_array().unwrap().iter().map(|v| v.as_u64().unwrap() as u8).collect();
-    assert_eq!(got, webm[70_000..70_100]);
+    assert_eq!(got, first[30_000..30_100]);
+    // A part that does not exist, or is not a number, is not found.
+    for bad in [parts.len().to_string(), "x".to_owned(), "-1".to_owned()] {
+        let status = host
+            .script_async(&format!("fetch('/recordings/{}/file?part={bad}').then(r => done(r.status));", rec.id))
+            .await;
+        assert_eq!(status, 404, "part {bad}");
+    }
     let f =
         sangdam_store::AuditFilter { action_prefix: Some("recording.play".into()), limit: 10, ..Default::default() };
     assert!(!app.store.audit_page(&f).await.unwrap().records.is_empty());
+    // The player passes axe and fits a phone.
+    let page = format!("/recordings/{}", rec.id);
+    for (width, height) in [(1280, 900), (390, 844)] {
+        host.resize(width, height).await;
+        let found = crate::a11y::violations(&host, &app, &page).await;
+        assert!(found.is_empty(), "{found:?}");
+        let fits = host.script("return document.documentElement.scrollWidth <= window.innerWidth + 1;").await;
+        assert_eq!(fits, Value::Bool(true), "the player overflows at {width} px");
+        host.click("#player-toggle").await;
+        tokio::time::sleep(Duration::from_secs(3)).await;
+        host.screenshot(&crate::browser::screenshots().join(format!("recording-player-{width}.png"))).await;
+    }
     drop((host, guest));
     app.finish().await;
 }
