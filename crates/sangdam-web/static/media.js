@@ -56,6 +56,67 @@ window.sangdamMedia = function (opts) {
   // Who shares a screen now, from the room's media messages.
   const sharing = new Map();
 
+  // Connection quality, every 4 s from what the browser measures: the share of packets lost of
+  // what arrives, the round trip, the send estimate, and whether anything arrives at all. Each
+  // page measures its own and tells the room when it changes; every tile shows its person's.
+  const QUALITY_MS = 4000;
+  const quality = new Map(); // user ("self" for this page) -> good | weak | poor
+  const hint = document.getElementById("quality-hint");
+  const toVoice = document.getElementById("quality-voice");
+  if (toVoice) toVoice.addEventListener("click", () => { if (!voiceOnly) controls.voice.click(); hint.hidden = true; });
+  let qualityTimer = null, lastSample = null, level = null, poorSince = 0, silent = false;
+  function badge(fig, lvl) {
+    let b = fig.querySelector(".quality");
+    if (!b) {
+      b = document.createElement("span");
+      b.className = "quality";
+      fig.append(b);
+    }
+    b.dataset.level = lvl;
+    b.textContent = t("quality" + lvl.charAt(0).toUpperCase() + lvl.slice(1));
+  }
+  function showQuality(user, lvl) {
+    if (!lvl) return;
+    quality.set(user, lvl);
+    const sel = user === "self" ? '[data-stream="self"]' : `[data-user="${user}"]:not(.screen)`;
+    for (const el of stage.querySelectorAll(sel)) badge(el, lvl);
+  }
+  function judge(loss, rtt, outRate, nothing) {
+    if (nothing || loss >= 0.1 || (rtt !== null && rtt >= 0.5) || (outRate !== null && outRate < 100000)) return "poor";
+    if (loss >= 0.03 || (rtt !== null && rtt >= 0.25)) return "weak";
+    return "good";
+  }
+  async function measure() {
+    if (!pc || pc.connectionState === "closed" || pc.iceConnectionState === "new") return;
+    const report = await pc.getStats();
+    let lost = 0, got = 0, bytes = 0, rtt = null, outRate = null;
+    report.forEach((s) => {
+      if (s.type === "inbound-rtp") { lost += Math.max(0, s.packetsLost || 0); got += s.packetsReceived || 0; }
+      if (s.type === "transport") {
+        bytes += s.bytesReceived || 0;
+        const pair = s.selectedCandidatePairId && report.get(s.selectedCandidatePairId);
+        if (pair) {
+          if (typeof pair.currentRoundTripTime === "number") rtt = pair.currentRoundTripTime;
+          if (typeof pair.availableOutgoingBitrate === "number") outRate = pair.availableOutgoingBitrate;
+        }
+      }
+    });
+    const prev = lastSample;
+    lastSample = { lost, got, bytes };
+    if (!prev) return;
+    const dl = Math.max(0, lost - prev.lost), dg = Math.max(0, got - prev.got);
+    const loss = dl + dg > 0 ? dl / (dl + dg) : 0;
+    // The server sends control packets every second even when nobody speaks: nothing at all
+    // for 4 s means the media path has stopped.
+    const nothing = bytes === prev.bytes;
+    if (nothing !== silent) { silent = nothing; say(t(nothing ? "reconnecting" : "connected")); }
+    const next = judge(loss, rtt, outRate, nothing);
+    poorSince = next === "poor" ? poorSince || performance.now() : 0;
+    if (hint) hint.hidden = !(poorSince && performance.now() - poorSince >= 12000 && !voiceOnly);
+    showQuality("self", next);
+    if (next !== level) { level = next; send({ type: "quality", level }); }
+  }
+
   function tile(key, label) {
     let fig = stage.querySelector(`[data-stream="${key}"]`);
     if (fig) return fig;
@@ -85,6 +146,7 @@ window.sangdamMedia = function (opts) {
     const isNew = !stage.querySelector(`[data-stream="${key}"]`);
     const fig = tile(key, screen ? `${nameOf(user)} · ${t("screen")}` : nameOf(user));
     fig.dataset.user = user;
+    if (!screen && quality.has(user)) badge(fig, quality.get(user));
     // A screen tile shows only while that person shares (not an empty tile until they first do).
     if (screen) { fig.classList.add("screen"); if (isNew) fig.hidden = !sharing.get(user); }
     const v = fig.querySelector("video");
@@ -163,6 +225,9 @@ window.sangdamMedia = function (opts) {
         say(t("connected"));
       }
     };
+    // A new connection is measured afresh, and the room told again.
+    lastSample = null; level = null;
+    if (!qualityTimer) qualityTimer = setInterval(() => measure().catch(() => {}), QUALITY_MS);
     const offer = await pc.createOffer();
     await pc.setLocalDescription(offer);
     send({ type: "rtc_offer", sdp: pc.localDescription.sdp });
@@ -311,6 +376,7 @@ window.sangdamMedia = function (opts) {
           break;
         case "media":
           sharing.set(m.user, Boolean(m.media.screen));
+          showQuality(m.user, m.media.quality);
           for (const el of stage.querySelectorAll(`[data-user="${m.user}"]`)) {
             el.classList.toggle("camera-off", !m.media.video && !el.classList.contains("screen"));
             if (el.classList.contains("screen")) el.hidden = !m.media.screen;
@@ -324,11 +390,13 @@ window.sangdamMedia = function (opts) {
       for (const tr of local.getTracks()) tr.stop();
       if (screenStream) screenStream.getTracks().forEach((tr) => tr.stop());
       if (meter) { clearInterval(meter.timer); meter.ctx.close(); meter = null; }
+      clearInterval(qualityTimer);
+      qualityTimer = null;
     },
     // What the tests (and a curious counselor's console) read: per received stream, frames
     // decoded and audio packets received, plus the time from admission to the first frame shown.
     async stats() {
-      const out = { streams: {}, firstFrameMs: firstFrameAt ? firstFrameAt - admittedAt : null, joins, relay: false };
+      const out = { streams: {}, firstFrameMs: firstFrameAt ? firstFrameAt - admittedAt : null, joins, relay: false, quality: Object.fromEntries(quality) };
       if (!pc) return out;
       const report = await pc.getStats();
       const mids = {};

@@ -174,6 +174,7 @@
     li.append(name, " ", state);
     people.append(li);
     showMedia(p.user, p.media);
+    if (media && p.media) media.handle({ type: "media", user: p.user, media: p.media });
   }
   // The participant list says who is muted, has the camera off or shares a screen.
   function showMedia(user, m) {
@@ -183,6 +184,7 @@
     if (!m.audio) parts.push(t("muted"));
     if (!m.video) parts.push(t("cameraIsOff"));
     if (m.screen) parts.push(t("sharing"));
+    if (m.quality) parts.push(t("quality" + m.quality.charAt(0).toUpperCase() + m.quality.slice(1)));
     li.querySelector(".media-state").textContent = parts.join(" · ");
     li.dataset.audio = String(m.audio);
     li.dataset.video = String(m.video);

@@ -411,13 +411,21 @@ async fn handle(
         ClientMsg::RtcOffer { .. } | ClientMsg::RtcAnswer { .. } | ClientMsg::VoiceOnly { .. } => {}
         // A waiting client's camera and microphone already run for the preview: what they report
         // is not shown to anyone before admission, and not an error to show them either.
-        ClientMsg::Media { .. } | ClientMsg::Speaking { .. } if !admitted => {}
+        ClientMsg::Media { .. } | ClientMsg::Speaking { .. } | ClientMsg::Quality { .. } if !admitted => {}
         ClientMsg::Media { audio, video, screen } => {
-            let media = MediaState { audio, video, screen };
-            if let Some(c) = s.conns.get_mut(&conn) {
-                c.media = media;
-            }
+            let Some(c) = s.conns.get_mut(&conn) else { return Ok(true) };
+            let media = MediaState { audio, video, screen, quality: c.media.quality };
+            c.media = media;
             s.broadcast(&ServerMsg::Media { user: who.user.to_string(), media }, true, None);
+        }
+        ClientMsg::Quality { level } => {
+            let Some(c) = s.conns.get_mut(&conn) else { return Ok(true) };
+            // Told to everyone only when it changes, however often a page repeats it.
+            if c.media.quality != Some(level) {
+                c.media.quality = Some(level);
+                let media = c.media;
+                s.broadcast(&ServerMsg::Media { user: who.user.to_string(), media }, true, None);
+            }
         }
         ClientMsg::Speaking { on } => {
             s.broadcast(&ServerMsg::Speaking { user: who.user.to_string(), on }, true, Some(conn));

@@ -49,6 +49,11 @@ pub enum ClientMsg {
         video: bool,
         screen: bool,
     },
+    /// How this participant's connection is doing, as their page measures it (loss, round trip,
+    /// the send estimate, whether anything arrives); sent when it changes.
+    Quality {
+        level: Quality,
+    },
     /// Voice-only mode: no video is sent to this participant while it is on.
     VoiceOnly {
         on: bool,
@@ -73,12 +78,24 @@ pub enum ClientMsg {
     },
 }
 
-/// What a participant sends, as the participant list shows it.
+/// A connection's quality, as the participant's page measures it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Quality {
+    Good,
+    Weak,
+    Poor,
+}
+
+/// What a participant sends, and how their connection is, as the participant list shows it.
 #[derive(Debug, Clone, Copy, Default, Serialize)]
 pub struct MediaState {
     pub audio: bool,
     pub video: bool,
     pub screen: bool,
+    /// Unknown until their page has measured it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub quality: Option<Quality>,
 }
 
 #[derive(Debug, Clone, Serialize)]

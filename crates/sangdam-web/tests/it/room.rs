@@ -640,3 +640,52 @@ db_test!(a_crisis_message_in_the_room_chat_reaches_the_host_and_the_guest_sees_t
     }
     assert_eq!(marks, vec![("c-1".to_owned(), Some("high".to_owned())), ("h-1".to_owned(), None)]);
 });
+
+db_test!(connection_quality_reaches_the_room_once_per_change, async |app: &TestApp| {
+    let s = scene(app, "q").await;
+    let room = room_of(app, &s.client.0, &s.appointment).await;
+    let mut host = join(app, &s.counselor.1, &room, 0).await;
+    assert_eq!(recv(&mut host).await["type"], "welcome");
+    let mut guest = join(app, &s.client.1, &room, 0).await;
+    assert_eq!(recv(&mut guest).await["type"], "waiting");
+    assert_eq!(recv(&mut host).await["type"], "knock");
+    // A waiting client's quality is nobody's business yet: ignored quietly.
+    send(&mut guest, json!({ "type": "quality", "level": "poor" })).await;
+    send(&mut guest, json!({ "type": "ping" })).await;
+    assert_eq!(recv(&mut guest).await["type"], "pong", "handled, quietly, while waiting");
+    send(&mut host, json!({ "type": "admit", "user": s.client_id })).await;
+    assert_eq!(recv(&mut guest).await["type"], "admitted");
+    let w = recv(&mut guest).await;
+    assert_eq!(w["type"], "welcome");
+    assert!(w["participants"].as_array().unwrap().iter().all(|p| p["media"].get("quality").is_none()));
+    let joined = recv(&mut host).await;
+    assert_eq!(joined["type"], "joined");
+    assert!(joined["person"]["media"].get("quality").is_none(), "what it sent while waiting was not kept");
+
+    // The client's page says its connection is weak: the counselor's page (and its own) hear it.
+    send(&mut guest, json!({ "type": "quality", "level": "weak" })).await;
+    for ws in [&mut host, &mut guest] {
+        let m = recv(ws).await;
+        assert_eq!((m["type"].as_str(), m["user"].as_str()), (Some("media"), Some(s.client_id.as_str())));
+        assert_eq!(m["media"]["quality"], "weak");
+    }
+    // The same level again, in a burst (within the socket's rate): nothing more is told.
+    for _ in 0..10 {
+        send(&mut guest, json!({ "type": "quality", "level": "weak" })).await;
+    }
+    send(&mut host, json!({ "type": "ping" })).await;
+    assert_eq!(recv(&mut host).await["type"], "pong", "a repeated level is not told again");
+    // A media change keeps the quality; an unknown level is refused.
+    send(&mut guest, json!({ "type": "media", "audio": false, "video": true, "screen": false })).await;
+    let m = recv(&mut host).await;
+    assert_eq!((m["media"]["audio"].as_bool(), m["media"]["quality"].as_str()), (Some(false), Some("weak")));
+    assert_eq!(recv(&mut guest).await["type"], "media");
+    send(&mut guest, json!({ "type": "quality", "level": "awful" })).await;
+    assert_eq!(recv(&mut guest).await["code"], "error-room-message");
+    // Whoever comes in later sees it in the participant list.
+    drop(host);
+    let mut again = join(app, &s.counselor.1, &room, 0).await;
+    let w = recv(&mut again).await;
+    let client = w["participants"].as_array().unwrap().iter().find(|p| p["user"] == s.client_id.as_str()).cloned();
+    assert_eq!(client.unwrap()["media"]["quality"], "weak");
+});

@@ -157,6 +157,29 @@ async fn a_counselor_and_a_client_see_and_hear_each_other() {
     guest.click("#media-mic").await;
     host.element(&format!("#room-people li[data-user='{guest_id}'][data-audio='false']")).await;
 
+    // On loopback each page measures a good connection, shows it on its own tile and tells the
+    // room: the counselor sees the client's quality on the client's tile, and the other way.
+    for (b, other) in [(&host, &guest_id), (&guest, &host_id)] {
+        let want = serde_json::json!(["self:good", format!("{other}:good")]);
+        let until = Instant::now() + Duration::from_secs(20);
+        loop {
+            let seen = b
+                .script(
+                    "return [...document.querySelectorAll('#media-stage figure:not(.screen) .quality')]
+                       .map(q => q.closest('figure').dataset.stream + ':' + q.dataset.level).sort();",
+                )
+                .await;
+            let mut sorted: Vec<String> =
+                want.as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_owned()).collect();
+            sorted.sort();
+            if seen == serde_json::json!(sorted) {
+                break;
+            }
+            assert!(Instant::now() < until, "quality badges: {seen}");
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+    }
+    host.screenshot(&crate::browser::screenshots().join("call-quality-host.png")).await;
     // A shared screen arrives as a track of its own.
     guest.click("#media-screen").await;
     let screen = format!("{guest_id}-screen");
