@@ -22,21 +22,46 @@
   const fileInput = document.getElementById("room-file");
 
   // The side panels (chat, participants, whiteboard, files): one shown at a time, beside the
-  // video on a desktop and under it on a phone. A host starts on the participants (knocks).
+  // video on a desktop. On a phone the video fills the screen and a panel is a sheet over it,
+  // opened by its tab and closed by its close button, the tab again, or Escape. A host starts on
+  // the participants (knocks); on a phone nothing covers the video until asked.
   const tabs = [...document.querySelectorAll(".panel-tabs [role=tab]")];
-  function showPanel(tab) {
+  const phone = window.matchMedia("(max-width: 40rem)");
+  const panelOf = (tab) => document.getElementById(tab.getAttribute("aria-controls"));
+  let chosen = null;
+  function showPanel(tab, focus) {
+    chosen = tab;
     for (const t of tabs) {
       const on = t === tab;
       t.setAttribute("aria-selected", String(on));
       t.classList.toggle("secondary", !on);
-      document.getElementById(t.getAttribute("aria-controls")).hidden = !on;
+      panelOf(t).hidden = !on;
     }
+    if (tab) tab.classList.remove("unread");
+    root.classList.toggle("sheet-open", Boolean(tab) && phone.matches);
+    if (tab && focus && phone.matches) panelOf(tab).querySelector(".sheet-close").focus();
   }
-  for (const t of tabs) t.addEventListener("click", () => showPanel(t));
-  if (tabs.length) showPanel(document.getElementById(root.dataset.host === "true" ? "tab-people" : "tab-chat"));
+  const defaultTab = () => document.getElementById(root.dataset.host === "true" ? "tab-people" : "tab-chat");
+  for (const t of tabs) {
+    t.addEventListener("click", () => {
+      // On a phone the open sheet's tab closes it.
+      if (phone.matches && chosen === t) { showPanel(null); t.focus(); } else showPanel(t, true);
+    });
+  }
+  for (const b of document.querySelectorAll(".sheet-close")) {
+    b.addEventListener("click", () => { const was = chosen; showPanel(null); if (was) was.focus(); });
+  }
+  document.addEventListener("keydown", (e) => {
+    if (e.key === "Escape" && phone.matches && chosen) { const was = chosen; showPanel(null); was.focus(); }
+  });
+  if (tabs.length) showPanel(phone.matches ? null : defaultTab());
+  // From a phone to a desktop width (a turned tablet) one panel is always open.
+  phone.addEventListener("change", () => showPanel(phone.matches ? null : chosen || defaultTab()));
   // A knock opens the participants, where the host admits.
   new MutationObserver(() => { if (document.querySelector("#room-knocks > *")) showPanel(document.getElementById("tab-people")); })
     .observe(document.getElementById("room-knocks"), { childList: true });
+  // A chat message while the chat is not shown marks its tab.
+  const markUnread = () => { const tab = document.getElementById("tab-chat"); if (tab && chosen !== tab) tab.classList.add("unread"); };
   const full = document.getElementById("call-full");
   if (full && document.fullscreenEnabled) {
     full.hidden = false;
@@ -223,6 +248,7 @@
   function addChat(m) {
     if (seen.has(m.seq)) return;
     seen.add(m.seq);
+    markUnread();
     lastSeq = Math.max(lastSeq, m.seq);
     const li = document.createElement("li");
     li.dataset.seq = m.seq;
@@ -286,6 +312,8 @@
           ul.textContent = "";
           m.lines.forEach((l) => { const li = document.createElement("li"); li.textContent = l; ul.append(li); });
           document.getElementById("room-care").hidden = false;
+          // The crisis lines are never left behind a closed sheet.
+          showPanel(document.getElementById("tab-chat"));
           break;
         }
         case "file": addFile(m.file); break;

@@ -121,6 +121,7 @@ room-devices = Devices
 room-full-screen = Full screen
 room-end-confirm = End the session for everyone? Everyone leaves the room.
 room-panels = Panels
+room-panel-close = Close
 room-abuse-hint = If the client is abusive, you can end the session for that reason; it is recorded.
 room-ended-page = This session has ended. Thank you for taking part.
 room-ended-back = Back

@@ -121,6 +121,7 @@ room-devices = 장치 설정
 room-full-screen = 전체 화면
 room-end-confirm = 모두에게 상담을 끝낼까요? 모두 상담실에서 나가게 됩니다.
 room-panels = 패널
+room-panel-close = 닫기
 room-abuse-hint = 내담자의 폭언이 있으면 그 사유로 상담을 끝낼 수 있습니다. 기록에 남습니다.
 room-ended-page = 이 상담은 끝났습니다. 함께해 주셔서 감사합니다.
 room-ended-back = 돌아가기

@@ -411,7 +411,42 @@ async fn a_counselor_admits_a_client_and_they_chat() {
             .await;
         assert_eq!(fits, serde_json::Value::Bool(true), "the room overflows at {width} px: {wide}");
     }
+    // On a phone the video fills the screen and no panel covers it until asked; a tab opens its
+    // panel as a sheet over the lower part, the close button closes it, and a message that comes
+    // meanwhile marks the chat's tab.
+    guest.resize(390, 844).await;
+    until(&guest, "return [...document.querySelectorAll('.call-panels .panel')].every(p => p.hidden);", true).await;
+    until(
+        &guest,
+        "return document.getElementById('media-stage').getBoundingClientRect().height >= 0.5 * window.innerHeight
+           && document.getElementById('tab-chat').getBoundingClientRect().bottom <= window.innerHeight;",
+        true,
+    )
+    .await;
     guest.screenshot(&screenshots().join("room-390.png")).await;
+    guest.click("#tab-chat").await;
+    until(
+        &guest,
+        "const p = document.getElementById('panel-chat'); const r = p.getBoundingClientRect();
+         return !p.hidden && getComputedStyle(p).position === 'fixed' && Math.abs(r.bottom - window.innerHeight) < 2
+           && r.height <= 0.75 * window.innerHeight && document.activeElement === p.querySelector('.sheet-close');",
+        true,
+    )
+    .await;
+    guest.screenshot(&screenshots().join("room-sheet-390.png")).await;
+    guest.click("#panel-chat .sheet-close").await;
+    until(
+        &guest,
+        "return document.getElementById('panel-chat').hidden && document.activeElement.id === 'tab-chat';",
+        true,
+    )
+    .await;
+    host.fill("#room-chat-text", "천천히 말씀하셔도 돼요").await;
+    host.click("#room-chat-send").await;
+    until(&guest, "return document.getElementById('tab-chat').classList.contains('unread');", true).await;
+    guest.click("#tab-chat").await;
+    until(&guest, "return !document.getElementById('tab-chat').classList.contains('unread');", true).await;
+    guest.wait_for_text("천천히 말씀하셔도 돼요").await;
     host.screenshot(&screenshots().join("room-1280.png")).await;
 
     // The counselor switches to English mid-session: the page comes back in English and the call
