@@ -32,6 +32,7 @@ pub mod server;
 pub mod session_watch;
 pub mod state;
 pub mod throttle;
+pub mod undo;
 pub mod zip;
 
 use axum::Router;

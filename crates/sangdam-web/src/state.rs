@@ -36,6 +36,8 @@ pub struct Inner {
     /// The SFU every room's audio and video goes through.
     pub media: sangdam_media::MediaServer,
     pub limiter: RateLimiter,
+    /// Deletions that can still be undone.
+    pub undos: crate::undo::Undos,
     /// Bumped whenever sessions end on this server, so open sockets check theirs at once.
     pub sessions_epoch: tokio::sync::watch::Sender<u64>,
     /// Time zone names for pickers, computed once.
@@ -68,6 +70,7 @@ impl AppState {
                 chat: crate::chat::ChatHub::default(),
                 media,
                 limiter: RateLimiter::default(),
+                undos: crate::undo::Undos::default(),
                 sessions_epoch: tokio::sync::watch::Sender::new(0),
                 timezones: sangdam_domain::Timezone::all_names(),
                 started_at: clock.now(),

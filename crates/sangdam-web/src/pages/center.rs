@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use askama::Template;
 use axum::extract::ws::WebSocketUpgrade;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::IntoResponse;
 use sangdam_domain::{Role, UserId};
@@ -20,9 +20,10 @@ use crate::ctx::{Ctx, Viewer, same_origin};
 use crate::error::{AppError, AppResult};
 use crate::forms::FormData;
 use crate::state::AppState;
+use crate::undo::{Deleted, UndoQuery};
 
 /// Canned responses one counselor may keep (shared ones count separately).
-const MAX_CANNED: usize = 200;
+pub(super) const MAX_CANNED: usize = 200;
 
 /// A closing category's name in the viewer's language (empty for an open chat).
 pub(crate) fn category_name(ctx: &Ctx, category: Option<&str>) -> String {
@@ -156,9 +157,20 @@ struct CannedPage<'a> {
     shortcut: String,
     body: String,
     errors: Vec<String>,
+    notice: Option<String>,
+    /// A deletion that can still be undone, and where the undo leads back to.
+    undo: Option<String>,
+    back: &'static str,
 }
 
-async fn canned_page(state: &AppState, ctx: &Ctx, v: &Viewer, f: &CannedForm, errors: Vec<String>) -> AppResult {
+async fn canned_page(
+    state: &AppState,
+    ctx: &Ctx,
+    v: &Viewer,
+    f: &CannedForm,
+    errors: Vec<String>,
+    q: &UndoQuery,
+) -> AppResult {
     let supervisor = v.user.role == Role::Supervisor;
     let items = state
         .store
@@ -170,12 +182,22 @@ async fn canned_page(state: &AppState, ctx: &Ctx, v: &Viewer, f: &CannedForm, er
             (c.id, c.shortcut, c.body, shared, !shared || supervisor)
         })
         .collect();
-    render(&CannedPage { ctx, supervisor, items, shortcut: f.shortcut.clone(), body: f.body.clone(), errors })
+    render(&CannedPage {
+        ctx,
+        supervisor,
+        items,
+        shortcut: f.shortcut.clone(),
+        body: f.body.clone(),
+        errors,
+        notice: q.outcome().map(|id| ctx.t(id)),
+        undo: q.offer(&state.undos, &v.user.id, ctx.now),
+        back: "/center/canned",
+    })
 }
 
-pub async fn canned(State(state): State<AppState>, ctx: Ctx) -> AppResult {
+pub async fn canned(State(state): State<AppState>, ctx: Ctx, Query(q): Query<UndoQuery>) -> AppResult {
     let v = staff(&ctx)?;
-    canned_page(&state, &ctx, v, &CannedForm::default(), vec![]).await
+    canned_page(&state, &ctx, v, &CannedForm::default(), vec![], &q).await
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -205,7 +227,8 @@ pub async fn add_canned(State(state): State<AppState>, ctx: Ctx, FormData(f): Fo
         errors.push(ctx.t("error-canned-too-many"));
     }
     if !errors.is_empty() {
-        return with_status(StatusCode::UNPROCESSABLE_ENTITY, canned_page(&state, &ctx, v, &f, errors).await);
+        let page = canned_page(&state, &ctx, v, &f, errors, &UndoQuery::default()).await;
+        return with_status(StatusCode::UNPROCESSABLE_ENTITY, page);
     }
     let shared = f.shared == "yes" && v.user.role == Role::Supervisor;
     let id = sangdam_domain::ids::encode_random(&random::<16>());
@@ -213,14 +236,15 @@ pub async fn add_canned(State(state): State<AppState>, ctx: Ctx, FormData(f): Fo
     Ok(see_other("/center/canned"))
 }
 
+/// Deletes a canned response; the next page offers to undo it for a while.
 pub async fn delete_canned(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> AppResult {
     let v = staff(&ctx)?;
+    let row = state.store.canned_responses(&v.user.id).await?.into_iter().find(|c| c.id == id);
     let deleted = state.store.delete_canned_response(&id, Some(&v.user.id)).await?
         || (v.user.role == Role::Supervisor && state.store.delete_canned_response(&id, None).await?);
-    if !deleted {
-        return Err(AppError::NotFound);
-    }
-    Ok(see_other("/center/canned"))
+    let (true, Some(row)) = (deleted, row) else { return Err(AppError::NotFound) };
+    let token = state.undos.keep(&v.user.id, ctx.now, Deleted::Canned(row));
+    Ok(see_other(&format!("/center/canned?undo={token}")))
 }
 
 #[derive(Template)]

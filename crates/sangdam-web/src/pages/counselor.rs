@@ -21,6 +21,7 @@ use crate::ctx::Ctx;
 use crate::error::{AppError, AppResult};
 use crate::forms::FormData;
 use crate::state::AppState;
+use crate::undo::{Deleted, UndoQuery};
 
 const MAX_BIO_CHARS: usize = 4000;
 const MAX_SPANS_PER_DAY: usize = 6;
@@ -98,6 +99,9 @@ struct SettingsPage<'a> {
     id: String,
     errors: Vec<String>,
     notice: Option<String>,
+    /// A deleted exception that can still be undone, and where the undo leads back to.
+    undo: Option<String>,
+    back: &'static str,
 }
 
 impl SettingsPage<'_> {
@@ -158,6 +162,7 @@ async fn settings_page(
     f: HashMap<String, String>,
     errors: Vec<String>,
     notice: Option<String>,
+    undo: Option<String>,
 ) -> AppResult {
     let v = counselor_viewer(ctx)?;
     let profile =
@@ -211,6 +216,8 @@ async fn settings_page(
             id: v.user.id.to_string(),
             errors,
             notice,
+            undo,
+            back: "/counselor/settings",
         }),
     )
 }
@@ -219,13 +226,17 @@ async fn settings_page(
 #[serde(default)]
 pub struct SavedQuery {
     saved: Option<String>,
+    #[serde(flatten)]
+    undo: UndoQuery,
 }
 
 pub async fn settings(State(state): State<AppState>, ctx: Ctx, Query(q): Query<SavedQuery>) -> AppResult {
     let v = counselor_viewer(&ctx)?;
     let profile =
         state.store.counselor_profile(&v.user.id).await?.unwrap_or_else(|| CounselorProfile::new(v.user.id.clone()));
-    settings_page(&state, &ctx, profile_fields(&profile), vec![], q.saved.map(|_| ctx.t("notice-saved"))).await
+    let notice = q.undo.outcome().or(q.saved.as_ref().map(|_| "notice-saved")).map(|id| ctx.t(id));
+    let undo = q.undo.offer(&state.undos, &v.user.id, ctx.now);
+    settings_page(&state, &ctx, profile_fields(&profile), vec![], notice, undo).await
 }
 
 fn number(f: &HashMap<String, String>, key: &str) -> Option<u32> {
@@ -316,7 +327,7 @@ pub async fn save_settings(
         errors.push(ctx.t("error-publish-needs-offering"));
     }
     if !errors.is_empty() {
-        return settings_page(&state, &ctx, f, errors, None).await;
+        return settings_page(&state, &ctx, f, errors, None, None).await;
     }
     state.store.save_counselor_profile(&p, ctx.now).await?;
     audit(&state, &ctx, Some(&v.user), "counselor.settings", crate::auth::user_target(&v.user.id), "ok").await?;
@@ -355,14 +366,14 @@ pub async fn add_exception(State(state): State<AppState>, ctx: Ctx, FormData(e):
             errors.push(ctx.t(err.message_id()));
         }
         fields.insert("ex_day".into(), e.day.clone());
-        return settings_page(&state, &ctx, fields, errors, None).await;
+        return settings_page(&state, &ctx, fields, errors, None, None).await;
     };
     let today = jiff::Timestamp::from_second(ctx.now).unwrap_or_default().to_zoned(v.user.timezone.to_jiff()).date();
     let existing = state.store.list_exceptions(&v.user.id).await?.len();
     if date < today || existing >= MAX_EXCEPTIONS {
         let fields = profile.as_ref().map(profile_fields).unwrap_or_default();
         let id = if date < today { "error-exception-past" } else { "error-exceptions-full" };
-        return settings_page(&state, &ctx, fields, vec![ctx.t(id)], None).await;
+        return settings_page(&state, &ctx, fields, vec![ctx.t(id)], None, None).await;
     }
     if profile.is_none() {
         state.store.save_counselor_profile(&CounselorProfile::new(v.user.id.clone()), ctx.now).await?;
@@ -373,12 +384,15 @@ pub async fn add_exception(State(state): State<AppState>, ctx: Ctx, FormData(e):
     Ok(see_other("/counselor/settings?saved=1"))
 }
 
+/// Deletes a day's exception; the next page offers to undo it for a while.
 pub async fn delete_exception(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> AppResult {
     let v = counselor_viewer(&ctx)?;
-    if !state.store.delete_exception(&v.user.id, &id).await? {
+    let row = state.store.list_exceptions(&v.user.id).await?.into_iter().find(|(i, _)| *i == id);
+    let (true, Some((id, exception))) = (state.store.delete_exception(&v.user.id, &id).await?, row) else {
         return Err(AppError::NotFound);
-    }
-    Ok(see_other("/counselor/settings?saved=1"))
+    };
+    let token = state.undos.keep(&v.user.id, ctx.now, Deleted::Exception { id, user: v.user.id.clone(), exception });
+    Ok(see_other(&format!("/counselor/settings?undo={token}")))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -423,7 +437,7 @@ pub async fn upload_photo(
         Ok(p) => p,
         Err(id) => {
             let fields = profile.as_ref().map(profile_fields).unwrap_or_default();
-            return settings_page(&state, &ctx, fields, vec![ctx.t(id)], None).await;
+            return settings_page(&state, &ctx, fields, vec![ctx.t(id)], None, None).await;
         }
     };
     if profile.is_none() {

@@ -28,6 +28,7 @@ mod room;
 mod signin;
 mod signup;
 mod two_factor;
+mod undo;
 
 use askama::Template;
 use axum::Router;
@@ -99,6 +100,7 @@ pub fn router() -> Router<AppState> {
         .route("/center/capacity", post(center::capacity))
         .route("/center/canned", get(center::canned).post(center::add_canned))
         .route("/center/canned/{id}/delete", post(center::delete_canned))
+        .route("/undo", post(undo::undo))
         .route("/center/chats/{id}", get(center::transcript))
         .route("/center/chats/{id}/lock", post(center::lock))
         .route("/center/chats/{id}/export", get(center::export))

@@ -526,7 +526,15 @@ db_test!(counselors_edit_their_settings_with_validation, async |app: &TestApp| {
         )
         .await;
     assert_eq!(r.status(), 303);
-    assert_eq!(app.store.list_exceptions(&id).await.unwrap().len(), 1);
+    let exceptions = app.store.list_exceptions(&id).await.unwrap();
+    assert_eq!(exceptions.len(), 1);
+    // Deleted by mistake, it comes back as it was with the undo the next page offers.
+    let r = app.post(&client, &format!("/counselor/exceptions/{}/delete", exceptions[0].0), &[]).await;
+    let token = location(&r).strip_prefix("/counselor/settings?undo=").expect("an undo is offered").to_owned();
+    assert!(app.store.list_exceptions(&id).await.unwrap().is_empty());
+    let r = app.post(&client, "/undo", &[("token", token.as_str()), ("back", "/counselor/settings")]).await;
+    assert_eq!(location(&r), "/counselor/settings?undone=ok");
+    assert_eq!(app.store.list_exceptions(&id).await.unwrap(), exceptions);
     let r = app
         .post(
             &client,

@@ -546,6 +546,52 @@ db_test!(canned_responses_are_personal_or_shared, async |app: &TestApp| {
     assert_eq!(connect(app, &g.1, "/center/ws").await.err().map(|s| s >= 300), Some(true));
 });
 
+db_test!(a_deleted_canned_response_comes_back_once_for_whoever_deleted_it, async |app: &TestApp| {
+    let (cb, c_id) = staff_browser(app, Role::Counselor, "c@example.com").await;
+    let (other, _) = staff_browser(app, Role::Counselor, "other@example.com").await;
+    let r =
+        app.post(&cb.0, "/center/canned", &[("shortcut", "bye"), ("body", "오늘 이야기 나눠주셔서 고마워요")]).await;
+    assert_eq!(r.status(), 303);
+    let before = app.store.canned_responses(&c_id).await.unwrap();
+    let r = app.post(&cb.0, &format!("/center/canned/{}/delete", before[0].id), &[]).await;
+    assert_eq!(r.status(), 303);
+    let page = location(&r);
+    let token = page.strip_prefix("/center/canned?undo=").expect("the page offers an undo").to_owned();
+    assert!(app.store.canned_responses(&c_id).await.unwrap().is_empty());
+    let (_, html) = app.get_html(&cb.0, &page).await;
+    assert!(html.contains("notice undo") && html.contains(&format!("name=\"token\" value=\"{token}\"")), "offered");
+    // Someone else's page never offers it, and their undo does nothing.
+    let (_, html) = app.get_html(&other.0, &page).await;
+    assert!(!html.contains("notice undo"));
+    let r = app.post(&other.0, "/undo", &[("token", token.as_str()), ("back", "/center/canned")]).await;
+    assert_eq!(location(&r), "/center/canned?undone=late");
+    assert!(app.store.canned_responses(&c_id).await.unwrap().is_empty());
+    // Twenty undos at once: it comes back once, as it was.
+    let form = [("token", token.as_str()), ("back", "/center/canned")];
+    let tries = (0..20).map(|_| app.post(&cb.0, "/undo", &form));
+    let mut outcomes: Vec<String> = futures_util::future::join_all(tries).await.iter().map(location).collect();
+    outcomes.sort();
+    outcomes.dedup();
+    assert_eq!(outcomes, ["/center/canned?undone=late", "/center/canned?undone=ok"]);
+    let after = app.store.canned_responses(&c_id).await.unwrap();
+    assert_eq!(after.len(), 1);
+    assert_eq!(
+        (&after[0].id, &after[0].shortcut, &after[0].body),
+        (&before[0].id, &before[0].shortcut, &before[0].body)
+    );
+    let (_, html) = app.get_html(&cb.0, "/center/canned?undone=ok").await;
+    assert!(html.contains("삭제 전 그대로 되돌렸습니다"));
+    // After ten minutes it can no longer be undone; a made-up back page leads home.
+    let r = app.post(&cb.0, &format!("/center/canned/{}/delete", before[0].id), &[]).await;
+    let token = location(&r).trim_start_matches("/center/canned?undo=").to_owned();
+    app.clock.advance(sangdam_web::undo::UNDO_SECS);
+    let (_, html) = app.get_html(&cb.0, &location(&r)).await;
+    assert!(!html.contains("notice undo"), "no longer offered");
+    let r = app.post(&cb.0, "/undo", &[("token", token.as_str()), ("back", "https://evil.example/")]).await;
+    assert_eq!(location(&r), "/?undone=late");
+    assert!(app.store.canned_responses(&c_id).await.unwrap().is_empty());
+});
+
 db_test!(a_signed_in_clients_chat_is_on_their_record, async |app: &TestApp| {
     let (cb, c_id) = staff_browser(app, Role::Counselor, "c@example.com").await;
     let (client, client_id) = crate::records::client_of(app, &c_id, "client@example.com").await;

@@ -1,0 +1,47 @@
+//! `POST /undo`: puts a row deleted moments ago back as it was (see `crate::undo`).
+
+use axum::extract::State;
+use sangdam_store::StoreError;
+
+use super::see_other;
+use crate::ctx::Ctx;
+use crate::error::AppResult;
+use crate::forms::FormData;
+use crate::state::AppState;
+use crate::undo::Deleted;
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+pub struct UndoForm {
+    token: String,
+    /// The page to go back to when the token no longer works.
+    back: String,
+}
+
+pub async fn undo(State(state): State<AppState>, ctx: Ctx, FormData(f): FormData<UndoForm>) -> AppResult {
+    let v = ctx.signed_in()?;
+    let back = match f.back.as_str() {
+        b @ ("/center/canned" | "/counselor/settings") => b,
+        _ => "/",
+    };
+    let Some(what) = state.undos.take(&v.user.id, f.token.trim(), ctx.now) else {
+        return Ok(see_other(&format!("{back}?undone=late")));
+    };
+    let page = what.page();
+    let restored = match &what {
+        Deleted::Canned(c) => {
+            let mine = state.store.canned_responses(&v.user.id).await?.iter().filter(|c| c.owner_id.is_some()).count();
+            if c.owner_id.is_some() && mine >= super::center::MAX_CANNED {
+                Err(StoreError::Conflict)
+            } else {
+                state.store.add_canned_response(&c.id, c.owner_id.as_ref(), &c.shortcut, &c.body, ctx.now).await
+            }
+        }
+        Deleted::Exception { id, user, exception } => state.store.add_exception(id, user, exception).await,
+    };
+    match restored {
+        Ok(()) => Ok(see_other(&format!("{page}?undone=ok"))),
+        Err(StoreError::Conflict) => Ok(see_other(&format!("{page}?undone=taken"))),
+        Err(e) => Err(e.into()),
+    }
+}
