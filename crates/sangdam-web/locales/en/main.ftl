@@ -314,5 +314,7 @@ dashboard-forms-open = { $count ->
 confirm-revoke = Revoke this invitation? The link in the mail stops working.
 confirm-delete = Delete it? This cannot be undone.
 confirm-sign-out-others = Sign out every other device?
+confirm-photo-delete = Delete your photo? Your profile shows no picture until you upload another.
+confirm-unassign = Stop asking clients to fill in this form? Answers already given stay on their records.
 confirm-yes = Yes, go ahead
 confirm-no = No, go back

@@ -299,5 +299,7 @@ dashboard-forms-open = 답할 것 { $count }개
 confirm-revoke = 이 초대를 취소할까요? 메일의 링크는 더 이상 쓸 수 없습니다.
 confirm-delete = 삭제할까요? 되돌릴 수 없습니다.
 confirm-sign-out-others = 다른 모든 기기에서 로그아웃할까요?
+confirm-photo-delete = 사진을 삭제할까요? 다른 사진을 올릴 때까지 프로필에 사진이 보이지 않습니다.
+confirm-unassign = 내담자에게 이 양식을 더 요청하지 않을까요? 이미 받은 답변은 기록에 남습니다.
 confirm-yes = 네, 진행할게요
 confirm-no = 아니요, 돌아갈게요

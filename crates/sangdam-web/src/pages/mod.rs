@@ -167,7 +167,8 @@ pub fn router() -> Router<AppState> {
         .route("/account/notifications/feed", post(notifications::reset_feed))
         .route("/calendar/{file}", get(notifications::feed))
         .route("/appointments/{id}/room", get(room::enter_appointment))
-        .route("/rooms", post(room::create))
+        // Rooms are opened from the counselor's calendar; an address typed by hand leads there.
+        .route("/rooms", get(|| async { see_other("/counselor/calendar") }).post(room::create))
         .route("/rooms/{id}", get(room::page))
         .route("/rooms/{id}/ws", get(room::socket))
         .route("/rooms/{id}/invite", post(room::invite))
