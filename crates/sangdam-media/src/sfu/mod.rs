@@ -98,6 +98,8 @@ struct TrackIn {
     /// asked again (at most every `KEYFRAME_INTERVAL`) until it does, because a publisher may
     /// ignore a request that comes too soon after another.
     recording_needs_keyframe: bool,
+    /// Packets of this video were lost for good: nothing is forwarded until its next keyframe.
+    broken: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -145,6 +147,8 @@ struct Peer {
     tracks_in: Vec<TrackIn>,
     tracks_out: Vec<TrackOut>,
     pending: Option<SdpPendingOffer>,
+    /// `tracks_out` changed since the last offer: an offer is due once no answer is awaited.
+    renegotiate: bool,
     next_timeout: Instant,
 }
 
@@ -162,9 +166,20 @@ enum Propagated {
 }
 
 /// Every participant of every room on one UDP address.
+///
+/// The work for one datagram does not grow with the number of rooms on the server: the sender is
+/// found through its source address, its room's participants through `rooms`, and only the
+/// participants marked `renegotiate` are asked for an offer.
 pub struct Sfu {
     local: SocketAddr,
     peers: Vec<Peer>,
+    /// Where each participant is in `peers`.
+    slots: HashMap<PeerId, usize>,
+    /// Each room's participants, as indexes into `peers`; rebuilt with `slots` whenever
+    /// `peers` changes.
+    rooms: HashMap<String, Vec<usize>>,
+    /// A participant's connection may have died since the last `reap`.
+    maybe_dead: bool,
     /// Which participant last sent from an address, so most datagrams find theirs at once.
     by_source: HashMap<SocketAddr, PeerId>,
     out: std::collections::VecDeque<Output>,
@@ -190,6 +205,9 @@ impl Sfu {
         Sfu {
             local,
             peers: Vec::new(),
+            slots: HashMap::new(),
+            rooms: HashMap::new(),
+            maybe_dead: false,
             by_source: HashMap::new(),
             out: Default::default(),
             forwarded: 0,
@@ -211,7 +229,17 @@ impl Sfu {
     }
 
     fn index(&self, peer: PeerId) -> Option<usize> {
-        self.peers.iter().position(|p| p.id == peer)
+        self.slots.get(&peer).copied()
+    }
+
+    /// Rebuilds `slots` and `rooms` after `peers` changed (a join or a leave, never per packet).
+    fn reindex(&mut self) {
+        self.slots.clear();
+        self.rooms.clear();
+        for (i, p) in self.peers.iter().enumerate() {
+            self.slots.insert(p.id, i);
+            self.rooms.entry(p.room.clone()).or_default().push(i);
+        }
     }
 
     /// A participant joins `room` with its browser's offer and gets the answer. `label` names its
@@ -243,6 +271,7 @@ impl Sfu {
             tracks_in: Vec::new(),
             tracks_out: Vec::new(),
             pending: None,
+            renegotiate: true,
             next_timeout: now,
         };
         // Everything already published in the room is offered to the newcomer.
@@ -254,6 +283,7 @@ impl Sfu {
             }
         }
         self.peers.push(p);
+        self.reindex();
         self.work(now, vec![self.peers.len() - 1]);
         Ok(answer.to_sdp_string())
     }
@@ -273,6 +303,8 @@ impl Sfu {
             }
         }
         p.tracks_out.retain(|t| !matches!(t.state, OutState::NegotiatingStop(_)));
+        // What changed while the offer was out goes in the next one.
+        p.renegotiate = true;
         // A new subscriber must see video at once: ask each publisher for a keyframe.
         for (origin, mid, kind) in opened {
             if kind == MediaKind::Video
@@ -292,8 +324,11 @@ impl Sfu {
         let Some(i) = self.index(peer) else { return };
         let mut gone = self.peers.remove(i);
         gone.rtc.disconnect();
+        self.reindex();
         self.by_source.retain(|_, p| *p != peer);
         for p in &mut self.peers {
+            let before = p.tracks_out.len();
+            let mut stopped = false;
             p.tracks_out.retain_mut(|t| {
                 if t.origin != peer {
                     return true;
@@ -302,11 +337,13 @@ impl Sfu {
                     OutState::ToOpen => false,
                     OutState::Open(m) => {
                         t.state = OutState::ToStop(m);
+                        stopped = true;
                         true
                     }
                     _ => true,
                 }
             });
+            p.renegotiate |= stopped || p.tracks_out.len() != before;
         }
         self.negotiate_all();
     }
@@ -356,6 +393,7 @@ impl Sfu {
                 if let Err(e) = p.rtc.handle_input(Input::Timeout(now)) {
                     tracing::debug!(error = %e, "media timeout failed");
                     p.rtc.disconnect();
+                    self.maybe_dead = true;
                 }
                 due.push(i);
             }
@@ -383,6 +421,7 @@ impl Sfu {
             for &i in &touched {
                 let Some(p) = self.peers.get_mut(i) else { continue };
                 drain(i, p, now, &mut self.out, &mut propagated);
+                self.maybe_dead |= !p.rtc.is_alive();
             }
             touched.clear();
             for (from, prop) in propagated {
@@ -402,10 +441,12 @@ impl Sfu {
                 }
                 let Some(t) = origin.tracks_in.iter().find(|t| t.mid == mid) else { return };
                 let out = track_out(origin, t);
-                let room = origin.room.clone();
-                for (i, p) in self.peers.iter_mut().enumerate() {
-                    if i != from && p.room == room && !p.echo {
+                let Some(members) = self.rooms.get(&origin.room) else { return };
+                for &i in members.iter().filter(|&&i| i != from) {
+                    let p = &mut self.peers[i];
+                    if !p.echo {
                         p.tracks_out.push(out.clone());
+                        p.renegotiate = true;
                     }
                 }
             }
@@ -423,9 +464,10 @@ impl Sfu {
                 if self.recording.contains(&self.peers[from].room) {
                     self.record_frame(now, from, origin, &data, track, touched);
                 }
-                let room = std::mem::take(&mut self.peers[from].room);
-                for (i, p) in self.peers.iter_mut().enumerate() {
-                    if i == from || p.room != room || (video && !p.receive_video) {
+                let Some(members) = self.rooms.get(&self.peers[from].room) else { return };
+                for &i in members.iter().filter(|&&i| i != from) {
+                    let p = &mut self.peers[i];
+                    if video && !p.receive_video {
                         continue;
                     }
                     let Some(mid) = p
@@ -441,7 +483,6 @@ impl Sfu {
                     }
                     touched.push(i);
                 }
-                self.peers[from].room = room;
             }
             Propagated::Connected => self.keyframes_for(from, now, touched),
             Propagated::Keyframe(origin, mid, kind) => {
@@ -471,6 +512,9 @@ impl Sfu {
 
     /// Participants whose connection died are removed, and the caller is told.
     fn reap(&mut self) {
+        if !std::mem::take(&mut self.maybe_dead) {
+            return;
+        }
         let dead: Vec<PeerId> = self.peers.iter().filter(|p| !p.rtc.is_alive()).map(|p| p.id).collect();
         for peer in dead {
             self.leave(peer);
@@ -478,8 +522,10 @@ impl Sfu {
         }
     }
 
+    /// Offers to every participant whose tracks changed, once no answer is awaited.
     fn negotiate_all(&mut self) {
-        for p in &mut self.peers {
+        for p in self.peers.iter_mut().filter(|p| p.renegotiate && p.pending.is_none()) {
+            p.renegotiate = false;
             if let Some(sdp) = negotiate(p) {
                 self.out.push_back(Output::Offer { peer: p.id, sdp });
             }

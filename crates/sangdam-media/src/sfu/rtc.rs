@@ -6,7 +6,9 @@ use std::time::Instant;
 use str0m::media::{Direction, MediaKind};
 use str0m::{Event, IceConnectionState, Output as RtcOutput};
 
-use super::{MAX_TRACKS_IN, OutState, Output, Peer, Propagated, TrackIn, TrackName};
+use str0m::media::KeyframeRequestKind;
+
+use super::{MAX_TRACKS_IN, OutState, Output, Peer, Propagated, TrackIn, TrackName, request_keyframe};
 
 /// Polls one participant until str0m has nothing more to say.
 pub(super) fn drain(
@@ -32,7 +34,7 @@ pub(super) fn drain(
                 contents: t.contents.into(),
             }),
             Ok(RtcOutput::Event(e)) => {
-                if let Some(prop) = event(p, e) {
+                if let Some(prop) = event(p, e, now) {
                     propagated.push((i, prop));
                 }
             }
@@ -45,7 +47,7 @@ pub(super) fn drain(
 }
 
 /// What one str0m event means for the room.
-fn event(p: &mut Peer, e: Event) -> Option<Propagated> {
+fn event(p: &mut Peer, e: Event, now: Instant) -> Option<Propagated> {
     match e {
         Event::Connected => Some(Propagated::Connected),
         Event::IceConnectionStateChange(IceConnectionState::Disconnected) => {
@@ -68,12 +70,25 @@ fn event(p: &mut Peer, e: Event) -> Option<Propagated> {
                 name,
                 last_keyframe_request: None,
                 recording_needs_keyframe: false,
+                broken: false,
             });
             Some(Propagated::TrackOpen(m.mid))
         }
         Event::MediaData(data) => {
-            if !p.tracks_in.iter().any(|t| t.mid == data.mid) {
-                return None;
+            let t = p.tracks_in.iter_mut().find(|t| t.mid == data.mid)?;
+            // A video frame after packets lost for good would be decoded against a picture the
+            // subscribers never got: smeared video. From the gap on, frames are held back and the
+            // publisher is asked for a keyframe (at most every `KEYFRAME_INTERVAL`), and
+            // forwarding resumes with it. Audio is forwarded as it comes: Opus conceals a gap.
+            if t.kind == MediaKind::Video {
+                if data.is_keyframe() {
+                    t.broken = false;
+                } else if t.broken || !data.contiguous {
+                    t.broken = true;
+                    let mid = t.mid;
+                    request_keyframe(p, mid, KeyframeRequestKind::Pli, now, false);
+                    return None;
+                }
             }
             Some(Propagated::Media(p.id, data))
         }

@@ -6,8 +6,8 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::time::{Duration, Instant};
 
 use sangdam_media::str0m::change::{SdpAnswer, SdpOffer};
-use sangdam_media::str0m::format::{Codec, PayloadParams};
-use sangdam_media::str0m::media::{Direction, KeyframeRequest, MediaKind, MediaTime, Mid};
+use sangdam_media::str0m::format::{Codec, FormatParams, PayloadParams};
+use sangdam_media::str0m::media::{Direction, Frequency, KeyframeRequest, MediaKind, MediaTime, Mid, Pt};
 use sangdam_media::str0m::net::{Protocol, Receive};
 use sangdam_media::str0m::{Candidate, Event, Input, Output as RtcOutput, Rtc};
 use sangdam_media::{Output, PeerId, Sfu};
@@ -71,10 +71,31 @@ pub struct Net {
     pub closed: Vec<PeerId>,
     /// Frames the SFU handed out for recording.
     pub recorded: Vec<sangdam_media::RecordedFrame>,
+    /// Whether clients that join from now on can retransmit lost video packets (RTX).
+    pub retransmit: bool,
+    /// Every `n`th RTP packet client `i` sends to the SFU is lost: `Some((i, n))`.
+    pub lose_from: Option<(usize, u32)>,
+    lost_count: u32,
+    /// Video frames each client has written, numbered in the frame's data (`#n`).
+    pub frames_sent: u32,
 }
 
-fn client_rtc(now: Instant) -> Rtc {
-    Rtc::builder().clear_codecs().enable_opus(true, false).enable_vp8(true).build(now)
+fn client_rtc(now: Instant, retransmit: bool) -> Rtc {
+    let mut config = Rtc::builder().clear_codecs().enable_opus(true, false);
+    if retransmit {
+        config = config.enable_vp8(true);
+    } else {
+        // VP8 without an RTX payload type: a packet lost on the way is lost for good.
+        config.codec_config().add_config(
+            Pt::new_with_value(96),
+            None,
+            Codec::Vp8,
+            Frequency::NINETY_KHZ,
+            None,
+            FormatParams::default(),
+        );
+    }
+    config.build(now)
 }
 
 impl Net {
@@ -92,6 +113,10 @@ impl Net {
             video_frame_bytes: 0,
             closed: Vec::new(),
             recorded: Vec::new(),
+            retransmit: true,
+            lose_from: None,
+            lost_count: 0,
+            frames_sent: 0,
         }
     }
 
@@ -99,7 +124,7 @@ impl Net {
     pub fn join(&mut self, name: &str, room: &str) -> usize {
         let n = self.clients.len() as u8 + 2;
         let addr: SocketAddr = (Ipv4Addr::new(10, 0, 1, n), 40000 + u16::from(n)).into();
-        let mut rtc = client_rtc(self.now);
+        let mut rtc = client_rtc(self.now, self.retransmit);
         rtc.add_local_candidate(Candidate::host(addr, "udp").expect("a host candidate"));
         let mut api = rtc.sdp_api();
         let audio = api.add_media(MediaKind::Audio, Direction::SendOnly, Some(name.into()), None, None);
@@ -163,11 +188,14 @@ impl Net {
                 if frame.len() < self.video_frame_bytes {
                     frame.resize(self.video_frame_bytes, 0x42);
                 }
-                frame.extend_from_slice(format!("video from {}", c.name).as_bytes());
+                frame.extend_from_slice(format!("#{} video from {}", self.frames_sent, c.name).as_bytes());
                 if let Some(w) = c.rtc.writer(c.video) {
                     w.write(vp8, now, time, frame).expect("video written");
                 }
             }
+        }
+        if video {
+            self.frames_sent += 1;
         }
         self.pump();
     }
@@ -188,6 +216,15 @@ impl Net {
                         }
                         RtcOutput::Transmit(t) => {
                             moved = true;
+                            let rtp = t.contents.len() > 12
+                                && t.contents[0] >> 6 == 2
+                                && !(72..=79).contains(&(t.contents[1] & 0x7f));
+                            if rtp && self.lose_from.is_some_and(|(from, _)| from == i) {
+                                self.lost_count += 1;
+                                if self.lose_from.is_some_and(|(_, n)| self.lost_count.is_multiple_of(n)) {
+                                    continue;
+                                }
+                            }
                             let started = Instant::now();
                             self.sfu.receive(self.now, t.source, t.destination, &t.contents);
                             self.sfu_time += started.elapsed();

@@ -198,3 +198,58 @@ fn a_participant_whose_network_vanishes_is_closed_and_no_longer_forwarded() {
     assert!(net.clients[0].got_from("b", MediaKind::Video) > 10);
     assert!(net.clients[1].got_from("a", MediaKind::Audio) > 10);
 }
+
+/// The number a frame of the harness carries (`#12 video from a`).
+fn frame_number(data: &[u8]) -> Option<u32> {
+    let text = String::from_utf8_lossy(data);
+    text.rsplit('#').next()?.split(' ').next()?.parse().ok()
+}
+
+#[test]
+fn after_packets_lost_for_good_video_resumes_only_with_a_keyframe() {
+    let mut net = Net::new();
+    net.video_frame_bytes = 3000; // three packets a frame, so a loss leaves a frame with a hole
+    net.retransmit = false; // what is lost stays lost (a retransmission can be lost too)
+    let a = net.join("a", "room-1");
+    let b = net.join("b", "room-1");
+    net.send_media(true, true);
+    net.stream_for(Duration::from_millis(500));
+    // One RTP packet in seven from the publisher is lost on the way to the SFU for two seconds;
+    // the publisher answers every keyframe request with a keyframe.
+    net.lose_from = Some((a, 7));
+    let mut answered = 0;
+    let mut healed = 0;
+    for step in 0..700u32 {
+        if step == 400 {
+            net.lose_from = None;
+            healed = net.frames_sent;
+        }
+        // A request is answered with the next video frame.
+        let video = step % 2 == 0;
+        let asked = net.clients[a].keyframe_requests.len();
+        let keyframe = video && asked > answered;
+        if video {
+            answered = asked;
+        }
+        net.send_media(video, keyframe);
+        net.tick();
+    }
+    assert!(net.clients[a].keyframe_requests.len() > 1, "the gap made the SFU ask for keyframes");
+    // What the subscriber got of the publisher's video: after any frame missing from the
+    // sequence, the next it gets is a keyframe; nothing is decoded across a hole.
+    let got: Vec<(u32, bool)> = net.clients[b]
+        .got
+        .iter()
+        .filter(|g| g.stream == "a" && g.kind == MediaKind::Video)
+        .map(|g| (frame_number(&g.data).expect("a numbered frame"), g.keyframe))
+        .collect();
+    let gaps = got.windows(2).filter(|w| w[1].0 != w[0].0 + 1).count();
+    assert!(gaps > 0, "the loss cost whole frames: {got:?}");
+    for w in got.windows(2) {
+        assert!(w[1].0 == w[0].0 + 1 || w[1].1, "frame {} followed {} without a keyframe", w[1].0, w[0].0);
+    }
+    // Once the network heals, the video flows again: within the keyframe requests' interval
+    // (500 ms) the next keyframe comes, and every frame of the last second after it (100 sent).
+    let after = got.iter().filter(|g| g.0 >= healed + 50).count();
+    assert!(after >= 98, "{after} frames in the last second");
+}
