@@ -27,6 +27,8 @@ pub enum Signal {
     Offer(String),
     /// The media connection died; the page should join again.
     Closed,
+    /// This participant started or stopped speaking (from their microphone's audio levels).
+    Speaking(bool),
 }
 
 enum Command {
@@ -289,6 +291,11 @@ async fn run(socket: UdpSocket, mut sfu: Sfu, mut rx: mpsc::UnboundedReceiver<Co
                 Output::Closed { peer } => {
                     if let Some(s) = signals.remove(&peer) {
                         let _ = s.send(Signal::Closed);
+                    }
+                }
+                Output::Speaking { peer, on } => {
+                    if let Some(s) = signals.get(&peer) {
+                        let _ = s.send(Signal::Speaking(on));
                     }
                 }
                 Output::Frame(f) => {

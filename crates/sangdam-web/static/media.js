@@ -261,7 +261,9 @@ window.sangdamMedia = function (opts) {
     showLocal();
   }
 
-  // The page's own microphone level decides "speaking"; only changes are sent.
+  // The page's own microphone level marks its own tile and fills the waiting room's level bar;
+  // the others learn who speaks from the SFU, which reads the audio level in every microphone
+  // packet (RFC 6464).
   const levelBar = document.getElementById("self-level");
   function watchLevel() {
     if (meter) { clearInterval(meter.timer); meter.ctx.close(); meter = null; }
@@ -282,7 +284,7 @@ window.sangdamMedia = function (opts) {
         const loud = audioOn && rms > 0.02;
         if (loud) { quietSince = 0; loudSince = loudSince || now; } else { loudSince = 0; quietSince = quietSince || now; }
         const next = speaking ? !(quietSince && now - quietSince > 800) : !!(loudSince && now - loudSince > 150);
-        if (next !== speaking) { speaking = next; send({ type: "speaking", on: speaking }); markSpeaking("self", speaking); }
+        if (next !== speaking) { speaking = next; markSpeaking("self", speaking); }
       }, 100);
       meter = { ctx, timer };
     } catch (_) { /* no Web Audio: no indicator */ }

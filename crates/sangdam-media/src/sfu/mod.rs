@@ -54,6 +54,9 @@ pub enum Output {
     Closed { peer: PeerId },
     /// A microphone (Opus), camera or screen (VP8) frame of a room being recorded.
     Frame(RecordedFrame),
+    /// The participant started or stopped speaking, by the audio level their browser writes into
+    /// every microphone packet (RFC 6464).
+    Speaking { peer: PeerId, on: bool },
 }
 
 /// One frame for a room's recording.
@@ -73,6 +76,12 @@ pub struct RecordedFrame {
 
 /// Tracks one participant may send: microphone, camera and screen.
 pub const MAX_TRACKS_IN: usize = 3;
+/// A microphone louder than this (dBov, from the RFC 6464 header) counts as speaking.
+const SPEAKING_DBOV: i16 = -50;
+/// Loud this long before "speaking" is told, and quiet (or silent) this long before it ends.
+const SPEAKING_AFTER: Duration = Duration::from_millis(150);
+const QUIET_AFTER: Duration = Duration::from_millis(800);
+
 /// Fewest time between two keyframe requests for one track, so a burst of joins or losses does
 /// not make a publisher send keyframe after keyframe.
 const KEYFRAME_INTERVAL: Duration = Duration::from_millis(500);
@@ -100,6 +109,49 @@ struct TrackIn {
     recording_needs_keyframe: bool,
     /// Packets of this video were lost for good: nothing is forwarded until its next keyframe.
     broken: bool,
+    /// A microphone's speaking state, from its packets' audio levels.
+    voice: Voice,
+}
+
+/// Whether a microphone is speaking, with a little hysteresis so a breath does not flicker it.
+#[derive(Debug, Default)]
+struct Voice {
+    speaking: bool,
+    loud_since: Option<Instant>,
+    quiet_since: Option<Instant>,
+    last_loud: Option<Instant>,
+}
+
+impl Voice {
+    /// One packet's level (dBov, 0 loudest, -127 silence) at `at`; `Some(on)` when it changes.
+    fn heard(&mut self, level: i16, at: Instant) -> Option<bool> {
+        if level > SPEAKING_DBOV {
+            self.quiet_since = None;
+            self.loud_since.get_or_insert(at);
+            self.last_loud = Some(at);
+        } else {
+            self.loud_since = None;
+            self.quiet_since.get_or_insert(at);
+        }
+        let next = if self.speaking {
+            self.quiet_since.is_none_or(|q| at.saturating_duration_since(q) < QUIET_AFTER)
+        } else {
+            self.loud_since.is_some_and(|l| at.saturating_duration_since(l) >= SPEAKING_AFTER)
+        };
+        (next != self.speaking).then(|| {
+            self.speaking = next;
+            next
+        })
+    }
+
+    /// A microphone that stopped sending (muted, gone) stops speaking too.
+    fn silent(&mut self, now: Instant) -> bool {
+        if self.speaking && self.last_loud.is_none_or(|l| now.saturating_duration_since(l) >= QUIET_AFTER) {
+            *self = Voice::default();
+            return true;
+        }
+        false
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -389,6 +441,11 @@ impl Sfu {
     pub fn handle_timeout(&mut self, now: Instant) {
         let mut due = Vec::new();
         for (i, p) in self.peers.iter_mut().enumerate() {
+            for t in &mut p.tracks_in {
+                if t.voice.silent(now) {
+                    self.out.push_back(Output::Speaking { peer: p.id, on: false });
+                }
+            }
             if p.next_timeout <= now {
                 if let Err(e) = p.rtc.handle_input(Input::Timeout(now)) {
                     tracing::debug!(error = %e, "media timeout failed");
@@ -460,6 +517,13 @@ impl Sfu {
                     return;
                 }
                 let track = self.peers[from].tracks_in.iter().find(|t| t.mid == data.mid).map(|t| t.name);
+                if track == Some(TrackName::Microphone)
+                    && let Some(level) = data.ext_vals.audio_level
+                    && let Some(t) = self.peers[from].tracks_in.iter_mut().find(|t| t.mid == data.mid)
+                    && let Some(on) = t.voice.heard(-i16::from(level.unsigned_abs()), data.network_time)
+                {
+                    self.out.push_back(Output::Speaking { peer: origin, on });
+                }
                 let video = matches!(track, Some(TrackName::Camera | TrackName::Screen));
                 if self.recording.contains(&self.peers[from].room) {
                     self.record_frame(now, from, origin, &data, track, touched);

@@ -37,6 +37,10 @@ pub struct Client {
     pub next_timeout: Instant,
     /// A client that left keeps its struct (to check it receives nothing more) but not its link.
     pub gone: bool,
+    /// The audio level (dBov) its microphone packets carry (RFC 6464), when it writes one.
+    pub level: Option<i8>,
+    /// Its microphone is muted: it sends no audio.
+    pub muted: bool,
 }
 
 impl Client {
@@ -71,6 +75,8 @@ pub struct Net {
     pub closed: Vec<PeerId>,
     /// Frames the SFU handed out for recording.
     pub recorded: Vec<sangdam_media::RecordedFrame>,
+    /// What the SFU said about who speaks, in order.
+    pub speaking: Vec<(PeerId, bool)>,
     /// Whether clients that join from now on can retransmit lost video packets (RTX).
     pub retransmit: bool,
     /// Every `n`th RTP packet client `i` sends to the SFU is lost: `Some((i, n))`.
@@ -113,6 +119,7 @@ impl Net {
             video_frame_bytes: 0,
             closed: Vec::new(),
             recorded: Vec::new(),
+            speaking: Vec::new(),
             retransmit: true,
             lose_from: None,
             lost_count: 0,
@@ -148,6 +155,8 @@ impl Net {
             keyframe_requests: Vec::new(),
             next_timeout: self.now,
             gone: false,
+            level: None,
+            muted: false,
         });
         let i = self.clients.len() - 1;
         self.run_until(Duration::from_secs(5), |net| net.clients[i].connected());
@@ -176,7 +185,11 @@ impl Net {
             let vp8 = c.params(Codec::Vp8).pt();
             let time: MediaTime = elapsed.into();
             let audio = format!("audio from {}", c.name).into_bytes();
-            if let Some(w) = c.rtc.writer(c.audio) {
+            if let Some(w) = c.rtc.writer(c.audio).filter(|_| !c.muted) {
+                let w = match c.level {
+                    Some(level) => w.audio_level(level, level > -50),
+                    None => w,
+                };
                 w.write(opus, now, time, audio).expect("audio written");
             }
             if video {
@@ -256,6 +269,7 @@ impl Net {
                     }
                     Output::Closed { peer } => self.closed.push(peer),
                     Output::Frame(f) => self.recorded.push(f),
+                    Output::Speaking { peer, on } => self.speaking.push((peer, on)),
                 }
             }
             if !moved {

@@ -253,3 +253,37 @@ fn after_packets_lost_for_good_video_resumes_only_with_a_keyframe() {
     let after = got.iter().filter(|g| g.0 >= healed + 50).count();
     assert!(after >= 98, "{after} frames in the last second");
 }
+
+#[test]
+fn speaking_is_read_from_the_audio_level_of_the_microphone_packets() {
+    let mut net = Net::new();
+    let a = net.join("a", "room-1");
+    net.join("b", "room-1");
+    let peer = net.clients[a].peer;
+    net.clients[a].level = Some(-90);
+    net.stream_for(Duration::from_millis(500));
+    assert!(net.speaking.is_empty(), "silence is not speaking: {:?}", net.speaking);
+    // A word too short to count (100 ms), then speech.
+    net.clients[a].level = Some(-20);
+    net.stream_for(Duration::from_millis(100));
+    net.clients[a].level = Some(-90);
+    net.stream_for(Duration::from_millis(300));
+    assert!(net.speaking.is_empty(), "a click is not speaking: {:?}", net.speaking);
+    net.clients[a].level = Some(-25);
+    net.stream_for(Duration::from_millis(1000));
+    assert_eq!(net.speaking, [(peer, true)], "told once");
+    // A pause shorter than the quiet time keeps it on; a longer one ends it.
+    net.clients[a].level = Some(-80);
+    net.stream_for(Duration::from_millis(400));
+    net.clients[a].level = Some(-25);
+    net.stream_for(Duration::from_millis(300));
+    net.clients[a].level = Some(-80);
+    net.stream_for(Duration::from_millis(1000));
+    assert_eq!(net.speaking, [(peer, true), (peer, false)]);
+    // Speaking, then muted: no packets at all, and it still ends.
+    net.clients[a].level = Some(-25);
+    net.stream_for(Duration::from_millis(500));
+    net.clients[a].muted = true;
+    net.stream_for(Duration::from_millis(1200));
+    assert_eq!(net.speaking, [(peer, true), (peer, false), (peer, true), (peer, false)]);
+}

@@ -291,6 +291,11 @@ pub async fn run(state: AppState, room: RoomRecord, who: Entrant, mut socket: We
                     Signal::Answer(sdp) => ServerMsg::RtcAnswer { sdp },
                     Signal::Offer(sdp) => ServerMsg::RtcOffer { sdp },
                     Signal::Closed => ServerMsg::RtcClosed,
+                    // The SFU hears this participant speak (or stop): the others' pages mark them.
+                    Signal::Speaking(on) => {
+                        lock.lock().await.broadcast(&ServerMsg::Speaking { user: who.user.to_string(), on }, true, Some(id));
+                        continue;
+                    }
                 };
                 let Ok(text) = serde_json::to_string(&msg) else { continue };
                 if socket.send(Message::Text(text.into())).await.is_err() {
@@ -427,9 +432,9 @@ async fn handle(
                 s.broadcast(&ServerMsg::Media { user: who.user.to_string(), media }, true, None);
             }
         }
-        ClientMsg::Speaking { on } => {
-            s.broadcast(&ServerMsg::Speaking { user: who.user.to_string(), on }, true, Some(conn));
-        }
+        // Who speaks is told by the SFU from the audio levels in the microphone packets; what a
+        // page says about itself (an older page) is not passed on.
+        ClientMsg::Speaking { .. } => {}
         ClientMsg::Hello { .. } => s.send(conn, error(&who.tr, "error-room-message")),
         ClientMsg::Chat { id, text } if !admitted => {
             let _ = (id, text);

@@ -58,7 +58,8 @@ pub enum ClientMsg {
     VoiceOnly {
         on: bool,
     },
-    /// This participant started or stopped speaking (the page measures its own microphone).
+    /// What a page once said about its own speaking; accepted and ignored, since the SFU reads it
+    /// from the microphone packets' audio levels.
     Speaking {
         on: bool,
     },
