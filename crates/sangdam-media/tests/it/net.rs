@@ -67,6 +67,8 @@ pub struct Net {
     pub undelivered: usize,
     /// Time spent inside the SFU handling datagrams and timers (for the benchmark).
     pub sfu_time: Duration,
+    /// The part of `sfu_time` spent in `handle_timeout`.
+    pub timer_time: Duration,
     /// RTP packets the SFU sent (RTCP, STUN and DTLS not counted).
     pub rtp_out: u64,
     /// Bytes of each video frame the clients write (several packets when over the MTU).
@@ -79,6 +81,9 @@ pub struct Net {
     pub speaking: Vec<(PeerId, bool)>,
     /// Whether clients that join from now on can retransmit lost video packets (RTX).
     pub retransmit: bool,
+    /// Every `n`th RTP packet the SFU sends to client `i` is lost: `Some((i, n))`.
+    pub lose_to: Option<(usize, u32)>,
+    lost_to_count: u32,
     /// Every `n`th RTP packet client `i` sends to the SFU is lost: `Some((i, n))`.
     pub lose_from: Option<(usize, u32)>,
     lost_count: u32,
@@ -115,6 +120,7 @@ impl Net {
             next_peer: 1,
             undelivered: 0,
             sfu_time: Duration::ZERO,
+            timer_time: Duration::ZERO,
             rtp_out: 0,
             video_frame_bytes: 0,
             closed: Vec::new(),
@@ -122,6 +128,8 @@ impl Net {
             speaking: Vec::new(),
             retransmit: true,
             lose_from: None,
+            lose_to: None,
+            lost_to_count: 0,
             lost_count: 0,
             frames_sent: 0,
         }
@@ -251,13 +259,22 @@ impl Net {
                 match out {
                     Output::Transmit { source, destination, contents } => {
                         // RTP, not RTCP (payload types 200-207 with the marker bit masked: 72-79).
-                        if contents.len() > 12 && contents[0] >> 6 == 2 && !(72..=79).contains(&(contents[1] & 0x7f)) {
+                        let rtp =
+                            contents.len() > 12 && contents[0] >> 6 == 2 && !(72..=79).contains(&(contents[1] & 0x7f));
+                        if rtp {
                             self.rtp_out += 1;
                         }
-                        let Some(c) = self.clients.iter_mut().find(|c| c.addr == destination && !c.gone) else {
+                        let Some(to) = self.clients.iter().position(|c| c.addr == destination && !c.gone) else {
                             self.undelivered += 1;
                             continue;
                         };
+                        if rtp && self.lose_to.is_some_and(|(i, _)| i == to) {
+                            self.lost_to_count += 1;
+                            if self.lose_to.is_some_and(|(_, n)| self.lost_to_count.is_multiple_of(n)) {
+                                continue;
+                            }
+                        }
+                        let c = &mut self.clients[to];
                         let r = Receive::new(Protocol::Udp, source, destination, &contents).expect("a datagram");
                         c.rtc.handle_input(Input::Receive(self.now, r)).expect("client input");
                     }
@@ -308,6 +325,7 @@ impl Net {
         let started = Instant::now();
         self.sfu.handle_timeout(self.now);
         self.sfu_time += started.elapsed();
+        self.timer_time += started.elapsed();
         self.pump();
     }
 

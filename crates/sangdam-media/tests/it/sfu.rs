@@ -287,3 +287,38 @@ fn speaking_is_read_from_the_audio_level_of_the_microphone_packets() {
     net.stream_for(Duration::from_millis(1200));
     assert_eq!(net.speaking, [(peer, true), (peer, false), (peer, true), (peer, false)]);
 }
+
+#[test]
+fn with_retransmissions_a_lossy_link_loses_no_frame_either_way() {
+    for direction in ["publisher to SFU", "SFU to subscriber"] {
+        let mut net = Net::new();
+        net.video_frame_bytes = 3000;
+        let a = net.join("a", "room-1");
+        let b = net.join("b", "room-1");
+        net.send_media(true, true);
+        net.stream_for(Duration::from_millis(500));
+        let first = net.frames_sent;
+        // One RTP packet in seven lost for two seconds: the receiver asks (NACK) and the packet
+        // comes again (RTX), so no frame is missing and nothing needs a keyframe.
+        if direction == "publisher to SFU" {
+            net.lose_from = Some((a, 7));
+        } else {
+            net.lose_to = Some((b, 7));
+        }
+        net.stream_for(Duration::from_secs(2));
+        net.lose_from = None;
+        net.lose_to = None;
+        let last = net.frames_sent;
+        net.stream_for(Duration::from_millis(300));
+        let mut got: Vec<u32> = net.clients[b]
+            .got
+            .iter()
+            .filter(|g| g.stream == "a" && g.kind == MediaKind::Video)
+            .filter_map(|g| frame_number(&g.data))
+            .filter(|n| (first..last).contains(n))
+            .collect();
+        got.sort_unstable();
+        got.dedup();
+        assert_eq!(got.len(), (last - first) as usize, "{direction}: every frame of the lossy seconds arrived");
+    }
+}
