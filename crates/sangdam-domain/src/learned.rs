@@ -305,14 +305,19 @@ pub struct Thresholds {
     /// What the model needs for either crisis level where the rules saw no word a crisis is told
     /// with (a means, pills, a high place, death, a goodbye, self-harm, a wish).
     pub bare: f32,
+    /// Below this (the model's score for a crisis of either level), a crisis the rules read only
+    /// from circumstances (a means, a place, a time, a goodbye, an act) and never from a stated
+    /// wish or intent is cleared: a climbing rope, a bridge project, decluttering. 0 never clears.
+    pub clear: f32,
 }
 
 impl Thresholds {
     /// What the product uses, chosen on the writer-by-writer figures of the tuning sets
     /// (`tests/learned.rs`; BENCHMARKS.md has them).
-    pub const PRODUCT: Thresholds = Thresholds { high: 0.4, concern: 0.6, abuse: 0.7, doubt: 0.1, bare: 0.7 };
+    pub const PRODUCT: Thresholds =
+        Thresholds { high: 0.4, concern: 0.6, abuse: 0.7, doubt: 0.1, bare: 0.7, clear: 0.1 };
     /// The model never asked: the rules alone.
-    pub const NEVER: Thresholds = Thresholds { high: 2.0, concern: 2.0, abuse: 2.0, doubt: 0.0, bare: 0.0 };
+    pub const NEVER: Thresholds = Thresholds { high: 2.0, concern: 2.0, abuse: 2.0, doubt: 0.0, bare: 0.0, clear: 0.0 };
 }
 
 /// The fewest words a message needs before the model may add a flag the rules did not raise. A

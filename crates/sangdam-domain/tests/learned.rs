@@ -51,6 +51,8 @@ fn the_model_on_writers_it_never_saw() {
         ("never doubting", Thresholds { doubt: 0.0, ..Thresholds::PRODUCT }),
         ("bare as others", Thresholds { bare: 0.0, ..Thresholds::PRODUCT }),
         ("bare 0.9", Thresholds { bare: 0.9, ..Thresholds::PRODUCT }),
+        ("never clearing", Thresholds { clear: 0.0, ..Thresholds::PRODUCT }),
+        ("clear 0.2", Thresholds { clear: 0.2, ..Thresholds::PRODUCT }),
     ];
     let mut together = vec![[[0u32; 3]; 3]; settings.len()];
     // Each writer's set held out in turn, the others and all ordinary messages trained on.

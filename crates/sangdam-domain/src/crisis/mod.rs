@@ -151,6 +151,13 @@ pub fn assess_with(message: &str, scores: &[f32; 5], sure: &crate::learned::Thre
         level = Some(Level::Concern);
         why.push("learned.doubts-high");
     }
+    // Where the rules read a crisis only from circumstances, never from a stated wish or intent,
+    // and the model sees none at all, it is cleared.
+    let stated = |w: &&str| w.ends_with("ideation") || w.ends_with("passive-wish") || w.ends_with("intent");
+    if long && level.is_some() && crisis < sure.clear && high < sure.doubt && !why.iter().any(stated) {
+        level = None;
+        why.push("learned.clears");
+    }
     // Where the rules saw no word a crisis is told with, the model must be surer.
     let grounded = cue || level.is_some();
     let (need_high, need_concern) =
@@ -174,6 +181,21 @@ pub fn check(message: &str) -> Option<Level> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn circumstances_the_model_sees_no_crisis_in_are_cleared_a_stated_wish_never() {
+        let hobby = assess("Bought a new rope and harness for the climbing gym, my first lesson is tomorrow at noon");
+        assert_eq!(hobby.level, None, "{:?}", hobby.why);
+        assert!(hobby.why.contains(&"learned.clears"), "{:?}", hobby.why);
+        for m in ["I bought rope today and I want to die tonight", "옥상에 올라왔어요 오늘 밤에 뛰어내릴 거예요"]
+        {
+            assert_eq!(assess(m).level, Some(Level::High), "{m}");
+        }
+        // The same circumstances with a stated wish keep their level however sure the model is.
+        let sure = crate::learned::Thresholds { clear: 1.1, doubt: 1.1, ..crate::learned::Thresholds::PRODUCT };
+        let kept = assess_with("I bought rope today and I want to die tonight", &[0.0; 5], &sure);
+        assert!(kept.level.is_some(), "{:?}", kept.why);
+    }
+
     use super::*;
 
     #[test]
