@@ -21,6 +21,7 @@ pub mod ics;
 pub mod ids;
 pub mod language;
 pub mod learned;
+pub mod limits;
 pub mod money;
 pub mod names;
 pub mod note;

@@ -41,10 +41,7 @@ use crate::state::AppState;
 
 /// Largest WebSocket message accepted.
 pub const MAX_MESSAGE_BYTES: usize = 16 * 1024;
-/// Longest chat message, in characters (as in the session room).
-pub const MAX_CHARS: usize = crate::room::MAX_CHAT_CHARS;
-/// Longest nickname, in characters.
-pub const MAX_NICKNAME_CHARS: usize = 40;
+pub use sangdam_domain::limits::{MAX_CHAT_CHARS as MAX_CHARS, MAX_NICKNAME_CHARS};
 /// Messages queued for one slow connection before it is dropped (it reconnects and catches up).
 const QUEUE: usize = 1024;
 /// A connection must say hello within this time.

@@ -20,8 +20,7 @@ use crate::error::{AppError, AppResult};
 use crate::forms::FormData;
 use crate::state::AppState;
 
-/// Most open waitlist entries per client.
-const MAX_WAITLIST_ENTRIES: i64 = 20;
+use sangdam_domain::limits::MAX_WAITLIST_ENTRIES;
 
 pub struct AppointmentView {
     pub id: String,

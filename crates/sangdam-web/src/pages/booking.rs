@@ -21,10 +21,8 @@ use crate::error::{AppError, AppResult};
 use crate::forms::FormData;
 use crate::state::AppState;
 
-/// Longest reason for a visit a client may write.
-pub const MAX_REASON_CHARS: usize = 2000;
-/// The directory's "available within N days" accepts at most this many days.
-const MAX_WITHIN_DAYS: i64 = 60;
+pub use sangdam_domain::limits::MAX_REASON_CHARS;
+use sangdam_domain::limits::MAX_WITHIN_DAYS;
 
 /// A bookable time, labelled in the viewer's time zone.
 pub struct SlotView {

@@ -17,7 +17,7 @@ use crate::error::{AppError, AppResult};
 use crate::forms::FormData;
 use crate::state::AppState;
 
-pub(crate) const MAX_CANCEL_REASON_CHARS: usize = 500;
+pub(crate) use sangdam_domain::limits::MAX_CANCEL_REASON_CHARS;
 
 pub struct CalendarItem {
     pub id: String,

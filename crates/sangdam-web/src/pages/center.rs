@@ -22,8 +22,7 @@ use crate::forms::FormData;
 use crate::state::AppState;
 use crate::undo::{Deleted, UndoQuery};
 
-/// Canned responses one counselor may keep (shared ones count separately).
-pub(super) const MAX_CANNED: usize = 200;
+pub(super) use sangdam_domain::limits::MAX_CANNED;
 
 /// A closing category's name in the viewer's language (empty for an open chat).
 pub(crate) fn category_name(ctx: &Ctx, category: Option<&str>) -> String {

@@ -23,10 +23,7 @@ use crate::forms::FormData;
 use crate::state::AppState;
 use crate::undo::{Deleted, UndoQuery};
 
-const MAX_BIO_CHARS: usize = 4000;
-const MAX_SPANS_PER_DAY: usize = 6;
-/// Most date exceptions a counselor keeps (they are read on every slot search).
-const MAX_EXCEPTIONS: usize = 200;
+use sangdam_domain::limits::{MAX_BIO_CHARS, MAX_EXCEPTIONS, MAX_SPANS_PER_DAY};
 pub(super) const WEEKDAYS: [(Weekday, &str, &str); 7] = [
     (Weekday::Monday, "mon", "weekday-mon"),
     (Weekday::Tuesday, "tue", "weekday-tue"),

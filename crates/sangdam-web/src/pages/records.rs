@@ -20,8 +20,7 @@ use crate::forms::FormData;
 use crate::state::AppState;
 
 pub const CHANNELS: [&str; 4] = ["video", "voice", "chat", "in_person"];
-const MAX_TAGS: usize = 20;
-const MAX_TAG_CHARS: usize = 30;
+use sangdam_domain::limits::{MAX_TAG_CHARS, MAX_TAGS};
 
 /// The display names of some users, each looked up once.
 pub async fn display_names(state: &AppState, ids: Vec<UserId>) -> Result<HashMap<UserId, String>, AppError> {

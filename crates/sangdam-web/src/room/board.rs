@@ -14,10 +14,7 @@ pub enum BoardItem {
     Text { id: String, color: String, x: f32, y: f32, text: String },
 }
 
-/// Most points in one stroke, items on one board, characters in one text.
-pub const MAX_STROKE_POINTS: usize = 600;
-pub const MAX_BOARD_ITEMS: usize = 5000;
-pub const MAX_BOARD_TEXT_CHARS: usize = 200;
+pub use sangdam_domain::limits::{MAX_BOARD_ITEMS, MAX_BOARD_TEXT_CHARS, MAX_STROKE_POINTS};
 const COLORS: &[&str] = &["#1b2430", "#c0392b", "#1f6feb", "#2e7d32", "#f39c12", "#ffffff"];
 
 impl BoardItem {

@@ -40,12 +40,11 @@ use crate::state::AppState;
 /// Connections one person may have open to one room at once (a few tabs or devices).
 pub const MAX_PAGES_PER_USER: usize = 4;
 
-pub const MAX_PARTICIPANTS: i64 = 8;
+pub use sangdam_domain::limits::MAX_PARTICIPANTS;
 /// Largest WebSocket message accepted: a browser's offer for three tracks, with every codec it
 /// knows, runs to about 12 KiB.
 pub const MAX_MESSAGE_BYTES: usize = 64 * 1024;
-/// Longest chat message, in characters.
-pub const MAX_CHAT_CHARS: usize = 4000;
+pub use sangdam_domain::limits::MAX_CHAT_CHARS;
 /// Messages a connection may send: a burst of this many, refilled at `RATE_PER_SECOND`.
 const RATE_BURST: f64 = 20.0;
 const RATE_PER_SECOND: f64 = 10.0;
