@@ -84,6 +84,8 @@ struct PlayPage<'a> {
     ctx: &'a Ctx,
     id: String,
     when: String,
+    /// The session room's title (may be empty).
+    title: String,
     /// The whole recording's length, in seconds.
     seconds: f64,
     parts: Vec<PlayPart>,
@@ -100,7 +102,7 @@ struct PlayPart {
 }
 
 pub async fn play(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> AppResult {
-    let (rec, _, _) = playable(&state, &ctx, &id).await?;
+    let (rec, room, _) = playable(&state, &ctx, &id).await?;
     let seconds = rec.duration_ms.unwrap_or(0) as f64 / 1000.0;
     let mut parts = Vec::new();
     for p in state.store.recording_parts(&rec.id).await? {
@@ -124,6 +126,7 @@ pub async fn play(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String
         ctx: &ctx,
         when: ctx.time(rec.started_at.unwrap_or(rec.created_at)),
         id: rec.id,
+        title: room.title,
         seconds,
         parts,
     })
