@@ -20,8 +20,10 @@ use str0m::{Candidate, Input, Rtc};
 
 mod recording;
 mod rtc;
+mod voice;
 
 use rtc::{drain, negotiate};
+use voice::Voice;
 
 /// Who a participant is to the SFU: the caller's own number for the connection that signals for
 /// it (the room's WebSocket connection).
@@ -76,12 +78,6 @@ pub struct RecordedFrame {
 
 /// Tracks one participant may send: microphone, camera and screen.
 pub const MAX_TRACKS_IN: usize = 3;
-/// A microphone louder than this (dBov, from the RFC 6464 header) counts as speaking.
-const SPEAKING_DBOV: i16 = -50;
-/// Loud this long before "speaking" is told, and quiet (or silent) this long before it ends.
-const SPEAKING_AFTER: Duration = Duration::from_millis(150);
-const QUIET_AFTER: Duration = Duration::from_millis(800);
-
 /// Fewest time between two keyframe requests for one track, so a burst of joins or losses does
 /// not make a publisher send keyframe after keyframe.
 const KEYFRAME_INTERVAL: Duration = Duration::from_millis(500);
@@ -111,47 +107,6 @@ struct TrackIn {
     broken: bool,
     /// A microphone's speaking state, from its packets' audio levels.
     voice: Voice,
-}
-
-/// Whether a microphone is speaking, with a little hysteresis so a breath does not flicker it.
-#[derive(Debug, Default)]
-struct Voice {
-    speaking: bool,
-    loud_since: Option<Instant>,
-    quiet_since: Option<Instant>,
-    last_loud: Option<Instant>,
-}
-
-impl Voice {
-    /// One packet's level (dBov, 0 loudest, -127 silence) at `at`; `Some(on)` when it changes.
-    fn heard(&mut self, level: i16, at: Instant) -> Option<bool> {
-        if level > SPEAKING_DBOV {
-            self.quiet_since = None;
-            self.loud_since.get_or_insert(at);
-            self.last_loud = Some(at);
-        } else {
-            self.loud_since = None;
-            self.quiet_since.get_or_insert(at);
-        }
-        let next = if self.speaking {
-            self.quiet_since.is_none_or(|q| at.saturating_duration_since(q) < QUIET_AFTER)
-        } else {
-            self.loud_since.is_some_and(|l| at.saturating_duration_since(l) >= SPEAKING_AFTER)
-        };
-        (next != self.speaking).then(|| {
-            self.speaking = next;
-            next
-        })
-    }
-
-    /// A microphone that stopped sending (muted, gone) stops speaking too.
-    fn silent(&mut self, now: Instant) -> bool {
-        if self.speaking && self.last_loud.is_none_or(|l| now.saturating_duration_since(l) >= QUIET_AFTER) {
-            *self = Voice::default();
-            return true;
-        }
-        false
-    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

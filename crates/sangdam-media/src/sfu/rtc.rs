@@ -71,7 +71,7 @@ fn event(p: &mut Peer, e: Event, now: Instant) -> Option<Propagated> {
                 last_keyframe_request: None,
                 recording_needs_keyframe: false,
                 broken: false,
-                voice: super::Voice::default(),
+                voice: super::voice::Voice::default(),
             });
             Some(Propagated::TrackOpen(m.mid))
         }
