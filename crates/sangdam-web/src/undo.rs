@@ -27,12 +27,15 @@ pub enum Deleted {
     Exception { id: String, user: UserId, exception: DateException },
 }
 
+/// The pages deletions are undone from: canned responses, a counselor's settings.
+pub const PAGES: [&str; 2] = ["/center/canned", "/counselor/settings"];
+
 impl Deleted {
     /// The page the deletion was made on, where the undo leads back to.
     pub fn page(&self) -> &'static str {
         match self {
-            Deleted::Canned(_) => "/center/canned",
-            Deleted::Exception { .. } => "/counselor/settings",
+            Deleted::Canned(_) => PAGES[0],
+            Deleted::Exception { .. } => PAGES[1],
         }
     }
 }

@@ -20,10 +20,8 @@ pub struct UndoForm {
 
 pub async fn undo(State(state): State<AppState>, ctx: Ctx, FormData(f): FormData<UndoForm>) -> AppResult {
     let v = ctx.signed_in()?;
-    let back = match f.back.as_str() {
-        b @ ("/center/canned" | "/counselor/settings") => b,
-        _ => "/",
-    };
+    // Only a page of this site that offers undo; anything else leads home.
+    let back = crate::undo::PAGES.iter().copied().find(|p| *p == f.back).unwrap_or("/");
     let Some(what) = state.undos.take(&v.user.id, f.token.trim(), ctx.now) else {
         return Ok(see_other(&format!("{back}?undone=late")));
     };
