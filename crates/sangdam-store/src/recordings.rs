@@ -286,12 +286,17 @@ impl Store {
     }
 
     /// Marks a recording deleted and destroys its key (after its file is gone).
+    /// The files are gone: the key is destroyed and the list of parts (who was in it, for how
+    /// long) goes with them, in one transaction.
     pub async fn recording_deleted(&self, id: &str) -> Result<()> {
         on_backend!(self, |pool| {
+            let mut tx = pool.begin().await?;
+            sqlx::query("DELETE FROM recording_parts WHERE recording_id = $1").bind(id).execute(&mut *tx).await?;
             sqlx::query("UPDATE recordings SET state = 'deleted', file_key = NULL WHERE id = $1")
                 .bind(id)
-                .execute(pool)
+                .execute(&mut *tx)
                 .await?;
+            tx.commit().await?;
             Ok(())
         })
     }

@@ -63,6 +63,7 @@ impl Store {
             "DELETE FROM messages WHERE client_id = $1",
             "DELETE FROM room_messages WHERE sender_id = $1",
             "DELETE FROM recording_consents WHERE user_id = $1",
+            "DELETE FROM recording_parts WHERE user_id = $1",
             "DELETE FROM room_files WHERE sender_id = $1",
             "DELETE FROM note_versions WHERE note_id IN (SELECT id FROM session_notes WHERE client_id = $1 AND signed_at IS NULL)",
             "DELETE FROM session_notes WHERE client_id = $1 AND signed_at IS NULL",

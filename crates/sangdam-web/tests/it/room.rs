@@ -536,6 +536,34 @@ db_test!(recording_needs_everyone_and_stops_on_withdrawal, async |app: &TestApp|
     let answers: Vec<bool> = app.store.recording_consents(&id).await.unwrap().iter().map(|c| c.1).collect();
     assert_eq!(answers, vec![true, true, false]);
 
+    // The parts a recording lists hold their invariants in the database itself: a written part
+    // goes in once; a screen with a voice, a negative offset, a part number out of range or an
+    // unknown kind are refused.
+    let user = failed.proposed_by.as_str();
+    let row = |part: &str, kind: &str, offset: &str, audio: &str| {
+        format!(
+            "INSERT INTO recording_parts (recording_id, part, user_id, kind, offset_ms, duration_ms, has_audio, has_video) \
+             VALUES ('{id}', {part}, '{user}', '{kind}', {offset}, 1000, {audio}, TRUE)"
+        )
+    };
+    let exec = |sql: String| async move {
+        match &app.store {
+            sangdam_store::Store::Sqlite(p) => sqlx::query(&sql).execute(p).await.map(|_| ()),
+            sangdam_store::Store::Postgres(p) => sqlx::query(&sql).execute(p).await.map(|_| ()),
+        }
+    };
+    exec(row("0", "person", "0", "TRUE")).await.expect("a part as the recorder writes it");
+    for bad in [
+        row("0", "person", "0", "TRUE"),
+        row("1", "screen", "0", "TRUE"),
+        row("2", "person", "-5", "TRUE"),
+        row("-1", "person", "0", "TRUE"),
+        row("64", "person", "0", "TRUE"),
+        row("3", "camera", "0", "FALSE"),
+    ] {
+        assert!(exec(bad.clone()).await.is_err(), "{bad} must be refused");
+    }
+
     // Housekeeping deletes every part's file, then the key: here parts a crash might have left,
     // beside another recording's file, which stays.
     let dir = app.recordings_dir();
@@ -550,6 +578,7 @@ db_test!(recording_needs_everyone_and_stops_on_withdrawal, async |app: &TestApp|
     assert!(ours.iter().all(|f| !dir.join(f).exists()), "every part is deleted");
     assert!(dir.join(&theirs).exists(), "another recording's file stays");
     let gone = app.store.recording(&id).await.unwrap().unwrap();
+    assert!(app.store.recording_parts(&id).await.unwrap().is_empty(), "the list of parts goes with the files");
     assert_eq!((gone.state.as_str(), gone.file_key.is_none()), ("deleted", true));
 
     // A recording a stopped server left open is closed at the next start and deleted.
