@@ -15,6 +15,7 @@
 
 use crate::Role;
 use crate::booking::AppointmentStatus;
+use crate::routing::ChatStatus;
 
 /// The appointment states that make a counselor part of the client's care.
 pub const CARE_STATUSES: [AppointmentStatus; 3] =
@@ -69,8 +70,7 @@ pub fn export_includes(sender_is_me: bool, sender_is_host: bool) -> bool {
 /// A live chat as access sees it.
 #[derive(Debug, Clone, Copy)]
 pub struct ChatView<'a, Id: PartialEq> {
-    /// `queued`, `offered`, `active` or `closed`.
-    pub status: &'a str,
+    pub status: ChatStatus,
     pub holder: Option<&'a Id>,
     pub accepted: bool,
 }
@@ -80,8 +80,10 @@ pub fn staff_may_read_chat<Id: PartialEq>(role: Role, me: &Id, chat: &ChatView<'
     match role {
         Role::Supervisor => true,
         Role::Counselor => {
-            let holds = chat.holder == Some(me) && matches!(chat.status, "active" | "closed") && chat.accepted;
-            let left_message = chat.holder.is_none() && !chat.accepted && chat.status == "closed";
+            let holds = chat.holder == Some(me)
+                && matches!(chat.status, ChatStatus::Active | ChatStatus::Closed)
+                && chat.accepted;
+            let left_message = chat.holder.is_none() && !chat.accepted && chat.status == ChatStatus::Closed;
             holds || left_message
         }
         Role::Client | Role::Admin => false,
@@ -115,19 +117,19 @@ mod tests {
     #[test]
     fn an_offer_grants_no_chat() {
         let (me, other) = (1, 2);
-        let offered = ChatView { status: "offered", holder: Some(&me), accepted: false };
+        let offered = ChatView { status: ChatStatus::Offered, holder: Some(&me), accepted: false };
         assert!(!staff_may_read_chat(Role::Counselor, &me, &offered));
         // Offered again after someone else had accepted and handed it back.
-        let reoffered = ChatView { status: "offered", holder: Some(&me), accepted: true };
+        let reoffered = ChatView { status: ChatStatus::Offered, holder: Some(&me), accepted: true };
         assert!(!staff_may_read_chat(Role::Counselor, &me, &reoffered));
-        let active = ChatView { status: "active", holder: Some(&me), accepted: true };
+        let active = ChatView { status: ChatStatus::Active, holder: Some(&me), accepted: true };
         assert!(staff_may_read_chat(Role::Counselor, &me, &active));
         assert!(!staff_may_read_chat(Role::Counselor, &other, &active));
         assert!(staff_may_read_chat(Role::Supervisor, &other, &active));
         assert!(!staff_may_read_chat(Role::Admin, &other, &active));
-        let left = ChatView::<i32> { status: "closed", holder: None, accepted: false };
+        let left = ChatView::<i32> { status: ChatStatus::Closed, holder: None, accepted: false };
         assert!(staff_may_read_chat(Role::Counselor, &other, &left));
-        let abandoned = ChatView::<i32> { status: "closed", holder: None, accepted: true };
+        let abandoned = ChatView::<i32> { status: ChatStatus::Closed, holder: None, accepted: true };
         assert!(!staff_may_read_chat(Role::Counselor, &other, &abandoned));
     }
 

@@ -1,17 +1,18 @@
 //! Counselors in the chat center: their status with a log of every stretch in it,
 //! capacity and idle time for routing, the dashboard's sums, and canned responses.
 
+use sangdam_domain::routing::Status;
 use sangdam_domain::{Language, UserId};
 use sqlx::Row;
 
 use crate::chats::{opt_uid, uid};
-use crate::{Result, Store, on_backend};
+use crate::{Result, Store, StoreError, on_backend};
 
 /// A counselor's place in the chat center, with what routing needs from their profile.
 #[derive(Debug, Clone)]
 pub struct AgentRecord {
     pub user_id: UserId,
-    pub status: String,
+    pub status: Status,
     pub status_since: i64,
     pub status_until: Option<i64>,
     pub capacity: i64,
@@ -63,7 +64,8 @@ impl Store {
                 }
                 out.push(AgentRecord {
                     user_id,
-                    status: r.try_get("status")?,
+                    status: Status::parse(&r.try_get::<String, _>("status")?)
+                        .ok_or_else(|| StoreError::Corrupt("chat_agents.status".into()))?,
                     status_since: r.try_get("status_since")?,
                     status_until: r.try_get("status_until")?,
                     capacity: r.try_get("capacity")?,
@@ -79,15 +81,14 @@ impl Store {
 
     /// Sets a counselor's status (`until` for after-work and breaks that end by themselves),
     /// closing the previous stretch in the log and opening the next. No change when the status
-    /// and its end are already those.
-    /// Sets a counselor's status and logs the stretch. A recovery break (status `break`, reason
+    /// and its end are already those. A recovery break (status `break`, reason
     /// `recovery`) that has not ended is protected: only another recovery break (more time) or,
     /// with `override_break`, a supervisor's decision replaces it. Returns whether the status was
     /// set.
     pub async fn set_agent_status(
         &self,
         user: &UserId,
-        status: &str,
+        status: Status,
         until: Option<i64>,
         reason: &str,
         now: i64,
@@ -110,7 +111,7 @@ impl Store {
                     .bind(user.as_str())
                     .fetch_one(&mut *tx)
                     .await?;
-            if current.0 == status && current.1 == until {
+            if current.0 == status.as_str() && current.1 == until {
                 tx.commit().await?;
                 return Ok(true);
             }
@@ -121,13 +122,13 @@ impl Store {
                     .await?;
             let protected =
                 current.0 == "break" && running.as_deref() == Some("recovery") && current.1.is_some_and(|u| u > now);
-            let extension = status == "break" && reason == "recovery";
+            let extension = status == Status::Break && reason == "recovery";
             if protected && !extension && !override_break {
                 tx.commit().await?;
                 return Ok(false);
             }
             sqlx::query("UPDATE chat_agents SET status = $1, status_since = $2, status_until = $3 WHERE user_id = $4")
-                .bind(status)
+                .bind(status.as_str())
                 .bind(now)
                 .bind(until)
                 .bind(user.as_str())
@@ -140,7 +141,7 @@ impl Store {
                 .await?;
             sqlx::query("INSERT INTO chat_status_log (user_id, status, reason, started_at) VALUES ($1, $2, $3, $4)")
                 .bind(user.as_str())
-                .bind(status)
+                .bind(status.as_str())
                 .bind(reason)
                 .bind(now)
                 .execute(&mut *tx)
@@ -174,7 +175,7 @@ impl Store {
 
     /// Seconds each counselor spent in each status between `since` and `now` (the open stretch
     /// counts up to `now`): (counselor, status, seconds).
-    pub async fn status_seconds(&self, since: i64, now: i64) -> Result<Vec<(UserId, String, i64)>> {
+    pub async fn status_seconds(&self, since: i64, now: i64) -> Result<Vec<(UserId, Status, i64)>> {
         on_backend!(self, |pool| {
             let rows = sqlx::query(
                 "SELECT user_id, status, \
@@ -190,7 +191,8 @@ impl Store {
             for r in rows {
                 out.push((
                     uid(&r, "user_id")?,
-                    r.try_get("status")?,
+                    Status::parse(&r.try_get::<String, _>("status")?)
+                        .ok_or_else(|| StoreError::Corrupt("chat_status_log.status".into()))?,
                     r.try_get::<Option<i64>, _>("seconds")?.unwrap_or(0),
                 ));
             }

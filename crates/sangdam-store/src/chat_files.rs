@@ -48,7 +48,7 @@ impl Store {
             .await?;
             let seq: i64 = row.try_get("last_seq")?;
             let counselor = opt_uid(&row, "counselor_id")?;
-            let status: String = row.try_get("status")?;
+            let status = Some(crate::chats::chat_status(&row.try_get::<String, _>("status")?)?);
             let flagged: i64 = row.try_get("flagged")?;
             let files: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM chat_files WHERE chat_id = $1")
                 .bind(chat)

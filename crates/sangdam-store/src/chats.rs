@@ -2,6 +2,7 @@
 //! and files, read marks and the evidence lock. Counselors' status and canned responses are in
 //! `chat_agents`; bans and incidents in `chat_safety`.
 
+use sangdam_domain::routing::ChatStatus;
 use sangdam_domain::{Language, UserId};
 use sqlx::Row;
 
@@ -18,8 +19,7 @@ pub struct ChatRecord {
     pub device: String,
     pub topic: String,
     pub language: Language,
-    /// `queued`, `offered`, `active` or `closed`.
-    pub status: String,
+    pub status: ChatStatus,
     pub counselor_id: Option<UserId>,
     pub queued_at: i64,
     pub offered_at: Option<i64>,
@@ -73,7 +73,8 @@ pub struct Posted {
     /// Who held the chat when it was stored, and its status then (a counselor receives a chat's
     /// messages only once it is `active` with them).
     pub counselor: Option<UserId>,
-    pub status: String,
+    /// `None` for a message sent before (`new` is `false`).
+    pub status: Option<ChatStatus>,
     /// The chat's count of flagged client messages, this one included.
     pub flagged: i64,
     /// The crisis event the message raised in its transaction, when it was a crisis message.
@@ -136,7 +137,7 @@ macro_rules! chat_from_row {
             device: r.try_get("device")?,
             topic: r.try_get("topic")?,
             language: Language::parse(&language).ok_or_else(|| StoreError::Corrupt("chats.language".into()))?,
-            status: r.try_get("status")?,
+            status: chat_status(&r.try_get::<String, _>("status")?)?,
             counselor_id: opt_uid(&r, "counselor_id")?,
             queued_at: r.try_get("queued_at")?,
             offered_at: r.try_get("offered_at")?,
@@ -223,8 +224,8 @@ impl Store {
     }
 
     /// Chats in one of `statuses`, oldest first.
-    pub async fn chats_in(&self, statuses: &[&str], limit: i64) -> Result<Vec<ChatRecord>> {
-        let list = statuses.iter().map(|s| format!("'{}'", s.replace('\'', ""))).collect::<Vec<_>>().join(", ");
+    pub async fn chats_in(&self, statuses: &[ChatStatus], limit: i64) -> Result<Vec<ChatRecord>> {
+        let list = status_list(statuses);
         select_chats!(self, format!("WHERE status IN ({list}) ORDER BY queued_at, id LIMIT $1"), limit)
     }
 
@@ -279,13 +280,13 @@ impl Store {
     pub async fn move_chat(
         &self,
         id: &str,
-        from: &[&str],
+        from: &[ChatStatus],
         holder: Option<&UserId>,
-        to: &str,
+        to: ChatStatus,
         counselor: Option<&UserId>,
         now: i64,
     ) -> Result<bool> {
-        let list = from.iter().map(|s| format!("'{}'", s.replace('\'', ""))).collect::<Vec<_>>().join(", ");
+        let list = status_list(from);
         on_backend!(self, |pool| {
             let done = sqlx::query(&format!(
                 // The first acceptance starts the graded response afresh: what a waiting client wrote
@@ -296,7 +297,7 @@ impl Store {
                  accepted_at = CASE WHEN $1 = 'active' THEN COALESCE(accepted_at, $3) ELSE accepted_at END \
                  WHERE id = $4 AND status IN ({list}) AND ($5 IS NULL OR counselor_id = $5)"
             ))
-            .bind(to)
+            .bind(to.as_str())
             .bind(counselor.map(UserId::as_str))
             .bind(now)
             .bind(id)
@@ -367,7 +368,8 @@ impl Store {
         })?;
         let mut expired = Vec::new();
         for (chat, counselor) in stale {
-            if self.move_chat(&chat, &["offered"], Some(&counselor), "queued", None, before).await? {
+            if self.move_chat(&chat, &[ChatStatus::Offered], Some(&counselor), ChatStatus::Queued, None, before).await?
+            {
                 expired.push((chat, counselor));
             }
         }
@@ -393,14 +395,7 @@ impl Store {
     ) -> Result<Posted> {
         crate::crisis::check_write(crisis)?;
         if let Some(m) = self.chat_message_by_client_id(chat, kind, client_msg_id).await? {
-            return Ok(Posted {
-                message: m,
-                new: false,
-                counselor: None,
-                status: String::new(),
-                flagged: 0,
-                crisis: None,
-            });
+            return Ok(Posted { message: m, new: false, counselor: None, status: None, flagged: 0, crisis: None });
         }
         let result: Result<Posted> = on_backend!(self, |pool| {
             let mut tx = pool.begin().await?;
@@ -416,7 +411,7 @@ impl Store {
             .await?;
             let seq: i64 = row.try_get("last_seq")?;
             let counselor = opt_uid(&row, "counselor_id")?;
-            let status: String = row.try_get("status")?;
+            let status = Some(chat_status(&row.try_get::<String, _>("status")?)?);
             let flagged: i64 = row.try_get("flagged")?;
             sqlx::query(
                 "INSERT INTO chat_messages (chat_id, seq, kind, sender_id, client_msg_id, body, flag, at) \
@@ -453,7 +448,7 @@ impl Store {
         match result {
             Err(StoreError::Conflict) => {
                 let m = self.chat_message_by_client_id(chat, kind, client_msg_id).await?.ok_or(StoreError::Conflict)?;
-                Ok(Posted { message: m, new: false, counselor: None, status: String::new(), flagged: 0, crisis: None })
+                Ok(Posted { message: m, new: false, counselor: None, status: None, flagged: 0, crisis: None })
             }
             other => other,
         }
@@ -535,4 +530,13 @@ impl Store {
             Ok(())
         })
     }
+}
+
+pub(crate) fn chat_status(s: &str) -> Result<ChatStatus> {
+    ChatStatus::parse(s).ok_or_else(|| StoreError::Corrupt("chats.status".into()))
+}
+
+/// `'queued', 'offered'` for an `IN (...)`: the names are the enum's own, never input.
+fn status_list(statuses: &[ChatStatus]) -> String {
+    statuses.iter().map(|s| format!("'{}'", s.as_str())).collect::<Vec<_>>().join(", ")
 }

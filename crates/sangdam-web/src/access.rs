@@ -4,6 +4,7 @@
 //! answered as "not found", so a stranger cannot learn who is a client.
 
 use sangdam_domain::access::{ChatView, staff_may_read_chat};
+use sangdam_domain::routing::ChatStatus;
 use sangdam_domain::{Role, UserId};
 use sangdam_store::{ChatRecord, RecordingRecord, RoomRecord, UserRecord};
 
@@ -70,7 +71,7 @@ pub async fn staff_chat(state: &AppState, ctx: &Ctx, id: &str) -> Result<(Viewer
     let v = ctx.client_data_viewer(&[Role::Counselor, Role::Supervisor])?.clone();
     let chat = state.store.chat(id).await?.ok_or(AppError::NotFound)?;
     let view =
-        ChatView { status: &chat.status, holder: chat.counselor_id.as_ref(), accepted: chat.accepted_at.is_some() };
+        ChatView { status: chat.status, holder: chat.counselor_id.as_ref(), accepted: chat.accepted_at.is_some() };
     if !staff_may_read_chat(v.user.role, &v.user.id, &view) {
         audit(state, ctx, Some(&v.user), "chat.read", Some(format!("chat:{id}")), "denied").await?;
         return Err(AppError::NotFound);
@@ -112,7 +113,7 @@ pub async fn crisis_access(
                 && let Some(c) = state.store.chat(&place.id).await?
                 && c.counselor_id.as_ref() == Some(&viewer.id)
             {
-                return Ok(if c.status == "active" { CrisisAccess::Close } else { CrisisAccess::See });
+                return Ok(if c.status == ChatStatus::Active { CrisisAccess::Close } else { CrisisAccess::See });
             }
             Ok(CrisisAccess::None)
         }

@@ -7,6 +7,7 @@
 //! their dashboard until someone closes it with an outcome.
 
 use sangdam_domain::crisis::Level;
+use sangdam_domain::routing::Status;
 use sangdam_domain::{Language, UserId};
 use sangdam_store::{CrisisRaised, CrisisRecord, CrisisWrite};
 use serde::{Deserialize, Serialize};
@@ -119,7 +120,7 @@ pub async fn after_raise(state: &AppState, w: &CrisisWrite, raised: &CrisisRaise
 /// client's). Supervisors' consoles and counselors busy, on a break or after-work do not count.
 pub async fn counselor_available(state: &AppState) -> anyhow::Result<bool> {
     for a in state.store.agents().await? {
-        if state.chat.online(&a.user_id) && a.status == "available" {
+        if state.chat.online(&a.user_id) && a.status == Status::Available {
             return Ok(true);
         }
     }

@@ -6,6 +6,7 @@
 //! starts waiting for them, so a connection that trickles a header line every few seconds
 //! (slowloris), or sits idle between requests, is closed.
 
+use sangdam_domain::routing::Status;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -211,9 +212,9 @@ pub async fn serve(
     }
     // Consoles live in this process too: nobody is connected yet, so nobody is available.
     for a in state.store.agents().await.context("reading the chat center's counselors")? {
-        if a.status != "offline" {
+        if a.status != Status::Offline {
             // A recovery break that is still running stays (it is protected); it ends on time.
-            state.store.set_agent_status(&a.user_id, "offline", None, "", state.clock.now(), false).await?;
+            state.store.set_agent_status(&a.user_id, Status::Offline, None, "", state.clock.now(), false).await?;
         }
     }
     let router = tokio::spawn(crate::chat::run(state.clone(), stop_rx.clone()));

@@ -2,6 +2,7 @@
 //! Every message the client sends goes through the abuse check first (`sangdam_domain::abuse`).
 
 use axum::extract::ws::{Message, WebSocket};
+use sangdam_domain::routing::ChatStatus;
 use sangdam_domain::{Email, UserId, abuse};
 use sangdam_store::ChatRecord;
 use tokio::sync::mpsc;
@@ -65,7 +66,7 @@ async fn welcome(
     }
     out.push(state_of(state, &chat).await?);
     // A client in crisis sees the lines again on every page of the open chat.
-    if chat.risk > 0 && chat.status != "closed" {
+    if chat.risk > 0 && chat.status != ChatStatus::Closed {
         let nobody = !crate::crisis::counselor_available(state).await?;
         out.push(ClientOut::Care(crate::crisis::care_notice(state, chat.language, nobody)));
     }
@@ -84,9 +85,9 @@ async fn counselor_name(state: &AppState, chat: &ChatRecord) -> anyhow::Result<S
 
 /// The chat's state for its client (the queue's place comes from the routing loop).
 pub(crate) async fn state_of(state: &AppState, chat: &ChatRecord) -> anyhow::Result<ClientOut> {
-    Ok(match chat.status.as_str() {
-        "closed" => ClientOut::Ended { category: chat.close_category.clone().unwrap_or_default() },
-        "active" => ClientOut::State {
+    Ok(match chat.status {
+        ChatStatus::Closed => ClientOut::Ended { category: chat.close_category.clone().unwrap_or_default() },
+        ChatStatus::Active => ClientOut::State {
             status: "active",
             position: None,
             wait_seconds: None,
@@ -191,7 +192,7 @@ async fn handle(
     msg: ClientIn,
 ) -> anyhow::Result<()> {
     let Some(chat) = state.store.chat(&who.chat).await? else { return Ok(()) };
-    let closed = chat.status == "closed";
+    let closed = chat.status == ChatStatus::Closed;
     match msg {
         ClientIn::Ping => {
             let _ = tx.try_send(ClientOut::Pong);
@@ -244,12 +245,12 @@ async fn handle(
         }
         ClientIn::Typing { on } => {
             // Only the counselor who accepted the chat sees it (and supervisors watching).
-            let counselor = chat.counselor_id.as_ref().filter(|_| chat.status == "active");
+            let counselor = chat.counselor_id.as_ref().filter(|_| chat.status == ChatStatus::Active);
             state.chat.to_staff(&chat.id, counselor, &super::StaffOut::Typing { chat: chat.id.clone(), on });
         }
         ClientIn::Read { seq } => {
             state.store.mark_chat_read(&chat.id, false, seq).await?;
-            let counselor = chat.counselor_id.as_ref().filter(|_| chat.status == "active");
+            let counselor = chat.counselor_id.as_ref().filter(|_| chat.status == ChatStatus::Active);
             state.chat.to_staff(&chat.id, counselor, &super::StaffOut::Read { chat: chat.id.clone(), seq });
         }
         ClientIn::Transcript { email } => {

@@ -5,6 +5,7 @@
 //! high-risk chat nobody takes within the offer time alerts every console (see `routing`).
 
 use sangdam_domain::crisis::Level;
+use sangdam_domain::routing::ChatStatus;
 use sangdam_store::{ChatRecord, CrisisRaised, CrisisWrite, Posted};
 
 use super::{ClientOut, StaffOut, info};
@@ -31,7 +32,7 @@ pub(super) async fn on_crisis(
         level: level.as_str(),
         event: hit.event.clone(),
     };
-    let holder = posted.counselor.as_ref().filter(|_| posted.status == "active");
+    let holder = posted.counselor.as_ref().filter(|_| posted.status == Some(ChatStatus::Active));
     state.chat.send_staff(|s| s.is_supervisor() || Some(s.user()) == holder, &msg);
     if now.risk >= Level::rank(Some(Level::High)) {
         state.chat.crisis_started(&chat.id, state.clock.now());

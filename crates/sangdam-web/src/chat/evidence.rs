@@ -4,6 +4,7 @@
 //! not altered. The transcript holds what the client saw (client, counselor and system messages;
 //! never internal notes or whispers), with the abuse check's flags.
 
+use sangdam_domain::routing::ChatStatus;
 use std::fmt::Write as _;
 
 use sangdam_store::ChatRecord;
@@ -80,7 +81,7 @@ pub async fn still_matches(state: &AppState, chat: &ChatRecord) -> bool {
 /// it was locked before).
 pub async fn lock(state: &AppState, chat_id: &str) -> anyhow::Result<Option<String>> {
     let Some(chat) = state.store.chat(chat_id).await? else { return Ok(None) };
-    if chat.evidence_hash.is_some() || chat.status != "closed" {
+    if chat.evidence_hash.is_some() || chat.status != ChatStatus::Closed {
         return Ok(chat.evidence_hash);
     }
     let hash = crate::crypto::sha256_hex(transcript(state, &chat).await?.as_bytes());

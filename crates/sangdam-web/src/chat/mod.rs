@@ -15,7 +15,7 @@
 use std::time::Duration;
 
 use sangdam_domain::abuse::Category;
-use sangdam_domain::routing::Status;
+use sangdam_domain::routing::{ChatStatus, Status};
 use sangdam_domain::{Language, UserId};
 use sangdam_store::{ChatMessage, ChatRecord, Posted};
 
@@ -110,7 +110,7 @@ pub(crate) async fn info(state: &AppState, chat: &ChatRecord) -> anyhow::Result<
         nickname: chat.nickname.clone(),
         topic: chat.topic.clone(),
         language: chat.language.code(),
-        status: chat.status.clone(),
+        status: chat.status.as_str().to_owned(),
         counselor,
         counselor_id: chat.counselor_id.as_ref().map(ToString::to_string),
         queued_at: chat.queued_at,
@@ -211,7 +211,7 @@ pub(crate) async fn post(
 /// Hands a stored message to the holder's consoles (when active), the supervisors watching,
 /// and (`to_client`) the client's pages without the abuse flag.
 fn deliver(state: &AppState, chat: &ChatRecord, posted: &Posted, mut l: Line, to_client: bool) {
-    let counselor = posted.counselor.as_ref().filter(|_| posted.status == "active");
+    let counselor = posted.counselor.as_ref().filter(|_| posted.status == Some(ChatStatus::Active));
     state.chat.to_staff(&chat.id, counselor, &StaffOut::Message(l.clone()));
     if to_client {
         l.flag = None;
@@ -309,7 +309,7 @@ async fn apply_status(
     override_break: bool,
 ) -> anyhow::Result<bool> {
     let now = state.clock.now();
-    let done = state.store.set_agent_status(user, status.as_str(), until, reason, now, override_break).await?;
+    let done = state.store.set_agent_status(user, status, until, reason, now, override_break).await?;
     if done {
         state.chat.to_user(user, &StaffOut::Status { status: status.as_str().to_owned(), until });
         state.chat.wake.notify_one();
@@ -362,7 +362,7 @@ pub(crate) async fn close(
         let after = i64::from(state.config.chat.after_work_seconds);
         if let Some(a) = agent
             && a.active == 0
-            && a.status == Status::Available.as_str()
+            && a.status == Status::Available
             && after > 0
         {
             set_status(state, counselor, Status::AfterWork, Some(now + after), "").await?;

@@ -5,7 +5,7 @@
 use sangdam_domain::UserId;
 use sangdam_domain::abuse::Category;
 use sangdam_domain::courtesy::{self, Step};
-use sangdam_domain::routing::Status;
+use sangdam_domain::routing::{ChatStatus, Status};
 use sangdam_store::{ChatRecord, Posted};
 
 use super::{StaffOut, close, set_status, system};
@@ -41,12 +41,12 @@ pub(crate) async fn respond_to_abuse(
         Step::FinalWarning => "final_warning",
         Step::OfferEnd => "end",
     };
-    if posted.status != "active" {
+    if posted.status != Some(ChatStatus::Active) {
         return Ok(());
     }
     state.chat.to_staff(
         &chat.id,
-        posted.counselor.as_ref().filter(|_| posted.status == "active"),
+        posted.counselor.as_ref().filter(|_| posted.status == Some(ChatStatus::Active)),
         &StaffOut::Flagged {
             chat: chat.id.clone(),
             seq,
@@ -68,7 +68,7 @@ pub(crate) async fn respond_to_abuse(
 /// are alerted. Returns the hash, or `None` when the chat was already closed.
 pub(crate) async fn end_for_abuse(state: &AppState, chat_id: &str, category: &str) -> anyhow::Result<Option<String>> {
     let Some(chat) = state.store.chat(chat_id).await? else { return Ok(None) };
-    if chat.status == "closed" {
+    if chat.status == ChatStatus::Closed {
         return Ok(None);
     }
     system(state, &chat, "chat-ended-abuse").await?;

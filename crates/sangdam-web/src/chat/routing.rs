@@ -2,6 +2,7 @@
 //! in time, offers waiting chats to counselors (`sangdam_domain::routing`), and tells waiting
 //! clients their place and supervisors the queue.
 
+use sangdam_domain::routing::ChatStatus;
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
@@ -52,7 +53,7 @@ pub async fn route(state: &AppState) -> anyhow::Result<()> {
         state.store.set_agent_idle_since(&counselor, now).await?;
     }
     close_abandoned(state, now).await?;
-    let mut queue = state.store.chats_in(&["queued"], 10_000).await?;
+    let mut queue = state.store.chats_in(&[ChatStatus::Queued], 10_000).await?;
     // Risk first, then arrival: the order chats are offered in and the places clients are told.
     // (A stable sort: within a level, the store's order of arrival stays.)
     queue.sort_by_key(|c| std::cmp::Reverse(c.risk));
@@ -66,7 +67,7 @@ pub async fn route(state: &AppState) -> anyhow::Result<()> {
         .filter(|a| state.chat.online(&a.user_id))
         .map(|a| routing::Counselor {
             id: a.user_id.to_string(),
-            status: Status::parse(&a.status).unwrap_or(Status::Offline),
+            status: a.status,
             topics: a.topics.clone(),
             languages: a.languages.clone(),
             active: u32::try_from(a.active).unwrap_or(u32::MAX),
@@ -87,7 +88,8 @@ pub async fn route(state: &AppState) -> anyhow::Result<()> {
     let mut offered = HashSet::new();
     for (chat, counselor) in routing::assign(&waiting, &counselors, now) {
         let Some(counselor) = UserId::parse(&counselor) else { continue };
-        if state.store.move_chat(&chat, &["queued"], None, "offered", Some(&counselor), now).await? {
+        if state.store.move_chat(&chat, &[ChatStatus::Queued], None, ChatStatus::Offered, Some(&counselor), now).await?
+        {
             state.store.set_agent_idle_since(&counselor, now).await?;
             if let Some(c) = state.store.chat(&chat).await? {
                 state.chat.to_user(&counselor, &StaffOut::Offer { chat: info(state, &c).await? });
@@ -119,8 +121,13 @@ pub async fn route(state: &AppState) -> anyhow::Result<()> {
 /// supervisors) gets a banner with a sound, and any counselor may take the chat.
 async fn alert_untaken_crises(state: &AppState, now: i64, offer_seconds: i64) -> anyhow::Result<()> {
     let high = sangdam_domain::crisis::Level::rank(Some(sangdam_domain::crisis::Level::High));
-    let waiting: Vec<ChatRecord> =
-        state.store.chats_in(&["queued", "offered"], 10_000).await?.into_iter().filter(|c| c.risk >= high).collect();
+    let waiting: Vec<ChatRecord> = state
+        .store
+        .chats_in(&[ChatStatus::Queued, ChatStatus::Offered], 10_000)
+        .await?
+        .into_iter()
+        .filter(|c| c.risk >= high)
+        .collect();
     let ids: Vec<&str> = waiting.iter().map(|c| c.id.as_str()).collect();
     for id in state.chat.crisis_alerts_due(&ids, now, offer_seconds) {
         if let Some(chat) = waiting.iter().find(|c| c.id == id) {
@@ -153,7 +160,7 @@ pub(crate) fn hours(state: &AppState, lang: Language) -> String {
 /// seen by this process counts from when it started or from the process's start.
 async fn close_abandoned(state: &AppState, now: i64) -> anyhow::Result<()> {
     let limit = i64::from(state.config.chat.abandon_seconds);
-    for chat in state.store.chats_in(&["queued", "offered", "active"], 10_000).await? {
+    for chat in state.store.chats_in(&[ChatStatus::Queued, ChatStatus::Offered, ChatStatus::Active], 10_000).await? {
         let Err(since) = state.chat.client_presence(&chat.id) else { continue };
         let since = since.unwrap_or_else(|| chat.queued_at.max(state.started_at));
         if now - since > limit {
@@ -233,9 +240,9 @@ async fn average_handling(state: &AppState, now: i64) -> anyhow::Result<u32> {
 pub(crate) async fn queue_snapshot(state: &AppState) -> anyhow::Result<StaffOut> {
     let mut waiting = Vec::new();
     let mut active = Vec::new();
-    for c in state.store.chats_in(&["queued", "offered", "active"], 10_000).await? {
+    for c in state.store.chats_in(&[ChatStatus::Queued, ChatStatus::Offered, ChatStatus::Active], 10_000).await? {
         let i = info(state, &c).await?;
-        if c.status == "queued" { waiting.push(i) } else { active.push(i) }
+        if c.status == ChatStatus::Queued { waiting.push(i) } else { active.push(i) }
     }
     let mut agents = Vec::new();
     for a in state.store.agents().await? {
@@ -243,7 +250,7 @@ pub(crate) async fn queue_snapshot(state: &AppState) -> anyhow::Result<StaffOut>
         agents.push(AgentInfo {
             id: a.user_id.to_string(),
             name,
-            status: a.status,
+            status: a.status.as_str().to_owned(),
             until: a.status_until,
             active: a.active,
             capacity: a.capacity,

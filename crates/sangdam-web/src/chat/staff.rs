@@ -3,7 +3,7 @@
 //! whispering. Opening a chat's history is audited.
 
 use axum::extract::ws::{Message, WebSocket};
-use sangdam_domain::routing::Status;
+use sangdam_domain::routing::{ChatStatus, Status};
 use sangdam_domain::{UserId, courtesy};
 use sangdam_store::AuditEvent;
 use sangdam_store::{ChatRecord, UserRecord};
@@ -205,7 +205,7 @@ pub async fn run(state: AppState, who: StaffEntrant, mut socket: WebSocket) {
     if !dropped
         && !state.chat.online(&who.user.id)
         && let Ok(Some(a)) = state.store.agent(&who.user.id).await
-        && a.status != Status::Offline.as_str()
+        && a.status != Status::Offline
         && let Err(e) = super::set_status(&state, &who.user.id, Status::Offline, None, "").await
     {
         tracing::error!(error = ?e, "setting a counselor offline failed");
@@ -214,7 +214,8 @@ pub async fn run(state: AppState, who: StaffEntrant, mut socket: WebSocket) {
 
 async fn welcome(state: &AppState, who: &StaffEntrant, direct: &mut Vec<StaffOut>) -> anyhow::Result<()> {
     let agent = state.store.agent(&who.user.id).await?;
-    let (status, until) = agent.map_or_else(|| ("offline".to_owned(), None), |a| (a.status, a.status_until));
+    let (status, until) =
+        agent.map_or_else(|| ("offline".to_owned(), None), |a| (a.status.as_str().to_owned(), a.status_until));
     let mut chats = Vec::new();
     for c in state.store.chats_of_counselor(&who.user.id).await? {
         chats.push(super::info(state, &c).await?);
@@ -226,11 +227,11 @@ async fn welcome(state: &AppState, who: &StaffEntrant, direct: &mut Vec<StaffOut
         until,
         chats: chats.clone(),
     });
-    for c in chats.iter().filter(|c| c.status == "active") {
+    for c in chats.iter().filter(|c| c.status == ChatStatus::Active.as_str()) {
         // Still theirs under the chat's lock (a transfer may have taken it meanwhile).
         let still = async {
             let now = state.store.chat(&c.id).await?;
-            Ok(now.is_some_and(|n| n.status == "active" && n.counselor_id.as_ref() == Some(&who.user.id)))
+            Ok(now.is_some_and(|n| n.status == ChatStatus::Active && n.counselor_id.as_ref() == Some(&who.user.id)))
         };
         open_chat(state, (&who.user, Some(&who.address)), To::Direct(direct), &c.id, still).await?;
     }
@@ -241,7 +242,7 @@ async fn welcome(state: &AppState, who: &StaffEntrant, direct: &mut Vec<StaffOut
 /// or offline, and they are under their capacity.
 async fn can_take(state: &AppState, id: &UserId) -> anyhow::Result<bool> {
     let Some(a) = state.store.agent(id).await? else { return Ok(false) };
-    Ok(state.chat.online(id) && !matches!(a.status.as_str(), "break" | "offline") && a.active < a.capacity)
+    Ok(state.chat.online(id) && !matches!(a.status, Status::Break | Status::Offline) && a.active < a.capacity)
 }
 
 /// The chat, when this console may act on it: its counselor once it is active with them, or
@@ -253,7 +254,7 @@ async fn held(
     supervisors: bool,
 ) -> anyhow::Result<Option<ChatRecord>> {
     let Some(c) = state.store.chat(chat).await? else { return Ok(None) };
-    let mine = c.counselor_id.as_ref() == Some(&who.user.id) && c.status == "active";
+    let mine = c.counselor_id.as_ref() == Some(&who.user.id) && c.status == ChatStatus::Active;
     Ok((mine || (supervisors && who.supervisor)).then_some(c))
 }
 
@@ -298,8 +299,12 @@ async fn handle(
             super::set_status(state, me, Status::Break, Some(until + minutes * 60), "recovery").await?;
         }
         StaffIn::Accept { chat } => {
-            let accept =
-                async { Ok(state.store.move_chat(&chat, &["offered"], Some(me), "active", Some(me), now).await?) };
+            let accept = async {
+                Ok(state
+                    .store
+                    .move_chat(&chat, &[ChatStatus::Offered], Some(me), ChatStatus::Active, Some(me), now)
+                    .await?)
+            };
             let accepted = open_chat(state, (&who.user, Some(&who.address)), To::Direct(direct), &chat, accept).await?;
             if !accepted {
                 return refuse("error-chat-gone");
@@ -319,7 +324,7 @@ async fn handle(
                 .store
                 .agent(me)
                 .await?
-                .is_some_and(|a| matches!(a.status.as_str(), "available" | "busy" | "after_work"));
+                .is_some_and(|a| matches!(a.status, Status::Available | Status::Busy | Status::AfterWork));
             if !ready {
                 return refuse("error-chat-take-break");
             }
@@ -340,13 +345,16 @@ async fn handle(
         }
         StaffIn::Transfer { chat, to, note } => {
             // The counselor a chat was only offered to may hand it back too (declining it).
-            let offered =
-                state.store.chat(&chat).await?.filter(|c| c.status == "offered" && c.counselor_id.as_ref() == Some(me));
+            let offered = state
+                .store
+                .chat(&chat)
+                .await?
+                .filter(|c| c.status == ChatStatus::Offered && c.counselor_id.as_ref() == Some(me));
             let held = match offered {
                 Some(c) => Some(c),
                 None => held(state, who, &chat, true).await?,
             };
-            let Some(c) = held.filter(|c| c.status != "closed") else {
+            let Some(c) = held.filter(|c| c.status != ChatStatus::Closed) else {
                 return refuse("error-chat-not-yours");
             };
             let note = note.trim();
@@ -370,14 +378,31 @@ async fn handle(
             let holder = c.counselor_id.clone();
             let moved = match &colleague {
                 None => {
-                    state.store.move_chat(&chat, &["offered", "active"], holder.as_ref(), "queued", None, now).await?
+                    state
+                        .store
+                        .move_chat(
+                            &chat,
+                            &[ChatStatus::Offered, ChatStatus::Active],
+                            holder.as_ref(),
+                            ChatStatus::Queued,
+                            None,
+                            now,
+                        )
+                        .await?
                 }
                 Some(to) => {
                     let Some(reader) = state.store.user_by_id(to).await? else { return refuse("error-chat-colleague") };
                     let give = async {
                         Ok(state
                             .store
-                            .move_chat(&chat, &["offered", "active"], holder.as_ref(), "active", Some(to), now)
+                            .move_chat(
+                                &chat,
+                                &[ChatStatus::Offered, ChatStatus::Active],
+                                holder.as_ref(),
+                                ChatStatus::Active,
+                                Some(to),
+                                now,
+                            )
                             .await?)
                     };
                     open_chat(state, (&reader, None), To::User(to), &chat, give).await?
@@ -397,7 +422,7 @@ async fn handle(
             state.chat.wake.notify_one();
         }
         StaffIn::Say { chat, id, text } => {
-            let Some(c) = held(state, who, &chat, false).await?.filter(|c| c.status == "active") else {
+            let Some(c) = held(state, who, &chat, false).await?.filter(|c| c.status == ChatStatus::Active) else {
                 return refuse("error-chat-not-yours");
             };
             let Some(text) = super::clean_text(&text).filter(|_| super::valid_message_id(&id)) else {
@@ -435,7 +460,7 @@ async fn handle(
             super::end_break(state, &user).await?;
         }
         StaffIn::Whisper { chat, id, text } => {
-            let Some(c) = state.store.chat(&chat).await?.filter(|c| c.status == "active") else {
+            let Some(c) = state.store.chat(&chat).await?.filter(|c| c.status == ChatStatus::Active) else {
                 return refuse("error-chat-gone");
             };
             let Some(text) = super::clean_text(&text).filter(|_| super::valid_message_id(&id)) else {
@@ -486,7 +511,17 @@ async fn handle(
             let Some(reader) = state.store.user_by_id(&to).await? else { return refuse("error-chat-colleague") };
             let previous = state.store.chat(&chat).await?.and_then(|c| c.counselor_id);
             let give = async {
-                Ok(state.store.move_chat(&chat, &["queued", "offered"], None, "active", Some(&to), now).await?)
+                Ok(state
+                    .store
+                    .move_chat(
+                        &chat,
+                        &[ChatStatus::Queued, ChatStatus::Offered],
+                        None,
+                        ChatStatus::Active,
+                        Some(&to),
+                        now,
+                    )
+                    .await?)
             };
             if !open_chat(state, (&reader, None), To::User(&to), &chat, give).await? {
                 return refuse("error-chat-gone");
@@ -502,7 +537,7 @@ async fn handle(
         }
         StaffIn::Watch { chat } => {
             let watch = async {
-                let open = state.store.chat(&chat).await?.is_some_and(|c| c.status != "closed");
+                let open = state.store.chat(&chat).await?.is_some_and(|c| c.status != ChatStatus::Closed);
                 if open {
                     state.chat.watch(conn, &chat, true);
                 }

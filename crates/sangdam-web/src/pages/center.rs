@@ -2,6 +2,7 @@
 //! required) and its WebSocket, canned responses, a chat's transcript with the evidence lock and
 //! export, and the supervisors' dashboard.
 
+use sangdam_domain::routing::ChatStatus;
 use std::collections::HashMap;
 
 use askama::Template;
@@ -139,7 +140,10 @@ pub async fn capacity(State(state): State<AppState>, ctx: Ctx, FormData(f): Form
         return Err(AppError::BadRequest("error-chat-capacity"));
     };
     if state.store.agent(&v.user.id).await?.is_none() {
-        state.store.set_agent_status(&v.user.id, "offline", None, "", ctx.now, false).await?;
+        state
+            .store
+            .set_agent_status(&v.user.id, sangdam_domain::routing::Status::Offline, None, "", ctx.now, false)
+            .await?;
     }
     state.store.set_agent_capacity(&v.user.id, n).await?;
     state.chat.wake.notify_one();
@@ -295,7 +299,7 @@ pub async fn transcript(State(state): State<AppState>, ctx: Ctx, Path(id): Path<
         id: chat.id.clone(),
         nickname: chat.nickname.clone(),
         client: chat.client_id.as_ref().map(ToString::to_string),
-        status: chat.status.clone(),
+        status: chat.status.as_str().to_owned(),
         category: category_name(&ctx, chat.close_category.as_deref()),
         hash: chat.evidence_hash.clone(),
         reply_to: match &chat.transcript_to {
@@ -312,7 +316,7 @@ pub async fn transcript(State(state): State<AppState>, ctx: Ctx, Path(id): Path<
 /// Locks a closed chat's transcript as evidence (chats ended because of abuse are locked at once).
 pub async fn lock(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> AppResult {
     let (v, chat) = crate::access::staff_chat(&state, &ctx, &id).await?;
-    if chat.status != "closed" {
+    if chat.status != ChatStatus::Closed {
         return Err(AppError::Conflict("error-chat-open"));
     }
     chat::evidence::lock(&state, &id).await?;
@@ -383,7 +387,7 @@ pub async fn dashboard(State(state): State<AppState>, ctx: Ctx) -> AppResult {
     let week = ctx.now - 7 * 86_400;
     let agents = state.store.agents().await?;
     let names = display_names(&state, agents.iter().map(|a| a.user_id.clone()).collect()).await?;
-    let mut seconds: HashMap<(UserId, String), i64> = HashMap::new();
+    let mut seconds: HashMap<(UserId, sangdam_domain::routing::Status), i64> = HashMap::new();
     for (u, s, n) in state.store.status_seconds(week, ctx.now).await? {
         seconds.insert((u, s), n);
     }
@@ -394,12 +398,12 @@ pub async fn dashboard(State(state): State<AppState>, ctx: Ctx) -> AppResult {
     for a in &agents {
         let times = sangdam_domain::routing::Status::ALL
             .iter()
-            .map(|s| duration(seconds.get(&(a.user_id.clone(), s.as_str().to_owned())).copied().unwrap_or(0)))
+            .map(|s| duration(seconds.get(&(a.user_id.clone(), *s)).copied().unwrap_or(0)))
             .collect();
         let (chats, average) = handling.get(&a.user_id).copied().unwrap_or((0, 0));
         rows.push(AgentRow {
             name: names.get(&a.user_id).cloned().unwrap_or_default(),
-            status: ctx.t(&format!("chat-status-{}", a.status)),
+            status: ctx.t(&format!("chat-status-{}", a.status.as_str())),
             load: format!("{}/{}", a.active, a.capacity),
             times,
             incidents: incidents.iter().filter(|i| i.1 == a.user_id).count(),
@@ -416,15 +420,16 @@ pub async fn dashboard(State(state): State<AppState>, ctx: Ctx) -> AppResult {
         .map(|s| (s.id.clone(), s.name(ctx.lang()).to_owned()))
         .collect();
     let topic = |id: &str| topics.get(id).cloned().unwrap_or_else(|| id.to_owned());
-    let waiting_chats = state.store.chats_in(&["queued"], 10_000).await?;
-    let open_chats = state.store.chats_in(&["offered", "active"], 10_000).await?;
+    let waiting_chats = state.store.chats_in(&[ChatStatus::Queued], 10_000).await?;
+    let open_chats = state.store.chats_in(&[ChatStatus::Offered, ChatStatus::Active], 10_000).await?;
     let (waiting, open) = (waiting_chats.len(), open_chats.len());
     let queue = waiting_chats.iter().map(|c| (c.nickname.clone(), topic(&c.topic), ctx.time(c.queued_at))).collect();
     let chats = open_chats
         .iter()
         .map(|c| {
             let counselor = c.counselor_id.as_ref().and_then(|id| names.get(id).cloned()).unwrap_or_default();
-            let status = ctx.t(if c.status == "active" { "center-chat-active" } else { "center-chat-offered" });
+            let status =
+                ctx.t(if c.status == ChatStatus::Active { "center-chat-active" } else { "center-chat-offered" });
             (c.nickname.clone(), topic(&c.topic), counselor, status)
         })
         .collect();
@@ -457,7 +462,7 @@ pub async fn upload(
 ) -> AppResult {
     let v = staff(&ctx)?;
     let chat = state.store.chat(&id).await?.ok_or(AppError::NotFound)?;
-    if chat.counselor_id.as_ref() != Some(&v.user.id) || chat.status != "active" {
+    if chat.counselor_id.as_ref() != Some(&v.user.id) || chat.status != ChatStatus::Active {
         return Err(AppError::BadRequest("error-chat-not-yours"));
     }
     if state.store.chat_file_count(&chat.id).await? >= chat::MAX_FILES_PER_CHAT {

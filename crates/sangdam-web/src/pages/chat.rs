@@ -4,6 +4,7 @@
 //! account and to a long-lived browser cookie, never the network address, which a whole school or
 //! office may share.
 
+use sangdam_domain::routing::ChatStatus;
 use std::collections::HashMap;
 
 use askama::Template;
@@ -304,7 +305,7 @@ pub async fn upload(
 ) -> AppResult {
     let chat = own_chat(&state, &ctx, &headers, &id).await?;
     // Files go to a counselor, so only once one has taken the chat; a chat holds a bounded number.
-    if chat.status != "active" {
+    if chat.status != ChatStatus::Active {
         return Err(AppError::BadRequest("error-chat-file-not-yet"));
     }
     if state.store.chat_file_count(&chat.id).await? >= chat::MAX_FILES_PER_CHAT {

@@ -3,6 +3,7 @@
 use askama::Template;
 use axum::extract::{Query, State};
 use sangdam_domain::Role;
+use sangdam_domain::routing::{ChatStatus, Status};
 use serde::Deserialize;
 
 use super::render;
@@ -80,15 +81,15 @@ pub async fn dashboard(State(state): State<AppState>, ctx: Ctx, Query(q): Query<
     let (mut next, mut unread, mut open_forms, mut today) = (None, 0, 0, Vec::new());
     let mut center = None;
     if v.user.role == Role::Supervisor && may_see_alerts {
-        let waiting = state.store.chats_in(&["queued", "offered"], 10_000).await?;
-        let open = state.store.chats_in(&["active"], 10_000).await?.len();
+        let waiting = state.store.chats_in(&[ChatStatus::Queued, ChatStatus::Offered], 10_000).await?;
+        let open = state.store.chats_in(&[ChatStatus::Active], 10_000).await?.len();
         let agents = state.store.agents().await?;
         center = Some(CenterGlance {
             waiting: waiting.len(),
             waiting_high: waiting.iter().filter(|c| c.risk >= 2).count(),
             open,
-            available: agents.iter().filter(|a| a.status == "available").count(),
-            on_break: agents.iter().filter(|a| a.status == "break").count(),
+            available: agents.iter().filter(|a| a.status == Status::Available).count(),
+            on_break: agents.iter().filter(|a| a.status == Status::Break).count(),
         });
     }
     if v.user.role == Role::Client {

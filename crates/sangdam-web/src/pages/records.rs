@@ -216,7 +216,7 @@ async fn client_page(
     // counselor and supervisors.
     for c in state.store.chats_of_client(&client.id).await? {
         let view = sangdam_domain::access::ChatView {
-            status: &c.status,
+            status: c.status,
             holder: c.counselor_id.as_ref(),
             accepted: c.accepted_at.is_some(),
         };

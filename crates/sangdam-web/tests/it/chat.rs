@@ -4,6 +4,7 @@
 //! counselor's recovery break keeps chats away; transfers, supervisors' watch and whisper, notes
 //! never reaching the client; canned responses, the dashboard, and bad input.
 
+use sangdam_domain::routing::{ChatStatus, Status};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -220,7 +221,7 @@ db_test!(a_guest_is_served_warned_ended_banned_and_the_counselor_rests, async |a
     let offered = next_of(&mut c, "flagged").await;
     assert_eq!((offered["step"].as_str(), offered["end_now"].as_bool()), (Some("end"), Some(true)));
     assert!(!arrives(&mut gw, "ended", Duration::from_millis(800)).await, "the product never ends a chat by itself");
-    assert_eq!(app.store.chat(&chat).await.unwrap().unwrap().status, "active");
+    assert_eq!(app.store.chat(&chat).await.unwrap().unwrap().status, ChatStatus::Active);
     send(&mut c, json!({ "type": "end_abuse", "chat": chat })).await;
     assert_eq!(next_of(&mut gw, "ended").await["category"], "abuse");
     assert_eq!(next_of(&mut c, "closed").await["category"], "abuse");
@@ -259,7 +260,7 @@ db_test!(a_guest_is_served_warned_ended_banned_and_the_counselor_rests, async |a
     let (g2, chat2) = guest(app, "새 손님").await;
     let _g2w = guest_ws(app, &g2, &chat2).await;
     assert!(!arrives(&mut c, "offer", Duration::from_secs(2)).await, "no chat during the break");
-    assert_eq!(app.store.chat(&chat2).await.unwrap().unwrap().status, "queued");
+    assert_eq!(app.store.chat(&chat2).await.unwrap().unwrap().status, ChatStatus::Queued);
     // The break holds: the counselor cannot set themselves available, and closing and reopening the
     // console does not turn it into "offline".
     send(&mut c, json!({ "type": "status", "status": "available" })).await;
@@ -276,7 +277,7 @@ db_test!(a_guest_is_served_warned_ended_banned_and_the_counselor_rests, async |a
     assert_eq!(offer["chat"]["id"], chat2.as_str());
     // The break counted as break time, in full.
     let seconds = app.store.status_seconds(0, app.clock.now()).await.unwrap();
-    assert!(seconds.iter().any(|(u, s, n)| *u == counselor_id && s == "break" && *n >= 15 * 60), "{seconds:?}");
+    assert!(seconds.iter().any(|(u, s, n)| *u == counselor_id && *s == Status::Break && *n >= 15 * 60), "{seconds:?}");
 });
 
 db_test!(a_supervisor_may_end_a_recovery_break_and_nobody_else, async |app: &TestApp| {
@@ -465,7 +466,7 @@ db_test!(starting_a_chat_checks_its_input, async |app: &TestApp| {
         assert_eq!(r.status(), 422, "{fields:?}");
         assert!(r.text().await.unwrap().contains(message), "{fields:?}");
     }
-    assert!(app.store.chats_in(&["queued"], 10).await.unwrap().is_empty(), "nothing was queued");
+    assert!(app.store.chats_in(&[ChatStatus::Queued], 10).await.unwrap().is_empty(), "nothing was queued");
 
     // A chat belongs to its browser: another browser cannot open it or its socket.
     let (g, chat) = guest(app, "guest").await;
@@ -602,7 +603,12 @@ db_test!(a_signed_in_clients_chat_is_on_their_record, async |app: &TestApp| {
     let stored = app.store.chat(&chat).await.unwrap().unwrap();
     assert_eq!((stored.client_id.as_ref(), stored.guest_token.is_none()), (Some(&client_id), true));
     assert_eq!(app.get(&client, &format!("/chat/{chat}")).await.status(), 200);
-    assert!(app.store.move_chat(&chat, &["queued"], None, "active", Some(&c_id), app.clock.now()).await.unwrap());
+    assert!(
+        app.store
+            .move_chat(&chat, &[ChatStatus::Queued], None, ChatStatus::Active, Some(&c_id), app.clock.now())
+            .await
+            .unwrap()
+    );
     assert!(app.store.close_chat(&chat, "booked", app.clock.now()).await.unwrap().is_some());
     let (status, html) = app.get_html(&cb.0, &format!("/clients/{client_id}")).await;
     assert_eq!(status, 200);
@@ -635,12 +641,12 @@ db_test!(an_abandoned_chat_closes_by_itself, async |app: &TestApp| {
     }
     app.clock.advance(5 * 60);
     tokio::time::sleep(Duration::from_millis(1500)).await;
-    assert_eq!(app.store.chat(&chat).await.unwrap().unwrap().status, "queued");
+    assert_eq!(app.store.chat(&chat).await.unwrap().unwrap().status, ChatStatus::Queued);
     // Gone for longer than `abandon_seconds` (10 minutes): closed as left, so it holds no place.
     app.clock.advance(6 * 60);
     let mut closed = false;
     for _ in 0..50 {
-        if app.store.chat(&chat).await.unwrap().unwrap().status == "closed" {
+        if app.store.chat(&chat).await.unwrap().unwrap().status == ChatStatus::Closed {
             closed = true;
             break;
         }

@@ -7,6 +7,7 @@
 //! It keeps both cores busy for seconds, so it is `#[ignore]`d in the plain run (where it would
 //! starve other tests' timeouts) and `.ci/run` runs it alone.
 
+use sangdam_domain::routing::ChatStatus;
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -192,7 +193,7 @@ async fn run(db: Db) {
     assert_eq!(messages, GUESTS * MESSAGES * 2, "every message arrived");
     assert!(ledger.sent.lock().unwrap().is_empty(), "no message was lost");
     assert_eq!(*ledger.duplicates.lock().unwrap(), 0, "no message arrived twice");
-    let stored = app.store.chats_in(&["closed"], 10_000).await.unwrap();
+    let stored = app.store.chats_in(&[ChatStatus::Closed], 10_000).await.unwrap();
     assert_eq!(stored.len(), GUESTS);
     assert!(stored.iter().all(|c| c.last_seq == (MESSAGES * 2) as i64), "each chat stored 10 messages");
     println!(

@@ -6,6 +6,7 @@
 //! writes; a stranger cannot see an event. The last test walks the same path in headless
 //! Chromium (skipped without it).
 
+use sangdam_domain::routing::ChatStatus;
 use std::time::Duration;
 
 use sangdam_domain::Role;
@@ -71,7 +72,7 @@ db_test!(a_crisis_message_jumps_the_queue_and_reaches_a_person, async |app: &Tes
     let crisis = next_of(&mut s, "crisis").await;
     assert_eq!((crisis["chat"]["id"].as_str(), crisis["level"].as_str()), (Some(chat_d.as_str()), Some("high")));
     let event = crisis["event"].as_str().unwrap().to_owned();
-    assert_eq!(app.store.chat(&chat_b).await.unwrap().unwrap().status, "queued");
+    assert_eq!(app.store.chat(&chat_b).await.unwrap().unwrap().status, ChatStatus::Queued);
     // Only offered, the counselor may see the event and fill in the risk check, not close it.
     let page = format!("/center/crisis/{event}");
     let html = app.get_html(&cb.0, &page).await.1;
@@ -184,7 +185,7 @@ db_test!(no_crisis_message_is_warned_ended_or_banned, async |app: &TestApp| {
     // Nor can the counselor end it as abuse and ban a client in crisis.
     send(&mut c, json!({ "type": "end_abuse", "chat": chat })).await;
     assert_eq!(next_of(&mut c, "error").await["code"], "error-chat-crisis-no-end");
-    assert_eq!(app.store.chat(&chat).await.unwrap().unwrap().status, "active");
+    assert_eq!(app.store.chat(&chat).await.unwrap().unwrap().status, ChatStatus::Active);
 });
 
 db_test!(a_waiting_client_is_never_warned, async |app: &TestApp| {
@@ -512,7 +513,7 @@ async fn a_crisis_in_the_queue_reaches_a_person_and_is_closed_with_an_outcome() 
     // It jumps the queue: offered at once, above capacity, with the badge.
     host.element(".offer.risk-high").await;
     for (_, chat) in &waiting {
-        assert_eq!(app.store.chat(chat).await.unwrap().unwrap().status, "queued");
+        assert_eq!(app.store.chat(chat).await.unwrap().unwrap().status, ChatStatus::Queued);
     }
     sup.element("#crisis-alerts .crisis-banner").await;
     // Nobody accepts within the offer time: every console sounds and shows the alert.

@@ -629,7 +629,7 @@ db_test!(a_host_ends_a_session_because_of_abuse, async |app: &TestApp| {
     assert_eq!(incidents[0].3.as_deref(), Some(room.as_str()));
     let host_id = incidents[0].1.clone();
     let agent = app.store.agent(&host_id).await.unwrap().unwrap();
-    assert_eq!(agent.status, "break");
+    assert_eq!(agent.status, sangdam_domain::routing::Status::Break);
     let left = agent.status_until.unwrap() - app.clock.now();
     assert!((15 * 60 - 3..=15 * 60).contains(&left), "15 minutes: {left} s left");
     assert_eq!(app.mails_to("sup@example.com").await.len(), 1);
