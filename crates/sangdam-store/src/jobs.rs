@@ -8,6 +8,7 @@
 
 use sqlx::Row;
 
+use crate::queue::{Backoff, Leased, Queue};
 use crate::{Result, Store, StoreError, on_backend};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -74,6 +75,31 @@ macro_rules! job_from_row {
     }};
 }
 
+impl Leased for JobRecord {
+    const QUEUE: Queue = Queue {
+        table: "jobs",
+        columns: COLUMNS,
+        waiting: "pending",
+        working: "running",
+        done: "done",
+        failed: "failed",
+        due: "run_at",
+        lease: "lease_until",
+        updated: Some("updated_at"),
+        done_at: None,
+        lane: None,
+    };
+    fn from_sqlite(r: &sqlx::sqlite::SqliteRow) -> Result<Self> {
+        Ok(job_from_row!(r))
+    }
+    fn from_pg(r: &sqlx::postgres::PgRow) -> Result<Self> {
+        Ok(job_from_row!(r))
+    }
+}
+
+/// How a failed job is retried: after 2, 4, 8 … minutes, six runs in all.
+pub const JOB_BACKOFF: Backoff = Backoff { first: 60, attempts: 6 };
+
 impl Store {
     /// Schedules a job unless one with the same idempotency key exists. Returns whether it was new.
     pub async fn schedule_job(
@@ -105,89 +131,22 @@ impl Store {
     /// Claims one job by id, if it is pending and due (or its lease lapsed): how the request that
     /// wrote a change runs that change's job at once. `None` when a worker has it already.
     pub async fn claim_job(&self, id: &str, now: i64, lease_until: i64) -> Result<Option<JobRecord>> {
-        on_backend!(self, |pool| {
-            let row = sqlx::query(&format!(
-                "UPDATE jobs SET status = 'running', lease_until = $2, attempts = attempts + 1, updated_at = $3 \
-                 WHERE id = $1 AND ((status = 'pending' AND run_at <= $3) OR (status = 'running' AND lease_until <= $3)) \
-                 RETURNING {COLUMNS}"
-            ))
-            .bind(id)
-            .bind(lease_until)
-            .bind(now)
-            .fetch_optional(pool)
-            .await?;
-            Ok(match row {
-                Some(r) => Some(job_from_row!(r)),
-                None => None,
-            })
-        })
+        self.claim_one(id, now, lease_until).await
     }
 
     /// Claims up to `limit` due jobs (pending and due, or running with a lapsed lease) until
     /// `lease_until`. Each claim is a conditional update, so two workers never hold one job.
     pub async fn claim_due_jobs(&self, now: i64, lease_until: i64, limit: i64) -> Result<Vec<JobRecord>> {
-        on_backend!(self, |pool| {
-            let ids: Vec<String> = sqlx::query_scalar(
-                "SELECT id FROM jobs WHERE (status = 'pending' AND run_at <= $1) \
-                 OR (status = 'running' AND lease_until <= $1) ORDER BY run_at LIMIT $2",
-            )
-            .bind(now)
-            .bind(limit)
-            .fetch_all(pool)
-            .await?;
-            let mut claimed = Vec::new();
-            for id in ids {
-                let row = sqlx::query(&format!(
-                    "UPDATE jobs SET status = 'running', lease_until = $2, attempts = attempts + 1, updated_at = $3 \
-                     WHERE id = $1 AND ((status = 'pending' AND run_at <= $3) OR (status = 'running' AND lease_until <= $3)) \
-                     RETURNING {COLUMNS}"
-                ))
-                .bind(&id)
-                .bind(lease_until)
-                .bind(now)
-                .fetch_optional(pool)
-                .await?;
-                if let Some(r) = row {
-                    claimed.push(job_from_row!(r));
-                }
-            }
-            Ok(claimed)
-        })
+        self.claim_due(now, lease_until, limit, None).await
     }
 
     pub async fn finish_job(&self, id: &str, now: i64) -> Result<()> {
-        on_backend!(self, |pool| {
-            sqlx::query(
-                "UPDATE jobs SET status = 'done', lease_until = NULL, last_error = NULL, updated_at = $2 WHERE id = $1",
-            )
-            .bind(id)
-            .bind(now)
-            .execute(pool)
-            .await?;
-        });
-        Ok(())
+        self.finish::<JobRecord>(id, now).await
     }
 
     /// Records a failed run: retried at `retry_at`, or given up when it is `None`.
     pub async fn fail_job(&self, id: &str, error: &str, retry_at: Option<i64>, now: i64) -> Result<()> {
-        let (status, run_at) = match retry_at {
-            Some(at) => ("pending", Some(at)),
-            None => ("failed", None),
-        };
-        on_backend!(self, |pool| {
-            sqlx::query(
-                "UPDATE jobs SET status = $2, run_at = COALESCE($3, run_at), lease_until = NULL, last_error = $4, \
-                 updated_at = $5 WHERE id = $1",
-            )
-            .bind(id)
-            .bind(status)
-            .bind(run_at)
-            .bind(error)
-            .bind(now)
-            .execute(pool)
-            .await?;
-        });
-        Ok(())
+        self.fail::<JobRecord>(id, error, retry_at, now).await
     }
 
     /// Jobs in one state, soonest first, for the admin page.
@@ -224,16 +183,7 @@ impl Store {
 
     /// Puts a failed job back in the queue, due now (an admin's "retry").
     pub async fn retry_job(&self, id: &str, now: i64) -> Result<bool> {
-        on_backend!(self, |pool| {
-            let done = sqlx::query(
-                "UPDATE jobs SET status = 'pending', run_at = $2, updated_at = $2 WHERE id = $1 AND status = 'failed'",
-            )
-            .bind(id)
-            .bind(now)
-            .execute(pool)
-            .await?;
-            Ok(done.rows_affected() == 1)
-        })
+        self.requeue::<JobRecord>(id, now).await
     }
 }
 

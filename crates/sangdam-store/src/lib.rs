@@ -26,6 +26,7 @@ mod migrations;
 mod notes;
 mod outbox;
 mod questionnaires;
+mod queue;
 mod recordings;
 mod rights;
 mod rooms;
@@ -53,7 +54,7 @@ pub use counselors::{CounselorProfile, DirectoryFilter, Offering, Specialty};
 pub use crisis::{CRISIS_OUTCOMES, CRISIS_SOURCES, CrisisRaised, CrisisRecord, CrisisWrite};
 pub use effects::{Effects, NewJob, SequenceGuard};
 pub use forms::{Assignment, FormRecord, FormRequest, FormResponse};
-pub use jobs::{JobRecord, JobStatus};
+pub use jobs::{JOB_BACKOFF, JobRecord, JobStatus};
 pub use keys::{
     EncryptionKey, KeyPart, KeyState, KeyType, PLAIN_BLOB_COLUMNS, SEALED_COLUMNS, SealedColumn, SealedValue,
 };
@@ -66,8 +67,9 @@ pub mod sealed {
     };
 }
 pub use notes::{Addendum, ClientProfile, DraftSaved, NewNote, NoteRecord, NoteVersion};
-pub use outbox::{Attachment, MailRecord, MailStatus, NewMail};
+pub use outbox::{Attachment, MAIL_BACKOFF, MailRecord, MailStatus, NewMail};
 pub use questionnaires::{NewResponse, NewRiskFlag, ResponseRecord, RiskFlag, RiskRaised};
+pub use queue::Backoff;
 pub use recordings::{RecordingPart, RecordingRecord};
 pub use rights::Deletion;
 pub use rooms::{MemberRole, RoomFile, RoomMember, RoomMessage, RoomRecord};

@@ -36,6 +36,7 @@ const SQLITE: Embedded = &[
     (20, "signup_password_at_link", include_str!("../migrations/sqlite/0020_signup_password_at_link.sql")),
     (21, "crisis_events", include_str!("../migrations/sqlite/0021_crisis_events.sql")),
     (22, "recording_parts", include_str!("../migrations/sqlite/0022_recording_parts.sql")),
+    (23, "outbox_channel", include_str!("../migrations/sqlite/0023_outbox_channel.sql")),
 ];
 
 const POSTGRES: Embedded = &[
@@ -61,6 +62,7 @@ const POSTGRES: Embedded = &[
     (20, "signup_password_at_link", include_str!("../migrations/postgres/0020_signup_password_at_link.sql")),
     (21, "crisis_events", include_str!("../migrations/postgres/0021_crisis_events.sql")),
     (22, "recording_parts", include_str!("../migrations/postgres/0022_recording_parts.sql")),
+    (23, "outbox_channel", include_str!("../migrations/postgres/0023_outbox_channel.sql")),
 ];
 
 #[derive(Debug)]

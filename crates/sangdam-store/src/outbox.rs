@@ -4,6 +4,7 @@
 
 use sqlx::Row;
 
+use crate::queue::{Backoff, Leased, Queue};
 use crate::{Result, Store, StoreError, on_backend};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -116,6 +117,35 @@ macro_rules! mail_from_row {
     }};
 }
 
+/// The outbox's lane for email. The outbox has a `channel` column so that another way of sending
+/// (a text message) is one more lane with its own sender, not another queue.
+const EMAIL: &str = "email";
+
+impl Leased for MailRecord {
+    const QUEUE: Queue = Queue {
+        table: "mail_outbox",
+        columns: COLUMNS,
+        waiting: "pending",
+        working: "sending",
+        done: "sent",
+        failed: "failed",
+        due: "next_attempt_at",
+        lease: "next_attempt_at",
+        updated: None,
+        done_at: Some("sent_at"),
+        lane: Some("channel"),
+    };
+    fn from_sqlite(r: &sqlx::sqlite::SqliteRow) -> Result<Self> {
+        Ok(mail_from_row!(r))
+    }
+    fn from_pg(r: &sqlx::postgres::PgRow) -> Result<Self> {
+        Ok(mail_from_row!(r))
+    }
+}
+
+/// How a failed send is retried: after 1, 2, 4 … minutes, six tries in all.
+pub const MAIL_BACKOFF: Backoff = Backoff { first: 30, attempts: 6 };
+
 impl Store {
     /// Queues a mail, unless it has an idempotency key and one with the same key was queued
     /// before. Returns whether it was queued now.
@@ -180,66 +210,15 @@ impl Store {
     /// sender until `lease_until`. Each claim is a conditional update, so two senders never
     /// claim the same mail.
     pub async fn claim_due_mail(&self, now: i64, lease_until: i64, limit: i64) -> Result<Vec<MailRecord>> {
-        on_backend!(self, |pool| {
-            let ids: Vec<String> = sqlx::query_scalar(
-                "SELECT id FROM mail_outbox WHERE status IN ('pending', 'sending') AND next_attempt_at <= $1 \
-                 ORDER BY next_attempt_at LIMIT $2",
-            )
-            .bind(now)
-            .bind(limit)
-            .fetch_all(pool)
-            .await?;
-            let mut claimed = Vec::new();
-            for id in ids {
-                let row = sqlx::query(&format!(
-                    "UPDATE mail_outbox SET status = 'sending', next_attempt_at = $2, attempts = attempts + 1 \
-                     WHERE id = $1 AND status IN ('pending', 'sending') AND next_attempt_at <= $3 RETURNING {COLUMNS}"
-                ))
-                .bind(&id)
-                .bind(lease_until)
-                .bind(now)
-                .fetch_optional(pool)
-                .await?;
-                if let Some(r) = row {
-                    claimed.push(mail_from_row!(r));
-                }
-            }
-            Ok(claimed)
-        })
+        self.claim_due(now, lease_until, limit, Some(EMAIL)).await
     }
 
     pub async fn mark_mail_sent(&self, id: &str, now: i64) -> Result<()> {
-        on_backend!(self, |pool| {
-            sqlx::query("UPDATE mail_outbox SET status = 'sent', sent_at = $2, last_error = NULL WHERE id = $1")
-                .bind(id)
-                .bind(now)
-                .execute(pool)
-                .await?;
-        });
-        Ok(())
+        self.finish::<MailRecord>(id, now).await
     }
 
     /// Records a failed send: retried at `retry_at`, or given up when `retry_at` is `None`.
-    pub async fn mark_mail_failed(&self, id: &str, error: &str, retry_at: Option<i64>) -> Result<()> {
-        on_backend!(self, |pool| {
-            match retry_at {
-                Some(at) => sqlx::query(
-                    "UPDATE mail_outbox SET status = 'pending', next_attempt_at = $2, last_error = $3 WHERE id = $1",
-                )
-                .bind(id)
-                .bind(at)
-                .bind(error)
-                .execute(pool)
-                .await?,
-                None => {
-                    sqlx::query("UPDATE mail_outbox SET status = 'failed', last_error = $2 WHERE id = $1")
-                        .bind(id)
-                        .bind(error)
-                        .execute(pool)
-                        .await?
-                }
-            };
-        });
-        Ok(())
+    pub async fn mark_mail_failed(&self, id: &str, error: &str, retry_at: Option<i64>, now: i64) -> Result<()> {
+        self.fail::<MailRecord>(id, error, retry_at, now).await
     }
 }

@@ -10,6 +10,7 @@ use tokio::sync::watch;
 
 use crate::booking;
 use crate::state::AppState;
+use crate::worker::Worker;
 
 /// Runs jobs a request has just committed, at once, so that what follows a change (its mails)
 /// is done when the page answers. A job a worker already holds is left to it; a failure is
@@ -51,7 +52,7 @@ async fn execute(state: &AppState, job: &JobRecord) {
         Ok(()) => state.store.finish_job(&job.id, now).await,
         Err(e) => {
             tracing::warn!(job = %job.id, kind = %job.kind, attempt = job.attempts, error = %e, "job failed");
-            let retry = (job.attempts < MAX_JOB_ATTEMPTS).then(|| now + 60 * (1 << job.attempts.clamp(0, 10)));
+            let retry = sangdam_store::JOB_BACKOFF.retry_at(job.attempts, now);
             state.store.fail_job(&job.id, &format!("{e:#}"), retry, now).await
         }
     };
@@ -60,34 +61,23 @@ async fn execute(state: &AppState, job: &JobRecord) {
     }
 }
 
-/// Most runs of a job before it is marked failed.
-pub const MAX_JOB_ATTEMPTS: i64 = 6;
-
-/// Runs due jobs until `shutdown` turns true. Each claim holds a two-minute lease; a job that
-/// fails is retried with exponential backoff (1, 2, 4 … minutes), then marked failed for admins.
-pub async fn run_jobs(state: AppState, mut shutdown: watch::Receiver<bool>) {
-    loop {
+/// Runs due jobs until `shutdown` turns true, one at a time. Each claim holds a two-minute lease;
+/// a job that fails is retried on [`sangdam_store::JOB_BACKOFF`], then marked failed for admins.
+pub async fn run_jobs(state: AppState, shutdown: watch::Receiver<bool>) {
+    let worker = Worker { wake: &state.jobs_queued, poll: Duration::from_secs(1), parallel: 1 };
+    let claim = || async {
         let now = state.clock.now();
-        let batch = match state.store.claim_due_jobs(now, now + 120, 20).await {
-            Ok(b) => b,
+        match state.store.claim_due_jobs(now, now + 120, 1).await {
+            Ok(mut batch) => batch.pop(),
             Err(e) => {
                 tracing::error!(error = ?e, "claiming jobs failed");
-                Vec::new()
+                None
             }
-        };
-        for job in &batch {
-            execute(&state, job).await;
         }
-        if !batch.is_empty() {
-            continue;
-        }
-        tokio::select! {
-            _ = state.jobs_queued.notified() => {}
-            _ = tokio::time::sleep(Duration::from_secs(1)) => {}
-            _ = shutdown.changed() => return,
-        }
-        if *shutdown.borrow() {
-            return;
-        }
-    }
+    };
+    let work = |job: JobRecord| {
+        let state = state.clone();
+        async move { execute(&state, &job).await }
+    };
+    worker.run(shutdown, claim, work).await;
 }

@@ -33,6 +33,7 @@ pub mod session_watch;
 pub mod state;
 pub mod throttle;
 pub mod undo;
+pub mod worker;
 pub mod zip;
 
 use axum::Router;

@@ -29,6 +29,7 @@ use crate::crypto::random;
 use crate::i18n::Tr;
 use crate::metrics::Metrics;
 use crate::state::AppState;
+use crate::worker::Worker;
 
 /// The mails Sangdam sends, with what each one says.
 #[derive(Debug, Clone)]
@@ -111,9 +112,6 @@ pub enum Mail {
         link: String,
     },
 }
-
-/// Most delivery attempts before a mail is marked failed.
-pub const MAX_ATTEMPTS: i64 = 6;
 
 /// Mails in flight at once, each in its own SMTP transaction.
 pub const PARALLEL: usize = 4;
@@ -317,8 +315,8 @@ async fn send_one(state: AppState, transport: AsyncSmtpTransport<Tokio1Executor>
             Metrics::inc(&state.metrics.mail_failed);
             // The error names the SMTP exchange, not the recipient.
             tracing::warn!(mail = %mail.id, attempt = mail.attempts, error = %e, "mail delivery failed");
-            let retry = (mail.attempts < MAX_ATTEMPTS).then(|| now + 30 * (1 << mail.attempts.clamp(0, 10)));
-            state.store.mark_mail_failed(&mail.id, &format!("{e:#}"), retry).await
+            let retry = sangdam_store::MAIL_BACKOFF.retry_at(mail.attempts, now);
+            state.store.mark_mail_failed(&mail.id, &format!("{e:#}"), retry, now).await
         }
     };
     if let Err(e) = result {
@@ -331,7 +329,7 @@ async fn send_one(state: AppState, transport: AsyncSmtpTransport<Tokio1Executor>
 /// that dies mid-send leaves only the mail it was sending to be retried after the lease, and
 /// several instances never send one mail twice at once. At shutdown the sends in flight get a
 /// few seconds to finish; one still stuck then is dropped (its mail is retried after its lease).
-pub async fn run_sender(state: AppState, mut shutdown: watch::Receiver<bool>) {
+pub async fn run_sender(state: AppState, shutdown: watch::Receiver<bool>) {
     let Some(cfg) = state.config.smtp.clone() else {
         return;
     };
@@ -342,35 +340,17 @@ pub async fn run_sender(state: AppState, mut shutdown: watch::Receiver<bool>) {
             return;
         }
     };
-    let mut in_flight = tokio::task::JoinSet::new();
-    loop {
-        while in_flight.try_join_next().is_some() {}
-        let mut claimed = false;
-        if in_flight.len() < PARALLEL {
-            let now = state.clock.now();
-            match state.store.claim_due_mail(now, now + 60, 1).await {
-                Ok(mut batch) => {
-                    if let Some(mail) = batch.pop() {
-                        claimed = true;
-                        in_flight.spawn(send_one(state.clone(), transport.clone(), mail));
-                    }
-                }
-                Err(e) => tracing::error!(error = ?e, "claiming mail failed"),
+    let worker = Worker { wake: &state.mail_queued, poll: Duration::from_secs(5), parallel: PARALLEL };
+    let claim = || async {
+        let now = state.clock.now();
+        match state.store.claim_due_mail(now, now + 60, 1).await {
+            Ok(mut batch) => batch.pop(),
+            Err(e) => {
+                tracing::error!(error = ?e, "claiming mail failed");
+                None
             }
         }
-        if claimed {
-            continue;
-        }
-        tokio::select! {
-            _ = state.mail_queued.notified() => {}
-            Some(_) = in_flight.join_next(), if !in_flight.is_empty() => {}
-            _ = tokio::time::sleep(Duration::from_secs(5)) => {}
-            _ = shutdown.changed() => break,
-        }
-        if *shutdown.borrow() {
-            break;
-        }
-    }
-    let finish = async { while in_flight.join_next().await.is_some() {} };
-    let _ = tokio::time::timeout(Duration::from_secs(5), finish).await;
+    };
+    let work = |mail: MailRecord| send_one(state.clone(), transport.clone(), mail);
+    worker.run(shutdown, claim, work).await;
 }

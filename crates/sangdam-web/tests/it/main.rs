@@ -22,6 +22,7 @@ mod forms;
 mod limits;
 mod mail;
 mod questionnaires;
+mod queue;
 mod records;
 mod reminders;
 mod room;
