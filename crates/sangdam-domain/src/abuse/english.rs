@@ -771,6 +771,12 @@ pub(super) fn english(text: &str, why: &mut Vec<String>) -> Option<Category> {
         }
         (0..=words.len() - needed.len()).find(|&i| needed.iter().enumerate().all(|(k, w)| spells(&words[i + k].0, w)))
     };
+    let told = |at: usize| {
+        reported(at)
+            || words[at.saturating_sub(10)..at]
+                .iter()
+                .any(|(w, _)| matches!(w.as_str(), "keep" | "asking" | "asked" | "asks"))
+    };
     // Threats: a phrase of harm, or of finding, waiting or the counselor's family; never an
     // apology (`sorry if I hurt you`), an idiom (`shoot you an email`) or someone else's words.
     let helpful = words.iter().any(|(w, _)| {
@@ -925,7 +931,8 @@ pub(super) fn english(text: &str, why: &mut Vec<String>) -> Option<Category> {
     let addressed = words.iter().any(|(w, _)| EN_YOU.contains(&w.as_str()));
     for i in 0..words.len() {
         if insult_at(i) {
-            let self_directed = words[i.saturating_sub(4)..i].iter().any(|(w, _)| EN_SELF.contains(&w.as_str()))
+            let self_directed = (words[i.saturating_sub(4)..i].iter().any(|(w, _)| EN_SELF.contains(&w.as_str()))
+                || matches!(word_at(&words, i + 1), "me" | "myself"))
                 && !words[i.saturating_sub(4)..i].iter().any(|(w, _)| EN_YOU.contains(&w.as_str()));
             let interjection = ["fuck", "shit", "fck", "fuk"].iter().any(|x| spell_prefix(&words[i].0, x).is_some());
             let venting = !words.iter().any(|(w, _)| EN_YOU.contains(&w.as_str()))
@@ -1005,14 +1012,32 @@ pub(super) fn english(text: &str, why: &mut Vec<String>) -> Option<Category> {
                     "app" | "wifi" | "website" | "site" | "internet" | "connection" | "phone" | "computer" | "camera"
                 )
             });
-            if !reported(i) && !self_directed && !(venting && (interjection || about_other || product)) {
+            // Someone of the client's own world, pointed at (`that asshole driver`, `the bastard
+            // ghosted me`, `my last therapist was a jerk`), with no `you` before the word.
+            let pointed = words[i.saturating_sub(4)..i]
+                .iter()
+                .any(|(w, _)| matches!(w.as_str(), "that" | "the" | "some" | "previous" | "last" | "old" | "former"))
+                || matches!(
+                    word_at(&words, i + 1),
+                    "driver" | "neighbor" | "neighbour" | "guy" | "coworker" | "boss" | "landlord" | "ex" | "customer"
+                );
+            let you_before =
+                words[..i].iter().any(|(w, _)| matches!(w.as_str(), "you" | "youre" | "your" | "u" | "ur"));
+            let someone_pointed = pointed && !you_before;
+            if !reported(i)
+                && !self_directed
+                && !someone_pointed
+                && !(venting && (interjection || about_other || product))
+            {
                 why.push(format!("insult:{}", words[i].0));
                 return Some(Category::Insult);
             }
             why.push(EXEMPT.to_owned());
         }
     }
-    if EN_INSULT_PHRASES.iter().any(|p| phrase_at(&words, p)) {
+    // A phrase someone else keeps saying to the client (`my parents keep asking when I'll get a
+    // real job`) is told, not aimed.
+    if EN_INSULT_PHRASES.iter().any(|p| phrase_at(&words, p) && !starts(p).is_some_and(&told)) {
         why.push("insult:phrase".to_owned());
         return Some(Category::Insult);
     }
@@ -1057,7 +1082,37 @@ pub(super) fn english(text: &str, why: &mut Vec<String>) -> Option<Category> {
             let self_talk = words.iter().any(|(w, _)| matches!(w.as_str(), "i" | "im" | "ive" | "myself"))
                 && !words.iter().any(|(w, _)| matches!(w.as_str(), "you" | "youre" | "your" | "u" | "ur"));
             let unaimed = before.iter().any(|w| {
-                matches!(*w, "not" | "isnt" | "arent" | "never" | "dont" | "it" | "this" | "app" | "wifi" | "my")
+                matches!(
+                    *w,
+                    "not"
+                        | "isnt"
+                        | "arent"
+                        | "never"
+                        | "dont"
+                        | "it"
+                        | "this"
+                        | "app"
+                        | "wifi"
+                        | "my"
+                        | "coworker"
+                        | "boss"
+                        | "manager"
+                        | "husband"
+                        | "wife"
+                        | "mom"
+                        | "dad"
+                        | "sister"
+                        | "brother"
+                        | "friend"
+                        | "ex"
+                        | "neighbor"
+                        | "landlord"
+                        | "teacher"
+                        | "he"
+                        | "she"
+                        | "hes"
+                        | "shes"
+                )
             });
             if aimed && !unaimed && !self_talk && !reported(i) {
                 why.push(format!("insult:{}", words[i].0));

@@ -961,7 +961,10 @@ const KO_PLAIN_INSULTS: &[&str] = &[
     "위선",
     "이딴",
     "애들장난",
-    "밥맛",
+    // Not 밥맛이 없어요 (no appetite).
+    "밥맛없",
+    "밥맛이네",
+    "밥맛떨",
     "당신같은",
     "돈주고샀",
     "애나보세요",
@@ -1252,18 +1255,36 @@ pub(super) fn korean(text: &str, why: &mut Vec<String>) -> Option<Category> {
     let about_product = !second
         && any_of(
             &s,
-            &["앱", "어플", "시스템", "사이트", "화면", "예약", "프로그램", "홈페이지", "와이파이", "인터넷"],
+            &[
+                "앱",
+                "어플",
+                "시스템",
+                "사이트",
+                "화면",
+                "예약",
+                "프로그램",
+                "홈페이지",
+                "와이파이",
+                "인터넷",
+                "노트북",
+                "컴퓨터",
+                "게임",
+                "핸드폰",
+            ],
         );
     if let Some(word) = whole_word.or(exact).or_else(|| hit_word(&KO_INSULTS_SYL, KO_INSULTS, true)).or(plain.clone()) {
         let about_self = (KO_SELF.iter().any(|x| s.contains(x)) || self_words(text)) && !second;
         let about_other = ((any_of(&s, KO_THIRD_PERSON) || any_of(&s, KO_THIRD_TO)) && !second)
             || other_people
+            || (!second && any_of(&s, KO_INSULTED_OTHERS))
             || (any_of(&s, KO_THIRD_PERSON) && reported_anywhere);
         let interjection = ["시발", "씨발", "ㅅㅂ", "존나", "젠장", "씨팔", "시팔", "좆같", "ㅈ같", "개같은", "개같"]
             .contains(&word.as_str());
         let plain_only = plain.as_deref() == Some(word.as_str());
         let not_at_anyone_here = interjection && (venting || about_product);
-        if !(about_self || about_other || not_at_anyone_here || about_product && plain_only) {
+        // A voice that sounds robotic on a weak connection (선생님 목소리가 로봇처럼 들려요).
+        let sounds = word == "로봇" && any_of(&s, &["로봇처럼들", "로봇같이들", "로봇소리"]);
+        if !(about_self || about_other || not_at_anyone_here || sounds || about_product && plain_only) {
             why.push(format!("insult:{word}"));
             return Some(Category::Insult);
         }
@@ -1304,6 +1325,11 @@ const KO_OWN_DAY: &[&str] = &[
     "인생",
     "왜나만",
 ];
+/// Strangers and people at work a client speaks of with a rude word (어떤 개새끼가 제 차를,
+/// 택시기사 미친놈이었음): the word is about them. Only for insults: a threat naming them is still read.
+const KO_INSULTED_OTHERS: &[&str] =
+    &["어떤", "대표", "택시기사", "기사가", "기사님", "간호사", "교수가", "손님이", "진상", "걔", "쟤"];
+
 /// Someone else a client speaks of: 상사한테, 남편한테.
 const KO_THIRD_TO: &[&str] =
     &["상사한테", "남편한테", "아내한테", "엄마한테", "아빠한테", "팀장한테", "부장한테", "친구한테", "선배한테"];

@@ -217,9 +217,26 @@ mod ordinary_messages {
             "I feel like shit today",
             "he said he would kill me",
             "my ex threatened to hurt my kids",
+            // A rude word about someone of the client's own world, about the client, or a
+            // thing; a phrase others keep saying to them.
+            "That asshole driver cut me off on the highway",
+            "The bastard ghosted me after three years",
+            "My coworker is a total jerk, he took credit for my slides again.",
+            "Dumbass me forgot my lunch at home.",
+            "My parents keep asking when I'm going to \"get a real job.\"",
+            "아까 탄 택시기사 미친놈이었음 신호 다 무시함",
+            "어떤 개새끼가 제 차 긁고 도망감",
+            "아 ㅅㅂ 노트북 또 꺼졌어요 상담 연결 끊겨서 죄송해요",
+            "요즘 밥맛이 없어서 하루에 한 끼 정도 먹어요.",
+            "와이파이가 약해서 그런지 선생님 목소리가 로봇처럼 들려요",
         ] {
             let c = classify(m);
             assert_eq!(c.abuse, None, "{m}: {:?}", c.why);
+        }
+        // The same words aimed at the counselor still are.
+        for m in ["you asshole", "you're a total jerk", "밥맛없는 상담사네", "로봇이랑 얘기하는 게 낫겠네"]
+        {
+            assert!(classify(m).abuse.is_some(), "{m}");
         }
     }
 

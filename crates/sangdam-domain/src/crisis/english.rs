@@ -1418,11 +1418,11 @@ pub(super) fn english(text: &str, why: &mut Vec<&'static str>) -> Option<Level> 
             level = level.max(Some(rule.level));
         }
     }
-    // A goodbye with an apology or thanks and no ordinary reason.
-    if !farewell_reason
-        && any(&s, &[" goodbye ", " bye "])
-        && any(&s, &[" sorry ", " thank ", " thanks ", " forever ", " everything ", " last "])
-    {
+    // A goodbye with an apology or thanks and no ordinary reason; a plain `thanks, bye!` is how
+    // a session ends.
+    let weighty = any(&s, &[" sorry ", " forever ", " everything ", " last "]);
+    let thanks = any(&s, &[" thank ", " thanks "]);
+    if !farewell_reason && (any(&s, &[" goodbye "]) && (weighty || thanks) || any(&s, &[" bye "]) && weighty) {
         why.push("en.goodbye");
         level = Some(Level::High);
     }

@@ -924,6 +924,18 @@ const KO_TASKS: &[&str] = &[
     "상담은",
     "작업",
 ];
+/// The endings a task may have (끝낼, 끝났, 끝이에요).
+const KO_TASK_ENDS: &[&str] = &["끝"];
+
+/// A task named in the dozen letters before byte `at` of `s` (일을 다 끝낼, 얘기는 끝이에요), or
+/// in the few after the ending word there (다 끝내고 싶다 이 프로젝트): the 끝 there ends the task.
+fn task_before(s: &str, at: usize) -> bool {
+    let start = s[..at].char_indices().rev().nth(11).map_or(0, |(i, _)| i);
+    let after = &s[at..];
+    let end = after.char_indices().nth(12).map_or(after.len(), |(i, _)| i);
+    any(&s[start..at], KO_TASKS) || any(&after[..end], KO_TASKS)
+}
+
 /// Ordinary reasons to say goodbye to a counselor: moving, the last session, a new job.
 const KO_FAREWELL_REASONS: &[&str] = &[
     "발령",
@@ -1624,7 +1636,7 @@ const KO_URGENT: &[&str] = &[
 
 /// Which kinds of words a message holds (see [`Cues`]). `s` is the message as the rules read
 /// it, idioms taken out.
-fn ko_cues(s: &str, task: bool, farewell_reason: bool) -> Cues {
+fn ko_cues(s: &str, farewell_reason: bool) -> Cues {
     const SAFE: &[&str] = &["안전해", "안전합니다", "안전하게있"];
     static LISTS: &[&[&str]] = &[
         KO_MEANS,
@@ -1659,7 +1671,7 @@ fn ko_cues(s: &str, task: bool, farewell_reason: bool) -> Cues {
         let word = KO_DEATH[p];
         let next: String = s[end..].chars().take(3).collect();
         let like_dying = next.starts_with("것같") || next.starts_with("거같");
-        !(like_dying || (task && word.contains('끝')))
+        !(like_dying || (word.contains('끝') && task_before(s, end - word.len())))
     });
     Cues {
         means: has(0) || (has(1) && !has(2)),
@@ -1696,14 +1708,19 @@ pub(super) fn korean(text: &str, why: &mut Vec<&'static str>) -> Option<Level> {
     }
     let idiom = any(&s, KO_IDIOMS);
     s = matcher(KO_IDIOMS).replace(&s, "·");
-    // Ending a task, leaving the center: not an ending of life.
-    let task = any(&s, KO_TASKS);
+    // Ending a task (과제 다 끝낼 거예요, 이 얘기는 끝이에요), leaving the center: not an ending
+    // of life. Only the task named just before the 끝 counts: a message that mentions a talk
+    // somewhere (로봇이랑 얘기하는 거 같으니까. 오늘 밤이면 끝이에요) is not about a task.
+    let task = matcher(KO_TASK_ENDS).ends(&s).into_iter().any(|(p, end)| task_before(&s, end - KO_TASK_ENDS[p].len()));
     let farewell_reason = any(&s, KO_FAREWELL_REASONS);
     for rule in KO_RULES {
         let hits: Vec<usize> = matcher(rule.any_of)
             .ends(&s)
             .into_iter()
-            .filter(|(p, _)| !(task && rule.any_of[*p].contains('끝')))
+            .filter(|(p, end)| {
+                let word = rule.any_of[*p];
+                !(word.contains('끝') && task_before(&s, end - word.len()))
+            })
             .map(|(_, end)| end)
             .collect();
         if hits.is_empty() || (rule.name == "ko.goodbye" && farewell_reason) {
@@ -1726,7 +1743,7 @@ pub(super) fn korean(text: &str, why: &mut Vec<&'static str>) -> Option<Level> {
         why.push("ko.dose");
         level = Some(Level::High);
     }
-    let cues = ko_cues(&s, task, farewell_reason);
+    let cues = ko_cues(&s, farewell_reason);
     if level != Some(Level::High)
         && let Some(signal) = cues.decide()
     {

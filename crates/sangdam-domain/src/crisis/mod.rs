@@ -242,11 +242,22 @@ mod tests {
             "오늘 감기약 먹었어요",
             "I took my meds today like the doctor said",
             "대학 때 옥상 올라간 적도 있었는데 그때 친구가 잡아줬어요. 지금 생각하면 너무 고마워요",
+            "Thanks, bye!",
+            "다 끝내고 싶다 이 프로젝트ㅋㅋ 3개월째 질질 끌고 있어요",
+            "과제 오늘 밤에 다 끝낼 거예요",
         ] {
             assert_eq!(check(m), None, "{m}: {:?}", assess(m).why);
         }
         // A knife aimed at the counselor is a threat, for the abuse check to see.
         assert_eq!(check("칼 들고 상담실 간다"), None);
+    }
+
+    #[test]
+    fn an_ending_is_a_tasks_only_when_the_task_is_named_beside_it() {
+        // 얘기 elsewhere in the message does not make tonight's ending a talk's.
+        let m = "선생님한테 말해봤자 소용없는 거 알아요. 로봇이랑 얘기하는 거 같으니까. 어차피 오늘 밤이면 끝이에요";
+        assert_eq!(check(m), Some(Level::High), "{:?}", assess(m).why);
+        assert_eq!(check("thank you for everything. goodbye"), Some(Level::High));
     }
 
     #[test]
