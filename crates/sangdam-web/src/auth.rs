@@ -1,6 +1,7 @@
 //! Passwords, sessions and the audit helper: what every sign-in path shares.
 
 use axum::http::HeaderValue;
+use sangdam_app::Actor;
 use sangdam_domain::totp::TotpSecret;
 use sangdam_domain::{SecretToken, UserId};
 use sangdam_store::{AuditEvent, SessionState, UserRecord};
@@ -72,6 +73,14 @@ pub async fn start_session(
     Ok(cookie(SESSION_COOKIE, token.expose(), None, state.config.is_https()))
 }
 
+/// Who acts in this request, for the service layer: `actor`, from the request's address, now.
+pub fn actor_of(ctx: &Ctx, actor: Option<&UserRecord>) -> Actor {
+    match actor {
+        Some(u) => Actor::person(&u.id, u.role, Some(&ctx.address), ctx.now),
+        None => Actor::anonymous(Some(&ctx.address), ctx.now),
+    }
+}
+
 /// The audit entry of something `actor` did in this request.
 pub fn audit_event(
     ctx: &Ctx,
@@ -80,15 +89,7 @@ pub fn audit_event(
     target: Option<String>,
     outcome: &str,
 ) -> AuditEvent {
-    AuditEvent {
-        at: ctx.now,
-        actor_id: actor.map(|u| u.id.clone()),
-        actor_role: actor.map(|u| u.role),
-        action: action.to_owned(),
-        target,
-        address: Some(ctx.address.clone()),
-        outcome: outcome.to_owned(),
-    }
+    actor_of(ctx, actor).event(action, target, outcome)
 }
 
 /// A write's effects that start with its audit entry (the jobs are added by the caller); the
@@ -101,7 +102,7 @@ pub fn audited(
     target: Option<String>,
     outcome: &str,
 ) -> sangdam_store::Effects {
-    sangdam_store::Effects::audited(audit_event(ctx, actor, action, target, outcome), state.keys.chain_key())
+    sangdam_app::audit::audited(&state.keys, &actor_of(ctx, actor), action, target, outcome)
 }
 
 /// Writes an audit entry. A failure fails the request: what cannot be logged is not done.
@@ -113,7 +114,7 @@ pub async fn audit(
     target: Option<String>,
     outcome: &str,
 ) -> Result<(), AppError> {
-    state.store.append_audit(&audit_event(ctx, actor, action, target, outcome), &state.keys.chain_key()).await?;
+    sangdam_app::audit::audit(&state.store, &state.keys, &actor_of(ctx, actor), action, target, outcome).await?;
     Ok(())
 }
 

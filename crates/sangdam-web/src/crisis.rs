@@ -248,9 +248,9 @@ pub async fn run_alert_mails(state: &AppState, job: &sangdam_store::JobRecord) -
 
 /// An audit entry of something the product itself did about an event (no person acted).
 pub async fn system_audit(state: &AppState, action: &str, event: &str, outcome: &str) -> anyhow::Result<()> {
-    let e =
-        sangdam_store::AuditEvent::by_the_product(state.clock.now(), action, Some(format!("crisis:{event}")), outcome);
-    state.store.append_audit(&e, &state.keys.chain_key()).await?;
+    let product = sangdam_app::Actor::the_product(state.clock.now());
+    sangdam_app::audit::audit(&state.store, &state.keys, &product, action, Some(format!("crisis:{event}")), outcome)
+        .await?;
     Ok(())
 }
 

@@ -49,6 +49,15 @@ pub struct ErrorPage {
     pub message_id: &'static str,
 }
 
+impl From<sangdam_app::hashing::HashError> for AppError {
+    fn from(e: sangdam_app::hashing::HashError) -> Self {
+        match e {
+            sangdam_app::hashing::HashError::Busy => AppError::Busy,
+            sangdam_app::hashing::HashError::Internal(e) => AppError::Internal(e),
+        }
+    }
+}
+
 impl From<StoreError> for AppError {
     fn from(e: StoreError) -> Self {
         match e {

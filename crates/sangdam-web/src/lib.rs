@@ -10,15 +10,12 @@ pub mod aftercare;
 pub mod auth;
 pub mod booking;
 pub mod chat;
-pub mod clock;
 pub mod config;
 pub mod crisis;
-pub mod crypto;
 pub mod ctx;
 pub mod error;
 pub mod form_requests;
 pub mod forms;
-pub mod hashing;
 pub mod i18n;
 pub mod jobs;
 pub mod mail;
@@ -35,6 +32,9 @@ pub mod throttle;
 pub mod undo;
 pub mod worker;
 pub mod zip;
+
+// The service layer's modules, under the paths the web layer has always used.
+pub use sangdam_app::{clock, crypto, hashing};
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;

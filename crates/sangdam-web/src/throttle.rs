@@ -128,7 +128,7 @@ pub async fn check_current_password(
     candidate: &str,
     action: &str,
 ) -> Result<Result<(), Refused>, AppError> {
-    let check = verify_password(Some(user.password_hash.clone()), candidate);
+    let check = async { Ok(verify_password(Some(user.password_hash.clone()), candidate).await?) };
     check_again(state, ctx, user, action, "error-current-password", check).await
 }
 

@@ -4,11 +4,12 @@ use std::io::BufRead as _;
 use std::path::Path;
 
 use anyhow::{Context as _, bail};
+use sangdam_app::crypto::random;
+use sangdam_app::{Clock, Keys};
 use sangdam_domain::booking::SessionKind;
 use sangdam_domain::{Currency, DisplayName, Email, Language, Money, NewPassword, Role, Timezone, UserId};
 use sangdam_store::{AuditEvent, CounselorProfile, NewUser, Offering, Store, StoreError};
-use sangdam_web::crypto::random;
-use sangdam_web::{AppState, Clock, Keys};
+use sangdam_web::AppState;
 
 use crate::settings::Settings;
 
@@ -117,7 +118,7 @@ async fn create_user(
     let display_name = DisplayName::parse(name).map_err(|e| anyhow::anyhow!("name: {e}"))?;
     let password =
         NewPassword::parse(password, &[email.as_str(), name]).map_err(|e| anyhow::anyhow!("password: {e}"))?;
-    let hash = sangdam_web::auth::hash_password(&password).await?;
+    let hash = sangdam_app::hashing::hash_password(&password).await?;
     let id = UserId::from_random(random());
     let now = jiff::Timestamp::now().as_second();
     let user = NewUser {
@@ -296,7 +297,7 @@ pub async fn keys_rotate(settings: &Settings, grace: u64) -> anyhow::Result<()> 
     let keys = load_keys(settings)?;
     println!("Rotating: each step waits {grace} s so that running servers follow.");
     let now = jiff::Timestamp::now().as_second();
-    let report = sangdam_web::crypto::rotate(&store, &keys, std::time::Duration::from_secs(grace), now)
+    let report = sangdam_app::crypto::rotate(&store, &keys, std::time::Duration::from_secs(grace), now)
         .await
         .context("rotating the encryption keys")?;
     store

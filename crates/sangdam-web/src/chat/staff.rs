@@ -3,9 +3,9 @@
 //! whispering. Opening a chat's history is audited.
 
 use axum::extract::ws::{Message, WebSocket};
+use sangdam_app::Actor;
 use sangdam_domain::routing::{ChatStatus, Status};
 use sangdam_domain::{UserId, courtesy};
-use sangdam_store::AuditEvent;
 use sangdam_store::{ChatRecord, UserRecord};
 use tokio::sync::mpsc;
 
@@ -44,21 +44,8 @@ async fn audit_target(
     action: &str,
     target: String,
 ) -> anyhow::Result<()> {
-    state
-        .store
-        .append_audit(
-            &AuditEvent {
-                at: state.clock.now(),
-                actor_id: Some(actor.id.clone()),
-                actor_role: Some(actor.role),
-                action: action.to_owned(),
-                target: Some(target),
-                address: address.map(str::to_owned),
-                outcome: "ok".to_owned(),
-            },
-            &state.keys.chain_key(),
-        )
-        .await?;
+    let who = Actor::person(&actor.id, actor.role, address, state.clock.now());
+    sangdam_app::audit::audit(&state.store, &state.keys, &who, action, Some(target), "ok").await?;
     Ok(())
 }
 

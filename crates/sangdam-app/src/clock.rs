@@ -1,4 +1,4 @@
-//! The one place the web layer reads the time. Tests move it forward to cross idle timeouts,
+//! The one place the server reads the time. Tests move it forward to cross idle timeouts,
 //! lock windows and link expiry without sleeping.
 
 use std::sync::Arc;

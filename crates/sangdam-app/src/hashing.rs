@@ -1,7 +1,7 @@
 //! Argon2id password hashing with bounded CPU and memory. Each hash needs 19 MiB and tens of
 //! milliseconds of a core, so a burst of sign-ins must not start a hash per request: at most one
 //! hash runs per core (a semaphore), a request that cannot get a turn within a second is answered
-//! "busy, try again" (`AppError::Busy`), and the 19 MiB work areas are kept in a pool and reused,
+//! "busy, try again" ([`HashError::Busy`]), and the 19 MiB work areas are kept in a pool and reused,
 //! so the process holds `cores × 19 MiB` for hashing however many requests arrive, instead of
 //! allocating (and the allocator keeping) a new area for each.
 
@@ -15,7 +15,16 @@ use sangdam_domain::NewPassword;
 use tokio::sync::Semaphore;
 
 use crate::crypto::{constant_time_eq_bytes, random};
-use crate::error::AppError;
+
+/// Why a password could not be hashed or checked now.
+#[derive(Debug, thiserror::Error)]
+pub enum HashError {
+    /// Every core is hashing and none came free within a second: try again.
+    #[error("every core is busy hashing")]
+    Busy,
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
 
 /// How long a request waits for a free core before it is told to try again.
 const QUEUE_WAIT: Duration = Duration::from_secs(1);
@@ -43,10 +52,10 @@ fn pool() -> &'static Pool {
 async fn with_area<T: Send + 'static>(
     blocks: usize,
     work: impl FnOnce(&mut [Block]) -> T + Send + 'static,
-) -> Result<T, AppError> {
+) -> Result<T, HashError> {
     let pool = pool();
     let Ok(Ok(turn)) = tokio::time::timeout(QUEUE_WAIT, pool.turns.acquire()).await else {
-        return Err(AppError::Busy);
+        return Err(HashError::Busy);
     };
     let result = tokio::task::spawn_blocking(move || {
         let mut area = pool.areas.lock().unwrap_or_else(|p| p.into_inner()).pop().unwrap_or_default();
@@ -60,13 +69,13 @@ async fn with_area<T: Send + 'static>(
         out
     })
     .await
-    .map_err(|e| AppError::Internal(e.into()));
+    .map_err(|e| HashError::Internal(e.into()));
     drop(turn);
     result
 }
 
 /// Hashes a new password (a PHC string).
-pub async fn hash_password(password: &NewPassword) -> Result<String, AppError> {
+pub async fn hash_password(password: &NewPassword) -> Result<String, HashError> {
     let plain = password.expose().to_owned();
     let salt = SaltString::generate(&mut OsRng);
     let p = params();
@@ -81,12 +90,12 @@ pub async fn hash_password(password: &NewPassword) -> Result<String, AppError> {
         Ok::<_, anyhow::Error>((out, salt))
     })
     .await?;
-    let (out, salt) = raw.map_err(AppError::Internal)?;
-    let output = Output::new(&out).map_err(|e| AppError::Internal(anyhow::anyhow!("argon2 output: {e}")))?;
+    let (out, salt) = raw.map_err(HashError::Internal)?;
+    let output = Output::new(&out).map_err(|e| HashError::Internal(anyhow::anyhow!("argon2 output: {e}")))?;
     let phc = PasswordHash {
         algorithm: argon2::ARGON2ID_IDENT,
         version: Some(Version::V0x13.into()),
-        params: params().try_into().map_err(|e| AppError::Internal(anyhow::anyhow!("argon2 params: {e}")))?,
+        params: params().try_into().map_err(|e| HashError::Internal(anyhow::anyhow!("argon2 params: {e}")))?,
         salt: Some(salt.as_salt()),
         hash: Some(output),
     };
@@ -108,7 +117,7 @@ fn dummy_hash() -> &'static str {
 }
 
 /// Checks a password against a stored PHC hash (or the dummy hash when there is none).
-pub async fn verify_password(stored: Option<String>, candidate: &str) -> Result<bool, AppError> {
+pub async fn verify_password(stored: Option<String>, candidate: &str) -> Result<bool, HashError> {
     let stored = stored.unwrap_or_else(|| dummy_hash().to_owned());
     // Anything that is not an Argon2 hash we made (a disabled account's "!") never matches, but
     // still takes a turn, so the answer takes as long.

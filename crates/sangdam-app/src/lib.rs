@@ -1,0 +1,14 @@
+//! Sangdam's service layer: what the product does, written once under every way of asking for it
+//! (the pages, the realtime hubs, the jobs and the command line), with no request or socket in
+//! sight. It holds the server's secrets at work ([`crypto`]: sealing, MACs, key rotation), the
+//! one clock ([`clock`]), password hashing with bounded CPU and memory ([`hashing`]) and the
+//! audit log's way of naming who acted ([`audit`]).
+
+pub mod audit;
+pub mod clock;
+pub mod crypto;
+pub mod hashing;
+
+pub use audit::Actor;
+pub use clock::Clock;
+pub use crypto::Keys;
