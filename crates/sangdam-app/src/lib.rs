@@ -1,9 +1,11 @@
 //! Sangdam's service layer: what the product does, written once under every way of asking for it
 //! (the pages, the realtime hubs, the jobs and the command line), with no request or socket in
 //! sight. It holds the server's secrets at work ([`crypto`]: sealing, MACs, key rotation), the
-//! one clock ([`clock`]), password hashing with bounded CPU and memory ([`hashing`]) and the
-//! audit log's way of naming who acted ([`audit`]).
+//! one clock ([`clock`]), password hashing with bounded CPU and memory ([`hashing`]), the
+//! audit log's way of naming who acted ([`audit`]) and the one place that decides who may see
+//! what ([`access`]).
 
+pub mod access;
 pub mod audit;
 pub mod clock;
 pub mod crypto;

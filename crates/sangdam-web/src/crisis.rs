@@ -10,7 +10,7 @@ use sangdam_domain::crisis::Level;
 use sangdam_domain::routing::Status;
 use sangdam_domain::{Language, UserId};
 use sangdam_store::{CrisisRaised, CrisisRecord, CrisisWrite};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::crypto::random;
 use crate::i18n::Tr;
@@ -41,22 +41,7 @@ impl Source {
 
 /// What an event holds, sealed: the place, the client (a signed-in one), and the counselor the
 /// place belongs to when there is one (a room's host, a thread's or a booking's counselor).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Place {
-    pub source: String,
-    pub id: String,
-    pub client: Option<String>,
-    pub counselor: Option<String>,
-}
-
-impl Place {
-    pub fn client_id(&self) -> Option<UserId> {
-        self.client.as_deref().and_then(UserId::parse)
-    }
-    pub fn counselor_id(&self) -> Option<UserId> {
-        self.counselor.as_deref().and_then(UserId::parse)
-    }
-}
+pub use sangdam_app::access::Place;
 
 /// A crisis message found and its event raised.
 #[derive(Debug, Clone)]

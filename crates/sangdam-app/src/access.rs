@@ -1,0 +1,127 @@
+//! Who may see what, in one place. The rules (which states grant access) are
+//! `sangdam_domain::access`; the store turns them into queries (`in_care`, `care_team`,
+//! `room_part`); every page, socket, job and API call asks here, with the person asking, never a
+//! request. Refusing client data is audited by the caller that answers "not found", through
+//! [`refuse`], so a stranger cannot learn who is a client.
+
+use sangdam_domain::access::{ChatView, staff_may_read_chat};
+use sangdam_domain::routing::ChatStatus;
+use sangdam_domain::{Role, UserId};
+use sangdam_store::{ChatRecord, RecordingRecord, RoomRecord, Store, StoreError, UserRecord};
+
+use crate::audit::{Actor, audit};
+use crate::crypto::Keys;
+
+/// Whether `viewer` may see `client`'s record (profile, notes, scores, alerts): supervisors
+/// always, counselors while the client is in their care.
+pub async fn may_see_client(store: &Store, viewer: &UserRecord, client: &UserId) -> Result<bool, StoreError> {
+    Ok(match viewer.role {
+        Role::Supervisor => true,
+        Role::Counselor => store.in_care(&viewer.id, client).await?,
+        Role::Client | Role::Admin => false,
+    })
+}
+
+/// The people `me` may write secure messages to: a client's care team, or a counselor's clients
+/// in care.
+pub async fn message_contacts(store: &Store, me: &UserRecord) -> Result<Vec<UserId>, StoreError> {
+    Ok(match me.role {
+        Role::Client => store.care_team(&me.id).await?,
+        Role::Counselor => store.care_clients(&me.id).await?,
+        Role::Supervisor | Role::Admin => vec![],
+    })
+}
+
+/// Whether `user` took part in the room (a host, or a guest who was admitted).
+pub async fn took_part(store: &Store, room: &str, user: &UserId) -> Result<bool, StoreError> {
+    Ok(store.room_part(room, user).await?.is_some_and(|p| p.took_part()))
+}
+
+/// Whether `user` may play a stopped recording: supervisors; the room's hosts; a client who took
+/// part in the room, once a counselor shared it.
+pub async fn may_play_recording(
+    store: &Store,
+    user: &UserRecord,
+    rec: &RecordingRecord,
+    room: &RoomRecord,
+) -> Result<bool, StoreError> {
+    Ok(match user.role {
+        Role::Supervisor => true,
+        Role::Counselor => store.room_hosts(&room.id).await?.contains(&user.id),
+        Role::Client => rec.shared_with_client && took_part(store, &room.id, &user.id).await?,
+        Role::Admin => false,
+    })
+}
+
+/// Whether staff member `viewer` may read a live chat's transcript and files: the counselor
+/// holding it once accepted, supervisors, and any counselor for a message left while nobody
+/// could answer.
+pub fn may_read_chat(viewer: &UserRecord, chat: &ChatRecord) -> bool {
+    let view =
+        ChatView { status: chat.status, holder: chat.counselor_id.as_ref(), accepted: chat.accepted_at.is_some() };
+    staff_may_read_chat(viewer.role, &viewer.id, &view)
+}
+
+/// Where a crisis event was raised (a chat, a room, a thread, a booking, a form) and whose it is:
+/// the client (a signed-in one) and the counselor the place belongs to when there is one (a
+/// room's host, a thread's or a booking's counselor). Sealed with the event.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct Place {
+    pub source: String,
+    pub id: String,
+    pub client: Option<String>,
+    pub counselor: Option<String>,
+}
+
+impl Place {
+    pub fn client_id(&self) -> Option<UserId> {
+        self.client.as_deref().and_then(UserId::parse)
+    }
+    pub fn counselor_id(&self) -> Option<UserId> {
+        self.counselor.as_deref().and_then(UserId::parse)
+    }
+}
+
+/// How far a staff member may go with a crisis event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum CrisisAccess {
+    None,
+    /// See the event and fill in the risk check: a counselor who was only offered the chat.
+    See,
+    /// Also close it with an outcome.
+    Close,
+}
+
+/// What `viewer` may do with a crisis event: supervisors everything; a counselor everything when
+/// the client is in their care, when the place is theirs (a room they host, a thread, a booking
+/// or a form with them), or when they hold the chat it came from, and only see it (and fill in
+/// the risk check) when that chat was offered to them.
+pub async fn crisis_access(store: &Store, viewer: &UserRecord, place: &Place) -> Result<CrisisAccess, StoreError> {
+    match viewer.role {
+        Role::Supervisor => Ok(CrisisAccess::Close),
+        Role::Counselor => {
+            if place.counselor_id().as_ref() == Some(&viewer.id) {
+                return Ok(CrisisAccess::Close);
+            }
+            if let Some(client) = place.client_id()
+                && store.in_care(&viewer.id, &client).await?
+            {
+                return Ok(CrisisAccess::Close);
+            }
+            if place.source == "chat"
+                && let Some(c) = store.chat(&place.id).await?
+                && c.counselor_id.as_ref() == Some(&viewer.id)
+            {
+                return Ok(if c.status == ChatStatus::Active { CrisisAccess::Close } else { CrisisAccess::See });
+            }
+            Ok(CrisisAccess::None)
+        }
+        Role::Client | Role::Admin => Ok(CrisisAccess::None),
+    }
+}
+
+/// Records a refusal of client data (`action` on `target`, outcome `denied`) before the caller
+/// answers as if there were nothing there.
+pub async fn refuse(store: &Store, keys: &Keys, actor: &Actor, action: &str, target: String) -> Result<(), StoreError> {
+    audit(store, keys, actor, action, Some(target), "denied").await
+}
