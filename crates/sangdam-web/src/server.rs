@@ -124,14 +124,6 @@ pub async fn seal_legacy_alerts(state: &AppState) -> anyhow::Result<usize> {
     crate::pages::seal_legacy_alerts(state).await
 }
 
-/// Notes of accounts deleted before this time are past a retention of `years` (calendar years,
-/// in UTC).
-pub fn retention_cutoff(now: i64, years: u32) -> i64 {
-    let Ok(t) = jiff::Timestamp::from_second(now) else { return i64::MIN };
-    let span = jiff::Span::new().years(i64::from(years));
-    t.to_zoned(jiff::tz::TimeZone::UTC).checked_sub(span).map_or(i64::MIN, |z| z.timestamp().as_second())
-}
-
 /// Removes expired sessions and old sign-in failures, and purges the signed notes of deleted
 /// accounts whose retention has passed, every ten minutes.
 async fn housekeeping(state: AppState, mut shutdown: watch::Receiver<bool>) {
@@ -151,7 +143,7 @@ async fn housekeeping(state: AppState, mut shutdown: watch::Receiver<bool>) {
         }
         let years =
             crate::retention::signed_note_years(&state).await.unwrap_or(state.config.retention_signed_note_years);
-        match state.store.purge_retained_notes(retention_cutoff(now, years)).await {
+        match state.store.purge_retained_notes(sangdam_domain::retention::note_cutoff(now, years)).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(notes = n, "purged signed notes past their retention"),
             Err(e) => tracing::warn!(error = ?e, "purging notes past their retention failed"),

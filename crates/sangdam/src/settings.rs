@@ -344,8 +344,10 @@ impl Settings {
             bail!("on_call_emails: {bad} is not an email address");
         }
         let phone = self.on_call_phone.trim();
-        if phone.chars().count() > 30 || !phone.chars().all(|c| c.is_ascii_digit() || " +-()".contains(c)) {
-            bail!("on_call_phone must be a phone number of up to 30 digits, spaces, +, - and parentheses");
+        if sangdam_domain::phone::parse_optional(phone).is_none() {
+            bail!(
+                "on_call_phone must be a phone number: up to 30 digits, spaces, +, - and parentheses, with at least 3 digits"
+            );
         }
         if !["initials", "full"].contains(&self.feed_names.as_str()) {
             bail!("feed_names must be initials or full");

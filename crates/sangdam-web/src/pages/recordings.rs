@@ -268,7 +268,8 @@ pub async fn share(State(state): State<AppState>, ctx: Ctx, Path(id): Path<Strin
 pub async fn delete_expired(state: &AppState) -> anyhow::Result<usize> {
     let now = state.clock.now();
     let days = crate::retention::recording_days(state).await?;
-    let due = state.store.recordings_due_for_deletion(now, now - i64::from(days) * 86_400).await?;
+    let due =
+        state.store.recordings_due_for_deletion(now, sangdam_domain::retention::recording_cutoff(now, days)).await?;
     if due.is_empty() {
         return Ok(0);
     }

@@ -306,13 +306,6 @@ pub async fn client(
     client_page(&state, &ctx, &v.user, client, profile, q.contains_key("saved"), vec![]).await
 }
 
-/// Checks a phone number as people write them: digits, spaces, +, -, ( and ).
-fn phone(s: &str) -> Option<String> {
-    let s = s.trim();
-    let ok = s.len() <= 40 && s.chars().all(|c| c.is_ascii_digit() || " +-()".contains(c));
-    ok.then(|| s.to_owned())
-}
-
 /// Saves the record's contact, emergency contact, channel, tags and follow-up choice. Bad fields
 /// bring the form back with what was typed and nothing saved.
 pub async fn save_profile(
@@ -330,6 +323,7 @@ pub async fn save_profile(
     if tags.len() > MAX_TAGS || tags.iter().any(|t| t.chars().count() > MAX_TAG_CHARS) {
         errors.push(ctx.t("error-client-tags"));
     }
+    let phone = sangdam_domain::phone::parse_optional;
     let (p1, p2) = (phone(&field("phone")), phone(&field("emergency_phone")));
     if p1.is_none() || p2.is_none() {
         errors.push(ctx.t("error-client-phone"));

@@ -50,8 +50,8 @@ pub async fn save(
     let v = ctx.client_data_viewer(&[Role::Admin])?;
     let field = |k: &str| f.get(k).map(|s| s.trim().to_owned()).unwrap_or_default();
     let (years, days) = (field("years"), field("days"));
-    let y = years.parse::<i64>().ok().filter(|y| (1..=50).contains(y));
-    let d = days.parse::<i64>().ok().filter(|d| (1..=3650).contains(d));
+    let y = sangdam_domain::retention::parse_note_years(&years);
+    let d = sangdam_domain::retention::parse_recording_days(&days);
     let mut errors = Vec::new();
     if y.is_none() {
         errors.push(ctx.t("error-retention-years"));

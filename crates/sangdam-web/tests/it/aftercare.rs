@@ -205,9 +205,9 @@ db_test!(the_export_holds_my_data_and_deletion_keeps_only_signed_notes, async |a
 
     // The retention purge: not before the period ends, then the signed note goes.
     let now = app.clock.now();
-    assert_eq!(app.store.purge_retained_notes(sangdam_web::server::retention_cutoff(now, 10)).await.unwrap(), 0);
+    assert_eq!(app.store.purge_retained_notes(sangdam_domain::retention::note_cutoff(now, 10)).await.unwrap(), 0);
     let later = now + 11 * 366 * 86_400;
-    assert_eq!(app.store.purge_retained_notes(sangdam_web::server::retention_cutoff(later, 10)).await.unwrap(), 1);
+    assert_eq!(app.store.purge_retained_notes(sangdam_domain::retention::note_cutoff(later, 10)).await.unwrap(), 1);
     assert!(app.store.note(&signed).await.unwrap().is_none());
     assert!(app.store.note_versions(&signed).await.unwrap().is_empty());
 });
