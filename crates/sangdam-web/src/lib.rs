@@ -22,6 +22,7 @@ pub mod mail;
 pub mod metrics;
 mod pages;
 pub mod photo;
+pub mod realtime;
 pub mod recording_file;
 pub mod retention;
 pub mod room;

@@ -31,6 +31,10 @@ impl Worker<'_> {
         let mut in_flight = tokio::task::JoinSet::new();
         loop {
             while in_flight.try_join_next().is_some() {}
+            // Checked here too, so a queue that never runs dry cannot hold shutdown back.
+            if *shutdown.borrow() {
+                break;
+            }
             if in_flight.len() < self.parallel.max(1)
                 && let Some(item) = claim().await
             {

@@ -47,45 +47,15 @@ const QUEUE: usize = 1024;
 /// A connection must say hello within this time.
 const HELLO_TIMEOUT: Duration = Duration::from_secs(10);
 /// Messages a client's page may send: a burst of 20, refilled at 10 a second. A console carries
-/// several chats at once and gets three times that. Past `MAX_REFUSALS` refusals the connection
-/// is closed.
+/// several chats at once and gets three times that. Past `realtime::MAX_REFUSALS` refusals the
+/// connection is closed.
 pub(crate) const CLIENT_RATE: (f64, f64) = (20.0, 10.0);
 pub(crate) const STAFF_RATE: (f64, f64) = (60.0, 30.0);
-const MAX_REFUSALS: u32 = 50;
 
-/// One connection's allowance of messages.
-pub(crate) struct Bucket {
-    burst: f64,
-    per_second: f64,
-    tokens: f64,
-    at: std::time::Instant,
-    refusals: u32,
-}
-
-impl Bucket {
-    pub(crate) fn new((burst, per_second): (f64, f64)) -> Self {
-        Self { burst, per_second, tokens: burst, at: std::time::Instant::now(), refusals: 0 }
-    }
-
-    /// `Err(close)` when the message is refused; `close` when the connection should end.
-    pub(crate) fn take(&mut self) -> Result<(), bool> {
-        let now = std::time::Instant::now();
-        self.tokens = (self.tokens + now.duration_since(self.at).as_secs_f64() * self.per_second).min(self.burst);
-        self.at = now;
-        if self.tokens < 1.0 {
-            self.refusals += 1;
-            return Err(self.refusals > MAX_REFUSALS);
-        }
-        self.tokens -= 1.0;
-        Ok(())
-    }
-}
 /// Categories a counselor or supervisor may close a chat with (`abuse` only by ending for abuse).
 pub const CLOSE_CATEGORIES: &[&str] = &["resolved", "referred", "booked", "unanswered", "other"];
 
-pub(crate) fn valid_message_id(id: &str) -> bool {
-    crate::room::valid_message_id(id)
-}
+pub(crate) use crate::realtime::{Bucket, valid_message_id};
 
 /// A chat message's text, trimmed and checked: `None` when empty, too long or with control
 /// characters.

@@ -12,7 +12,7 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use axum::extract::ws::{Message, WebSocket};
 use sangdam_domain::UserId;
@@ -45,11 +45,9 @@ pub use sangdam_domain::limits::MAX_PARTICIPANTS;
 /// knows, runs to about 12 KiB.
 pub const MAX_MESSAGE_BYTES: usize = 64 * 1024;
 pub use sangdam_domain::limits::MAX_CHAT_CHARS;
-/// Messages a connection may send: a burst of this many, refilled at `RATE_PER_SECOND`.
-const RATE_BURST: f64 = 20.0;
-const RATE_PER_SECOND: f64 = 10.0;
-/// A connection that keeps sending past its limit this often is closed.
-const MAX_REFUSALS: u32 = 50;
+/// Messages a connection may send: a burst of 20, refilled at 10 a second (the chat center's
+/// client page has the same).
+const RATE: (f64, f64) = (20.0, 10.0);
 /// Messages queued for one slow connection before it is dropped.
 const QUEUE: usize = 512;
 /// A connection must say hello within this time.
@@ -178,9 +176,7 @@ fn error(tr: &Tr, code: &'static str) -> ServerMsg {
     ServerMsg::Error { code, message: tr.t(code) }
 }
 
-pub(crate) fn valid_message_id(id: &str) -> bool {
-    (1..=64).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-}
+pub(crate) use crate::realtime::valid_message_id;
 
 async fn welcome(state: &AppState, room: &RoomRecord, s: &mut RoomState, conn: u64) -> anyhow::Result<()> {
     let (starts_at, ends_at) = match &room.appointment_id {
@@ -265,9 +261,7 @@ pub async fn run(state: AppState, room: RoomRecord, who: Entrant, mut socket: We
     // Offers the SFU makes for this connection's browser.
     let (signal_tx, mut signals) = mpsc::unbounded_channel::<Signal>();
     let peer = PeerId(id);
-    let mut tokens = RATE_BURST;
-    let mut refill = Instant::now();
-    let mut refusals = 0u32;
+    let mut bucket = crate::realtime::Bucket::new(RATE);
     let mut watch = crate::session_watch::SessionWatch::new(&state, Some(who.session.clone()));
     loop {
         tokio::select! {
@@ -308,19 +302,13 @@ pub async fn run(state: AppState, room: RoomRecord, who: Entrant, mut socket: We
                     // Closed, binary (not part of the protocol), or too large.
                     _ => break,
                 };
-                let now = Instant::now();
-                tokens = (tokens + now.duration_since(refill).as_secs_f64() * RATE_PER_SECOND).min(RATE_BURST);
-                refill = now;
-                if tokens < 1.0 {
-                    refusals += 1;
-                    let mut s = lock.lock().await;
-                    s.send(id, error(&who.tr, "error-room-rate"));
-                    if refusals > MAX_REFUSALS {
+                if let Err(close) = bucket.take() {
+                    lock.lock().await.send(id, error(&who.tr, "error-room-rate"));
+                    if close {
                         break;
                     }
                     continue;
                 }
-                tokens -= 1.0;
                 let msg = match serde_json::from_str::<ClientMsg>(&text) {
                     Ok(m) => m,
                     Err(_) => {
