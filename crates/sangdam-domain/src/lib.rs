@@ -12,6 +12,7 @@ pub mod access;
 pub mod aftercare;
 pub mod audit;
 pub mod booking;
+pub mod chat;
 pub mod courtesy;
 pub mod crisis;
 pub mod email;

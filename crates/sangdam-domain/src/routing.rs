@@ -40,38 +40,7 @@ impl Status {
     }
 }
 
-/// Where a chat stands, from the queue to its close. A chat moves `Queued` → `Offered` (to one
-/// counselor, for the offer time) → `Active` (accepted) → `Closed`; an offer that lapses or a
-/// transfer puts it back to `Queued`, and any open chat may close.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum ChatStatus {
-    Queued,
-    Offered,
-    Active,
-    Closed,
-}
-
-impl ChatStatus {
-    pub const ALL: [ChatStatus; 4] = [ChatStatus::Queued, ChatStatus::Offered, ChatStatus::Active, ChatStatus::Closed];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ChatStatus::Queued => "queued",
-            ChatStatus::Offered => "offered",
-            ChatStatus::Active => "active",
-            ChatStatus::Closed => "closed",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|x| x.as_str() == s)
-    }
-
-    /// Still open: waiting, offered or with a counselor.
-    pub fn is_open(self) -> bool {
-        self != ChatStatus::Closed
-    }
-}
+pub use crate::chat::ChatStatus;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Counselor {

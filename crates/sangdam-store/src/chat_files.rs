@@ -27,7 +27,7 @@ impl Store {
     pub async fn post_chat_file(
         &self,
         chat: &str,
-        kind: &str,
+        kind: sangdam_domain::chat::MessageKind,
         sender: Option<&UserId>,
         holder: Option<&UserId>,
         file: &ChatFile,
@@ -76,7 +76,7 @@ impl Store {
             )
             .bind(chat)
             .bind(seq)
-            .bind(kind)
+            .bind(kind.as_str())
             .bind(sender.map(UserId::as_str))
             .bind(&client_msg_id)
             .bind(sealed_name)
@@ -87,7 +87,7 @@ impl Store {
             tx.commit().await?;
             let message = ChatMessage {
                 seq,
-                kind: kind.to_owned(),
+                kind,
                 sender_id: sender.cloned(),
                 client_msg_id,
                 body: sealed_name.to_vec(),

@@ -2,7 +2,7 @@
 //! and files, read marks and the evidence lock. Counselors' status and canned responses are in
 //! `chat_agents`; bans and incidents in `chat_safety`.
 
-use sangdam_domain::routing::ChatStatus;
+use sangdam_domain::chat::{ChatStatus, MessageKind};
 use sangdam_domain::{Language, UserId};
 use sqlx::Row;
 
@@ -52,8 +52,7 @@ pub struct NewChat<'a> {
 #[derive(Debug, Clone)]
 pub struct ChatMessage {
     pub seq: i64,
-    /// `client`, `counselor`, `system`, `note` (staff only) or `whisper` (to the counselor only).
-    pub kind: String,
+    pub kind: MessageKind,
     pub sender_id: Option<UserId>,
     pub client_msg_id: String,
     pub body: Vec<u8>,
@@ -178,7 +177,8 @@ macro_rules! message_from_row {
         let r = $r;
         ChatMessage {
             seq: r.try_get("seq")?,
-            kind: r.try_get("kind")?,
+            kind: MessageKind::parse(&r.try_get::<String, _>("kind")?)
+                .ok_or_else(|| StoreError::Corrupt("chat_messages.kind".into()))?,
             sender_id: opt_uid(&r, "sender_id")?,
             client_msg_id: r.try_get("client_msg_id")?,
             body: r.try_get("body")?,
@@ -384,7 +384,7 @@ impl Store {
     pub async fn post_chat_message(
         &self,
         chat: &str,
-        kind: &str,
+        kind: MessageKind,
         sender: Option<&UserId>,
         client_msg_id: &str,
         body: &[u8],
@@ -419,7 +419,7 @@ impl Store {
             )
             .bind(chat)
             .bind(seq)
-            .bind(kind)
+            .bind(kind.as_str())
             .bind(sender.map(UserId::as_str))
             .bind(client_msg_id)
             .bind(body)
@@ -435,7 +435,7 @@ impl Store {
             tx.commit().await?;
             let message = ChatMessage {
                 seq,
-                kind: kind.to_owned(),
+                kind,
                 sender_id: sender.cloned(),
                 client_msg_id: client_msg_id.to_owned(),
                 body: body.to_vec(),
@@ -454,14 +454,14 @@ impl Store {
         }
     }
 
-    async fn chat_message_by_client_id(&self, chat: &str, kind: &str, id: &str) -> Result<Option<ChatMessage>> {
+    async fn chat_message_by_client_id(&self, chat: &str, kind: MessageKind, id: &str) -> Result<Option<ChatMessage>> {
         on_backend!(self, |pool| {
             let row = sqlx::query(
                 "SELECT seq, kind, sender_id, client_msg_id, body, flag, at, file_id FROM chat_messages \
                  WHERE chat_id = $1 AND kind = $2 AND client_msg_id = $3",
             )
             .bind(chat)
-            .bind(kind)
+            .bind(kind.as_str())
             .bind(id)
             .fetch_optional(pool)
             .await?;

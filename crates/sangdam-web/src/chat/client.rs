@@ -2,6 +2,7 @@
 //! Every message the client sends goes through the abuse check first (`sangdam_domain::abuse`).
 
 use axum::extract::ws::{Message, WebSocket};
+use sangdam_domain::chat::MessageKind;
 use sangdam_domain::routing::ChatStatus;
 use sangdam_domain::{Email, UserId, abuse};
 use sangdam_store::ChatRecord;
@@ -47,9 +48,9 @@ async fn welcome(
         let batch = state.store.chat_messages_after(&chat.id, after, 500).await?;
         let Some(last) = batch.last() else { break };
         after = last.seq;
-        for m in batch.iter().filter(|m| super::client_sees(&m.kind)) {
-            let name = match (&m.sender_id, m.kind.as_str()) {
-                (Some(id), "counselor") => {
+        for m in batch.iter().filter(|m| super::client_sees(m.kind)) {
+            let name = match (&m.sender_id, m.kind) {
+                (Some(id), MessageKind::Counselor) => {
                     if !names.contains_key(id) {
                         let n = state.store.user_by_id(id).await?.map(|u| u.display_name.to_string());
                         names.insert(id.clone(), n.unwrap_or_default());
@@ -233,7 +234,7 @@ async fn handle(
                 )
             });
             let marks = super::Marks { flag: checked.abuse, crisis: write.as_ref() };
-            let posted = super::post(state, &chat, "client", sender, &id, text, marks).await?;
+            let posted = super::post(state, &chat, MessageKind::Client, sender, &id, text, marks).await?;
             let _ = tx.try_send(ClientOut::Ack { id, seq: posted.message.seq });
             if posted.new {
                 if let (Some(w), Some(raised)) = (&write, &posted.crisis) {

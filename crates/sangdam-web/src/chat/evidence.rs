@@ -35,11 +35,11 @@ pub async fn transcript(state: &AppState, chat: &ChatRecord) -> anyhow::Result<S
         let batch = state.store.chat_messages_after(&chat.id, after, 500).await?;
         let Some(last) = batch.last() else { break };
         after = last.seq;
-        for m in batch.iter().filter(|m| matches!(m.kind.as_str(), "client" | "counselor" | "system")) {
+        for m in batch.iter().filter(|m| m.kind.is_conversation()) {
             let text = super::open_message(state, &chat.id, m)?;
             let flag = m.flag.as_deref().map(|f| format!(" [flagged: {f}]")).unwrap_or_default();
             writeln!(out)?;
-            writeln!(out, "#{} {} {}{flag}", m.seq, utc(m.at), m.kind)?;
+            writeln!(out, "#{} {} {}{flag}", m.seq, utc(m.at), m.kind.as_str())?;
             if let Some(file) = &m.file_id {
                 // A shared file is named with its size and the SHA-256 of its content, so the
                 // locked transcript covers the file too.

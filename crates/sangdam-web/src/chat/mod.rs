@@ -15,6 +15,7 @@
 use std::time::Duration;
 
 use sangdam_domain::abuse::Category;
+use sangdam_domain::chat::MessageKind;
 use sangdam_domain::routing::{ChatStatus, Status};
 use sangdam_domain::{Language, UserId};
 use sangdam_store::{ChatMessage, ChatRecord, Posted};
@@ -104,8 +105,8 @@ pub(crate) fn open_message(state: &AppState, chat: &str, m: &ChatMessage) -> Res
 /// A stored message as a page shows it.
 pub(crate) fn line(state: &AppState, chat: &ChatRecord, m: &ChatMessage, name: &str) -> Line {
     let text = open_message(state, &chat.id, m).unwrap_or_default();
-    let name = if m.kind == "client" { chat.nickname.clone() } else { name.to_owned() };
-    let crisis = if m.kind == "client" {
+    let name = if m.kind == MessageKind::Client { chat.nickname.clone() } else { name.to_owned() };
+    let crisis = if m.kind == MessageKind::Client {
         sangdam_domain::crisis::check(&text).map(sangdam_domain::crisis::Level::as_str)
     } else {
         None
@@ -114,7 +115,7 @@ pub(crate) fn line(state: &AppState, chat: &ChatRecord, m: &ChatMessage, name: &
         chat: chat.id.clone(),
         seq: m.seq,
         id: m.client_msg_id.clone(),
-        kind: m.kind.clone(),
+        kind: m.kind.as_str().to_owned(),
         name,
         text,
         flag: m.flag.clone(),
@@ -124,8 +125,8 @@ pub(crate) fn line(state: &AppState, chat: &ChatRecord, m: &ChatMessage, name: &
     }
 }
 
-pub(crate) fn client_sees(kind: &str) -> bool {
-    matches!(kind, "client" | "counselor" | "system")
+pub(crate) fn client_sees(kind: MessageKind) -> bool {
+    kind.is_conversation()
 }
 
 /// What the checks found in a client's message: the abuse flag, and the crisis event to write
@@ -143,7 +144,7 @@ pub(crate) struct Marks<'a> {
 pub(crate) async fn post(
     state: &AppState,
     chat: &ChatRecord,
-    kind: &str,
+    kind: MessageKind,
     sender: Option<(&UserId, &str)>,
     client_msg_id: &str,
     text: &str,
@@ -152,10 +153,10 @@ pub(crate) async fn post(
     let Marks { flag, crisis } = marks;
     let lock = state.chat.lock_of(&chat.id);
     let _held = lock.lock().await;
-    let row = [chat.id.as_str(), kind, client_msg_id];
+    let row = [chat.id.as_str(), kind.as_str(), client_msg_id];
     let sealed = state.keys.seal_at(&sangdam_store::sealed::CHAT_MESSAGE, &row, text.as_bytes());
     let flag = flag.map(category_str);
-    let holder = if kind == "counselor" { sender.map(|s| s.0) } else { None };
+    let holder = if kind == MessageKind::Counselor { sender.map(|s| s.0) } else { None };
     let posted = state
         .store
         .post_chat_message(
@@ -199,7 +200,7 @@ pub use sangdam_domain::files::MAX_FILES_PER_CHAT;
 pub(crate) async fn share_file(
     state: &AppState,
     chat: &ChatRecord,
-    kind: &str,
+    kind: MessageKind,
     sender: Option<(&UserId, &str)>,
     upload: crate::forms::Upload,
 ) -> anyhow::Result<ChatMessage> {
@@ -217,9 +218,9 @@ pub(crate) async fn share_file(
         tokio::task::spawn_blocking(move || keys.seal_at(&sangdam_store::sealed::CHAT_FILE, &[&file_id], &bytes))
             .await?;
     let message_id = format!("file-{}", file.id);
-    let row = [chat.id.as_str(), kind, message_id.as_str()];
+    let row = [chat.id.as_str(), kind.as_str(), message_id.as_str()];
     let sealed_name = state.keys.seal_at(&sangdam_store::sealed::CHAT_MESSAGE, &row, file.name.as_bytes());
-    let holder = if kind == "counselor" { sender.map(|s| s.0) } else { None };
+    let holder = if kind == MessageKind::Counselor { sender.map(|s| s.0) } else { None };
     let lock = state.chat.lock_of(&chat.id);
     let _held = lock.lock().await;
     let posted =
@@ -246,7 +247,7 @@ pub(crate) fn upload_error(e: anyhow::Error) -> crate::error::AppError {
 pub(crate) async fn system(state: &AppState, chat: &ChatRecord, message_id: &str) -> anyhow::Result<()> {
     let text = tr(state, chat.language).t(message_id);
     let id = sangdam_domain::ids::encode_random(&random::<12>());
-    post(state, chat, "system", None, &id, &text, Marks::default()).await?;
+    post(state, chat, MessageKind::System, None, &id, &text, Marks::default()).await?;
     Ok(())
 }
 

@@ -4,6 +4,7 @@
 
 use axum::extract::ws::{Message, WebSocket};
 use sangdam_app::Actor;
+use sangdam_domain::chat::MessageKind;
 use sangdam_domain::routing::{ChatStatus, Status};
 use sangdam_domain::{UserId, courtesy};
 use sangdam_store::{ChatRecord, UserRecord};
@@ -92,7 +93,7 @@ async fn open_chat(
         after = last.seq;
         for m in &batch {
             let name = match &m.sender_id {
-                Some(id) if m.kind != "client" => {
+                Some(id) if m.kind != MessageKind::Client => {
                     if !names.contains_key(id) {
                         let n =
                             state.store.user_by_id(id).await?.map(|u| u.display_name.to_string()).unwrap_or_default();
@@ -360,7 +361,8 @@ async fn handle(
             };
             if !note.is_empty() {
                 let id = sangdam_domain::ids::encode_random(&crate::crypto::random::<12>());
-                super::post(state, &c, "note", Some((me, &name)), &id, note, super::Marks::default()).await?;
+                super::post(state, &c, MessageKind::Note, Some((me, &name)), &id, note, super::Marks::default())
+                    .await?;
             }
             let holder = c.counselor_id.clone();
             let moved = match &colleague {
@@ -417,7 +419,9 @@ async fn handle(
             };
             // Stored only while this counselor still holds the chat (a transfer may have just
             // taken it away).
-            match super::post(state, &c, "counselor", Some((me, &name)), &id, text, super::Marks::default()).await {
+            match super::post(state, &c, MessageKind::Counselor, Some((me, &name)), &id, text, super::Marks::default())
+                .await
+            {
                 Ok(p) => {
                     let _ = tx.try_send(StaffOut::Ack { chat, id, seq: p.message.seq });
                 }
@@ -432,7 +436,8 @@ async fn handle(
             let Some(text) = super::clean_text(&text).filter(|_| super::valid_message_id(&id)) else {
                 return refuse("error-chat-too-long");
             };
-            let p = super::post(state, &c, "note", Some((me, &name)), &id, text, super::Marks::default()).await?;
+            let p = super::post(state, &c, MessageKind::Note, Some((me, &name)), &id, text, super::Marks::default())
+                .await?;
             let _ = tx.try_send(StaffOut::Ack { chat, id, seq: p.message.seq });
         }
         StaffIn::Whisper { .. } | StaffIn::Assign { .. } | StaffIn::Watch { .. } | StaffIn::EndBreak { .. }
@@ -453,7 +458,8 @@ async fn handle(
             let Some(text) = super::clean_text(&text).filter(|_| super::valid_message_id(&id)) else {
                 return refuse("error-chat-too-long");
             };
-            let p = super::post(state, &c, "whisper", Some((me, &name)), &id, text, super::Marks::default()).await?;
+            let p = super::post(state, &c, MessageKind::Whisper, Some((me, &name)), &id, text, super::Marks::default())
+                .await?;
             let _ = tx.try_send(StaffOut::Ack { chat, id, seq: p.message.seq });
         }
         StaffIn::Typing { chat, on } => {

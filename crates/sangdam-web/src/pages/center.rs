@@ -283,14 +283,14 @@ pub async fn transcript(State(state): State<AppState>, ctx: Ctx, Path(id): Path<
     }
     let names = display_names(&state, ids).await?;
     for m in &stored {
-        let name = if m.kind == "client" {
+        let name = if m.kind == sangdam_domain::chat::MessageKind::Client {
             chat.nickname.clone()
         } else {
             m.sender_id.as_ref().and_then(|s| names.get(s).cloned()).unwrap_or_default()
         };
         let flag = m.flag.as_deref().map(|f| ctx.t(&format!("chat-flag-{f}"))).unwrap_or_default();
         let text = crate::chat::open_message(&state, &chat.id, m).unwrap_or_else(|_| ctx.t("integrity-unreadable"));
-        lines.push((m.kind.clone(), name, ctx.time(m.at), text, flag));
+        lines.push((m.kind.as_str().to_owned(), name, ctx.time(m.at), text, flag));
     }
     audit(&state, &ctx, Some(&v.user), "chat.read", Some(format!("chat:{id}")), "ok").await?;
     let tampered = !chat::evidence::still_matches(&state, &chat).await;
@@ -470,9 +470,15 @@ pub async fn upload(
     }
     let upload = crate::forms::read_upload(multipart, state.config.room_file_max_bytes).await?;
     let name = v.user.display_name.to_string();
-    let m = chat::share_file(&state, &chat, "counselor", Some((&v.user.id, &name)), upload)
-        .await
-        .map_err(chat::upload_error)?;
+    let m = chat::share_file(
+        &state,
+        &chat,
+        sangdam_domain::chat::MessageKind::Counselor,
+        Some((&v.user.id, &name)),
+        upload,
+    )
+    .await
+    .map_err(chat::upload_error)?;
     audit(&state, &ctx, Some(&v.user), "chat.file.share", Some(format!("chat:{id}")), "ok").await?;
     Ok(axum::Json(serde_json::json!({ "seq": m.seq, "file": m.file_id })).into_response())
 }

@@ -313,7 +313,9 @@ pub async fn upload(
     }
     let upload = crate::forms::read_upload(multipart, state.config.room_file_max_bytes).await?;
     let sender = ctx.person().map(|v| (&v.user.id, chat.nickname.as_str()));
-    let m = chat::share_file(&state, &chat, "client", sender, upload).await.map_err(chat::upload_error)?;
+    let m = chat::share_file(&state, &chat, sangdam_domain::chat::MessageKind::Client, sender, upload)
+        .await
+        .map_err(chat::upload_error)?;
     Ok(axum::Json(serde_json::json!({ "seq": m.seq, "file": m.file_id })).into_response())
 }
 

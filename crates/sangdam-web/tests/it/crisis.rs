@@ -179,7 +179,7 @@ db_test!(no_crisis_message_is_warned_ended_or_banned, async |app: &TestApp| {
     let stored = app.store.chat(&chat).await.unwrap().unwrap();
     assert_eq!((stored.status.as_str(), stored.flagged, stored.risk), ("active", 0, 2));
     let messages = app.store.chat_messages_after(&chat, 0, 100).await.unwrap();
-    assert!(messages.iter().all(|m| m.kind != "system"), "no warning was posted");
+    assert!(messages.iter().all(|m| m.kind != sangdam_domain::chat::MessageKind::System), "no warning was posted");
     // Three crisis messages, one event.
     assert_eq!(app.store.open_crisis_events().await.unwrap().len(), 1);
     // Nor can the counselor end it as abuse and ban a client in crisis.
@@ -200,7 +200,10 @@ db_test!(a_waiting_client_is_never_warned, async |app: &TestApp| {
     let stored = app.store.chat(&chat).await.unwrap().unwrap();
     assert_eq!((stored.status.as_str(), stored.flagged), ("queued", 2), "blurred for whoever joins, not warned");
     let messages = app.store.chat_messages_after(&chat, 0, 100).await.unwrap();
-    assert!(messages.iter().all(|m| m.kind != "system"), "no warning while nobody has joined");
+    assert!(
+        messages.iter().all(|m| m.kind != sangdam_domain::chat::MessageKind::System),
+        "no warning while nobody has joined"
+    );
     assert!(app.store.incidents_since(0).await.unwrap().is_empty());
     // Whoever joins starts the graded response afresh: the next rude message is a first warning.
     let (cb, _) = staff_browser(app, Role::Counselor, "c@example.com").await;
@@ -435,14 +438,40 @@ db_test!(a_message_and_its_crisis_event_commit_together_or_not_at_all, async |ap
     };
     let now = app.clock.now();
     let w = write(&first, "e1", "job-1");
-    let posted =
-        app.store.post_chat_message(&first, "client", None, "m1", b"sealed", None, None, now, Some(&w)).await.unwrap();
+    let posted = app
+        .store
+        .post_chat_message(
+            &first,
+            sangdam_domain::chat::MessageKind::Client,
+            None,
+            "m1",
+            b"sealed",
+            None,
+            None,
+            now,
+            Some(&w),
+        )
+        .await
+        .unwrap();
     assert_eq!(posted.crisis, Some(sangdam_store::CrisisRaised::New("e1".into())));
     // The second write fails inside its transaction (its alert job's id is taken): neither the
     // message nor the event is kept, and the chat's queue level stays.
     let w = write(&second, "e2", "job-1");
     assert!(
-        app.store.post_chat_message(&second, "client", None, "m2", b"sealed", None, None, now, Some(&w)).await.is_err()
+        app.store
+            .post_chat_message(
+                &second,
+                sangdam_domain::chat::MessageKind::Client,
+                None,
+                "m2",
+                b"sealed",
+                None,
+                None,
+                now,
+                Some(&w)
+            )
+            .await
+            .is_err()
     );
     assert!(app.store.chat_messages_after(&second, 0, 10).await.unwrap().is_empty());
     assert_eq!(app.store.chat(&second).await.unwrap().unwrap().risk, 0);
