@@ -62,12 +62,36 @@ pub fn may_read_chat(viewer: &UserRecord, chat: &ChatRecord) -> bool {
     staff_may_read_chat(viewer.role, &viewer.id, &view)
 }
 
+/// Where a client wrote: the live chat, a session room's chat, a secure message, a form's
+/// answers, a booking's reason.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Source {
+    Chat,
+    Room,
+    Message,
+    Form,
+    Booking,
+}
+
+impl Source {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Source::Chat => "chat",
+            Source::Room => "room",
+            Source::Message => "message",
+            Source::Form => "form",
+            Source::Booking => "booking",
+        }
+    }
+}
+
 /// Where a crisis event was raised (a chat, a room, a thread, a booking, a form) and whose it is:
 /// the client (a signed-in one) and the counselor the place belongs to when there is one (a
 /// room's host, a thread's or a booking's counselor). Sealed with the event.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Place {
-    pub source: String,
+    pub source: Source,
     pub id: String,
     pub client: Option<String>,
     pub counselor: Option<String>,
@@ -108,7 +132,7 @@ pub async fn crisis_access(store: &Store, viewer: &UserRecord, place: &Place) ->
             {
                 return Ok(CrisisAccess::Close);
             }
-            if place.source == "chat"
+            if place.source == Source::Chat
                 && let Some(c) = store.chat(&place.id).await?
                 && c.counselor_id.as_ref() == Some(&viewer.id)
             {

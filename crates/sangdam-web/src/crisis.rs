@@ -17,27 +17,7 @@ use crate::i18n::Tr;
 use crate::mail::{self, Mail};
 use crate::state::AppState;
 
-/// Where a client wrote.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Source {
-    Chat,
-    Room,
-    Message,
-    Form,
-    Booking,
-}
-
-impl Source {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Source::Chat => "chat",
-            Source::Room => "room",
-            Source::Message => "message",
-            Source::Form => "form",
-            Source::Booking => "booking",
-        }
-    }
-}
+pub use sangdam_app::access::Source;
 
 /// What an event holds, sealed: the place, the client (a signed-in one), and the counselor the
 /// place belongs to when there is one (a room's host, a thread's or a booking's counselor).
@@ -69,7 +49,7 @@ pub fn write_for(
 ) -> CrisisWrite {
     let id = sangdam_domain::ids::encode_random(&random::<16>());
     let place = Place {
-        source: source.as_str().to_owned(),
+        source,
         id: place_id.to_owned(),
         client: client.map(ToString::to_string),
         counselor: counselor.map(ToString::to_string),

@@ -14,7 +14,7 @@ use sangdam_store::{CrisisRecord, UserRecord};
 
 use super::{render, see_other, with_status};
 use crate::auth::{audit, audited};
-use crate::crisis::{Place, place_of};
+use crate::crisis::{Place, Source, place_of};
 use crate::ctx::Ctx;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
@@ -52,15 +52,16 @@ async fn row(
         }
         _ => None,
     };
-    let link = match place.source.as_str() {
-        "chat" => Some(format!("/center/chats/{}", place.id)),
-        "message" | "form" | "booking" | "room" => client.as_ref().map(|(id, _)| format!("/clients/{id}")),
-        _ => None,
+    let link = match place.source {
+        Source::Chat => Some(format!("/center/chats/{}", place.id)),
+        Source::Message | Source::Form | Source::Booking | Source::Room => {
+            client.as_ref().map(|(id, _)| format!("/clients/{id}"))
+        }
     };
     Ok(Row {
         id: e.id.clone(),
         level: Level::from_rank(e.level).map_or("concern", Level::as_str),
-        source_id: format!("crisis-source-{}", place.source),
+        source_id: format!("crisis-source-{}", place.source.as_str()),
         when: ctx.time(e.created_at),
         client,
         link,
@@ -337,7 +338,7 @@ pub async fn close(
             .await;
     }
     let effects = audited(&state, &ctx, Some(&user), "crisis.close", Some(format!("crisis:{id}")), &f.outcome);
-    let chat = (place.source == "chat").then_some(place.id.as_str());
+    let chat = (place.source == Source::Chat).then_some(place.id.as_str());
     if !state.store.close_crisis(&id, &f.outcome, &user.id, ctx.now, chat, &effects).await? {
         return event_page(&state, &ctx, &e, &place, Sent::default(), vec!["error-crisis-closed".to_owned()], false)
             .await;
@@ -356,7 +357,8 @@ pub async fn timeline_of(
     for e in state.store.crisis_events_of(&key).await? {
         let place = place_of(state, &e)?;
         let level = Level::from_rank(e.level).map_or("concern", Level::as_str);
-        let mut text = vec![ctx.t(&format!("crisis-level-{level}")), ctx.t(&format!("crisis-source-{}", place.source))];
+        let mut text =
+            vec![ctx.t(&format!("crisis-level-{level}")), ctx.t(&format!("crisis-source-{}", place.source.as_str()))];
         if let Some(c) = open_check(state, &e)? {
             text.push(format!(
                 "{}: {}",
