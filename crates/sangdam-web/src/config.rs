@@ -6,6 +6,10 @@ use std::path::PathBuf;
 use sangdam_domain::session::SessionPolicy;
 use sangdam_domain::throttle::ThrottlePolicy;
 
+/// How long a client may take to send a request's headers (and how long a kept-alive connection
+/// may wait for its next request), unless the configuration says otherwise.
+pub const HEADER_READ_SECONDS: u64 = 10;
+
 /// A secret setting: its `Debug` never shows it, so settings can be logged whole.
 #[derive(Clone, PartialEq, Eq, Default, serde::Deserialize)]
 #[serde(transparent)]
@@ -226,7 +230,7 @@ impl WebConfig {
             },
             crisis_lines: vec![],
             chat: ChatConfig::default(),
-            header_read_seconds: crate::server::HEADER_READ_SECONDS,
+            header_read_seconds: HEADER_READ_SECONDS,
             metrics_allow: ["127.0.0.0/8", "::1"].iter().filter_map(|a| AddressRange::parse(a)).collect(),
             metrics_token: None,
             on_call_emails: vec![],

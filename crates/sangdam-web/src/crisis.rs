@@ -10,7 +10,6 @@ use sangdam_domain::crisis::Level;
 use sangdam_domain::routing::Status;
 use sangdam_domain::{Language, UserId};
 use sangdam_store::{CrisisRaised, CrisisRecord, CrisisWrite};
-use serde::Serialize;
 
 use crate::crypto::random;
 use crate::i18n::Tr;
@@ -111,16 +110,7 @@ pub fn lines(state: &AppState, tr: &Tr) -> Vec<String> {
     }
 }
 
-/// What a client is shown after a crisis message: a short caring message and the lines; when no
-/// counselor can answer now, that plainly, with the on-call number if the center has one.
-#[derive(Debug, Clone, Serialize)]
-pub struct CareNotice {
-    pub title: String,
-    pub body: String,
-    pub lines: Vec<String>,
-    /// Set when no counselor is online: what to do now.
-    pub nobody: Option<String>,
-}
+pub use crate::care_notice::CareNotice;
 
 pub fn care_notice(state: &AppState, lang: Language, nobody_online: bool) -> CareNotice {
     let tr = Tr::new(state.i18n.clone(), lang);

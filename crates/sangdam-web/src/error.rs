@@ -100,7 +100,7 @@ impl IntoResponse for AppError {
                 let target = if next == "/" || next.is_empty() {
                     "/signin".to_owned()
                 } else {
-                    format!("/signin?next={}", crate::forms::url_encode(&next))
+                    format!("/signin?next={}", crate::url::encode(&next))
                 };
                 Redirect::to(&target).into_response()
             }

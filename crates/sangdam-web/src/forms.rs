@@ -63,17 +63,7 @@ pub fn attachment(name: &str) -> String {
     format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{}", url_encode(name))
 }
 
-pub fn url_encode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
+pub use crate::url::encode as url_encode;
 
 /// A redirect target from a form or query: only a path on this site, never another host. It is
 /// taken as it came or not at all, never cleaned up: a slash followed by a path character (not a

@@ -9,6 +9,7 @@ pub mod access;
 pub mod aftercare;
 pub mod auth;
 pub mod booking;
+pub mod care_notice;
 pub mod chat;
 pub mod config;
 pub mod crisis;
@@ -31,6 +32,7 @@ pub mod session_watch;
 pub mod state;
 pub mod throttle;
 pub mod undo;
+pub mod url;
 pub mod worker;
 pub mod zip;
 

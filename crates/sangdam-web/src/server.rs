@@ -41,9 +41,7 @@ pub fn tls_config(files: &TlsFiles) -> anyhow::Result<rustls::ServerConfig> {
     Ok(config)
 }
 
-/// How long a client may take to send a request's headers (and how long a kept-alive connection
-/// may wait for its next request), unless the configuration says otherwise.
-pub const HEADER_READ_SECONDS: u64 = 10;
+pub use crate::config::HEADER_READ_SECONDS;
 
 /// The client's socket address, as axum's `ConnectInfo` for both plain and TLS listeners.
 #[derive(Debug, Clone, Copy)]

@@ -6,11 +6,11 @@ use std::sync::{Arc, Mutex};
 use sangdam_store::Store;
 use tokio::sync::Notify;
 
-use crate::clock::Clock;
 use crate::config::WebConfig;
-use crate::crypto::Keys;
 use crate::i18n::I18n;
 use crate::metrics::Metrics;
+use sangdam_app::Clock;
+use sangdam_app::Keys;
 
 #[derive(Clone, Debug)]
 pub struct AppState {
@@ -32,7 +32,7 @@ pub struct Inner {
     /// The live rooms' connections.
     pub hub: crate::room::Hub,
     /// The chat center's connections.
-    pub chat: crate::chat::ChatHub,
+    pub chat: crate::chat::hub::ChatHub,
     /// The SFU every room's audio and video goes through.
     pub media: sangdam_media::MediaServer,
     pub limiter: RateLimiter,
@@ -67,7 +67,7 @@ impl AppState {
                 mail_queued: Notify::new(),
                 jobs_queued: Notify::new(),
                 hub: crate::room::Hub::default(),
-                chat: crate::chat::ChatHub::default(),
+                chat: crate::chat::hub::ChatHub::default(),
                 media,
                 limiter: RateLimiter::default(),
                 undos: crate::undo::Undos::default(),

@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use sangdam_domain::UserId;
 use tokio::sync::{Notify, mpsc, oneshot};
 
-use super::{ClientOut, StaffOut};
+use super::protocol::{ClientOut, StaffOut};
 
 /// Pages one chat may have open at once (a client with a few tabs, not hundreds of sockets).
 pub const MAX_PAGES_PER_CHAT: usize = 5;

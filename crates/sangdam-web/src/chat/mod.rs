@@ -23,7 +23,7 @@ use sangdam_store::{ChatMessage, ChatRecord, Posted};
 pub mod client;
 mod crisis;
 pub mod evidence;
-mod hub;
+pub mod hub;
 mod protection;
 pub mod protocol;
 mod routing;

@@ -69,7 +69,7 @@ pub enum ClientOut {
     TranscriptRequested,
     /// The client's message spoke of suicide or self-harm: a caring message and the crisis lines,
     /// at once (and again on every reconnect while the chat is open).
-    Care(crate::crisis::CareNotice),
+    Care(crate::care_notice::CareNotice),
     Error {
         code: &'static str,
         message: String,

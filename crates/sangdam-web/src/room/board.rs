@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::valid_message_id;
+use crate::realtime::valid_message_id;
 
 /// One thing drawn on the shared whiteboard. Coordinates are fractions of the board (0 to 1), so
 /// every screen size shows the same picture.

@@ -10,8 +10,6 @@
 //! under it, and so does a (re)connection's catching up on what it missed, so every participant
 //! receives the room's messages in their stored order, each once.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::extract::ws::{Message, WebSocket};
@@ -23,12 +21,15 @@ use tokio::sync::mpsc;
 mod board;
 mod chat;
 mod ending;
+mod hub;
 mod protocol;
 mod recording;
 
 use chat::catch_up;
 pub(crate) use chat::open_room_message;
 use ending::end_session;
+pub use hub::Hub;
+use hub::{Conn, RoomState};
 
 pub use board::{BoardItem, MAX_BOARD_ITEMS, MAX_BOARD_TEXT_CHARS, MAX_STROKE_POINTS};
 pub use protocol::{ClientMsg, FileInfo, MediaState, Person, ServerMsg};
@@ -52,104 +53,6 @@ const RATE: (f64, f64) = (20.0, 10.0);
 const QUEUE: usize = 512;
 /// A connection must say hello within this time.
 const HELLO_TIMEOUT: Duration = Duration::from_secs(10);
-
-struct Conn {
-    user: UserId,
-    name: String,
-    host: bool,
-    admitted: bool,
-    last_seq: i64,
-    media: MediaState,
-    tx: mpsc::Sender<ServerMsg>,
-}
-
-#[derive(Default)]
-struct RoomState {
-    conns: HashMap<u64, Conn>,
-    /// The whiteboard, kept while anyone is in the room.
-    board: Vec<BoardItem>,
-    /// A recording proposed or running.
-    recording: Option<recording::RecState>,
-}
-
-impl RoomState {
-    fn send(&mut self, id: u64, msg: ServerMsg) {
-        if let Some(c) = self.conns.get(&id)
-            && c.tx.try_send(msg).is_err()
-        {
-            // A connection that cannot keep up is dropped; it reconnects and catches up.
-            self.conns.remove(&id);
-        }
-    }
-
-    fn broadcast(&mut self, msg: &ServerMsg, only_admitted: bool, except: Option<u64>) {
-        let ids: Vec<u64> = self
-            .conns
-            .iter()
-            .filter(|(id, c)| (!only_admitted || c.admitted) && Some(**id) != except)
-            .map(|(id, _)| *id)
-            .collect();
-        for id in ids {
-            self.send(id, msg.clone());
-        }
-    }
-
-    fn hosts(&mut self, msg: &ServerMsg) {
-        let ids: Vec<u64> = self.conns.iter().filter(|(_, c)| c.host).map(|(id, _)| *id).collect();
-        for id in ids {
-            self.send(id, msg.clone());
-        }
-    }
-
-    fn participants(&self) -> Vec<Person> {
-        let mut seen = std::collections::BTreeMap::new();
-        for c in self.conns.values().filter(|c| c.admitted) {
-            let person = Person { user: c.user.to_string(), name: c.name.clone(), host: c.host, media: c.media };
-            seen.insert(c.user.to_string(), person);
-        }
-        seen.into_values().collect()
-    }
-
-    fn user_connected(&self, user: &UserId, except: u64) -> bool {
-        self.conns.iter().any(|(id, c)| *id != except && c.user == *user && c.admitted)
-    }
-}
-
-/// Every open room's connections.
-#[derive(Default)]
-pub struct Hub {
-    rooms: Mutex<HashMap<String, Arc<tokio::sync::Mutex<RoomState>>>>,
-    next_conn: std::sync::atomic::AtomicU64,
-}
-
-impl std::fmt::Debug for Hub {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let rooms = self.rooms.lock().map_or(0, |r| r.len());
-        f.debug_struct("Hub").field("open_rooms", &rooms).finish()
-    }
-}
-
-impl Hub {
-    /// A number no connection and no device check has had: the SFU's name for a participant.
-    pub fn next_id(&self) -> u64 {
-        self.next_conn.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
-    }
-
-    fn room(&self, id: &str) -> Arc<tokio::sync::Mutex<RoomState>> {
-        let mut rooms = self.rooms.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        rooms.entry(id.to_owned()).or_default().clone()
-    }
-
-    fn forget_if_empty(&self, id: &str) {
-        let mut rooms = self.rooms.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        if let Some(r) = rooms.get(id)
-            && Arc::strong_count(r) == 1
-            && r.try_lock().is_ok_and(|s| s.conns.is_empty())
-        {
-            rooms.remove(id);
-        }
-    }
-}
 
 /// Tells everyone admitted in a room (when anyone is connected) about something that happened
 /// outside the WebSocket, such as an upload.

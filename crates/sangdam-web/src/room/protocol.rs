@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::BoardItem;
+use super::board::BoardItem;
 
 /// What a browser sends.
 #[derive(Debug, Deserialize)]
@@ -175,7 +175,7 @@ pub enum ServerMsg {
     },
     /// To the guest whose message spoke of suicide or self-harm: a caring message and the crisis
     /// lines.
-    Care(crate::crisis::CareNotice),
+    Care(crate::care_notice::CareNotice),
     /// To the sender: the message is stored under `seq`.
     Ack {
         id: String,

@@ -11,18 +11,11 @@ use sangdam_domain::UserId;
 use sangdam_media::PartKind;
 use sangdam_store::{RecordingPart, RoomRecord};
 
+use super::hub::RecState;
 use super::{Entrant, RoomState, ServerMsg, error};
 use crate::crypto::random;
 use crate::recording_file::PartFiles;
 use crate::state::AppState;
-
-/// A proposal, or a recording running.
-#[derive(Debug)]
-pub(super) struct RecState {
-    id: String,
-    on: bool,
-    agreed: HashSet<UserId>,
-}
 
 fn present(s: &RoomState) -> HashSet<UserId> {
     s.conns.values().filter(|c| c.admitted).map(|c| c.user.clone()).collect()
