@@ -43,6 +43,11 @@ impl Queue {
         format!("((status = '{waiting}' AND {due} <= {now}) OR (status = '{working}' AND {lease} <= {now}))")
     }
 
+    /// Clears the lease when the row stops being worked, where it has a column of its own.
+    fn release(&self) -> String {
+        if self.lease == self.due { String::new() } else { format!(", {} = NULL", self.lease) }
+    }
+
     fn touch(&self, now: &str) -> String {
         self.updated.map(|c| format!(", {c} = {now}")).unwrap_or_default()
     }
@@ -137,7 +142,7 @@ impl Store {
     /// Marks a claimed row done.
     pub(crate) async fn finish<T: Leased>(&self, id: &str, now: i64) -> Result<()> {
         let q = T::QUEUE;
-        let lease = if q.lease == q.due { String::new() } else { format!(", {} = NULL", q.lease) };
+        let lease = q.release();
         let done_at = q.done_at.map(|c| format!(", {c} = $2")).unwrap_or_default();
         let sql = format!(
             "UPDATE {table} SET status = '{done}', last_error = NULL{lease}{done_at}{touch} WHERE id = $1",
@@ -155,7 +160,7 @@ impl Store {
     pub(crate) async fn fail<T: Leased>(&self, id: &str, error: &str, retry_at: Option<i64>, now: i64) -> Result<()> {
         let q = T::QUEUE;
         let status = if retry_at.is_some() { q.waiting } else { q.failed };
-        let lease = if q.lease == q.due { String::new() } else { format!(", {} = NULL", q.lease) };
+        let lease = q.release();
         let sql = format!(
             "UPDATE {table} SET status = $2, {due} = COALESCE($3, {due}), last_error = $4{lease}{touch} WHERE id = $1",
             table = q.table,

@@ -60,10 +60,8 @@ pub async fn read_upload(mut multipart: axum::extract::Multipart, max: usize) ->
 pub fn attachment(name: &str) -> String {
     let ascii: String =
         name.chars().map(|c| if c.is_ascii_alphanumeric() || ".-_ ".contains(c) { c } else { '_' }).collect();
-    format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{}", url_encode(name))
+    format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{}", crate::url::encode(name))
 }
-
-pub use crate::url::encode as url_encode;
 
 /// A redirect target from a form or query: only a path on this site, never another host. It is
 /// taken as it came or not at all, never cleaned up: a slash followed by a path character (not a

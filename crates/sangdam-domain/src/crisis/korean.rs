@@ -924,9 +924,6 @@ const KO_TASKS: &[&str] = &[
     "상담은",
     "작업",
 ];
-/// The endings a task may have (끝낼, 끝났, 끝이에요).
-const KO_TASK_ENDS: &[&str] = &["끝"];
-
 /// A task named in the dozen letters before byte `at` of `s` (일을 다 끝낼, 얘기는 끝이에요), or
 /// in the few after the ending word there (다 끝내고 싶다 이 프로젝트): the 끝 there ends the task.
 fn task_before(s: &str, at: usize) -> bool {
@@ -1711,7 +1708,7 @@ pub(super) fn korean(text: &str, why: &mut Vec<&'static str>) -> Option<Level> {
     // Ending a task (과제 다 끝낼 거예요, 이 얘기는 끝이에요), leaving the center: not an ending
     // of life. Only the task named just before the 끝 counts: a message that mentions a talk
     // somewhere (로봇이랑 얘기하는 거 같으니까. 오늘 밤이면 끝이에요) is not about a task.
-    let task = matcher(KO_TASK_ENDS).ends(&s).into_iter().any(|(p, end)| task_before(&s, end - KO_TASK_ENDS[p].len()));
+    let task = s.match_indices('끝').any(|(at, _)| task_before(&s, at));
     let farewell_reason = any(&s, KO_FAREWELL_REASONS);
     for rule in KO_RULES {
         let hits: Vec<usize> = matcher(rule.any_of)

@@ -48,7 +48,7 @@ async fn welcome(
         let batch = state.store.chat_messages_after(&chat.id, after, 500).await?;
         let Some(last) = batch.last() else { break };
         after = last.seq;
-        for m in batch.iter().filter(|m| super::client_sees(m.kind)) {
+        for m in batch.iter().filter(|m| m.kind.is_conversation()) {
             let name = match (&m.sender_id, m.kind) {
                 (Some(id), MessageKind::Counselor) => {
                     if !names.contains_key(id) {

@@ -125,10 +125,6 @@ pub(crate) fn line(state: &AppState, chat: &ChatRecord, m: &ChatMessage, name: &
     }
 }
 
-pub(crate) fn client_sees(kind: MessageKind) -> bool {
-    kind.is_conversation()
-}
-
 /// What the checks found in a client's message: the abuse flag, and the crisis event to write
 /// with it.
 #[derive(Default, Clone, Copy)]
@@ -174,7 +170,7 @@ pub(crate) async fn post(
     if posted.new {
         let mut l = line(state, chat, &posted.message, sender.map_or("", |s| s.1));
         l.text = text.to_owned();
-        deliver(state, chat, &posted, l, client_sees(kind));
+        deliver(state, chat, &posted, l, kind.is_conversation());
     }
     Ok(posted)
 }

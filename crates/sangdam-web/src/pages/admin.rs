@@ -20,9 +20,10 @@ use crate::auth::{audit, user_target};
 use crate::crypto::random;
 use crate::ctx::Ctx;
 use crate::error::{AppError, AppResult};
-use crate::forms::{FormData, url_encode};
+use crate::forms::FormData;
 use crate::mail::{self, Mail};
 use crate::state::AppState;
+use crate::url::encode as url_encode;
 
 const PAGE_SIZE: i64 = 50;
 /// How long an invitation link works.

@@ -107,7 +107,7 @@ pub async fn submit(
         state.store.forget_signin_attempt(attempt).await?;
         let cookie = start_session(&state, &ctx, &user.id, SessionState::PendingTwoFactor, agent).await?;
         audit(&state, &ctx, Some(&user), "signin.password", user_target(&user.id), "ok").await?;
-        let mut r = see_other(&format!("/signin/two-factor?next={}", crate::forms::url_encode(&next)));
+        let mut r = see_other(&format!("/signin/two-factor?next={}", crate::url::encode(&next)));
         r.headers_mut().append(header::SET_COOKIE, cookie);
         r
     } else {
