@@ -7,7 +7,7 @@
 use sangdam_domain::access::{ChatView, staff_may_read_chat};
 use sangdam_domain::routing::ChatStatus;
 use sangdam_domain::{Role, UserId};
-use sangdam_store::{ChatRecord, RecordingRecord, RoomRecord, Store, StoreError, UserRecord};
+use sangdam_store::{AppointmentRecord, ChatRecord, RecordingRecord, RoomRecord, Store, StoreError, UserRecord};
 
 use crate::audit::{Actor, audit};
 use crate::crypto::Keys;
@@ -20,6 +20,46 @@ pub async fn may_see_client(store: &Store, viewer: &UserRecord, client: &UserId)
         Role::Counselor => store.in_care(&viewer.id, client).await?,
         Role::Client | Role::Admin => false,
     })
+}
+
+/// Who reads appointments through the API: a person with a personal token, or the center's own
+/// systems with a service token.
+#[derive(Debug, Clone, Copy)]
+pub enum Reader<'a> {
+    Person(&'a UserRecord),
+    Center,
+}
+
+/// Which appointments a reader may list: their times, people and state, never the reason.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AppointmentList {
+    /// Every counselor's (supervisors; the center's systems).
+    All,
+    /// One counselor's own.
+    OfCounselor(UserId),
+    /// None (admins see no client data; clients use the pages).
+    Nothing,
+}
+
+/// What `reader` may list: a counselor their own appointments, supervisors and the center all.
+pub fn appointment_list(reader: Reader<'_>) -> AppointmentList {
+    match reader {
+        Reader::Center => AppointmentList::All,
+        Reader::Person(u) => match u.role {
+            Role::Supervisor => AppointmentList::All,
+            Role::Counselor => AppointmentList::OfCounselor(u.id.clone()),
+            Role::Client | Role::Admin => AppointmentList::Nothing,
+        },
+    }
+}
+
+/// Whether `reader` may read appointment `a`: the same rule as [`appointment_list`].
+pub fn may_read_appointment(reader: Reader<'_>, a: &AppointmentRecord) -> bool {
+    match appointment_list(reader) {
+        AppointmentList::All => true,
+        AppointmentList::OfCounselor(c) => c == a.counselor_id,
+        AppointmentList::Nothing => false,
+    }
 }
 
 /// The people `me` may write secure messages to: a client's care team, or a counselor's clients

@@ -3,9 +3,11 @@
 //! sight. It holds the server's secrets at work ([`crypto`]: sealing, MACs, key rotation), the
 //! one clock ([`clock`]), password hashing with bounded CPU and memory ([`hashing`]), the
 //! audit log's way of naming who acted ([`audit`]) and the one place that decides who may see
-//! what ([`access`]).
+//! what ([`access`]), and the operations themselves, starting with a counselor's changes to an
+//! appointment ([`appointments`]).
 
 pub mod access;
+pub mod appointments;
 pub mod audit;
 pub mod clock;
 pub mod crypto;

@@ -10,6 +10,7 @@
 pub mod abuse;
 pub mod access;
 pub mod aftercare;
+pub mod api;
 pub mod audit;
 pub mod booking;
 pub mod chat;

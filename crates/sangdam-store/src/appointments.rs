@@ -315,6 +315,34 @@ impl Store {
         })
     }
 
+    /// One page of appointments in (start, id) order after the cursor `after`, all of them or
+    /// one counselor's; for the API's lists, whose cursor is the last item's start and id.
+    pub async fn appointments_page(
+        &self,
+        counselor: Option<&UserId>,
+        after: Option<(i64, &str)>,
+        limit: i64,
+    ) -> Result<Vec<AppointmentRecord>> {
+        let (at, id) = after.unwrap_or((i64::MIN, ""));
+        on_backend!(self, |pool| {
+            let rows = sqlx::query(&format!(
+                "SELECT {COLUMNS} FROM appointments WHERE ($1 = '' OR counselor_id = $1) \
+                 AND (starts_at > $2 OR (starts_at = $2 AND id > $3)) ORDER BY starts_at, id LIMIT $4"
+            ))
+            .bind(counselor.map_or("", |c| c.as_str()))
+            .bind(at)
+            .bind(id)
+            .bind(limit)
+            .fetch_all(pool)
+            .await?;
+            let mut out = Vec::with_capacity(rows.len());
+            for r in &rows {
+                out.push(appointment_from_row!(r));
+            }
+            Ok(out)
+        })
+    }
+
     /// Times a counselor is not free in `[from, to)`: appointments that hold their time or were held
     /// (completed, no-show: they count toward a day's cap), and slots
     /// held for a client other than `for_client`.

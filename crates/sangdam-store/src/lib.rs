@@ -9,6 +9,7 @@
 //! by conditional updates, the append-only audit chain).
 
 mod aftercare;
+mod api;
 mod appointments;
 mod audit;
 mod care;
@@ -44,6 +45,7 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
 pub use aftercare::{FeedbackRecord, MessageRecord, SummaryRecord};
+pub use api::{ApiTokenRecord, IDEMPOTENCY_LEASE_SECONDS, Idempotent, NewApiToken};
 pub use appointments::{AppointmentRecord, NewAppointment};
 pub use audit::{AuditEvent, AuditFilter, AuditPage};
 pub use care::{CareAssignment, CareDecision};

@@ -37,6 +37,7 @@ const SQLITE: Embedded = &[
     (21, "crisis_events", include_str!("../migrations/sqlite/0021_crisis_events.sql")),
     (22, "recording_parts", include_str!("../migrations/sqlite/0022_recording_parts.sql")),
     (23, "outbox_channel", include_str!("../migrations/sqlite/0023_outbox_channel.sql")),
+    (24, "api_tokens", include_str!("../migrations/sqlite/0024_api_tokens.sql")),
 ];
 
 const POSTGRES: Embedded = &[
@@ -63,6 +64,7 @@ const POSTGRES: Embedded = &[
     (21, "crisis_events", include_str!("../migrations/postgres/0021_crisis_events.sql")),
     (22, "recording_parts", include_str!("../migrations/postgres/0022_recording_parts.sql")),
     (23, "outbox_channel", include_str!("../migrations/postgres/0023_outbox_channel.sql")),
+    (24, "api_tokens", include_str!("../migrations/postgres/0024_api_tokens.sql")),
 ];
 
 #[derive(Debug)]

@@ -17,9 +17,7 @@ use sangdam_domain::booking::{
 };
 use sangdam_domain::ics::{self, EventStatus, Method};
 use sangdam_domain::{Language, UserId};
-use sangdam_store::{
-    AppointmentRecord, Attachment, CounselorProfile, JobRecord, NewJob, NewMail, UserRecord, WaitlistOffer,
-};
+use sangdam_store::{AppointmentRecord, Attachment, CounselorProfile, JobRecord, NewMail, UserRecord, WaitlistOffer};
 use serde::{Deserialize, Serialize};
 
 use crate::crypto::random;
@@ -131,89 +129,30 @@ pub async fn slot_is_free(
     Ok(is_free_slot(&c.availability, &busy, start, minutes, ts(now)))
 }
 
-/// What happened to an appointment, for the mails that say so.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Change {
-    Booked,
-    Requested,
-    Confirmed,
-    Moved,
-    Cancelled,
-    /// The client deleted their account: only the counselor is told, and not by whom.
-    ClientDeleted,
-}
+// What follows a change (the job and its payload) is the service layer's; the mails that tell
+// of it are written here.
+pub use sangdam_app::appointments::{APPOINTMENT_CHANGED, Change, ChangeJob, FollowOn, change_job};
 
-impl Change {
-    fn subject_id(self) -> &'static str {
-        match self {
-            Change::ClientDeleted => "mail-client-deleted-subject",
-            Change::Booked => "mail-booked-subject",
-            Change::Requested => "mail-requested-subject",
-            Change::Confirmed => "mail-confirmed-subject",
-            Change::Moved => "mail-moved-subject",
-            Change::Cancelled => "mail-cancelled-subject",
-        }
-    }
-
-    fn body_id(self) -> &'static str {
-        match self {
-            Change::ClientDeleted => "mail-client-deleted-body",
-            Change::Booked => "mail-booked-body",
-            Change::Requested => "mail-requested-body",
-            Change::Confirmed => "mail-confirmed-body",
-            Change::Moved => "mail-moved-body",
-            Change::Cancelled => "mail-cancelled-body",
-        }
+/// The subject and body message ids of the mail that tells of `change`.
+fn subject_id(change: Change) -> &'static str {
+    match change {
+        Change::ClientDeleted => "mail-client-deleted-subject",
+        Change::Booked => "mail-booked-subject",
+        Change::Requested => "mail-requested-subject",
+        Change::Confirmed => "mail-confirmed-subject",
+        Change::Moved => "mail-moved-subject",
+        Change::Cancelled => "mail-cancelled-subject",
     }
 }
 
-pub const APPOINTMENT_CHANGED: &str = "appointment-changed";
-
-/// What an `appointment-changed` job carries: which appointment, what happened to it, and what
-/// else the change set off.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-struct ChangeJob {
-    appointment: String,
-    /// `None`: no mail about the appointment itself (a session that took place).
-    change: Option<Change>,
-    /// The time the change freed, to offer to the waitlist.
-    #[serde(default)]
-    freed: Option<(i64, i64)>,
-    /// A new booking: the waitlist entry for that day is used up and the intake forms are asked.
-    #[serde(default)]
-    booked: bool,
-    /// The session took place: feedback invitation, follow-up, forms due every N sessions.
-    #[serde(default)]
-    completed: bool,
-}
-
-/// What a change of an appointment sets off, for [`change_job`].
-#[derive(Debug, Clone, Copy, Default)]
-pub struct FollowOn {
-    pub change: Option<Change>,
-    pub freed: Option<(i64, i64)>,
-    pub booked: bool,
-    pub completed: bool,
-}
-
-/// The job that carries what follows a change, to be written with the change (`Effects`).
-pub fn change_job(appointment: &str, follow: FollowOn, now: i64) -> NewJob {
-    let id = sangdam_domain::ids::encode_random(&random::<16>());
-    let payload = ChangeJob {
-        appointment: appointment.to_owned(),
-        change: follow.change,
-        freed: follow.freed,
-        booked: follow.booked,
-        completed: follow.completed,
-    };
-    NewJob {
-        key: format!("change:{id}"),
-        id,
-        kind: APPOINTMENT_CHANGED.to_owned(),
-        // A struct of strings and numbers always serializes.
-        payload: serde_json::to_string(&payload).unwrap_or_default(),
-        run_at: now,
+fn body_id(change: Change) -> &'static str {
+    match change {
+        Change::ClientDeleted => "mail-client-deleted-body",
+        Change::Booked => "mail-booked-body",
+        Change::Requested => "mail-requested-body",
+        Change::Confirmed => "mail-confirmed-body",
+        Change::Moved => "mail-moved-body",
+        Change::Cancelled => "mail-cancelled-body",
     }
 }
 
@@ -351,9 +290,9 @@ pub async fn notify(
             details.push_str(&tr.ta("mail-cancel-reason", "reason", r));
         }
         args.set("details", details);
-        let subject_id = if late { "mail-late-cancelled-subject" } else { change.subject_id() };
+        let subject_id = if late { "mail-late-cancelled-subject" } else { subject_id(change) };
         let subject = tr.i18n().message(to.language, subject_id, Some(&args));
-        let (body, secret) = with_manage_link(state, &tr, a, manage, &mut args, change.body_id());
+        let (body, secret) = with_manage_link(state, &tr, a, manage, &mut args, body_id(change));
         let method = if a.status.holds_time() { Method::Request } else { Method::Cancel };
         let ics = ics::calendar(Some(method), None, &[event(state, a, &tr, &counselor, Some(to), now)]);
         let attachment = Attachment {

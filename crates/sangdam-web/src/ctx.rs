@@ -299,15 +299,21 @@ impl<S: Send + Sync> FromRequestParts<S> for Ctx {
     }
 }
 
-fn client_address(req: &Request, state: &AppState) -> String {
+/// The client's network address: the connection's, or behind a TLS proxy the last hop the proxy
+/// added to `X-Forwarded-For`.
+pub(crate) fn client_address(req: &Request, state: &AppState) -> String {
+    address_of(req.headers(), req.extensions(), state)
+}
+
+pub(crate) fn address_of(headers: &HeaderMap, extensions: &axum::http::Extensions, state: &AppState) -> String {
     if state.config.behind_tls_proxy
-        && let Some(forwarded) = req.headers().get("x-forwarded-for").and_then(|v| v.to_str().ok())
+        && let Some(forwarded) = headers.get("x-forwarded-for").and_then(|v| v.to_str().ok())
         && let Some(last) =
             forwarded.rsplit(',').next().map(str::trim).filter(|s| s.parse::<std::net::IpAddr>().is_ok())
     {
         return last.to_owned();
     }
-    req.extensions()
+    extensions
         .get::<ConnectInfo<crate::server::ClientAddr>>()
         .map(|ConnectInfo(a)| a.0.ip().to_string())
         .unwrap_or_else(|| "unknown".to_owned())
@@ -530,7 +536,7 @@ fn render_error_page(ctx: &Ctx, response: Response) -> Response {
     }
 }
 
-fn security_headers(h: &mut HeaderMap, secure: bool) {
+pub(crate) fn security_headers(h: &mut HeaderMap, secure: bool) {
     let set = |h: &mut HeaderMap, k: &'static str, v: &'static str| {
         if !h.contains_key(k) {
             h.insert(k, HeaderValue::from_static(v));

@@ -17,6 +17,7 @@ const KO: &[&str] = &[
     include_str!("../locales/ko/chat.ftl"),
     include_str!("../locales/ko/crisis.ftl"),
     include_str!("../locales/ko/audit.ftl"),
+    include_str!("../locales/ko/api.ftl"),
 ];
 const EN: &[&str] = &[
     include_str!("../locales/en/main.ftl"),
@@ -27,6 +28,7 @@ const EN: &[&str] = &[
     include_str!("../locales/en/chat.ftl"),
     include_str!("../locales/en/crisis.ftl"),
     include_str!("../locales/en/audit.ftl"),
+    include_str!("../locales/en/api.ftl"),
 ];
 
 pub struct I18n {

@@ -7,6 +7,7 @@
 
 pub mod access;
 pub mod aftercare;
+pub mod api;
 pub mod auth;
 pub mod booking;
 pub mod care_notice;
@@ -60,8 +61,11 @@ pub async fn chat_recovery_break_for_tests(state: &AppState, counselor: &sangdam
 
 /// The whole application as an axum router.
 pub fn app(state: AppState) -> Router {
+    // The API has its own layer (tokens, not cookies; problem+json, not error pages), so it is
+    // merged after the pages' layer is applied.
     pages::router()
         .layer(axum::middleware::from_fn_with_state(state.clone(), ctx::context_layer))
+        .merge(api::router().layer(axum::middleware::from_fn_with_state(state.clone(), api::api_layer)))
         .layer(DefaultBodyLimit::max(ctx::MAX_FORM_BYTES))
         .with_state(state)
 }

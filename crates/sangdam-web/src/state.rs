@@ -109,4 +109,30 @@ impl RateLimiter {
         times.push(now);
         true
     }
+
+    /// Like [`RateLimiter::allow`], and says what is left: hits still allowed in the window and
+    /// the seconds until the oldest counted hit leaves it (for `RateLimit` headers).
+    pub fn allow_counted(&self, purpose: &'static str, key: &str, now: i64, max: usize, window: i64) -> Window {
+        let mut hits = self.hits.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if hits.len() > 100_000 {
+            hits.retain(|_, times| times.last().is_some_and(|&t| t > now - window));
+        }
+        let times = hits.entry((purpose, key.to_owned())).or_default();
+        times.retain(|&t| t > now - window);
+        let allowed = times.len() < max;
+        if allowed {
+            times.push(now);
+        }
+        let reset = times.first().map_or(0, |&t| (t + window - now).max(1));
+        Window { allowed, remaining: max.saturating_sub(times.len()), reset }
+    }
+}
+
+/// What [`RateLimiter::allow_counted`] decided.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Window {
+    pub allowed: bool,
+    pub remaining: usize,
+    /// Seconds until a hit is allowed again (when none is left) or the window empties.
+    pub reset: i64,
 }

@@ -5,13 +5,11 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use jiff::civil::Date;
 use sangdam_domain::Role;
-use sangdam_domain::booking::AppointmentStatus;
 use serde::Deserialize;
 
 use super::counselor::WEEKDAYS;
 use super::{render, see_other};
-use crate::auth::{audit, audited};
-use crate::booking::{self, Change, FollowOn};
+use crate::auth::audit;
 use crate::ctx::Ctx;
 use crate::error::{AppError, AppResult};
 use crate::forms::FormData;
@@ -166,23 +164,39 @@ pub(super) async fn own(
     id: &str,
 ) -> Result<(sangdam_store::AppointmentRecord, sangdam_store::UserRecord), AppError> {
     let v = ctx.client_data_viewer(&[Role::Counselor])?;
-    match state.store.appointment(id).await? {
-        Some(a) if a.counselor_id == v.user.id => Ok((a, v.user.clone())),
-        _ => Err(AppError::NotFound),
+    let a = sangdam_app::appointments::counselors_appointment(&state.store, &v.user.id, id).await.map_err(op_error)?;
+    Ok((a, v.user.clone()))
+}
+
+/// A refused operation, as the pages answer it.
+pub(crate) fn op_error(e: sangdam_app::appointments::OpError) -> AppError {
+    use sangdam_app::appointments::OpError;
+    match e {
+        OpError::NotFound => AppError::NotFound,
+        OpError::Invalid(id) | OpError::Conflict(id) => AppError::BadRequest(id),
+        OpError::Store(e) => e.into(),
     }
 }
 
-pub async fn approve(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> AppResult {
-    let (a, me) = own(&state, &ctx, &id).await?;
-    let follow = FollowOn { change: Some(Change::Confirmed), ..FollowOn::default() };
-    let effects = audited(&state, &ctx, Some(&me), "appointment.approve", Some(format!("appointment:{}", a.id)), "ok")
-        .with_job(booking::change_job(&a.id, follow, ctx.now));
-    let (from, to) = ([AppointmentStatus::Requested], AppointmentStatus::Confirmed);
-    if !state.store.set_appointment_status(&a.id, &from, to, None, ctx.now, &effects).await? {
-        return Err(AppError::BadRequest("error-appointment-closed"));
-    }
-    crate::jobs::run_now(&state, &effects.jobs).await;
+/// Runs a counselor's operation on their appointment `id`, then what follows it at once, and
+/// goes back to the calendar.
+async fn counselor_op<F, Fut>(state: &AppState, ctx: &Ctx, id: &str, op: F) -> AppResult
+where
+    F: FnOnce(sangdam_app::Actor, sangdam_store::AppointmentRecord) -> Fut,
+    Fut: std::future::Future<Output = Result<Vec<sangdam_store::NewJob>, sangdam_app::appointments::OpError>>,
+{
+    let (a, me) = own(state, ctx, id).await?;
+    let jobs = op(crate::auth::actor_of(ctx, Some(&me)), a).await.map_err(op_error)?;
+    crate::jobs::run_now(state, &jobs).await;
     Ok(see_other("/counselor/calendar"))
+}
+
+pub async fn approve(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> AppResult {
+    let (store, keys) = (&state.store, &state.keys);
+    counselor_op(&state, &ctx, &id, |actor, a| async move {
+        sangdam_app::appointments::approve(store, keys, &actor, &a).await
+    })
+    .await
 }
 
 /// Declining a request or cancelling a session: any time, with a reason the client is told.
@@ -192,35 +206,11 @@ pub async fn counselor_cancel(
     Path(id): Path<String>,
     FormData(f): FormData<ActionForm>,
 ) -> AppResult {
-    let (a, me) = own(&state, &ctx, &id).await?;
-    let reason = f.reason.trim();
-    if reason.is_empty() {
-        return Err(AppError::BadRequest("error-cancel-reason-required"));
-    }
-    if reason.chars().count() > MAX_CANCEL_REASON_CHARS {
-        return Err(AppError::BadRequest("error-cancel-reason-too-long"));
-    }
-    let follow =
-        FollowOn { change: Some(Change::Cancelled), freed: Some((a.starts_at, a.ends_at)), ..FollowOn::default() };
-    let effects =
-        audited(&state, &ctx, Some(&me), "appointment.cancel", Some(format!("appointment:{}", a.id)), "counselor")
-            .with_job(booking::change_job(&a.id, follow, ctx.now));
-    let done = state
-        .store
-        .set_appointment_status(
-            &a.id,
-            &[AppointmentStatus::Requested, AppointmentStatus::Confirmed],
-            AppointmentStatus::Cancelled,
-            Some((reason, "counselor")),
-            ctx.now,
-            &effects,
-        )
-        .await?;
-    if !done {
-        return Err(AppError::BadRequest("error-appointment-closed"));
-    }
-    crate::jobs::run_now(&state, &effects.jobs).await;
-    Ok(see_other("/counselor/calendar"))
+    let (store, keys) = (&state.store, &state.keys);
+    counselor_op(&state, &ctx, &id, |actor, a| async move {
+        sangdam_app::appointments::cancel_by_counselor(store, keys, &actor, &a, &f.reason).await
+    })
+    .await
 }
 
 #[derive(Deserialize, Default)]
@@ -236,22 +226,9 @@ pub async fn record_outcome(
     Path(id): Path<String>,
     FormData(f): FormData<OutcomeForm>,
 ) -> AppResult {
-    let (a, me) = own(&state, &ctx, &id).await?;
-    let to = match f.outcome.as_str() {
-        "completed" => AppointmentStatus::Completed,
-        "no_show" => AppointmentStatus::NoShow,
-        _ => return Err(AppError::BadRequest("error-form-invalid")),
-    };
-    if a.starts_at > ctx.now {
-        return Err(AppError::BadRequest("error-outcome-too-early"));
-    }
-    let follow = FollowOn { completed: to == AppointmentStatus::Completed, ..FollowOn::default() };
-    let target = Some(format!("appointment:{}", a.id));
-    let effects = audited(&state, &ctx, Some(&me), "appointment.outcome", target, to.as_str())
-        .with_job(booking::change_job(&a.id, follow, ctx.now));
-    if !state.store.set_appointment_status(&a.id, &[AppointmentStatus::Confirmed], to, None, ctx.now, &effects).await? {
-        return Err(AppError::BadRequest("error-appointment-closed"));
-    }
-    crate::jobs::run_now(&state, &effects.jobs).await;
-    Ok(see_other("/counselor/calendar"))
+    let (store, keys) = (&state.store, &state.keys);
+    counselor_op(&state, &ctx, &id, |actor, a| async move {
+        sangdam_app::appointments::record_outcome(store, keys, &actor, &a, &f.outcome).await
+    })
+    .await
 }

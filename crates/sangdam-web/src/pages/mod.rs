@@ -27,6 +27,7 @@ mod rights;
 mod room;
 mod signin;
 mod signup;
+mod tokens;
 mod two_factor;
 mod undo;
 
@@ -83,6 +84,10 @@ pub fn router() -> Router<AppState> {
         .route("/admin/jobs/{id}/retry", post(admin::retry_job))
         .route("/admin/specialties", get(admin::specialties).post(admin::save_specialty))
         .route("/admin/retention", get(retention::form).post(retention::save))
+        .route("/admin/tokens", get(tokens::service).post(tokens::service_create))
+        .route("/admin/tokens/{id}/revoke", post(tokens::service_revoke))
+        .route("/account/tokens", get(tokens::personal).post(tokens::personal_create))
+        .route("/account/tokens/{id}/revoke", post(tokens::personal_revoke))
         .route("/admin/specialties/{id}/delete", post(admin::delete_specialty))
         .route("/chat", get(chat::start_form).post(chat::start))
         .route("/chat/{id}", get(chat::page))

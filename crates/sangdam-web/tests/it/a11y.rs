@@ -104,6 +104,7 @@ async fn every_page_passes_axe_for_every_role_in_both_languages_at_both_widths()
         "/recordings",
         "/counselor/feedback",
         "/messages",
+        "/account/tokens",
     ];
     let supervisor = ["/dashboard", "/center", "/center/crisis", "/center/dashboard", "/clients"];
     let admin = [
@@ -115,6 +116,7 @@ async fn every_page_passes_axe_for_every_role_in_both_languages_at_both_widths()
         "/admin/invitations",
         "/admin/specialties",
         "/admin/retention",
+        "/admin/tokens",
     ];
 
     let driver = Driver::start(&driver_path).await;

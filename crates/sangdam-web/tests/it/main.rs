@@ -12,6 +12,7 @@ mod access;
 mod accounts;
 mod admin;
 mod aftercare;
+mod api;
 mod audit;
 mod booking;
 mod browser;

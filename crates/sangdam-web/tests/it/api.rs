@@ -1,0 +1,583 @@
+//! The public API over real HTTP: tokens made on the pages (shown once, stored hashed, scoped,
+//! expiring, revocable), who may read which appointment, a counselor's changes through the same
+//! operations as the calendar, problem details in the asked language, the per-token rate limit
+//! and idempotency keys under bursts of simultaneous requests, and cursor pagination.
+
+use std::collections::HashSet;
+
+use reqwest::StatusCode;
+use sangdam_domain::{Role, UserId};
+use serde_json::{Value, json};
+
+use crate::booking::{book, counselor, listed_slots};
+use crate::db_test;
+use crate::helpers::{TestApp, between};
+
+/// A signed-in staff member enrolled in two-factor sign-in (required before client data).
+async fn staff(app: &TestApp, role: Role, email: &str) -> (reqwest::Client, UserId) {
+    let (browser, id) = app.signed_in(role, email).await;
+    app.enroll_two_factor(&browser).await;
+    (browser, id)
+}
+
+/// Makes a token on the page at `base` (`/account/tokens` or `/admin/tokens`); the page's answer.
+async fn make_token(
+    app: &TestApp,
+    browser: &reqwest::Client,
+    base: &str,
+    name: &str,
+    scopes: &[&str],
+    days: &str,
+) -> reqwest::Response {
+    let mut fields = vec![("name", name), ("days", days)];
+    fields.extend(scopes.iter().map(|s| ("scope", *s)));
+    app.post(browser, base, &fields).await
+}
+
+/// A token made on the page, as shown that once.
+async fn token(app: &TestApp, browser: &reqwest::Client, base: &str, scopes: &[&str]) -> String {
+    let r = make_token(app, browser, base, "CRM sync", scopes, "30").await;
+    assert_eq!(r.status(), 201);
+    let html = r.text().await.unwrap();
+    between(&html, "id=\"new-token\">", "<").expect("the new token is shown")
+}
+
+struct Answer {
+    status: StatusCode,
+    headers: reqwest::header::HeaderMap,
+    body: Value,
+}
+
+async fn call(
+    app: &TestApp,
+    token: &str,
+    method: &str,
+    path: &str,
+    body: Option<Value>,
+    extra: &[(&str, &str)],
+) -> Answer {
+    let client = reqwest::Client::new();
+    let mut req = client.request(method.parse().unwrap(), app.url(path)).bearer_auth(token);
+    for (k, v) in extra {
+        req = req.header(*k, *v);
+    }
+    if let Some(b) = body {
+        req = req.json(&b);
+    }
+    let r = req.send().await.unwrap();
+    let status = r.status();
+    let headers = r.headers().clone();
+    let text = r.text().await.unwrap();
+    let body = if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::String(text)) };
+    Answer { status, headers, body }
+}
+
+async fn get(app: &TestApp, token: &str, path: &str) -> Answer {
+    call(app, token, "GET", path, None, &[]).await
+}
+
+fn problem(a: &Answer) -> &str {
+    assert_eq!(
+        a.headers.get("content-type").and_then(|v| v.to_str().ok()),
+        Some("application/problem+json"),
+        "{:?}",
+        a.body
+    );
+    assert_eq!(a.body["status"].as_u64(), Some(u64::from(a.status.as_u16())));
+    a.body["code"].as_str().unwrap()
+}
+
+async fn audit_count(app: &TestApp, action: &str, outcome: Option<&str>) -> usize {
+    let f = sangdam_store::AuditFilter {
+        action_prefix: Some(action.into()),
+        outcome: outcome.map(str::to_owned),
+        limit: 1000,
+        ..Default::default()
+    };
+    app.store.audit_page(&f).await.unwrap().records.iter().filter(|r| r.fields.action == action).count()
+}
+
+/// A counselor with `n` booked appointments (one client each); their ids in order of start.
+async fn booked(app: &TestApp, c: &UserId, tag: &str, n: usize) -> Vec<String> {
+    let (client, _) = app.signed_in(Role::Client, &format!("{tag}-client@example.com")).await;
+    let slots = listed_slots(app, &client, c).await;
+    for s in slots.iter().take(n) {
+        assert_eq!(book(app, &client, c, *s, &[]).await.status(), 303);
+    }
+    let now = app.clock.now();
+    let mut list = app.store.counselor_appointments(c, now - 86_400, now + 400 * 86_400, false).await.unwrap();
+    list.sort_by(|a, b| (a.starts_at, &a.id).cmp(&(b.starts_at, &b.id)));
+    list.into_iter().map(|a| a.id).collect()
+}
+
+db_test!(a_token_is_shown_once_stored_hashed_and_revocable, async |app: &TestApp| {
+    let (browser, me) = staff(app, Role::Counselor, "api-once@example.com").await;
+    let secret = token(app, &browser, "/account/tokens", &["appointments:read"]).await;
+    assert!(secret.starts_with("sgd_") && secret.len() == 36, "{secret}");
+
+    // The page never shows it again; the database holds only its hash.
+    let (_, html) = app.get_html(&browser, "/account/tokens").await;
+    assert!(!html.contains(&secret) && html.contains("CRM sync"));
+    let stored = app.store.api_tokens(Some(&me)).await.unwrap();
+    assert_eq!(stored.len(), 1);
+    assert_eq!(audit_count(app, "api.token.create", Some("personal")).await, 1);
+
+    let a = get(app, &secret, "/api/v1/me").await;
+    assert_eq!(a.status, 200);
+    assert_eq!(a.body["token"]["scopes"], json!(["appointments:read"]));
+    assert_eq!(a.body["owner"]["id"], json!(me.as_str()));
+    assert!(a.headers.get("ratelimit-policy").is_some() && a.headers.get("ratelimit").is_some());
+    let used = app.store.api_tokens(Some(&me)).await.unwrap();
+    assert_eq!(used[0].last_used_at, Some(app.clock.now()), "the use is recorded");
+
+    // Another counselor cannot revoke it; its owner can, and it stops at once.
+    let (other, _) = staff(app, Role::Counselor, "api-other@example.com").await;
+    let path = format!("/account/tokens/{}/revoke", stored[0].id);
+    assert_eq!(app.post(&other, &path, &[]).await.status(), 404);
+    assert_eq!(get(app, &secret, "/api/v1/me").await.status, 200);
+    assert_eq!(app.post(&browser, &path, &[]).await.status(), 303);
+    let a = get(app, &secret, "/api/v1/me").await;
+    assert_eq!((a.status, problem(&a)), (StatusCode::UNAUTHORIZED, "error-api-token-revoked"));
+    assert_eq!(app.post(&browser, &path, &[]).await.status(), 404, "a revoked token is not revoked twice");
+    assert_eq!(audit_count(app, "api.token.revoke", None).await, 1);
+});
+
+db_test!(tokens_are_refused_with_reasons_in_the_asked_language, async |app: &TestApp| {
+    let (browser, _) = staff(app, Role::Counselor, "api-refused@example.com").await;
+    let secret = token(app, &browser, "/account/tokens", &["appointments:read"]).await;
+
+    let none = reqwest::Client::new().get(app.url("/api/v1/me")).send().await.unwrap();
+    assert_eq!(none.status(), 401);
+    assert_eq!(none.headers()["www-authenticate"], "Bearer realm=\"sangdam\"");
+    for bad in ["sgd_", "sgd_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", &secret[4..], "sgd_' OR 1=1 --"] {
+        let a = get(app, bad, "/api/v1/me").await;
+        assert_eq!((a.status, problem(&a)), (StatusCode::UNAUTHORIZED, "error-api-token-invalid"), "{bad}");
+    }
+    let en = call(app, "nope", "GET", "/api/v1/me", None, &[("accept-language", "en-US,en;q=0.9")]).await;
+    let ko = call(app, "nope", "GET", "/api/v1/me", None, &[("accept-language", "ko-KR")]).await;
+    assert_eq!(en.body["detail"], json!("This token is not valid."));
+    assert_eq!(ko.body["detail"], json!("유효하지 않은 토큰입니다."));
+    assert_eq!(en.body["type"], json!("urn:sangdam:problem:error-api-token-invalid"));
+
+    // An unknown path and a wrong method are problems too, not HTML pages.
+    let a = get(app, &secret, "/api/v1/nothing-here").await;
+    assert_eq!((a.status, problem(&a)), (StatusCode::NOT_FOUND, "error-api-not-found"));
+    let a = call(app, &secret, "DELETE", "/api/v1/appointments", None, &[]).await;
+    assert_eq!((a.status, problem(&a)), (StatusCode::METHOD_NOT_ALLOWED, "error-api-method"));
+
+    // Thirty days later it has expired.
+    app.clock.advance(30 * 86_400);
+    let a = get(app, &secret, "/api/v1/me").await;
+    assert_eq!((a.status, problem(&a)), (StatusCode::UNAUTHORIZED, "error-api-token-expired"));
+});
+
+db_test!(the_token_pages_check_what_is_asked, async |app: &TestApp| {
+    let (browser, _) = staff(app, Role::Counselor, "api-form@example.com").await;
+    // A counselor cannot give a token webhooks, nor a year and a day, nor no name.
+    let r = make_token(app, &browser, "/account/tokens", " ", &["webhooks:manage"], "366").await;
+    assert_eq!(r.status(), 422);
+    let html = r.text().await.unwrap();
+    for message in ["토큰 이름을 입력해 주세요.", "사용할 수 없는 권한", "1일에서 365일까지"] {
+        assert!(html.contains(message), "{message}");
+    }
+    assert!(app.store.api_tokens(None).await.unwrap().is_empty());
+    // Clients have no token page; admins make service tokens, counselors cannot.
+    let (client, _) = app.signed_in(Role::Client, "api-form-client@example.com").await;
+    assert_eq!(app.get(&client, "/account/tokens").await.status(), 403);
+    assert_eq!(app.get(&browser, "/admin/tokens").await.status(), 403);
+    // Staff who must enroll in two-factor first are sent to do so.
+    let (fresh, _) = app.signed_in(Role::Supervisor, "api-no-2fa@example.com").await;
+    let r = app.get(&fresh, "/account/tokens").await;
+    assert_eq!(r.status(), 303);
+});
+
+db_test!(twenty_at_once_make_no_more_than_the_open_limit, async |app: &TestApp| {
+    let (browser, me) = staff(app, Role::Counselor, "api-burst@example.com").await;
+    let tasks: Vec<_> = (0..30)
+        .map(|i| {
+            let (app_url, browser) = (app.url("/account/tokens"), browser.clone());
+            let csrf_page = app.url("/account/tokens");
+            tokio::spawn(async move {
+                let html = browser.get(&csrf_page).send().await.unwrap().text().await.unwrap();
+                let csrf = between(&html, "name=\"csrf\" value=\"", "\"").unwrap();
+                let name = format!("t{i}");
+                let form = [("csrf", csrf.as_str()), ("name", &name), ("days", "10"), ("scope", "appointments:read")];
+                browser.post(&app_url).form(&form).send().await.unwrap().status().as_u16()
+            })
+        })
+        .collect();
+    let mut made = 0;
+    for t in tasks {
+        match t.await.unwrap() {
+            201 => made += 1,
+            409 => {}
+            other => panic!("unexpected {other}"),
+        }
+    }
+    assert_eq!(made, 20);
+    let open = app.store.api_tokens(Some(&me)).await.unwrap();
+    assert_eq!(open.len(), 20);
+});
+
+db_test!(who_may_read_which_appointment, async |app: &TestApp| {
+    let a = counselor(app, "api-read-a@example.com", |_| {}).await;
+    let b = counselor(app, "api-read-b@example.com", |_| {}).await;
+    let of_a = booked(app, &a, "read-a", 2).await;
+    let of_b = booked(app, &b, "read-b", 1).await;
+
+    // Counselor A sees their own two, never B's, and a look at B's is audited as refused.
+    let browser = crate::helpers::new_client();
+    assert_eq!(app.signin(&browser, "api-read-a@example.com", crate::helpers::PASSWORD).await.status(), 303);
+    app.enroll_two_factor(&browser).await;
+    let mine = token(app, &browser, "/account/tokens", &["appointments:read"]).await;
+    let list = get(app, &mine, "/api/v1/appointments").await;
+    assert_eq!(list.status, 200);
+    let ids: Vec<&str> = list.body["data"].as_array().unwrap().iter().map(|x| x["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, of_a.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(list.body["data"][0].get("reason").is_none(), "the reason for the visit is never sent");
+    let one = get(app, &mine, &format!("/api/v1/appointments/{}", of_a[0])).await;
+    assert_eq!((one.status, one.body["data"]["counselor_id"].as_str()), (StatusCode::OK, Some(a.as_str())));
+    let theirs = get(app, &mine, &format!("/api/v1/appointments/{}", of_b[0])).await;
+    let missing = get(app, &mine, "/api/v1/appointments/AAAAAAAAAAAAAAAAAAAAAAAAAA").await;
+    assert_eq!(theirs.status, 404);
+    assert_eq!(theirs.body["code"], missing.body["code"], "another's and none look the same");
+    assert_eq!(audit_count(app, "api.appointment.read", Some("denied")).await, 2);
+    assert_eq!(audit_count(app, "api.appointment.read", Some("ok")).await, 1);
+    assert_eq!(audit_count(app, "api.appointments.list", Some("ok")).await, 1);
+    // Its audit entries name the token beside the address.
+    let f = sangdam_store::AuditFilter {
+        action_prefix: Some("api.appointment.read".into()),
+        limit: 5,
+        ..Default::default()
+    };
+    let entry = &app.store.audit_page(&f).await.unwrap().records[0];
+    assert!(entry.fields.address.as_deref().unwrap().contains(" token:"));
+
+    // A read-only token cannot change anything.
+    let a_cancel = call(
+        app,
+        &mine,
+        "POST",
+        &format!("/api/v1/appointments/{}/cancel", of_a[0]),
+        Some(json!({"reason": "x"})),
+        &[],
+    )
+    .await;
+    assert_eq!((a_cancel.status, problem(&a_cancel)), (StatusCode::FORBIDDEN, "error-api-scope"));
+    assert!(a_cancel.headers["www-authenticate"].to_str().unwrap().contains("insufficient_scope"));
+
+    // A supervisor and the center's service token see every appointment.
+    let (sup, _) = staff(app, Role::Supervisor, "api-read-sup@example.com").await;
+    let sup_token = token(app, &sup, "/account/tokens", &["appointments:read"]).await;
+    let (admin, _) = staff(app, Role::Admin, "api-read-admin@example.com").await;
+    let service = token(app, &admin, "/admin/tokens", &["appointments:read", "appointments:write"]).await;
+    for t in [&sup_token, &service] {
+        let all = get(app, t, "/api/v1/appointments").await;
+        assert_eq!(all.body["data"].as_array().unwrap().len(), 3);
+        assert_eq!(get(app, t, &format!("/api/v1/appointments/{}", of_b[0])).await.status, 200);
+    }
+    // Only the appointment's counselor changes it.
+    let by_service = call(app, &service, "POST", &format!("/api/v1/appointments/{}/approve", of_a[0]), None, &[]).await;
+    assert_eq!((by_service.status, problem(&by_service)), (StatusCode::FORBIDDEN, "error-api-counselor-only"));
+    // An admin's personal token cannot hold appointment scopes at all.
+    let r = make_token(app, &admin, "/account/tokens", "mine", &["appointments:read"], "30").await;
+    assert_eq!(r.status(), 422);
+
+    // What the owner may do decides at every use: without two-factor sign-in, no client data;
+    // a counselor made admin keeps no appointment scope.
+    app.store.disable_totp(&a, app.clock.now()).await.unwrap();
+    let a_list = get(app, &mine, "/api/v1/appointments").await;
+    assert_eq!((a_list.status, problem(&a_list)), (StatusCode::FORBIDDEN, "error-api-two-factor"));
+    assert_eq!(get(app, &mine, "/api/v1/me").await.body["token"]["scopes"], json!([]));
+    let sup_id = app.store.api_tokens(None).await.unwrap();
+    assert_eq!(sup_id.len(), 1, "one service token");
+    let sup_user = app
+        .store
+        .user_by_email(&sangdam_domain::Email::parse("api-read-sup@example.com").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    app.store.set_role(&sup_user.id, Role::Admin, app.clock.now()).await.unwrap();
+    let now_admin = get(app, &sup_token, "/api/v1/appointments").await;
+    assert_eq!((now_admin.status, problem(&now_admin)), (StatusCode::FORBIDDEN, "error-api-scope"));
+
+    // The owner deactivated: the token opens nothing.
+    app.store.set_active(&a, false, app.clock.now()).await.unwrap();
+    assert_eq!(get(app, &mine, "/api/v1/me").await.status, 401);
+});
+
+db_test!(a_counselor_cancels_through_the_api_as_on_the_calendar, async |app: &TestApp| {
+    let c = counselor(app, "api-cancel@example.com", |_| {}).await;
+    let ids = booked(app, &c, "cancel", 1).await;
+    let browser = crate::helpers::new_client();
+    assert_eq!(app.signin(&browser, "api-cancel@example.com", crate::helpers::PASSWORD).await.status(), 303);
+    app.enroll_two_factor(&browser).await;
+    let t = token(app, &browser, "/account/tokens", &["appointments:read", "appointments:write"]).await;
+    let path = format!("/api/v1/appointments/{}/cancel", ids[0]);
+
+    let empty = call(app, &t, "POST", &path, Some(json!({"reason": "  "})), &[("accept-language", "en")]).await;
+    assert_eq!((empty.status, problem(&empty)), (StatusCode::UNPROCESSABLE_ENTITY, "error-api-invalid"));
+    assert_eq!(empty.body["errors"][0]["field"], json!("reason"));
+    assert_eq!(empty.body["errors"][0]["code"], json!("error-cancel-reason-required"));
+    let long = call(app, &t, "POST", &path, Some(json!({"reason": "가".repeat(501)})), &[]).await;
+    assert_eq!(long.body["errors"][0]["code"], json!("error-cancel-reason-too-long"));
+    let odd = call(app, &t, "POST", &path, Some(json!({"reason": "x", "refund": true})), &[]).await;
+    assert_eq!((odd.status, problem(&odd)), (StatusCode::BAD_REQUEST, "error-api-body"));
+    let huge = call(app, &t, "POST", &path, Some(json!({"reason": "x".repeat(70_000)})), &[]).await;
+    assert_eq!(huge.status, 413);
+
+    let done = call(app, &t, "POST", &path, Some(json!({"reason": "몸이 좋지 않아 취소합니다"})), &[]).await;
+    assert_eq!(done.status, 200, "{:?}", done.body);
+    assert_eq!(done.body["data"]["status"], json!("cancelled"));
+    assert_eq!(done.body["data"]["cancelled_by"], json!("counselor"));
+    // The same operation as the calendar's: its audit entry, and the client is told by mail.
+    assert_eq!(audit_count(app, "appointment.cancel", Some("counselor")).await, 1);
+    let mails = app.mails_to("cancel-client@example.com").await;
+    assert!(mails.iter().any(|m| m.body.contains("몸이 좋지 않아 취소합니다")), "the client is told why");
+    let again = call(app, &t, "POST", &path, Some(json!({"reason": "again"})), &[]).await;
+    assert_eq!((again.status, problem(&again)), (StatusCode::CONFLICT, "error-appointment-closed"));
+    // Outcomes wait for the start.
+    let ids = booked(app, &c, "outcome", 1).await;
+    let early = call(
+        app,
+        &t,
+        "POST",
+        &format!("/api/v1/appointments/{}/outcome", ids[0]),
+        Some(json!({"outcome": "completed"})),
+        &[],
+    )
+    .await;
+    assert_eq!((early.status, problem(&early)), (StatusCode::CONFLICT, "error-outcome-too-early"));
+    let wrong = call(
+        app,
+        &t,
+        "POST",
+        &format!("/api/v1/appointments/{}/outcome", ids[0]),
+        Some(json!({"outcome": "great"})),
+        &[],
+    )
+    .await;
+    assert_eq!(wrong.body["errors"][0]["field"], json!("outcome"));
+});
+
+db_test!(one_idempotency_key_runs_once_under_a_burst, async |app: &TestApp| {
+    let c = counselor(app, "api-idem@example.com", |_| {}).await;
+    let ids = booked(app, &c, "idem", 2).await;
+    let browser = crate::helpers::new_client();
+    assert_eq!(app.signin(&browser, "api-idem@example.com", crate::helpers::PASSWORD).await.status(), 303);
+    app.enroll_two_factor(&browser).await;
+    let t = token(app, &browser, "/account/tokens", &["appointments:read", "appointments:write"]).await;
+    let path = format!("/api/v1/appointments/{}/cancel", ids[0]);
+    let body = json!({"reason": "일정이 겹쳐서요"});
+
+    let tasks: Vec<_> = (0..25)
+        .map(|_| {
+            let (url, t, body) = (app.url(&path), t.clone(), body.clone());
+            tokio::spawn(async move {
+                let r = reqwest::Client::new()
+                    .post(url)
+                    .bearer_auth(t)
+                    .header("idempotency-key", "cancel-42")
+                    .json(&body)
+                    .send()
+                    .await
+                    .unwrap();
+                (r.status().as_u16(), r.headers().contains_key("idempotent-replayed"))
+            })
+        })
+        .collect();
+    let mut answers = vec![];
+    for task in tasks {
+        answers.push(task.await.unwrap());
+    }
+    assert!(answers.iter().all(|(s, _)| *s == 200 || *s == 409), "{answers:?}");
+    assert_eq!(answers.iter().filter(|(s, replay)| *s == 200 && !replay).count(), 1, "{answers:?}");
+    assert_eq!(audit_count(app, "appointment.cancel", None).await, 1, "cancelled once");
+
+    // The stored answer comes back; another request under the key is refused.
+    let replay = call(app, &t, "POST", &path, Some(body.clone()), &[("idempotency-key", "cancel-42")]).await;
+    assert_eq!(replay.status, 200);
+    assert_eq!(replay.headers["idempotent-replayed"], "true");
+    assert_eq!(replay.body["data"]["status"], json!("cancelled"));
+    let other =
+        call(app, &t, "POST", &path, Some(json!({"reason": "다른 이유"})), &[("idempotency-key", "cancel-42")]).await;
+    assert_eq!((other.status, problem(&other)), (StatusCode::UNPROCESSABLE_ENTITY, "error-api-idempotency-mismatch"));
+    let bad = call(app, &t, "POST", &path, Some(body.clone()), &[("idempotency-key", "has space")]).await;
+    assert_eq!((bad.status, problem(&bad)), (StatusCode::BAD_REQUEST, "error-api-idempotency-key"));
+    // A refusal is stored too: the same request under its key gets the same refusal.
+    let second = format!("/api/v1/appointments/{}/cancel", ids[1]);
+    let refused = call(app, &t, "POST", &second, Some(json!({"reason": ""})), &[("idempotency-key", "k2")]).await;
+    assert_eq!(refused.status, 422);
+    let again = call(app, &t, "POST", &second, Some(json!({"reason": ""})), &[("idempotency-key", "k2")]).await;
+    assert_eq!(
+        (again.status, again.headers.contains_key("idempotent-replayed")),
+        (StatusCode::UNPROCESSABLE_ENTITY, true)
+    );
+    assert_eq!(again.body["code"], json!("error-api-invalid"));
+    // A day later the key is forgotten.
+    app.clock.advance(24 * 3600 + 1);
+    let later =
+        call(app, &t, "POST", &second, Some(json!({"reason": "이제 취소"})), &[("idempotency-key", "k2")]).await;
+    assert_eq!(later.status, 200);
+});
+
+db_test!(a_request_whose_process_died_holds_its_key_only_for_a_while, async |app: &TestApp| {
+    let c = counselor(app, "api-lease@example.com", |_| {}).await;
+    let ids = booked(app, &c, "lease", 1).await;
+    let browser = crate::helpers::new_client();
+    assert_eq!(app.signin(&browser, "api-lease@example.com", crate::helpers::PASSWORD).await.status(), 303);
+    app.enroll_two_factor(&browser).await;
+    let t = token(app, &browser, "/account/tokens", &["appointments:write"]).await;
+    let token_id = app.store.api_tokens(Some(&c)).await.unwrap()[0].id.clone();
+    let path = format!("/api/v1/appointments/{}/approve", ids[0]);
+    // As a process killed between holding the key and storing its answer leaves it.
+    let fingerprint = {
+        use sha2::Digest;
+        let mut h = sha2::Sha256::new();
+        h.update(format!("POST {path}\n").as_bytes());
+        data_encoding::HEXLOWER.encode(&h.finalize())
+    };
+    let now = app.clock.now();
+    let held = app.store.begin_idempotent(&token_id, "k", &fingerprint, now, 86_400).await.unwrap();
+    assert_eq!(held, sangdam_store::Idempotent::Run);
+    let a = call(app, &t, "POST", &path, None, &[("idempotency-key", "k")]).await;
+    assert_eq!((a.status, problem(&a)), (StatusCode::CONFLICT, "error-api-idempotency-running"));
+    app.clock.advance(sangdam_store::IDEMPOTENCY_LEASE_SECONDS);
+    let a = call(app, &t, "POST", &path, None, &[("idempotency-key", "k")]).await;
+    // Booked without approval, so it is confirmed already: the state answers, nothing runs twice.
+    assert_eq!((a.status, problem(&a)), (StatusCode::CONFLICT, "error-appointment-closed"));
+});
+
+db_test!(the_rate_limit_holds_under_a_burst, async |app: &TestApp| {
+    app.clock.freeze_at(app.clock.now());
+    let (browser, _) = staff(app, Role::Counselor, "api-rate@example.com").await;
+    let t = token(app, &browser, "/account/tokens", &["appointments:read"]).await;
+    let tasks: Vec<_> = (0..130)
+        .map(|_| {
+            let (url, t) = (app.url("/api/v1/me"), t.clone());
+            tokio::spawn(async move {
+                let r = reqwest::Client::new().get(url).bearer_auth(t).send().await.unwrap();
+                let retry = r.headers().get("retry-after").map(|v| v.to_str().unwrap().to_owned());
+                let left = r.headers().get("ratelimit").map(|v| v.to_str().unwrap().to_owned());
+                (r.status().as_u16(), retry, left)
+            })
+        })
+        .collect();
+    let mut answers = vec![];
+    for task in tasks {
+        answers.push(task.await.unwrap());
+    }
+    assert_eq!(answers.iter().filter(|a| a.0 == 200).count(), 120);
+    let limited: Vec<_> = answers.iter().filter(|a| a.0 == 429).collect();
+    assert_eq!(limited.len(), 10);
+    assert!(limited.iter().all(|a| a.1.as_deref() == Some("60") && a.2.as_deref() == Some("\"token\";r=0;t=60")));
+    // Each token has its own allowance, and the window moves on.
+    let (other, _) = staff(app, Role::Counselor, "api-rate-2@example.com").await;
+    let t2 = token(app, &other, "/account/tokens", &["appointments:read"]).await;
+    assert_eq!(get(app, &t2, "/api/v1/me").await.status, 200);
+    app.clock.advance(60);
+    assert_eq!(get(app, &t, "/api/v1/me").await.status, 200);
+});
+
+db_test!(lists_page_with_a_cursor, async |app: &TestApp| {
+    let c = counselor(app, "api-pages@example.com", |_| {}).await;
+    let ids = booked(app, &c, "pages", 5).await;
+    assert_eq!(ids.len(), 5);
+    let browser = crate::helpers::new_client();
+    assert_eq!(app.signin(&browser, "api-pages@example.com", crate::helpers::PASSWORD).await.status(), 303);
+    app.enroll_two_factor(&browser).await;
+    let t = token(app, &browser, "/account/tokens", &["appointments:read"]).await;
+    let mut seen = vec![];
+    let mut path = "/api/v1/appointments?limit=2".to_owned();
+    loop {
+        let page = get(app, &t, &path).await;
+        assert_eq!(page.status, 200);
+        let data = page.body["data"].as_array().unwrap();
+        assert!(data.len() <= 2);
+        seen.extend(data.iter().map(|x| x["id"].as_str().unwrap().to_owned()));
+        match page.body["next_cursor"].as_str() {
+            Some(cur) => path = format!("/api/v1/appointments?limit=2&cursor={cur}"),
+            None => break,
+        }
+    }
+    assert_eq!(seen, ids, "every appointment once, in order of start");
+    assert_eq!(seen.iter().collect::<HashSet<_>>().len(), 5);
+    for bad in ["limit=0", "limit=101", "limit=x", "cursor=%21%21", "cursor=MTIzLi4u"] {
+        let a = get(app, &t, &format!("/api/v1/appointments?{bad}")).await;
+        assert_eq!((a.status, problem(&a)), (StatusCode::UNPROCESSABLE_ENTITY, "error-api-invalid"), "{bad}");
+    }
+});
+
+db_test!(counselors_and_free_times_match_the_pages, async |app: &TestApp| {
+    let c = counselor(app, "api-dir@example.com", |_| {}).await;
+    let (browser, _) = staff(app, Role::Counselor, "api-dir-reader@example.com").await;
+    let t = token(app, &browser, "/account/tokens", &["appointments:read"]).await;
+    let list = get(app, &t, "/api/v1/counselors").await;
+    let found = list.body["data"].as_array().unwrap().iter().find(|x| x["id"] == json!(c.as_str())).cloned().unwrap();
+    assert_eq!(
+        found["offerings"][0],
+        json!({"kind": "video", "duration_minutes": 50, "price": {"amount": 50000, "currency": "KRW"}})
+    );
+
+    let (client, _) = app.signed_in(Role::Client, "api-dir-client@example.com").await;
+    let shown = listed_slots(app, &client, &c).await;
+    let times = get(app, &t, &format!("/api/v1/counselors/{c}/free-times?kind=video&limit=5")).await;
+    assert_eq!(times.status, 200);
+    let starts: Vec<i64> = times.body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["start"].as_str().unwrap().parse::<jiff::Timestamp>().unwrap().as_second())
+        .collect();
+    assert_eq!(starts, shown.iter().take(5).copied().collect::<Vec<_>>());
+    let bad_kind = get(app, &t, &format!("/api/v1/counselors/{c}/free-times?kind=chat")).await;
+    assert_eq!(bad_kind.body["errors"][0]["field"], json!("kind"));
+    let bad_from = get(app, &t, &format!("/api/v1/counselors/{c}/free-times?kind=video&from=tomorrow")).await;
+    assert_eq!(bad_from.body["errors"][0]["field"], json!("from"));
+    assert_eq!(get(app, &t, "/api/v1/counselors/nobody/free-times?kind=video").await.status, 404);
+});
+
+db_test!(the_database_refuses_tokens_that_break_the_rules, async |app: &TestApp| {
+    use sangdam_store::on_backend;
+    let owner = app.create_user(Role::Counselor, "api-db@example.com").await;
+    let now = app.clock.now();
+    let insert = async |id: &str, hash: &str, kind: &str, name: &str, expires: i64| {
+        on_backend!(&app.store, |pool| sqlx::query(
+            "INSERT INTO api_tokens (id, token_hash, owner_id, kind, name, scopes, created_at, expires_at) \
+             VALUES ($1, $2, $3, $4, $5, 'appointments:read', $6, $7)"
+        )
+        .bind(id)
+        .bind(hash)
+        .bind(owner.as_str())
+        .bind(kind)
+        .bind(name)
+        .bind(now)
+        .bind(expires)
+        .execute(pool)
+        .await
+        .is_ok())
+    };
+    assert!(insert("t1", "h1", "personal", "ok", now + 86_400).await);
+    assert!(!insert("t2", "h1", "personal", "same hash", now + 86_400).await, "hashes are unique");
+    assert!(!insert("t3", "h3", "root", "kind", now + 86_400).await, "only two kinds");
+    assert!(!insert("t4", "h4", "personal", "", now + 86_400).await, "a name is required");
+    assert!(!insert("t5", "h5", "personal", &"x".repeat(81), now + 86_400).await, "names are short");
+    assert!(!insert("t6", "h6", "personal", "past", now).await, "expiry after creation");
+    assert!(!insert("t7", "h7", "personal", "forever", now + 400 * 86_400).await, "at most a year");
+    let bad_status = on_backend!(&app.store, |pool| {
+        sqlx::query(
+        "INSERT INTO api_idempotency (token_id, key, fingerprint, status, created_at) VALUES ('t1', 'k', 'f', 42, 0)"
+    )
+    .execute(pool)
+    .await
+    .is_err()
+    });
+    assert!(bad_status, "a stored answer has an HTTP status");
+    let orphan = on_backend!(&app.store, |pool| sqlx::query(
+        "INSERT INTO api_idempotency (token_id, key, fingerprint, created_at) VALUES ('nobody', 'k', 'f', 0)"
+    )
+    .execute(pool)
+    .await
+    .is_err());
+    assert!(orphan, "a key belongs to a token");
+});
