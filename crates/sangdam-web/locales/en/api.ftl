@@ -32,7 +32,7 @@ tokens-title = API tokens
 tokens-lead = A personal token lets another program (a CRM, a spreadsheet, your own script) use Sangdam as you, with only the permissions you choose. It can never do more than you can.
 tokens-service-title = Service tokens
 tokens-service-lead = A service token lets the center's own systems (a CRM, a partner's portal, accounting) use Sangdam for the center. Each use is recorded in the audit log under your name.
-tokens-docs = The API is served under
+tokens-docs = Every endpoint, its permissions and its answers:
 tokens-created = Your new token
 tokens-created-once = Copy it now and keep it somewhere safe: it will not be shown again. Anyone who has it can act with its permissions until it expires or you revoke it.
 tokens-new = Make a token
@@ -58,3 +58,7 @@ error-token-no-scope = Choose at least one permission.
 error-token-scope-not-allowed = One of the chosen permissions is not available to you.
 error-token-days-range = A token can be valid for 1 to { $max } days.
 error-token-too-many = You can have at most { $max } active tokens. Revoke one you no longer use first.
+
+api-docs-title = API documentation
+api-docs-lead = Every endpoint, its scopes, parameters, answers and errors. The OpenAPI 3.1 document:
+api-docs-noscript = This page needs JavaScript to show the documentation. The OpenAPI document above can be read without it.

@@ -32,7 +32,7 @@ tokens-title = API 토큰
 tokens-lead = 개인 토큰을 만들면 다른 프로그램(CRM, 스프레드시트, 직접 만든 스크립트)이 내가 고른 권한만으로 나 대신 상담을 이용할 수 있습니다. 토큰은 내가 할 수 있는 것 이상을 할 수 없습니다.
 tokens-service-title = 서비스 토큰
 tokens-service-lead = 서비스 토큰을 만들면 센터의 시스템(CRM, 협력 기관 포털, 회계)이 센터를 대신해 상담을 이용할 수 있습니다. 모든 사용은 내 이름으로 감사 기록에 남습니다.
-tokens-docs = API 주소:
+tokens-docs = 엔드포인트와 권한, 응답은 여기에서 볼 수 있습니다:
 tokens-created = 새 토큰
 tokens-created-once = 지금 복사해 안전한 곳에 보관하세요. 다시 표시되지 않습니다. 이 토큰을 가진 사람은 만료되거나 폐기될 때까지 그 권한으로 행동할 수 있습니다.
 tokens-new = 토큰 만들기
@@ -58,3 +58,7 @@ error-token-no-scope = 권한을 하나 이상 고르세요.
 error-token-scope-not-allowed = 고른 권한 중 사용할 수 없는 권한이 있습니다.
 error-token-days-range = 토큰의 유효 기간은 1일에서 { $max }일까지입니다.
 error-token-too-many = 사용 중인 토큰은 최대 { $max }개까지 가질 수 있습니다. 쓰지 않는 토큰을 먼저 폐기하세요.
+
+api-docs-title = API 문서
+api-docs-lead = 모든 엔드포인트와 권한, 매개변수, 응답, 오류를 설명합니다. OpenAPI 3.1 문서:
+api-docs-noscript = 이 문서를 보려면 JavaScript가 필요합니다. 위의 OpenAPI 문서는 JavaScript 없이도 읽을 수 있습니다.

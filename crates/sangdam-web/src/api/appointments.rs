@@ -5,6 +5,9 @@
 
 use std::collections::HashMap;
 
+use super::schema::{Appointment, AppointmentOne, AppointmentPage, CancelBody, OutcomeBody, Price, ProblemDoc};
+use super::{ApiResult, Caller, Problem, body, ok, page_size, time};
+use crate::state::AppState;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -13,31 +16,25 @@ use sangdam_app::appointments as ops;
 use sangdam_domain::Role;
 use sangdam_domain::api::{Scope, TokenKind};
 use sangdam_store::AppointmentRecord;
-use serde::Deserialize;
-use serde_json::{Value, json};
 
-use super::{ApiResult, Caller, Problem, body, ok, page_size, time};
-use crate::state::AppState;
-
-/// An appointment as the API shows it: times, people, state and price; never the client's
-/// reason for the visit nor the reason given for cancelling (counseling content).
-fn view(a: &AppointmentRecord) -> Value {
-    json!({
-        "id": a.id,
-        "counselor_id": a.counselor_id.as_str(),
-        "client_id": a.client_id.as_str(),
-        "kind": a.kind.as_str(),
-        "status": a.status.as_str(),
-        "starts_at": time(a.starts_at),
-        "ends_at": time(a.ends_at),
-        "price": { "amount": a.price.minor(), "currency": a.price.currency().code() },
-        "first_time": a.first_time,
-        "series_id": a.series_id,
-        "cancelled_by": a.cancelled_by,
-        "sequence": a.sequence,
-        "created_at": time(a.created_at),
-        "updated_at": time(a.updated_at),
-    })
+/// An appointment as the API shows it ([`Appointment`]).
+fn view(a: &AppointmentRecord) -> Appointment {
+    Appointment {
+        id: a.id.clone(),
+        counselor_id: a.counselor_id.to_string(),
+        client_id: a.client_id.to_string(),
+        kind: a.kind.as_str().to_owned(),
+        status: a.status.as_str().to_owned(),
+        starts_at: time(a.starts_at),
+        ends_at: time(a.ends_at),
+        price: Price { amount: a.price.minor(), currency: a.price.currency().code().to_owned() },
+        first_time: a.first_time,
+        series_id: a.series_id.clone(),
+        cancelled_by: a.cancelled_by.clone(),
+        sequence: a.sequence,
+        created_at: time(a.created_at),
+        updated_at: time(a.updated_at),
+    }
 }
 
 fn cursor_of(a: &AppointmentRecord) -> String {
@@ -53,7 +50,21 @@ fn parse_cursor(text: &str) -> Option<(i64, String)> {
     Some((at.parse().ok()?, id.to_owned()))
 }
 
-/// `GET /api/v1/appointments?limit=…&cursor=…`: in order of start; `next_cursor` continues.
+/// Appointments in order of start: a counselor's own; every counselor's for supervisors and
+/// service tokens. `next_cursor` continues.
+#[utoipa::path(get, path = "/api/v1/appointments", operation_id = "list_appointments", tag = "appointments",
+    params(
+        ("limit" = Option<u32>, Query, description = "1 to 100, default 25"),
+        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page")
+    ),
+    responses(
+        (status = 200, description = "Done", body = AppointmentPage),
+        (status = 401, description = "No token, or one that is not valid, revoked or expired", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, description = "The token's scopes or its owner do not allow it", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid parameters or body: `errors` names the fields", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 429, description = "Over the rate limit: see Retry-After", body = ProblemDoc, content_type = "application/problem+json")
+    ),
+    security(("token" = ["appointments:read"])))]
 pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
@@ -78,7 +89,7 @@ pub async fn list(
     sangdam_app::audit::audit(&state.store, &state.keys, &caller.actor(), "api.appointments.list", target, "ok")
         .await?;
     let next = if more { page.last().map(cursor_of) } else { None };
-    Ok(ok(StatusCode::OK, json!({ "data": page.iter().map(view).collect::<Vec<_>>(), "next_cursor": next })))
+    Ok(ok(StatusCode::OK, &AppointmentPage { data: page.iter().map(view).collect(), next_cursor: next }))
 }
 
 /// The appointment `id` if the caller may read it; a refusal is audited and answered as "not
@@ -95,13 +106,22 @@ async fn readable(state: &AppState, caller: &Caller, id: &str, action: &str) -> 
     }
 }
 
-/// `GET /api/v1/appointments/{id}`.
+/// One appointment. Another counselor's answers 404, as one that does not exist.
+#[utoipa::path(get, path = "/api/v1/appointments/{id}", operation_id = "get_appointment", tag = "appointments",
+    params(("id" = String, Path)),
+    responses(
+        (status = 200, description = "Done", body = AppointmentOne),
+        (status = 401, description = "No token, or one that is not valid, revoked or expired", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, description = "The token's scopes or its owner do not allow it", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 404, description = "Not found, or not visible to this token", body = ProblemDoc, content_type = "application/problem+json")
+    ),
+    security(("token" = ["appointments:read"])))]
 pub async fn one(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> ApiResult {
     caller.require(Scope::AppointmentsRead)?;
     let a = readable(&state, &caller, &id, "api.appointment.read").await?;
     let target = Some(format!("appointment:{}", a.id));
     sangdam_app::audit::audit(&state.store, &state.keys, &caller.actor(), "api.appointment.read", target, "ok").await?;
-    Ok(ok(StatusCode::OK, json!({ "data": view(&a) })))
+    Ok(ok(StatusCode::OK, &AppointmentOne { data: view(&a) }))
 }
 
 /// A counselor's change to their own appointment, through the service layer; the appointment
@@ -121,23 +141,39 @@ where
     crate::jobs::run_now(state, &jobs).await;
     let after =
         state.store.appointment(&a.id).await?.ok_or(Problem::new(StatusCode::NOT_FOUND, "error-api-not-found"))?;
-    Ok(ok(StatusCode::OK, json!({ "data": view(&after) })))
+    Ok(ok(StatusCode::OK, &AppointmentOne { data: view(&after) }))
 }
 
-/// `POST /api/v1/appointments/{id}/approve`: a requested appointment is confirmed.
+/// The counselor approves a requested appointment (their personal token).
+#[utoipa::path(post, path = "/api/v1/appointments/{id}/approve", operation_id = "approve_appointment", tag = "appointments",
+    params(("id" = String, Path), ("Idempotency-Key" = Option<String>, Header, description = "1 to 255 visible ASCII characters")),
+    responses(
+        (status = 200, description = "Done", body = AppointmentOne),
+        (status = 401, description = "No token, or one that is not valid, revoked or expired", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, description = "The token's scopes or its owner do not allow it", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 404, description = "Not found, or not visible to this token", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 409, description = "The appointment's state does not allow it, or a request with the same Idempotency-Key is still running", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid parameters or body: `errors` names the fields", body = ProblemDoc, content_type = "application/problem+json")
+    ),
+    security(("token" = ["appointments:write"])))]
 pub async fn approve(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> ApiResult {
     let (store, keys) = (&state.store, &state.keys);
     counselor_op(&state, &caller, &id, |actor, a| async move { ops::approve(store, keys, &actor, &a).await }).await
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct CancelBody {
-    #[serde(default)]
-    reason: String,
-}
-
-/// `POST /api/v1/appointments/{id}/cancel` with `{"reason": "…"}` (told to the client).
+/// The counselor declines a request or cancels a session, with a reason the client is told by
+/// mail (their personal token).
+#[utoipa::path(post, path = "/api/v1/appointments/{id}/cancel", operation_id = "cancel_appointment", tag = "appointments", request_body = CancelBody,
+    params(("id" = String, Path), ("Idempotency-Key" = Option<String>, Header, description = "1 to 255 visible ASCII characters")),
+    responses(
+        (status = 200, description = "Done", body = AppointmentOne),
+        (status = 401, description = "No token, or one that is not valid, revoked or expired", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, description = "The token's scopes or its owner do not allow it", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 404, description = "Not found, or not visible to this token", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 409, description = "The appointment's state does not allow it, or a request with the same Idempotency-Key is still running", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid parameters or body: `errors` names the fields", body = ProblemDoc, content_type = "application/problem+json")
+    ),
+    security(("token" = ["appointments:write"])))]
 pub async fn cancel(State(state): State<AppState>, caller: Caller, Path(id): Path<String>, raw: Bytes) -> ApiResult {
     let b: CancelBody = body(&raw)?;
     let (store, keys) = (&state.store, &state.keys);
@@ -151,14 +187,19 @@ pub async fn cancel(State(state): State<AppState>, caller: Caller, Path(id): Pat
     })
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct OutcomeBody {
-    #[serde(default)]
-    outcome: String,
-}
-
-/// `POST /api/v1/appointments/{id}/outcome` with `{"outcome": "completed" | "no_show"}`.
+/// After the start, the counselor records that the session took place or that the client did
+/// not come (their personal token).
+#[utoipa::path(post, path = "/api/v1/appointments/{id}/outcome", operation_id = "record_outcome", tag = "appointments", request_body = OutcomeBody,
+    params(("id" = String, Path), ("Idempotency-Key" = Option<String>, Header, description = "1 to 255 visible ASCII characters")),
+    responses(
+        (status = 200, description = "Done", body = AppointmentOne),
+        (status = 401, description = "No token, or one that is not valid, revoked or expired", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, description = "The token's scopes or its owner do not allow it", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 404, description = "Not found, or not visible to this token", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 409, description = "The appointment's state does not allow it, or a request with the same Idempotency-Key is still running", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid parameters or body: `errors` names the fields", body = ProblemDoc, content_type = "application/problem+json")
+    ),
+    security(("token" = ["appointments:write"])))]
 pub async fn outcome(State(state): State<AppState>, caller: Caller, Path(id): Path<String>, raw: Bytes) -> ApiResult {
     let b: OutcomeBody = body(&raw)?;
     let (store, keys) = (&state.store, &state.keys);

@@ -19,6 +19,7 @@
 mod appointments;
 mod counselors;
 mod idempotency;
+pub mod schema;
 
 use std::time::Instant;
 
@@ -27,7 +28,7 @@ use axum::extract::{FromRequestParts, MatchedPath, Request, State};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header, request::Parts};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{any, get, post};
+use axum::routing::{any, get};
 use axum::{Json, Router};
 use sangdam_app::Actor;
 use sangdam_app::access::Reader;
@@ -35,22 +36,56 @@ use sangdam_domain::api::{MAX_PAGE, REQUESTS_PER_MINUTE, Scope, Scopes, TokenKin
 use sangdam_domain::{Language, role::may_see_client_data};
 use sangdam_store::{ApiTokenRecord, StoreError, UserRecord};
 use serde_json::json;
+use utoipa::OpenApi as _;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use self::schema::{Me, OwnerInfo, ProblemDoc, TokenInfo};
 
 use crate::i18n::Tr;
 use crate::state::{AppState, Window};
 
-/// The API's routes; [`api_layer`] goes around them.
+/// Where the OpenAPI document is served (no token needed).
+pub const OPENAPI_PATH: &str = "/api/v1/openapi.json";
+
+/// The API's routes, registered together with their OpenAPI description (so none is missing
+/// from it), and the document itself at [`OPENAPI_PATH`]; [`api_layer`] goes around them.
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/me", get(me))
-        .route("/api/v1/counselors", get(counselors::list))
-        .route("/api/v1/counselors/{id}/free-times", get(counselors::free_times))
-        .route("/api/v1/appointments", get(appointments::list))
-        .route("/api/v1/appointments/{id}", get(appointments::one))
-        .route("/api/v1/appointments/{id}/approve", post(appointments::approve))
-        .route("/api/v1/appointments/{id}/cancel", post(appointments::cancel))
-        .route("/api/v1/appointments/{id}/outcome", post(appointments::outcome))
+    let (router, doc) = documented().split_for_parts();
+    let json = std::sync::Arc::new(openapi_json(&doc));
+    router
+        .route(
+            OPENAPI_PATH,
+            get(move || async move { ([(header::CONTENT_TYPE, "application/json")], (*json).clone()) }),
+        )
         .route("/api/v1/{*rest}", any(not_found))
+}
+
+/// Every documented route, each with its description.
+fn documented() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(schema::ApiDoc::openapi())
+        .routes(routes!(me))
+        .routes(routes!(counselors::list))
+        .routes(routes!(counselors::free_times))
+        .routes(routes!(appointments::list))
+        .routes(routes!(appointments::one))
+        .routes(routes!(appointments::approve))
+        .routes(routes!(appointments::cancel))
+        .routes(routes!(appointments::outcome))
+}
+
+/// The OpenAPI document as served (3.1).
+pub fn openapi_json(doc: &utoipa::openapi::OpenApi) -> String {
+    doc.to_pretty_json().unwrap_or_else(|e| {
+        tracing::error!(error = ?e, "the OpenAPI document could not be written");
+        "{}".to_owned()
+    })
+}
+
+/// The OpenAPI document, for the command line and tests.
+pub fn openapi() -> String {
+    let (_, doc) = documented().split_for_parts();
+    openapi_json(&doc)
 }
 
 async fn not_found() -> Problem {
@@ -244,7 +279,7 @@ impl From<sangdam_app::appointments::OpError> for Problem {
 pub type ApiResult<T = Response> = Result<T, Problem>;
 
 /// A JSON answer.
-pub fn ok(status: StatusCode, value: serde_json::Value) -> Response {
+pub fn ok(status: StatusCode, value: &impl serde::Serialize) -> Response {
     (status, Json(value)).into_response()
 }
 
@@ -276,26 +311,32 @@ pub fn body<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, Problem> 
     serde_json::from_slice(bytes).map_err(|_| Problem::new(StatusCode::BAD_REQUEST, "error-api-body"))
 }
 
+/// The token (what it may do now, until when) and the person it acts as.
+#[utoipa::path(get, path = "/api/v1/me", operation_id = "me", tag = "token",
+    responses(
+        (status = 200, description = "Done", body = Me),
+        (status = 401, description = "No token, or one that is not valid, revoked or expired", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 429, description = "Over the rate limit: see Retry-After", body = ProblemDoc, content_type = "application/problem+json")
+    ),
+    security(("token" = [])))]
 async fn me(caller: Caller) -> Response {
     let t = &caller.token;
-    ok(
-        StatusCode::OK,
-        json!({
-            "token": {
-                "id": t.id,
-                "name": t.name,
-                "kind": t.kind.as_str(),
-                "scopes": caller.scopes.iter().map(Scope::as_str).collect::<Vec<_>>(),
-                "created_at": time(t.created_at),
-                "expires_at": time(t.expires_at),
-            },
-            "owner": {
-                "id": caller.owner.id.as_str(),
-                "role": caller.owner.role.as_str(),
-                "display_name": caller.owner.display_name.as_str(),
-            },
-        }),
-    )
+    let me = Me {
+        token: TokenInfo {
+            id: t.id.clone(),
+            name: t.name.clone(),
+            kind: t.kind.as_str().to_owned(),
+            scopes: caller.scopes.iter().map(|s| s.as_str().to_owned()).collect(),
+            created_at: time(t.created_at),
+            expires_at: time(t.expires_at),
+        },
+        owner: OwnerInfo {
+            id: caller.owner.id.to_string(),
+            role: caller.owner.role.as_str().to_owned(),
+            display_name: caller.owner.display_name.as_str().to_owned(),
+        },
+    };
+    ok(StatusCode::OK, &me)
 }
 
 /// The token behind the request, checked; the rate-limit window it used.
@@ -370,22 +411,27 @@ pub async fn api_layer(State(state): State<AppState>, mut req: Request, next: Ne
         address: crate::ctx::address_of(req.headers(), req.extensions(), &state),
         now,
     };
-    let mut response = match authenticate(&state, &ctx, req.headers()).await {
-        Err(p) => p.render(&ctx.tr),
-        Ok((caller, window)) => {
-            req.extensions_mut().insert(caller.clone());
-            let key = req.headers().get("idempotency-key").map(|v| v.to_str().map(str::to_owned));
-            let mut r = match (method == Method::POST, key) {
-                (true, Some(key)) => idempotency::run(&state, &caller, key.ok(), req, next).await,
-                _ => finish(next.run(req).await, &ctx.tr),
-            };
-            let (policy, left) = rate_limit_values(window);
-            for (k, v) in [("ratelimit-policy", policy), ("ratelimit", left)] {
-                if let Ok(v) = HeaderValue::from_str(&v) {
-                    r.headers_mut().insert(HeaderName::from_static(k), v);
+    let public = req.uri().path() == OPENAPI_PATH;
+    let mut response = if public {
+        finish(next.run(req).await, &ctx.tr)
+    } else {
+        match authenticate(&state, &ctx, req.headers()).await {
+            Err(p) => p.render(&ctx.tr),
+            Ok((caller, window)) => {
+                req.extensions_mut().insert(caller.clone());
+                let key = req.headers().get("idempotency-key").map(|v| v.to_str().map(str::to_owned));
+                let mut r = match (method == Method::POST, key) {
+                    (true, Some(key)) => idempotency::run(&state, &caller, key.ok(), req, next).await,
+                    _ => finish(next.run(req).await, &ctx.tr),
+                };
+                let (policy, left) = rate_limit_values(window);
+                for (k, v) in [("ratelimit-policy", policy), ("ratelimit", left)] {
+                    if let Ok(v) = HeaderValue::from_str(&v) {
+                        r.headers_mut().insert(HeaderName::from_static(k), v);
+                    }
                 }
+                r
             }
-            r
         }
     };
     let h = response.headers_mut();

@@ -51,6 +51,7 @@ pub fn router() -> Router<AppState> {
         .route("/readyz", get(public::readyz))
         .route("/metrics", get(public::metrics))
         .route("/static/{file}", get(public::asset))
+        .route("/api/docs", get(public::api_docs))
         .route("/signup", get(signup::form).post(signup::submit))
         .route("/signup/confirm/{token}", get(signup::confirm_form).post(signup::confirm))
         .route("/invite/{token}", get(signup::invitation_form).post(signup::accept_invitation))

@@ -106,6 +106,11 @@ const CENTER_JS: &str = include_str!("../../static/center.js");
 const SITE_JS: &str = include_str!("../../static/site.js");
 const PLAYER_JS: &str = include_str!("../../static/player.js");
 const MANIFEST: &str = include_str!("../../static/manifest.webmanifest");
+// Swagger UI for the API documentation, vendored from npm (see static/swagger-ui/VERSION).
+const SWAGGER_JS: &str = include_str!("../../static/swagger-ui/swagger-ui-bundle.js");
+const SWAGGER_CSS: &str = include_str!("../../static/swagger-ui/swagger-ui.css");
+const API_DOCS_JS: &str = include_str!("../../static/api-docs.js");
+const API_DOCS_CSS: &str = include_str!("../../static/api-docs.css");
 
 /// Every asset is compiled into the binary: no CDN, nothing to deploy beside it.
 pub async fn asset(Path(file): Path<String>) -> Response {
@@ -122,9 +127,25 @@ pub async fn asset(Path(file): Path<String>) -> Response {
         "site.js" => (SITE_JS, "text/javascript; charset=utf-8"),
         "player.js" => (PLAYER_JS, "text/javascript; charset=utf-8"),
         "manifest.webmanifest" => (MANIFEST, "application/manifest+json"),
+        "swagger-ui-bundle.js" => (SWAGGER_JS, "text/javascript; charset=utf-8"),
+        "swagger-ui.css" => (SWAGGER_CSS, "text/css; charset=utf-8"),
+        "api-docs.js" => (API_DOCS_JS, "text/javascript; charset=utf-8"),
+        "api-docs.css" => (API_DOCS_CSS, "text/css; charset=utf-8"),
         _ => return AppError::NotFound.into_response(),
     };
     ([(header::CONTENT_TYPE, content_type), (header::CACHE_CONTROL, "public, max-age=3600")], body).into_response()
+}
+
+#[derive(Template)]
+#[template(path = "api_docs.html")]
+struct ApiDocsPage<'a> {
+    ctx: &'a Ctx,
+    spec: &'static str,
+}
+
+/// The API documentation, open to everyone (it describes the API; the data needs a token).
+pub async fn api_docs(ctx: Ctx) -> AppResult {
+    super::render(&ApiDocsPage { ctx: &ctx, spec: crate::api::OPENAPI_PATH })
 }
 
 #[derive(Template)]

@@ -84,6 +84,9 @@ fn problem(a: &Answer) -> &str {
         a.body
     );
     assert_eq!(a.body["status"].as_u64(), Some(u64::from(a.status.as_u16())));
+    // Exactly the document the OpenAPI description gives.
+    let doc: sangdam_web::api::schema::ProblemDoc = serde_json::from_value(a.body.clone()).unwrap();
+    assert_eq!(doc.kind, format!("urn:sangdam:problem:{}", doc.code));
     a.body["code"].as_str().unwrap()
 }
 
@@ -580,4 +583,93 @@ db_test!(the_database_refuses_tokens_that_break_the_rules, async |app: &TestApp|
     .await
     .is_err());
     assert!(orphan, "a key belongs to a token");
+});
+
+/// Runs `python3` with `script`, `input` on standard input; `None` when Python or the module the
+/// script needs is missing (a failure under `SANGDAM_REQUIRE_E2E`, as CI sets it).
+pub fn python(script: &str, input: &str, module: &str) -> Option<std::process::Output> {
+    use std::io::Write;
+    let has = std::process::Command::new("python3").args(["-c", &format!("import {module}")]).output();
+    if !has.is_ok_and(|o| o.status.success()) {
+        assert!(
+            std::env::var("SANGDAM_REQUIRE_E2E").is_err(),
+            "python3 with {module} is required (.ci/run installs it)"
+        );
+        eprintln!("skipped: python3 with {module} is not installed");
+        return None;
+    }
+    let mut child = std::process::Command::new("python3")
+        .args(["-c", script])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    Some(child.wait_with_output().unwrap())
+}
+
+db_test!(the_openapi_document_is_valid_and_names_every_route, async |app: &TestApp| {
+    // Served without a token, as JSON, OpenAPI 3.1.
+    let r = reqwest::Client::new().get(app.url("/api/v1/openapi.json")).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let text = r.text().await.unwrap();
+    let doc: Value = serde_json::from_str(&text).unwrap();
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
+    assert_eq!(doc["components"]["securitySchemes"]["token"]["scheme"], json!("bearer"));
+
+    // Every route the API serves is in it, and every path in it is a route: a method it does
+    // not document answers 405 (the path exists), not the catch-all's 404.
+    let mut documented: Vec<(String, String)> = vec![];
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for method in item.as_object().unwrap().keys() {
+            documented.push((method.to_uppercase(), path.clone()));
+        }
+    }
+    documented.sort();
+    let expected = [
+        ("GET", "/api/v1/appointments"),
+        ("GET", "/api/v1/appointments/{id}"),
+        ("GET", "/api/v1/counselors"),
+        ("GET", "/api/v1/counselors/{id}/free-times"),
+        ("GET", "/api/v1/me"),
+        ("POST", "/api/v1/appointments/{id}/approve"),
+        ("POST", "/api/v1/appointments/{id}/cancel"),
+        ("POST", "/api/v1/appointments/{id}/outcome"),
+    ];
+    assert_eq!(
+        documented,
+        expected.iter().map(|(m, p)| ((*m).to_owned(), (*p).to_owned())).collect::<Vec<_>>(),
+        "the documented routes"
+    );
+    let (browser, _) = staff(app, Role::Counselor, "api-doc@example.com").await;
+    let t = token(app, &browser, "/account/tokens", &["appointments:read"]).await;
+    for (_, path) in &expected {
+        let a = call(app, &t, "PUT", &path.replace("{id}", "x"), None, &[]).await;
+        assert_eq!(a.status, 405, "{path} is a route");
+    }
+    // Every operation names its errors as problems.
+    for item in doc["paths"].as_object().unwrap().values() {
+        for op in item.as_object().unwrap().values() {
+            let problem = &op["responses"]["401"]["content"]["application/problem+json"];
+            assert!(problem.is_object(), "{op}");
+        }
+    }
+
+    // An independent validator accepts it.
+    let check =
+        "import json, sys\nfrom openapi_spec_validator import validate\nvalidate(json.load(sys.stdin))\nprint('valid')";
+    if let Some(out) = python(check, &text, "openapi_spec_validator") {
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "valid");
+    }
+
+    // The documentation page is served from here, its scripts and styles too.
+    let (status, html) = app.get_html(&browser, "/api/docs").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("/api/v1/openapi.json") && html.contains("/static/swagger-ui-bundle.js"));
+    assert!(!html.contains("https://"), "nothing from a CDN");
+    for asset in ["/static/swagger-ui-bundle.js", "/static/swagger-ui.css", "/static/api-docs.js"] {
+        assert_eq!(app.get(&browser, asset).await.status(), 200, "{asset}");
+    }
 });

@@ -94,6 +94,50 @@ async fn main_pages_fit_phones_and_desktops() {
     app.finish().await;
 }
 
+/// The token pages and the API documentation, in Korean and English, on a phone and a desktop:
+/// an admin makes a service token and sees it once, and the documentation renders from the
+/// server's own files.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn token_pages_and_api_docs_fit_phones_and_desktops() {
+    let Some((chromium, driver_path)) = browser_binaries() else { return };
+    let app = TestApp::spawn(Db::Sqlite, |c| c.require_staff_two_factor = false).await;
+    let driver = Driver::start(&driver_path).await;
+    app.create_user(sangdam_domain::Role::Admin, "tokens-shots@example.com").await;
+    for lang in ["ko", "en"] {
+        let b = driver.browser(&chromium, lang).await;
+        b.goto(&app.url("/signin")).await;
+        b.fill("#email", "tokens-shots@example.com").await;
+        b.fill("#password", PASSWORD).await;
+        b.click("main form button[type=submit]").await;
+        b.wait_for_path("/dashboard").await;
+        b.goto(&app.url("/admin/tokens")).await;
+        b.fill("#token-name", &format!("CRM {lang}")).await;
+        b.click("input[value='appointments:read']").await;
+        b.click("form[action='/admin/tokens'] button[type=submit]").await;
+        b.element("#new-token").await;
+        let shown = b.script("return document.getElementById('new-token').textContent;").await;
+        assert!(shown.as_str().is_some_and(|t| t.starts_with("sgd_")), "{shown}");
+        for width in [390, 1280] {
+            b.resize(width, 900).await;
+            let fits = b.script("return document.documentElement.scrollWidth <= window.innerWidth + 1;").await;
+            assert_eq!(fits, serde_json::Value::Bool(true), "the new token's page overflows at {width} px");
+            b.screenshot(&screenshots().join(format!("admin-tokens-created-{lang}-{width}.png"))).await;
+            for path in ["/admin/tokens", "/account/tokens"] {
+                shoot(&b, &app, path, width).await;
+            }
+            b.goto(&app.url("/api/docs")).await;
+            // Swagger UI draws the operations from the served document.
+            b.element(".opblock-summary-path").await;
+            let fits = b.script("return document.documentElement.scrollWidth <= window.innerWidth + 1;").await;
+            assert_eq!(fits, serde_json::Value::Bool(true), "the API documentation overflows at {width} px");
+            b.screenshot(&screenshots().join(format!("api-docs-{lang}-{width}.png"))).await;
+        }
+        b.close().await;
+    }
+    drop(driver);
+    app.finish().await;
+}
+
 /// Waits (up to 5 s) until a script returns `want`.
 async fn until(b: &crate::webdriver::Browser<'_>, script: &str, want: bool) {
     for _ in 0..50 {
