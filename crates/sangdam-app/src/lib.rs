@@ -12,6 +12,7 @@ pub mod audit;
 pub mod clock;
 pub mod crypto;
 pub mod hashing;
+pub mod webhooks;
 
 pub use audit::Actor;
 pub use clock::Clock;

@@ -38,6 +38,7 @@ pub mod session;
 mod textscan;
 pub mod throttle;
 pub mod totp;
+pub mod webhooks;
 pub mod when;
 
 pub use email::Email;

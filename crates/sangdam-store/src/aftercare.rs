@@ -191,8 +191,11 @@ impl Store {
     }
 
     /// Stores a client's feedback; [`StoreError::Conflict`] when the session already has some.
-    pub async fn add_feedback(&self, f: &FeedbackRecord) -> Result<()> {
+    /// Stores a session's feedback with `effects` (its audit entry, the webhook event); a second
+    /// feedback for the session is refused.
+    pub async fn add_feedback(&self, f: &FeedbackRecord, effects: &crate::Effects) -> Result<()> {
         on_backend!(self, |pool| {
+            let mut tx = pool.begin().await?;
             sqlx::query(&format!(
                 "INSERT INTO session_feedback ({FEEDBACK_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
             ))
@@ -206,8 +209,10 @@ impl Store {
             .bind(&f.comment)
             .bind(f.show_name)
             .bind(f.created_at)
-            .execute(pool)
+            .execute(&mut *tx)
             .await?;
+            crate::effects::write_effects!(&mut tx, effects, f.created_at);
+            tx.commit().await?;
             Ok(())
         })
     }

@@ -137,6 +137,7 @@ sealed!(MAIL_BODY, "mail_outbox", ID, "sealed_body", "mail.body", BY_ID);
 sealed!(RISK_FLAG, "risk_flags", ID, "sealed", "risk_flag", BY_ID);
 sealed!(CRISIS_EVENT, "crisis_events", ID, "sealed", "crisis", BY_ID);
 sealed!(CRISIS_ASSESSMENT, "crisis_events", ID, "assessment", "crisis.assessment", BY_ID);
+sealed!(WEBHOOK_SECRET, "webhook_secrets", ID, "secret", "webhook.secret", BY_ID);
 
 /// Every sealed column in the schema. A migration that adds one adds it here, and the test
 /// `every_blob_column_is_known` fails until it does.
@@ -162,6 +163,7 @@ pub const SEALED_COLUMNS: &[SealedColumn] = &[
     RISK_FLAG,
     CRISIS_EVENT,
     CRISIS_ASSESSMENT,
+    WEBHOOK_SECRET,
 ];
 
 /// Blob columns that are not sealed, on purpose: public photos and outgoing mail attachments

@@ -37,6 +37,7 @@ mod throttle;
 mod tokens;
 mod users;
 mod waitlist;
+mod webhooks;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -66,6 +67,7 @@ pub mod sealed {
         APPOINTMENT_REASON, CHAT_FILE, CHAT_MESSAGE, CHAT_TRANSCRIPT_TO, CRISIS_ASSESSMENT, CRISIS_EVENT,
         FEEDBACK_COMMENT, FORM_ANSWERS, HOMEWORK, MAIL_BODY, MESSAGE, NOTE_ADDENDUM, NOTE_VERSION,
         QUESTIONNAIRE_ANSWERS, RECORDING_KEY, RISK_FLAG, ROOM_FILE, ROOM_MESSAGE, SUMMARY, TOTP_PENDING, TOTP_SECRET,
+        WEBHOOK_SECRET,
     };
 }
 pub use notes::{Addendum, ClientProfile, DraftSaved, NewNote, NoteRecord, NoteVersion};
@@ -80,6 +82,7 @@ pub use throttle::Reservation;
 pub use tokens::{InvitationRecord, InvitationState, PendingSignup};
 pub use users::{NewUser, UserRecord, UserSearch};
 pub use waitlist::{WaitlistEntry, WaitlistOffer};
+pub use webhooks::{DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookSecret};
 
 /// Everything that can go wrong in the store, as the layers above need to tell it apart.
 #[derive(Debug, thiserror::Error)]

@@ -38,6 +38,7 @@ const SQLITE: Embedded = &[
     (22, "recording_parts", include_str!("../migrations/sqlite/0022_recording_parts.sql")),
     (23, "outbox_channel", include_str!("../migrations/sqlite/0023_outbox_channel.sql")),
     (24, "api_tokens", include_str!("../migrations/sqlite/0024_api_tokens.sql")),
+    (25, "webhooks", include_str!("../migrations/sqlite/0025_webhooks.sql")),
 ];
 
 const POSTGRES: Embedded = &[
@@ -65,6 +66,7 @@ const POSTGRES: Embedded = &[
     (22, "recording_parts", include_str!("../migrations/postgres/0022_recording_parts.sql")),
     (23, "outbox_channel", include_str!("../migrations/postgres/0023_outbox_channel.sql")),
     (24, "api_tokens", include_str!("../migrations/postgres/0024_api_tokens.sql")),
+    (25, "webhooks", include_str!("../migrations/postgres/0025_webhooks.sql")),
 ];
 
 #[derive(Debug)]

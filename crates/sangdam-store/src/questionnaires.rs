@@ -83,7 +83,14 @@ impl Store {
     /// Stores a response, and its risk alert when it has one and no alert of the client is open,
     /// in one transaction (which updates the client's row first, so two risk answers at once
     /// cannot both raise one). A new alert's `alert_job` (the mails to staff) commits with it.
-    pub async fn record_response(&self, n: &NewResponse<'_>, alert_job: Option<&crate::NewJob>) -> Result<RiskRaised> {
+    /// Stores a response with `effects` (its audit entry, the webhook event); a risk answer
+    /// raises a flag unless one is open, and then `alert_job` commits with it too.
+    pub async fn record_response(
+        &self,
+        n: &NewResponse<'_>,
+        alert_job: Option<&crate::NewJob>,
+        effects: &crate::Effects,
+    ) -> Result<RiskRaised> {
         on_backend!(self, |pool| {
             let mut tx = pool.begin().await?;
             sqlx::query("UPDATE users SET updated_at = updated_at WHERE id = $1")
@@ -130,6 +137,7 @@ impl Store {
                     RiskRaised::New
                 };
             }
+            crate::effects::write_effects!(&mut tx, effects, n.now);
             tx.commit().await?;
             Ok(raised)
         })

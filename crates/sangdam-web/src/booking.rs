@@ -156,9 +156,36 @@ fn body_id(change: Change) -> &'static str {
     }
 }
 
+/// The webhook event of a change: what happened, or what the appointment became.
+fn webhook_event(j: &ChangeJob, a: &AppointmentRecord) -> Option<&'static str> {
+    use sangdam_domain::booking::AppointmentStatus as S;
+    match (j.change, j.completed) {
+        (Some(Change::Booked), _) => Some("appointment.booked"),
+        (Some(Change::Requested), _) => Some("appointment.requested"),
+        (Some(Change::Confirmed), _) => Some("appointment.confirmed"),
+        (Some(Change::Moved), _) => Some("appointment.moved"),
+        (Some(Change::Cancelled), _) => Some("appointment.cancelled"),
+        // A deleted client's appointments go with their data: nothing is told about them.
+        (Some(Change::ClientDeleted), _) => None,
+        (None, true) => Some("appointment.completed"),
+        (None, false) if a.status == S::NoShow => Some("appointment.no_show"),
+        (None, false) => None,
+    }
+}
+
 pub(crate) async fn run_change(state: &AppState, job: &JobRecord) -> anyhow::Result<()> {
     let j: ChangeJob = serde_json::from_str(&job.payload)?;
     let Some(a) = state.store.appointment(&j.appointment).await? else { return Ok(()) };
+    // The centers' systems hear of it first: raised once per job, whatever fails later.
+    if let Some(event) = webhook_event(&j, &a) {
+        let data = serde_json::json!({
+            "id": a.id,
+            "counselor_id": a.counselor_id.as_str(),
+            "client_id": a.client_id.as_str(),
+            "status": a.status.as_str(),
+        });
+        crate::webhooks::raise(state, event, &job.id, data).await?;
+    }
     if let Some(change) = j.change {
         // A job that runs after a later change of the same appointment (a crash left both) would
         // describe a state that no longer is: it says nothing, and the later job tells.

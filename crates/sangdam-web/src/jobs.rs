@@ -45,6 +45,7 @@ async fn execute(state: &AppState, job: &JobRecord) {
         crate::aftercare::FOLLOW_UP => crate::aftercare::run_follow_up(state, job).await,
         crate::pages::RISK_ALERT_MAILS => crate::pages::run_alert_mails(state, job).await,
         crate::crisis::CRISIS_ALERT_MAILS => crate::crisis::run_alert_mails(state, job).await,
+        crate::webhooks::WEBHOOK_EVENT => crate::webhooks::run_event(state, job).await,
         other => Err(anyhow::anyhow!("unknown job kind {other}")),
     };
     let now = state.clock.now();

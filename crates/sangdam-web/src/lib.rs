@@ -34,6 +34,7 @@ pub mod state;
 pub mod throttle;
 pub mod undo;
 pub mod url;
+pub mod webhooks;
 pub mod worker;
 pub mod zip;
 

@@ -182,6 +182,7 @@ pub async fn serve(
     let (stop_tx, stop_rx) = watch::channel(false);
     let mailer = tokio::spawn(crate::mail::run_sender(state.clone(), stop_rx.clone()));
     let worker = tokio::spawn(crate::jobs::run_jobs(state.clone(), stop_rx.clone()));
+    let hooks = tokio::spawn(crate::webhooks::run_sender(state.clone(), stop_rx.clone()));
     let keeper = tokio::spawn(housekeeping(state.clone(), stop_rx.clone()));
     // The message checks' learned model is trained once per process; do it before the first chat.
     tokio::task::spawn_blocking(sangdam_domain::learned::warm);
@@ -225,6 +226,7 @@ pub async fn serve(
     let _ = stop_tx.send(true);
     let _ = mailer.await;
     let _ = worker.await;
+    let _ = hooks.await;
     let _ = keeper.await;
     let _ = keyring.await;
     let _ = router.await;

@@ -29,6 +29,8 @@ pub struct Inner {
     pub mail_queued: Notify,
     /// Woken when a job is scheduled, so one due soon is not left for the next poll.
     pub jobs_queued: Notify,
+    /// Woken when a webhook delivery is raised.
+    pub webhooks_queued: Notify,
     /// The live rooms' connections.
     pub hub: crate::room::Hub,
     /// The chat center's connections.
@@ -66,6 +68,7 @@ impl AppState {
                 metrics: Metrics::default(),
                 mail_queued: Notify::new(),
                 jobs_queued: Notify::new(),
+                webhooks_queued: Notify::new(),
                 hub: crate::room::Hub::default(),
                 chat: crate::chat::hub::ChatHub::default(),
                 media,

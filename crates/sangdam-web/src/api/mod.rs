@@ -20,6 +20,7 @@ mod appointments;
 mod counselors;
 mod idempotency;
 pub mod schema;
+mod webhooks;
 
 use std::time::Instant;
 
@@ -72,6 +73,8 @@ fn documented() -> OpenApiRouter<AppState> {
         .routes(routes!(appointments::approve))
         .routes(routes!(appointments::cancel))
         .routes(routes!(appointments::outcome))
+        .routes(routes!(webhooks::list, webhooks::create))
+        .routes(routes!(webhooks::delete))
 }
 
 /// The OpenAPI document as served (3.1).
@@ -227,7 +230,9 @@ impl Problem {
             body["errors"] = self
                 .errors
                 .iter()
-                .map(|(field, code)| json!({ "field": field, "code": code, "detail": tr.t(code) }))
+                .map(|(field, code)| {
+                    json!({ "field": field, "code": code, "detail": tr.i18n().message(tr.lang, code, Some(&args)) })
+                })
                 .collect();
         }
         let mut r = (self.status, Json(body)).into_response();

@@ -187,7 +187,49 @@ impl Modify for Bearer {
     tags(
         (name = "token", description = "The token itself"),
         (name = "counselors", description = "The directory and free times (any token)"),
-        (name = "appointments", description = "Appointments (scopes appointments:read, appointments:write)")
+        (name = "appointments", description = "Appointments (scopes appointments:read, appointments:write)"),
+        (name = "webhooks", description = "Webhook endpoints (scope webhooks:manage); messages follow Standard Webhooks 1.0")
     )
 )]
 pub struct ApiDoc;
+
+/// A webhook endpoint.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct WebhookEndpointDoc {
+    pub id: String,
+    pub url: String,
+    pub description: String,
+    /// The event types it receives (`appointment.booked`, …).
+    pub events: Vec<String>,
+    pub allow_private: bool,
+    pub enabled: bool,
+    /// `admin` or `gone` (the receiver answered 410), when turned off.
+    pub disabled_reason: Option<String>,
+    pub created_at: String,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct WebhookList {
+    pub data: Vec<WebhookEndpointDoc>,
+}
+
+/// A new endpoint, with the secret that signs its messages: shown this once.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct WebhookCreated {
+    pub data: WebhookEndpointDoc,
+    /// `whsec_…`: verifies `webhook-signature` (Standard Webhooks).
+    pub secret: String,
+}
+
+/// An endpoint to add.
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewWebhookBody {
+    /// `https://…` (or `http://…`); a private or loopback address only with `allow_private`.
+    pub url: String,
+    #[serde(default)]
+    pub description: String,
+    pub events: Vec<String>,
+    #[serde(default)]
+    pub allow_private: bool,
+}

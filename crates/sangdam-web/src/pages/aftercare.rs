@@ -320,12 +320,24 @@ pub async fn feedback_submit(
         show_name: parsed.show_name,
         created_at: ctx.now,
     };
-    match state.store.add_feedback(&record).await {
+    // The audit entry and the centers' webhook commit with the feedback. The webhook names the
+    // session and the counselor, never the client: feedback may be anonymous.
+    let v = ctx.signed_in()?;
+    let data = serde_json::json!({ "appointment_id": a.id, "counselor_id": a.counselor_id.as_str() });
+    let effects = crate::auth::audited(
+        &state,
+        &ctx,
+        Some(&v.user),
+        "feedback.submit",
+        Some(format!("appointment:{}", a.id)),
+        "ok",
+    )
+    .with_job(crate::webhooks::event_job("feedback.submitted", data, ctx.now));
+    match state.store.add_feedback(&record, &effects).await {
         Err(StoreError::Conflict) => return Err(AppError::Conflict("error-feedback-given")),
         other => other?,
     }
-    let v = ctx.signed_in()?;
-    audit(&state, &ctx, Some(&v.user), "feedback.submit", Some(format!("appointment:{}", a.id)), "ok").await?;
+    crate::jobs::run_now(&state, &effects.jobs).await;
     Ok(see_other(&format!("/feedback/{}", a.id)))
 }
 

@@ -30,6 +30,7 @@ mod signup;
 mod tokens;
 mod two_factor;
 mod undo;
+mod webhooks;
 
 use askama::Template;
 use axum::Router;
@@ -87,6 +88,13 @@ pub fn router() -> Router<AppState> {
         .route("/admin/retention", get(retention::form).post(retention::save))
         .route("/admin/tokens", get(tokens::service).post(tokens::service_create))
         .route("/admin/tokens/{id}/revoke", post(tokens::service_revoke))
+        .route("/admin/webhooks", get(webhooks::list).post(webhooks::create))
+        .route("/admin/webhooks/{id}", get(webhooks::detail))
+        .route("/admin/webhooks/{id}/rotate", post(webhooks::rotate))
+        .route("/admin/webhooks/{id}/disable", post(webhooks::disable))
+        .route("/admin/webhooks/{id}/enable", post(webhooks::enable))
+        .route("/admin/webhooks/{id}/delete", post(webhooks::delete))
+        .route("/admin/webhooks/{id}/deliveries/{delivery}/replay", post(webhooks::replay))
         .route("/account/tokens", get(tokens::personal).post(tokens::personal_create))
         .route("/account/tokens/{id}/revoke", post(tokens::personal_revoke))
         .route("/admin/specialties/{id}/delete", post(admin::delete_specialty))

@@ -334,6 +334,12 @@ pub async fn submit(
     });
     // The mails to staff are a job that commits with the alert (and only with a new one).
     let alert_job = flag.as_ref().map(|f| alert_job(&f.id, ctx.now));
+    // The audit entry and the centers' webhook (ids and the questionnaire's name: no answers, no
+    // score) commit with the response.
+    let data = serde_json::json!({ "id": id, "client_id": v.user.id.as_str(), "questionnaire": i.as_str() });
+    let effects =
+        crate::auth::audited(&state, &ctx, Some(&v.user), "questionnaire.submit", Some(format!("response:{id}")), "ok")
+            .with_job(crate::webhooks::event_job("questionnaire.completed", data, ctx.now));
     let raised = state
         .store
         .record_response(
@@ -346,10 +352,11 @@ pub async fn submit(
                 now: ctx.now,
             },
             alert_job.as_ref(),
+            &effects,
         )
         .await?;
+    crate::jobs::run_now(&state, &effects.jobs).await;
     state.store.complete_form_requests(&v.user.id, i.as_str(), ctx.now).await?;
-    audit(&state, &ctx, Some(&v.user), "questionnaire.submit", Some(format!("response:{id}")), "ok").await?;
     let mut told_id = "crisis-counselor-told";
     if risk {
         told_id = reachable(&state, &v.user.id).await?.message_id();

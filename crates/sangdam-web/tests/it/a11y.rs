@@ -117,6 +117,7 @@ async fn every_page_passes_axe_for_every_role_in_both_languages_at_both_widths()
         "/admin/specialties",
         "/admin/retention",
         "/admin/tokens",
+        "/admin/webhooks",
     ];
 
     let driver = Driver::start(&driver_path).await;

@@ -636,16 +636,18 @@ db_test!(the_openapi_document_is_valid_and_names_every_route, async |app: &TestA
         ("POST", "/api/v1/appointments/{id}/approve"),
         ("POST", "/api/v1/appointments/{id}/cancel"),
         ("POST", "/api/v1/appointments/{id}/outcome"),
+        ("GET", "/api/v1/webhooks"),
+        ("POST", "/api/v1/webhooks"),
+        ("DELETE", "/api/v1/webhooks/{id}"),
     ];
-    assert_eq!(
-        documented,
-        expected.iter().map(|(m, p)| ((*m).to_owned(), (*p).to_owned())).collect::<Vec<_>>(),
-        "the documented routes"
-    );
+    let mut expected_sorted: Vec<(String, String)> =
+        expected.iter().map(|(m, p)| ((*m).to_owned(), (*p).to_owned())).collect();
+    expected_sorted.sort();
+    assert_eq!(documented, expected_sorted, "the documented routes");
     let (browser, _) = staff(app, Role::Counselor, "api-doc@example.com").await;
     let t = token(app, &browser, "/account/tokens", &["appointments:read"]).await;
     for (_, path) in &expected {
-        let a = call(app, &t, "PUT", &path.replace("{id}", "x"), None, &[]).await;
+        let a = call(app, &t, "PATCH", &path.replace("{id}", "x"), None, &[]).await;
         assert_eq!(a.status, 405, "{path} is a route");
     }
     // Every operation names its errors as problems.
@@ -672,4 +674,37 @@ db_test!(the_openapi_document_is_valid_and_names_every_route, async |app: &TestA
     for asset in ["/static/swagger-ui-bundle.js", "/static/swagger-ui.css", "/static/api-docs.js"] {
         assert_eq!(app.get(&browser, asset).await.status(), 200, "{asset}");
     }
+});
+
+db_test!(admins_manage_webhook_endpoints_through_the_api, async |app: &TestApp| {
+    let (admin, _) = staff(app, Role::Admin, "api-hooks-admin@example.com").await;
+    let t = token(app, &admin, "/account/tokens", &["webhooks:manage"]).await;
+    let body = json!({"url": "https://crm.example.com/hooks", "description": "CRM", "events": ["appointment.booked"]});
+    let made = call(app, &t, "POST", "/api/v1/webhooks", Some(body), &[]).await;
+    assert_eq!(made.status, 201, "{:?}", made.body);
+    assert!(made.body["secret"].as_str().unwrap().starts_with("whsec_"));
+    let id = made.body["data"]["id"].as_str().unwrap().to_owned();
+    let list = get(app, &t, "/api/v1/webhooks").await;
+    assert_eq!(list.body["data"][0]["url"], json!("https://crm.example.com/hooks"));
+    assert!(list.body["data"][0].get("secret").is_none(), "the secret is shown once");
+    assert_eq!(audit_count(app, "webhook.create", Some("ok")).await, 1);
+
+    let bad = json!({"url": "http://127.0.0.1/x", "description": "x".repeat(201), "events": ["appointment.eaten"]});
+    let refused = call(app, &t, "POST", "/api/v1/webhooks", Some(bad), &[("accept-language", "en")]).await;
+    assert_eq!((refused.status, problem(&refused)), (StatusCode::UNPROCESSABLE_ENTITY, "error-api-invalid"));
+    let fields: Vec<&str> =
+        refused.body["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+    assert_eq!(fields, ["url", "description", "events"]);
+    assert!(refused.body["errors"][1]["detail"].as_str().unwrap().contains("200"), "{}", refused.body);
+
+    // Counselors cannot hold the scope; their tokens are refused.
+    let (c, _) = staff(app, Role::Counselor, "api-hooks-c@example.com").await;
+    let ct = token(app, &c, "/account/tokens", &["appointments:read"]).await;
+    let a = get(app, &ct, "/api/v1/webhooks").await;
+    assert_eq!((a.status, problem(&a)), (StatusCode::FORBIDDEN, "error-api-scope"));
+
+    let gone = call(app, &t, "DELETE", &format!("/api/v1/webhooks/{id}"), None, &[]).await;
+    assert_eq!(gone.status, 204);
+    let again = call(app, &t, "DELETE", &format!("/api/v1/webhooks/{id}"), None, &[]).await;
+    assert_eq!((again.status, problem(&again)), (StatusCode::NOT_FOUND, "error-api-not-found"));
 });

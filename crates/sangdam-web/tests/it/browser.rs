@@ -122,7 +122,7 @@ async fn token_pages_and_api_docs_fit_phones_and_desktops() {
             let fits = b.script("return document.documentElement.scrollWidth <= window.innerWidth + 1;").await;
             assert_eq!(fits, serde_json::Value::Bool(true), "the new token's page overflows at {width} px");
             b.screenshot(&screenshots().join(format!("admin-tokens-created-{lang}-{width}.png"))).await;
-            for path in ["/admin/tokens", "/account/tokens"] {
+            for path in ["/admin/tokens", "/account/tokens", "/admin/webhooks"] {
                 shoot(&b, &app, path, width).await;
             }
             b.goto(&app.url("/api/docs")).await;

@@ -32,3 +32,4 @@ mod tls;
 mod two_factor;
 mod video;
 mod waitlist;
+mod webhooks;
