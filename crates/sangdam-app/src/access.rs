@@ -62,6 +62,37 @@ pub fn may_read_appointment(reader: Reader<'_>, a: &AppointmentRecord) -> bool {
     }
 }
 
+/// Which clients a reader may list (their contact details, for a CRM).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ClientList {
+    /// Every client (supervisors; the center's systems).
+    All,
+    /// The clients in this counselor's care.
+    InCareOf(UserId),
+    Nothing,
+}
+
+/// What `reader` may list: the same people whose records they may open in the pages.
+pub fn client_list(reader: Reader<'_>) -> ClientList {
+    match reader {
+        Reader::Center => ClientList::All,
+        Reader::Person(u) => match u.role {
+            Role::Supervisor => ClientList::All,
+            Role::Counselor => ClientList::InCareOf(u.id.clone()),
+            Role::Client | Role::Admin => ClientList::Nothing,
+        },
+    }
+}
+
+/// Whether `reader` may read or change `client`'s record through the API: a person as in the
+/// pages ([`may_see_client`]), the center's systems always.
+pub async fn may_read_client(store: &Store, reader: Reader<'_>, client: &UserId) -> Result<bool, StoreError> {
+    match reader {
+        Reader::Center => Ok(true),
+        Reader::Person(u) => may_see_client(store, u, client).await,
+    }
+}
+
 /// The people `me` may write secure messages to: a client's care team, or a counselor's clients
 /// in care.
 pub async fn message_contacts(store: &Store, me: &UserRecord) -> Result<Vec<UserId>, StoreError> {

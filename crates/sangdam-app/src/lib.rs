@@ -9,6 +9,7 @@
 pub mod access;
 pub mod appointments;
 pub mod audit;
+pub mod clients;
 pub mod clock;
 pub mod crypto;
 pub mod hashing;

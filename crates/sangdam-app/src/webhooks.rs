@@ -8,6 +8,21 @@ use sangdam_store::{Store, StoreError, WebhookEndpoint, WebhookSecret};
 use crate::audit::{Actor, audited};
 use crate::crypto::{Keys, random};
 
+pub const WEBHOOK_EVENT: &str = "webhook-event";
+
+/// A write's webhook event, as a job that commits with the write (`Effects::with_job`): the event
+/// is raised if and only if the write committed, once however often the job runs.
+pub fn event_job(event_type: &str, data: serde_json::Value, now: i64) -> sangdam_store::NewJob {
+    let id = sangdam_domain::ids::encode_random(&random::<16>());
+    sangdam_store::NewJob {
+        key: format!("webhook:{id}"),
+        id,
+        kind: WEBHOOK_EVENT.to_owned(),
+        payload: serde_json::json!({ "type": event_type, "data": data }).to_string(),
+        run_at: now,
+    }
+}
+
 /// An endpoint as asked for.
 #[derive(Debug, Clone)]
 pub struct NewEndpoint {

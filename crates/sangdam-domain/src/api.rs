@@ -65,14 +65,12 @@ impl Scope {
 
     /// Whether a person of `role` may hold this scope on a personal token. A personal token can
     /// never do more than its holder could do in the pages: clients hold no tokens, counselors
-    /// and supervisors read and change appointments and read their clients, and webhooks are the
-    /// admins' (who see no client data).
+    /// and supervisors read and change appointments and their clients' contact details, and
+    /// webhooks are the admins' (who see no client data).
     pub fn personal_for(self, role: Role) -> bool {
         match role {
             Role::Client => false,
-            Role::Counselor | Role::Supervisor => {
-                matches!(self, Scope::AppointmentsRead | Scope::AppointmentsWrite | Scope::ClientsRead)
-            }
+            Role::Counselor | Role::Supervisor => !matches!(self, Scope::WebhooksManage),
             Role::Admin => matches!(self, Scope::WebhooksManage),
         }
     }

@@ -20,6 +20,7 @@ pub const EVENTS: &[&str] = &[
     "appointment.no_show",
     "questionnaire.completed",
     "feedback.submitted",
+    "client.updated",
 ];
 
 /// Seconds after the first attempt fails until each retry: immediately, 5 s, 5 min, 30 min, 2 h,

@@ -362,8 +362,16 @@ impl Store {
         })
     }
 
-    pub async fn save_client_profile(&self, client: &UserId, p: &ClientProfile, now: i64) -> Result<()> {
+    /// Saves a client's contact details with `effects` (the audit entry, the webhook event).
+    pub async fn save_client_profile(
+        &self,
+        client: &UserId,
+        p: &ClientProfile,
+        now: i64,
+        effects: &crate::Effects,
+    ) -> Result<()> {
         on_backend!(self, |pool| {
+            let mut tx = pool.begin().await?;
             sqlx::query(
                 "INSERT INTO client_profiles \
                  (user_id, phone, emergency_name, emergency_phone, preferred_channel, tags, follow_up, updated_at) \
@@ -380,8 +388,10 @@ impl Store {
             .bind(p.tags.join(","))
             .bind(p.follow_up)
             .bind(now)
-            .execute(pool)
+            .execute(&mut *tx)
             .await?;
+            crate::effects::write_effects!(&mut tx, effects, now);
+            tx.commit().await?;
             Ok(())
         })
     }

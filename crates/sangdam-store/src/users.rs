@@ -213,6 +213,43 @@ impl Store {
     }
 
     /// Users matching the admin's search, newest first, and how many match in all.
+    /// Clients in id order after `after` (`""` for the first page), for the API's lists.
+    pub async fn clients_after(&self, after: &str, limit: i64) -> Result<Vec<UserRecord>> {
+        on_backend!(self, |pool| {
+            let rows = sqlx::query(concat!(
+                "SELECT ",
+                user_columns!(),
+                " FROM users u WHERE u.role = 'client' AND u.id > $1 ORDER BY u.id LIMIT $2"
+            ))
+            .bind(after)
+            .bind(limit)
+            .fetch_all(pool)
+            .await?;
+            let mut out = Vec::with_capacity(rows.len());
+            for r in &rows {
+                out.push(user_from_row!(r));
+            }
+            Ok(out)
+        })
+    }
+
+    /// The notices a person accepted: `(kind, version, accepted_at)`, oldest first.
+    pub async fn consents_of(&self, user: &UserId) -> Result<Vec<(String, String, i64)>> {
+        on_backend!(self, |pool| {
+            let rows = sqlx::query(
+                "SELECT kind, version, accepted_at FROM consents WHERE user_id = $1 ORDER BY accepted_at, kind, version",
+            )
+            .bind(user.as_str())
+            .fetch_all(pool)
+            .await?;
+            let mut out = Vec::with_capacity(rows.len());
+            for r in &rows {
+                out.push((r.try_get("kind")?, r.try_get("version")?, r.try_get("accepted_at")?));
+            }
+            Ok(out)
+        })
+    }
+
     pub async fn search_users(&self, s: &UserSearch) -> Result<(Vec<UserRecord>, i64)> {
         let pattern = s.text.as_deref().map(str::trim).filter(|t| !t.is_empty()).map(like_pattern);
         let role = s.role.map(Role::as_str);

@@ -131,6 +131,15 @@ impl RateLimiter {
     }
 }
 
+impl RateLimiter {
+    /// Whether `max` hits within `window` seconds are recorded already, without recording one.
+    pub fn exceeded(&self, purpose: &'static str, key: &str, now: i64, max: usize, window: i64) -> bool {
+        let hits = self.hits.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        hits.get(&(purpose, key.to_owned()))
+            .is_some_and(|times| times.iter().filter(|&&t| t > now - window).count() >= max)
+    }
+}
+
 /// What [`RateLimiter::allow_counted`] decided.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Window {

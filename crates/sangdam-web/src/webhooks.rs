@@ -34,20 +34,8 @@ pub async fn raise(state: &AppState, event_type: &str, key: &str, data: serde_js
     Ok(())
 }
 
-pub const WEBHOOK_EVENT: &str = "webhook-event";
-
-/// A write's webhook event, as a job that commits with the write (`Effects::with_job`): the event
-/// is raised if and only if the write committed, once however often the job runs.
-pub fn event_job(event_type: &str, data: serde_json::Value, now: i64) -> sangdam_store::NewJob {
-    let id = sangdam_domain::ids::encode_random(&random::<16>());
-    sangdam_store::NewJob {
-        key: format!("webhook:{id}"),
-        id,
-        kind: WEBHOOK_EVENT.to_owned(),
-        payload: serde_json::json!({ "type": event_type, "data": data }).to_string(),
-        run_at: now,
-    }
-}
+// The event job itself is the service layer's, so that any write there can carry one.
+pub use sangdam_app::webhooks::{WEBHOOK_EVENT, event_job};
 
 /// Runs a [`event_job`]: raises its event under the job's id.
 pub(crate) async fn run_event(state: &AppState, job: &sangdam_store::JobRecord) -> anyhow::Result<()> {

@@ -225,3 +225,5 @@ audit-action-webhook-delete = Deleted a webhook endpoint
 audit-action-webhook-replay = Sent a webhook again
 audit-action-webhook-gone = A webhook receiver answered 410 Gone
 audit-outcome-disabled = Turned off
+audit-action-api-clients-list = Listed clients through the API
+audit-action-client-scores-read = Read a client's questionnaire scores

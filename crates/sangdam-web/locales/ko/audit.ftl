@@ -225,3 +225,5 @@ audit-action-webhook-delete = 웹훅 엔드포인트 삭제
 audit-action-webhook-replay = 웹훅 다시 보내기
 audit-action-webhook-gone = 웹훅 수신처가 410 Gone으로 응답
 audit-outcome-disabled = 꺼짐
+audit-action-api-clients-list = API로 내담자 목록 조회
+audit-action-client-scores-read = 내담자의 설문 점수 조회

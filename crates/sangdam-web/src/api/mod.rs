@@ -17,6 +17,7 @@
 //! (the address noting the token), and `sangdam_app::access` for who may see what.
 
 mod appointments;
+mod clients;
 mod counselors;
 mod idempotency;
 pub mod schema;
@@ -73,6 +74,9 @@ fn documented() -> OpenApiRouter<AppState> {
         .routes(routes!(appointments::approve))
         .routes(routes!(appointments::cancel))
         .routes(routes!(appointments::outcome))
+        .routes(routes!(clients::list))
+        .routes(routes!(clients::one, clients::update))
+        .routes(routes!(clients::scores))
         .routes(routes!(webhooks::list, webhooks::create))
         .routes(routes!(webhooks::delete))
 }
@@ -344,8 +348,32 @@ async fn me(caller: Caller) -> Response {
     ok(StatusCode::OK, &me)
 }
 
+/// Requests with a missing or wrong token one address may make per minute. Each refusal is
+/// counted and checked in one step, so of a burst exactly this many are answered 401 and the
+/// rest 429; once reached, the address gets 429 without a look at the database until the minute
+/// has passed.
+pub const BAD_TOKENS_PER_MINUTE: usize = 100;
+
 /// The token behind the request, checked; the rate-limit window it used.
 async fn authenticate(state: &AppState, ctx: &ApiCtx, headers: &HeaderMap) -> Result<(Caller, Window), Problem> {
+    let cut_off =
+        || Problem::new(StatusCode::TOO_MANY_REQUESTS, "error-api-rate-limited").header(header::RETRY_AFTER, "60");
+    if state.limiter.exceeded("api-bad-token", &ctx.address, ctx.now, BAD_TOKENS_PER_MINUTE, 60) {
+        return Err(cut_off());
+    }
+    match check_token(state, ctx, headers).await {
+        Err(p) if p.status == StatusCode::UNAUTHORIZED => {
+            if state.limiter.allow("api-bad-token", &ctx.address, ctx.now, BAD_TOKENS_PER_MINUTE, 60) {
+                Err(p)
+            } else {
+                Err(cut_off())
+            }
+        }
+        other => other,
+    }
+}
+
+async fn check_token(state: &AppState, ctx: &ApiCtx, headers: &HeaderMap) -> Result<(Caller, Window), Problem> {
     let unauthorized = |code| {
         Problem::new(StatusCode::UNAUTHORIZED, code).header(header::WWW_AUTHENTICATE, "Bearer realm=\"sangdam\"")
     };

@@ -188,6 +188,7 @@ impl Modify for Bearer {
         (name = "token", description = "The token itself"),
         (name = "counselors", description = "The directory and free times (any token)"),
         (name = "appointments", description = "Appointments (scopes appointments:read, appointments:write)"),
+        (name = "clients", description = "Clients as contacts (scopes clients:read, clients:write)"),
         (name = "webhooks", description = "Webhook endpoints (scope webhooks:manage); messages follow Standard Webhooks 1.0")
     )
 )]
@@ -232,4 +233,77 @@ pub struct NewWebhookBody {
     pub events: Vec<String>,
     #[serde(default)]
     pub allow_private: bool,
+}
+
+/// A notice the client accepted.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct Consent {
+    /// `privacy`, …
+    pub kind: String,
+    pub version: String,
+    pub accepted_at: String,
+}
+
+/// A client as a contact: who they are, how to reach them, how they prefer to meet, the center's
+/// tags and the notices they accepted.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ClientContact {
+    pub id: String,
+    pub display_name: String,
+    pub email: String,
+    /// `ko` or `en`: the language of their mails.
+    pub language: String,
+    pub timezone: String,
+    pub active: bool,
+    pub phone: String,
+    pub emergency_name: String,
+    pub emergency_phone: String,
+    /// `video`, `voice`, `chat` or `in_person`.
+    pub preferred_channel: String,
+    pub tags: Vec<String>,
+    /// Whether a follow-up is sent after sessions.
+    pub follow_up: bool,
+    pub consents: Vec<Consent>,
+    pub created_at: String,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ClientPage {
+    pub data: Vec<ClientContact>,
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ClientOne {
+    pub data: ClientContact,
+}
+
+/// The fields to change; those left out stay as they are.
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateClientBody {
+    pub phone: Option<String>,
+    pub emergency_name: Option<String>,
+    pub emergency_phone: Option<String>,
+    pub preferred_channel: Option<String>,
+    /// Up to 20 tags of up to 30 characters, without commas.
+    pub tags: Option<Vec<String>>,
+    pub follow_up: Option<bool>,
+}
+
+/// One questionnaire, summarized.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ScoreSummary {
+    pub id: String,
+    /// `phq9` or `gad7`.
+    pub questionnaire: String,
+    pub total: u8,
+    /// `minimal`, `mild`, `moderate`, `moderately_severe` or `severe`.
+    pub band: String,
+    pub submitted_at: String,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct Scores {
+    pub data: Vec<ScoreSummary>,
 }

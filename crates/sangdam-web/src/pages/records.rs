@@ -19,8 +19,7 @@ use crate::error::{AppError, AppResult};
 use crate::forms::FormData;
 use crate::state::AppState;
 
-pub const CHANNELS: [&str; 4] = ["video", "voice", "chat", "in_person"];
-use sangdam_domain::limits::{MAX_TAG_CHARS, MAX_TAGS};
+pub use sangdam_app::clients::CHANNELS;
 
 /// The display names of some users, each looked up once.
 pub async fn display_names(state: &AppState, ids: Vec<UserId>) -> Result<HashMap<UserId, String>, AppError> {
@@ -317,41 +316,28 @@ pub async fn save_profile(
     let client = client_user(&state, &id).await?;
     let v = client_record(&state, &ctx, &client.id).await?;
     let field = |k: &str| f.get(k).map(|s| s.trim().to_owned()).unwrap_or_default();
-    let mut errors = Vec::new();
-    let tags: Vec<String> =
-        field("tags").split([',', '，']).map(|t| t.trim().to_owned()).filter(|t| !t.is_empty()).collect();
-    if tags.len() > MAX_TAGS || tags.iter().any(|t| t.chars().count() > MAX_TAG_CHARS) {
-        errors.push(ctx.t("error-client-tags"));
-    }
-    let phone = sangdam_domain::phone::parse_optional;
-    let (p1, p2) = (phone(&field("phone")), phone(&field("emergency_phone")));
-    if p1.is_none() || p2.is_none() {
-        errors.push(ctx.t("error-client-phone"));
-    }
-    let emergency_name = field("emergency_name");
-    if emergency_name.chars().count() > 100 {
-        errors.push(ctx.t("error-client-emergency-name"));
-    }
-    let channel = field("preferred_channel");
-    if !CHANNELS.contains(&channel.as_str()) {
-        errors.push(ctx.t("error-client-channel"));
-    }
-    let profile = ClientProfile {
-        phone: p1.unwrap_or_else(|| field("phone")),
-        emergency_name,
-        emergency_phone: p2.unwrap_or_else(|| field("emergency_phone")),
-        preferred_channel: channel,
-        tags,
+    let given = ClientProfile {
+        phone: field("phone"),
+        emergency_name: field("emergency_name"),
+        emergency_phone: field("emergency_phone"),
+        preferred_channel: field("preferred_channel"),
+        tags: field("tags").split([',', '，']).map(str::to_owned).collect(),
         follow_up: f.contains_key("follow_up"),
     };
-    if !errors.is_empty() {
+    let checked = sangdam_app::clients::check_profile(given);
+    let profile = checked.profile;
+    if !checked.errors.is_empty() {
+        // The two phone numbers share one message on the page.
+        let mut messages: Vec<String> = checked.errors.iter().map(|(_, id)| ctx.t(id)).collect();
+        messages.dedup();
         return super::with_status(
             axum::http::StatusCode::UNPROCESSABLE_ENTITY,
-            client_page(&state, &ctx, &v.user, client, profile, false, errors).await,
+            client_page(&state, &ctx, &v.user, client, profile, false, messages).await,
         );
     }
-    state.store.save_client_profile(&client.id, &profile, ctx.now).await?;
-    audit(&state, &ctx, Some(&v.user), "client.profile.save", Some(format!("user:{}", client.id)), "ok").await?;
+    let actor = crate::auth::actor_of(&ctx, Some(&v.user));
+    let jobs = sangdam_app::clients::save_profile(&state.store, &state.keys, &actor, &client.id, &profile).await?;
+    crate::jobs::run_now(&state, &jobs).await;
     Ok(see_other(&format!("/clients/{}?saved=1", client.id)))
 }
 

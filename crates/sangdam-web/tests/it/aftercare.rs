@@ -52,7 +52,10 @@ db_test!(a_session_ends_with_a_summary_feedback_and_a_follow_up, async |app: &Te
     let quiet_appointment = past_appointment(app, &counselor_id, &quiet_id, 4 * 3600).await;
     let mut quiet = app.store.client_profile(&quiet_id).await.unwrap();
     quiet.follow_up = false;
-    app.store.save_client_profile(&quiet_id, &quiet, app.clock.now()).await.unwrap();
+    app.store
+        .save_client_profile(&quiet_id, &quiet, app.clock.now(), &sangdam_store::Effects::default())
+        .await
+        .unwrap();
 
     for a in [&appointment, &quiet_appointment] {
         let r =

@@ -636,6 +636,10 @@ db_test!(the_openapi_document_is_valid_and_names_every_route, async |app: &TestA
         ("POST", "/api/v1/appointments/{id}/approve"),
         ("POST", "/api/v1/appointments/{id}/cancel"),
         ("POST", "/api/v1/appointments/{id}/outcome"),
+        ("GET", "/api/v1/clients"),
+        ("GET", "/api/v1/clients/{id}"),
+        ("PATCH", "/api/v1/clients/{id}"),
+        ("GET", "/api/v1/clients/{id}/questionnaires"),
         ("GET", "/api/v1/webhooks"),
         ("POST", "/api/v1/webhooks"),
         ("DELETE", "/api/v1/webhooks/{id}"),
@@ -647,7 +651,7 @@ db_test!(the_openapi_document_is_valid_and_names_every_route, async |app: &TestA
     let (browser, _) = staff(app, Role::Counselor, "api-doc@example.com").await;
     let t = token(app, &browser, "/account/tokens", &["appointments:read"]).await;
     for (_, path) in &expected {
-        let a = call(app, &t, "PATCH", &path.replace("{id}", "x"), None, &[]).await;
+        let a = call(app, &t, "PUT", &path.replace("{id}", "x"), None, &[]).await;
         assert_eq!(a.status, 405, "{path} is a route");
     }
     // Every operation names its errors as problems.
@@ -707,4 +711,129 @@ db_test!(admins_manage_webhook_endpoints_through_the_api, async |app: &TestApp| 
     assert_eq!(gone.status, 204);
     let again = call(app, &t, "DELETE", &format!("/api/v1/webhooks/{id}"), None, &[]).await;
     assert_eq!((again.status, problem(&again)), (StatusCode::NOT_FOUND, "error-api-not-found"));
+});
+
+db_test!(clients_as_crm_contacts_follow_the_record_s_rule, async |app: &TestApp| {
+    // Counselor A has a client in care (a confirmed appointment); B has none.
+    let a = counselor(app, "api-crm-a@example.com", |_| {}).await;
+    booked(app, &a, "crm", 1).await;
+    let client = app
+        .store
+        .user_by_email(&sangdam_domain::Email::parse("crm-client@example.com").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    // As signing up records it.
+    sangdam_store::on_backend!(&app.store, |pool| {
+        sqlx::query(
+            "INSERT INTO consents (user_id, kind, version, accepted_at) VALUES ($1, 'privacy', '2026-11-01', 1)",
+        )
+        .bind(client.id.as_str())
+        .execute(pool)
+        .await
+        .unwrap();
+    });
+    let browser = crate::helpers::new_client();
+    assert_eq!(app.signin(&browser, "api-crm-a@example.com", crate::helpers::PASSWORD).await.status(), 303);
+    app.enroll_two_factor(&browser).await;
+    let t = token(app, &browser, "/account/tokens", &["clients:read", "appointments:read"]).await;
+    let (b_browser, _) = staff(app, Role::Counselor, "api-crm-b@example.com").await;
+    let tb = token(app, &b_browser, "/account/tokens", &["clients:read"]).await;
+
+    let list = get(app, &t, "/api/v1/clients").await;
+    assert_eq!(list.status, 200);
+    assert_eq!(list.body["data"].as_array().unwrap().len(), 1);
+    assert_eq!(list.body["data"][0]["email"], json!("crm-client@example.com"));
+    assert_eq!(list.body["data"][0]["consents"][0]["kind"], json!("privacy"));
+    assert_eq!(get(app, &tb, "/api/v1/clients").await.body["data"], json!([]));
+    let path = format!("/api/v1/clients/{}", client.id);
+    assert_eq!(get(app, &t, &path).await.status, 200);
+    let theirs = get(app, &tb, &path).await;
+    assert_eq!((theirs.status, problem(&theirs)), (StatusCode::NOT_FOUND, "error-api-not-found"));
+    assert_eq!(audit_count(app, "client.read", Some("denied")).await, 1);
+    assert_eq!(audit_count(app, "client.read", Some("ok")).await, 1);
+
+    // Changing needs clients:write; only the fields given change; bad ones are named.
+    let change = json!({"tags": ["불안", "대학생"], "preferred_channel": "voice"});
+    let refused = call(app, &t, "PATCH", &path, Some(change.clone()), &[]).await;
+    assert_eq!((refused.status, problem(&refused)), (StatusCode::FORBIDDEN, "error-api-scope"));
+    let tw = token(app, &browser, "/account/tokens", &["clients:read", "clients:write"]).await;
+    let bad = json!({"phone": "+-()", "tags": ["a,b"], "preferred_channel": "fax"});
+    let refused = call(app, &tw, "PATCH", &path, Some(bad), &[]).await;
+    assert_eq!(refused.status, 422);
+    let fields: Vec<&str> =
+        refused.body["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+    assert_eq!(fields, ["tags", "phone", "preferred_channel"]);
+    assert_eq!(app.store.client_profile(&client.id).await.unwrap().tags, Vec::<String>::new(), "nothing saved");
+    let done = call(app, &tw, "PATCH", &path, Some(change), &[]).await;
+    assert_eq!(done.status, 200, "{:?}", done.body);
+    assert_eq!(done.body["data"]["tags"], json!(["불안", "대학생"]));
+    assert_eq!(done.body["data"]["preferred_channel"], json!("voice"));
+    assert_eq!(done.body["data"]["follow_up"], json!(true), "left as it was");
+    assert_eq!(audit_count(app, "client.profile.save", Some("ok")).await, 1);
+    // The client.updated webhook event committed with the change and ran.
+    let done = app.store.list_jobs(sangdam_store::JobStatus::Done, 100).await.unwrap();
+    assert_eq!(done.iter().filter(|j| j.kind == "webhook-event" && j.payload.contains("client.updated")).count(), 1);
+    let other = call(
+        app,
+        &token(app, &b_browser, "/account/tokens", &["clients:write"]).await,
+        "PATCH",
+        &path,
+        Some(json!({"tags": []})),
+        &[],
+    )
+    .await;
+    assert_eq!(other.status, 404, "another counselor cannot change it");
+
+    // Scores: a summary, never answers.
+    let (client_browser, _) = (crate::helpers::new_client(), ());
+    assert_eq!(app.signin(&client_browser, "crm-client@example.com", crate::helpers::PASSWORD).await.status(), 303);
+    let phq: Vec<(String, String)> = (1..=9).map(|n| (format!("i{n}"), "2".to_owned())).collect();
+    let phq: Vec<(&str, &str)> = phq.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    assert_eq!(app.post(&client_browser, "/questionnaires/phq9", &phq).await.status(), 200);
+    let scores = get(app, &t, &format!("{path}/questionnaires")).await;
+    assert_eq!(scores.status, 200);
+    assert_eq!(scores.body["data"][0]["questionnaire"], json!("phq9"));
+    assert_eq!(scores.body["data"][0]["total"], json!(18));
+    assert_eq!(scores.body["data"][0]["band"], json!("moderately_severe"));
+    assert!(scores.body["data"][0].get("answers").is_none());
+    assert_eq!(audit_count(app, "client.scores.read", Some("ok")).await, 1);
+
+    // The center's service token reads every client; an admin's personal token none.
+    let (admin, _) = staff(app, Role::Admin, "api-crm-admin@example.com").await;
+    let service = token(app, &admin, "/admin/tokens", &["clients:read"]).await;
+    assert_eq!(get(app, &service, "/api/v1/clients").await.body["data"].as_array().unwrap().len(), 1);
+    assert_eq!(get(app, &service, &path).await.status, 200);
+});
+
+db_test!(a_burst_of_wrong_tokens_is_cut_off_per_address, async |app: &TestApp| {
+    app.clock.freeze_at(app.clock.now());
+    let (browser, _) = staff(app, Role::Counselor, "api-spray@example.com").await;
+    let good = token(app, &browser, "/account/tokens", &["appointments:read"]).await;
+    // Valid requests give their reservation back: many in a row never reach the limit.
+    for _ in 0..110 {
+        assert_eq!(
+            reqwest::Client::new().get(app.url("/api/v1/me")).bearer_auth(&good).send().await.unwrap().status(),
+            200
+        );
+    }
+    let tasks: Vec<_> = (0..130)
+        .map(|i| {
+            let url = app.url("/api/v1/me");
+            tokio::spawn(async move {
+                let wrong = format!("sgd_{:0>32}", i);
+                reqwest::Client::new().get(url).bearer_auth(wrong).send().await.unwrap().status().as_u16()
+            })
+        })
+        .collect();
+    let mut answers = vec![];
+    for t in tasks {
+        answers.push(t.await.unwrap());
+    }
+    assert_eq!(answers.iter().filter(|s| **s == 401).count(), sangdam_web::api::BAD_TOKENS_PER_MINUTE);
+    assert_eq!(answers.iter().filter(|s| **s == 429).count(), 130 - sangdam_web::api::BAD_TOKENS_PER_MINUTE);
+    // The address is cut off for the rest of the minute, good token or not; then it is not.
+    assert_eq!(get(app, &good, "/api/v1/me").await.status, 429);
+    app.clock.advance(60);
+    assert_eq!(get(app, &good, "/api/v1/me").await.status, 200);
 });
