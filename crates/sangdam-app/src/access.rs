@@ -62,6 +62,21 @@ pub fn may_read_appointment(reader: Reader<'_>, a: &AppointmentRecord) -> bool {
     }
 }
 
+/// Whether `reader` may book a session of `counselor` for `client` through the API: the center's
+/// systems for anyone; a counselor for themselves, with a client in their care.
+pub async fn may_book(
+    store: &Store,
+    reader: Reader<'_>,
+    counselor: &UserId,
+    client: &UserId,
+) -> Result<bool, StoreError> {
+    match reader {
+        Reader::Center => Ok(true),
+        Reader::Person(u) if u.role == Role::Counselor && &u.id == counselor => store.in_care(&u.id, client).await,
+        Reader::Person(_) => Ok(false),
+    }
+}
+
 /// Which clients a reader may list (their contact details, for a CRM).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ClientList {

@@ -591,3 +591,114 @@ pub(crate) async fn run_offer_expiry(state: &AppState, job: &JobRecord) -> anyho
 pub fn languages_label(tr: &Tr, langs: &[Language]) -> String {
     langs.iter().map(|l| tr.t(if *l == Language::Ko { "lang-ko" } else { "lang-en" })).collect::<Vec<_>>().join(", ")
 }
+
+/// A booking as asked for, by a client on the booking page or by the center's systems through
+/// the API: one session, or each session of a series (all or none).
+pub struct Booking<'a> {
+    pub counselor: &'a Counselor,
+    pub client: &'a UserId,
+    pub kind: sangdam_domain::booking::SessionKind,
+    pub offering: sangdam_store::Offering,
+    pub starts: &'a [i64],
+    /// The client's reason for the visit (sealed per session); may be empty.
+    pub reason: &'a str,
+    pub first_time: bool,
+    pub series: bool,
+}
+
+/// Why a booking was not made.
+#[derive(Debug, thiserror::Error)]
+pub enum BookError {
+    /// A time is no longer free (or another booking took it meanwhile).
+    #[error("time taken")]
+    Taken,
+    /// The client has another session at that time.
+    #[error("client busy")]
+    ClientBusy,
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+/// What a booking made: the appointments' ids (in order of start) and, when the reason spoke of
+/// suicide or self-harm, the crisis event it raised.
+pub struct Booked {
+    pub ids: Vec<String>,
+    pub crisis: bool,
+}
+
+/// Books every start of `b` for `actor`, all or none: each must be free now, and the database
+/// refuses any overlap a concurrent booking slipped in since. The audit entry, the jobs that
+/// send the mails, schedule the reminders, ask the intake forms and tell the centers' webhooks,
+/// and a crisis event raised by the reason commit with the booking; the jobs then run at once.
+pub async fn book(state: &AppState, actor: &sangdam_app::Actor, b: Booking<'_>) -> Result<Booked, BookError> {
+    let now = actor.at;
+    for s in b.starts {
+        if !slot_is_free(state, b.counselor, b.offering.duration_minutes, *s, b.client, None, now).await? {
+            return Err(BookError::Taken);
+        }
+    }
+    use sangdam_domain::booking::AppointmentStatus;
+    let status =
+        if b.counselor.profile.requires_approval { AppointmentStatus::Requested } else { AppointmentStatus::Confirmed };
+    let series_id = b.series.then(|| sangdam_domain::ids::encode_random(&random::<16>()));
+    let list: Vec<sangdam_store::NewAppointment> = b
+        .starts
+        .iter()
+        .map(|s| (*s, sangdam_domain::ids::encode_random(&random::<16>())))
+        .map(|(s, id)| sangdam_store::NewAppointment {
+            // Each session's reason is sealed in its own row.
+            reason: (!b.reason.is_empty())
+                .then(|| state.keys.seal_at(&sangdam_store::sealed::APPOINTMENT_REASON, &[&id], b.reason.as_bytes())),
+            id,
+            counselor_id: b.counselor.user.id.clone(),
+            client_id: b.client.clone(),
+            kind: b.kind,
+            price: b.offering.price,
+            starts_at: s,
+            ends_at: s + i64::from(b.offering.duration_minutes) * 60,
+            status,
+            first_time: b.first_time,
+            series_id: series_id.clone(),
+        })
+        .collect();
+    let Some(first) = list.first() else { return Err(BookError::Taken) };
+    let change = if status == AppointmentStatus::Requested { Change::Requested } else { Change::Booked };
+    let mut effects = sangdam_app::audit::audited(
+        &state.keys,
+        actor,
+        "appointment.book",
+        Some(format!("appointment:{}", first.id)),
+        "ok",
+    );
+    for (i, a) in list.iter().enumerate() {
+        let follow = FollowOn { change: Some(change), booked: i == 0, ..FollowOn::default() };
+        effects = effects.with_job(change_job(&a.id, follow, now));
+    }
+    // A reason that speaks of suicide or self-harm raises the booking's crisis event with it.
+    let crisis = sangdam_domain::crisis::check(b.reason).map(|level| {
+        let (client, counselor) = (Some(b.client), Some(&b.counselor.user.id));
+        crate::crisis::write_for(state, crate::crisis::Source::Booking, &first.id, client, counselor, level)
+    });
+    if let Some(w) = &crisis {
+        effects = effects.with_crisis(w.clone());
+    }
+    match state.store.book(&list, now, Some(&b.counselor.availability), &effects).await {
+        Ok(()) => {}
+        Err(sangdam_store::StoreError::TimeTaken) => {
+            crate::metrics::Metrics::inc(&state.metrics.bookings_refused);
+            return Err(BookError::Taken);
+        }
+        Err(sangdam_store::StoreError::ClientBusy) => {
+            crate::metrics::Metrics::inc(&state.metrics.bookings_refused);
+            return Err(BookError::ClientBusy);
+        }
+        Err(e) => return Err(BookError::Internal(e.into())),
+    }
+    crate::metrics::Metrics::inc(&state.metrics.bookings);
+    crate::jobs::run_now(state, &effects.jobs).await;
+    // The lines at once, and the event's alert (a new booking's event is always new).
+    if let Some(w) = &crisis {
+        crate::crisis::after_raise(state, w, &sangdam_store::CrisisRaised::New(w.id.clone())).await;
+    }
+    Ok(Booked { ids: list.into_iter().map(|a| a.id).collect(), crisis: crisis.is_some() })
+}

@@ -5,16 +5,21 @@
 
 use std::collections::HashMap;
 
-use super::schema::{Appointment, AppointmentOne, AppointmentPage, CancelBody, OutcomeBody, Price, ProblemDoc};
+use super::schema::{
+    Appointment, AppointmentOne, AppointmentPage, CancelBody, NewAppointmentBody, OutcomeBody, Price, ProblemDoc,
+};
 use super::{ApiResult, Caller, Problem, body, ok, page_size, time};
+use crate::booking::BookError;
 use crate::state::AppState;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use sangdam_app::access::{AppointmentList, appointment_list, may_read_appointment};
 use sangdam_app::appointments as ops;
-use sangdam_domain::Role;
 use sangdam_domain::api::{Scope, TokenKind};
+use sangdam_domain::booking::SessionKind;
+use sangdam_domain::limits::MAX_REASON_CHARS;
+use sangdam_domain::{Role, UserId};
 use sangdam_store::AppointmentRecord;
 
 /// An appointment as the API shows it ([`Appointment`]).
@@ -208,4 +213,77 @@ pub async fn outcome(State(state): State<AppState>, caller: Caller, Path(id): Pa
     })
     .await
     .map_err(|p| if p.code == "error-form-invalid" { Problem::invalid("outcome", "error-api-outcome") } else { p })
+}
+
+/// Books one session of a counselor for a client: the center's systems (a service token) for any
+/// client, a counselor (their personal token) for a client in their care. The same operation as
+/// the booking page: the counselor's rules, no overlap, the mails, reminders and webhooks.
+#[utoipa::path(post, path = "/api/v1/appointments", operation_id = "book_appointment", tag = "appointments",
+    request_body = NewAppointmentBody,
+    params(("Idempotency-Key" = Option<String>, Header, description = "1 to 255 visible ASCII characters")),
+    responses(
+        (status = 201, description = "Booked (or requested, when the counselor approves bookings)", body = AppointmentOne),
+        (status = 401, description = "No token, or one that is not valid, revoked or expired", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, description = "The token's scopes or its owner do not allow it", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 404, description = "Not found, or not visible to this token", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 409, description = "The time is no longer free, or the client has another session then", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid parameters or body: `errors` names the fields", body = ProblemDoc, content_type = "application/problem+json")
+    ),
+    security(("token" = ["appointments:write"])))]
+pub async fn book(State(state): State<AppState>, caller: Caller, raw: Bytes) -> ApiResult {
+    caller.require(Scope::AppointmentsWrite)?;
+    let b: NewAppointmentBody = body(&raw)?;
+    let not_found = || Problem::new(StatusCode::NOT_FOUND, "error-api-not-found");
+    let counselor_id = UserId::parse(&b.counselor_id).ok_or_else(not_found)?;
+    let client_id = UserId::parse(&b.client_id).ok_or_else(not_found)?;
+    if !sangdam_app::access::may_book(&state.store, caller.reader(), &counselor_id, &client_id).await? {
+        let target = format!("user:{client_id}");
+        sangdam_app::access::refuse(&state.store, &state.keys, &caller.actor(), "appointment.book", target).await?;
+        return Err(not_found());
+    }
+    let c = crate::booking::counselor(&state, &counselor_id)
+        .await?
+        .filter(|c| c.profile.published)
+        .ok_or_else(not_found)?;
+    let client = state.store.user_by_id(&client_id).await?.filter(|u| u.role == Role::Client && u.active);
+    let client = client.ok_or_else(not_found)?;
+    let mut refused = Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "error-api-invalid");
+    let kind = SessionKind::parse(&b.kind);
+    let offering = kind.and_then(|k| c.profile.offering(k));
+    if offering.is_none() {
+        refused = refused.field("kind", "error-kind-unknown");
+    }
+    let start = super::parse_time(&b.start);
+    if start.is_none() {
+        refused = refused.field("start", "error-api-time");
+    }
+    let reason = b.reason.trim();
+    if reason.chars().count() > MAX_REASON_CHARS {
+        refused = refused.field("reason", "error-reason-too-long").arg("max", MAX_REASON_CHARS);
+    }
+    let (Some(kind), Some(offering), Some(start), false) =
+        (kind, offering, start, reason.chars().count() > MAX_REASON_CHARS)
+    else {
+        return Err(refused);
+    };
+    let starts = [start];
+    let asked = crate::booking::Booking {
+        counselor: &c,
+        client: &client.id,
+        kind,
+        offering,
+        starts: &starts,
+        reason,
+        first_time: b.first_time,
+        series: false,
+    };
+    let done = match crate::booking::book(&state, &caller.actor(), asked).await {
+        Ok(done) => done,
+        Err(BookError::Taken) => return Err(Problem::new(StatusCode::CONFLICT, "error-slot-unavailable")),
+        Err(BookError::ClientBusy) => return Err(Problem::new(StatusCode::CONFLICT, "error-client-busy")),
+        Err(BookError::Internal(e)) => return Err(Problem::internal(e)),
+    };
+    let id = done.ids.first().ok_or_else(not_found)?;
+    let a = state.store.appointment(id).await?.ok_or_else(not_found)?;
+    Ok(ok(StatusCode::CREATED, &AppointmentOne { data: view(&a) }))
 }

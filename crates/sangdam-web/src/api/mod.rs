@@ -69,7 +69,7 @@ fn documented() -> OpenApiRouter<AppState> {
         .routes(routes!(me))
         .routes(routes!(counselors::list))
         .routes(routes!(counselors::free_times))
-        .routes(routes!(appointments::list))
+        .routes(routes!(appointments::list, appointments::book))
         .routes(routes!(appointments::one))
         .routes(routes!(appointments::approve))
         .routes(routes!(appointments::cancel))

@@ -307,3 +307,20 @@ pub struct ScoreSummary {
 pub struct Scores {
     pub data: Vec<ScoreSummary>,
 }
+
+/// A session to book for a client.
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewAppointmentBody {
+    pub counselor_id: String,
+    pub client_id: String,
+    /// `video`, `voice` or `chat`: one the counselor offers.
+    pub kind: String,
+    /// RFC 3339: one of the counselor's free times (see `free-times`).
+    pub start: String,
+    /// The client's reason for the visit, up to 2000 characters; sealed, never sent back.
+    #[serde(default)]
+    pub reason: String,
+    #[serde(default)]
+    pub first_time: bool,
+}

@@ -6,16 +6,14 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
+use sangdam_domain::booking::SessionKind;
 use sangdam_domain::booking::recurrence::{Every, MAX_OCCURRENCES, series};
-use sangdam_domain::booking::{AppointmentStatus, SessionKind};
 use sangdam_domain::{Language, Role, UserId};
-use sangdam_store::{DirectoryFilter, NewAppointment, Specialty, StoreError};
+use sangdam_store::{DirectoryFilter, Specialty};
 use serde::Deserialize;
 
 use super::{render, see_other, with_status};
-use crate::auth::audited;
-use crate::booking::{self, Change, Counselor, FollowOn, SlotSearch};
-use crate::crypto::random;
+use crate::booking::{self, Counselor, SlotSearch};
 use crate::ctx::Ctx;
 use crate::error::{AppError, AppResult};
 use crate::forms::FormData;
@@ -473,84 +471,35 @@ pub async fn book_submit(
         }
         None => vec![jiff::Timestamp::from_second(start).unwrap_or_default()],
     };
-    let mut free = true;
-    for s in &starts {
-        if !booking::slot_is_free(&state, &c, offering.duration_minutes, s.as_second(), &v.user.id, None, ctx.now)
-            .await?
-        {
-            free = false;
-            break;
-        }
-    }
     let taken = |state: AppState, ctx: Ctx, c: Counselor, f: BookForm, message: &'static str| async move {
         let search = SlotSearch { kind, from: ctx.now, until: None, limit: 6 };
         let next = booking::next_slots(&state, &c, &search, Some(&v.user.id), ctx.now).await?;
         let page = book_page(&ctx, &c, f, vec![ctx.t(message)], slot_views(&ctx, &next));
         with_status(StatusCode::CONFLICT, render(&page))
     };
-    if !free || starts.len() != count as usize {
-        let message = if every.is_some() { "error-series-unavailable" } else { "error-slot-unavailable" };
-        return taken(state.clone(), ctx.clone(), c, f, message).await;
+    let unavailable = if every.is_some() { "error-series-unavailable" } else { "error-slot-unavailable" };
+    if starts.len() != count as usize {
+        return taken(state.clone(), ctx.clone(), c, f, unavailable).await;
     }
-    let status = if c.profile.requires_approval { AppointmentStatus::Requested } else { AppointmentStatus::Confirmed };
-    let series_id = every.map(|_| sangdam_domain::ids::encode_random(&random::<16>()));
-    let list: Vec<NewAppointment> = starts
-        .iter()
-        .map(|s| (s, sangdam_domain::ids::encode_random(&random::<16>())))
-        .map(|(s, id)| NewAppointment {
-            // Each session's reason is sealed in its own row.
-            reason: (!reason.is_empty())
-                .then(|| state.keys.seal_at(&sangdam_store::sealed::APPOINTMENT_REASON, &[&id], reason.as_bytes())),
-            id,
-            counselor_id: c.user.id.clone(),
-            client_id: v.user.id.clone(),
-            kind,
-            price: offering.price,
-            starts_at: s.as_second(),
-            ends_at: s.as_second() + i64::from(offering.duration_minutes) * 60,
-            status,
-            first_time: f.first_time == "on",
-            series_id: series_id.clone(),
-        })
-        .collect();
-    // The audit entry and the job that sends the mails, schedules the reminders and asks the
-    // intake forms commit with the booking; the counselor's rules are checked again inside it.
-    let change = if status == AppointmentStatus::Requested { Change::Requested } else { Change::Booked };
-    let mut effects =
-        audited(&state, &ctx, Some(&v.user), "appointment.book", Some(format!("appointment:{}", list[0].id)), "ok");
-    for (i, a) in list.iter().enumerate() {
-        let follow = FollowOn { change: Some(change), booked: i == 0, ..FollowOn::default() };
-        effects = effects.with_job(booking::change_job(&a.id, follow, ctx.now));
+    let starts: Vec<i64> = starts.iter().map(|s| s.as_second()).collect();
+    let asked = booking::Booking {
+        counselor: &c,
+        client: &v.user.id,
+        kind,
+        offering,
+        starts: &starts,
+        reason,
+        first_time: f.first_time == "on",
+        series: every.is_some(),
+    };
+    let actor = crate::auth::actor_of(&ctx, Some(&v.user));
+    match booking::book(&state, &actor, asked).await {
+        Ok(done) if done.crisis => Ok(see_other("/appointments?booked=1&care=1")),
+        Ok(_) => Ok(see_other("/appointments?booked=1")),
+        Err(booking::BookError::Taken) => taken(state.clone(), ctx.clone(), c, f, unavailable).await,
+        Err(booking::BookError::ClientBusy) => taken(state.clone(), ctx.clone(), c, f, "error-client-busy").await,
+        Err(booking::BookError::Internal(e)) => Err(e.into()),
     }
-    // A reason that speaks of suicide or self-harm raises the booking's crisis event with it.
-    let crisis = sangdam_domain::crisis::check(reason).map(|level| {
-        let (client, counselor) = (Some(&v.user.id), Some(&c.user.id));
-        crate::crisis::write_for(&state, crate::crisis::Source::Booking, &list[0].id, client, counselor, level)
-    });
-    if let Some(w) = &crisis {
-        effects = effects.with_crisis(w.clone());
-    }
-    match state.store.book(&list, ctx.now, Some(&c.availability), &effects).await {
-        Ok(()) => {}
-        Err(StoreError::TimeTaken) => {
-            crate::metrics::Metrics::inc(&state.metrics.bookings_refused);
-            let message = if every.is_some() { "error-series-unavailable" } else { "error-slot-unavailable" };
-            return taken(state.clone(), ctx.clone(), c, f, message).await;
-        }
-        Err(StoreError::ClientBusy) => {
-            crate::metrics::Metrics::inc(&state.metrics.bookings_refused);
-            return taken(state.clone(), ctx.clone(), c, f, "error-client-busy").await;
-        }
-        Err(e) => return Err(e.into()),
-    }
-    crate::metrics::Metrics::inc(&state.metrics.bookings);
-    crate::jobs::run_now(&state, &effects.jobs).await;
-    // The lines at once, and the event's alert (a new booking's event is always new).
-    if let Some(w) = &crisis {
-        crate::crisis::after_raise(&state, w, &sangdam_store::CrisisRaised::New(w.id.clone())).await;
-        return Ok(see_other("/appointments?booked=1&care=1"));
-    }
-    Ok(see_other("/appointments?booked=1"))
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -629,6 +629,7 @@ db_test!(the_openapi_document_is_valid_and_names_every_route, async |app: &TestA
     documented.sort();
     let expected = [
         ("GET", "/api/v1/appointments"),
+        ("POST", "/api/v1/appointments"),
         ("GET", "/api/v1/appointments/{id}"),
         ("GET", "/api/v1/counselors"),
         ("GET", "/api/v1/counselors/{id}/free-times"),
@@ -836,4 +837,71 @@ db_test!(a_burst_of_wrong_tokens_is_cut_off_per_address, async |app: &TestApp| {
     assert_eq!(get(app, &good, "/api/v1/me").await.status, 429);
     app.clock.advance(60);
     assert_eq!(get(app, &good, "/api/v1/me").await.status, 200);
+});
+
+db_test!(the_center_books_through_the_api_as_the_booking_page_does, async |app: &TestApp| {
+    let c = counselor(app, "api-book-c@example.com", |_| {}).await;
+    let (admin, _) = staff(app, Role::Admin, "api-book-admin@example.com").await;
+    let service = token(app, &admin, "/admin/tokens", &["appointments:read", "appointments:write"]).await;
+    let mut clients = vec![];
+    for i in 0..20 {
+        clients.push(app.create_user(Role::Client, &format!("api-book-{i}@example.com")).await);
+    }
+    let (viewer, _) = app.signed_in(Role::Client, "api-book-viewer@example.com").await;
+    let slots = listed_slots(app, &viewer, &c).await;
+    let at = |s: i64| jiff::Timestamp::from_second(s).unwrap().to_string();
+    let ask = |client: &UserId, start: i64| json!({"counselor_id": c.as_str(), "client_id": client.as_str(), "kind": "video", "start": at(start), "reason": "시험 불안"});
+
+    // Twenty clients at once for one time: exactly one gets it.
+    let tasks: Vec<_> = clients
+        .iter()
+        .map(|client| {
+            let (url, t, body) = (app.url("/api/v1/appointments"), service.clone(), ask(client, slots[0]));
+            tokio::spawn(async move {
+                reqwest::Client::new().post(url).bearer_auth(t).json(&body).send().await.unwrap().status().as_u16()
+            })
+        })
+        .collect();
+    let mut answers = vec![];
+    for t in tasks {
+        answers.push(t.await.unwrap());
+    }
+    assert_eq!(answers.iter().filter(|s| **s == 201).count(), 1, "{answers:?}");
+    assert_eq!(answers.iter().filter(|s| **s == 409).count(), 19, "{answers:?}");
+    let mine = crate::booking::appointments_of(app, &c).await;
+    assert_eq!(mine.len(), 1);
+    assert!(mine[0].reason.is_some(), "the reason is kept, sealed");
+    let booked_for = mine[0].client_id.clone();
+    let email = app.store.user_by_id(&booked_for).await.unwrap().unwrap().email;
+    assert!(!app.mails_to(email.as_str()).await.is_empty(), "the client is told, as after the page");
+    assert_eq!(audit_count(app, "appointment.book", Some("ok")).await, 1);
+
+    // The same key and request again: the first answer, nothing booked twice.
+    let key = [("idempotency-key", "crm-booking-7")];
+    let first = call(app, &service, "POST", "/api/v1/appointments", Some(ask(&clients[0], slots[2])), &key).await;
+    let again = call(app, &service, "POST", "/api/v1/appointments", Some(ask(&clients[0], slots[2])), &key).await;
+    assert_eq!((first.status, again.status), (StatusCode::CREATED, StatusCode::CREATED), "{:?}", first.body);
+    assert_eq!(first.body["data"]["id"], again.body["data"]["id"]);
+    assert_eq!(crate::booking::appointments_of(app, &c).await.len(), 2);
+
+    // Bad requests name their fields; nothing is booked.
+    let bad = json!({"counselor_id": c.as_str(), "client_id": clients[1].as_str(), "kind": "fax", "start": "soon", "reason": "가".repeat(2001)});
+    let refused = call(app, &service, "POST", "/api/v1/appointments", Some(bad), &[]).await;
+    let fields: Vec<&str> =
+        refused.body["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+    assert_eq!((refused.status, fields), (StatusCode::UNPROCESSABLE_ENTITY, vec!["kind", "start", "reason"]));
+    let off_grid =
+        call(app, &service, "POST", "/api/v1/appointments", Some(ask(&clients[1], slots[0] + 60)), &[]).await;
+    assert_eq!((off_grid.status, problem(&off_grid)), (StatusCode::CONFLICT, "error-slot-unavailable"));
+
+    // A counselor books only for themselves, and only a client in their care.
+    let browser = crate::helpers::new_client();
+    assert_eq!(app.signin(&browser, "api-book-c@example.com", crate::helpers::PASSWORD).await.status(), 303);
+    app.enroll_two_factor(&browser).await;
+    let own = token(app, &browser, "/account/tokens", &["appointments:write"]).await;
+    let stranger = call(app, &own, "POST", "/api/v1/appointments", Some(ask(&clients[5], slots[3])), &[]).await;
+    assert_eq!(stranger.status, 404);
+    assert_eq!(audit_count(app, "appointment.book", Some("denied")).await, 1);
+    let in_care = call(app, &own, "POST", "/api/v1/appointments", Some(ask(&booked_for, slots[3])), &[]).await;
+    assert_eq!(in_care.status, 201, "{:?}", in_care.body);
 });
