@@ -77,6 +77,28 @@ pub async fn may_book(
     }
 }
 
+/// Which live chats' metadata (times, state, topic, who; never a word of them) a reader may list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ChatList {
+    /// Every chat (supervisors; the center's systems).
+    All,
+    /// The chats this counselor took.
+    HeldBy(UserId),
+    Nothing,
+}
+
+/// What `reader` may list: a counselor the chats they accepted, as [`may_read_chat`] grants.
+pub fn chat_list(reader: Reader<'_>) -> ChatList {
+    match reader {
+        Reader::Center => ChatList::All,
+        Reader::Person(u) => match u.role {
+            Role::Supervisor => ChatList::All,
+            Role::Counselor => ChatList::HeldBy(u.id.clone()),
+            Role::Client | Role::Admin => ChatList::Nothing,
+        },
+    }
+}
+
 /// Which clients a reader may list (their contact details, for a CRM).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ClientList {

@@ -260,6 +260,26 @@ impl Store {
         )
     }
 
+    /// One page of chats, newest first, before the cursor `(queued_at, id)`: everyone's, or those
+    /// a counselor took (accepted; an offer alone is not theirs).
+    pub async fn chats_page(
+        &self,
+        held_by: Option<&UserId>,
+        before: Option<(i64, &str)>,
+        limit: i64,
+    ) -> Result<Vec<ChatRecord>> {
+        let (at, id) = before.unwrap_or((i64::MAX, ""));
+        select_chats!(
+            self,
+            "WHERE ($1 = '' OR (counselor_id = $1 AND accepted_at IS NOT NULL)) \
+             AND (queued_at < $2 OR (queued_at = $2 AND ($3 = '' OR id < $3))) ORDER BY queued_at DESC, id DESC LIMIT $4",
+            held_by.map_or("", UserId::as_str),
+            at,
+            id,
+            limit
+        )
+    }
+
     /// Chats whose client wrote while waiting and left before anyone answered, newest first.
     pub async fn left_messages(&self, limit: i64) -> Result<Vec<ChatRecord>> {
         select_chats!(

@@ -227,3 +227,4 @@ audit-action-webhook-gone = A webhook receiver answered 410 Gone
 audit-outcome-disabled = Turned off
 audit-action-api-clients-list = Listed clients through the API
 audit-action-client-scores-read = Read a client's questionnaire scores
+audit-action-api-chats-list = Listed live chats through the API

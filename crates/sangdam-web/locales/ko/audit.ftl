@@ -227,3 +227,4 @@ audit-action-webhook-gone = 웹훅 수신처가 410 Gone으로 응답
 audit-outcome-disabled = 꺼짐
 audit-action-api-clients-list = API로 내담자 목록 조회
 audit-action-client-scores-read = 내담자의 설문 점수 조회
+audit-action-api-chats-list = API로 실시간 상담 목록 조회

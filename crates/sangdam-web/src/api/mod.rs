@@ -17,6 +17,7 @@
 //! (the address noting the token), and `sangdam_app::access` for who may see what.
 
 mod appointments;
+mod chats;
 mod clients;
 mod counselors;
 mod idempotency;
@@ -74,6 +75,7 @@ fn documented() -> OpenApiRouter<AppState> {
         .routes(routes!(appointments::approve))
         .routes(routes!(appointments::cancel))
         .routes(routes!(appointments::outcome))
+        .routes(routes!(chats::list))
         .routes(routes!(clients::list))
         .routes(routes!(clients::one, clients::update))
         .routes(routes!(clients::scores))

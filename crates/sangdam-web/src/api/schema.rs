@@ -189,6 +189,7 @@ impl Modify for Bearer {
         (name = "counselors", description = "The directory and free times (any token)"),
         (name = "appointments", description = "Appointments (scopes appointments:read, appointments:write)"),
         (name = "clients", description = "Clients as contacts (scopes clients:read, clients:write)"),
+        (name = "chats", description = "Live chats' metadata (scope clients:read)"),
         (name = "webhooks", description = "Webhook endpoints (scope webhooks:manage); messages follow Standard Webhooks 1.0")
     )
 )]
@@ -323,4 +324,30 @@ pub struct NewAppointmentBody {
     pub reason: String,
     #[serde(default)]
     pub first_time: bool,
+}
+
+/// A live chat's metadata: never its messages, the client's nickname or device.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ChatMeta {
+    pub id: String,
+    /// `queued`, `offered`, `active` or `closed`.
+    pub status: String,
+    /// The topic the client chose.
+    pub topic: String,
+    /// `ko` or `en`.
+    pub language: String,
+    /// The client, when signed in; absent for a guest.
+    pub client_id: Option<String>,
+    pub counselor_id: Option<String>,
+    pub queued_at: String,
+    pub accepted_at: Option<String>,
+    pub closed_at: Option<String>,
+    /// How it ended (`done`, `abuse`, …), once closed.
+    pub close_category: Option<String>,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ChatPage {
+    pub data: Vec<ChatMeta>,
+    pub next_cursor: Option<String>,
 }

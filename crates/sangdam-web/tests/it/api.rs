@@ -637,6 +637,7 @@ db_test!(the_openapi_document_is_valid_and_names_every_route, async |app: &TestA
         ("POST", "/api/v1/appointments/{id}/approve"),
         ("POST", "/api/v1/appointments/{id}/cancel"),
         ("POST", "/api/v1/appointments/{id}/outcome"),
+        ("GET", "/api/v1/chats"),
         ("GET", "/api/v1/clients"),
         ("GET", "/api/v1/clients/{id}"),
         ("PATCH", "/api/v1/clients/{id}"),
@@ -904,4 +905,58 @@ db_test!(the_center_books_through_the_api_as_the_booking_page_does, async |app: 
     assert_eq!(audit_count(app, "appointment.book", Some("denied")).await, 1);
     let in_care = call(app, &own, "POST", "/api/v1/appointments", Some(ask(&booked_for, slots[3])), &[]).await;
     assert_eq!(in_care.status, 201, "{:?}", in_care.body);
+});
+
+db_test!(chats_are_listed_as_metadata_to_whoever_held_them, async |app: &TestApp| {
+    let (a_browser, a) = staff(app, Role::Counselor, "api-chat-a@example.com").await;
+    let b = app.create_user(Role::Counselor, "api-chat-b@example.com").await;
+    let now = app.clock.now();
+    // Three chats: one A took, one only offered to A, one B took.
+    for (i, (who, accepted)) in [(&a, true), (&a, false), (&b, true)].into_iter().enumerate() {
+        let id = format!("chat{i}AAAAAAAAAAAAAAAAAAAAAAA");
+        let chat = sangdam_store::NewChat {
+            id: &id,
+            client_id: None,
+            nickname: "비밀닉네임",
+            guest_token: Some(b"guest".as_slice()),
+            device: "device",
+            topic: "anxiety",
+            language: sangdam_domain::Language::Ko,
+        };
+        app.store.create_chat(&chat, now + i as i64).await.unwrap();
+        let (status, at) = if accepted { ("active", Some(now + 10)) } else { ("offered", None) };
+        sangdam_store::on_backend!(&app.store, |pool| {
+            sqlx::query("UPDATE chats SET status = $2, counselor_id = $3, accepted_at = $4 WHERE id = $1")
+                .bind(&id)
+                .bind(status)
+                .bind(who.as_str())
+                .bind(at)
+                .execute(pool)
+                .await
+                .unwrap();
+        });
+    }
+    let t = token(app, &a_browser, "/account/tokens", &["clients:read"]).await;
+    let mine = get(app, &t, "/api/v1/chats").await;
+    assert_eq!(mine.status, 200);
+    let ids: Vec<&str> = mine.body["data"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["chat0AAAAAAAAAAAAAAAAAAAAAAA"], "an offer alone is not theirs");
+    assert!(!mine.body.to_string().contains("비밀닉네임") && !mine.body.to_string().contains("device"));
+    assert_eq!(mine.body["data"][0]["topic"], json!("anxiety"));
+
+    let (sup, _) = staff(app, Role::Supervisor, "api-chat-sup@example.com").await;
+    let st = token(app, &sup, "/account/tokens", &["clients:read"]).await;
+    let first = get(app, &st, "/api/v1/chats?limit=2").await;
+    let cursor = first.body["next_cursor"].as_str().unwrap().to_owned();
+    let rest = get(app, &st, &format!("/api/v1/chats?limit=2&cursor={cursor}")).await;
+    let all: Vec<String> = [&first, &rest]
+        .iter()
+        .flat_map(|p| {
+            p.body["data"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap().to_owned()).collect::<Vec<_>>()
+        })
+        .collect();
+    assert_eq!(all.len(), 3, "newest first, each once: {all:?}");
+    assert_eq!(all[0], "chat2AAAAAAAAAAAAAAAAAAAAAAA");
+    assert_eq!(rest.body["next_cursor"], Value::Null);
+    assert_eq!(audit_count(app, "api.chats.list", Some("ok")).await, 3);
 });
