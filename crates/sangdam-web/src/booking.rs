@@ -702,3 +702,64 @@ pub async fn book(state: &AppState, actor: &sangdam_app::Actor, b: Booking<'_>) 
     }
     Ok(Booked { ids: list.into_iter().map(|a| a.id).collect(), crisis: crisis.is_some() })
 }
+
+/// Why an appointment was not moved.
+#[derive(Debug, thiserror::Error)]
+pub enum MoveError {
+    /// The new time is not one of the counselor's free times (or was taken meanwhile).
+    #[error("time taken")]
+    Taken,
+    /// The client has another session at the new time.
+    #[error("client busy")]
+    ClientBusy,
+    /// The appointment no longer holds its time (cancelled, done).
+    #[error("closed")]
+    Closed,
+    /// A mail link's appointment changed since the link was made (its `SequenceGuard`).
+    #[error("link used")]
+    LinkUsed,
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+/// Moves appointment `a` of counselor `c` to `start` (keeping its length) for `actor`, audited as
+/// `action`: the new time must be free for its client, the database refuses any overlap, and the
+/// move, its audit entry and the job that tells both sides and offers the freed time commit
+/// together; the job then runs at once. Whether the move is still allowed (the client's window)
+/// is the caller's to decide first.
+pub async fn move_appointment(
+    state: &AppState,
+    actor: &sangdam_app::Actor,
+    a: &AppointmentRecord,
+    c: &Counselor,
+    start: i64,
+    action: &str,
+    guard: Option<sangdam_store::SequenceGuard>,
+) -> Result<(), MoveError> {
+    let now = actor.at;
+    // The appointment keeps its own length, even if the counselor has changed the offering since.
+    let minutes = u32::try_from((a.ends_at - a.starts_at) / 60).unwrap_or(0);
+    if c.profile.offering(a.kind).is_none()
+        || !slot_is_free(state, c, minutes, start, &a.client_id, Some(a), now).await?
+    {
+        return Err(MoveError::Taken);
+    }
+    let duration = a.ends_at - a.starts_at;
+    let follow = FollowOn { change: Some(Change::Moved), freed: Some((a.starts_at, a.ends_at)), ..FollowOn::default() };
+    let target = Some(format!("appointment:{}", a.id));
+    let mut effects =
+        sangdam_app::audit::audited(&state.keys, actor, action, target, "ok").with_job(change_job(&a.id, follow, now));
+    effects.guard = guard;
+    let moved =
+        state.store.reschedule(&a.id, start, start + duration, &a.client_id, now, Some(&c.availability), &effects);
+    match moved.await {
+        Ok(true) => {}
+        Ok(false) => return Err(MoveError::Closed),
+        Err(sangdam_store::StoreError::Conflict) => return Err(MoveError::LinkUsed),
+        Err(sangdam_store::StoreError::TimeTaken) => return Err(MoveError::Taken),
+        Err(sangdam_store::StoreError::ClientBusy) => return Err(MoveError::ClientBusy),
+        Err(e) => return Err(MoveError::Internal(e.into())),
+    }
+    crate::jobs::run_now(state, &effects.jobs).await;
+    Ok(())
+}

@@ -6,7 +6,8 @@
 use std::collections::HashMap;
 
 use super::schema::{
-    Appointment, AppointmentOne, AppointmentPage, CancelBody, NewAppointmentBody, OutcomeBody, Price, ProblemDoc,
+    Appointment, AppointmentOne, AppointmentPage, CancelBody, MoveBody, NewAppointmentBody, OutcomeBody, Price,
+    ProblemDoc,
 };
 use super::{ApiResult, Caller, Problem, body, ok, page_size, time};
 use crate::booking::BookError;
@@ -286,4 +287,60 @@ pub async fn book(State(state): State<AppState>, caller: Caller, raw: Bytes) -> 
     let id = done.ids.first().ok_or_else(not_found)?;
     let a = state.store.appointment(id).await?.ok_or_else(not_found)?;
     Ok(ok(StatusCode::CREATED, &AppointmentOne { data: view(&a) }))
+}
+
+/// Moves an appointment to another free time of its counselor, keeping its length: the
+/// counselor (their personal token) any time before it starts; the center's systems for the
+/// client, within the counselor's window for changes, as the client could. Both sides are told.
+#[utoipa::path(post, path = "/api/v1/appointments/{id}/move", operation_id = "move_appointment", tag = "appointments",
+    request_body = MoveBody,
+    params(("id" = String, Path), ("Idempotency-Key" = Option<String>, Header, description = "1 to 255 visible ASCII characters")),
+    responses(
+        (status = 200, description = "Moved", body = AppointmentOne),
+        (status = 401, description = "No token, or one that is not valid, revoked or expired", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, description = "The token's scopes or its owner do not allow it", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 404, description = "Not found, or not visible to this token", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 409, description = "The time is not free, the client has another session then, or the appointment can no longer move", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid parameters or body: `errors` names the fields", body = ProblemDoc, content_type = "application/problem+json")
+    ),
+    security(("token" = ["appointments:write"])))]
+pub async fn move_to(State(state): State<AppState>, caller: Caller, Path(id): Path<String>, raw: Bytes) -> ApiResult {
+    caller.require(Scope::AppointmentsWrite)?;
+    let b: MoveBody = body(&raw)?;
+    let center = caller.token.kind == TokenKind::Service;
+    if !center && caller.owner.role != Role::Counselor {
+        return Err(Problem::new(StatusCode::FORBIDDEN, "error-api-counselor-only"));
+    }
+    let a = readable(&state, &caller, &id, "api.appointment.change").await?;
+    if !center && a.counselor_id != caller.owner.id {
+        return Err(Problem::new(StatusCode::FORBIDDEN, "error-api-counselor-only"));
+    }
+    let start = super::parse_time(&b.start).ok_or_else(|| Problem::invalid("start", "error-api-time"))?;
+    let not_found = || Problem::new(StatusCode::NOT_FOUND, "error-api-not-found");
+    let c = crate::booking::counselor(&state, &a.counselor_id).await?.ok_or_else(not_found)?;
+    let now = caller.ctx.now;
+    let window_open = sangdam_domain::booking::appointment::client_may_reschedule(
+        jiff::Timestamp::from_second(a.starts_at).unwrap_or_default(),
+        jiff::Timestamp::from_second(now).unwrap_or_default(),
+        c.profile.rules.cancel_window_hours,
+    );
+    if !a.status.holds_time() || a.starts_at <= now {
+        return Err(Problem::new(StatusCode::CONFLICT, "error-appointment-closed"));
+    }
+    if center && !window_open {
+        return Err(Problem::new(StatusCode::CONFLICT, "error-reschedule-window"));
+    }
+    use crate::booking::MoveError;
+    match crate::booking::move_appointment(&state, &caller.actor(), &a, &c, start, "appointment.reschedule", None).await
+    {
+        Ok(()) => {}
+        Err(MoveError::Taken) => return Err(Problem::new(StatusCode::CONFLICT, "error-slot-unavailable")),
+        Err(MoveError::ClientBusy) => return Err(Problem::new(StatusCode::CONFLICT, "error-client-busy")),
+        Err(MoveError::Closed | MoveError::LinkUsed) => {
+            return Err(Problem::new(StatusCode::CONFLICT, "error-appointment-closed"));
+        }
+        Err(MoveError::Internal(e)) => return Err(Problem::internal(e)),
+    }
+    let after = state.store.appointment(&a.id).await?.ok_or_else(not_found)?;
+    Ok(ok(StatusCode::OK, &AppointmentOne { data: view(&after) }))
 }

@@ -75,6 +75,7 @@ fn documented() -> OpenApiRouter<AppState> {
         .routes(routes!(appointments::approve))
         .routes(routes!(appointments::cancel))
         .routes(routes!(appointments::outcome))
+        .routes(routes!(appointments::move_to))
         .routes(routes!(chats::list))
         .routes(routes!(clients::list))
         .routes(routes!(clients::one, clients::update))

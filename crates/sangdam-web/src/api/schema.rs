@@ -351,3 +351,11 @@ pub struct ChatPage {
     pub data: Vec<ChatMeta>,
     pub next_cursor: Option<String>,
 }
+
+/// `{"start": "…"}`: the new time (RFC 3339), one of the counselor's free times.
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MoveBody {
+    #[serde(default)]
+    pub start: String,
+}

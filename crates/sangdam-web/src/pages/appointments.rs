@@ -418,7 +418,7 @@ pub(crate) async fn reschedule_as(
     let Some(start) = f.start.trim().parse::<i64>().ok().filter(|s| jiff::Timestamp::from_second(*s).is_ok()) else {
         return reschedule_page(state, ctx, a, c, vec![ctx.t("error-slot-invalid")], at).await;
     };
-    // The appointment keeps its own length, even if the counselor has changed the offering since.
+    // A time that is not free is refused before the confirmation page, and again when moving.
     let minutes = u32::try_from((a.ends_at - a.starts_at) / 60).unwrap_or(0);
     if c.profile.offering(a.kind).is_none()
         || !booking::slot_is_free(state, c, minutes, start, &client.id, Some(a), ctx.now).await?
@@ -437,28 +437,21 @@ pub(crate) async fn reschedule_as(
             other: format!("{}/reschedule", at.base),
         });
     }
-    let duration = a.ends_at - a.starts_at;
-    let target = Some(format!("appointment:{}", a.id));
-    let follow = FollowOn { change: Some(Change::Moved), freed: Some((a.starts_at, a.ends_at)), ..FollowOn::default() };
     let action = if at.link.is_some() { "appointment.link.reschedule" } else { "appointment.reschedule" };
-    let mut effects =
-        audited(state, ctx, Some(client), action, target, "ok").with_job(booking::change_job(&a.id, follow, ctx.now));
-    effects.guard = at.guard(a);
-    let moved =
-        state.store.reschedule(&a.id, start, start + duration, &client.id, ctx.now, Some(&c.availability), &effects);
-    match moved.await {
-        Ok(true) => {}
-        Ok(false) => return Err(AppError::BadRequest("error-appointment-closed")),
-        Err(StoreError::Conflict) if at.link.is_some() => return Err(AppError::BadRequest("error-link-used")),
-        Err(StoreError::TimeTaken) => {
+    let actor = crate::auth::actor_of(ctx, Some(client));
+    match booking::move_appointment(state, &actor, a, c, start, action, at.guard(a)).await {
+        Ok(()) => {}
+        Err(booking::MoveError::Closed) => return Err(AppError::BadRequest("error-appointment-closed")),
+        Err(booking::MoveError::LinkUsed) if at.link.is_some() => return Err(AppError::BadRequest("error-link-used")),
+        Err(booking::MoveError::Taken) => {
             return reschedule_page(state, ctx, a, c, vec![ctx.t("error-slot-unavailable")], at).await;
         }
-        Err(StoreError::ClientBusy) => {
+        Err(booking::MoveError::ClientBusy) => {
             return reschedule_page(state, ctx, a, c, vec![ctx.t("error-client-busy")], at).await;
         }
-        Err(e) => return Err(e.into()),
+        Err(booking::MoveError::LinkUsed) => return Err(AppError::Conflict("error-appointment-closed")),
+        Err(booking::MoveError::Internal(e)) => return Err(e.into()),
     }
-    crate::jobs::run_now(state, &effects.jobs).await;
     Ok(see_other(&at.done("moved")))
 }
 

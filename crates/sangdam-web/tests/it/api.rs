@@ -637,6 +637,7 @@ db_test!(the_openapi_document_is_valid_and_names_every_route, async |app: &TestA
         ("POST", "/api/v1/appointments/{id}/approve"),
         ("POST", "/api/v1/appointments/{id}/cancel"),
         ("POST", "/api/v1/appointments/{id}/outcome"),
+        ("POST", "/api/v1/appointments/{id}/move"),
         ("GET", "/api/v1/chats"),
         ("GET", "/api/v1/clients"),
         ("GET", "/api/v1/clients/{id}"),
@@ -959,4 +960,95 @@ db_test!(chats_are_listed_as_metadata_to_whoever_held_them, async |app: &TestApp
     assert_eq!(all[0], "chat2AAAAAAAAAAAAAAAAAAAAAAA");
     assert_eq!(rest.body["next_cursor"], Value::Null);
     assert_eq!(audit_count(app, "api.chats.list", Some("ok")).await, 3);
+});
+
+db_test!(appointments_move_through_the_api_as_on_the_pages, async |app: &TestApp| {
+    let c = counselor(app, "api-move-c@example.com", |_| {}).await;
+    let ids = booked(app, &c, "move", 3).await;
+    let (viewer, _) = app.signed_in(Role::Client, "api-move-viewer@example.com").await;
+    let free = listed_slots(app, &viewer, &c).await;
+    let taken: Vec<i64> = crate::booking::appointments_of(app, &c).await.iter().map(|a| a.starts_at).collect();
+    let open: Vec<i64> = free.into_iter().filter(|s| !taken.contains(s)).collect();
+    let at = |s: i64| jiff::Timestamp::from_second(s).unwrap().to_string();
+    let browser = crate::helpers::new_client();
+    assert_eq!(app.signin(&browser, "api-move-c@example.com", crate::helpers::PASSWORD).await.status(), 303);
+    app.enroll_two_factor(&browser).await;
+    let t = token(app, &browser, "/account/tokens", &["appointments:read", "appointments:write"]).await;
+
+    // Two appointments into one free time at once, ten requests each: exactly one lands.
+    let target = open[0];
+    let tasks: Vec<_> = (0..20)
+        .map(|i| {
+            let (url, t) = (app.url(&format!("/api/v1/appointments/{}/move", ids[i % 2])), t.clone());
+            let body = json!({"start": at(target)});
+            tokio::spawn(async move {
+                reqwest::Client::new().post(url).bearer_auth(t).json(&body).send().await.unwrap().status().as_u16()
+            })
+        })
+        .collect();
+    let mut answers = vec![];
+    for task in tasks {
+        answers.push(task.await.unwrap());
+    }
+    let now = crate::booking::appointments_of(app, &c).await;
+    assert_eq!(now.iter().filter(|a| a.starts_at == target).count(), 1, "{answers:?}");
+    assert!(answers.iter().all(|s| *s == 200 || *s == 409), "{answers:?}");
+    // Onto another appointment's time: refused.
+    let onto = call(
+        app,
+        &t,
+        "POST",
+        &format!("/api/v1/appointments/{}/move", ids[2]),
+        Some(json!({"start": at(target)})),
+        &[],
+    )
+    .await;
+    assert_eq!((onto.status, problem(&onto)), (StatusCode::CONFLICT, "error-slot-unavailable"));
+    let bad = call(
+        app,
+        &t,
+        "POST",
+        &format!("/api/v1/appointments/{}/move", ids[2]),
+        Some(json!({"start": "tomorrow"})),
+        &[],
+    )
+    .await;
+    assert_eq!(bad.body["errors"][0]["field"], json!("start"));
+    // The client is told it moved, and the move is audited with the token beside the address.
+    let moved = now.iter().find(|a| a.starts_at == target).unwrap();
+    let mails = app.mails_to("move-client@example.com").await;
+    assert!(
+        mails.iter().any(|m| m.subject.contains("변경")),
+        "{:?}",
+        mails.iter().map(|m| &m.subject).collect::<Vec<_>>()
+    );
+    assert!(moved.sequence >= 1);
+    // Another counselor sees nothing to move.
+    let (other, _) = staff(app, Role::Counselor, "api-move-other@example.com").await;
+    let ot = token(app, &other, "/account/tokens", &["appointments:write", "appointments:read"]).await;
+    let theirs = call(
+        app,
+        &ot,
+        "POST",
+        &format!("/api/v1/appointments/{}/move", ids[2]),
+        Some(json!({"start": at(open[1])})),
+        &[],
+    )
+    .await;
+    assert_eq!(theirs.status, 404);
+    // The center moves for the client only within the counselor's window for changes (24 h).
+    let (admin, _) = staff(app, Role::Admin, "api-move-admin@example.com").await;
+    let service = token(app, &admin, "/admin/tokens", &["appointments:read", "appointments:write"]).await;
+    let last = crate::booking::appointments_of(app, &c).await.into_iter().find(|a| a.id == ids[2]).unwrap();
+    app.clock.freeze_at(last.starts_at - 3600);
+    let late = call(
+        app,
+        &service,
+        "POST",
+        &format!("/api/v1/appointments/{}/move", ids[2]),
+        Some(json!({"start": at(open[2])})),
+        &[],
+    )
+    .await;
+    assert_eq!((late.status, problem(&late)), (StatusCode::CONFLICT, "error-reschedule-window"));
 });
