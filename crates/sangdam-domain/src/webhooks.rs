@@ -34,6 +34,8 @@ pub const MAX_URL_CHARS: usize = 2000;
 pub const MAX_DESCRIPTION_CHARS: usize = 200;
 /// A secret replaced by a new one still signs (beside it) for this long, so receivers can switch.
 pub const ROTATION_OVERLAP_SECONDS: i64 = 24 * 3600;
+/// How long the delivery log keeps a finished delivery.
+pub const LOG_DAYS: i64 = 30;
 /// The longest `Retry-After` honored: a later one waits for the next scheduled attempt instead.
 pub const MAX_RETRY_AFTER_SECONDS: i64 = 24 * 3600;
 

@@ -481,6 +481,19 @@ impl Store {
         })
     }
 
+    /// Forgets finished deliveries (and their attempts) raised before `before`; how many.
+    pub async fn prune_webhook_deliveries(&self, before: i64) -> Result<u64> {
+        on_backend!(self, |pool| {
+            let done = sqlx::query(
+                "DELETE FROM webhook_deliveries WHERE created_at < $1 AND status IN ('delivered', 'failed')",
+            )
+            .bind(before)
+            .execute(pool)
+            .await?;
+            Ok(done.rows_affected())
+        })
+    }
+
     /// Sends a delivered or given-up delivery again, with the same id, the schedule starting
     /// over. The effects commit with it. False when it is still on its way.
     pub async fn replay_webhook(&self, endpoint: &str, id: &str, now: i64, effects: &Effects) -> Result<bool> {

@@ -122,8 +122,9 @@ pub async fn seal_legacy_alerts(state: &AppState) -> anyhow::Result<usize> {
     crate::pages::seal_legacy_alerts(state).await
 }
 
-/// Removes expired sessions and old sign-in failures, and purges the signed notes of deleted
-/// accounts whose retention has passed, every ten minutes.
+/// Removes expired sessions and old sign-in failures, idempotency keys past their day and
+/// finished webhook deliveries past a month, and purges the signed notes of deleted accounts
+/// whose retention has passed, every ten minutes.
 async fn housekeeping(state: AppState, mut shutdown: watch::Receiver<bool>) {
     loop {
         let now = state.clock.now();
@@ -138,6 +139,14 @@ async fn housekeeping(state: AppState, mut shutdown: watch::Receiver<bool>) {
         }
         if let Err(e) = state.store.prune_pending_signups(now).await {
             tracing::warn!(error = ?e, "pruning unconfirmed sign-ups failed");
+        }
+        // Stored answers of idempotent API requests live a day; the webhook log a month.
+        if let Err(e) = state.store.prune_idempotent(now - sangdam_domain::api::IDEMPOTENCY_SECONDS).await {
+            tracing::warn!(error = ?e, "pruning idempotency keys failed");
+        }
+        let log_cutoff = now - sangdam_domain::webhooks::LOG_DAYS * 86_400;
+        if let Err(e) = state.store.prune_webhook_deliveries(log_cutoff).await {
+            tracing::warn!(error = ?e, "pruning the webhook delivery log failed");
         }
         let years =
             crate::retention::signed_note_years(&state).await.unwrap_or(state.config.retention_signed_note_years);

@@ -9,7 +9,7 @@ use super::schema::{
     Appointment, AppointmentOne, AppointmentPage, CancelBody, MoveBody, NewAppointmentBody, OutcomeBody, Price,
     ProblemDoc,
 };
-use super::{ApiResult, Caller, Problem, body, ok, page_size, time};
+use super::{ApiResult, Caller, Problem, body, cursor, ok, page_size, parse_cursor, time};
 use crate::booking::BookError;
 use crate::state::AppState;
 use axum::body::Bytes;
@@ -43,19 +43,6 @@ fn view(a: &AppointmentRecord) -> Appointment {
     }
 }
 
-fn cursor_of(a: &AppointmentRecord) -> String {
-    data_encoding::BASE64URL_NOPAD.encode(format!("{}.{}", a.starts_at, a.id).as_bytes())
-}
-
-fn parse_cursor(text: &str) -> Option<(i64, String)> {
-    let raw = data_encoding::BASE64URL_NOPAD.decode(text.as_bytes()).ok()?;
-    let raw = String::from_utf8(raw).ok()?;
-    let (at, id) = raw.split_once('.')?;
-    let id_ok = !id.is_empty() && id.len() <= 64 && id.bytes().all(|b| b.is_ascii_alphanumeric());
-    id_ok.then_some(())?;
-    Some((at.parse().ok()?, id.to_owned()))
-}
-
 /// Appointments in order of start: a counselor's own; every counselor's for supervisors and
 /// service tokens. `next_cursor` continues.
 #[utoipa::path(get, path = "/api/v1/appointments", operation_id = "list_appointments", tag = "appointments",
@@ -78,10 +65,7 @@ pub async fn list(
 ) -> ApiResult {
     caller.require(Scope::AppointmentsRead)?;
     let limit = page_size(q.get("limit").map(String::as_str))?;
-    let after = match q.get("cursor").map(String::as_str) {
-        None | Some("") => None,
-        Some(c) => Some(parse_cursor(c).ok_or_else(|| Problem::invalid("cursor", "error-api-cursor"))?),
-    };
+    let after = parse_cursor(q.get("cursor").map(String::as_str))?;
     let counselor = match appointment_list(caller.reader()) {
         AppointmentList::All => None,
         AppointmentList::OfCounselor(c) => Some(c),
@@ -94,7 +78,7 @@ pub async fn list(
     let target = counselor.map(|c| format!("counselor:{c}"));
     sangdam_app::audit::audit(&state.store, &state.keys, &caller.actor(), "api.appointments.list", target, "ok")
         .await?;
-    let next = if more { page.last().map(cursor_of) } else { None };
+    let next = if more { page.last().map(|a| cursor(a.starts_at, &a.id)) } else { None };
     Ok(ok(StatusCode::OK, &AppointmentPage { data: page.iter().map(view).collect(), next_cursor: next }))
 }
 

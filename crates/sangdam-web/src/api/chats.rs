@@ -11,7 +11,7 @@ use sangdam_domain::api::Scope;
 use sangdam_store::ChatRecord;
 
 use super::schema::{ChatMeta, ChatPage, ProblemDoc};
-use super::{ApiResult, Caller, Problem, ok, page_size, time};
+use super::{ApiResult, Caller, cursor, ok, page_size, parse_cursor, time};
 use crate::state::AppState;
 
 fn view(c: &ChatRecord) -> ChatMeta {
@@ -27,17 +27,6 @@ fn view(c: &ChatRecord) -> ChatMeta {
         closed_at: c.closed_at.map(time),
         close_category: c.close_category.clone(),
     }
-}
-
-fn cursor_of(c: &ChatRecord) -> String {
-    data_encoding::BASE64URL_NOPAD.encode(format!("{}.{}", c.queued_at, c.id).as_bytes())
-}
-
-fn parse_cursor(text: &str) -> Option<(i64, String)> {
-    let raw = String::from_utf8(data_encoding::BASE64URL_NOPAD.decode(text.as_bytes()).ok()?).ok()?;
-    let (at, id) = raw.split_once('.')?;
-    (!id.is_empty() && id.len() <= 64 && id.bytes().all(|b| b.is_ascii_alphanumeric())).then_some(())?;
-    Some((at.parse().ok()?, id.to_owned()))
 }
 
 /// Chats, newest first: the ones a counselor took; every chat for supervisors and service tokens.
@@ -60,10 +49,7 @@ pub async fn list(
 ) -> ApiResult {
     caller.require(Scope::ClientsRead)?;
     let limit = page_size(q.get("limit").map(String::as_str))?;
-    let before = match q.get("cursor").map(String::as_str) {
-        None | Some("") => None,
-        Some(c) => Some(parse_cursor(c).ok_or_else(|| Problem::invalid("cursor", "error-api-cursor"))?),
-    };
+    let before = parse_cursor(q.get("cursor").map(String::as_str))?;
     let held_by = match chat_list(caller.reader()) {
         ChatList::All => None,
         ChatList::HeldBy(c) => Some(c),
@@ -74,6 +60,6 @@ pub async fn list(
     let more = page.len() > limit as usize;
     page.truncate(limit as usize);
     sangdam_app::audit::audit(&state.store, &state.keys, &caller.actor(), "api.chats.list", None, "ok").await?;
-    let next = if more { page.last().map(cursor_of) } else { None };
+    let next = if more { page.last().map(|c| cursor(c.queued_at, &c.id)) } else { None };
     Ok(ok(StatusCode::OK, &ChatPage { data: page.iter().map(view).collect(), next_cursor: next }))
 }

@@ -317,6 +317,25 @@ pub fn page_size(limit: Option<&str>) -> Result<u32, Problem> {
     }
 }
 
+/// A list's cursor: the last item's time and id, opaque to the caller (URL-safe base64).
+pub fn cursor(at: i64, id: &str) -> String {
+    data_encoding::BASE64URL_NOPAD.encode(format!("{at}.{id}").as_bytes())
+}
+
+/// Reads a `cursor` parameter given out by [`cursor`]; absent or empty is the first page, and
+/// anything else is refused (422).
+pub fn parse_cursor(text: Option<&str>) -> Result<Option<(i64, String)>, Problem> {
+    let Some(text) = text.filter(|t| !t.is_empty()) else { return Ok(None) };
+    let read = || {
+        let raw = String::from_utf8(data_encoding::BASE64URL_NOPAD.decode(text.as_bytes()).ok()?).ok()?;
+        let (at, id) = raw.split_once('.')?;
+        let id_ok = !id.is_empty() && id.len() <= 64 && id.bytes().all(|b| b.is_ascii_alphanumeric());
+        id_ok.then_some(())?;
+        Some((at.parse().ok()?, id.to_owned()))
+    };
+    read().map(Some).ok_or_else(|| Problem::invalid("cursor", "error-api-cursor"))
+}
+
 /// A JSON request body of type `T`; an absent body reads as `{}`.
 pub fn body<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, Problem> {
     let bytes = if bytes.iter().all(u8::is_ascii_whitespace) { b"{}".as_slice() } else { bytes };

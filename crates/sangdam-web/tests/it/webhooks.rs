@@ -358,3 +358,22 @@ db_test!(sessions_feedback_and_questionnaires_are_told_thinly, async |app: &Test
         assert!(!text.contains(never), "{never} is not sent");
     }
 });
+
+db_test!(the_delivery_log_and_idempotency_keys_are_pruned, async |app: &TestApp| {
+    let receiver = Receiver::start().await;
+    let admin = admin(app).await;
+    let (id, _) = endpoint(app, &admin, &receiver.url, &["appointment.booked"]).await;
+    let c = counselor(app, "prune-c@example.com", |_| {}).await;
+    booked(app, &c, "prune-client").await;
+    receiver.wait_for(1).await;
+    for _ in 0..50 {
+        if app.store.webhook_deliveries(&id, 1).await.unwrap()[0].status == sangdam_store::DeliveryStatus::Delivered {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let raised = app.store.webhook_deliveries(&id, 1).await.unwrap()[0].created_at;
+    assert_eq!(app.store.prune_webhook_deliveries(raised).await.unwrap(), 0, "a month is kept");
+    assert_eq!(app.store.prune_webhook_deliveries(raised + 1).await.unwrap(), 1);
+    assert!(app.store.webhook_deliveries(&id, 1).await.unwrap().is_empty());
+});
