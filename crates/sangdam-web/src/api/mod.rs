@@ -92,12 +92,6 @@ pub fn openapi_json(doc: &utoipa::openapi::OpenApi) -> String {
     })
 }
 
-/// The OpenAPI document, for the command line and tests.
-pub fn openapi() -> String {
-    let (_, doc) = documented().split_for_parts();
-    openapi_json(&doc)
-}
-
 async fn not_found() -> Problem {
     Problem::new(StatusCode::NOT_FOUND, "error-api-not-found")
 }

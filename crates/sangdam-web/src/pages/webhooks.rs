@@ -27,6 +27,8 @@ fn admin(ctx: &Ctx) -> Result<&UserRecord, AppError> {
 pub struct EndpointView {
     pub id: String,
     pub url: String,
+    /// The address's host, which the list shows (a whole address does not fit a phone's row).
+    pub host: String,
     pub description: String,
     pub events: String,
     pub state: String,
@@ -43,6 +45,7 @@ fn endpoint_view(ctx: &Ctx, e: &WebhookEndpoint) -> EndpointView {
     EndpointView {
         id: e.id.clone(),
         url: e.url.clone(),
+        host: reqwest::Url::parse(&e.url).ok().and_then(|u| u.host_str().map(str::to_owned)).unwrap_or_default(),
         description: e.description.clone(),
         events: e.events.join(", "),
         state: ctx.t(state),
@@ -53,6 +56,7 @@ fn endpoint_view(ctx: &Ctx, e: &WebhookEndpoint) -> EndpointView {
 
 pub struct EventChoice {
     pub value: &'static str,
+    pub label: String,
     pub checked: bool,
 }
 
@@ -84,7 +88,14 @@ async fn list_page(state: &AppState, ctx: &Ctx, f: Form, errors: Vec<String>) ->
         endpoints: endpoints.iter().map(|e| endpoint_view(ctx, e)).collect(),
         url: f.url,
         description: f.description,
-        events: EVENTS.iter().map(|e| EventChoice { value: e, checked: f.events.iter().any(|x| x == e) }).collect(),
+        events: EVENTS
+            .iter()
+            .map(|e| EventChoice {
+                value: e,
+                label: ctx.label("webhooks-event-", e),
+                checked: f.events.iter().any(|x| x == e),
+            })
+            .collect(),
         allow_private: f.allow_private,
         errors,
         max_url: MAX_URL_CHARS,

@@ -132,6 +132,20 @@ async fn token_pages_and_api_docs_fit_phones_and_desktops() {
             assert_eq!(fits, serde_json::Value::Bool(true), "the API documentation overflows at {width} px");
             b.screenshot(&screenshots().join(format!("api-docs-{lang}-{width}.png"))).await;
         }
+        // An endpoint's page, its secret shown once.
+        b.resize(1280, 900).await;
+        b.goto(&app.url("/admin/webhooks")).await;
+        b.fill("#webhook-url", &format!("https://crm-{lang}.example.com/hooks/sangdam")).await;
+        b.fill("#webhook-description", "CRM").await;
+        b.click("input[value='appointment.booked']").await;
+        b.click("form[action='/admin/webhooks'] button[type=submit]").await;
+        b.element("#webhook-secret").await;
+        for width in [390, 1280] {
+            b.resize(width, 900).await;
+            let fits = b.script("return document.documentElement.scrollWidth <= window.innerWidth + 1;").await;
+            assert_eq!(fits, serde_json::Value::Bool(true), "the endpoint's page overflows at {width} px");
+            b.screenshot(&screenshots().join(format!("admin-webhook-{lang}-{width}.png"))).await;
+        }
         b.close().await;
     }
     drop(driver);
