@@ -191,22 +191,36 @@ db_test!(failed_deliveries_follow_the_schedule_and_410_turns_the_endpoint_off, a
     let c = counselor(app, "retry-c@example.com", |_| {}).await;
     let appointment = booked(app, &c, "retry-client").await;
 
+    // The delivery once its `n`th attempt is recorded (the receiver hears it a moment before).
+    let settled = |n: i64| {
+        let id = id.clone();
+        async move {
+            for _ in 0..100 {
+                let d = app.store.webhook_deliveries(&id, 10).await.unwrap().pop().unwrap();
+                if d.attempts == n && d.status != sangdam_store::DeliveryStatus::Sending {
+                    return d;
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            panic!("attempt {n} was not recorded");
+        }
+    };
     let delivery = || async { app.store.webhook_deliveries(&id, 10).await.unwrap().pop().unwrap() };
     receiver.wait_for(1).await;
     // After the first failure: 5 s (±10 %).
-    let d = delivery().await;
+    let d = settled(1).await;
     assert_eq!((d.status, d.attempts), (sangdam_store::DeliveryStatus::Pending, 1));
     assert!((start + 4..=start + 6).contains(&d.next_attempt_at), "{}", d.next_attempt_at - start);
     app.clock.freeze_at(d.next_attempt_at);
     receiver.wait_for(2).await;
     // After the second: 5 minutes.
-    let d = delivery().await;
+    let d = settled(2).await;
     let after = d.next_attempt_at - app.clock.now();
     assert!((270..=330).contains(&after), "{after}");
     app.clock.freeze_at(d.next_attempt_at);
     receiver.wait_for(3).await;
     // The third answered 503 with Retry-After: 3600, later than the 30 minutes scheduled.
-    let d = delivery().await;
+    let d = settled(3).await;
     assert_eq!(d.next_attempt_at - app.clock.now(), 3600);
     assert_eq!(d.last_error.as_deref(), Some("http-503"));
     app.clock.freeze_at(d.next_attempt_at - 1);
