@@ -21,6 +21,7 @@ pub const EVENTS: &[&str] = &[
     "questionnaire.completed",
     "feedback.submitted",
     "client.updated",
+    "chat.closed",
 ];
 
 /// Seconds after the first attempt fails until each retry: immediately, 5 s, 5 min, 30 min, 2 h,

@@ -6,7 +6,7 @@ use sangdam_domain::chat::{ChatStatus, MessageKind};
 use sangdam_domain::{Language, UserId};
 use sqlx::Row;
 
-use crate::{Result, Store, StoreError, on_backend};
+use crate::{Effects, Result, Store, StoreError, on_backend};
 
 #[derive(Debug, Clone)]
 pub struct ChatRecord {
@@ -351,8 +351,9 @@ impl Store {
     /// Closes a chat that is not closed yet, with its category. Returns who held it and where the
     /// client asked the transcript to go, as they were at the close; `None` when it was closed
     /// already.
-    pub async fn close_chat(&self, id: &str, category: &str, now: i64) -> Result<Option<Closed>> {
+    pub async fn close_chat(&self, id: &str, category: &str, now: i64, effects: &Effects) -> Result<Option<Closed>> {
         on_backend!(self, |pool| {
+            let mut tx = pool.begin().await?;
             let row = sqlx::query(
                 // A counselor it was only offered to never held it: it closes unassigned.
                 "UPDATE chats SET status = 'closed', closed_at = $1, close_category = $2, risk = 0, \
@@ -362,14 +363,14 @@ impl Store {
             .bind(now)
             .bind(category)
             .bind(id)
-            .fetch_optional(pool)
+            .fetch_optional(&mut *tx)
             .await?;
-            Ok(match row {
-                Some(r) => {
-                    Some(Closed { counselor: opt_uid(&r, "counselor_id")?, transcript_to: r.try_get("transcript_to")? })
-                }
-                None => None,
-            })
+            // The effects (the webhook event) commit only with a close that happened.
+            let Some(r) = row else { return Ok(None) };
+            let closed = Closed { counselor: opt_uid(&r, "counselor_id")?, transcript_to: r.try_get("transcript_to")? };
+            crate::effects::write_effects!(&mut tx, effects, now);
+            tx.commit().await?;
+            Ok(Some(closed))
         })
     }
 

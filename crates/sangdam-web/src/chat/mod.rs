@@ -294,10 +294,13 @@ pub(crate) async fn close(
     category: &str,
 ) -> anyhow::Result<Option<sangdam_store::Closed>> {
     let now = state.clock.now();
+    // The centers' webhook commits with the close: ids and how it ended, never a word of it.
+    let event = serde_json::json!({ "id": chat.id, "category": category });
+    let effects = sangdam_store::Effects::default().with_job(crate::webhooks::event_job("chat.closed", event, now));
     let closed = {
         let lock = state.chat.lock_of(&chat.id);
         let _held = lock.lock().await;
-        let Some(closed) = state.store.close_chat(&chat.id, category, now).await? else { return Ok(None) };
+        let Some(closed) = state.store.close_chat(&chat.id, category, now, &effects).await? else { return Ok(None) };
         // A chat ended because of abuse is locked as evidence before anyone is told it ended.
         let evidence = if category == "abuse" { evidence::lock(state, &chat.id).await? } else { None };
         state.chat.to_client(&chat.id, &ClientOut::Ended { category: category.to_owned() });
@@ -315,6 +318,7 @@ pub(crate) async fn close(
         closed
     };
     state.chat.forget(&chat.id);
+    crate::jobs::run_now(state, &effects.jobs).await;
     if let Some(sealed) = &closed.transcript_to
         && let Ok(address) = state.keys.open_at(&sangdam_store::sealed::CHAT_TRANSCRIPT_TO, &[&chat.id], sealed)
         && let Ok(to) = sangdam_domain::Email::parse(&String::from_utf8_lossy(&address))

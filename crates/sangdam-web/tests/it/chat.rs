@@ -609,7 +609,13 @@ db_test!(a_signed_in_clients_chat_is_on_their_record, async |app: &TestApp| {
             .await
             .unwrap()
     );
-    assert!(app.store.close_chat(&chat, "booked", app.clock.now()).await.unwrap().is_some());
+    assert!(
+        app.store
+            .close_chat(&chat, "booked", app.clock.now(), &sangdam_store::Effects::default())
+            .await
+            .unwrap()
+            .is_some()
+    );
     let (status, html) = app.get_html(&cb.0, &format!("/clients/{client_id}")).await;
     assert_eq!(status, 200);
     assert!(html.contains("채팅 상담") && html.contains(&format!("/center/chats/{chat}")), "on the timeline");

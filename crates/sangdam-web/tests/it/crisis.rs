@@ -292,7 +292,7 @@ async fn raw(store: &sangdam_store::Store, sql: &str, text: &str, blob: Option<&
 }
 
 async fn sqlx_close(app: &TestApp, chat: &str) {
-    app.store.close_chat(chat, "left", app.clock.now()).await.unwrap();
+    app.store.close_chat(chat, "left", app.clock.now(), &sangdam_store::Effects::default()).await.unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
