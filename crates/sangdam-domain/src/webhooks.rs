@@ -21,6 +21,7 @@ pub const EVENTS: &[&str] = &[
     "questionnaire.completed",
     "feedback.submitted",
     "client.updated",
+    "chat.started",
     "chat.closed",
 ];
 

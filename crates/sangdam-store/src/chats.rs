@@ -190,8 +190,10 @@ macro_rules! message_from_row {
 }
 
 impl Store {
-    pub async fn create_chat(&self, c: &NewChat<'_>, now: i64) -> Result<()> {
+    /// Opens a chat in the queue; `effects` (the webhook event) commit with it.
+    pub async fn create_chat(&self, c: &NewChat<'_>, now: i64, effects: &Effects) -> Result<()> {
         on_backend!(self, |pool| {
+            let mut tx = pool.begin().await?;
             sqlx::query(
                 "INSERT INTO chats (id, client_id, nickname, guest_token, device, topic, language, status, queued_at) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, 'queued', $8)",
@@ -204,8 +206,10 @@ impl Store {
             .bind(c.topic)
             .bind(c.language.code())
             .bind(now)
-            .execute(pool)
+            .execute(&mut *tx)
             .await?;
+            crate::effects::write_effects!(&mut tx, effects, now);
+            tx.commit().await?;
             Ok(())
         })
     }

@@ -126,3 +126,4 @@ webhooks-event-questionnaire-completed = A client answered a questionnaire
 webhooks-event-feedback-submitted = A client gave feedback on a session
 webhooks-event-client-updated = A client's contact details changed
 webhooks-event-chat-closed = A live chat ended
+webhooks-event-chat-started = A live chat started

@@ -126,3 +126,4 @@ webhooks-event-questionnaire-completed = 내담자가 설문에 응답함
 webhooks-event-feedback-submitted = 내담자가 상담 피드백을 남김
 webhooks-event-client-updated = 내담자 연락처 정보 변경됨
 webhooks-event-chat-closed = 실시간 상담이 끝남
+webhooks-event-chat-started = 실시간 상담이 시작됨

@@ -166,6 +166,10 @@ pub async fn start(
     let token = sangdam_domain::ids::encode_random(&random::<24>());
     let token_hash = sha256_hex(token.as_bytes()).into_bytes();
     let client = ctx.person().map(|v| v.user.id.clone());
+    // The centers' webhook commits with the chat: its id, topic and language, never who.
+    let event = serde_json::json!({ "id": id, "topic": f.topic, "language": language.unwrap_or(Language::Ko).code() });
+    let effects =
+        sangdam_store::Effects::default().with_job(crate::webhooks::event_job("chat.started", event, ctx.now));
     state
         .store
         .create_chat(
@@ -179,9 +183,11 @@ pub async fn start(
                 language: language.unwrap_or(Language::Ko),
             },
             ctx.now,
+            &effects,
         )
         .await?;
     state.chat.wake.notify_one();
+    crate::jobs::run_now(&state, &effects.jobs).await;
     let secure = state.config.is_https();
     let mut r = see_other(&format!("/chat/{id}"));
     r.headers_mut().append(header::SET_COOKIE, cookie(DEVICE_COOKIE, &device_cookie, Some(DEVICE_MAX_AGE), secure));

@@ -930,7 +930,7 @@ db_test!(chats_are_listed_as_metadata_to_whoever_held_them, async |app: &TestApp
             topic: "anxiety",
             language: sangdam_domain::Language::Ko,
         };
-        app.store.create_chat(&chat, now + i as i64).await.unwrap();
+        app.store.create_chat(&chat, now + i as i64, &sangdam_store::Effects::default()).await.unwrap();
         let (status, at) = if accepted { ("active", Some(now + 10)) } else { ("offered", None) };
         sangdam_store::on_backend!(&app.store, |pool| {
             sqlx::query("UPDATE chats SET status = $2, counselor_id = $3, accepted_at = $4 WHERE id = $1")
