@@ -3,8 +3,9 @@
 //! sight. It holds the server's secrets at work ([`crypto`]: sealing, MACs, key rotation), the
 //! one clock ([`clock`]), password hashing with bounded CPU and memory ([`hashing`]), the
 //! audit log's way of naming who acted ([`audit`]) and the one place that decides who may see
-//! what ([`access`]), and the operations themselves, starting with a counselor's changes to an
-//! appointment ([`appointments`]).
+//! what ([`access`]), and the operations themselves: a counselor's changes to an appointment
+//! ([`appointments`]), a client's contact details ([`clients`]), invitations ([`invitations`])
+//! and webhook endpoints ([`webhooks`]).
 
 pub mod access;
 pub mod appointments;
@@ -13,6 +14,7 @@ pub mod clients;
 pub mod clock;
 pub mod crypto;
 pub mod hashing;
+pub mod invitations;
 pub mod webhooks;
 
 pub use audit::Actor;

@@ -20,6 +20,7 @@ pub const EVENTS: &[&str] = &[
     "appointment.no_show",
     "questionnaire.completed",
     "feedback.submitted",
+    "client.created",
     "client.updated",
     "chat.started",
     "chat.closed",

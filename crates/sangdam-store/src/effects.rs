@@ -1,6 +1,7 @@
 //! What must follow a write, committed in the same transaction as the write: the audit entry that
-//! records it and the durable jobs that carry its side effects (the mails to both sides, the
-//! reminders, the offer of a freed slot to the waitlist). A crash can then never keep a booking
+//! records it, the durable jobs that carry its side effects (the mails to both sides, the
+//! reminders, the offer of a freed slot to the waitlist) and mails already written (an
+//! invitation's link). A crash can then never keep a booking
 //! and lose its mails, or keep a cancellation without its audit entry; the job worker runs
 //! whatever a crash left pending, and every job is idempotent.
 
@@ -19,7 +20,27 @@ pub struct NewJob {
     pub run_at: i64,
 }
 
-/// The audit entry and jobs of one write.
+/// A mail already rendered, queued in the outbox with the write that sends it.
+#[derive(Clone)]
+pub struct QueuedMail {
+    pub id: String,
+    pub recipient: String,
+    pub subject: String,
+    /// The body as the outbox lists it: a secret link replaced (see `sealed_body`).
+    pub body: String,
+    /// The whole body sealed (purpose `mail.body`) when `body` had a secret link replaced.
+    pub sealed_body: Option<Vec<u8>>,
+    /// Kept unsent (no SMTP server configured): the admin's outbox shows it.
+    pub held: bool,
+}
+
+impl std::fmt::Debug for QueuedMail {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("QueuedMail").field("id", &self.id).finish_non_exhaustive()
+    }
+}
+
+/// The audit entry, jobs and mails of one write.
 #[derive(Debug, Clone, Default)]
 pub struct Effects {
     pub audit: Option<(AuditEvent, ChainKey)>,
@@ -28,6 +49,7 @@ pub struct Effects {
     pub crisis: Option<Box<crate::CrisisWrite>>,
     /// A condition the write must meet or roll back whole (see [`SequenceGuard`]).
     pub guard: Option<SequenceGuard>,
+    pub mails: Vec<QueuedMail>,
 }
 
 /// The appointment must stand at `sequence` once the write has changed it: exactly one change
@@ -42,7 +64,7 @@ pub struct SequenceGuard {
 
 impl Effects {
     pub fn audited(event: AuditEvent, key: ChainKey) -> Self {
-        Self { audit: Some((event, key)), jobs: Vec::new(), crisis: None, guard: None }
+        Self { audit: Some((event, key)), ..Self::default() }
     }
 
     pub fn with_guard(mut self, guard: SequenceGuard) -> Self {
@@ -57,6 +79,11 @@ impl Effects {
 
     pub fn with_job(mut self, job: NewJob) -> Self {
         self.jobs.push(job);
+        self
+    }
+
+    pub fn with_mail(mut self, mail: QueuedMail) -> Self {
+        self.mails.push(mail);
         self
     }
 }
@@ -86,6 +113,22 @@ macro_rules! write_effects {
             .bind(&j.key)
             .bind(j.run_at)
             .bind($now)
+            .execute(&mut **tx)
+            .await?;
+        }
+        for m in &effects.mails {
+            let status = if m.held { "held" } else { "pending" };
+            sqlx::query(
+                "INSERT INTO mail_outbox (id, recipient, subject, body, created_at, status, attempts, next_attempt_at, sealed_body) \
+                 VALUES ($1, $2, $3, $4, $5, $6, 0, $5, $7)",
+            )
+            .bind(&m.id)
+            .bind(&m.recipient)
+            .bind(&m.subject)
+            .bind(&m.body)
+            .bind($now)
+            .bind(status)
+            .bind(m.sealed_body.as_deref())
             .execute(&mut **tx)
             .await?;
         }

@@ -55,7 +55,7 @@ pub use chat_files::ChatFile;
 pub use chats::{ChatMessage, ChatRecord, Closed, NewChat, Posted};
 pub use counselors::{CounselorProfile, DirectoryFilter, Offering, Specialty};
 pub use crisis::{CRISIS_OUTCOMES, CRISIS_SOURCES, CrisisRaised, CrisisRecord, CrisisWrite};
-pub use effects::{Effects, NewJob, SequenceGuard};
+pub use effects::{Effects, NewJob, QueuedMail, SequenceGuard};
 pub use forms::{Assignment, FormRecord, FormRequest, FormResponse};
 pub use jobs::{JOB_BACKOFF, JobRecord, JobStatus};
 pub use keys::{
@@ -79,7 +79,7 @@ pub use rights::Deletion;
 pub use rooms::{MemberRole, RoomFile, RoomMember, RoomMessage, RoomRecord};
 pub use sessions::{SessionRecord, SessionState, SessionWithUser};
 pub use throttle::Reservation;
-pub use tokens::{InvitationRecord, InvitationState, PendingSignup};
+pub use tokens::{InvitationRecord, InvitationState, NewInvitation, PendingSignup};
 pub use users::{NewUser, UserRecord, UserSearch};
 pub use waitlist::{WaitlistEntry, WaitlistOffer};
 pub use webhooks::{DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookSecret};

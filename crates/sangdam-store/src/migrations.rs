@@ -39,6 +39,7 @@ const SQLITE: Embedded = &[
     (23, "outbox_channel", include_str!("../migrations/sqlite/0023_outbox_channel.sql")),
     (24, "api_tokens", include_str!("../migrations/sqlite/0024_api_tokens.sql")),
     (25, "webhooks", include_str!("../migrations/sqlite/0025_webhooks.sql")),
+    (26, "client_invitations", include_str!("../migrations/sqlite/0026_client_invitations.sql")),
 ];
 
 const POSTGRES: Embedded = &[
@@ -67,6 +68,7 @@ const POSTGRES: Embedded = &[
     (23, "outbox_channel", include_str!("../migrations/postgres/0023_outbox_channel.sql")),
     (24, "api_tokens", include_str!("../migrations/postgres/0024_api_tokens.sql")),
     (25, "webhooks", include_str!("../migrations/postgres/0025_webhooks.sql")),
+    (26, "client_invitations", include_str!("../migrations/postgres/0026_client_invitations.sql")),
 ];
 
 #[derive(Debug)]

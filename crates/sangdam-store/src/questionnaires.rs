@@ -130,8 +130,7 @@ impl Store {
                     .execute(&mut *tx)
                     .await?;
                     if let Some(job) = alert_job {
-                        let effects =
-                            crate::Effects { audit: None, jobs: vec![job.clone()], crisis: None, guard: None };
+                        let effects = crate::Effects { jobs: vec![job.clone()], ..crate::Effects::default() };
                         crate::effects::write_effects!(&mut tx, &effects, n.now);
                     }
                     RiskRaised::New

@@ -1,12 +1,24 @@
-//! Single-use links: staff invitations, password resets and client sign-ups waiting for their
-//! address to be confirmed. Both are stored by token hash and
+//! Single-use links: invitations (staff, and clients a center adds), password resets and client
+//! sign-ups waiting for their address to be confirmed. All are stored by token hash and
 //! consumed by a conditional update, so a link works exactly once even when clicked twice at once.
 
 use sangdam_domain::{DisplayName, Email, Language, Role, Timezone, UserId};
 use sqlx::Row;
 
 use crate::users::insert_user_in;
-use crate::{NewUser, Result, Store, StoreError, on_backend};
+use crate::{Effects, NewUser, Result, Store, StoreError, on_backend};
+
+/// An invitation to write: its link's token only as a hash.
+#[derive(Debug, Clone)]
+pub struct NewInvitation {
+    pub token_hash: String,
+    pub public_id: String,
+    pub email: Email,
+    pub role: Role,
+    pub invited_by: UserId,
+    pub now: i64,
+    pub expires_at: i64,
+}
 
 #[derive(Debug, Clone)]
 pub struct InvitationRecord {
@@ -60,31 +72,33 @@ macro_rules! invitation_from_row {
 const INVITATION_COLUMNS: &str = "public_id, email, role, invited_by, created_at, expires_at, used_at";
 
 impl Store {
-    #[allow(clippy::too_many_arguments)]
-    pub async fn create_invitation(
-        &self,
-        token_hash: &str,
-        public_id: &str,
-        email: &Email,
-        role: Role,
-        invited_by: &UserId,
-        now: i64,
-        expires_at: i64,
-    ) -> Result<()> {
+    /// Writes an invitation with its effects (the mail with its link, the audit entry). An
+    /// expired, unused invitation to the same address is cleared first; `Conflict` when another
+    /// invitation to the address is still open (the database allows one, however the requests
+    /// interleave).
+    pub async fn create_invitation(&self, inv: &NewInvitation, effects: &Effects) -> Result<()> {
         on_backend!(self, |pool| {
+            let mut tx = pool.begin().await?;
+            sqlx::query("DELETE FROM invitations WHERE email = $1 AND used_at IS NULL AND expires_at <= $2")
+                .bind(inv.email.as_str())
+                .bind(inv.now)
+                .execute(&mut *tx)
+                .await?;
             sqlx::query(
                 "INSERT INTO invitations (token_hash, public_id, email, role, invited_by, created_at, expires_at) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7)",
             )
-            .bind(token_hash)
-            .bind(public_id)
-            .bind(email.as_str())
-            .bind(role.as_str())
-            .bind(invited_by.as_str())
-            .bind(now)
-            .bind(expires_at)
-            .execute(pool)
+            .bind(&inv.token_hash)
+            .bind(&inv.public_id)
+            .bind(inv.email.as_str())
+            .bind(inv.role.as_str())
+            .bind(inv.invited_by.as_str())
+            .bind(inv.now)
+            .bind(inv.expires_at)
+            .execute(&mut *tx)
             .await?;
+            crate::effects::write_effects!(&mut tx, effects, inv.now);
+            tx.commit().await?;
         });
         Ok(())
     }
@@ -133,7 +147,7 @@ impl Store {
     /// Uses an invitation and creates its user in one transaction. `NotFound` when the invitation
     /// is unknown, used or expired; `Conflict` when the email already has an account (and then the
     /// invitation stays unused).
-    pub async fn accept_invitation(&self, token_hash: &str, user: &NewUser) -> Result<()> {
+    pub async fn accept_invitation(&self, token_hash: &str, user: &NewUser, effects: &Effects) -> Result<()> {
         on_backend!(self, |pool| {
             let mut tx = pool.begin().await?;
             let done = sqlx::query(
@@ -147,6 +161,7 @@ impl Store {
                 return Err(StoreError::NotFound);
             }
             insert_user_in!(&mut *tx, user);
+            crate::effects::write_effects!(&mut tx, effects, user.now);
             tx.commit().await?;
         });
         Ok(())
@@ -266,7 +281,7 @@ impl Store {
     /// Confirms a sign-up: the pending row goes and the account is created, in one transaction.
     /// `NotFound` when the link was used or expired meanwhile; `Conflict` when the address got an
     /// account meanwhile.
-    pub async fn complete_signup(&self, token_hash: &str, user: &NewUser, now: i64) -> Result<()> {
+    pub async fn complete_signup(&self, token_hash: &str, user: &NewUser, now: i64, effects: &Effects) -> Result<()> {
         on_backend!(self, |pool| {
             let mut tx = pool.begin().await?;
             let gone = sqlx::query("DELETE FROM pending_signups WHERE token_hash = $1 AND expires_at > $2")
@@ -278,6 +293,7 @@ impl Store {
                 return Err(StoreError::NotFound);
             }
             insert_user_in!(&mut *tx, user);
+            crate::effects::write_effects!(&mut tx, effects, now);
             tx.commit().await?;
         });
         Ok(())

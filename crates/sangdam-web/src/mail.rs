@@ -225,21 +225,34 @@ fn tr_args(tr: &Tr, id: &str, args: &fluent_bundle::FluentArgs<'_>) -> String {
     tr.i18n().message(tr.lang, id, Some(args))
 }
 
-async fn queue(state: &AppState, to: &Email, lang: Language, mail: Mail, key: Option<&str>) -> anyhow::Result<()> {
+/// Renders a mail for the outbox, to be queued with the write that sends it
+/// (`Effects::with_mail`); the caller wakes the sender once the write has committed.
+pub fn prepare(state: &AppState, to: &Email, lang: Language, mail: Mail) -> sangdam_store::QueuedMail {
     let tr = Tr::new(state.i18n.clone(), lang);
     let id = sangdam_domain::ids::encode_random(&random::<16>());
-    let (subject, body, sealed) = mail.for_outbox(state, &tr, &id);
-    let held = state.config.smtp.is_none();
+    let (subject, body, sealed_body) = mail.for_outbox(state, &tr, &id);
+    sangdam_store::QueuedMail {
+        id,
+        recipient: to.as_str().to_owned(),
+        subject,
+        body,
+        sealed_body,
+        held: state.config.smtp.is_none(),
+    }
+}
+
+async fn queue(state: &AppState, to: &Email, lang: Language, mail: Mail, key: Option<&str>) -> anyhow::Result<()> {
+    let q = prepare(state, to, lang, mail);
     let m = sangdam_store::NewMail {
-        id: &id,
-        recipient: to.as_str(),
-        subject: &subject,
-        body: &body,
+        id: &q.id,
+        recipient: &q.recipient,
+        subject: &q.subject,
+        body: &q.body,
         idempotency_key: key,
         attachment: None,
-        sealed_body: sealed.as_deref(),
+        sealed_body: q.sealed_body.as_deref(),
     };
-    state.store.enqueue_mail_once(&m, state.clock.now(), held).await?;
+    state.store.enqueue_mail_once(&m, state.clock.now(), q.held).await?;
     state.mail_queued.notify_one();
     Ok(())
 }

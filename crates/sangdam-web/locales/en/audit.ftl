@@ -11,6 +11,7 @@ audit-action-account-signup-request = Asked for a sign-up email link
 ## Administration (admin.*)
 audit-action-admin-audit-search = Searched the audit log
 audit-action-admin-invitation-create = Created an account invitation
+audit-action-client-invite = Invited a client to make an account
 audit-action-admin-invitation-revoke = Revoked an account invitation
 audit-action-admin-invitations-read = Viewed the list of invitations
 audit-action-admin-jobs-list = Viewed the background jobs

@@ -257,6 +257,7 @@ error-email-empty = Please enter your email.
 error-email-too-long = The email is too long.
 error-email-malformed = That does not look like an email address, e.g. name@example.com.
 error-email-taken = A new account cannot be made with this email. If it is yours, sign in or reset your password.
+error-invitation-open = An invitation to this address is still open. Withdraw it below to send a new one.
 error-name-empty = Please enter a display name.
 error-name-too-long = A display name can be at most 50 characters.
 error-name-control = The display name contains characters that cannot be used.

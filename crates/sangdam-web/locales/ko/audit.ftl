@@ -11,6 +11,7 @@ audit-action-account-signup-request = 가입 안내 메일 요청
 ## 관리 (admin.*)
 audit-action-admin-audit-search = 감사 로그 조회
 audit-action-admin-invitation-create = 계정 초대 생성
+audit-action-client-invite = 내담자 계정 초대
 audit-action-admin-invitation-revoke = 계정 초대 취소
 audit-action-admin-invitations-read = 초대 목록 조회
 audit-action-admin-jobs-list = 백그라운드 작업 목록 조회

@@ -254,6 +254,7 @@ error-email-empty = 이메일을 입력해 주세요.
 error-email-too-long = 이메일이 너무 깁니다.
 error-email-malformed = 이메일 형식이 올바르지 않습니다. 예: name@example.com
 error-email-taken = 이 이메일로는 새 계정을 만들 수 없습니다. 본인의 주소라면 로그인하거나 비밀번호를 재설정해 주세요.
+error-invitation-open = 이 주소로 보낸 초대가 아직 유효합니다. 새로 보내려면 아래에서 먼저 취소해 주세요.
 error-name-empty = 표시 이름을 입력해 주세요.
 error-name-too-long = 표시 이름은 50자까지 쓸 수 있습니다.
 error-name-control = 표시 이름에 쓸 수 없는 문자가 있습니다.

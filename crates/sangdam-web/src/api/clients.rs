@@ -8,14 +8,17 @@ use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use sangdam_app::access::{ClientList, client_list, may_read_client};
+use sangdam_app::invitations::{self, InviteError};
 use sangdam_domain::api::Scope;
-use sangdam_domain::{Role, UserId};
+use sangdam_domain::{Email, Language, Role, UserId};
 use sangdam_store::{ClientProfile, UserRecord};
 
 use super::schema::{
-    ClientContact, ClientOne, ClientPage, Consent, ProblemDoc, ScoreSummary, Scores, UpdateClientBody,
+    ClientContact, ClientInvitation, ClientInvitationOne, ClientOne, ClientPage, Consent, NewClientBody, ProblemDoc,
+    ScoreSummary, Scores, UpdateClientBody,
 };
 use super::{ApiResult, Caller, Problem, body, ok, page_size, time};
+use crate::mail::Mail;
 use crate::state::AppState;
 
 fn not_found() -> Problem {
@@ -136,6 +139,62 @@ pub async fn one(State(state): State<AppState>, caller: Caller, Path(id): Path<S
     let target = Some(format!("user:{}", u.id));
     sangdam_app::audit::audit(&state.store, &state.keys, &caller.actor(), "client.read", target, "ok").await?;
     Ok(ok(StatusCode::OK, &ClientOne { data: contact(&state, &u).await? }))
+}
+
+/// Adds a client: the person is mailed an invitation (valid 7 days) to make their account, with
+/// their own password and their own consent to the privacy notice; `client.created` follows
+/// when they do. An address with an account, or with an invitation still open, is refused.
+#[utoipa::path(post, path = "/api/v1/clients", operation_id = "create_client", tag = "clients",
+    request_body = NewClientBody,
+    params(("Idempotency-Key" = Option<String>, Header, description = "1 to 255 visible ASCII characters")),
+    responses(
+        (status = 201, description = "Invited", body = ClientInvitationOne),
+        (status = 401, description = "No token, or one that is not valid, revoked or expired", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, description = "The token's scopes or its owner do not allow it", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 409, description = "The address has an account, or an invitation still open", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid parameters or body: `errors` names the fields", body = ProblemDoc, content_type = "application/problem+json")
+    ),
+    security(("token" = ["clients:write"])))]
+pub async fn create(State(state): State<AppState>, caller: Caller, raw: Bytes) -> ApiResult {
+    caller.require(Scope::ClientsWrite)?;
+    let b: NewClientBody = body(&raw)?;
+    let email = Email::parse(&b.email);
+    let language = Language::parse(b.language.trim());
+    let (email, language) = match (email, language) {
+        (Ok(e), Some(l)) => (e, l),
+        (email, language) => {
+            let mut refused = Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "error-api-invalid");
+            if let Err(e) = email {
+                refused = refused.field("email", e.message_id());
+            }
+            if language.is_none() {
+                refused = refused.field("language", "error-api-language");
+            }
+            return Err(refused);
+        }
+    };
+    let invited = invitations::invite(&state.store, &state.keys, &caller.actor(), &email, Role::Client, |t| {
+        let link = state.config.link(&format!("/invite/{t}"));
+        crate::mail::prepare(&state, &email, language, Mail::Invitation { link, role_message_id: "role-client" })
+    })
+    .await;
+    let invited = match invited {
+        Ok(i) => i,
+        Err(InviteError::EmailTaken) => return Err(Problem::new(StatusCode::CONFLICT, "error-api-client-exists")),
+        Err(InviteError::Open) => return Err(Problem::new(StatusCode::CONFLICT, "error-api-invitation-open")),
+        Err(InviteError::Forbidden) => return Err(caller.require_role()),
+        Err(InviteError::Store(e)) => return Err(e.into()),
+    };
+    state.mail_queued.notify_one();
+    let data = ClientInvitation {
+        id: invited.public_id,
+        email: email.as_str().to_owned(),
+        language: language.code().to_owned(),
+        status: "invited".to_owned(),
+        created_at: time(caller.actor().at),
+        expires_at: time(invited.expires_at),
+    };
+    Ok(ok(StatusCode::CREATED, &ClientInvitationOne { data }))
 }
 
 /// Changes a client's contact details: only the fields given; the rest stay.

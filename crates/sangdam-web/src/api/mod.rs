@@ -77,7 +77,7 @@ fn documented() -> OpenApiRouter<AppState> {
         .routes(routes!(appointments::outcome))
         .routes(routes!(appointments::move_to))
         .routes(routes!(chats::list))
-        .routes(routes!(clients::list))
+        .routes(routes!(clients::list, clients::create))
         .routes(routes!(clients::one, clients::update))
         .routes(routes!(clients::scores))
         .routes(routes!(webhooks::list, webhooks::create))

@@ -279,6 +279,35 @@ pub struct ClientOne {
     pub data: ClientContact,
 }
 
+/// A person to add as a client: they are mailed an invitation in `language`, and finish the
+/// account themselves (their name, password and consent to the privacy notice).
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewClientBody {
+    pub email: String,
+    /// `ko` or `en`: the language of the invitation mail.
+    pub language: String,
+}
+
+/// A client invited and not yet signed up. `client.created` names this `id` as its
+/// `invitation_id` once the person has made the account.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ClientInvitation {
+    pub id: String,
+    pub email: String,
+    pub language: String,
+    /// `invited`.
+    pub status: String,
+    pub created_at: String,
+    /// The invitation's link works until then (7 days).
+    pub expires_at: String,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ClientInvitationOne {
+    pub data: ClientInvitation,
+}
+
 /// The fields to change; those left out stay as they are.
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]

@@ -7,8 +7,9 @@ use std::collections::HashMap;
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
+use sangdam_app::invitations::{self, InviteError};
 use sangdam_domain::audit::AuditRecord;
-use sangdam_domain::{Email, Role, SecretToken, UserId};
+use sangdam_domain::{Email, Role, UserId};
 use sangdam_store::{
     AuditFilter, InvitationRecord, InvitationState, JobStatus, MailRecord, Specialty, UserRecord, UserSearch,
 };
@@ -16,8 +17,7 @@ use serde::Deserialize;
 
 use super::signup::role_message_id;
 use super::{render, see_other, with_status};
-use crate::auth::{audit, user_target};
-use crate::crypto::random;
+use crate::auth::{actor_of, audit, user_target};
 use crate::ctx::Ctx;
 use crate::error::{AppError, AppResult};
 use crate::forms::FormData;
@@ -26,8 +26,6 @@ use crate::state::AppState;
 use crate::url::encode as url_encode;
 
 const PAGE_SIZE: i64 = 50;
-/// How long an invitation link works.
-pub const INVITATION_SECONDS: i64 = 7 * 24 * 3600;
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
@@ -238,35 +236,29 @@ pub async fn invite(State(state): State<AppState>, ctx: Ctx, FormData(f): FormDa
     let (Ok(email), Ok(role)) = (email, role) else {
         return show_invitations(&state, &ctx, f.email, f.role, errors, None).await;
     };
-    if state.store.user_by_email(&email).await?.is_some() {
-        return show_invitations(&state, &ctx, f.email, f.role, vec![ctx.t("error-email-taken")], None).await;
-    }
-    let token = SecretToken::from_random(random());
-    let public_id = sangdam_domain::ids::encode_random(&random::<10>());
-    state
-        .store
-        .create_invitation(
-            &token.hash().to_hex(),
-            &public_id,
-            &email,
-            role,
-            &v.user.id,
-            ctx.now,
-            ctx.now + INVITATION_SECONDS,
-        )
-        .await?;
-    let link = state.config.link(&format!("/invite/{}", token.expose()));
     // The invitee's language is unknown: the mail goes out in the inviting admin's.
-    mail::send(
-        &state,
-        &email,
-        ctx.lang(),
-        Mail::Invitation { link: link.clone(), role_message_id: role_message_id(role) },
-    )
-    .await?;
-    audit(&state, &ctx, Some(&v.user), "admin.invitation.create", Some(format!("invitation:{public_id}")), "ok")
-        .await?;
-    show_invitations(&state, &ctx, String::new(), "counselor".into(), vec![], Some(link)).await
+    let mut link = String::new();
+    let invited = invitations::invite(&state.store, &state.keys, &actor_of(&ctx, Some(&v.user)), &email, role, |t| {
+        link = state.config.link(&format!("/invite/{t}"));
+        mail::prepare(
+            &state,
+            &email,
+            ctx.lang(),
+            Mail::Invitation { link: link.clone(), role_message_id: role_message_id(role) },
+        )
+    })
+    .await;
+    let refused = match invited {
+        Ok(_) => {
+            state.mail_queued.notify_one();
+            return show_invitations(&state, &ctx, String::new(), "counselor".into(), vec![], Some(link)).await;
+        }
+        Err(InviteError::EmailTaken) => "error-email-taken",
+        Err(InviteError::Open) => "error-invitation-open",
+        Err(InviteError::Forbidden) => return Err(AppError::Forbidden),
+        Err(InviteError::Store(e)) => return Err(e.into()),
+    };
+    show_invitations(&state, &ctx, f.email, f.role, vec![ctx.t(refused)], None).await
 }
 
 pub async fn revoke_invitation(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> AppResult {

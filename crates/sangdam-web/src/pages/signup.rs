@@ -11,10 +11,11 @@
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
+use sangdam_app::Actor;
 use sangdam_domain::{
     DisplayName, Email, Language, NewPassword, PRIVACY_NOTICE_VERSION, Role, SecretToken, Timezone, UserId,
 };
-use sangdam_store::{InvitationState, NewUser, PendingSignup, SessionState, StoreError};
+use sangdam_store::{Effects, InvitationState, NewUser, PendingSignup, SessionState, StoreError};
 use serde::Deserialize;
 
 use super::{message, render, see_other, with_status};
@@ -332,16 +333,31 @@ pub async fn confirm(
         now: ctx.now,
         consent: Some(("privacy".to_owned(), PRIVACY_NOTICE_VERSION.to_owned())),
     };
-    match state.store.complete_signup(&hash, &user, ctx.now).await {
-        Ok(()) => {}
+    let effects = account_effects(&state, &ctx, &user, "account.signup", None);
+    match state.store.complete_signup(&hash, &user, ctx.now, &effects).await {
+        Ok(()) => crate::jobs::run_now(&state, &effects.jobs).await,
         Err(StoreError::NotFound) => return link_invalid(&ctx),
         // The address got an account since (another sign-up finished first): sign in instead.
         Err(StoreError::Conflict) => return Ok(see_other("/signin")),
         Err(e) => return Err(e.into()),
     }
-    let record = state.store.user_by_id(&user.id).await?.ok_or(AppError::NotFound)?;
-    audit(&state, &ctx, Some(&record), "account.signup", user_target(&user.id), "ok").await?;
     sign_in_new_account(&state, &ctx, &headers, &user.id, "/dashboard?welcome=1").await
+}
+
+/// What commits with a new account: its audit entry (by the new person), and for a client the
+/// `client.created` webhook, naming the invitation it came from when a center added it.
+fn account_effects(state: &AppState, ctx: &Ctx, user: &NewUser, action: &str, invitation: Option<&str>) -> Effects {
+    let actor = Actor::person(&user.id, user.role, Some(&ctx.address), ctx.now);
+    let target = match invitation {
+        Some(id) => Some(format!("invitation:{id}")),
+        None => user_target(&user.id),
+    };
+    let effects = sangdam_app::audit::audited(&state.keys, &actor, action, target, "ok");
+    if user.role != Role::Client {
+        return effects;
+    }
+    let data = serde_json::json!({ "id": user.id.as_str(), "invitation_id": invitation });
+    effects.with_job(sangdam_app::webhooks::event_job("client.created", data, ctx.now))
 }
 
 /// Signs a just-created account in and sends it on to `to`.
@@ -439,8 +455,9 @@ pub async fn accept_invitation(
     let inv = state.store.invitation_by_token(&hash).await?.ok_or(AppError::NotFound)?;
     let hash_pw = hash_password(&password).await?;
     let user = new_user(&v, inv.role, hash_pw, ctx.now);
-    match state.store.accept_invitation(&hash, &user).await {
-        Ok(()) => {}
+    let effects = account_effects(&state, &ctx, &user, "account.invitation.accept", Some(&inv.public_id));
+    match state.store.accept_invitation(&hash, &user, &effects).await {
+        Ok(()) => crate::jobs::run_now(&state, &effects.jobs).await,
         Err(StoreError::NotFound) => {
             return with_status(
                 StatusCode::NOT_FOUND,
@@ -452,16 +469,7 @@ pub async fn accept_invitation(
         }
         Err(e) => return Err(e.into()),
     }
-    let record = state.store.user_by_id(&user.id).await?.ok_or(AppError::NotFound)?;
-    audit(
-        &state,
-        &ctx,
-        Some(&record),
-        "account.invitation.accept",
-        Some(format!("invitation:{}", inv.public_id)),
-        "ok",
-    )
-    .await?;
     // Staff land on two-factor enrollment: they cannot see client data before it.
-    sign_in_new_account(&state, &ctx, &headers, &user.id, "/account/two-factor").await
+    let to = if user.role == Role::Client { "/dashboard?welcome=1" } else { "/account/two-factor" };
+    sign_in_new_account(&state, &ctx, &headers, &user.id, to).await
 }

@@ -1058,3 +1058,129 @@ db_test!(appointments_move_through_the_api_as_on_the_pages, async |app: &TestApp
     .await;
     assert_eq!((late.status, problem(&late)), (StatusCode::CONFLICT, "error-reschedule-window"));
 });
+
+db_test!(a_center_adds_a_client_who_finishes_the_account_themselves, async |app: &TestApp| {
+    use crate::helpers::{PASSWORD, link_in, location, new_client};
+    let (admin, _) = staff(app, Role::Admin, "api-invite-admin@example.com").await;
+    let service = token(app, &admin, "/admin/tokens", &["clients:read", "clients:write"]).await;
+    let reader = token(app, &admin, "/admin/tokens", &["clients:read"]).await;
+
+    // Needs clients:write; bad fields are named; nothing is written.
+    let body = json!({"email": "new-contact@example.com", "language": "en"});
+    let refused = call(app, &reader, "POST", "/api/v1/clients", Some(body.clone()), &[]).await;
+    assert_eq!((refused.status, problem(&refused)), (StatusCode::FORBIDDEN, "error-api-scope"));
+    let bad =
+        call(app, &service, "POST", "/api/v1/clients", Some(json!({"email": "nope", "language": "fr"})), &[]).await;
+    assert_eq!((bad.status, problem(&bad)), (StatusCode::UNPROCESSABLE_ENTITY, "error-api-invalid"));
+    let fields: Vec<&str> =
+        bad.body["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+    assert_eq!(fields, ["email", "language"]);
+    assert!(app.store.list_invitations(100).await.unwrap().is_empty());
+
+    let done = call(app, &service, "POST", "/api/v1/clients", Some(body.clone()), &[]).await;
+    assert_eq!(done.status, 201, "{:?}", done.body);
+    assert_eq!(done.body["data"]["status"], json!("invited"));
+    let invitation = done.body["data"]["id"].as_str().unwrap().to_owned();
+    assert_eq!(audit_count(app, "client.invite", Some("ok")).await, 1);
+    // Asked again while it is open: refused, and no second mail.
+    let again = call(app, &service, "POST", "/api/v1/clients", Some(body), &[]).await;
+    assert_eq!((again.status, problem(&again)), (StatusCode::CONFLICT, "error-api-invitation-open"));
+    let mails = app.mails_to("new-contact@example.com").await;
+    assert_eq!(mails.len(), 1);
+    assert!(mails[0].subject.is_ascii(), "in the language asked for: {}", mails[0].subject);
+
+    // The person makes the account with their own password and consent, and lands as a client.
+    let link = link_in(&mails[0].body, app);
+    let person = new_client();
+    let form = [
+        ("display_name", "New Contact"),
+        ("password", PASSWORD),
+        ("language", "en"),
+        ("timezone", "Asia/Seoul"),
+        ("email", "someone.else@example.com"),
+    ];
+    assert_eq!(app.post(&person, &link, &form).await.status(), 422, "consent is their own to give");
+    let mut with_consent = form.to_vec();
+    with_consent.push(("consent", "yes"));
+    let r = app.post(&person, &link, &with_consent).await;
+    assert_eq!(location(&r), "/dashboard?welcome=1");
+    let user = app
+        .store
+        .user_by_email(&sangdam_domain::Email::parse("new-contact@example.com").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(user.role, Role::Client);
+    let contact = get(app, &service, &format!("/api/v1/clients/{}", user.id)).await;
+    assert_eq!(contact.body["data"]["consents"][0]["kind"], json!("privacy"));
+    // client.created committed with the account, naming the invitation it came from.
+    let jobs = app.store.list_jobs(sangdam_store::JobStatus::Done, 100).await.unwrap();
+    let created: Vec<_> =
+        jobs.iter().filter(|j| j.kind == "webhook-event" && j.payload.contains("client.created")).collect();
+    assert_eq!(created.len(), 1);
+    assert!(created[0].payload.contains(&invitation) && created[0].payload.contains(user.id.as_str()));
+    // A client who signs up on their own is created too, without an invitation.
+    app.signup_confirmed(&new_client(), "self-made@example.com", "Self Made", "ko").await;
+    let jobs = app.store.list_jobs(sangdam_store::JobStatus::Done, 100).await.unwrap();
+    assert_eq!(jobs.iter().filter(|j| j.payload.contains("client.created")).count(), 2);
+    // An address with an account is refused.
+    let taken = call(
+        app,
+        &service,
+        "POST",
+        "/api/v1/clients",
+        Some(json!({"email": "self-made@example.com", "language": "ko"})),
+        &[],
+    )
+    .await;
+    assert_eq!((taken.status, problem(&taken)), (StatusCode::CONFLICT, "error-api-client-exists"));
+
+    // Twenty at once for one address (each with its own key): one invitation, one mail.
+    let (counselor_browser, _) = staff(app, Role::Counselor, "api-invite-counselor@example.com").await;
+    let personal = token(app, &counselor_browser, "/account/tokens", &["clients:write"]).await;
+    let tasks: Vec<_> = (0..20)
+        .map(|i| {
+            let t = if i % 2 == 0 { service.clone() } else { personal.clone() };
+            let url = app.url("/api/v1/clients");
+            tokio::spawn(async move {
+                let r = reqwest::Client::new()
+                    .post(url)
+                    .bearer_auth(t)
+                    .header("idempotency-key", format!("burst-{i}"))
+                    .json(&json!({"email": "burst@example.com", "language": "ko"}))
+                    .send()
+                    .await
+                    .unwrap();
+                r.status()
+            })
+        })
+        .collect();
+    let mut statuses = vec![];
+    for task in tasks {
+        statuses.push(task.await.unwrap());
+    }
+    assert_eq!(statuses.iter().filter(|s| **s == StatusCode::CREATED).count(), 1, "{statuses:?}");
+    assert_eq!(statuses.iter().filter(|s| **s == StatusCode::CONFLICT).count(), 19, "{statuses:?}");
+    assert_eq!(app.mails_to("burst@example.com").await.len(), 1);
+
+    // The database holds the rules whoever writes: one open invitation per address, known roles.
+    let direct = |email: &'static str, role: &'static str, token: &'static str| async move {
+        let inviter = app.store.list_invitations(1).await.unwrap()[0].invited_by.clone();
+        sangdam_store::on_backend!(&app.store, |pool| {
+            sqlx::query(
+                "INSERT INTO invitations (token_hash, public_id, email, role, invited_by, created_at, expires_at) \
+                 VALUES ($1, $1, $2, $3, $4, 1, 2)",
+            )
+            .bind(token)
+            .bind(email)
+            .bind(role)
+            .bind(inviter.as_str())
+            .execute(pool)
+            .await
+            .is_ok()
+        })
+    };
+    assert!(!direct("burst@example.com", "client", "direct-1").await, "a second open invitation");
+    assert!(!direct("janitor@example.com", "janitor", "direct-2").await, "an unknown role");
+    assert!(direct("fine@example.com", "client", "direct-3").await);
+});

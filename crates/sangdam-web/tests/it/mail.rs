@@ -68,7 +68,12 @@ db_test!(invitations_are_single_use_and_expire, async |app: &TestApp| {
     assert_eq!(r.status(), 200);
     assert!(r.text().await.unwrap().contains("/invite/"));
     let r = app.post(&admin, "/admin/invitations", &[("email", "x@example.com"), ("role", "client")]).await;
-    assert_eq!(r.status(), 422, "clients are not invited");
+    assert_eq!(r.status(), 422, "clients are not invited here");
+    let r =
+        app.post(&admin, "/admin/invitations", &[("email", "new.counselor@example.com"), ("role", "counselor")]).await;
+    assert_eq!(r.status(), 422, "one open invitation per address");
+    assert!(r.text().await.unwrap().contains("이 주소로 보낸 초대가 아직 유효합니다"));
+    assert_eq!(app.mails_to("new.counselor@example.com").await.len(), 1);
 
     let mail = &app.mails_to("new.counselor@example.com").await[0];
     assert!(mail.body.contains("상담사"));
