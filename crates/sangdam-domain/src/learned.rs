@@ -80,7 +80,7 @@ pub fn parse(set: &str) -> Vec<Example> {
 }
 
 /// The tuning sets the product's model is trained on (never the untouched test part).
-const TRAINING: [&str; 37] = [
+const TRAINING: [&str; 42] = [
     include_str!("../data/crisis-tune.tsv"),
     include_str!("../data/abuse-tune.tsv"),
     include_str!("../data/crisis-tune2.tsv"),
@@ -111,6 +111,10 @@ const TRAINING: [&str; 37] = [
     include_str!("../data/abuse-tune14.tsv"),
     include_str!("../data/crisis-tune15.tsv"),
     include_str!("../data/abuse-tune15.tsv"),
+    include_str!("../data/crisis-tune16.tsv"),
+    include_str!("../data/abuse-tune16.tsv"),
+    include_str!("../data/crisis-tune17.tsv"),
+    include_str!("../data/abuse-tune17.tsv"),
     include_str!("../data/ordinary-tune.tsv"),
     include_str!("../data/ordinary-tune2.tsv"),
     include_str!("../data/ordinary-tune3.tsv"),
@@ -118,6 +122,7 @@ const TRAINING: [&str; 37] = [
     include_str!("../data/ordinary-tune5.tsv"),
     include_str!("../data/ordinary-tune6.tsv"),
     include_str!("../data/ordinary-tune7.tsv"),
+    include_str!("../data/ordinary-tune8.tsv"),
 ];
 
 /// A trained model: per bucket its inverse document frequency and one weight per label, side by
@@ -319,15 +324,44 @@ pub struct Thresholds {
     /// from circumstances (a means, a place, a time, a goodbye, an act) and never from a stated
     /// wish or intent is cleared: a climbing rope, a bridge project, decluttering. 0 never clears.
     pub clear: f32,
+    /// What the model needs for either crisis level where the rules read the message as an
+    /// ordinary topic (an idiom, a task that ends, pills taken as prescribed, a walk, a trip): it
+    /// may overrule that reading only when it is this sure. Above 1 it never does.
+    pub topic: f32,
+    /// The same where the rules set the message aside as negated, past, about someone else or a
+    /// question.
+    pub aside: f32,
+    /// What the model needs to flag abuse where the rules found a rude word and set it aside (said
+    /// of oneself, told of someone else, a threat made to the client). Above 1 it never does.
+    pub exempt: f32,
 }
 
 impl Thresholds {
     /// What the product uses, chosen on the writer-by-writer figures of the tuning sets
     /// (`tests/learned.rs`; BENCHMARKS.md has them).
-    pub const PRODUCT: Thresholds =
-        Thresholds { high: 0.4, concern: 0.6, abuse: 0.5, doubt: 0.1, bare: 0.7, clear: 0.1 };
+    pub const PRODUCT: Thresholds = Thresholds {
+        high: 0.4,
+        concern: 0.6,
+        abuse: 0.5,
+        doubt: 0.1,
+        bare: 0.7,
+        clear: 0.1,
+        topic: 0.8,
+        aside: 0.9,
+        exempt: 0.8,
+    };
     /// The model never asked: the rules alone.
-    pub const NEVER: Thresholds = Thresholds { high: 2.0, concern: 2.0, abuse: 2.0, doubt: 0.0, bare: 0.0, clear: 0.0 };
+    pub const NEVER: Thresholds = Thresholds {
+        high: 2.0,
+        concern: 2.0,
+        abuse: 2.0,
+        doubt: 0.0,
+        bare: 0.0,
+        clear: 0.0,
+        topic: 2.0,
+        aside: 2.0,
+        exempt: 2.0,
+    };
 }
 
 /// The fewest words a message needs before the model may add a flag the rules did not raise. A

@@ -1,9 +1,11 @@
 //! The learned model measured writer by writer: trained on all tuning sets but one writer's,
-//! scored on that one, for each of the fifteen (and each batch of ordinary messages held out the same
-//! way). Each writer wrote without seeing the others, so this says how the model does on a way of
-//! writing it never saw. The rules were never tuned on the last eight writers' sets, so on those
-//! the rules and the model together are measured as the product runs them, beside other
-//! thresholds (the figures are in BENCHMARKS.md).
+//! scored on that one, for each of the seventeen (and each batch of ordinary messages held out the
+//! same way). Each writer wrote without seeing the others, so this says how the model does on a way
+//! of writing it never saw. The rules were written on the first seven writers' sets, so on the
+//! last ten the rules and the model together are measured as the product runs them, beside other
+//! thresholds (the figures are in BENCHMARKS.md). A few rule changes of rounds 9 and 10 were
+//! chosen by reading mistakes on those ten as well, so their figures lean a little to the rules'
+//! side; the untouched test part (`tests/classify.rs`) is the clean figure.
 #![allow(clippy::unwrap_used, clippy::cast_precision_loss)]
 
 use sangdam_domain::abuse;
@@ -22,10 +24,11 @@ fn writer(n: &str) -> Vec<Example> {
 
 #[test]
 fn the_model_on_writers_it_never_saw() {
-    let writers: Vec<Vec<Example>> = ["", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13", "14", "15"]
-        .iter()
-        .map(|n| writer(n))
-        .collect();
+    let writers: Vec<Vec<Example>> =
+        ["", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13", "14", "15", "16", "17"]
+            .iter()
+            .map(|n| writer(n))
+            .collect();
     let ordinary: Vec<Vec<Example>> = [
         "ordinary-tune.tsv",
         "ordinary-tune2.tsv",
@@ -34,11 +37,12 @@ fn the_model_on_writers_it_never_saw() {
         "ordinary-tune5.tsv",
         "ordinary-tune6.tsv",
         "ordinary-tune7.tsv",
+        "ordinary-tune8.tsv",
     ]
     .iter()
     .map(|n| set(n))
     .collect();
-    let thresholds = [0.5f32, 0.6, 0.7, 0.8, 0.9];
+    let thresholds = [0.2f32, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9];
     // Per (label, threshold): right, false, missed.
     let mut counts = vec![[0u32; 3]; (Label::ALL.len() + 1) * thresholds.len()];
     let count = |counts: &mut Vec<[u32; 3]>, e: &Example, s: [f32; 5]| {
@@ -52,7 +56,7 @@ fn the_model_on_writers_it_never_saw() {
             add(&mut counts[Label::ALL.len() * thresholds.len() + ti], e.abuse != "none", any >= *t);
         }
     };
-    // The rules were never tuned on the last eight writers' sets: there the rules and the model
+    // The rules were written on the first seven writers' sets: on the last ten the rules and the model
     // together can be measured as the product runs them, under several thresholds.
     let settings = [
         ("rules alone", Thresholds::NEVER),
@@ -66,6 +70,15 @@ fn the_model_on_writers_it_never_saw() {
         ("abuse 0.6", Thresholds { abuse: 0.6, ..Thresholds::PRODUCT }),
         ("high 0.3", Thresholds { high: 0.3, ..Thresholds::PRODUCT }),
         ("bare 0.6", Thresholds { bare: 0.6, ..Thresholds::PRODUCT }),
+        ("never over a topic (round 9)", Thresholds { topic: 2.0, aside: 2.0, ..Thresholds::PRODUCT }),
+        ("topic 0.9", Thresholds { topic: 0.9, ..Thresholds::PRODUCT }),
+        ("topic 0.7", Thresholds { topic: 0.7, ..Thresholds::PRODUCT }),
+        ("never over a set-aside", Thresholds { aside: 2.0, ..Thresholds::PRODUCT }),
+        ("aside 0.8", Thresholds { aside: 0.8, ..Thresholds::PRODUCT }),
+        ("never over an exemption (round 9)", Thresholds { exempt: 2.0, ..Thresholds::PRODUCT }),
+        ("exempt 0.9", Thresholds { exempt: 0.9, ..Thresholds::PRODUCT }),
+        ("abuse 0.4", Thresholds { abuse: 0.4, ..Thresholds::PRODUCT }),
+        ("abuse 0.3", Thresholds { abuse: 0.3, ..Thresholds::PRODUCT }),
     ];
     let mut together = vec![[[0u32; 3]; 3]; settings.len()];
     // Each writer's set held out in turn, the others and all ordinary messages trained on.
@@ -82,7 +95,8 @@ fn the_model_on_writers_it_never_saw() {
                     let got = abuse::classify_with(&e.text, &s, sure);
                     add(&mut together[k][0], e.crisis == "high", got.crisis == Some(Level::High));
                     add(&mut together[k][1], e.crisis != "none", got.crisis.is_some());
-                    add(&mut together[k][2], e.abuse != "none", got.abuse.is_some());
+                    // A crisis message is never abuse: abuse is expected only where no crisis is.
+                    add(&mut together[k][2], e.abuse != "none" && e.crisis == "none", got.abuse.is_some());
                 }
             }
         }
@@ -130,15 +144,15 @@ fn the_model_on_writers_it_never_saw() {
     for (k, (name, _)) in settings.iter().enumerate() {
         let [(hp, hr), (cp, cr), (ap, ar)] = together[k].map(pr);
         println!(
-            "rules and model, {name:>12}, on the eight sets the rules never saw: high {hp:.3}/{hr:.3}, crisis {cp:.3}/{cr:.3}, abuse {ap:.3}/{ar:.3}; ordinary messages flagged: crisis {}, abuse {} of {ordinary_total}",
+            "rules and model, {name:>12}, on the ten sets the rules were not tuned on: high {hp:.3}/{hr:.3}, crisis {cp:.3}/{cr:.3}, abuse {ap:.3}/{ar:.3}; ordinary messages flagged: crisis {}, abuse {} of {ordinary_total}",
             ordinary_together[k][0], ordinary_together[k][1]
         );
     }
     // The product's thresholds, rules and model together, on what the rules never saw.
     let [(hp, hr), (cp, cr), (ap, ar)] = together[1].map(pr);
-    assert!(hp >= 0.93 && hr >= 0.82, "high: {hp:.3} / {hr:.3}");
-    assert!(cp >= 0.88 && cr >= 0.88, "either level: {cp:.3} / {cr:.3}");
-    assert!(ap >= 0.94 && ar >= 0.72, "abuse: {ap:.3} / {ar:.3}");
+    assert!(hp >= 0.94 && hr >= 0.87, "high: {hp:.3} / {hr:.3}");
+    assert!(cp >= 0.91 && cr >= 0.90, "either level: {cp:.3} / {cr:.3}");
+    assert!(ap >= 0.95 && ar >= 0.80, "abuse: {ap:.3} / {ar:.3}");
     let [crisis, abuse_flags] = ordinary_together[1];
     assert!(crisis * 100 <= ordinary_total, "{crisis} of {ordinary_total} ordinary messages read as a crisis");
     assert!(abuse_flags * 500 <= ordinary_total, "{abuse_flags} of {ordinary_total} ordinary messages read as abuse");

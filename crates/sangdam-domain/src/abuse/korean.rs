@@ -1281,10 +1281,14 @@ pub(super) fn korean(text: &str, why: &mut Vec<String>) -> Option<Category> {
         let interjection = ["시발", "씨발", "ㅅㅂ", "존나", "젠장", "씨팔", "시팔", "좆같", "ㅈ같", "개같은", "개같"]
             .contains(&word.as_str());
         let plain_only = plain.as_deref() == Some(word.as_str());
-        let not_at_anyone_here = interjection && (venting || about_product);
+        // A weak word (수준이, 미쳤) in a message about one's own day, with no "you": venting.
+        let not_at_anyone_here = (interjection || plain_only) && (venting || about_product);
+        // 미쳤 as praise: of a thing (뷰 미쳤음, 떡볶이 맛 미쳤음), or of the counselor with a word
+        // of praise (선생님 진짜 미쳤어요 어떻게 이렇게 잘 들어주세요).
+        let praise = word == "미쳤" && ((!second && any_of(&s, KO_PRAISED_THINGS)) || any_of(&s, KO_PRAISE));
         // A voice that sounds robotic on a weak connection (선생님 목소리가 로봇처럼 들려요).
         let sounds = word == "로봇" && any_of(&s, &["로봇처럼들", "로봇같이들", "로봇소리"]);
-        if !(about_self || about_other || not_at_anyone_here || sounds || about_product && plain_only) {
+        if !(about_self || about_other || not_at_anyone_here || sounds || praise || about_product && plain_only) {
             why.push(format!("insult:{word}"));
             return Some(Category::Insult);
         }
@@ -1292,6 +1296,38 @@ pub(super) fn korean(text: &str, why: &mut Vec<String>) -> Option<Category> {
     }
     None
 }
+
+/// Things people call 미쳤다 in praise.
+const KO_PRAISED_THINGS: &[&str] = &[
+    "뷰",
+    "맛",
+    "결말",
+    "드라마",
+    "영화",
+    "노래",
+    "경치",
+    "풍경",
+    "야경",
+    "음식",
+    "가성비",
+    "분위기",
+    "퀄리티",
+    "실력",
+    "비주얼",
+    "케이크",
+    "라면",
+    "떡볶이",
+    "치킨",
+    "카페",
+    "공연",
+    "무대",
+    "반전",
+    "전개",
+    "연기",
+    "날씨",
+];
+/// Words of praise around a 미쳤다 said of the counselor.
+const KO_PRAISE: &[&str] = &["최고", "대박", "잘들어", "어떻게이렇게", "감사", "존경", "짱", "천재", "고마워", "고맙"];
 
 /// Words of one's own day and circumstances: a curse among them is venting.
 const KO_OWN_DAY: &[&str] = &[

@@ -72,7 +72,7 @@ fn explain_with(
         (a, b) => a.or(b),
     };
     // A rude word the rules found and set aside (said of oneself, told of someone else, a
-    // threat made to the client) is not the model's to flag again.
+    // threat made to the client) is the model's to flag again only when it is surer still.
     let exempt = why.iter().any(|w| w == EXEMPT);
     why.retain(|w| w != EXEMPT);
     let long = crate::learned::applies(message);
@@ -86,14 +86,12 @@ fn explain_with(
     }
     if got.is_none() {
         why.clear();
-        if exempt {
-            return (None, why);
-        }
+        let need = if exempt { sure.abuse.max(sure.exempt) } else { sure.abuse };
         let [_, _, insult, threat, sexual] = *scores;
         let (category, score) = [(Category::Threat, threat), (Category::Sexual, sexual), (Category::Insult, insult)]
             .into_iter()
             .fold((Category::Insult, 0.0f32), |best, c| if c.1 > best.1 { c } else { best });
-        if score >= sure.abuse && crate::learned::applies(message) {
+        if score >= need && long {
             got = Some(category);
             why.push(format!("learned.{}", category.as_str()));
         }

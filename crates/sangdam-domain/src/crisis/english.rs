@@ -6,8 +6,15 @@ fn english_form(text: &str) -> String {
     for raw in text.split_whitespace() {
         // Digits inside a word stand for letters (`k1ll`); a number stays a number (`2015`).
         let lettered = raw.chars().any(|c| c.is_ascii_alphabetic());
-        let w: String = raw
-            .chars()
+        // `!`, `1` and `|` between two letters stand for an i (`k!ll`, `su1cide`).
+        let chars: Vec<char> = raw.chars().collect();
+        let between_letters = |i: usize| {
+            i > 0 && i + 1 < chars.len() && chars[i - 1].is_ascii_alphabetic() && chars[i + 1].is_ascii_alphabetic()
+        };
+        let w: String = chars
+            .iter()
+            .enumerate()
+            .map(|(i, c)| if matches!(c, '!' | '1' | '|') && between_letters(i) { 'i' } else { *c })
             .map(|c| c.to_ascii_lowercase())
             .filter(|c| *c != '\'' && *c != '’')
             .map(|c| match c {
@@ -1395,6 +1402,57 @@ fn en_cues(s: &str, farewell_reason: bool) -> Cues {
     }
 }
 
+/// Seeing each other at a next meeting.
+const EN_SEE_YOU: &[&str] = &[
+    " see you next ",
+    " see you on ",
+    " see you tomorrow ",
+    " see you at ",
+    " see you in two weeks ",
+    " talk to you next ",
+    " talk next week ",
+    " until next week ",
+    " till next week ",
+];
+
+/// Someone else threatening to kill the writer.
+const EN_THREATENED: &[&str] = &[
+    " will kill me ",
+    " going to kill me ",
+    " kill me if ",
+    " kill us ",
+    " threatening to kill me ",
+    " threatens to kill me ",
+    " trying to kill me ",
+    " wants to kill me ",
+    " says he will kill ",
+    " says she will kill ",
+    " said he would kill me ",
+    " has a knife ",
+    " has a gun ",
+    " with a knife ",
+];
+
+/// That person here now, or the writer hiding from them.
+const EN_THREATENED_NOW: &[&str] = &[
+    " outside my ",
+    " outside the door ",
+    " at the door ",
+    " at my door ",
+    " banging on ",
+    " breaking the door ",
+    " breaking down the door ",
+    " kicking the door ",
+    " trying to get in ",
+    " hiding in ",
+    " i am hiding ",
+    " locked myself in ",
+    " in the house right now ",
+    " called the police ",
+    " called 911 ",
+    " called 112 ",
+];
+
 pub(super) fn english(text: &str, why: &mut Vec<&'static str>) -> Option<Level> {
     let mut s = english_form(text);
     if s.trim().is_empty() {
@@ -1408,6 +1466,12 @@ pub(super) fn english(text: &str, why: &mut Vec<&'static str>) -> Option<Level> 
         why.push("en.negated");
     }
     let mut level: Option<Level> = None;
+    // The writer in danger from someone now: a threat to kill them, and that person at the door
+    // or the writer hiding ("he's banging on the door yelling he'll kill me").
+    if any(&s, EN_THREATENED) && any(&s, EN_THREATENED_NOW) {
+        why.push("en.threatened-now");
+        level = Some(Level::High);
+    }
     let farewell_reason = any(&s, EN_FAREWELL_REASONS);
     for rule in EN_RULES {
         if rule.name == "en.goodbye" && farewell_reason {
@@ -1450,8 +1514,16 @@ pub(super) fn english(text: &str, why: &mut Vec<&'static str>) -> Option<Level> 
         level = Some(Level::High);
     }
     let Some(mut level) = level else {
-        // What the rules read as ordinary keeps the learned model from overruling them.
-        if idiom || farewell_reason || any(&s, EN_PILLS_ORDINARY) || any(&s, EN_EVERYDAY) {
+        // A next meeting planned ("see you next week") is no goodbye, however it thanks.
+        if any(&s, EN_SEE_YOU) && !any(&s, &[" other side ", " next life ", " another life ", " in heaven "]) {
+            why.push("en.see-you-next");
+            return None;
+        }
+        // An idiom keeps the learned model from overruling the rules; an ordinary topic (pills as
+        // prescribed, a walk, a trip) lets only a surer model do so.
+        if idiom {
+            why.push("en.idiom");
+        } else if farewell_reason || any(&s, EN_PILLS_ORDINARY) || any(&s, EN_EVERYDAY) {
             why.push("en.topic-ordinary");
         } else if cues.any() {
             why.push("en.cue");

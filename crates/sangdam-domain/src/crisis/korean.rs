@@ -31,9 +31,23 @@ fn korean_form(text: &str) -> String {
     for (from, to) in [("ㅈㄱㅅㄷ", "죽고싶다"), ("ㅈㄱㅅㅇ", "죽고싶어"), ("ㅈㄱㅅ", "죽고싶")] {
         s = s.replace(from, to);
     }
-    for next in
-        ["날짜", "하고싶", "할래", "할거", "할까", "생각", "충동", "시도", "하려", "해야", "각", "하면", "했", "하기"]
-    {
+    for next in [
+        "날짜",
+        "하고싶",
+        "할래",
+        "할거",
+        "할까",
+        "생각",
+        "충동",
+        "시도",
+        "하려",
+        "할려",
+        "해야",
+        "각",
+        "하면",
+        "했",
+        "하기",
+    ] {
         s = s.replace(&format!("ㅈㅅ{next}"), &format!("자살{next}"));
     }
     // Liaison and slang spellings.
@@ -54,6 +68,7 @@ fn korean_form(text: &str) -> String {
         ("뒤질래", "죽을래"),
         ("디질래", "죽을래"),
         ("자샬", "자살"),
+        ("ㅈ살", "자살"),
         ("쟈살", "자살"),
         ("자쌀", "자살"),
         ("살고십지", "살고싶지"),
@@ -1692,6 +1707,65 @@ fn ko_cues(s: &str, farewell_reason: bool) -> Cues {
     }
 }
 
+/// A next meeting named, and seeing each other then.
+const KO_NEXT_TIME: &[&str] = &[
+    "다음주",
+    "다음상담",
+    "다음시간",
+    "다음번",
+    "다음세션",
+    "내일",
+    "모레",
+    "월요일",
+    "화요일",
+    "수요일",
+    "목요일",
+    "금요일",
+    "토요일",
+    "일요일",
+];
+const KO_SEE_YOU: &[&str] = &["봬요", "뵐게", "뵙겠", "봬용", "뵈어요", "만나요", "만나용", "뵙고"];
+
+/// Someone else threatening to kill the writer (spaces removed).
+const KO_THREATENED: &[&str] = &[
+    "죽인다고",
+    "죽여버린다고",
+    "죽여버리겠다고",
+    "죽이겠다고",
+    "죽일거라고",
+    "죽일꺼라고",
+    "죽이려고해",
+    "죽이려고하",
+    "죽인대",
+    "죽여버린대",
+    "죽이겠대",
+    "찔러버린다고",
+    "찌른다고",
+    "칼들고",
+    "칼을들고",
+    "칼사진",
+];
+
+/// That person here now, or the writer hiding from them.
+const KO_THREATENED_NOW: &[&str] = &[
+    "문앞",
+    "문밖",
+    "집앞",
+    "현관",
+    "숨어",
+    "문부수",
+    "문을부수",
+    "문두드",
+    "문을두드",
+    "문열라",
+    "문을열라",
+    "쫓아오",
+    "들어오려",
+    "경찰불렀",
+    "112신고",
+    "신고했는데",
+];
+
 pub(super) fn korean(text: &str, why: &mut Vec<&'static str>) -> Option<Level> {
     let mut s = korean_form(text);
     if s.is_empty() {
@@ -1701,6 +1775,19 @@ pub(super) fn korean(text: &str, why: &mut Vec<&'static str>) -> Option<Level> {
     // Someone else says they will die, read before the idioms go (엄마가 죽겠다면서 나가셨어요).
     if any(&s, KO_THIRD) && any(&s, KO_THIRD_INTENT) {
         why.push("ko.someone-else-now");
+        level = Some(Level::High);
+    }
+    // The writer in danger from someone now: a threat to kill them, and that person at the door
+    // or the writer hiding (지금 문 앞에서 죽여버린다고 해요, 화장실에 숨어있어요).
+    if any(&s, KO_THREATENED) && any(&s, KO_THREATENED_NOW) {
+        why.push("ko.threatened-now");
+        level = Some(Level::High);
+    }
+    // Whether a height is enough (12층이면 충분하겠죠): the numbers are gone, the question stays.
+    if any(&s, &["층이면", "층정도면", "층에서떨어지면"])
+        && any(&s, &["충분", "확실", "되겠", "죽겠", "죽을수", "안아프"])
+    {
+        why.push("ko.height-enough");
         level = Some(Level::High);
     }
     let idiom = any(&s, KO_IDIOMS);
@@ -1756,8 +1843,16 @@ pub(super) fn korean(text: &str, why: &mut Vec<&'static str>) -> Option<Level> {
         level = Some(Level::High);
     }
     let Some(mut level) = level else {
-        // What the rules read as ordinary keeps the learned model from overruling them.
-        if idiom || task || farewell_reason || any(&s, KO_PILLS_ORDINARY) || any(&s, KO_EVERYDAY) {
+        // A next meeting planned (다음 주 상담 때 봬요) is no goodbye, however it thanks.
+        if any(&s, KO_NEXT_TIME) && any(&s, KO_SEE_YOU) && !any(&s, &["다음생", "저세상", "하늘나라"]) {
+            why.push("ko.see-you-next");
+            return None;
+        }
+        // An idiom or a task that ends keeps the learned model from overruling the rules; an
+        // ordinary topic (pills as prescribed, a walk, a trip) lets only a surer model do so.
+        if idiom || task {
+            why.push("ko.idiom-or-task");
+        } else if farewell_reason || any(&s, KO_PILLS_ORDINARY) || any(&s, KO_EVERYDAY) {
             why.push("ko.topic-ordinary");
         } else if cues.any() {
             why.push("ko.cue");

@@ -133,11 +133,20 @@ pub fn assess_with(message: &str, scores: &[f32; 5], sure: &crate::learned::Thre
     let mut level = ko.max(en);
     let ruled_out = |w: &&str| {
         w.ends_with("negated")
+            || w.ends_with("see-you-next")
+            || w.ends_with("idiom")
+            || w.ends_with("idiom-or-task")
             || w.ends_with("past")
             || w.ends_with("others")
             || w.contains("asking")
             || w.contains("topic")
     };
+    // What the rules set aside for good: a negation, a next meeting planned, an idiom, a task.
+    let for_good = |w: &&str| {
+        w.ends_with("negated") || w.ends_with("see-you-next") || w.ends_with("idiom") || w.ends_with("idiom-or-task")
+    };
+    // What only a surer model may overrule: a past episode, someone else, a question.
+    let set_aside = |w: &&str| ruled_out(w) && !w.contains("topic") && !for_good(w);
     // Whether the rules saw any word a crisis is told with, though not enough for a level.
     let cue = why.iter().any(|w| w.ends_with(".cue"));
     if level.is_none() {
@@ -160,9 +169,16 @@ pub fn assess_with(message: &str, scores: &[f32; 5], sure: &crate::learned::Thre
     }
     // Where the rules saw no word a crisis is told with, the model must be surer.
     let grounded = cue || level.is_some();
-    let (need_high, need_concern) =
+    let (mut need_high, mut need_concern) =
         if grounded { (sure.high, sure.concern) } else { (sure.high.max(sure.bare), sure.concern.max(sure.bare)) };
-    if level != Some(Level::High) && !why.iter().any(ruled_out) && long {
+    // Where the rules read an ordinary topic, only a model surer still overrules them.
+    if why.iter().any(|w| w.contains("topic")) {
+        (need_high, need_concern) = (need_high.max(sure.topic), need_concern.max(sure.topic));
+    }
+    if why.iter().any(set_aside) {
+        (need_high, need_concern) = (need_high.max(sure.aside), need_concern.max(sure.aside));
+    }
+    if level != Some(Level::High) && !why.iter().any(for_good) && long {
         if high >= need_high {
             level = Some(Level::High);
             why.push("learned.high");
