@@ -91,7 +91,7 @@ invite-title = Accept your invitation
 invite-lead = You have been invited as { $role }. Fill in the form below to finish joining.
 invite-submit = Join and start
 invite-invalid-title = This invitation cannot be used
-invite-invalid-body = The invitation link has already been used or has expired. Please ask your admin for a new one.
+invite-invalid-body = The invitation link has already been used or has expired. Please ask whoever invited you (the center or your admin) for a new one.
 
 ## Sign-in
 signin-title = Sign in

@@ -91,7 +91,7 @@ invite-title = 초대 수락
 invite-lead = { $role } 계정으로 초대받았습니다. 아래 내용을 입력하면 가입이 완료됩니다.
 invite-submit = 가입하고 시작하기
 invite-invalid-title = 사용할 수 없는 초대 링크
-invite-invalid-body = 이 초대 링크는 이미 사용되었거나 만료되었습니다. 운영자에게 새 초대를 요청해 주세요.
+invite-invalid-body = 이 초대 링크는 이미 사용되었거나 만료되었습니다. 초대한 상담센터나 운영자에게 새 초대를 요청해 주세요.
 
 ## 로그인
 signin-title = 로그인

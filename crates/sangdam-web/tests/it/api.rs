@@ -642,6 +642,7 @@ db_test!(the_openapi_document_is_valid_and_names_every_route, async |app: &TestA
         ("POST", "/api/v1/appointments/{id}/move"),
         ("GET", "/api/v1/chats"),
         ("GET", "/api/v1/clients"),
+        ("POST", "/api/v1/clients"),
         ("GET", "/api/v1/clients/{id}"),
         ("PATCH", "/api/v1/clients/{id}"),
         ("GET", "/api/v1/clients/{id}/questionnaires"),
