@@ -120,7 +120,8 @@ async fn token_pages_and_api_docs_fit_phones_and_desktops() {
         for width in [390, 1280] {
             b.resize(width, 900).await;
             let fits = b.script("return document.documentElement.scrollWidth <= window.innerWidth + 1;").await;
-            assert_eq!(fits, serde_json::Value::Bool(true), "the new token's page overflows at {width} px");
+            let wide = b.script("return [...document.querySelectorAll('body *')].filter(e => !e.closest('.table-wrap') && e.getBoundingClientRect().right > window.innerWidth + 1).slice(0, 8).map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right) + ' ' + (e.textContent || '').slice(0, 40));").await;
+            assert_eq!(fits, serde_json::Value::Bool(true), "the new token's page overflows at {width} px: {wide}");
             b.screenshot(&screenshots().join(format!("admin-tokens-created-{lang}-{width}.png"))).await;
             for path in ["/admin/tokens", "/account/tokens", "/admin/webhooks"] {
                 shoot(&b, &app, path, width).await;
@@ -146,7 +147,44 @@ async fn token_pages_and_api_docs_fit_phones_and_desktops() {
             assert_eq!(fits, serde_json::Value::Bool(true), "the endpoint's page overflows at {width} px");
             b.screenshot(&screenshots().join(format!("admin-webhook-{lang}-{width}.png"))).await;
         }
+        // A client the center adds through the API finishes the account in the invitation's
+        // language, with their own password and consent, and lands on their dashboard.
+        b.goto(&app.url("/admin/tokens")).await;
+        b.fill("#token-name", &format!("CRM contacts {lang}")).await;
+        b.click("input[value='clients:write']").await;
+        b.click("form[action='/admin/tokens'] button[type=submit]").await;
+        b.element("#new-token").await;
+        let token = b.script("return document.getElementById('new-token').textContent;").await;
+        let email = format!("crm-contact-{lang}@example.com");
+        let r = reqwest::Client::new()
+            .post(app.url("/api/v1/clients"))
+            .bearer_auth(token.as_str().unwrap())
+            .json(&serde_json::json!({"email": email, "language": lang}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201);
         b.close().await;
+        let link = crate::helpers::link_in(&app.mails_to(&email).await[0].body, &app);
+        let person = driver.browser(&chromium, lang).await;
+        person.goto(&app.url(&link)).await;
+        for width in [390, 1280] {
+            person.resize(width, 900).await;
+            let fits = person.script("return document.documentElement.scrollWidth <= window.innerWidth + 1;").await;
+            assert_eq!(fits, serde_json::Value::Bool(true), "the invitation overflows at {width} px");
+            assert_eq!(person.script(BROKEN_WORDS).await, serde_json::json!([]), "at {width} px");
+            person.screenshot(&screenshots().join(format!("client-invitation-{lang}-{width}.png"))).await;
+        }
+        person.fill("#display_name", "Contact").await;
+        person.fill("#password", PASSWORD).await;
+        person.click("input[name=consent]").await;
+        person.click("main form button[type=submit]").await;
+        person.wait_for_path("/dashboard").await;
+        for width in [390, 1280] {
+            person.resize(width, 900).await;
+            person.screenshot(&screenshots().join(format!("invited-client-dashboard-{lang}-{width}.png"))).await;
+        }
+        person.close().await;
     }
     drop(driver);
     app.finish().await;
@@ -463,7 +501,7 @@ async fn a_counselor_admits_a_client_and_they_chat() {
         let fits = guest.script("return document.documentElement.scrollWidth <= window.innerWidth + 1;").await;
         let wide = guest
             .script(
-                "return [...document.querySelectorAll('main *')].filter(e => e.getBoundingClientRect().right > window.innerWidth + 1)
+                "return [...document.querySelectorAll('main *')].filter(e => !e.closest('.table-wrap') && e.getBoundingClientRect().right > window.innerWidth + 1)
                    .map(e => e.tagName + '#' + e.id + '.' + e.className + ':' + Math.round(e.getBoundingClientRect().width)).slice(0, 8).join(' ');",
             )
             .await;
