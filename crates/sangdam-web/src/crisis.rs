@@ -60,7 +60,7 @@ pub fn write_for(
         id,
         source: source.as_str().to_owned(),
         source_key: place_key(state, source, place_id),
-        client_key: client.map(|c| crate::pages::risk_client_key(state, c)),
+        client_key: client.map(|c| crate::risk_alerts::risk_client_key(state, c)),
         level: Level::rank(Some(level)),
         sealed,
         now,

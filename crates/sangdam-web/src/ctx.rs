@@ -21,6 +21,11 @@ use crate::forms::{clear_cookie, cookie, cookie_value, parse_cookies};
 use crate::i18n::Tr;
 use crate::state::AppState;
 
+/// The client's socket address, as axum's `ConnectInfo` for both plain and TLS listeners (the
+/// server fills it in; see `server`).
+#[derive(Debug, Clone, Copy)]
+pub struct ClientAddr(pub std::net::SocketAddr);
+
 pub const SESSION_COOKIE: &str = "sangdam_session";
 pub const CSRF_COOKIE: &str = "sangdam_csrf";
 pub const LANG_COOKIE: &str = "sangdam_lang";
@@ -314,7 +319,7 @@ pub(crate) fn address_of(headers: &HeaderMap, extensions: &axum::http::Extension
         return last.to_owned();
     }
     extensions
-        .get::<ConnectInfo<crate::server::ClientAddr>>()
+        .get::<ConnectInfo<ClientAddr>>()
         .map(|ConnectInfo(a)| a.0.ip().to_string())
         .unwrap_or_else(|| "unknown".to_owned())
 }

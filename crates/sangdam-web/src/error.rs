@@ -1,5 +1,5 @@
 //! One error type for every handler. A 4xx carries what the person should know, in their
-//! language (rendered by [`crate::ctx::finish_response`], which knows the request's language);
+//! language (rendered by `ctx::finish_response`, which knows the request's language);
 //! a 5xx logs the whole cause chain and shows a generic page that never names the cause.
 
 use axum::http::StatusCode;

@@ -1,14 +1,14 @@
 //! The durable jobs that follow writes: a request runs the jobs it has just committed at once
 //! ([`run_now`]), and a worker ([`run_jobs`]) runs whatever is due or was left by a server that
 //! died, with a lease, retries and backoff. Each kind's handler lives with its subject (booking,
-//! aftercare, questionnaires); this module only claims, dispatches and records.
+//! aftercare, questionnaires); this module only claims, dispatches (through the state's
+//! `job_handlers`, put together in `lib.rs`) and records.
 
 use std::time::Duration;
 
 use sangdam_store::{JobRecord, NewJob};
 use tokio::sync::watch;
 
-use crate::booking;
 use crate::state::AppState;
 use crate::worker::Worker;
 
@@ -38,15 +38,9 @@ pub async fn run_id(state: &AppState, id: &str) {
 
 /// Runs one claimed job and records how it went.
 async fn execute(state: &AppState, job: &JobRecord) {
-    let outcome = match job.kind.as_str() {
-        booking::APPOINTMENT_CHANGED => booking::run_change(state, job).await,
-        booking::REMINDER => booking::run_reminder(state, job).await,
-        booking::OFFER_EXPIRY => booking::run_offer_expiry(state, job).await,
-        crate::aftercare::FOLLOW_UP => crate::aftercare::run_follow_up(state, job).await,
-        crate::pages::RISK_ALERT_MAILS => crate::pages::run_alert_mails(state, job).await,
-        crate::crisis::CRISIS_ALERT_MAILS => crate::crisis::run_alert_mails(state, job).await,
-        crate::webhooks::WEBHOOK_EVENT => crate::webhooks::run_event(state, job).await,
-        other => Err(anyhow::anyhow!("unknown job kind {other}")),
+    let outcome = match state.job_handlers.get(job.kind.as_str()) {
+        Some(handler) => handler(state, job).await,
+        None => Err(anyhow::anyhow!("unknown job kind {}", job.kind)),
     };
     let now = state.clock.now();
     let result = match outcome {

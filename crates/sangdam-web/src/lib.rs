@@ -13,6 +13,7 @@ pub mod booking;
 pub mod care_notice;
 pub mod chat;
 pub mod config;
+pub mod counselor_status;
 pub mod crisis;
 pub mod ctx;
 pub mod error;
@@ -27,6 +28,7 @@ pub mod photo;
 pub mod realtime;
 pub mod recording_file;
 pub mod retention;
+pub mod risk_alerts;
 pub mod room;
 pub mod server;
 pub mod session_watch;
@@ -51,11 +53,33 @@ pub use sangdam_media::MediaConfig;
 pub use server::serve;
 pub use state::AppState;
 
+impl AppState {
+    /// The state of a server: its store, configuration, keys and clock, and every kind of job
+    /// with the handler that runs it. Must run inside a tokio runtime: it binds the media port
+    /// and starts the SFU task.
+    pub fn new(store: sangdam_store::Store, config: WebConfig, keys: Keys, clock: Clock) -> Result<Self, String> {
+        Self::assemble(store, config, keys, clock, job_handlers())
+    }
+}
+
+/// Every kind of durable job and its handler.
+fn job_handlers() -> state::JobHandlers {
+    let mut h = state::JobHandlers::new();
+    h.insert(booking::APPOINTMENT_CHANGED, |s, j| Box::pin(booking::run_change(s, j)));
+    h.insert(booking::REMINDER, |s, j| Box::pin(booking::run_reminder(s, j)));
+    h.insert(booking::OFFER_EXPIRY, |s, j| Box::pin(booking::run_offer_expiry(s, j)));
+    h.insert(aftercare::FOLLOW_UP, |s, j| Box::pin(aftercare::run_follow_up(s, j)));
+    h.insert(risk_alerts::RISK_ALERT_MAILS, |s, j| Box::pin(risk_alerts::run_alert_mails(s, j)));
+    h.insert(crisis::CRISIS_ALERT_MAILS, |s, j| Box::pin(crisis::run_alert_mails(s, j)));
+    h.insert(webhooks::WEBHOOK_EVENT, |s, j| Box::pin(webhooks::run_event(s, j)));
+    h
+}
+
 /// Starts a protected recovery break for a counselor, as ending a chat because of abuse does:
 /// for tests that need one without staging the abuse.
 #[doc(hidden)]
 pub async fn chat_recovery_break_for_tests(state: &AppState, counselor: &sangdam_domain::UserId) {
-    if let Err(e) = chat::recovery_break(state, counselor).await {
+    if let Err(e) = counselor_status::recovery_break(state, counselor).await {
         tracing::error!(error = ?e, "a test's recovery break failed");
     }
 }

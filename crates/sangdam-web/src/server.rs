@@ -43,9 +43,7 @@ pub fn tls_config(files: &TlsFiles) -> anyhow::Result<rustls::ServerConfig> {
 
 pub use crate::config::HEADER_READ_SECONDS;
 
-/// The client's socket address, as axum's `ConnectInfo` for both plain and TLS listeners.
-#[derive(Debug, Clone, Copy)]
-pub struct ClientAddr(pub SocketAddr);
+pub use crate::ctx::ClientAddr;
 
 impl axum::extract::connect_info::Connected<axum::serve::IncomingStream<'_, TcpListener>> for ClientAddr {
     fn connect_info(stream: axum::serve::IncomingStream<'_, TcpListener>) -> Self {
@@ -119,7 +117,7 @@ pub async fn delete_expired_recordings(state: &AppState) -> anyhow::Result<usize
 
 /// Seals risk alerts written before alerts were sealed; run at every start.
 pub async fn seal_legacy_alerts(state: &AppState) -> anyhow::Result<usize> {
-    crate::pages::seal_legacy_alerts(state).await
+    crate::risk_alerts::seal_legacy_alerts(state).await
 }
 
 /// Removes expired sessions and old sign-in failures, idempotency keys past their day and

@@ -1,6 +1,8 @@
 //! The state every request handler shares.
 
 use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 
 use sangdam_store::Store;
@@ -11,6 +13,17 @@ use crate::i18n::I18n;
 use crate::metrics::Metrics;
 use sangdam_app::Clock;
 use sangdam_app::Keys;
+
+/// What runs one kind of durable job (see `jobs`).
+pub type JobHandler = for<'a> fn(
+    &'a AppState,
+    &'a sangdam_store::JobRecord,
+) -> Pin<Box<dyn Future<Output = anyhow::Result<()>> + Send + 'a>>;
+
+/// Each kind of job and its handler. The handlers live with their subjects (booking, aftercare,
+/// crisis, webhooks …); the list is put together at the top of the crate (`AppState::new` in
+/// `lib.rs`), so that neither this module nor `jobs` imports them.
+pub type JobHandlers = HashMap<&'static str, JobHandler>;
 
 #[derive(Clone, Debug)]
 pub struct AppState {
@@ -32,9 +45,11 @@ pub struct Inner {
     /// Woken when a webhook delivery is raised.
     pub webhooks_queued: Notify,
     /// The live rooms' connections.
-    pub hub: crate::room::Hub,
+    pub hub: crate::room::hub::Hub,
     /// The chat center's connections.
     pub chat: crate::chat::hub::ChatHub,
+    /// Which handler runs each kind of job.
+    pub job_handlers: JobHandlers,
     /// The SFU every room's audio and video goes through.
     pub media: sangdam_media::MediaServer,
     pub limiter: RateLimiter,
@@ -56,7 +71,13 @@ impl std::ops::Deref for AppState {
 
 impl AppState {
     /// Must run inside a tokio runtime: it binds the media port and starts the SFU task.
-    pub fn new(store: Store, config: WebConfig, keys: Keys, clock: Clock) -> Result<Self, String> {
+    pub fn assemble(
+        store: Store,
+        config: WebConfig,
+        keys: Keys,
+        clock: Clock,
+        job_handlers: JobHandlers,
+    ) -> Result<Self, String> {
         let media = sangdam_media::MediaServer::start(config.media.clone())
             .map_err(|e| format!("binding the media port {}: {e}", config.media.bind))?;
         Ok(Self {
@@ -69,8 +90,9 @@ impl AppState {
                 mail_queued: Notify::new(),
                 jobs_queued: Notify::new(),
                 webhooks_queued: Notify::new(),
-                hub: crate::room::Hub::default(),
+                hub: crate::room::hub::Hub::default(),
                 chat: crate::chat::hub::ChatHub::default(),
+                job_handlers,
                 media,
                 limiter: RateLimiter::default(),
                 undos: crate::undo::Undos::default(),

@@ -219,11 +219,11 @@ impl ChatHub {
     }
 
     /// Sends to every console of one staff member.
-    pub(super) fn to_user(&self, user: &UserId, msg: &StaffOut) {
+    pub(crate) fn to_user(&self, user: &UserId, msg: &StaffOut) {
         self.send_staff(|s| s.user == *user, msg);
     }
 
-    pub(super) fn to_supervisors(&self, msg: &StaffOut) {
+    pub(crate) fn to_supervisors(&self, msg: &StaffOut) {
         self.send_staff(|s| s.supervisor, msg);
     }
 

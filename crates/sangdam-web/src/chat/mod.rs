@@ -30,11 +30,12 @@ mod routing;
 pub mod staff;
 
 pub use hub::ChatHub;
-pub(crate) use protection::{alert, category_str, end_for_abuse, recovery_break, respond_to_abuse};
+pub(crate) use protection::{category_str, end_for_abuse, respond_to_abuse};
 pub use protocol::{AgentInfo, ChatInfo, ClientIn, ClientOut, Line, StaffIn, StaffOut};
 pub(crate) use routing::hours;
 pub use routing::{route, run};
 
+use crate::counselor_status::set_status;
 use crate::crypto::random;
 use crate::i18n::Tr;
 use crate::mail::{self, Mail};
@@ -245,43 +246,6 @@ pub(crate) async fn system(state: &AppState, chat: &ChatRecord, message_id: &str
     let id = sangdam_domain::ids::encode_random(&random::<12>());
     post(state, chat, MessageKind::System, None, &id, &text, Marks::default()).await?;
     Ok(())
-}
-
-/// Sets a counselor's status and tells their consoles; wakes the routing loop. A running
-/// recovery break is protected: this returns false and changes nothing, unless the new status is
-/// more recovery time (see `Store::set_agent_status`).
-pub(crate) async fn set_status(
-    state: &AppState,
-    user: &UserId,
-    status: Status,
-    until: Option<i64>,
-    reason: &str,
-) -> anyhow::Result<bool> {
-    apply_status(state, user, status, until, reason, false).await
-}
-
-/// A supervisor ends a counselor's recovery break early (or anything else the product decides
-/// over it): the counselor is available again if their console is open, else offline.
-pub(crate) async fn end_break(state: &AppState, user: &UserId) -> anyhow::Result<bool> {
-    let next = if state.chat.online(user) { Status::Available } else { Status::Offline };
-    apply_status(state, user, next, None, "", true).await
-}
-
-async fn apply_status(
-    state: &AppState,
-    user: &UserId,
-    status: Status,
-    until: Option<i64>,
-    reason: &str,
-    override_break: bool,
-) -> anyhow::Result<bool> {
-    let now = state.clock.now();
-    let done = state.store.set_agent_status(user, status, until, reason, now, override_break).await?;
-    if done {
-        state.chat.to_user(user, &StaffOut::Status { status: status.as_str().to_owned(), until });
-        state.chat.wake.notify_one();
-    }
-    Ok(done)
 }
 
 /// Closes a chat: tells both sides, mails the transcript link when the client asked for it, and

@@ -1,16 +1,15 @@
-//! Protecting counselors (산업안전보건법 제41조): the graded response to a client's
-//! flagged messages, ending a chat because of abuse (evidence lock, ban, incident, alert,
-//! recovery break), and the alerts and breaks the session room uses too.
+//! Protecting counselors (산업안전보건법 제41조) in the chat center: the graded response to a
+//! client's flagged messages, and ending a chat because of abuse (evidence lock, ban, incident,
+//! and the alert and recovery break of `counselor_status`, which the session room uses too).
 
-use sangdam_domain::UserId;
 use sangdam_domain::abuse::Category;
 use sangdam_domain::courtesy::{self, Step};
-use sangdam_domain::routing::{ChatStatus, Status};
+use sangdam_domain::routing::ChatStatus;
 use sangdam_store::{ChatRecord, Posted};
 
-use super::{StaffOut, close, set_status, system};
+use super::{StaffOut, close, system};
+use crate::counselor_status::{alert, recovery_break};
 use crate::crypto::random;
-use crate::mail::{self, Mail};
 use crate::state::AppState;
 
 pub(crate) fn category_str(c: Category) -> &'static str {
@@ -86,37 +85,4 @@ pub(crate) async fn end_for_abuse(state: &AppState, chat_id: &str, category: &st
         recovery_break(state, counselor).await?;
     }
     Ok(hash)
-}
-
-/// A protected break of the configured length (counted as break time; nothing is routed).
-pub(crate) async fn recovery_break(state: &AppState, counselor: &UserId) -> anyhow::Result<()> {
-    let now = state.clock.now();
-    let minutes = i64::from(state.config.chat.recovery_break_minutes.max(1));
-    // Another recovery break extends a running one; nothing else can replace it.
-    set_status(state, counselor, Status::Break, Some(now + minutes * 60), "recovery").await.map(|_| ())
-}
-
-/// Tells supervisors (their consoles now, and by mail without any content).
-pub(crate) async fn alert(
-    state: &AppState,
-    chat: Option<&str>,
-    counselor: &UserId,
-    category: &str,
-) -> anyhow::Result<()> {
-    let name = state.store.user_by_id(counselor).await?.map(|u| u.display_name.to_string()).unwrap_or_default();
-    state.chat.to_supervisors(&StaffOut::Alert {
-        chat: chat.map(str::to_owned),
-        counselor: name,
-        category: category.to_owned(),
-    });
-    let link = state.config.link("/center/dashboard");
-    let key_base =
-        chat.map_or_else(|| format!("room-abuse:{counselor}:{}", state.clock.now()), |c| format!("chat-abuse:{c}"));
-    let search =
-        sangdam_store::UserSearch { text: None, role: Some(sangdam_domain::Role::Supervisor), limit: 500, offset: 0 };
-    for s in state.store.search_users(&search).await?.0.into_iter().filter(|u| u.active) {
-        let key = format!("{key_base}:{}", s.id);
-        mail::send_once(state, &s.email, s.language, Mail::AbuseAlert { link: link.clone() }, &key).await?;
-    }
-    Ok(())
 }

@@ -194,7 +194,7 @@ pub async fn run(state: AppState, who: StaffEntrant, mut socket: WebSocket) {
         && !state.chat.online(&who.user.id)
         && let Ok(Some(a)) = state.store.agent(&who.user.id).await
         && a.status != Status::Offline
-        && let Err(e) = super::set_status(&state, &who.user.id, Status::Offline, None, "").await
+        && let Err(e) = crate::counselor_status::set_status(&state, &who.user.id, Status::Offline, None, "").await
     {
         tracing::error!(error = ?e, "setting a counselor offline failed");
     }
@@ -277,14 +277,15 @@ async fn handle(
                 return refuse("error-chat-status");
             };
             // A recovery break holds until it ends or a supervisor ends it.
-            if !super::set_status(state, me, s, None, "").await? {
+            if !crate::counselor_status::set_status(state, me, s, None, "").await? {
                 return refuse("error-break-protected");
             }
         }
         StaffIn::MoreBreak => {
             let until = state.store.agent(me).await?.and_then(|a| a.status_until).unwrap_or(now).max(now);
             let minutes = i64::from(state.config.chat.recovery_break_minutes.max(1));
-            super::set_status(state, me, Status::Break, Some(until + minutes * 60), "recovery").await?;
+            crate::counselor_status::set_status(state, me, Status::Break, Some(until + minutes * 60), "recovery")
+                .await?;
         }
         StaffIn::Accept { chat } => {
             let accept = async {
@@ -449,7 +450,7 @@ async fn handle(
             let Some(user) = UserId::parse(&user) else { return refuse("error-chat-colleague") };
             // What cannot be audited is not done: the entry comes first.
             audit_target(state, &who.user, Some(&who.address), "chat.break.end", format!("user:{user}")).await?;
-            super::end_break(state, &user).await?;
+            crate::counselor_status::end_break(state, &user).await?;
         }
         StaffIn::Whisper { chat, id, text } => {
             let Some(c) = state.store.chat(&chat).await?.filter(|c| c.status == ChatStatus::Active) else {

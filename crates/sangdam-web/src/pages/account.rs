@@ -8,7 +8,7 @@ use sangdam_domain::{DisplayName, Language, NewPassword, Timezone};
 use sangdam_store::SessionRecord;
 use serde::Deserialize;
 
-use super::reset::password_error;
+use super::shared::{password_error, role_message_id};
 use super::{render, see_other, with_status};
 use crate::auth::{audit, hash_password, user_target};
 use crate::ctx::{Ctx, SESSION_COOKIE};
@@ -64,7 +64,7 @@ pub async fn profile_form(State(state): State<AppState>, ctx: Ctx, Query(q): Que
         ctx: &ctx,
         form,
         email: v.user.email.to_string(),
-        role_message_id: super::signup::role_message_id(v.user.role),
+        role_message_id: role_message_id(v.user.role),
         two_factor: v.user.two_factor_enrolled(),
         errors: vec![],
         invalid: vec![],
@@ -94,7 +94,7 @@ pub async fn profile_submit(State(state): State<AppState>, ctx: Ctx, FormData(f)
             ctx: &ctx,
             form: f.clone(),
             email: v.user.email.to_string(),
-            role_message_id: super::signup::role_message_id(v.user.role),
+            role_message_id: role_message_id(v.user.role),
             two_factor: v.user.two_factor_enrolled(),
             errors,
             invalid,

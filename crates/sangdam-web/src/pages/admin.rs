@@ -15,7 +15,7 @@ use sangdam_store::{
 };
 use serde::Deserialize;
 
-use super::signup::role_message_id;
+use super::shared::role_message_id;
 use super::{render, see_other, with_status};
 use crate::auth::{actor_of, audit, user_target};
 use crate::ctx::Ctx;

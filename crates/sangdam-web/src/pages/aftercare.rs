@@ -12,7 +12,7 @@ use sangdam_domain::aftercare::{self, FEEDBACK_QUESTIONS, Feedback};
 use sangdam_domain::booking::AppointmentStatus;
 use sangdam_store::{AppointmentRecord, FeedbackRecord, StoreError, SummaryRecord, sealed};
 
-use super::records::display_names;
+use super::shared::display_names;
 use super::{open_text_at, render, see_other, with_status};
 use crate::auth::audit;
 use crate::crypto::random;

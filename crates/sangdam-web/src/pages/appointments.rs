@@ -88,7 +88,7 @@ pub(crate) async fn view(state: &AppState, ctx: &Ctx, a: &AppointmentRecord) -> 
         late: open && client_cancellation(start, now, window) == CancelOutcome::LateCancelled,
         can_reschedule: open && client_may_reschedule(start, now, window),
         cancel_reason: a.cancel_reason.clone(),
-        can_join: super::room::room_open(state, a, ctx.now),
+        can_join: super::shared::room_open(state, a, ctx.now),
     })
 }
 
@@ -234,7 +234,7 @@ pub(crate) async fn cancel_as(
     }
     // Nothing is cancelled without the confirmation page's answer.
     let reason = f.reason.trim().replace("\r\n", "\n");
-    if reason.chars().count() > super::calendar::MAX_CANCEL_REASON_CHARS {
+    if reason.chars().count() > sangdam_domain::limits::MAX_CANCEL_REASON_CHARS {
         return cancel_page(state, ctx, a, reason, vec![ctx.t("error-cancel-reason-too-long")], at).await;
     }
     if f.confirm != "yes" {

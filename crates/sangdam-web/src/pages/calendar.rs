@@ -15,8 +15,6 @@ use crate::error::{AppError, AppResult};
 use crate::forms::FormData;
 use crate::state::AppState;
 
-pub(crate) use sangdam_domain::limits::MAX_CANCEL_REASON_CHARS;
-
 pub struct CalendarItem {
     pub id: String,
     pub time: String,
@@ -134,7 +132,7 @@ pub async fn calendar(State(state): State<AppState>, ctx: Ctx, Query(q): Query<C
             cancel_reason: a.cancel_reason.clone().filter(|r| !r.is_empty()),
             open: a.status.holds_time(),
             past: a.starts_at <= ctx.now,
-            can_join: super::room::room_open(&state, a, ctx.now),
+            can_join: super::shared::room_open(&state, a, ctx.now),
         });
     }
     // Reading clients' appointments (and their reasons for the visit) is access to client data.

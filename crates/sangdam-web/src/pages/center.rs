@@ -12,7 +12,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::IntoResponse;
 use sangdam_domain::{Role, UserId};
 
-use super::records::display_names;
+use super::shared::{category_name, display_names};
 use super::{render, see_other, with_status};
 use crate::auth::audit;
 use crate::chat::{self, staff::StaffEntrant};
@@ -23,12 +23,7 @@ use crate::forms::FormData;
 use crate::state::AppState;
 use crate::undo::{Deleted, UndoQuery};
 
-pub(super) use sangdam_domain::limits::MAX_CANNED;
-
-/// A closing category's name in the viewer's language (empty for an open chat).
-pub(crate) fn category_name(ctx: &Ctx, category: Option<&str>) -> String {
-    category.map(|k| ctx.t(&format!("chat-category-{k}"))).unwrap_or_default()
-}
+use sangdam_domain::limits::MAX_CANNED;
 
 fn staff(ctx: &Ctx) -> Result<&Viewer, AppError> {
     ctx.client_data_viewer(&[Role::Counselor, Role::Supervisor])
@@ -104,7 +99,7 @@ pub async fn console(State(state): State<AppState>, ctx: Ctx) -> AppResult {
         recent,
         left,
         categories,
-        accept: super::chat::accepted_files(),
+        accept: super::shared::accepted_files(),
     })
 }
 

@@ -228,11 +228,6 @@ struct ChatPage<'a> {
     max_mb: i64,
 }
 
-/// The file picker's kinds (`.pdf,.png,…`), as the session room offers them.
-pub(crate) fn accepted_files() -> String {
-    sangdam_domain::files::accepted_extensions().iter().map(|e| format!(".{e}")).collect::<Vec<_>>().join(",")
-}
-
 pub async fn page(State(state): State<AppState>, ctx: Ctx, headers: HeaderMap, Path(id): Path<String>) -> AppResult {
     let chat = own_chat(&state, &ctx, &headers, &id).await?;
     render(&ChatPage {
@@ -241,7 +236,7 @@ pub async fn page(State(state): State<AppState>, ctx: Ctx, headers: HeaderMap, P
         guest: chat.client_id.is_none(),
         hours: chat::hours(&state, ctx.lang()),
         lines: crate::crisis::lines(&state, &crate::i18n::Tr::new(state.i18n.clone(), ctx.lang())),
-        accept: accepted_files(),
+        accept: super::shared::accepted_files(),
         max_mb: i64::try_from(state.config.room_file_max_bytes / (1024 * 1024)).unwrap_or(0),
     })
 }

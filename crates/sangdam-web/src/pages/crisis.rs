@@ -351,8 +351,8 @@ pub async fn timeline_of(
     state: &AppState,
     ctx: &Ctx,
     client: &sangdam_domain::UserId,
-) -> Result<Vec<super::records::Event>, AppError> {
-    let key = super::questionnaires::risk_client_key(state, client);
+) -> Result<Vec<super::shared::Event>, AppError> {
+    let key = crate::risk_alerts::risk_client_key(state, client);
     let mut out = Vec::new();
     for e in state.store.crisis_events_of(&key).await? {
         let place = place_of(state, &e)?;
@@ -369,7 +369,7 @@ pub async fn timeline_of(
         if let Some(o) = &e.outcome {
             text.push(ctx.t(&format!("crisis-outcome-{o}")));
         }
-        out.push(super::records::Event {
+        out.push(super::shared::Event {
             at: e.created_at,
             when: ctx.time(e.created_at),
             kind: ctx.t("crisis-event-title"),

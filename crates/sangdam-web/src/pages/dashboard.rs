@@ -64,7 +64,7 @@ pub async fn dashboard(State(state): State<AppState>, ctx: Ctx, Query(q): Query<
             .count_users_by_role()
             .await?
             .into_iter()
-            .map(|(r, n)| (super::signup::role_message_id(r), n))
+            .map(|(r, n)| (super::shared::role_message_id(r), n))
             .collect();
         let (_, total) = state.store.list_mail(1, 0).await?;
         (counts, total)
@@ -112,7 +112,7 @@ pub async fn dashboard(State(state): State<AppState>, ctx: Ctx, Query(q): Query<
                 client.map(|c| c.display_name.to_string()).unwrap_or_default(),
                 ctx.t(a.kind.message_id()),
                 a.id.clone(),
-                super::room::room_open(&state, &a, ctx.now),
+                super::shared::room_open(&state, &a, ctx.now),
             ));
         }
         if !today.is_empty() {
@@ -122,7 +122,7 @@ pub async fn dashboard(State(state): State<AppState>, ctx: Ctx, Query(q): Query<
     render(&DashboardPage {
         ctx: &ctx,
         role: v.user.role.as_str(),
-        role_message_id: super::signup::role_message_id(v.user.role),
+        role_message_id: super::shared::role_message_id(v.user.role),
         welcome: q.welcome.is_some(),
         two_factor: v.user.two_factor_enrolled(),
         sessions,

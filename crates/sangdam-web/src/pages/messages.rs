@@ -11,7 +11,7 @@ use axum::http::StatusCode;
 use sangdam_domain::{Role, UserId, aftercare};
 use sangdam_store::{MessageRecord, UserRecord};
 
-use super::records::display_names;
+use super::shared::display_names;
 use super::{render, see_other, with_status};
 use crate::auth::audit;
 use crate::crypto::random;

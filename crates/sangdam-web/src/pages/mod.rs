@@ -25,6 +25,7 @@ mod reset;
 mod retention;
 mod rights;
 mod room;
+mod shared;
 mod signin;
 mod signup;
 mod tokens;
@@ -210,8 +211,6 @@ pub fn router() -> Router<AppState> {
 }
 
 /// Deletes recordings past their retention (housekeeping).
-pub use questionnaires::{RISK_ALERT_MAILS, risk_client_key, run_alert_mails, seal_legacy_alerts};
-
 pub async fn delete_expired_recordings(state: &AppState) -> anyhow::Result<usize> {
     recordings::delete_expired(state).await
 }

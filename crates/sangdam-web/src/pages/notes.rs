@@ -159,7 +159,7 @@ async fn page(
     let mut people: Vec<UserId> = versions.iter().map(|x| x.author_id.clone()).collect();
     people.extend(addenda_rows.iter().map(|a| a.author_id.clone()));
     people.extend([note.counselor_id.clone(), note.client_id.clone()]);
-    let names = super::records::display_names(state, people).await?;
+    let names = super::shared::display_names(state, people).await?;
     let name = |id: &UserId| names.get(id).cloned().unwrap_or_default();
     let mut addenda = Vec::with_capacity(addenda_rows.len());
     for a in &addenda_rows {

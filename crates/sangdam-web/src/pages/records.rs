@@ -11,6 +11,7 @@ use sangdam_domain::note::Template as NoteTemplate;
 use sangdam_domain::{Role, UserId};
 use sangdam_store::{CareDecision, ClientProfile, UserRecord, UserSearch};
 
+use super::shared::{Event, category_name, display_names};
 use super::{render, see_other};
 use crate::access::client_record;
 use crate::auth::{audit, audited};
@@ -20,18 +21,6 @@ use crate::forms::FormData;
 use crate::state::AppState;
 
 pub use sangdam_app::clients::CHANNELS;
-
-/// The display names of some users, each looked up once.
-pub async fn display_names(state: &AppState, ids: Vec<UserId>) -> Result<HashMap<UserId, String>, AppError> {
-    let mut names = HashMap::new();
-    for id in ids {
-        if let std::collections::hash_map::Entry::Vacant(e) = names.entry(id) {
-            let name = state.store.user_by_id(e.key()).await?.map(|u| u.display_name.to_string());
-            e.insert(name.unwrap_or_default());
-        }
-    }
-    Ok(names)
-}
 
 async fn client_user(state: &AppState, id: &str) -> Result<UserRecord, AppError> {
     let id = UserId::parse(id).ok_or(AppError::NotFound)?;
@@ -62,15 +51,6 @@ pub async fn clients(State(state): State<AppState>, ctx: Ctx) -> AppResult {
     let clients =
         users.into_iter().map(|u| (u.id.to_string(), u.display_name.to_string(), u.email.to_string())).collect();
     render(&ClientsPage { ctx: &ctx, clients })
-}
-
-/// One entry of the timeline.
-pub struct Event {
-    pub at: i64,
-    pub when: String,
-    pub kind: String,
-    pub text: String,
-    pub link: Option<String>,
 }
 
 #[derive(Template)]
@@ -220,7 +200,7 @@ async fn client_page(
             accepted: c.accepted_at.is_some(),
         };
         let mine = sangdam_domain::access::staff_may_read_chat(viewer.role, &viewer.id, &view);
-        let category = super::center::category_name(ctx, c.close_category.as_deref());
+        let category = category_name(ctx, c.close_category.as_deref());
         timeline.push(Event {
             at: c.queued_at,
             when: ctx.time(c.queued_at),

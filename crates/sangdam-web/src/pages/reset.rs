@@ -4,10 +4,10 @@
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use sangdam_domain::password::PasswordError;
 use sangdam_domain::{Email, NewPassword, SecretToken};
 use serde::Deserialize;
 
+use super::shared::password_error;
 use super::{message, render, see_other, with_status};
 use crate::auth::{audit, email_key, hash_password, user_target};
 use crate::crypto::random;
@@ -92,14 +92,6 @@ pub async fn reset_form(State(state): State<AppState>, ctx: Ctx, Path(token): Pa
 #[serde(default)]
 pub struct ResetForm {
     password: String,
-}
-
-pub fn password_error(ctx: &Ctx, e: PasswordError) -> String {
-    match e {
-        PasswordError::TooShort { min } => ctx.tn(e.message_id(), "min", min as i64),
-        PasswordError::TooLong { max } => ctx.tn(e.message_id(), "max", max as i64),
-        PasswordError::TooGuessable(_) => ctx.t(e.message_id()),
-    }
 }
 
 pub async fn reset_submit(

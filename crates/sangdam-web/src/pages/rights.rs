@@ -16,7 +16,7 @@ use sangdam_domain::Role;
 use sangdam_domain::access::export_includes;
 use serde_json::{Value, json};
 
-use super::records::display_names;
+use super::shared::display_names;
 use super::{open_text_at, render, see_other, with_status};
 use crate::auth::{audit, audited};
 use crate::booking::{Change, FollowOn};
@@ -248,7 +248,7 @@ pub async fn delete(
             effects = effects.with_job(crate::booking::change_job(&a.id, follow, ctx.now));
         }
     }
-    let risk_key = super::questionnaires::risk_client_key(&state, &v.user.id);
+    let risk_key = crate::risk_alerts::risk_client_key(&state, &v.user.id);
     let done =
         state.store.delete_client_account(&v.user.id, v.user.email.as_str(), &risk_key, ctx.now, &effects).await?;
     state.sessions_changed();

@@ -8,7 +8,7 @@ use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::IntoResponse;
 use sangdam_domain::{Email, Role};
-use sangdam_store::{AppointmentRecord, MemberRole, RoomRecord};
+use sangdam_store::{MemberRole, RoomRecord};
 use serde::Deserialize;
 
 use super::{render, see_other};
@@ -21,16 +21,6 @@ use crate::mail::{self, Mail};
 use crate::room::{self, Entrant};
 use crate::state::AppState;
 
-/// A room stays open this long after the booked end.
-const GRACE_SECONDS: i64 = 60 * 60;
-
-/// Whether an appointment's room is open at `now`.
-pub fn room_open(state: &AppState, a: &AppointmentRecord, now: i64) -> bool {
-    a.status.holds_time()
-        && now >= a.starts_at - i64::from(state.config.room_opens_minutes) * 60
-        && now <= a.ends_at + GRACE_SECONDS
-}
-
 /// The viewer as a member of the room: hosts must be cleared to see client data.
 async fn member(state: &AppState, ctx: &Ctx, room: &RoomRecord) -> Result<(Viewer, MemberRole, bool), AppError> {
     let v = ctx.signed_in()?;
@@ -40,7 +30,7 @@ async fn member(state: &AppState, ctx: &Ctx, room: &RoomRecord) -> Result<(Viewe
     }
     if let Some(a) = &room.appointment_id {
         let a = state.store.appointment(a).await?.ok_or(AppError::NotFound)?;
-        if !room_open(state, &a, ctx.now) {
+        if !super::shared::room_open(state, &a, ctx.now) {
             return Err(AppError::BadRequest("error-room-not-open"));
         }
     }
@@ -56,7 +46,7 @@ pub async fn enter_appointment(State(state): State<AppState>, ctx: Ctx, Path(id)
     if a.counselor_id == v.user.id {
         ctx.client_data_viewer(&[Role::Counselor])?;
     }
-    if !room_open(&state, &a, ctx.now) {
+    if !super::shared::room_open(&state, &a, ctx.now) {
         return Err(AppError::BadRequest("error-room-not-open"));
     }
     let new_id = sangdam_domain::ids::encode_random(&random::<16>());
@@ -94,7 +84,7 @@ pub async fn page(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String
         title: room.title.clone(),
         host: role == MemberRole::Host,
         ad_hoc: room.appointment_id.is_none(),
-        accept: super::chat::accepted_files(),
+        accept: super::shared::accepted_files(),
         max_mb: i64::try_from(state.config.room_file_max_bytes / (1024 * 1024)).unwrap_or(0),
     })
 }

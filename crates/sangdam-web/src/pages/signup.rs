@@ -18,6 +18,7 @@ use sangdam_domain::{
 use sangdam_store::{Effects, InvitationState, NewUser, PendingSignup, SessionState, StoreError};
 use serde::Deserialize;
 
+use super::shared::{password_error, role_message_id};
 use super::{message, render, see_other, with_status};
 use crate::auth::{audit, hash_password, start_session, user_target};
 use crate::crypto::random;
@@ -76,15 +77,6 @@ pub struct ValidAccount {
     pub name: DisplayName,
     pub language: Language,
     pub timezone: Timezone,
-}
-
-/// A new password's problem, in the person's language.
-fn password_error(ctx: &Ctx, e: sangdam_domain::password::PasswordError) -> String {
-    match e {
-        sangdam_domain::password::PasswordError::TooShort { min } => ctx.tn(e.message_id(), "min", min as i64),
-        sangdam_domain::password::PasswordError::TooLong { max } => ctx.tn(e.message_id(), "max", max as i64),
-        _ => ctx.t(e.message_id()),
-    }
 }
 
 /// Turns the form into domain values, or every problem with it at once, in the person's language.
@@ -373,15 +365,6 @@ async fn sign_in_new_account(
     let mut r = see_other(to);
     r.headers_mut().append(header::SET_COOKIE, cookie);
     Ok(r)
-}
-
-pub fn role_message_id(role: Role) -> &'static str {
-    match role {
-        Role::Client => "role-client",
-        Role::Counselor => "role-counselor",
-        Role::Supervisor => "role-supervisor",
-        Role::Admin => "role-admin",
-    }
 }
 
 async fn open_invitation(

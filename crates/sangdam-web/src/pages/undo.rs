@@ -29,7 +29,7 @@ pub async fn undo(State(state): State<AppState>, ctx: Ctx, FormData(f): FormData
     let restored = match &what {
         Deleted::Canned(c) => {
             let mine = state.store.canned_responses(&v.user.id).await?.iter().filter(|c| c.owner_id.is_some()).count();
-            if c.owner_id.is_some() && mine >= super::center::MAX_CANNED {
+            if c.owner_id.is_some() && mine >= sangdam_domain::limits::MAX_CANNED {
                 Err(StoreError::Conflict)
             } else {
                 state.store.add_canned_response(&c.id, c.owner_id.as_ref(), &c.shortcut, &c.body, ctx.now).await

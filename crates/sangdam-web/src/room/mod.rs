@@ -21,7 +21,7 @@ use tokio::sync::mpsc;
 mod board;
 mod chat;
 mod ending;
-mod hub;
+pub mod hub;
 mod protocol;
 mod recording;
 
@@ -417,8 +417,8 @@ async fn handle(
                 let incident = sangdam_domain::ids::encode_random(&crate::crypto::random::<16>());
                 let now = state.clock.now();
                 state.store.add_incident(&incident, &who.user, None, Some(&room.id), "other", now).await?;
-                crate::chat::recovery_break(state, &who.user).await?;
-                crate::chat::alert(state, None, &who.user, "other").await?;
+                crate::counselor_status::recovery_break(state, &who.user).await?;
+                crate::counselor_status::alert(state, None, &who.user, "other").await?;
             }
             return Ok(true);
         }

@@ -28,6 +28,7 @@ mod records;
 mod reminders;
 mod room;
 mod security;
+mod structure;
 mod tls;
 mod two_factor;
 mod video;
