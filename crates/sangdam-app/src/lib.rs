@@ -3,15 +3,18 @@
 //! sight. It holds the server's secrets at work ([`crypto`]: sealing, MACs, key rotation), the
 //! one clock ([`clock`]), password hashing with bounded CPU and memory ([`hashing`]), the
 //! audit log's way of naming who acted ([`audit`]) and the one place that decides who may see
-//! what ([`access`]), and the operations themselves: a counselor's changes to an appointment
-//! ([`appointments`]), a client's contact details ([`clients`]), invitations ([`invitations`])
-//! and webhook endpoints ([`webhooks`]).
+//! what ([`access`]), and the operations themselves: booking and moving ([`booking`]), a
+//! counselor's changes to an appointment ([`appointments`]), the crisis event a write raises
+//! ([`crisis`]), a client's contact details ([`clients`]), invitations ([`invitations`]) and
+//! webhook endpoints ([`webhooks`]).
 
 pub mod access;
 pub mod appointments;
 pub mod audit;
+pub mod booking;
 pub mod clients;
 pub mod clock;
+pub mod crisis;
 pub mod crypto;
 pub mod hashing;
 pub mod invitations;

@@ -11,7 +11,6 @@ use sangdam_domain::routing::Status;
 use sangdam_domain::{Language, UserId};
 use sangdam_store::{CrisisRaised, CrisisRecord, CrisisWrite};
 
-use crate::crypto::random;
 use crate::i18n::Tr;
 use crate::mail::{self, Mail};
 use crate::state::AppState;
@@ -29,15 +28,14 @@ pub struct Hit {
     pub event: String,
 }
 
-pub const CRISIS_ALERT_MAILS: &str = "crisis-alert-mails";
+pub use sangdam_app::crisis::CRISIS_ALERT_MAILS;
 
 /// The keyed hash a place's events are found under.
 fn place_key(state: &AppState, source: Source, id: &str) -> String {
-    state.keys.mac_hex("crisis.place", format!("{}:{id}", source.as_str()).as_bytes())
+    sangdam_app::crisis::place_key(&state.keys, source, id)
 }
 
-/// The event to write for a place at `level`: a new id, the place sealed under it, the keyed
-/// hashes the place and the client are found by, and the alert job's id.
+/// The event to write for a place at `level`, now (see `sangdam_app::crisis::write_for`).
 pub fn write_for(
     state: &AppState,
     source: Source,
@@ -46,29 +44,7 @@ pub fn write_for(
     counselor: Option<&UserId>,
     level: Level,
 ) -> CrisisWrite {
-    let id = sangdam_domain::ids::encode_random(&random::<16>());
-    let place = Place {
-        source,
-        id: place_id.to_owned(),
-        client: client.map(ToString::to_string),
-        counselor: counselor.map(ToString::to_string),
-    };
-    let plain = serde_json::to_vec(&place).unwrap_or_default();
-    let sealed = state.keys.seal_at(&sangdam_store::sealed::CRISIS_EVENT, &[&id], &plain);
-    let now = state.clock.now();
-    CrisisWrite {
-        id,
-        source: source.as_str().to_owned(),
-        source_key: place_key(state, source, place_id),
-        client_key: client.map(|c| crate::risk_alerts::risk_client_key(state, c)),
-        level: Level::rank(Some(level)),
-        sealed,
-        now,
-        chat: (source == Source::Chat).then(|| place_id.to_owned()),
-        job_id: sangdam_domain::ids::encode_random(&random::<16>()),
-        job_kind: CRISIS_ALERT_MAILS.to_owned(),
-        chain_key: state.keys.chain_key(),
-    }
+    sangdam_app::crisis::write_for(&state.keys, state.clock.now(), source, place_id, client, counselor, level)
 }
 
 /// After the write committed: a new or raised event's alert job runs at once.

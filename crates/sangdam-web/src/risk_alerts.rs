@@ -13,7 +13,7 @@ use crate::state::AppState;
 
 /// The keyed hash under which a client's risk alerts are found.
 pub fn risk_client_key(state: &AppState, client: &UserId) -> String {
-    state.keys.mac_hex("risk.client", client.as_str().as_bytes())
+    sangdam_app::crisis::risk_client_key(&state.keys, client)
 }
 
 /// What a risk alert holds, sealed.

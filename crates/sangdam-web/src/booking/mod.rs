@@ -1,7 +1,6 @@
-//! Booking as the pages use it: a counselor's availability assembled from the store, free slots,
-//! the mails (with calendar files) that tell both sides what changed, and the jobs that remind
-//! them. The arithmetic lives in `sangdam_domain::booking`; the invariant that no two sessions of
-//! a counselor overlap lives in the database.
+//! Booking as the pages use it: the service layer's booking (`sangdam_app::booking`: a
+//! counselor's availability, free slots, booking and moving) run for a request, and the mails
+//! (with calendar files) that tell both sides what changed, and the jobs that remind them.
 //!
 //! What follows a change of an appointment (the mails to both sides, the reminders, the intake
 //! forms, the offer of a freed slot, the feedback invitation after a session) is one durable
@@ -12,12 +11,10 @@
 //! twice sends nothing twice.
 
 use jiff::Timestamp;
-use sangdam_domain::booking::{
-    AppointmentStatus, Availability, Busy, SessionKind, Slot, SlotQuery, free_slots, is_free_slot,
-};
+use sangdam_domain::booking::{AppointmentStatus, Slot};
 use sangdam_domain::ics::{self, EventStatus, Method};
 use sangdam_domain::{Language, UserId};
-use sangdam_store::{AppointmentRecord, Attachment, CounselorProfile, JobRecord, NewMail, UserRecord, WaitlistOffer};
+use sangdam_store::{AppointmentRecord, Attachment, JobRecord, NewMail, UserRecord, WaitlistOffer};
 use serde::{Deserialize, Serialize};
 
 use crate::crypto::random;
@@ -27,70 +24,15 @@ use crate::state::AppState;
 mod write;
 pub use write::{BookError, Booked, Booking, MoveError, book, move_appointment};
 
-/// A counselor with everything booking needs.
-#[derive(Debug, Clone)]
-pub struct Counselor {
-    pub user: UserRecord,
-    pub profile: CounselorProfile,
-    pub availability: Availability,
-}
-
-impl Counselor {
-    pub fn id(&self) -> &UserId {
-        &self.user.id
-    }
-}
-
-/// Loads an active counselor's profile and availability; `None` when there is no such counselor.
-pub async fn counselor(state: &AppState, id: &UserId) -> anyhow::Result<Option<Counselor>> {
-    let Some(user) = state.store.user_by_id(id).await? else { return Ok(None) };
-    if !user.active || user.role != sangdam_domain::Role::Counselor {
-        return Ok(None);
-    }
-    let Some(profile) = state.store.counselor_profile(id).await? else { return Ok(None) };
-    let exceptions = state.store.list_exceptions(id).await?.into_iter().map(|(_, e)| e).collect();
-    let availability = Availability {
-        timezone: user.timezone.to_jiff(),
-        weekly: profile.weekly.clone(),
-        exceptions,
-        rules: profile.rules,
-    };
-    Ok(Some(Counselor { user, profile, availability }))
-}
+pub use sangdam_app::booking::{Counselor, SlotSearch};
 
 fn ts(unix: i64) -> Timestamp {
     Timestamp::from_second(unix).unwrap_or(Timestamp::UNIX_EPOCH)
 }
 
-/// The time a counselor is not free over their whole booking horizon, seen by `client` (slots held
-/// for that client count as free), leaving out the appointment `moving` (when one is moved).
-async fn busy(
-    state: &AppState,
-    c: &Counselor,
-    client: Option<&UserId>,
-    moving: Option<&AppointmentRecord>,
-    now: i64,
-) -> anyhow::Result<Vec<Busy>> {
-    // Appointments that started up to a day ago still count towards today's cap.
-    let from = now - 2 * 86_400;
-    let to = now + (i64::from(c.profile.rules.horizon_days) + 2) * 86_400;
-    let mut list = state.store.busy_times(c.id(), from, to, client, now).await?;
-    if let Some(m) = moving {
-        let own = m.busy();
-        if let Some(i) = list.iter().position(|b| *b == own) {
-            list.remove(i);
-        }
-    }
-    Ok(list)
-}
-
-/// Which free slots to look for.
-#[derive(Debug, Clone, Copy)]
-pub struct SlotSearch {
-    pub kind: SessionKind,
-    pub from: i64,
-    pub until: Option<i64>,
-    pub limit: usize,
+/// Loads an active counselor's profile and availability; `None` when there is no such counselor.
+pub async fn counselor(state: &AppState, id: &UserId) -> anyhow::Result<Option<Counselor>> {
+    sangdam_app::booking::counselor(&state.store, id).await
 }
 
 /// The next free slots for a session of `search.kind`, as `client` sees them.
@@ -101,16 +43,7 @@ pub async fn next_slots(
     client: Option<&UserId>,
     now: i64,
 ) -> anyhow::Result<Vec<Slot>> {
-    let Some(offering) = c.profile.offering(search.kind) else { return Ok(vec![]) };
-    let busy = busy(state, c, client, None, now).await?;
-    let q = SlotQuery {
-        now: ts(now),
-        duration_minutes: offering.duration_minutes,
-        from: ts(search.from.max(now)),
-        until: search.until.map(ts),
-        limit: search.limit,
-    };
-    Ok(free_slots(&c.availability, &busy, &q))
+    sangdam_app::booking::next_slots(&state.store, c, search, client, now).await
 }
 
 /// Whether a session of `minutes` may start at `start` for this client now (or `moving` may move
@@ -124,12 +57,7 @@ pub async fn slot_is_free(
     moving: Option<&AppointmentRecord>,
     now: i64,
 ) -> anyhow::Result<bool> {
-    let Ok(start) = Timestamp::from_second(start) else { return Ok(false) };
-    if minutes == 0 {
-        return Ok(false);
-    }
-    let busy = busy(state, c, Some(client), moving, now).await?;
-    Ok(is_free_slot(&c.availability, &busy, start, minutes, ts(now)))
+    sangdam_app::booking::slot_is_free(&state.store, c, minutes, start, client, moving, now).await
 }
 
 // What follows a change (the job and its payload) is the service layer's; the mails that tell
@@ -496,15 +424,7 @@ pub async fn offer_freed_slot(
     let counselor = c.user.clone();
     // Offer only what can really be booked: a session type that fits the freed time and is a
     // free slot now (grid, hours, notice), so no one is handed an offer they cannot take.
-    let busy = busy(state, &c, None, None, now).await?;
-    let kinds: Vec<SessionKind> = c
-        .profile
-        .offerings
-        .iter()
-        .filter(|o| starts_at + i64::from(o.duration_minutes) * 60 <= ends_at)
-        .filter(|o| is_free_slot(&c.availability, &busy, ts(starts_at), o.duration_minutes, ts(now)))
-        .map(|o| o.kind)
-        .collect();
+    let kinds = sangdam_app::booking::kinds_free_at(&state.store, &c, starts_at, ends_at, now).await?;
     let day = ts(starts_at).to_zoned(counselor.timezone.to_jiff()).date().to_string();
     let hold_id = from_job.map_or_else(|| sangdam_domain::ids::encode_random(&random::<16>()), |j| format!("job-{j}"));
     let expires_at = now + i64::from(state.config.waitlist_hold_minutes) * 60;
