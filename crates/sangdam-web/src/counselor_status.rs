@@ -6,9 +6,9 @@
 use sangdam_domain::UserId;
 use sangdam_domain::routing::Status;
 
-use crate::chat::protocol::StaffOut;
 use crate::mail::{self, Mail};
 use crate::state::AppState;
+use sangdam_realtime::chat::protocol::StaffOut;
 
 /// Sets a counselor's status and tells their consoles; wakes the routing loop. A running
 /// recovery break is protected: this returns false and changes nothing, unless the new status is

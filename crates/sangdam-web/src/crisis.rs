@@ -86,7 +86,7 @@ pub fn lines(state: &AppState, tr: &Tr) -> Vec<String> {
     }
 }
 
-pub use crate::care_notice::CareNotice;
+pub use sangdam_realtime::care_notice::CareNotice;
 
 pub fn care_notice(state: &AppState, lang: Language, nobody_online: bool) -> CareNotice {
     let tr = Tr::new(state.i18n.clone(), lang);

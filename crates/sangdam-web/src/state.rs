@@ -45,9 +45,9 @@ pub struct Inner {
     /// Woken when a webhook delivery is raised.
     pub webhooks_queued: Notify,
     /// The live rooms' connections.
-    pub hub: crate::room::hub::Hub,
+    pub hub: sangdam_realtime::room::hub::Hub,
     /// The chat center's connections.
-    pub chat: crate::chat::hub::ChatHub,
+    pub chat: sangdam_realtime::chat::hub::ChatHub,
     /// Which handler runs each kind of job.
     pub job_handlers: JobHandlers,
     /// The SFU every room's audio and video goes through.
@@ -90,8 +90,8 @@ impl AppState {
                 mail_queued: Notify::new(),
                 jobs_queued: Notify::new(),
                 webhooks_queued: Notify::new(),
-                hub: crate::room::hub::Hub::default(),
-                chat: crate::chat::hub::ChatHub::default(),
+                hub: sangdam_realtime::room::hub::Hub::default(),
+                chat: sangdam_realtime::chat::hub::ChatHub::default(),
                 job_handlers,
                 media,
                 limiter: RateLimiter::default(),

@@ -21,11 +21,10 @@ use sangdam_domain::{Language, UserId};
 use sangdam_store::{ChatMessage, ChatRecord, Posted};
 
 pub mod client;
+pub use sangdam_realtime::chat::{hub, protocol};
 mod crisis;
 pub mod evidence;
-pub mod hub;
 mod protection;
-pub mod protocol;
 mod routing;
 pub mod staff;
 

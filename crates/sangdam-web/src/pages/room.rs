@@ -213,7 +213,7 @@ pub async fn upload_file(
             .map_err(|e| AppError::Internal(e.into()))?;
     state.store.add_room_file(&room.id, &file, &sealed).await?;
     audit(&state, &ctx, Some(&v.user), "room.file.share", Some(format!("room-file:{}", file.id)), "ok").await?;
-    let info = room::FileInfo::of(&file, v.user.display_name.as_str());
+    let info = room::file_info(&file, v.user.display_name.as_str());
     room::announce(&state, &room.id, room::ServerMsg::File { file: info.clone() }).await;
     Ok(axum::Json(info).into_response())
 }

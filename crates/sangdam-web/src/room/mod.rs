@@ -18,11 +18,9 @@ use sangdam_media::{PeerId, Signal};
 use sangdam_store::{MemberRole, RoomRecord};
 use tokio::sync::mpsc;
 
-mod board;
+pub use sangdam_realtime::room::{board, hub, protocol};
 mod chat;
 mod ending;
-pub mod hub;
-mod protocol;
 mod recording;
 
 use chat::catch_up;
@@ -33,6 +31,11 @@ use hub::{Conn, RoomState};
 
 pub use board::{BoardItem, MAX_BOARD_ITEMS, MAX_BOARD_TEXT_CHARS, MAX_STROKE_POINTS};
 pub use protocol::{ClientMsg, FileInfo, MediaState, Person, ServerMsg};
+
+/// A stored file as the room lists it.
+pub fn file_info(f: &sangdam_store::RoomFile, from: &str) -> FileInfo {
+    FileInfo { id: f.id.clone(), name: f.name.clone(), size: f.size, from: from.to_owned() }
+}
 
 use crate::i18n::Tr;
 use crate::state::AppState;
@@ -96,7 +99,7 @@ async fn welcome(state: &AppState, room: &RoomRecord, s: &mut RoomState, conn: u
     let mut files = Vec::new();
     for f in state.store.room_files(&room.id).await? {
         let from = state.store.user_by_id(&f.sender_id).await?.map(|u| u.display_name.to_string()).unwrap_or_default();
-        files.push(FileInfo::of(&f, &from));
+        files.push(file_info(&f, &from));
     }
     let board = s.board.clone();
     s.send(conn, ServerMsg::Welcome { you: user.to_string(), host, participants, starts_at, ends_at, files, board });

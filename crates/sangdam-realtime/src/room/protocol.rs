@@ -116,12 +116,6 @@ pub struct FileInfo {
     pub from: String,
 }
 
-impl FileInfo {
-    pub fn of(f: &sangdam_store::RoomFile, from: &str) -> Self {
-        FileInfo { id: f.id.clone(), name: f.name.clone(), size: f.size, from: from.to_owned() }
-    }
-}
-
 /// What the server sends.
 #[derive(Debug, Clone, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]

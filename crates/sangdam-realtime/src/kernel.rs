@@ -1,6 +1,5 @@
 //! What the two realtime sockets (the chat center's and the session room's) share, written once:
 //! each connection's allowance of messages and the form of the ids a page gives its messages.
-//! Neither hub imports the other for these.
 
 use std::time::Instant;
 

@@ -20,13 +20,13 @@ pub const MAX_PAGES_PER_CHAT: usize = 5;
 /// and catches up instead of silently missing messages.
 type Closer = oneshot::Sender<()>;
 
-pub(super) struct ClientConn {
+pub struct ClientConn {
     chat: String,
     tx: mpsc::Sender<ClientOut>,
     _close: Closer,
 }
 
-pub(super) struct StaffConn {
+pub struct StaffConn {
     user: UserId,
     supervisor: bool,
     tx: mpsc::Sender<StaffOut>,
@@ -35,16 +35,16 @@ pub(super) struct StaffConn {
 }
 
 #[derive(Default)]
-pub(super) struct Conns {
+pub struct Conns {
     clients: HashMap<u64, ClientConn>,
     staff: HashMap<u64, StaffConn>,
     /// The last state each queued client was told, so the loop only sends changes.
-    pub(super) told: HashMap<String, String>,
+    pub told: HashMap<String, String>,
     /// Since when an open chat has had no page of its client connected (absent: never seen by
     /// this process).
     absent_since: HashMap<String, i64>,
     /// The last queue snapshot supervisors were sent.
-    pub(super) snapshot: String,
+    pub snapshot: String,
     /// Since when a waiting chat has been high risk, and which of them every console was alerted
     /// to already.
     crisis_since: HashMap<String, i64>,
@@ -52,10 +52,10 @@ pub(super) struct Conns {
 }
 
 impl StaffConn {
-    pub(super) fn is_supervisor(&self) -> bool {
+    pub fn is_supervisor(&self) -> bool {
         self.supervisor
     }
-    pub(super) fn user(&self) -> &UserId {
+    pub fn user(&self) -> &UserId {
         &self.user
     }
 }
@@ -78,11 +78,11 @@ impl std::fmt::Debug for ChatHub {
 }
 
 impl ChatHub {
-    pub(super) fn conns(&self) -> std::sync::MutexGuard<'_, Conns> {
+    pub fn conns(&self) -> std::sync::MutexGuard<'_, Conns> {
         self.conns.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    pub(super) fn lock_of(&self, chat: &str) -> Arc<tokio::sync::Mutex<()>> {
+    pub fn lock_of(&self, chat: &str) -> Arc<tokio::sync::Mutex<()>> {
         let mut locks = self.locks.lock().unwrap_or_else(PoisonError::into_inner);
         if locks.len() > 10_000 {
             locks.retain(|_, l| Arc::strong_count(l) > 1);
@@ -91,7 +91,7 @@ impl ChatHub {
     }
 
     /// Registers a client page; `None` when the chat has [`MAX_PAGES_PER_CHAT`] open already.
-    pub(super) fn add_client(&self, chat: &str, tx: mpsc::Sender<ClientOut>) -> Option<(u64, oneshot::Receiver<()>)> {
+    pub fn add_client(&self, chat: &str, tx: mpsc::Sender<ClientOut>) -> Option<(u64, oneshot::Receiver<()>)> {
         let id = self.next.fetch_add(1, Ordering::Relaxed);
         let (close, closed) = oneshot::channel();
         let mut c = self.conns();
@@ -104,7 +104,7 @@ impl ChatHub {
         Some((id, closed))
     }
 
-    pub(super) fn add_staff(
+    pub fn add_staff(
         &self,
         user: &UserId,
         supervisor: bool,
@@ -122,13 +122,13 @@ impl ChatHub {
 
     /// A client page's task ended: it is gone (if the hub had not dropped it already), and the
     /// chat's absence starts now when no other page of it is open.
-    pub(super) fn remove_client(&self, id: u64, chat: &str, now: i64) {
+    pub fn remove_client(&self, id: u64, chat: &str, now: i64) {
         let mut c = self.conns();
         c.clients.remove(&id);
         Self::note_absence(&mut c, chat, now);
     }
 
-    pub(super) fn remove_staff(&self, id: u64) {
+    pub fn remove_staff(&self, id: u64) {
         self.conns().staff.remove(&id);
     }
 
@@ -145,12 +145,12 @@ impl ChatHub {
 
     /// Whether a page of this chat's client is connected; if not, since when (`None`: not seen
     /// since this process started).
-    pub(super) fn client_presence(&self, chat: &str) -> Result<(), Option<i64>> {
+    pub fn client_presence(&self, chat: &str) -> Result<(), Option<i64>> {
         let c = self.conns();
         if c.clients.values().any(|k| k.chat == chat) { Ok(()) } else { Err(c.absent_since.get(chat).copied()) }
     }
 
-    pub(super) fn forget(&self, chat: &str) {
+    pub fn forget(&self, chat: &str) {
         let mut c = self.conns();
         c.absent_since.remove(chat);
         c.told.remove(chat);
@@ -159,14 +159,14 @@ impl ChatHub {
     }
 
     /// A chat became high risk now (kept from the first time).
-    pub(super) fn crisis_started(&self, chat: &str, now: i64) {
+    pub fn crisis_started(&self, chat: &str, now: i64) {
         self.conns().crisis_since.entry(chat.to_owned()).or_insert(now);
     }
 
     /// Of the high-risk chats still waiting, those waiting `after` seconds or more that every
     /// console was not alerted to yet (each is alerted once). Chats no longer waiting are
     /// forgotten; a waiting one this process has not seen starts counting now.
-    pub(super) fn crisis_alerts_due(&self, waiting: &[&str], now: i64, after: i64) -> Vec<String> {
+    pub fn crisis_alerts_due(&self, waiting: &[&str], now: i64, after: i64) -> Vec<String> {
         let mut c = self.conns();
         c.crisis_since.retain(|k, _| waiting.contains(&k.as_str()));
         c.crisis_alerted.retain(|k| waiting.contains(&k.as_str()));
@@ -180,7 +180,7 @@ impl ChatHub {
         due
     }
 
-    pub(super) fn watch(&self, conn: u64, chat: &str, on: bool) {
+    pub fn watch(&self, conn: u64, chat: &str, on: bool) {
         if let Some(s) = self.conns().staff.get_mut(&conn) {
             if on {
                 s.watching.insert(chat.to_owned());
@@ -192,7 +192,7 @@ impl ChatHub {
 
     /// Sends to every page of a chat's client. A page that cannot keep up is dropped (and told
     /// to close). A state sent from outside the routing loop makes the loop tell the next one.
-    pub(super) fn to_client(&self, chat: &str, msg: &ClientOut) {
+    pub fn to_client(&self, chat: &str, msg: &ClientOut) {
         let mut c = self.conns();
         if matches!(msg, ClientOut::State { .. }) {
             c.told.remove(chat);
@@ -200,7 +200,7 @@ impl ChatHub {
         Self::send_clients(&mut c, chat, msg);
     }
 
-    pub(super) fn send_clients(c: &mut Conns, chat: &str, msg: &ClientOut) {
+    pub fn send_clients(c: &mut Conns, chat: &str, msg: &ClientOut) {
         let slow: Vec<u64> = c
             .clients
             .iter()
@@ -214,21 +214,21 @@ impl ChatHub {
 
     /// Sends to the consoles of the chat's counselor (when given) and of the supervisors
     /// watching it.
-    pub(super) fn to_staff(&self, chat: &str, counselor: Option<&UserId>, msg: &StaffOut) {
+    pub fn to_staff(&self, chat: &str, counselor: Option<&UserId>, msg: &StaffOut) {
         self.send_staff(|s| Some(&s.user) == counselor || s.watching.contains(chat), msg);
     }
 
     /// Sends to every console of one staff member.
-    pub(crate) fn to_user(&self, user: &UserId, msg: &StaffOut) {
+    pub fn to_user(&self, user: &UserId, msg: &StaffOut) {
         self.send_staff(|s| s.user == *user, msg);
     }
 
-    pub(crate) fn to_supervisors(&self, msg: &StaffOut) {
+    pub fn to_supervisors(&self, msg: &StaffOut) {
         self.send_staff(|s| s.supervisor, msg);
     }
 
     /// Sends to the consoles `to` picks; one that cannot keep up is dropped (and told to close).
-    pub(super) fn send_staff(&self, to: impl Fn(&StaffConn) -> bool, msg: &StaffOut) {
+    pub fn send_staff(&self, to: impl Fn(&StaffConn) -> bool, msg: &StaffOut) {
         let mut c = self.conns();
         let slow: Vec<u64> =
             c.staff.iter().filter(|(_, s)| to(s) && s.tx.try_send(msg.clone()).is_err()).map(|(id, _)| *id).collect();
@@ -237,7 +237,7 @@ impl ChatHub {
         }
     }
 
-    pub(super) fn has_supervisors(&self) -> bool {
+    pub fn has_supervisors(&self) -> bool {
         self.conns().staff.values().any(|s| s.supervisor)
     }
 }

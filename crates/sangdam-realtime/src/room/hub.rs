@@ -1,6 +1,6 @@
 //! Every open room's connections, and each room's state under its one lock: who is connected
-//! and admitted, the whiteboard, a recording proposed or running. A leaf of the web crate: the
-//! server's state holds the hub without importing the room's socket code.
+//! and admitted, the whiteboard, a recording proposed or running. The server's state holds the
+//! hub without importing the room's socket code.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
@@ -11,27 +11,27 @@ use tokio::sync::mpsc;
 use super::board::BoardItem;
 use super::protocol::{MediaState, Person, ServerMsg};
 
-pub(super) struct Conn {
-    pub(super) user: UserId,
-    pub(super) name: String,
-    pub(super) host: bool,
-    pub(super) admitted: bool,
-    pub(super) last_seq: i64,
-    pub(super) media: MediaState,
-    pub(super) tx: mpsc::Sender<ServerMsg>,
+pub struct Conn {
+    pub user: UserId,
+    pub name: String,
+    pub host: bool,
+    pub admitted: bool,
+    pub last_seq: i64,
+    pub media: MediaState,
+    pub tx: mpsc::Sender<ServerMsg>,
 }
 
 #[derive(Default)]
-pub(super) struct RoomState {
-    pub(super) conns: HashMap<u64, Conn>,
+pub struct RoomState {
+    pub conns: HashMap<u64, Conn>,
     /// The whiteboard, kept while anyone is in the room.
-    pub(super) board: Vec<BoardItem>,
+    pub board: Vec<BoardItem>,
     /// A recording proposed or running.
-    pub(super) recording: Option<RecState>,
+    pub recording: Option<RecState>,
 }
 
 impl RoomState {
-    pub(super) fn send(&mut self, id: u64, msg: ServerMsg) {
+    pub fn send(&mut self, id: u64, msg: ServerMsg) {
         if let Some(c) = self.conns.get(&id)
             && c.tx.try_send(msg).is_err()
         {
@@ -40,7 +40,7 @@ impl RoomState {
         }
     }
 
-    pub(super) fn broadcast(&mut self, msg: &ServerMsg, only_admitted: bool, except: Option<u64>) {
+    pub fn broadcast(&mut self, msg: &ServerMsg, only_admitted: bool, except: Option<u64>) {
         let ids: Vec<u64> = self
             .conns
             .iter()
@@ -52,14 +52,14 @@ impl RoomState {
         }
     }
 
-    pub(super) fn hosts(&mut self, msg: &ServerMsg) {
+    pub fn hosts(&mut self, msg: &ServerMsg) {
         let ids: Vec<u64> = self.conns.iter().filter(|(_, c)| c.host).map(|(id, _)| *id).collect();
         for id in ids {
             self.send(id, msg.clone());
         }
     }
 
-    pub(super) fn participants(&self) -> Vec<Person> {
+    pub fn participants(&self) -> Vec<Person> {
         let mut seen = std::collections::BTreeMap::new();
         for c in self.conns.values().filter(|c| c.admitted) {
             let person = Person { user: c.user.to_string(), name: c.name.clone(), host: c.host, media: c.media };
@@ -68,7 +68,7 @@ impl RoomState {
         seen.into_values().collect()
     }
 
-    pub(super) fn user_connected(&self, user: &UserId, except: u64) -> bool {
+    pub fn user_connected(&self, user: &UserId, except: u64) -> bool {
         self.conns.iter().any(|(id, c)| *id != except && c.user == *user && c.admitted)
     }
 }
@@ -76,8 +76,8 @@ impl RoomState {
 /// Every open room's connections.
 #[derive(Default)]
 pub struct Hub {
-    pub(super) rooms: Mutex<HashMap<String, Arc<tokio::sync::Mutex<RoomState>>>>,
-    pub(super) next_conn: std::sync::atomic::AtomicU64,
+    pub rooms: Mutex<HashMap<String, Arc<tokio::sync::Mutex<RoomState>>>>,
+    pub next_conn: std::sync::atomic::AtomicU64,
 }
 
 impl std::fmt::Debug for Hub {
@@ -93,12 +93,12 @@ impl Hub {
         self.next_conn.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
     }
 
-    pub(super) fn room(&self, id: &str) -> Arc<tokio::sync::Mutex<RoomState>> {
+    pub fn room(&self, id: &str) -> Arc<tokio::sync::Mutex<RoomState>> {
         let mut rooms = self.rooms.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         rooms.entry(id.to_owned()).or_default().clone()
     }
 
-    pub(super) fn forget_if_empty(&self, id: &str) {
+    pub fn forget_if_empty(&self, id: &str) {
         let mut rooms = self.rooms.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         if let Some(r) = rooms.get(id)
             && Arc::strong_count(r) == 1
@@ -111,8 +111,8 @@ impl Hub {
 
 /// A proposal, or a recording running.
 #[derive(Debug)]
-pub(super) struct RecState {
-    pub(super) id: String,
-    pub(super) on: bool,
-    pub(super) agreed: HashSet<UserId>,
+pub struct RecState {
+    pub id: String,
+    pub on: bool,
+    pub agreed: HashSet<UserId>,
 }

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::realtime::valid_message_id;
+use crate::kernel::valid_message_id;
 
 /// One thing drawn on the shared whiteboard. Coordinates are fractions of the board (0 to 1), so
 /// every screen size shows the same picture.
@@ -18,7 +18,7 @@ pub use sangdam_domain::limits::{MAX_BOARD_ITEMS, MAX_BOARD_TEXT_CHARS, MAX_STRO
 const COLORS: &[&str] = &["#1b2430", "#c0392b", "#1f6feb", "#2e7d32", "#f39c12", "#ffffff"];
 
 impl BoardItem {
-    pub(super) fn valid(&self) -> bool {
+    pub fn valid(&self) -> bool {
         let unit = |v: f32| v.is_finite() && (0.0..=1.0).contains(&v);
         match self {
             BoardItem::Stroke { id, color, width, points } => {
