@@ -254,16 +254,30 @@ impl Store {
         })
     }
 
-    /// Stores a message; true when the recipient had no other unread message in this thread (so
-    /// one email notice covers a burst of messages).
+    /// Stores a message with its effects (the audit entry) and the crisis event it raises, and,
+    /// when the recipient had no other unread message in this thread, the email `notice` (so one
+    /// notice covers a burst), all in one transaction; true when the notice went.
     pub async fn add_message(
         &self,
         m: &MessageRecord,
         crisis: Option<&crate::CrisisWrite>,
+        effects: &crate::Effects,
+        notice: Option<&crate::QueuedMail>,
     ) -> Result<(bool, Option<crate::CrisisRaised>)> {
         crate::crisis::check_write(crisis)?;
         on_backend!(self, |pool| {
             let mut tx = pool.begin().await?;
+            // The sender's side of the thread is locked first (its row in `throttle_locks`), so
+            // that messages sent at once count each other's unread state one after another: one
+            // notice for a burst however the requests interleave. Writing first also keeps SQLite
+            // from refusing a transaction that read before another one wrote.
+            sqlx::query(
+                "INSERT INTO throttle_locks (key, at) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET at = excluded.at",
+            )
+            .bind(format!("m:{}:{}:{}", m.client_id, m.counselor_id, m.sender_id))
+            .bind(m.created_at)
+            .execute(&mut *tx)
+            .await?;
             let unread: i64 = sqlx::query_scalar(
                 "SELECT COUNT(*) FROM messages WHERE client_id = $1 AND counselor_id = $2 \
                  AND sender_id = $3 AND read_at IS NULL",
@@ -286,6 +300,12 @@ impl Store {
                 Some(w) => Some(crate::crisis::raise_crisis_in!(&mut tx, w)),
                 None => None,
             };
+            crate::effects::write_effects!(&mut tx, effects, m.created_at);
+            // The notice goes with the first unread message of a burst only.
+            if let (true, Some(mail)) = (unread == 0, notice) {
+                let notice = crate::Effects { mails: vec![mail.clone()], ..crate::Effects::default() };
+                crate::effects::write_effects!(&mut tx, &notice, m.created_at);
+            }
             tx.commit().await?;
             Ok((unread == 0, raised))
         })

@@ -32,6 +32,9 @@ pub struct QueuedMail {
     pub sealed_body: Option<Vec<u8>>,
     /// Kept unsent (no SMTP server configured): the admin's outbox shows it.
     pub held: bool,
+    /// Makes the mail unique (a second with the same key is not queued), and names what it is
+    /// about, so that deleting an account can find the mails that tell of it.
+    pub key: Option<String>,
 }
 
 impl std::fmt::Debug for QueuedMail {
@@ -119,8 +122,8 @@ macro_rules! write_effects {
         for m in &effects.mails {
             let status = if m.held { "held" } else { "pending" };
             sqlx::query(
-                "INSERT INTO mail_outbox (id, recipient, subject, body, created_at, status, attempts, next_attempt_at, sealed_body) \
-                 VALUES ($1, $2, $3, $4, $5, $6, 0, $5, $7)",
+                "INSERT INTO mail_outbox (id, recipient, subject, body, created_at, status, attempts, next_attempt_at, sealed_body, idempotency_key) \
+                 VALUES ($1, $2, $3, $4, $5, $6, 0, $5, $7, $8) ON CONFLICT (idempotency_key) DO NOTHING",
             )
             .bind(&m.id)
             .bind(&m.recipient)
@@ -129,6 +132,7 @@ macro_rules! write_effects {
             .bind($now)
             .bind(status)
             .bind(m.sealed_body.as_deref())
+            .bind(m.key.as_deref())
             .execute(&mut **tx)
             .await?;
         }

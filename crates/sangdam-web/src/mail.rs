@@ -238,6 +238,7 @@ pub fn prepare(state: &AppState, to: &Email, lang: Language, mail: Mail) -> sang
         body,
         sealed_body,
         held: state.config.smtp.is_none(),
+        key: None,
     }
 }
 

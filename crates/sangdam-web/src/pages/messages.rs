@@ -1,7 +1,9 @@
 //! Secure messages between a client and a counselor between sessions. Only a client and a
 //! counselor of their care team (`crate::access`) can write to each other. Messages are sealed at
 //! rest; the recipient gets an email that a message waits (never its content), once per burst:
-//! only when they had no other unread message from that person.
+//! only when they had no other unread message from that person. Sending is
+//! `sangdam_app::messages::send`: the message, its audit entry, its crisis event and the notice
+//! commit together.
 
 use std::collections::HashMap;
 
@@ -9,12 +11,11 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use sangdam_domain::{Role, UserId, aftercare};
-use sangdam_store::{MessageRecord, UserRecord};
+use sangdam_store::UserRecord;
 
 use super::shared::display_names;
 use super::{render, see_other, with_status};
-use crate::auth::audit;
-use crate::crypto::random;
+use crate::auth::{actor_of, audit};
 use crate::ctx::Ctx;
 use crate::error::{AppError, AppResult};
 use crate::forms::FormData;
@@ -171,40 +172,19 @@ pub async fn send(
         let page = thread_page(&state, &ctx, &v.user, &other, raw, vec![ctx.t("error-message-rate")], care).await;
         return with_status(StatusCode::TOO_MANY_REQUESTS, page);
     }
-    let id = sangdam_domain::ids::encode_random(&random::<16>());
-    let body = state.keys.seal_at(&sangdam_store::sealed::MESSAGE, &[&id], text.as_bytes());
-    let m = MessageRecord {
-        id,
-        client_id: client,
-        counselor_id: counselor,
-        sender_id: v.user.id.clone(),
-        body,
-        created_at: ctx.now,
-        read_at: None,
-    };
-    // A client's message that speaks of suicide or self-harm raises the thread's crisis event in
-    // the same transaction.
-    let write = if v.user.role == Role::Client {
-        let place = format!("{}:{}", m.client_id, m.counselor_id);
-        let (client, counselor) = (Some(&m.client_id), Some(&m.counselor_id));
-        sangdam_domain::crisis::check(&text).map(|level| {
-            crate::crisis::write_for(&state, crate::crisis::Source::Message, &place, client, counselor, level)
-        })
-    } else {
-        None
-    };
-    let (first_unread, raised) = state.store.add_message(&m, write.as_ref()).await?;
-    audit(&state, &ctx, Some(&v.user), "message.send", Some(format!("user:{}", to.id)), "ok").await?;
-    if first_unread && to.active {
+    // The notice is written now and goes with the message only if it is the first unread one.
+    let notice = to.active.then(|| {
         let link = format!("{}/messages/{}", state.config.public_url, v.user.id);
-        let mail = Mail::NewMessage { link, from: v.user.display_name.to_string() };
-        if let Err(e) = mail::send_once(&state, &to.email, to.language, mail, &format!("message:{}", m.id)).await {
-            // The message is stored and shown; a notice that cannot be queued is logged.
-            tracing::error!(error = ?e, "queuing a message notice failed");
-        }
+        mail::prepare(&state, &to.email, to.language, Mail::NewMessage { link, from: v.user.display_name.to_string() })
+    });
+    let out =
+        sangdam_app::messages::Outgoing { client: &client, counselor: &counselor, to: &to.id, text: &text, notice };
+    let sent = sangdam_app::messages::send(&state.store, &state.keys, &actor_of(&ctx, Some(&v.user)), out).await?;
+    if sent.notified {
+        state.mail_queued.notify_one();
     }
     // The lines are shown at once on the page the client lands on.
-    if let (Some(w), Some(raised)) = (&write, &raised) {
+    if let Some((w, raised)) = &sent.crisis {
         crate::crisis::after_raise(&state, w, raised).await;
         return Ok(see_other(&format!("/messages/{other}?care=1")));
     }

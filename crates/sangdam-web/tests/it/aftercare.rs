@@ -144,6 +144,23 @@ db_test!(secure_messages_notify_by_mail_without_content, async |app: &TestApp| {
     assert!(stored.iter().all(|m| !String::from_utf8_lossy(&m.body).contains("괜찮")), "sealed at rest");
 });
 
+db_test!(a_burst_of_messages_at_once_commits_each_with_its_audit_entry_and_one_notice, async |app: &TestApp| {
+    let (_, counselor_id) = staff(app, Role::Counselor, "burst-counselor@example.com").await;
+    let (client, client_id) = client_of(app, &counselor_id, "burst-client@example.com").await;
+    let to_counselor = format!("/messages/{counselor_id}");
+    let texts: Vec<String> = (0..20).map(|i| format!("메시지 {i}")).collect();
+    let sends = texts.iter().map(|t| {
+        let (client, to) = (&client, &to_counselor);
+        async move { app.post(client, to, &[("text", t.as_str())]).await }
+    });
+    let statuses: Vec<u16> = futures_util::future::join_all(sends).await.iter().map(|r| r.status().as_u16()).collect();
+    assert!(statuses.iter().all(|s| *s == 303), "{statuses:?}");
+    assert_eq!(app.store.thread(&client_id, &counselor_id, 100).await.unwrap().len(), 20);
+    assert_eq!(crate::records::audited_count(app, "message.send").await, 20, "each with its audit entry");
+    let notices = app.mails_to("burst-counselor@example.com").await;
+    assert_eq!(notices.iter().filter(|m| m.subject.contains("새 메시지")).count(), 1, "one notice for the burst");
+});
+
 /// The names and JSON texts in a ZIP, read by Python's zipfile (which also checks every CRC).
 pub fn unzip(bytes: &[u8]) -> String {
     let dir = tempfile::tempdir().unwrap();
