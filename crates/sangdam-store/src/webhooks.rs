@@ -293,11 +293,14 @@ impl Store {
         let now = secret.created_at;
         on_backend!(self, |pool| {
             let mut tx = pool.begin().await?;
-            let found = sqlx::query("SELECT id FROM webhook_endpoints WHERE id = $1")
+            // The endpoint's row is locked first (a write, so SQLite takes its write lock before
+            // reading): rotations at once replace the secret one after another, and exactly one
+            // secret is left without an end.
+            let found = sqlx::query("UPDATE webhook_endpoints SET id = id WHERE id = $1")
                 .bind(endpoint)
-                .fetch_optional(&mut *tx)
+                .execute(&mut *tx)
                 .await?;
-            if found.is_none() {
+            if found.rows_affected() == 0 {
                 return Ok(false);
             }
             sqlx::query(

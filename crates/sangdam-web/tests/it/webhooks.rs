@@ -176,7 +176,21 @@ db_test!(webhooks_are_signed_as_the_standard_says, async |app: &TestApp| {
             assert!(ok, "each secret in use verifies");
         }
     }
-    // A day later only the new one signs.
+    // Ten replacements at once: each is made, one after another, and a day later exactly one
+    // secret signs (none is left running beside it for good).
+    let path = format!("/admin/webhooks/{id}/rotate");
+    let rotations = (0..10).map(|_| {
+        let (admin, path) = (&admin, &path);
+        async move { app.post(admin, path, &[]).await.status().as_u16() }
+    });
+    let statuses = futures_util::future::join_all(rotations).await;
+    assert!(statuses.iter().all(|s| *s == 200), "{statuses:?}");
+    assert_eq!(
+        app.store.webhook_secrets(&id, app.clock.now()).await.unwrap().len(),
+        12,
+        "each replaced one signs a day"
+    );
+    // A day later only the newest signs.
     app.clock.advance(24 * 3600 + 1);
     assert_eq!(app.store.webhook_secrets(&id, app.clock.now()).await.unwrap().len(), 1);
 });
