@@ -30,11 +30,6 @@ pub struct Hit {
 
 pub use sangdam_app::crisis::CRISIS_ALERT_MAILS;
 
-/// The keyed hash a place's events are found under.
-fn place_key(state: &AppState, source: Source, id: &str) -> String {
-    sangdam_app::crisis::place_key(&state.keys, source, id)
-}
-
 /// The event to write for a place at `level`, now (see `sangdam_app::crisis::write_for`).
 pub fn write_for(
     state: &AppState,
@@ -187,5 +182,5 @@ pub async fn system_audit(state: &AppState, action: &str, event: &str, outcome: 
 
 /// The open crisis event of a place, if any.
 pub async fn open_event_at(state: &AppState, source: Source, place_id: &str) -> anyhow::Result<Option<String>> {
-    Ok(state.store.open_crisis_at(&place_key(state, source, place_id)).await?.map(|e| e.id))
+    Ok(state.store.open_crisis_at(&sangdam_app::crisis::place_key(&state.keys, source, place_id)).await?.map(|e| e.id))
 }

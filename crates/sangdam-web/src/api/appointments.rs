@@ -264,7 +264,9 @@ pub async fn book(State(state): State<AppState>, caller: Caller, raw: Bytes) -> 
     };
     let done = match crate::booking::book(&state, &caller.actor(), asked).await {
         Ok(done) => done,
-        Err(BookError::Taken) => return Err(Problem::new(StatusCode::CONFLICT, "error-slot-unavailable")),
+        Err(BookError::Taken | BookError::TakenMeanwhile) => {
+            return Err(Problem::new(StatusCode::CONFLICT, "error-slot-unavailable"));
+        }
         Err(BookError::ClientBusy) => return Err(Problem::new(StatusCode::CONFLICT, "error-client-busy")),
         Err(BookError::Internal(e)) => return Err(Problem::internal(e)),
     };

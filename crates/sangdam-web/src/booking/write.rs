@@ -8,20 +8,7 @@ use sangdam_store::AppointmentRecord;
 use super::Counselor;
 use crate::state::AppState;
 
-pub use sangdam_app::booking::{Booking, MoveError};
-
-/// Why a booking was not made.
-#[derive(Debug, thiserror::Error)]
-pub enum BookError {
-    /// A time is no longer free (or another booking took it meanwhile).
-    #[error("time taken")]
-    Taken,
-    /// The client has another session at that time.
-    #[error("client busy")]
-    ClientBusy,
-    #[error(transparent)]
-    Internal(#[from] anyhow::Error),
-}
+pub use sangdam_app::booking::{BookError, Booking, MoveError};
 
 /// What a booking made: the appointments' ids (in order of start) and whether the reason raised
 /// a crisis event.
@@ -33,20 +20,12 @@ pub struct Booked {
 /// Books every start of `b` for `actor` (see `sangdam_app::booking::book`), then runs its jobs
 /// and, when the reason spoke of suicide or self-harm, its crisis event's alert.
 pub async fn book(state: &AppState, actor: &sangdam_app::Actor, b: Booking<'_>) -> Result<Booked, BookError> {
-    use sangdam_app::booking::BookError as Refused;
-    let made = match sangdam_app::booking::book(&state.store, &state.keys, actor, b).await {
-        Ok(made) => made,
-        Err(Refused::Taken) => return Err(BookError::Taken),
-        Err(Refused::TakenMeanwhile) => {
+    let made = sangdam_app::booking::book(&state.store, &state.keys, actor, b).await.inspect_err(|e| {
+        // What the database refused counts (the time went to another booking meanwhile).
+        if matches!(e, BookError::TakenMeanwhile | BookError::ClientBusy) {
             crate::metrics::Metrics::inc(&state.metrics.bookings_refused);
-            return Err(BookError::Taken);
         }
-        Err(Refused::ClientBusy) => {
-            crate::metrics::Metrics::inc(&state.metrics.bookings_refused);
-            return Err(BookError::ClientBusy);
-        }
-        Err(Refused::Internal(e)) => return Err(BookError::Internal(e)),
-    };
+    })?;
     crate::metrics::Metrics::inc(&state.metrics.bookings);
     crate::jobs::run_now(state, &made.jobs).await;
     // The lines at once, and the event's alert (a new booking's event is always new).

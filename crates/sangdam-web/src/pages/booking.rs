@@ -496,7 +496,9 @@ pub async fn book_submit(
     match booking::book(&state, &actor, asked).await {
         Ok(done) if done.crisis => Ok(see_other("/appointments?booked=1&care=1")),
         Ok(_) => Ok(see_other("/appointments?booked=1")),
-        Err(booking::BookError::Taken) => taken(state.clone(), ctx.clone(), c, f, unavailable).await,
+        Err(booking::BookError::Taken | booking::BookError::TakenMeanwhile) => {
+            taken(state.clone(), ctx.clone(), c, f, unavailable).await
+        }
         Err(booking::BookError::ClientBusy) => taken(state.clone(), ctx.clone(), c, f, "error-client-busy").await,
         Err(booking::BookError::Internal(e)) => Err(e.into()),
     }
