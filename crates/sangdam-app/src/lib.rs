@@ -5,8 +5,9 @@
 //! audit log's way of naming who acted ([`audit`]) and the one place that decides who may see
 //! what ([`access`]), and the operations themselves: booking and moving ([`booking`]), a
 //! counselor's changes to an appointment ([`appointments`]), the crisis event a write raises
-//! ([`crisis`]), a client's contact details ([`clients`]), invitations ([`invitations`]), secure
-//! messages ([`messages`]) and webhook endpoints ([`webhooks`]).
+//! ([`crisis`]), a client's contact details ([`clients`]), answers to a form ([`forms`]),
+//! invitations ([`invitations`]), secure messages ([`messages`]), session notes ([`notes`]) and
+//! webhook endpoints ([`webhooks`]).
 
 pub mod access;
 pub mod appointments;
@@ -16,9 +17,11 @@ pub mod clients;
 pub mod clock;
 pub mod crisis;
 pub mod crypto;
+pub mod forms;
 pub mod hashing;
 pub mod invitations;
 pub mod messages;
+pub mod notes;
 pub mod webhooks;
 
 pub use audit::Actor;

@@ -270,13 +270,15 @@ impl Store {
         })
     }
 
-    /// Stores the answers to a request and closes it, in one transaction; false when the request
-    /// was answered meanwhile.
+    /// Stores the answers to a request and closes it, with the crisis event its free text raises
+    /// and `effects` (its audit entry), in one transaction; false when the request was answered
+    /// meanwhile (and nothing is written).
     pub async fn answer_form_request(
         &self,
         request: &FormRequest,
         response: &FormResponse,
         crisis: Option<&crate::CrisisWrite>,
+        effects: &crate::Effects,
     ) -> Result<bool> {
         crate::crisis::check_write(crisis)?;
         on_backend!(self, |pool| {
@@ -305,6 +307,7 @@ impl Store {
             if let Some(w) = crisis {
                 crate::crisis::raise_crisis_in!(&mut tx, w);
             }
+            crate::effects::write_effects!(&mut tx, effects, response.submitted_at);
             tx.commit().await?;
             Ok(true)
         })

@@ -7,7 +7,8 @@ use sangdam_domain::UserId;
 use sangdam_domain::note::Template;
 use sqlx::Row;
 
-use crate::{Result, Store, StoreError, on_backend};
+use crate::effects::write_effects;
+use crate::{Effects, Result, Store, StoreError, on_backend};
 
 #[derive(Debug, Clone)]
 pub struct NoteRecord {
@@ -123,8 +124,8 @@ macro_rules! lock_latest_version {
 }
 
 impl Store {
-    /// A new note with its first version.
-    pub async fn create_note(&self, n: &NewNote<'_>) -> Result<()> {
+    /// A new note with its first version, and `effects` (its audit entry) in the same transaction.
+    pub async fn create_note(&self, n: &NewNote<'_>, effects: &Effects) -> Result<()> {
         on_backend!(self, |pool| {
             let mut tx = pool.begin().await?;
             sqlx::query(
@@ -149,6 +150,7 @@ impl Store {
             .bind(n.now)
             .execute(&mut *tx)
             .await?;
+            write_effects!(&mut tx, effects, n.now);
             tx.commit().await?;
             Ok(())
         })
@@ -207,7 +209,9 @@ impl Store {
     }
 
     /// Saves a draft: replaces the latest version when it is `author`'s and younger than `sitting`
-    /// seconds, otherwise adds a version. [`StoreError::Locked`] when the note is signed.
+    /// seconds, otherwise adds a version. [`StoreError::Locked`] when the note is signed. The
+    /// audit entry of `effects` is committed with it, its target naming the version saved
+    /// (`note:{id}#{version}`), which only this transaction knows.
     pub async fn save_note_draft(
         &self,
         note: &str,
@@ -215,6 +219,7 @@ impl Store {
         author: &UserId,
         now: i64,
         sitting: i64,
+        effects: &Effects,
     ) -> Result<DraftSaved> {
         on_backend!(self, |pool| {
             let mut tx = pool.begin().await?;
@@ -262,6 +267,11 @@ impl Store {
             if done.rows_affected() != 1 {
                 return Err(StoreError::Locked);
             }
+            let mut effects = effects.clone();
+            if let Some((event, _)) = &mut effects.audit {
+                event.target = Some(format!("note:{note}#{v}"));
+            }
+            write_effects!(&mut tx, &effects, now);
             tx.commit().await?;
             Ok(outcome)
         })
@@ -271,7 +281,16 @@ impl Store {
     /// when signed, false when it was signed already. The hash was computed from `version` with
     /// the sealed `body` read before; when a draft was saved in between, nothing is signed and
     /// [`StoreError::Conflict`] says so, so a signature always covers the text stored with it.
-    pub async fn sign_note(&self, note: &str, now: i64, signed_hash: &str, version: i64, body: &[u8]) -> Result<bool> {
+    /// `effects` (the audit entry) are committed only with a signature.
+    pub async fn sign_note(
+        &self,
+        note: &str,
+        now: i64,
+        signed_hash: &str,
+        version: i64,
+        body: &[u8],
+        effects: &Effects,
+    ) -> Result<bool> {
         on_backend!(self, |pool| {
             let mut tx = pool.begin().await?;
             let row = lock_latest_version!(&mut *tx, note);
@@ -290,24 +309,48 @@ impl Store {
                 .bind(signed_hash)
                 .execute(&mut *tx)
                 .await?;
+            write_effects!(&mut tx, effects, now);
             tx.commit().await?;
             Ok(true)
         })
     }
 
-    /// Adds an addendum to a signed note ([`StoreError::Locked`] when it is not signed yet).
-    pub async fn add_addendum(&self, id: &str, note: &str, author: &UserId, body: &[u8], now: i64) -> Result<()> {
+    /// Adds an addendum to a signed note, with `effects` (its audit entry) in the same
+    /// transaction: [`StoreError::Locked`] when the note is not signed, [`StoreError::NotFound`]
+    /// when there is no such note.
+    pub async fn add_addendum(
+        &self,
+        id: &str,
+        note: &str,
+        author: &UserId,
+        body: &[u8],
+        now: i64,
+        effects: &Effects,
+    ) -> Result<()> {
         on_backend!(self, |pool| {
-            sqlx::query(
-                "INSERT INTO note_addenda (id, note_id, author_id, body, created_at) VALUES ($1, $2, $3, $4, $5)",
+            let mut tx = pool.begin().await?;
+            // Written first and conditionally, never read first: a transaction that reads before
+            // it writes loses to a concurrent writer on SQLite.
+            let added = sqlx::query(
+                "INSERT INTO note_addenda (id, note_id, author_id, body, created_at) \
+                 SELECT $1, id, $3, $4, $5 FROM session_notes WHERE id = $2 AND signed_at IS NOT NULL",
             )
             .bind(id)
             .bind(note)
             .bind(author.as_str())
             .bind(body)
             .bind(now)
-            .execute(pool)
+            .execute(&mut *tx)
             .await?;
+            if added.rows_affected() != 1 {
+                let exists: Option<String> = sqlx::query_scalar("SELECT id FROM session_notes WHERE id = $1")
+                    .bind(note)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                return Err(if exists.is_some() { StoreError::Locked } else { StoreError::NotFound });
+            }
+            write_effects!(&mut tx, effects, now);
+            tx.commit().await?;
             Ok(())
         })
     }

@@ -9,7 +9,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use sangdam_domain::Role;
 use sangdam_domain::form::{Answer, FormSpec, MAX_QUESTIONS, Question, QuestionKind};
-use sangdam_store::{Assignment, FormResponse, StoreError};
+use sangdam_store::{Assignment, StoreError};
 
 use super::{render, see_other, with_status};
 use crate::auth::audit;
@@ -343,36 +343,17 @@ pub async fn submit(
             return with_status(StatusCode::UNPROCESSABLE_ENTITY, render(&page));
         }
     };
-    let response_id = sangdam_domain::ids::encode_random(&random::<16>());
-    let plain = serde_json::to_vec(&answers).map_err(|e| AppError::Internal(e.into()))?;
-    let sealed = state.keys.seal_at(&sangdam_store::sealed::FORM_ANSWERS, &[&response_id], &plain);
-    let response = FormResponse {
-        id: response_id,
-        form_id,
-        answers: sealed,
-        submitted_at: ctx.now,
-        // The form as answered: a later edit cannot change what these answers mean.
-        spec: Some(spec.to_json()),
-    };
-    // Free-text answers go through the crisis check, the most urgent one decides; the event
-    // commits with the answers.
-    let level = answers
-        .iter()
-        .filter_map(|a| match a {
-            Answer::Text(t) => sangdam_domain::crisis::check(t),
-            _ => None,
-        })
-        .max();
-    let write = level.map(|level| {
-        let (client, counselor) = (Some(&r.client_id), Some(&r.counselor_id));
-        crate::crisis::write_for(&state, crate::crisis::Source::Form, &r.id, client, counselor, level)
-    });
-    if !state.store.answer_form_request(&r, &response, write.as_ref()).await? {
-        return Err(AppError::Conflict("error-form-answered"));
-    }
     let v = ctx.signed_in()?;
-    audit(&state, &ctx, Some(&v.user), "form.answer", Some(format!("form_response:{}", response.id)), "ok").await?;
-    if let Some(w) = &write {
+    let actor = crate::auth::actor_of(&ctx, Some(&v.user));
+    let done = match sangdam_app::forms::answer(&state.store, &state.keys, &actor, &r, &form_id, &spec, &answers).await
+    {
+        Ok(done) => done,
+        Err(sangdam_app::forms::AnswerError::Answered) => {
+            return Err(AppError::Conflict(sangdam_app::forms::AnswerError::ANSWERED_MESSAGE));
+        }
+        Err(sangdam_app::forms::AnswerError::Store(e)) => return Err(e.into()),
+    };
+    if let Some(w) = &done.crisis {
         // A request is answered once: its event is always new.
         crate::crisis::after_raise(&state, w, &sangdam_store::CrisisRaised::New(w.id.clone())).await;
         return Ok(see_other("/portal?answered=1&care=1"));

@@ -70,11 +70,18 @@ db_test!(forms_are_built_assigned_and_filled_in, async |app: &TestApp| {
     assert!(app.store.client_form_responses(&client_id).await.unwrap().is_empty());
     let long = "가".repeat(201);
     assert_eq!(app.post(&client, &fill, &[("a0", &long)]).await.status(), 422);
-    let r = app.post(&client, &fill, &[("a0", "잠을 못 자요"), ("a1", "1"), ("a2", "6")]).await;
-    assert_eq!(r.status(), 303);
+    // Twenty submissions at once (a double click, a second tab, a flaky network): one is
+    // stored, with its one audit entry, and the others are told it was answered.
+    let answers = [("a0", "잠을 못 자요"), ("a1", "1"), ("a2", "6")];
+    let sends = (0..20).map(|_| app.post(&client, &fill, &answers));
+    let mut statuses: Vec<u16> =
+        futures_util::future::join_all(sends).await.iter().map(|r| r.status().as_u16()).collect();
+    statuses.sort_unstable();
+    assert_eq!(statuses, [[303].as_slice(), &[409; 19]].concat(), "one answer wins");
     assert_eq!(app.post(&client, &fill, &[("a0", "두 번")]).await.status(), 409);
     let stored = app.store.client_form_responses(&client_id).await.unwrap();
     assert_eq!(stored.len(), 1);
+    assert_eq!(crate::records::audited_count(app, "form.answer").await, 1, "one audit entry, with the answer");
     assert!(!String::from_utf8_lossy(&stored[0].answers).contains("잠을"), "sealed at rest");
     let (_, record) = app.get_html(&counselor, &format!("/clients/{client_id}")).await;
     assert!(record.contains("잠을 못 자요") && record.contains("해 본 적 있습니다") && record.contains("6 / 10"));

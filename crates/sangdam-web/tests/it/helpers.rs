@@ -116,6 +116,32 @@ pub fn new_client() -> reqwest::Client {
 }
 
 impl TestApp {
+    /// Runs SQL straight against the database, as someone with access to it would.
+    pub async fn raw_sql(&self, sql: &str) -> Result<(), sqlx::Error> {
+        match &self.store {
+            sangdam_store::Store::Sqlite(p) => sqlx::raw_sql(sql).execute(p).await.map(|_| ()),
+            sangdam_store::Store::Postgres(p) => sqlx::raw_sql(sql).execute(p).await.map(|_| ()),
+        }
+    }
+
+    /// Makes every new audit entry fail (a full disk, a broken log), or lifts that again.
+    pub async fn break_audit_log(&self, broken: bool) {
+        let sql = match (&self.store, broken) {
+            (sangdam_store::Store::Sqlite(_), true) => {
+                "CREATE TRIGGER test_audit_broken BEFORE INSERT ON audit_log BEGIN SELECT RAISE(ABORT, 'audit log broken'); END;"
+            }
+            (sangdam_store::Store::Sqlite(_), false) => "DROP TRIGGER test_audit_broken;",
+            (sangdam_store::Store::Postgres(_), true) => {
+                "CREATE FUNCTION test_audit_broken() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'audit log broken'; END $$; \
+                 CREATE TRIGGER test_audit_broken BEFORE INSERT ON audit_log FOR EACH ROW EXECUTE FUNCTION test_audit_broken();"
+            }
+            (sangdam_store::Store::Postgres(_), false) => {
+                "DROP TRIGGER test_audit_broken ON audit_log; DROP FUNCTION test_audit_broken();"
+            }
+        };
+        self.raw_sql(sql).await.unwrap();
+    }
+
     /// Starts the server; `configure` may change the web configuration first.
     pub async fn spawn(db: Db, configure: impl FnOnce(&mut WebConfig)) -> Self {
         let db = match db {

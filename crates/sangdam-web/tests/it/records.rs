@@ -120,7 +120,8 @@ db_test!(notes_lock_when_signed_and_take_addenda, async |app: &TestApp| {
     assert_eq!(app.store.note_versions(&note).await.unwrap(), versions, "nothing changed");
     // The database holds the lock even if the product's check were missed.
     let by = mine_id.clone();
-    let err = app.store.save_note_draft(&note, b"x", &by, app.clock.now(), 600).await.unwrap_err();
+    let none = sangdam_store::Effects::default();
+    let err = app.store.save_note_draft(&note, b"x", &by, app.clock.now(), 600, &none).await.unwrap_err();
     assert!(matches!(err, StoreError::Locked), "{err:?}");
 
     // Addenda: empty refused, a real one kept and shown; from the supervisor too.
@@ -351,4 +352,79 @@ db_test!(key_rotation_reseals_everything_while_serving, async |app: &TestApp| {
     let fresh = new_note(app, &mine, &client_id, "free").await;
     let v = app.store.note_versions(&fresh).await.unwrap();
     assert_eq!(sangdam_web::crypto::key_id_of(&v[0].body), Some(3));
+});
+
+db_test!(saves_and_signatures_at_once_each_commit_with_their_audit_entry, async |app: &TestApp| {
+    let (mine, mine_id) = staff(app, Role::Counselor, "burst-counselor@example.com").await;
+    let (_, client_id) = client_of(app, &mine_id, "burst-client@example.com").await;
+    let note = new_note(app, &mine, &client_id, "free").await;
+    assert_eq!(autosave(app, &mine, &note, &[("s_text", "처음 내용")]).await.0, 200);
+    let saves_before = audited_count(app, "note.save").await;
+
+    // 20 autosaves and 5 signatures at once, from two tabs of the author.
+    let tasks = (0..25).map(|i| {
+        let (c, note) = (&mine, &note);
+        async move {
+            if i % 5 == 4 {
+                let r = app.post(c, &format!("/notes/{note}/sign"), &[("confirm", "on")]).await;
+                ("sign", r.status().as_u16())
+            } else {
+                ("save", autosave(app, c, note, &[("s_text", &format!("고친 내용 {i}"))]).await.0)
+            }
+        }
+    });
+    let results = futures_util::future::join_all(tasks).await;
+    assert!(results.iter().all(|(_, s)| [200, 303, 409].contains(s)), "no error but a refusal: {results:?}");
+    let saved = results.iter().filter(|r| **r == ("save", 200)).count();
+    let signed = results.iter().filter(|r| **r == ("sign", 303)).count();
+    // A signature meets a save in between and is refused (the author reads the text again), or
+    // wins once; never twice.
+    assert!(signed <= 1, "signed at most once: {results:?}");
+    // Every save that answered 200 left its audit entry, and none that was refused did.
+    assert_eq!(audited_count(app, "note.save").await - saves_before, saved);
+    assert_eq!(audited_count(app, "note.sign").await, signed);
+    if signed == 0 {
+        assert_eq!(app.post(&mine, &format!("/notes/{note}/sign"), &[("confirm", "on")]).await.status(), 303);
+    }
+    assert_eq!(audited_count(app, "note.sign").await, 1);
+    // The signature covers the text stored last: the page shows no tampering.
+    let (_, page) = app.get_html(&mine, &format!("/notes/{note}")).await;
+    assert!(page.contains("id=\"signed\"") && !page.contains("id=\"integrity-warning\""), "{page}");
+
+    // The store refuses an addendum to a draft and to a note that is not there, whoever calls it.
+    let draft = new_note(app, &mine, &client_id, "free").await;
+    let none = sangdam_store::Effects::default();
+    let now = app.clock.now();
+    let err = app.store.add_addendum("a1", &draft, &mine_id, b"x", now, &none).await.unwrap_err();
+    assert!(matches!(err, StoreError::Locked), "{err:?}");
+    let err = app.store.add_addendum("a2", "no-such-note", &mine_id, b"x", now, &none).await.unwrap_err();
+    assert!(matches!(err, StoreError::NotFound), "{err:?}");
+    assert!(app.store.note_addenda(&draft).await.unwrap().is_empty());
+});
+
+db_test!(a_note_write_that_cannot_be_audited_is_not_done, async |app: &TestApp| {
+    let (mine, mine_id) = staff(app, Role::Counselor, "audit-counselor@example.com").await;
+    let (_, client_id) = client_of(app, &mine_id, "audit-client@example.com").await;
+    let note = new_note(app, &mine, &client_id, "free").await;
+    assert_eq!(autosave(app, &mine, &note, &[("s_text", "기록된 내용")]).await.0, 200);
+    let notes_before = app.store.client_notes(&client_id).await.unwrap().len();
+    let versions = app.store.note_versions(&note).await.unwrap();
+
+    app.break_audit_log(true).await;
+    let r = app.post(&mine, &format!("/clients/{client_id}/notes"), &[("template", "free"), ("appointment", "")]).await;
+    assert_eq!(r.status(), 500);
+    assert_eq!(autosave(app, &mine, &note, &[("s_text", "기록되지 않을 내용")]).await.0, 500);
+    assert_eq!(app.post(&mine, &format!("/notes/{note}/sign"), &[("confirm", "on")]).await.status(), 500);
+    app.break_audit_log(false).await;
+
+    // Nothing of it happened: no new note, no new version, no signature.
+    assert_eq!(app.store.client_notes(&client_id).await.unwrap().len(), notes_before);
+    assert_eq!(app.store.note_versions(&note).await.unwrap(), versions);
+    assert!(app.store.note(&note).await.unwrap().unwrap().signed_at.is_none());
+    assert_eq!(app.post(&mine, &format!("/notes/{note}/sign"), &[("confirm", "on")]).await.status(), 303);
+    app.break_audit_log(true).await;
+    let r = app.post(&mine, &format!("/notes/{note}/addenda"), &[("text", "추가")]).await;
+    assert_eq!(r.status(), 500);
+    app.break_audit_log(false).await;
+    assert!(app.store.note_addenda(&note).await.unwrap().is_empty());
 });
