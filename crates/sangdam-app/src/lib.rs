@@ -4,15 +4,16 @@
 //! one clock ([`clock`]), password hashing with bounded CPU and memory ([`hashing`]), the
 //! audit log's way of naming who acted ([`audit`]) and the one place that decides who may see
 //! what ([`access`]), and the operations themselves: booking and moving ([`booking`]), a
-//! counselor's changes to an appointment ([`appointments`]), the crisis event a write raises
-//! ([`crisis`]), a client's contact details ([`clients`]), answers to a form ([`forms`]),
-//! invitations ([`invitations`]), secure messages ([`messages`]), session notes ([`notes`]) and
-//! webhook endpoints ([`webhooks`]).
+//! counselor's changes to an appointment ([`appointments`]), a live chat started ([`chats`]),
+//! the crisis event a write raises ([`crisis`]), a client's contact details ([`clients`]),
+//! answers to a form ([`forms`]), invitations ([`invitations`]), secure messages ([`messages`]),
+//! session notes ([`notes`]) and webhook endpoints ([`webhooks`]).
 
 pub mod access;
 pub mod appointments;
 pub mod audit;
 pub mod booking;
+pub mod chats;
 pub mod clients;
 pub mod clock;
 pub mod crisis;

@@ -13,7 +13,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 use sangdam_domain::{Language, Role};
-use sangdam_store::{ChatRecord, NewChat};
+use sangdam_store::ChatRecord;
 
 use super::{render, see_other, with_status};
 use crate::chat::{self, client::ClientEntrant};
@@ -127,31 +127,22 @@ pub async fn start(
         return Ok(refusal);
     }
     let known_device = device_of(&headers);
-    let mut errors = Vec::new();
-    let nickname = f.nickname.trim();
-    if nickname.is_empty()
-        || nickname.chars().count() > chat::MAX_NICKNAME_CHARS
-        || nickname.chars().any(char::is_control)
-    {
-        errors.push(ctx.t("error-chat-nickname"));
-    }
-    let topics = state.store.list_specialties().await?;
-    if !topics.iter().any(|t| t.id == f.topic) {
-        errors.push(ctx.t("error-chat-topic"));
-    }
-    let language = Language::parse(&f.language);
-    if language.is_none() {
-        errors.push(ctx.t("error-chat-language"));
-    }
-    if ctx.person().is_none() && f.consent != "yes" {
-        errors.push(ctx.t("error-chat-consent"));
-    }
-    if !errors.is_empty() {
-        return with_status(axum::http::StatusCode::UNPROCESSABLE_ENTITY, start_page(&state, &ctx, &f, errors).await);
-    }
     let device_cookie =
         known_device.unwrap_or_else(|| sangdam_domain::ids::encode_random(&random::<20>())[..32].to_owned());
     let device = sha256_hex(device_cookie.as_bytes());
+    let actor = crate::auth::actor_of(&ctx, ctx.person().map(|v| &v.user));
+    let request = sangdam_app::chats::Request {
+        nickname: &f.nickname,
+        topic: &f.topic,
+        language: &f.language,
+        consent: f.consent == "yes",
+        device: &device,
+    };
+    let errors = sangdam_app::chats::check(&state.store, &actor, &request).await?;
+    if !errors.is_empty() {
+        let errors = errors.into_iter().map(|m| ctx.t(m)).collect();
+        return with_status(axum::http::StatusCode::UNPROCESSABLE_ENTITY, start_page(&state, &ctx, &f, errors).await);
+    }
     // Back to this browser's open chat, when it is still this browser's (the same account, or
     // the guest cookie that started it); an abandoned one closes by itself.
     if let Some(open) = state.store.open_chat_of_device(&device).await?
@@ -162,36 +153,25 @@ pub async fn start(
     if !state.limiter.allow("chat.start", &ctx.address, ctx.now, state.config.chat.starts_per_hour as usize, 3600) {
         return Err(AppError::BadRequest("error-too-many-requests"));
     }
-    let id = sangdam_domain::ids::encode_random(&random::<16>());
-    let token = sangdam_domain::ids::encode_random(&random::<24>());
-    let token_hash = sha256_hex(token.as_bytes()).into_bytes();
-    let client = ctx.person().map(|v| v.user.id.clone());
-    // The centers' webhook commits with the chat: its id, topic and language, never who.
-    let event = serde_json::json!({ "id": id, "topic": f.topic, "language": language.unwrap_or(Language::Ko).code() });
-    let effects =
-        sangdam_store::Effects::default().with_job(crate::webhooks::event_job("chat.started", event, ctx.now));
-    state
-        .store
-        .create_chat(
-            &NewChat {
-                id: &id,
-                client_id: client.as_ref(),
-                nickname,
-                guest_token: client.is_none().then_some(token_hash.as_slice()),
-                device: &device,
-                topic: &f.topic,
-                language: language.unwrap_or(Language::Ko),
-            },
-            ctx.now,
-            &effects,
-        )
-        .await?;
+    let started = match sangdam_app::chats::start(&state.store, &state.keys, &actor, &request).await {
+        Ok(s) => s,
+        Err(sangdam_app::chats::StartError::NotAClient) => return Err(AppError::BadRequest("error-chat-clients-only")),
+        Err(sangdam_app::chats::StartError::Invalid(errors)) => {
+            let errors = errors.into_iter().map(|m| ctx.t(m)).collect();
+            return with_status(
+                axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+                start_page(&state, &ctx, &f, errors).await,
+            );
+        }
+        Err(sangdam_app::chats::StartError::Store(e)) => return Err(e.into()),
+    };
     state.chat.wake.notify_one();
-    crate::jobs::run_now(&state, &effects.jobs).await;
+    crate::jobs::run_now(&state, &started.jobs).await;
     let secure = state.config.is_https();
+    let id = started.id;
     let mut r = see_other(&format!("/chat/{id}"));
     r.headers_mut().append(header::SET_COOKIE, cookie(DEVICE_COOKIE, &device_cookie, Some(DEVICE_MAX_AGE), secure));
-    if client.is_none() {
+    if let Some(token) = started.guest_token {
         r.headers_mut().append(header::SET_COOKIE, cookie(GUEST_COOKIE, &format!("{id}.{token}"), None, secure));
     }
     Ok(r)

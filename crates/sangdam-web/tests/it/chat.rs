@@ -713,3 +713,19 @@ db_test!(a_supervisors_home_shows_the_center_at_a_glance, async |app: &TestApp| 
     }
     assert!(high, "the high-risk chat is counted");
 });
+
+db_test!(thirty_chats_started_at_once_stay_within_the_limit_and_are_each_audited, async |app: &TestApp| {
+    // Thirty browsers behind one address (a school, an office) start a chat at the same moment.
+    let browsers: Vec<Browser> = (0..30).map(|_| browser()).collect();
+    let fields = [("nickname", "guest"), ("topic", "anxiety"), ("language", "ko"), ("consent", "yes")];
+    let starts = browsers.iter().map(|b| app.post(&b.0, "/chat", &fields));
+    let statuses: Vec<u16> = futures_util::future::join_all(starts).await.iter().map(|r| r.status().as_u16()).collect();
+    let started = statuses.iter().filter(|s| **s == 303).count();
+    assert!(statuses.iter().all(|s| [303, 400].contains(s)), "{statuses:?}");
+    // The hourly allowance of one address (20 by default) holds however the requests interleave.
+    assert_eq!(started, 20, "{statuses:?}");
+    let queued = app.store.chats_in(&[ChatStatus::Queued], 100).await.unwrap();
+    assert_eq!(queued.len(), 20);
+    // Each chat committed with its own audit entry, and nothing was logged for the refused ones.
+    assert_eq!(crate::records::audited_count(app, "chat.start").await, 20);
+});

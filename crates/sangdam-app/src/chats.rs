@@ -1,0 +1,99 @@
+//! Starting a live chat: a signed-in client, or a guest known only by a nickname who accepts the
+//! privacy notice, asks for a topic in a language. The chat is queued with its audit entry and
+//! the centers' `chat.started` webhook (its id, topic and language, never who) in one
+//! transaction. A guest gets a random token, of which only the hash is stored: it is what lets
+//! their browser back into the chat.
+
+use sangdam_domain::{Language, Role};
+use sangdam_store::{NewChat, NewJob, Store, StoreError};
+
+use crate::audit::{Actor, audited};
+use crate::crypto::{Keys, random, sha256_hex};
+
+/// What the person filled in on the start form.
+pub struct Request<'a> {
+    pub nickname: &'a str,
+    /// A specialty's id.
+    pub topic: &'a str,
+    /// `ko` or `en`.
+    pub language: &'a str,
+    /// A guest accepted the privacy notice (a signed-in client did when signing up).
+    pub consent: bool,
+    /// The hash of the browser's long-lived cookie, which bans hold on to.
+    pub device: &'a str,
+}
+
+/// Why no chat was started.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// Staff do not start chats with the center.
+    #[error("only clients and guests start chats")]
+    NotAClient,
+    /// What to put right, each a message id, in the order of the form.
+    #[error("invalid: {0:?}")]
+    Invalid(Vec<&'static str>),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// A chat queued.
+pub struct Started {
+    pub id: String,
+    /// A guest's token (the cookie's value), shown to this browser once; `None` for a client.
+    pub guest_token: Option<String>,
+    /// The jobs committed with it (the webhook), for the caller to run at once.
+    pub jobs: Vec<NewJob>,
+}
+
+/// The form's mistakes, each a message id; empty when the request may start a chat.
+pub async fn check(store: &Store, actor: &Actor, r: &Request<'_>) -> Result<Vec<&'static str>, StoreError> {
+    let mut errors = Vec::new();
+    let nickname = r.nickname.trim();
+    if nickname.is_empty()
+        || nickname.chars().count() > sangdam_domain::limits::MAX_NICKNAME_CHARS
+        || nickname.chars().any(char::is_control)
+    {
+        errors.push("error-chat-nickname");
+    }
+    if !store.list_specialties().await?.iter().any(|t| t.id == r.topic) {
+        errors.push("error-chat-topic");
+    }
+    if Language::parse(r.language).is_none() {
+        errors.push("error-chat-language");
+    }
+    if actor.user.is_none() && !r.consent {
+        errors.push("error-chat-consent");
+    }
+    Ok(errors)
+}
+
+/// Queues a chat for `actor`: a client, or someone not signed in (a guest).
+pub async fn start(store: &Store, keys: &Keys, actor: &Actor, r: &Request<'_>) -> Result<Started, StartError> {
+    let client = match &actor.user {
+        Some((id, Role::Client)) => Some(id),
+        Some(_) => return Err(StartError::NotAClient),
+        None => None,
+    };
+    let errors = check(store, actor, r).await?;
+    if !errors.is_empty() {
+        return Err(StartError::Invalid(errors));
+    }
+    let language = Language::parse(r.language).unwrap_or(Language::Ko);
+    let id = sangdam_domain::ids::encode_random(&random::<16>());
+    let token = client.is_none().then(|| sangdam_domain::ids::encode_random(&random::<24>()));
+    let token_hash = token.as_ref().map(|t| sha256_hex(t.as_bytes()).into_bytes());
+    let event = serde_json::json!({ "id": id, "topic": r.topic, "language": language.code() });
+    let effects = audited(keys, actor, "chat.start", Some(format!("chat:{id}")), "ok")
+        .with_job(crate::webhooks::event_job("chat.started", event, actor.at));
+    let chat = NewChat {
+        id: &id,
+        client_id: client,
+        nickname: r.nickname.trim(),
+        guest_token: token_hash.as_deref(),
+        device: r.device,
+        topic: r.topic,
+        language,
+    };
+    store.create_chat(&chat, actor.at, &effects).await?;
+    Ok(Started { id, guest_token: token, jobs: effects.jobs })
+}
