@@ -10,6 +10,6 @@ mod sfu;
 pub mod webm;
 
 pub use recorder::{Part, PartKind, PartReport, RecordSink, RecordSinks, Recording, RecordingReport};
-pub use server::{CHECK_LIFETIME, MediaConfig, MediaServer, Signal};
+pub use server::{CHECK_LIFETIME, MAX_WORKERS, MediaConfig, MediaServer, Signal};
 pub use sfu::{MAX_TRACKS_IN, Output, PeerId, RecordedFrame, Sfu, SfuError, TrackName};
 pub use str0m;

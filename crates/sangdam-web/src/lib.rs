@@ -47,7 +47,7 @@ use axum::extract::DefaultBodyLimit;
 pub use clock::Clock;
 pub use config::{ChatConfig, Secret, SmtpConfig, SmtpSecurity, TlsFiles, WebConfig};
 pub use crypto::Keys;
-pub use sangdam_media::MediaConfig;
+pub use sangdam_media::{MAX_WORKERS as MAX_MEDIA_WORKERS, MediaConfig};
 pub use sangdam_realtime::{care_notice, kernel as realtime};
 pub use server::serve;
 pub use state::AppState;

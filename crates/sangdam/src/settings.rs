@@ -66,6 +66,8 @@ pub struct Settings {
     /// The IP browsers send media to, for a server behind NAT (its public IP). Unset: the IP of
     /// the interface that routes outward.
     pub media_public_ip: Option<IpAddr>,
+    /// Worker tasks the media server spreads its rooms over; 0: one per core.
+    pub media_workers: usize,
     /// Crisis lines shown to a client whose questionnaire or message shows a risk (a list, or
     /// comma-separated in the environment). Unset: Korea's 109, 1577-0199, 1388 and 112/119, in
     /// the client's language.
@@ -181,6 +183,7 @@ impl Default for Settings {
             turn_ttl_minutes: 12 * 60,
             media_bind: SocketAddr::from(([0, 0, 0, 0], 50000)),
             media_public_ip: None,
+            media_workers: 0,
             crisis_lines: StringList::default(),
             chat_notice_ko: String::new(),
             chat_notice_en: String::new(),
@@ -234,6 +237,7 @@ const ENV_KEYS: &[&str] = &[
     "turn_ttl_minutes",
     "media_bind",
     "media_public_ip",
+    "media_workers",
     "crisis_lines",
     "chat_notice_ko",
     "chat_notice_en",
@@ -331,6 +335,9 @@ impl Settings {
         if !(1..=50).contains(&self.retention_signed_note_years) {
             bail!("retention_signed_note_years must be between 1 and 50");
         }
+        if self.media_workers > sangdam_web::MAX_MEDIA_WORKERS {
+            bail!("media_workers must be between 0 (one per core) and {}", sangdam_web::MAX_MEDIA_WORKERS);
+        }
         if !(1..=200).contains(&self.room_file_max_mb) {
             bail!("room_file_max_mb must be between 1 and 200");
         }
@@ -426,7 +433,11 @@ impl Settings {
         c.turn_urls = self.turn_urls.0.clone();
         c.turn_secret = self.turn_secret.clone();
         c.turn_ttl_seconds = i64::from(self.turn_ttl_minutes) * 60;
-        c.media = sangdam_web::MediaConfig { bind: self.media_bind, public_ip: self.media_public_ip };
+        c.media = sangdam_web::MediaConfig {
+            bind: self.media_bind,
+            public_ip: self.media_public_ip,
+            workers: self.media_workers,
+        };
         c.crisis_lines = self.crisis_lines.0.clone();
         c.metrics_allow =
             self.metrics_allow.0.iter().filter_map(|a| sangdam_web::config::AddressRange::parse(a)).collect();

@@ -5,3 +5,4 @@
 mod net;
 mod record;
 mod sfu;
+mod sockets;
