@@ -1,8 +1,9 @@
 //! Sangdam's media server: a selective forwarding unit (SFU) on str0m.
 //!
 //! `sfu` is the sans-IO core (datagrams, signaling and time in; datagrams and offers out), used
-//! as is by the tests and the benchmark. `server` runs it on one UDP socket in a tokio task and
-//! talks to the web layer through a command channel.
+//! as is by the tests and the in-memory benchmark. `server` runs the rooms on worker tasks, each
+//! with its own `Sfu`, behind one UDP socket, and talks to the web layer through their command
+//! channels.
 
 mod recorder;
 mod server;

@@ -1,0 +1,194 @@
+//! str0m peers on real loopback UDP sockets that join the media server's rooms, send Opus every
+//! 20 ms and VP8 at 30 frames a second (about 600 kbit/s, a keyframe each second), and note what
+//! they receive, with each frame's delay from its sender's write (the frames carry the time they
+//! were written). Used by the socket tests and by the benchmark over real sockets.
+
+use std::collections::HashMap;
+use std::net::Ipv4Addr;
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use sangdam_media::str0m::change::{SdpAnswer, SdpOffer, SdpPendingOffer};
+use sangdam_media::str0m::format::Codec;
+use sangdam_media::str0m::media::{Direction, MediaKind, MediaTime, Mid};
+use sangdam_media::str0m::net::{Protocol, Receive};
+use sangdam_media::str0m::{Candidate, Event, Input, Output, Rtc};
+use sangdam_media::{MediaServer, PeerId, Signal};
+use tokio::net::UdpSocket;
+use tokio::sync::mpsc;
+
+/// One participant: a str0m peer on its own UDP socket, signaling straight to the server.
+pub struct Peer {
+    pub name: String,
+    pub id: PeerId,
+    pub rtc: Rtc,
+    pub socket: UdpSocket,
+    pub signals: mpsc::UnboundedReceiver<Signal>,
+    pub audio: Mid,
+    pub video: Mid,
+    pub streams: HashMap<Mid, String>,
+    /// Frames received: (stream, kind).
+    pub got: Vec<(String, MediaKind)>,
+    /// Each received frame's delay from its sender's write.
+    pub delays: Vec<Duration>,
+    /// RTP packets received (not RTCP, STUN or DTLS).
+    pub rtp_in: u64,
+    /// Video frames written.
+    pub frames: u32,
+    /// Audio and video frames written.
+    pub written: u64,
+}
+
+/// The clock the frames carry their write time on.
+fn epoch() -> Instant {
+    static EPOCH: OnceLock<Instant> = OnceLock::new();
+    *EPOCH.get_or_init(Instant::now)
+}
+
+fn stamp(at: Instant) -> [u8; 8] {
+    u64::try_from(at.duration_since(epoch()).as_nanos()).unwrap_or(u64::MAX).to_be_bytes()
+}
+
+/// When a received frame was written: audio carries it first, video after the VP8 header (3
+/// bytes, 10 for a keyframe).
+fn written_at(kind: MediaKind, data: &[u8]) -> Option<Instant> {
+    let at = match kind {
+        MediaKind::Audio => 0,
+        MediaKind::Video if data.first()? & 1 == 0 => 10,
+        MediaKind::Video => 3,
+    };
+    let nanos = u64::from_be_bytes(data.get(at..at + 8)?.try_into().ok()?);
+    Some(epoch() + Duration::from_nanos(nanos))
+}
+
+impl Peer {
+    pub fn got_from(&self, stream: &str, kind: MediaKind) -> usize {
+        self.got.iter().filter(|(s, k)| s == stream && *k == kind).count()
+    }
+}
+
+/// Joins `room` as `name` through `server`, sending audio and video.
+pub async fn join(server: &MediaServer, id: u64, room: &str, name: &str) -> Peer {
+    let socket = UdpSocket::bind((Ipv4Addr::LOCALHOST, 0)).await.expect("a client socket");
+    offer_and_join(server, PeerId(id), room, name, socket).await
+}
+
+pub async fn offer_and_join(server: &MediaServer, id: PeerId, room: &str, name: &str, socket: UdpSocket) -> Peer {
+    let mut rtc = Rtc::builder().clear_codecs().enable_opus(true, false).enable_vp8(true).build(Instant::now());
+    rtc.add_local_candidate(Candidate::host(socket.local_addr().unwrap(), "udp").expect("a host candidate"));
+    let mut api = rtc.sdp_api();
+    let audio = api.add_media(MediaKind::Audio, Direction::SendOnly, Some(name.into()), None, None);
+    let video = api.add_media(MediaKind::Video, Direction::SendOnly, Some(name.into()), None, None);
+    let (offer, pending): (SdpOffer, SdpPendingOffer) = api.apply().expect("an offer");
+    let (tx, signals) = mpsc::unbounded_channel();
+    let answer = server.join(id, room, name, offer.to_sdp_string(), tx).await.expect("joined");
+    rtc.sdp_api().accept_answer(pending, SdpAnswer::from_sdp_string(&answer).unwrap()).expect("accepted");
+    Peer {
+        name: name.into(),
+        id,
+        rtc,
+        socket,
+        signals,
+        audio,
+        video,
+        streams: HashMap::new(),
+        got: Vec::new(),
+        delays: Vec::new(),
+        rtp_in: 0,
+        frames: 0,
+        written: 0,
+    }
+}
+
+/// Moves datagrams, offers and timers for every peer for `d`, writing an audio frame every 20 ms
+/// and a video frame every 33 ms (a keyframe each second).
+pub async fn run(server: &MediaServer, peers: &mut [Peer], d: Duration) {
+    let start = Instant::now();
+    let mut next_audio = start;
+    let mut next_video = start;
+    let mut buf = vec![0u8; 2000];
+    while start.elapsed() < d {
+        let now = Instant::now();
+        let (audio, video) = (now >= next_audio, now >= next_video);
+        if audio {
+            next_audio += Duration::from_millis(20);
+        }
+        if video {
+            next_video += Duration::from_millis(33);
+        }
+        for p in peers.iter_mut() {
+            while let Ok(signal) = p.signals.try_recv() {
+                if let Signal::Offer(sdp) = signal {
+                    let answer = p.rtc.sdp_api().accept_offer(SdpOffer::from_sdp_string(&sdp).unwrap()).unwrap();
+                    server.answer(p.id, answer.to_sdp_string()).await.expect("answer taken");
+                }
+            }
+            while let Ok((n, source)) = p.socket.try_recv_from(&mut buf) {
+                // RTP: version 2, and not RTCP (payload types 200-207 with the marker bit masked).
+                if n > 12 && buf[0] >> 6 == 2 && !(72..=79).contains(&(buf[1] & 0x7f)) {
+                    p.rtp_in += 1;
+                }
+                let local = p.socket.local_addr().unwrap();
+                if let Ok(r) = Receive::new(Protocol::Udp, source, local, &buf[..n]) {
+                    let _ = p.rtc.handle_input(Input::Receive(now, r));
+                }
+            }
+            let _ = p.rtc.handle_input(Input::Timeout(now));
+            if p.rtc.is_connected() {
+                write_media(p, now, start, audio, video);
+            }
+            loop {
+                match p.rtc.poll_output() {
+                    Ok(Output::Timeout(_)) | Err(_) => break,
+                    Ok(Output::Transmit(t)) => {
+                        let _ = p.socket.try_send_to(&t.contents, t.destination);
+                    }
+                    Ok(Output::Event(Event::MediaAdded(m))) => {
+                        let stream = p.rtc.media(m.mid).map(|x| x.stream_id().to_owned()).unwrap_or_default();
+                        p.streams.insert(m.mid, stream);
+                    }
+                    Ok(Output::Event(Event::MediaData(data))) => {
+                        let kind =
+                            if data.params.spec().codec == Codec::Opus { MediaKind::Audio } else { MediaKind::Video };
+                        if let Some(at) = written_at(kind, &data.data) {
+                            p.delays.push(Instant::now().saturating_duration_since(at));
+                        }
+                        p.got.push((p.streams.get(&data.mid).cloned().unwrap_or_default(), kind));
+                    }
+                    Ok(Output::Event(_)) => {}
+                }
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+}
+
+fn write_media(p: &mut Peer, now: Instant, start: Instant, audio: bool, video: bool) {
+    let time: MediaTime = (now - start).into();
+    if audio {
+        let pt = p.rtc.codec_config().find(|c| c.spec().codec == Codec::Opus).map(|c| c.pt());
+        let mut frame = stamp(Instant::now()).to_vec();
+        frame.resize(60, 0xfc);
+        if let (Some(pt), Some(w)) = (pt, p.rtc.writer(p.audio))
+            && w.write(pt, now, time, frame).is_ok()
+        {
+            p.written += 1;
+        }
+    }
+    if video {
+        let keyframe = p.frames.is_multiple_of(30);
+        let mut frame = vec![if keyframe { 0x10 } else { 0x11 }, 0, 0];
+        if keyframe {
+            frame.extend_from_slice(&[0x9d, 0x01, 0x2a, 0x80, 0x02, 0xe0, 0x01]);
+        }
+        frame.extend_from_slice(&stamp(Instant::now()));
+        frame.resize(2500, 0x42);
+        let pt = p.rtc.codec_config().find(|c| c.spec().codec == Codec::Vp8).map(|c| c.pt());
+        if let (Some(pt), Some(w)) = (pt, p.rtc.writer(p.video))
+            && w.write(pt, now, time, frame).is_ok()
+        {
+            p.written += 1;
+        }
+        p.frames += 1;
+    }
+}
