@@ -45,13 +45,13 @@ fn epoch() -> Instant {
     *EPOCH.get_or_init(Instant::now)
 }
 
-fn stamp(at: Instant) -> [u8; 8] {
+pub fn stamp(at: Instant) -> [u8; 8] {
     u64::try_from(at.duration_since(epoch()).as_nanos()).unwrap_or(u64::MAX).to_be_bytes()
 }
 
 /// When a received frame was written: audio carries it first, video after the VP8 header (3
 /// bytes, 10 for a keyframe).
-fn written_at(kind: MediaKind, data: &[u8]) -> Option<Instant> {
+pub fn written_at(kind: MediaKind, data: &[u8]) -> Option<Instant> {
     let at = match kind {
         MediaKind::Audio => 0,
         MediaKind::Video if data.first()? & 1 == 0 => 10,
@@ -163,32 +163,59 @@ pub async fn run(server: &MediaServer, peers: &mut [Peer], d: Duration) {
     }
 }
 
-fn write_media(p: &mut Peer, now: Instant, start: Instant, audio: bool, video: bool) {
+/// An audio frame: the time it is written, then filler (60 bytes, a 20 ms Opus frame's size).
+pub fn audio_frame() -> Vec<u8> {
+    let mut frame = stamp(Instant::now()).to_vec();
+    frame.resize(60, 0xfc);
+    frame
+}
+
+/// The `n`th video frame: a VP8 frame tag (a keyframe each 30 frames), the time it is written,
+/// then filler to 2,500 bytes (about 600 kbit/s at 30 frames a second).
+pub fn video_frame(n: u32) -> Vec<u8> {
+    let keyframe = n.is_multiple_of(30);
+    let mut frame = vec![if keyframe { 0x10 } else { 0x11 }, 0, 0];
+    if keyframe {
+        frame.extend_from_slice(&[0x9d, 0x01, 0x2a, 0x80, 0x02, 0xe0, 0x01]);
+    }
+    frame.extend_from_slice(&stamp(Instant::now()));
+    frame.resize(2500, 0x42);
+    frame
+}
+
+/// Writes the frames due on `rtc`'s two tracks; returns how many were written.
+pub fn write_frames(
+    rtc: &mut Rtc,
+    (audio, video): (Mid, Mid),
+    now: Instant,
+    start: Instant,
+    due: (bool, bool),
+    n: u32,
+) -> u64 {
     let time: MediaTime = (now - start).into();
-    if audio {
-        let pt = p.rtc.codec_config().find(|c| c.spec().codec == Codec::Opus).map(|c| c.pt());
-        let mut frame = stamp(Instant::now()).to_vec();
-        frame.resize(60, 0xfc);
-        if let (Some(pt), Some(w)) = (pt, p.rtc.writer(p.audio))
-            && w.write(pt, now, time, frame).is_ok()
+    let mut written = 0;
+    if due.0 {
+        let pt = rtc.codec_config().find(|c| c.spec().codec == Codec::Opus).map(|c| c.pt());
+        if let (Some(pt), Some(w)) = (pt, rtc.writer(audio))
+            && w.write(pt, now, time, audio_frame()).is_ok()
         {
-            p.written += 1;
+            written += 1;
         }
     }
-    if video {
-        let keyframe = p.frames.is_multiple_of(30);
-        let mut frame = vec![if keyframe { 0x10 } else { 0x11 }, 0, 0];
-        if keyframe {
-            frame.extend_from_slice(&[0x9d, 0x01, 0x2a, 0x80, 0x02, 0xe0, 0x01]);
-        }
-        frame.extend_from_slice(&stamp(Instant::now()));
-        frame.resize(2500, 0x42);
-        let pt = p.rtc.codec_config().find(|c| c.spec().codec == Codec::Vp8).map(|c| c.pt());
-        if let (Some(pt), Some(w)) = (pt, p.rtc.writer(p.video))
-            && w.write(pt, now, time, frame).is_ok()
+    if due.1 {
+        let pt = rtc.codec_config().find(|c| c.spec().codec == Codec::Vp8).map(|c| c.pt());
+        if let (Some(pt), Some(w)) = (pt, rtc.writer(video))
+            && w.write(pt, now, time, video_frame(n)).is_ok()
         {
-            p.written += 1;
+            written += 1;
         }
+    }
+    written
+}
+
+fn write_media(p: &mut Peer, now: Instant, start: Instant, audio: bool, video: bool) {
+    p.written += write_frames(&mut p.rtc, (p.audio, p.video), now, start, (audio, video), p.frames);
+    if video {
         p.frames += 1;
     }
 }
