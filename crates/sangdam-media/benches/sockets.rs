@@ -6,7 +6,9 @@
 //! core's server work, CPU per participant, each frame's delay from its sender's write to its
 //! receiver (median and 99th percentile), and the frames lost on the way.
 //!
-//! Run with `cargo bench -p sangdam-media --bench sockets` (Linux only: it reads `/proc`).
+//! Run with `cargo bench -p sangdam-media --bench sockets` (Linux only: it reads `/proc`);
+//! `SANGDAM_BENCH_SECONDS` sets the window (10 s) and `SANGDAM_BENCH_SHAPES` the shapes
+//! (`1x2,10x8`: rooms x participants).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::cast_precision_loss)]
 
 #[path = "sockets/janus.rs"]
@@ -179,7 +181,16 @@ fn main() {
         "{:<10} {:<12} {:>10} {:>14} {:>9} {:>16} {:>9} {:>9} {:>7}",
         "server", "rooms", "packets", "packets/s/core", "CPU", "CPU ms/s/person", "median", "p99", "loss"
     );
-    for (rooms, size) in [(1, 2), (10, 2), (50, 2), (100, 2), (10, 8)] {
+    // `SANGDAM_BENCH_SHAPES=1x2,10x8` runs only those shapes.
+    let shapes: Vec<(usize, usize)> = match std::env::var("SANGDAM_BENCH_SHAPES") {
+        Ok(list) => list
+            .split(',')
+            .filter_map(|s| s.split_once('x'))
+            .filter_map(|(r, n)| Some((r.trim().parse().ok()?, n.trim().parse().ok()?)))
+            .collect(),
+        Err(_) => vec![(1, 2), (10, 2), (50, 2), (100, 2), (10, 8)],
+    };
+    for (rooms, size) in shapes {
         for workers in [1, 2] {
             let server_runtime = tokio::runtime::Builder::new_multi_thread()
                 .worker_threads(workers)

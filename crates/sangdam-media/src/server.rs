@@ -22,6 +22,11 @@ use crate::sfu::{Output, PeerId, Sfu, SfuError};
 
 /// Largest datagram read; WebRTC keeps under the path MTU, so anything larger is not media.
 const MAX_DATAGRAM: usize = 2000;
+/// The socket buffers asked for. Every participant's media arrives on the one port, in bursts
+/// (every microphone sends every 20 ms); with the kernel's default of about 200 KB a burst of a
+/// few hundred packets overflows it and the kernel drops them. The kernel grants at most
+/// `net.core.rmem_max` / `wmem_max`; what it granted is logged at start.
+const SOCKET_BUFFER: usize = 8 * 1024 * 1024;
 /// A device check's echo connection is dropped after this long.
 pub const CHECK_LIFETIME: Duration = Duration::from_secs(60);
 
@@ -90,7 +95,7 @@ pub struct MediaServer {
 pub const MAX_WORKERS: usize = 64;
 /// Datagrams waiting for one worker; beyond this the worker is behind and newer ones are dropped
 /// (lost packets, which WebRTC recovers from) rather than queued without bound.
-const WORKER_QUEUE: usize = 4096;
+const WORKER_QUEUE: usize = 1024;
 
 /// Which source address belongs to which worker: written by a worker when its participant
 /// accepts a datagram from a new address or stops accepting one, read by the socket reader for
@@ -140,9 +145,18 @@ impl MediaServer {
     /// Binds the UDP port and starts the socket reader and the workers (on the current tokio
     /// runtime, whose threads the workers spread over).
     pub fn start(config: MediaConfig) -> io::Result<MediaServer> {
-        let socket = StdUdpSocket::bind(config.bind)?;
+        let socket = socket2::Socket::new(
+            socket2::Domain::for_address(config.bind),
+            socket2::Type::DGRAM,
+            Some(socket2::Protocol::UDP),
+        )?;
+        // A buffer smaller than asked for is no reason not to start.
+        let _ = socket.set_recv_buffer_size(SOCKET_BUFFER);
+        let _ = socket.set_send_buffer_size(SOCKET_BUFFER);
+        let (receive_buffer, send_buffer) = (socket.recv_buffer_size()?, socket.send_buffer_size()?);
+        socket.bind(&config.bind.into())?;
         socket.set_nonblocking(true)?;
-        let socket = Arc::new(UdpSocket::from_std(socket)?);
+        let socket = Arc::new(UdpSocket::from_std(StdUdpSocket::from(socket))?);
         let bound = socket.local_addr()?;
         let ip = config.public_ip.unwrap_or(if bound.ip().is_unspecified() { outward_ip() } else { bound.ip() });
         let advertised = SocketAddr::new(ip, bound.port());
@@ -163,7 +177,7 @@ impl MediaServer {
             tokio::spawn(worker.run(rx, drx));
         }
         tokio::spawn(read_socket(socket, datagrams, sources));
-        tracing::info!(%bound, %advertised, workers = n, "media server listening");
+        tracing::info!(%bound, %advertised, workers = n, receive_buffer, send_buffer, "media server listening");
         Ok(MediaServer { workers: commands.into(), peers: Arc::default(), advertised })
     }
 

@@ -133,10 +133,12 @@ pub async fn run(server: &MediaServer, peers: &mut [Peer], d: Duration) {
                     let _ = p.rtc.handle_input(Input::Receive(now, r));
                 }
             }
-            let _ = p.rtc.handle_input(Input::Timeout(now));
+            // Written before the timeout: str0m's pacer hands out what it counted at its last
+            // timeout, so a frame written after it would wait for the next round.
             if p.rtc.is_connected() {
                 write_media(p, now, start, audio, video);
             }
+            let _ = p.rtc.handle_input(Input::Timeout(now));
             loop {
                 match p.rtc.poll_output() {
                     Ok(Output::Timeout(_)) | Err(_) => break,
