@@ -8,12 +8,12 @@ use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
 use sangdam_media::str0m::change::{SdpAnswer, SdpOffer};
-use sangdam_media::str0m::format::Codec;
 use sangdam_media::str0m::media::{Direction, MediaKind, Mid};
-use sangdam_media::str0m::net::{Protocol, Receive};
-use sangdam_media::str0m::{Candidate, Event, Input, Output, Rtc};
+use sangdam_media::str0m::{Candidate, Event, Rtc};
 use serde_json::{Value, json};
 use tokio::net::UdpSocket;
+
+use super::peers::{Pace, pump, received};
 
 const PORT: u16 = 18088;
 
@@ -251,61 +251,26 @@ impl Peer {
 /// Moves datagrams and timers of every connection for `d`, the publishers writing as the
 /// Sangdam benchmark's peers do.
 pub async fn run(peers: &mut [Peer], d: Duration) {
-    let start = Instant::now();
-    let (mut next_audio, mut next_video) = (start, start);
-    let mut buf = vec![0u8; 2000];
-    while start.elapsed() < d {
+    let mut pace = Pace::new();
+    while pace.start.elapsed() < d {
         let now = Instant::now();
-        let (audio, video) = (now >= next_audio, now >= next_video);
-        if audio {
-            next_audio += Duration::from_millis(20);
-        }
-        if video {
-            next_video += Duration::from_millis(33);
-        }
+        let (audio, video) = pace.due(now);
         for p in peers.iter_mut() {
-            let connected = p.publisher.rtc.is_connected();
-            if connected {
-                write(p, now, start, audio, video);
+            if p.publisher.rtc.is_connected() {
+                write(p, now, pace.start, audio, video);
             }
-            pump(&mut p.publisher, now, &mut buf, &mut 0, &mut |_, _| {});
-            if let Some(sub) = &mut p.subscriber {
-                let (got, delays) = (&mut p.got, &mut p.delays);
-                pump(sub, now, &mut buf, &mut p.rtp_in, &mut |kind, data| {
-                    *got += 1;
-                    if let Some(at) = super::peers::written_at(kind, data) {
-                        delays.push(Instant::now().saturating_duration_since(at));
+            let Peer { publisher, subscriber, got, delays, rtp_in, .. } = p;
+            pump(&mut publisher.rtc, &publisher.socket, now, &mut 0, &mut |_, _| {});
+            if let Some(sub) = subscriber {
+                pump(&mut sub.rtc, &sub.socket, now, rtp_in, &mut |_, e| {
+                    if let Event::MediaData(data) = e {
+                        *got += 1;
+                        delays.extend(received(&data).1);
                     }
                 });
             }
         }
         tokio::time::sleep(Duration::from_millis(2)).await;
-    }
-}
-
-fn pump(c: &mut Conn, now: Instant, buf: &mut [u8], rtp_in: &mut u64, on_frame: &mut dyn FnMut(MediaKind, &[u8])) {
-    while let Ok((n, source)) = c.socket.try_recv_from(buf) {
-        if n > 12 && buf[0] >> 6 == 2 && !(72..=79).contains(&(buf[1] & 0x7f)) {
-            *rtp_in += 1;
-        }
-        let local = c.socket.local_addr().unwrap();
-        if let Ok(r) = Receive::new(Protocol::Udp, source, local, &buf[..n]) {
-            let _ = c.rtc.handle_input(Input::Receive(now, r));
-        }
-    }
-    let _ = c.rtc.handle_input(Input::Timeout(now));
-    loop {
-        match c.rtc.poll_output() {
-            Ok(Output::Timeout(_)) | Err(_) => break,
-            Ok(Output::Transmit(t)) => {
-                let _ = c.socket.try_send_to(&t.contents, t.destination);
-            }
-            Ok(Output::Event(Event::MediaData(data))) => {
-                let kind = if data.params.spec().codec == Codec::Opus { MediaKind::Audio } else { MediaKind::Video };
-                on_frame(kind, &data.data);
-            }
-            Ok(Output::Event(_)) => {}
-        }
     }
 }
 

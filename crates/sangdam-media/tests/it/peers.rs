@@ -100,22 +100,73 @@ pub async fn offer_and_join(server: &MediaServer, id: PeerId, room: &str, name: 
     }
 }
 
+/// When the next audio (every 20 ms) and video (every 33 ms) frames are due.
+pub struct Pace {
+    pub start: Instant,
+    next_audio: Instant,
+    next_video: Instant,
+}
+
+impl Pace {
+    pub fn new() -> Pace {
+        let start = Instant::now();
+        Pace { start, next_audio: start, next_video: start }
+    }
+
+    /// Whether an audio and a video frame are due at `now`.
+    pub fn due(&mut self, now: Instant) -> (bool, bool) {
+        let due = (now >= self.next_audio, now >= self.next_video);
+        if due.0 {
+            self.next_audio += Duration::from_millis(20);
+        }
+        if due.1 {
+            self.next_video += Duration::from_millis(33);
+        }
+        due
+    }
+}
+
+/// Feeds one connection what arrived on its socket (counting the RTP packets into `rtp_in`), lets
+/// its clock move to `now` and sends what it has; its events go to `on_event`. Frames to write are
+/// written before: str0m's pacer hands out what it counted at its last timeout, so a frame written
+/// after it would wait for the next round.
+pub fn pump(rtc: &mut Rtc, socket: &UdpSocket, now: Instant, rtp_in: &mut u64, on_event: &mut dyn FnMut(&Rtc, Event)) {
+    let mut buf = [0u8; 2000];
+    let local = socket.local_addr().unwrap();
+    while let Ok((n, source)) = socket.try_recv_from(&mut buf) {
+        // RTP: version 2, and not RTCP (payload types 200-207 with the marker bit masked).
+        if n > 12 && buf[0] >> 6 == 2 && !(72..=79).contains(&(buf[1] & 0x7f)) {
+            *rtp_in += 1;
+        }
+        if let Ok(r) = Receive::new(Protocol::Udp, source, local, &buf[..n]) {
+            let _ = rtc.handle_input(Input::Receive(now, r));
+        }
+    }
+    let _ = rtc.handle_input(Input::Timeout(now));
+    loop {
+        match rtc.poll_output() {
+            Ok(Output::Timeout(_)) | Err(_) => break,
+            Ok(Output::Transmit(t)) => {
+                let _ = socket.try_send_to(&t.contents, t.destination);
+            }
+            Ok(Output::Event(e)) => on_event(rtc, e),
+        }
+    }
+}
+
+/// A received frame's kind and delay from its sender's write.
+pub fn received(data: &sangdam_media::str0m::media::MediaData) -> (MediaKind, Option<Duration>) {
+    let kind = if data.params.spec().codec == Codec::Opus { MediaKind::Audio } else { MediaKind::Video };
+    (kind, written_at(kind, &data.data).map(|at| Instant::now().saturating_duration_since(at)))
+}
+
 /// Moves datagrams, offers and timers for every peer for `d`, writing an audio frame every 20 ms
 /// and a video frame every 33 ms (a keyframe each second).
 pub async fn run(server: &MediaServer, peers: &mut [Peer], d: Duration) {
-    let start = Instant::now();
-    let mut next_audio = start;
-    let mut next_video = start;
-    let mut buf = vec![0u8; 2000];
-    while start.elapsed() < d {
+    let mut pace = Pace::new();
+    while pace.start.elapsed() < d {
         let now = Instant::now();
-        let (audio, video) = (now >= next_audio, now >= next_video);
-        if audio {
-            next_audio += Duration::from_millis(20);
-        }
-        if video {
-            next_video += Duration::from_millis(33);
-        }
+        let (audio, video) = pace.due(now);
         for p in peers.iter_mut() {
             while let Ok(signal) = p.signals.try_recv() {
                 if let Signal::Offer(sdp) = signal {
@@ -123,43 +174,22 @@ pub async fn run(server: &MediaServer, peers: &mut [Peer], d: Duration) {
                     server.answer(p.id, answer.to_sdp_string()).await.expect("answer taken");
                 }
             }
-            while let Ok((n, source)) = p.socket.try_recv_from(&mut buf) {
-                // RTP: version 2, and not RTCP (payload types 200-207 with the marker bit masked).
-                if n > 12 && buf[0] >> 6 == 2 && !(72..=79).contains(&(buf[1] & 0x7f)) {
-                    p.rtp_in += 1;
-                }
-                let local = p.socket.local_addr().unwrap();
-                if let Ok(r) = Receive::new(Protocol::Udp, source, local, &buf[..n]) {
-                    let _ = p.rtc.handle_input(Input::Receive(now, r));
-                }
-            }
-            // Written before the timeout: str0m's pacer hands out what it counted at its last
-            // timeout, so a frame written after it would wait for the next round.
             if p.rtc.is_connected() {
-                write_media(p, now, start, audio, video);
+                write_media(p, now, pace.start, audio, video);
             }
-            let _ = p.rtc.handle_input(Input::Timeout(now));
-            loop {
-                match p.rtc.poll_output() {
-                    Ok(Output::Timeout(_)) | Err(_) => break,
-                    Ok(Output::Transmit(t)) => {
-                        let _ = p.socket.try_send_to(&t.contents, t.destination);
-                    }
-                    Ok(Output::Event(Event::MediaAdded(m))) => {
-                        let stream = p.rtc.media(m.mid).map(|x| x.stream_id().to_owned()).unwrap_or_default();
-                        p.streams.insert(m.mid, stream);
-                    }
-                    Ok(Output::Event(Event::MediaData(data))) => {
-                        let kind =
-                            if data.params.spec().codec == Codec::Opus { MediaKind::Audio } else { MediaKind::Video };
-                        if let Some(at) = written_at(kind, &data.data) {
-                            p.delays.push(Instant::now().saturating_duration_since(at));
-                        }
-                        p.got.push((p.streams.get(&data.mid).cloned().unwrap_or_default(), kind));
-                    }
-                    Ok(Output::Event(_)) => {}
+            let Peer { rtc, socket, rtp_in, streams, got, delays, .. } = p;
+            pump(rtc, socket, now, rtp_in, &mut |rtc, e| match e {
+                Event::MediaAdded(m) => {
+                    let stream = rtc.media(m.mid).map(|x| x.stream_id().to_owned()).unwrap_or_default();
+                    streams.insert(m.mid, stream);
                 }
-            }
+                Event::MediaData(data) => {
+                    let (kind, delay) = received(&data);
+                    delays.extend(delay);
+                    got.push((streams.get(&data.mid).cloned().unwrap_or_default(), kind));
+                }
+                _ => {}
+            });
         }
         tokio::time::sleep(Duration::from_millis(2)).await;
     }
