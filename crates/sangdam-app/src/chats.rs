@@ -29,9 +29,6 @@ pub enum StartError {
     /// Staff do not start chats with the center.
     #[error("only clients and guests start chats")]
     NotAClient,
-    /// What to put right, each a message id, in the order of the form.
-    #[error("invalid: {0:?}")]
-    Invalid(Vec<&'static str>),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -45,8 +42,16 @@ pub struct Started {
     pub jobs: Vec<NewJob>,
 }
 
-/// The form's mistakes, each a message id; empty when the request may start a chat.
-pub async fn check(store: &Store, actor: &Actor, r: &Request<'_>) -> Result<Vec<&'static str>, StoreError> {
+/// A request [`check`] found nothing wrong with; only it can make one, so [`start`] does not check
+/// again.
+pub struct Checked<'a>(&'a Request<'a>);
+
+/// The request, checked: its mistakes, each a message id, in the order of the form.
+pub async fn check<'a>(
+    store: &Store,
+    actor: &Actor,
+    r: &'a Request<'a>,
+) -> Result<Result<Checked<'a>, Vec<&'static str>>, StoreError> {
     let mut errors = Vec::new();
     let nickname = r.nickname.trim();
     if nickname.is_empty()
@@ -64,20 +69,17 @@ pub async fn check(store: &Store, actor: &Actor, r: &Request<'_>) -> Result<Vec<
     if actor.user.is_none() && !r.consent {
         errors.push("error-chat-consent");
     }
-    Ok(errors)
+    Ok(if errors.is_empty() { Ok(Checked(r)) } else { Err(errors) })
 }
 
 /// Queues a chat for `actor`: a client, or someone not signed in (a guest).
-pub async fn start(store: &Store, keys: &Keys, actor: &Actor, r: &Request<'_>) -> Result<Started, StartError> {
+pub async fn start(store: &Store, keys: &Keys, actor: &Actor, checked: Checked<'_>) -> Result<Started, StartError> {
+    let r = checked.0;
     let client = match &actor.user {
         Some((id, Role::Client)) => Some(id),
         Some(_) => return Err(StartError::NotAClient),
         None => None,
     };
-    let errors = check(store, actor, r).await?;
-    if !errors.is_empty() {
-        return Err(StartError::Invalid(errors));
-    }
     let language = Language::parse(r.language).unwrap_or(Language::Ko);
     let id = sangdam_domain::ids::encode_random(&random::<16>());
     let token = client.is_none().then(|| sangdam_domain::ids::encode_random(&random::<24>()));

@@ -138,11 +138,14 @@ pub async fn start(
         consent: f.consent == "yes",
         device: &device,
     };
-    let errors = sangdam_app::chats::check(&state.store, &actor, &request).await?;
-    if !errors.is_empty() {
-        let errors = errors.into_iter().map(|m| ctx.t(m)).collect();
-        return with_status(axum::http::StatusCode::UNPROCESSABLE_ENTITY, start_page(&state, &ctx, &f, errors).await);
-    }
+    let checked = match sangdam_app::chats::check(&state.store, &actor, &request).await? {
+        Ok(checked) => checked,
+        Err(errors) => {
+            let errors = errors.into_iter().map(|m| ctx.t(m)).collect();
+            let page = start_page(&state, &ctx, &f, errors).await;
+            return with_status(axum::http::StatusCode::UNPROCESSABLE_ENTITY, page);
+        }
+    };
     // Back to this browser's open chat, when it is still this browser's (the same account, or
     // the guest cookie that started it); an abandoned one closes by itself.
     if let Some(open) = state.store.open_chat_of_device(&device).await?
@@ -153,16 +156,9 @@ pub async fn start(
     if !state.limiter.allow("chat.start", &ctx.address, ctx.now, state.config.chat.starts_per_hour as usize, 3600) {
         return Err(AppError::BadRequest("error-too-many-requests"));
     }
-    let started = match sangdam_app::chats::start(&state.store, &state.keys, &actor, &request).await {
+    let started = match sangdam_app::chats::start(&state.store, &state.keys, &actor, checked).await {
         Ok(s) => s,
         Err(sangdam_app::chats::StartError::NotAClient) => return Err(AppError::BadRequest("error-chat-clients-only")),
-        Err(sangdam_app::chats::StartError::Invalid(errors)) => {
-            let errors = errors.into_iter().map(|m| ctx.t(m)).collect();
-            return with_status(
-                axum::http::StatusCode::UNPROCESSABLE_ENTITY,
-                start_page(&state, &ctx, &f, errors).await,
-            );
-        }
         Err(sangdam_app::chats::StartError::Store(e)) => return Err(e.into()),
     };
     state.chat.wake.notify_one();
