@@ -57,6 +57,9 @@ struct Figures {
     loss: f64,
 }
 
+/// How long the peers run before the window is measured, with either server.
+const WARM_UP: Duration = Duration::from_secs(6);
+
 fn scenario(server: &MediaServer, rooms: usize, size: usize, window: Duration) -> Figures {
     let generator = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     generator.block_on(async {
@@ -68,8 +71,9 @@ fn scenario(server: &MediaServer, rooms: usize, size: usize, window: Duration) -
                 all.push(peers::join(server, id, &format!("room-{r}"), &format!("r{r}p{p}")).await);
             }
         }
-        // Every connection up and every offer answered before measuring.
-        peers::run(server, &mut all, Duration::from_secs(3)).await;
+        // Every connection up, every offer answered and each downlink's estimate grown to what it
+        // carries before measuring.
+        peers::run(server, &mut all, WARM_UP).await;
         for p in &mut all {
             p.got.clear();
             p.delays.clear();
@@ -122,7 +126,7 @@ fn janus_scenario(rooms: usize, size: usize, window: Duration) -> Option<Figures
             }
         }
         let mut flat = all;
-        janus::run(&mut flat, Duration::from_secs(3)).await;
+        janus::run(&mut flat, WARM_UP).await;
         flat.iter_mut().for_each(janus::Peer::reset);
         let stat = std::path::PathBuf::from(format!("/proc/{}/stat", j.pid()));
         let cpu = cpu_in_stat(&stat);
@@ -200,7 +204,7 @@ fn main() {
                 .unwrap();
             let server = server_runtime.block_on(async {
                 let bind = SocketAddr::from((Ipv4Addr::LOCALHOST, 0));
-                MediaServer::start(MediaConfig { bind, public_ip: None, workers }).unwrap()
+                MediaServer::start(MediaConfig { bind, public_ip: None, public_port: None, workers }).unwrap()
             });
             let f = scenario(&server, rooms, size, window);
             print(&format!("sangdam {workers}w"), rooms, size, &f);

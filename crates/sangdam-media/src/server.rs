@@ -89,6 +89,7 @@ pub struct MediaServer {
     /// leaving reach the `Sfu` that holds it.
     peers: Arc<Mutex<HashMap<PeerId, usize>>>,
     advertised: SocketAddr,
+    bound: SocketAddr,
 }
 
 /// The most worker tasks the media server runs.
@@ -124,6 +125,9 @@ pub struct MediaConfig {
     /// The IP browsers reach the server at (a public IP behind NAT). Unset: the bound IP, or when
     /// that is unspecified, the address this host uses to reach the internet.
     pub public_ip: Option<IpAddr>,
+    /// The port browsers send to, when a NAT or a port forward maps another port onto the bound
+    /// one. Unset: the bound port.
+    pub public_port: Option<u16>,
     /// Worker tasks the rooms are spread over (1 to [`MAX_WORKERS`]); 0: one per core.
     pub workers: usize,
 }
@@ -159,7 +163,7 @@ impl MediaServer {
         let socket = Arc::new(UdpSocket::from_std(StdUdpSocket::from(socket))?);
         let bound = socket.local_addr()?;
         let ip = config.public_ip.unwrap_or(if bound.ip().is_unspecified() { outward_ip() } else { bound.ip() });
-        let advertised = SocketAddr::new(ip, bound.port());
+        let advertised = SocketAddr::new(ip, config.public_port.unwrap_or(bound.port()));
         let n = match config.workers {
             0 => std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get),
             n => n,
@@ -178,7 +182,7 @@ impl MediaServer {
         }
         tokio::spawn(read_socket(socket, datagrams, sources));
         tracing::info!(%bound, %advertised, workers = n, receive_buffer, send_buffer, "media server listening");
-        Ok(MediaServer { workers: commands.into(), peers: Arc::default(), advertised })
+        Ok(MediaServer { workers: commands.into(), peers: Arc::default(), advertised, bound })
     }
 
     /// The worker a room lives on (0 to `workers() - 1`).
@@ -195,6 +199,11 @@ impl MediaServer {
     /// The address in the SDP candidates.
     pub fn advertised(&self) -> SocketAddr {
         self.advertised
+    }
+
+    /// The address the UDP socket is bound to.
+    pub fn bound(&self) -> SocketAddr {
+        self.bound
     }
 
     /// Joins (or joins again) with the browser's offer. The answer comes first on `signals`

@@ -227,6 +227,7 @@ impl WebConfig {
             media: sangdam_media::MediaConfig {
                 bind: std::net::SocketAddr::from((std::net::Ipv4Addr::LOCALHOST, 0)),
                 public_ip: None,
+                public_port: None,
                 workers: 0,
             },
             crisis_lines: vec![],

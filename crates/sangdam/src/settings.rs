@@ -66,6 +66,9 @@ pub struct Settings {
     /// The IP browsers send media to, for a server behind NAT (its public IP). Unset: the IP of
     /// the interface that routes outward.
     pub media_public_ip: Option<IpAddr>,
+    /// The port browsers send media to, when a NAT or port forward maps another port onto
+    /// `media_bind`'s. Unset: the bound port.
+    pub media_public_port: Option<u16>,
     /// Worker tasks the media server spreads its rooms over; 0: one per core.
     pub media_workers: usize,
     /// Crisis lines shown to a client whose questionnaire or message shows a risk (a list, or
@@ -183,6 +186,7 @@ impl Default for Settings {
             turn_ttl_minutes: 12 * 60,
             media_bind: SocketAddr::from(([0, 0, 0, 0], 50000)),
             media_public_ip: None,
+            media_public_port: None,
             media_workers: 0,
             crisis_lines: StringList::default(),
             chat_notice_ko: String::new(),
@@ -237,6 +241,7 @@ const ENV_KEYS: &[&str] = &[
     "turn_ttl_minutes",
     "media_bind",
     "media_public_ip",
+    "media_public_port",
     "media_workers",
     "crisis_lines",
     "chat_notice_ko",
@@ -436,6 +441,7 @@ impl Settings {
         c.media = sangdam_web::MediaConfig {
             bind: self.media_bind,
             public_ip: self.media_public_ip,
+            public_port: self.media_public_port,
             workers: self.media_workers,
         };
         c.crisis_lines = self.crisis_lines.0.clone();

@@ -13,15 +13,18 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
+use str0m::bwe::Bitrate;
 use str0m::change::{SdpAnswer, SdpOffer, SdpPendingOffer};
-use str0m::media::{KeyframeRequestKind, MediaData, MediaKind, Mid};
+use str0m::media::{KeyframeRequestKind, MediaData, MediaKind, MediaTime, Mid};
 use str0m::net::{Protocol, Receive};
 use str0m::{Candidate, Input, Rtc};
 
+mod layers;
 mod recording;
 mod rtc;
 mod voice;
 
+use layers::{Layer, LayerId};
 use rtc::{drain, negotiate};
 use voice::Voice;
 
@@ -98,15 +101,28 @@ struct TrackIn {
     mid: Mid,
     kind: MediaKind,
     name: TrackName,
-    last_keyframe_request: Option<Instant>,
+    /// A video's layers as they arrive (one, with no `rid`, without simulcast): their rates,
+    /// continuity and keyframe requests.
+    layers: Vec<Layer>,
     /// A recording of the room started and this camera has not sent a keyframe since: it is
     /// asked again (at most every `KEYFRAME_INTERVAL`) until it does, because a publisher may
     /// ignore a request that comes too soon after another.
     recording_needs_keyframe: bool,
-    /// Packets of this video were lost for good: nothing is forwarded until its next keyframe.
-    broken: bool,
+    /// The layer a recording takes (the largest active one), chosen at its first frame.
+    recording_layer: Option<LayerId>,
     /// A microphone's speaking state, from its packets' audio levels.
     voice: Voice,
+}
+
+impl TrackIn {
+    fn layer(&self, rid: &LayerId) -> Option<&Layer> {
+        self.layers.iter().find(|l| &l.rid == rid)
+    }
+
+    /// The largest layer sending now.
+    fn largest(&self, now: Instant) -> Option<LayerId> {
+        self.layers.iter().filter(|l| l.active(now)).max_by_key(|l| l.bps(now)).map(|l| l.rid)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -129,6 +145,18 @@ struct TrackOut {
     /// can tell whose tile a track belongs in.
     stream: String,
     state: OutState,
+    /// The layer of a video being forwarded (`None`: nothing yet, or paused).
+    sending: Option<LayerId>,
+    /// The layer chosen for this subscriber (`None`: paused). Forwarding moves to it at its next
+    /// keyframe and keeps the old one until then.
+    target: Option<LayerId>,
+    /// Added to the publisher's RTP time (90 kHz) so that the subscriber's timeline runs on
+    /// without a jump when the layer changes (each layer is its own stream with its own clock).
+    time_offset: u64,
+    /// The RTP time and arrival of the last frame forwarded.
+    last: Option<(u64, Instant)>,
+    /// Since when the estimate has been too low for even the smallest layer.
+    short_since: Option<Instant>,
 }
 
 impl TrackOut {
@@ -157,6 +185,10 @@ struct Peer {
     /// `tracks_out` changed since the last offer: an offer is due once no answer is awaited.
     renegotiate: bool,
     next_timeout: Instant,
+    /// What str0m estimates the downlink toward this participant carries (bits per second).
+    estimate: u64,
+    /// The minimum and desired rates last given to str0m's estimator.
+    bwe_asked: (u64, u64),
 }
 
 /// Something one participant's `Rtc` produced that concerns the others. These live only between
@@ -165,11 +197,14 @@ struct Peer {
 #[allow(clippy::large_enum_variant)]
 enum Propagated {
     TrackOpen(Mid),
-    Media(PeerId, MediaData),
-    /// A subscriber wants a keyframe of (origin, origin's mid).
-    Keyframe(PeerId, Mid, KeyframeRequestKind),
+    /// A frame; `true` when its layer just began sending, so the subscribers' choices are due.
+    Media(PeerId, MediaData, bool),
+    /// A subscriber wants a keyframe of (origin, origin's mid, layer).
+    Keyframe(PeerId, Mid, LayerId, KeyframeRequestKind),
     /// The participant's DTLS is up: frames written before were lost, so it needs keyframes.
     Connected,
+    /// The estimate of the participant's downlink changed: its layers are chosen again.
+    Estimate,
 }
 
 /// Every participant of every room on one UDP address.
@@ -193,6 +228,12 @@ pub struct Sfu {
     forwarded: u64,
     /// Rooms whose microphone and camera frames also go out as [`Output::Frame`].
     recording: std::collections::HashSet<String>,
+    /// Participants whose layers are to be chosen again before `work` returns.
+    choose_due: Vec<PeerId>,
+    /// When every participant's layers are next chosen again.
+    next_choose: Instant,
+    /// Each participant's downlink is estimated (TWCC) and paced.
+    estimate: bool,
 }
 
 impl std::fmt::Debug for Sfu {
@@ -201,15 +242,30 @@ impl std::fmt::Debug for Sfu {
     }
 }
 
-fn rtc_config() -> str0m::RtcConfig {
-    Rtc::builder().set_ice_lite(true).clear_codecs().enable_opus(true, false).enable_vp8(true).enable_h264(true)
+fn rtc_config(estimate: bool) -> str0m::RtcConfig {
+    let config =
+        Rtc::builder().set_ice_lite(true).clear_codecs().enable_opus(true, false).enable_vp8(true).enable_h264(true);
+    if estimate { config.enable_bwe(Some(Bitrate::bps(layers::INITIAL_ESTIMATE))) } else { config }
 }
 
 impl Sfu {
     /// `local` is the address browsers reach: the advertised IP and the bound UDP port. Every
     /// datagram fed in must name it as its destination.
     pub fn new(local: SocketAddr) -> Self {
+        Sfu::build(local, true)
+    }
+
+    /// An SFU that neither estimates nor paces the downlinks: every video goes out at the layer
+    /// its subscriber would get from a 1 Mbit/s estimate. For rooms run in memory on virtual
+    /// time: str0m's estimator, fed 5 ms steps in which every packet is sent and received at the
+    /// same instant, was seen to fall below what is being sent and hold the video back.
+    pub fn without_estimation(local: SocketAddr) -> Self {
+        Sfu::build(local, false)
+    }
+
+    fn build(local: SocketAddr, estimate: bool) -> Self {
         Sfu {
+            estimate,
             local,
             peers: Vec::new(),
             slots: HashMap::new(),
@@ -219,6 +275,8 @@ impl Sfu {
             out: Default::default(),
             forwarded: 0,
             recording: Default::default(),
+            choose_due: Vec::new(),
+            next_choose: Instant::now(),
         }
     }
 
@@ -263,7 +321,7 @@ impl Sfu {
         echo: bool,
     ) -> Result<String, SfuError> {
         let offer = SdpOffer::from_sdp_string(offer).map_err(|_| SfuError::BadSdp)?;
-        let mut rtc = rtc_config().build(now);
+        let mut rtc = rtc_config(self.estimate).build(now);
         let candidate = Candidate::host(self.local, "udp").map_err(|e| SfuError::Refused(e.to_string()))?;
         rtc.add_local_candidate(candidate);
         let answer = rtc.sdp_api().accept_offer(offer).map_err(|e| SfuError::Refused(e.to_string()))?;
@@ -280,6 +338,8 @@ impl Sfu {
             pending: None,
             renegotiate: true,
             next_timeout: now,
+            estimate: layers::INITIAL_ESTIMATE,
+            bwe_asked: (0, 0),
         };
         // Everything already published in the room is offered to the newcomer.
         if !echo {
@@ -302,24 +362,17 @@ impl Sfu {
         let p = &mut self.peers[i];
         let pending = p.pending.take().ok_or(SfuError::NoPendingOffer)?;
         p.rtc.sdp_api().accept_answer(pending, answer).map_err(|e| SfuError::Refused(e.to_string()))?;
-        let mut opened = Vec::new();
         for t in &mut p.tracks_out {
             if let OutState::Negotiating(m) = t.state {
                 t.state = OutState::Open(m);
-                opened.push((t.origin, t.origin_mid, t.kind));
             }
         }
         p.tracks_out.retain(|t| !matches!(t.state, OutState::NegotiatingStop(_)));
         // What changed while the offer was out goes in the next one.
         p.renegotiate = true;
-        // A new subscriber must see video at once: ask each publisher for a keyframe.
-        for (origin, mid, kind) in opened {
-            if kind == MediaKind::Video
-                && let Some(o) = self.index(origin)
-            {
-                request_keyframe(&mut self.peers[o], mid, KeyframeRequestKind::Pli, now, true);
-            }
-        }
+        // A new subscriber must see video at once: its layers are chosen now, which asks each
+        // publisher for a keyframe of the chosen one.
+        self.choose_due.push(peer);
         let touched = (0..self.peers.len()).collect();
         self.work(now, touched);
         Ok(())
@@ -360,10 +413,9 @@ impl Sfu {
     pub fn set_receive_video(&mut self, now: Instant, peer: PeerId, on: bool) -> Result<(), SfuError> {
         let i = self.index(peer).ok_or(SfuError::UnknownPeer)?;
         let was = std::mem::replace(&mut self.peers[i].receive_video, on);
-        if on && !was {
-            let mut touched = Vec::new();
-            self.keyframes_for(i, now, &mut touched);
-            self.work(now, touched);
+        if on != was {
+            self.choose_due.push(peer);
+            self.work(now, Vec::new());
         }
         Ok(())
     }
@@ -394,6 +446,10 @@ impl Sfu {
 
     /// Time passed: retransmissions, RTCP, ICE consent. Call it at `poll_timeout` at the latest.
     pub fn handle_timeout(&mut self, now: Instant) {
+        if now >= self.next_choose {
+            self.next_choose = now + layers::CHOOSE_EVERY;
+            self.choose_due.extend(self.peers.iter().map(|p| p.id));
+        }
         let mut due = Vec::new();
         for (i, p) in self.peers.iter_mut().enumerate() {
             for t in &mut p.tracks_in {
@@ -426,18 +482,31 @@ impl Sfu {
     /// Drains the given participants' outputs, passes what concerns the others on to them, and
     /// repeats for those until nothing is left; then sends the offers that became due.
     fn work(&mut self, now: Instant, mut touched: Vec<usize>) {
-        while !touched.is_empty() {
-            touched.sort_unstable();
-            touched.dedup();
-            let mut propagated = Vec::new();
-            for &i in &touched {
-                let Some(p) = self.peers.get_mut(i) else { continue };
-                drain(i, p, now, &mut self.out, &mut propagated);
-                self.maybe_dead |= !p.rtc.is_alive();
+        loop {
+            while !touched.is_empty() {
+                touched.sort_unstable();
+                touched.dedup();
+                let mut propagated = Vec::new();
+                for &i in &touched {
+                    let Some(p) = self.peers.get_mut(i) else { continue };
+                    drain(i, p, now, &mut self.out, &mut propagated);
+                    self.maybe_dead |= !p.rtc.is_alive();
+                }
+                touched.clear();
+                for (from, prop) in propagated {
+                    self.propagate(now, from, prop, &mut touched);
+                }
             }
-            touched.clear();
-            for (from, prop) in propagated {
-                self.propagate(now, from, prop, &mut touched);
+            if self.choose_due.is_empty() {
+                break;
+            }
+            let mut due = std::mem::take(&mut self.choose_due);
+            due.sort_unstable();
+            due.dedup();
+            for peer in due {
+                if let Some(i) = self.index(peer) {
+                    self.choose(i, now, &mut touched);
+                }
             }
         }
         self.reap();
@@ -462,10 +531,10 @@ impl Sfu {
                     }
                 }
             }
-            Propagated::Media(origin, data) => {
+            Propagated::Media(origin, data, woke) => {
                 if self.peers[from].echo {
                     let p = &mut self.peers[from];
-                    if write(p, data.mid, &data) {
+                    if write(p, data.mid, &data, data.time) {
                         self.forwarded += 1;
                     }
                     touched.push(from);
@@ -484,46 +553,165 @@ impl Sfu {
                     self.record_frame(now, from, origin, &data, track, touched);
                 }
                 let Some(members) = self.rooms.get(&self.peers[from].room) else { return };
+                let keyframe = video && data.is_keyframe();
+                let mut wanted = false;
                 for &i in members.iter().filter(|&&i| i != from) {
                     let p = &mut self.peers[i];
+                    if woke {
+                        self.choose_due.push(p.id);
+                    }
                     if video && !p.receive_video {
                         continue;
                     }
-                    let Some(mid) = p
-                        .tracks_out
-                        .iter()
-                        .find(|t| t.origin == origin && t.origin_mid == data.mid)
-                        .and_then(|t| if let OutState::Open(m) = t.state { Some(m) } else { None })
+                    let Some(t) = p.tracks_out.iter_mut().find(|t| t.origin == origin && t.origin_mid == data.mid)
                     else {
                         continue;
                     };
-                    if write(p, mid, &data) {
+                    let OutState::Open(mid) = t.state else { continue };
+                    let time = if video {
+                        match follow(t, &data.rid, keyframe, &data) {
+                            Some(time) => time,
+                            None => {
+                                wanted |= t.target.as_ref() == Some(&data.rid);
+                                continue;
+                            }
+                        }
+                    } else {
+                        data.time
+                    };
+                    if write(p, mid, &data, time) {
                         self.forwarded += 1;
                     }
                     touched.push(i);
                 }
+                // A subscriber waits for this layer's keyframe.
+                if wanted {
+                    request_keyframe(&mut self.peers[from], data.mid, &data.rid, KeyframeRequestKind::Pli, now, false);
+                    touched.push(from);
+                }
             }
             Propagated::Connected => self.keyframes_for(from, now, touched),
-            Propagated::Keyframe(origin, mid, kind) => {
+            Propagated::Keyframe(origin, mid, layer, kind) => {
                 if let Some(o) = self.index(origin) {
-                    request_keyframe(&mut self.peers[o], mid, kind, now, false);
+                    request_keyframe(&mut self.peers[o], mid, &layer, kind, now, false);
                     touched.push(o);
                 }
             }
+            Propagated::Estimate => self.choose_due.push(self.peers[from].id),
         }
     }
 
-    /// Asks the publisher of every video this participant receives for a keyframe.
+    /// Chooses the layer of every video this participant receives from its downlink's estimate
+    /// (see `layers`), asks the publishers for keyframes of newly chosen layers, and tells the
+    /// estimator what rates to look for.
+    fn choose(&mut self, i: usize, now: Instant, touched: &mut Vec<usize>) {
+        let p = &self.peers[i];
+        if p.echo {
+            return;
+        }
+        let open = |t: &&TrackOut| matches!(t.state, OutState::Open(_));
+        // What the audio this participant receives carries, as measured.
+        let audio: u64 = p
+            .tracks_out
+            .iter()
+            .filter(open)
+            .filter(|t| t.kind == MediaKind::Audio)
+            .filter_map(|t| {
+                let o = self.index(t.origin)?;
+                let tin = self.peers[o].tracks_in.iter().find(|x| x.mid == t.origin_mid)?;
+                Some(tin.layers.first()?.bps(now))
+            })
+            .sum();
+        // (index in tracks_out, publisher's index, screen) of each video, shared screens first.
+        let mut order = Vec::new();
+        let mut videos = Vec::new();
+        for (k, t) in p.tracks_out.iter().enumerate().filter(|(_, t)| t.kind == MediaKind::Video && open(t)) {
+            let Some(o) = self.index(t.origin) else { continue };
+            let Some(tin) = self.peers[o].tracks_in.iter().find(|x| x.mid == t.origin_mid) else { continue };
+            let mut offered: Vec<(LayerId, u64)> =
+                tin.layers.iter().filter(|l| l.active(now)).map(|l| (l.rid, l.bps(now))).collect();
+            offered.sort_by_key(|l| l.1);
+            let sending = t.sending.as_ref().and_then(|s| offered.iter().position(|l| &l.0 == s));
+            let single = tin.layers.iter().all(|l| l.rid.is_none());
+            order.push((k, o, tin.name == TrackName::Screen));
+            videos.push(layers::Video { layers: offered, sending, single });
+        }
+        let mut by_priority: Vec<usize> = (0..videos.len()).collect();
+        by_priority.sort_by_key(|&v| !order[v].2);
+        let sorted: Vec<layers::Video> = by_priority.iter().map(|&v| videos[v].clone()).collect();
+        let estimate = p.estimate;
+        let allocation = layers::allocate(estimate, audio, &sorted);
+        let receive_video = p.receive_video;
+        let mut requests = Vec::new();
+        let p = &mut self.peers[i];
+        for (slot, &v) in by_priority.iter().enumerate() {
+            let (k, o, _) = order[v];
+            let chosen = allocation.chosen[slot].filter(|_| receive_video);
+            let t = &mut p.tracks_out[k];
+            // A pause waits until the estimate has stayed short for `PAUSE_AFTER`; until then the
+            // smallest layer stays (a voice-only switch pauses at once).
+            let target = match chosen {
+                Some(c) => {
+                    t.short_since = None;
+                    Some(videos[v].layers[c].0)
+                }
+                None if receive_video && t.target.is_some() && !videos[v].layers.is_empty() => {
+                    let since = *t.short_since.get_or_insert(now);
+                    if now.saturating_duration_since(since) < layers::PAUSE_AFTER {
+                        Some(videos[v].layers[0].0)
+                    } else {
+                        None
+                    }
+                }
+                None => None,
+            };
+            // A layer that no longer fits at all is stopped now rather than at the next one's
+            // keyframe: every frame more of it would queue in the pacer ahead of the smaller
+            // layer and the audio. The picture holds its last frame for the round trip a
+            // keyframe takes.
+            let overflowing = videos[v]
+                .sending
+                .is_some_and(|s| chosen.is_some_and(|c| c < s) && videos[v].layers[s].1 + audio > estimate);
+            if overflowing {
+                t.sending = None;
+            }
+            if target != t.target || overflowing {
+                if let Some(layer) = &target
+                    && t.sending.as_ref() != Some(layer)
+                {
+                    requests.push((o, t.origin_mid, *layer, t.sending.is_none()));
+                }
+                if target.is_none() {
+                    t.sending = None;
+                }
+                t.target = target;
+            }
+        }
+        let asked = (allocation.minimum, allocation.desired);
+        let far = |a: u64, b: u64| a.abs_diff(b) * 20 > b.max(1);
+        if far(asked.0, p.bwe_asked.0) || far(asked.1, p.bwe_asked.1) {
+            p.bwe_asked = asked;
+            p.rtc.bwe().set_bitrate(Bitrate::bps(asked.0), Bitrate::bps(asked.1));
+            touched.push(i);
+        }
+        for (o, mid, layer, force) in requests {
+            request_keyframe(&mut self.peers[o], mid, &layer, KeyframeRequestKind::Pli, now, force);
+            touched.push(o);
+        }
+    }
+
+    /// Asks the publisher of every video this participant receives for a keyframe of the layer
+    /// chosen for it.
     fn keyframes_for(&mut self, i: usize, now: Instant, touched: &mut Vec<usize>) {
-        let wanted: Vec<(PeerId, Mid)> = self.peers[i]
+        let wanted: Vec<(PeerId, Mid, LayerId)> = self.peers[i]
             .tracks_out
             .iter()
             .filter(|t| t.kind == MediaKind::Video && matches!(t.state, OutState::Open(_)))
-            .map(|t| (t.origin, t.origin_mid))
+            .filter_map(|t| Some((t.origin, t.origin_mid, t.target?)))
             .collect();
-        for (origin, mid) in wanted {
+        for (origin, mid, layer) in wanted {
             if let Some(o) = self.index(origin) {
-                request_keyframe(&mut self.peers[o], mid, KeyframeRequestKind::Pli, now, true);
+                request_keyframe(&mut self.peers[o], mid, &layer, KeyframeRequestKind::Pli, now, true);
                 touched.push(o);
             }
         }
@@ -557,15 +745,49 @@ fn track_out(origin: &Peer, t: &TrackIn) -> TrackOut {
         TrackName::Screen => format!("{}-screen", origin.label),
         TrackName::Microphone | TrackName::Camera => origin.label.clone(),
     };
-    TrackOut { origin: origin.id, origin_mid: t.mid, kind: t.kind, stream, state: OutState::ToOpen }
+    TrackOut {
+        origin: origin.id,
+        origin_mid: t.mid,
+        kind: t.kind,
+        stream,
+        state: OutState::ToOpen,
+        sending: None,
+        target: None,
+        time_offset: 0,
+        last: None,
+        short_since: None,
+    }
 }
 
-/// Writes one frame to a participant's transceiver; false when it cannot carry it (no common
-/// codec, or the transceiver is gone).
-fn write(p: &mut Peer, mid: Mid, data: &MediaData) -> bool {
+/// Whether a frame of `layer` of a video goes to this subscriber, and at what RTP time: frames of
+/// the layer being forwarded do, until the chosen layer's first keyframe, from which on that one
+/// does. A pause (no layer chosen) stops the video at once.
+fn follow(t: &mut TrackOut, layer: &LayerId, keyframe: bool, data: &MediaData) -> Option<MediaTime> {
+    let target = t.target.as_ref()?;
+    if t.sending.as_ref() != Some(layer) {
+        if target != layer || !keyframe {
+            return None;
+        }
+        // Moving to this layer: its clock is not the last one's, so the subscriber's timeline is
+        // carried on from the last frame forwarded by the time that passed since.
+        if let Some((last, at)) = t.last {
+            let passed = data.network_time.saturating_duration_since(at);
+            let ticks = passed.as_micros() as u64 * u64::from(data.time.frequency().get()) / 1_000_000;
+            t.time_offset = last.wrapping_add(ticks.max(1)).wrapping_sub(data.time.numer());
+        }
+        t.sending = Some(*layer);
+    }
+    let time = data.time.numer().wrapping_add(t.time_offset);
+    t.last = Some((time, data.network_time));
+    Some(MediaTime::new(time, data.time.frequency()))
+}
+
+/// Writes one frame to a participant's transceiver at `time`; false when it cannot carry it (no
+/// common codec, or the transceiver is gone).
+fn write(p: &mut Peer, mid: Mid, data: &MediaData, time: MediaTime) -> bool {
     let Some(writer) = p.rtc.writer(mid) else { return false };
     let Some(pt) = writer.match_params(data.params) else { return false };
-    match writer.write(pt, data.network_time, data.time, data.data.clone()) {
+    match writer.write(pt, data.network_time, time, data.data.clone()) {
         Ok(()) => true,
         Err(e) => {
             tracing::debug!(error = %e, "forwarding a frame failed");
@@ -574,15 +796,19 @@ fn write(p: &mut Peer, mid: Mid, data: &MediaData) -> bool {
     }
 }
 
-fn request_keyframe(p: &mut Peer, mid: Mid, kind: KeyframeRequestKind, now: Instant, force: bool) {
+/// Asks a publisher for a keyframe of one layer of a video, at most every `KEYFRAME_INTERVAL`
+/// unless `force`.
+fn request_keyframe(p: &mut Peer, mid: Mid, layer: &LayerId, kind: KeyframeRequestKind, now: Instant, force: bool) {
     let Some(t) = p.tracks_in.iter_mut().find(|t| t.mid == mid) else { return };
-    if !force && t.last_keyframe_request.is_some_and(|at| now.duration_since(at) < KEYFRAME_INTERVAL) {
-        return;
+    if let Some(l) = t.layers.iter_mut().find(|l| &l.rid == layer) {
+        if !force && l.last_keyframe_request.is_some_and(|at| now.duration_since(at) < KEYFRAME_INTERVAL) {
+            return;
+        }
+        l.last_keyframe_request = Some(now);
     }
-    t.last_keyframe_request = Some(now);
     if let Some(mut writer) = p.rtc.writer(mid)
         && writer.is_request_keyframe_possible(kind)
     {
-        let _ = writer.request_keyframe(None, kind);
+        let _ = writer.request_keyframe(*layer, kind);
     }
 }

@@ -3,11 +3,11 @@
 
 use std::time::Instant;
 
-use str0m::media::{Direction, MediaKind};
+use str0m::bwe::BweKind;
+use str0m::media::{Direction, KeyframeRequestKind, MediaKind};
 use str0m::{Event, IceConnectionState, Output as RtcOutput};
 
-use str0m::media::KeyframeRequestKind;
-
+use super::layers::{Layer, MAX_LAYERS};
 use super::{MAX_TRACKS_IN, OutState, Output, Peer, Propagated, TrackIn, TrackName, request_keyframe};
 
 /// Polls one participant until str0m has nothing more to say.
@@ -68,37 +68,63 @@ fn event(p: &mut Peer, e: Event, now: Instant) -> Option<Propagated> {
                 mid: m.mid,
                 kind: m.kind,
                 name,
-                last_keyframe_request: None,
+                layers: Vec::new(),
                 recording_needs_keyframe: false,
-                broken: false,
+                recording_layer: None,
                 voice: super::voice::Voice::default(),
             });
             Some(Propagated::TrackOpen(m.mid))
         }
         Event::MediaData(data) => {
             let t = p.tracks_in.iter_mut().find(|t| t.mid == data.mid)?;
-            // A video frame after packets lost for good would be decoded against a picture the
-            // subscribers never got: smeared video. From the gap on, frames are held back and the
-            // publisher is asked for a keyframe (at most every `KEYFRAME_INTERVAL`), and
-            // forwarding resumes with it. Audio is forwarded as it comes: Opus conceals a gap.
-            if t.kind == MediaKind::Video {
-                if data.is_keyframe() {
-                    t.broken = false;
-                } else if t.broken || !data.contiguous {
-                    t.broken = true;
-                    let mid = t.mid;
-                    request_keyframe(p, mid, KeyframeRequestKind::Pli, now, false);
-                    return None;
-                }
+            if t.kind != MediaKind::Video {
+                // Audio is measured too: it is what every subscriber's estimate carries first.
+                match t.layers.first_mut() {
+                    Some(l) => l.frame(now, data.data.len()),
+                    None => {
+                        t.layers.push(Layer::new(None, now));
+                        t.layers[0].frame(now, data.data.len())
+                    }
+                };
+                return Some(Propagated::Media(p.id, data, false));
             }
-            Some(Propagated::Media(p.id, data))
+            // Each simulcast layer is its own stream: its rate, continuity and keyframe
+            // requests are kept apart. A publisher names at most `MAX_LAYERS`; others are dropped.
+            let l = match t.layers.iter().position(|l| l.rid == data.rid) {
+                Some(l) => l,
+                None if t.layers.len() < MAX_LAYERS => {
+                    t.layers.push(Layer::new(data.rid, now));
+                    t.layers.len() - 1
+                }
+                None => return None,
+            };
+            let layer = &mut t.layers[l];
+            let woke = layer.frame(now, data.data.len());
+            // A video frame after packets lost for good would be decoded against a picture the
+            // subscribers never got: smeared video. From the gap on, the layer's frames are held
+            // back and the publisher is asked for a keyframe (at most every `KEYFRAME_INTERVAL`),
+            // and forwarding resumes with it. Audio is forwarded as it comes: Opus conceals a gap.
+            if data.is_keyframe() {
+                layer.broken = false;
+            } else if layer.broken || !data.contiguous {
+                layer.broken = true;
+                let mid = t.mid;
+                request_keyframe(p, mid, &data.rid, KeyframeRequestKind::Pli, now, false);
+                return None;
+            }
+            Some(Propagated::Media(p.id, data, woke))
         }
         Event::KeyframeRequest(req) => {
             if p.echo {
-                return Some(Propagated::Keyframe(p.id, req.mid, req.kind));
+                return Some(Propagated::Keyframe(p.id, req.mid, req.rid, req.kind));
             }
             let t = p.tracks_out.iter().find(|t| t.mid() == Some(req.mid))?;
-            Some(Propagated::Keyframe(t.origin, t.origin_mid, req.kind))
+            let layer = t.sending.or(t.target)?;
+            Some(Propagated::Keyframe(t.origin, t.origin_mid, layer, req.kind))
+        }
+        Event::EgressBitrateEstimate(BweKind::Twcc { estimate, .. }) => {
+            p.estimate = estimate.as_u64();
+            Some(Propagated::Estimate)
         }
         _ => None,
     }

@@ -7,4 +7,5 @@ mod net;
 mod peers;
 mod record;
 mod sfu;
+mod simulcast;
 mod sockets;

@@ -34,6 +34,9 @@ pub struct Client {
     pub streams: HashMap<Mid, String>,
     pub got: Vec<Got>,
     pub keyframe_requests: Vec<KeyframeRequest>,
+    /// Keyframe requests answered so far: as a browser does, the next video frame after a
+    /// request is a keyframe.
+    answered: usize,
     pub next_timeout: Instant,
     /// A client that left keeps its struct (to check it receives nothing more) but not its link.
     pub gone: bool,
@@ -113,7 +116,7 @@ impl Net {
     pub fn new() -> Self {
         let now = Instant::now();
         Net {
-            sfu: Sfu::new((Ipv4Addr::new(10, 0, 0, 1), 50000).into()),
+            sfu: Sfu::without_estimation((Ipv4Addr::new(10, 0, 0, 1), 50000).into()),
             now,
             start: now,
             clients: Vec::new(),
@@ -161,6 +164,7 @@ impl Net {
             streams: HashMap::new(),
             got: Vec::new(),
             keyframe_requests: Vec::new(),
+            answered: 0,
             next_timeout: self.now,
             gone: false,
             level: None,
@@ -201,6 +205,8 @@ impl Net {
                 w.write(opus, now, time, audio).expect("audio written");
             }
             if video {
+                let keyframe = keyframe || c.keyframe_requests.len() > c.answered;
+                c.answered = c.keyframe_requests.len();
                 // The VP8 frame tag's lowest bit is 0 for a keyframe, which then names its size.
                 let mut frame = vec![if keyframe { 0x10 } else { 0x11 }, 0, 0];
                 if keyframe {

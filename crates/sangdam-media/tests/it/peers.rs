@@ -134,8 +134,9 @@ pub fn pump(rtc: &mut Rtc, socket: &UdpSocket, now: Instant, rtp_in: &mut u64, o
     let mut buf = [0u8; 2000];
     let local = socket.local_addr().unwrap();
     while let Ok((n, source)) = socket.try_recv_from(&mut buf) {
-        // RTP: version 2, and not RTCP (payload types 200-207 with the marker bit masked).
-        if n > 12 && buf[0] >> 6 == 2 && !(72..=79).contains(&(buf[1] & 0x7f)) {
+        // RTP: version 2, and not RTCP (payload types 200-207 with the marker bit masked), nor
+        // padding (the P bit: what a server's bandwidth estimator sends to probe a downlink).
+        if n > 12 && buf[0] >> 6 == 2 && buf[0] & 0x20 == 0 && !(72..=79).contains(&(buf[1] & 0x7f)) {
             *rtp_in += 1;
         }
         if let Ok(r) = Receive::new(Protocol::Udp, source, local, &buf[..n]) {

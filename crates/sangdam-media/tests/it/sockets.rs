@@ -13,7 +13,8 @@ use tokio::net::UdpSocket;
 use crate::peers::{join, offer_and_join, run};
 
 fn server(workers: usize) -> MediaServer {
-    let config = MediaConfig { bind: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)), public_ip: None, workers };
+    let config =
+        MediaConfig { bind: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)), public_ip: None, public_port: None, workers };
     MediaServer::start(config).expect("the media server starts")
 }
 
