@@ -44,7 +44,7 @@ window.sangdamMedia = function (opts) {
 
   async function capture(kind, deviceId) {
     const c = deviceId ? { deviceId: { exact: deviceId } } : true;
-    const constraints = kind === "audio" ? { audio: c } : { video: deviceId ? { deviceId: { exact: deviceId }, width: 640, height: 360 } : { width: 640, height: 360 } };
+    const constraints = kind === "audio" ? { audio: c } : { video: deviceId ? { deviceId: { exact: deviceId }, ...CAMERA } : CAMERA };
     try {
       return (await navigator.mediaDevices.getUserMedia(constraints)).getTracks()[0];
     } catch (e) {
@@ -55,6 +55,16 @@ window.sangdamMedia = function (opts) {
 
   // Who shares a screen now, from the room's media messages.
   const sharing = new Map();
+
+  // The camera's picture, and its layers: their names (what the server sees) and sizes. A
+  // browser sends three layers of a 540p picture (a quarter, a half, the whole); of a smaller one
+  // (a camera that gives no more) it drops the largest, and the server chooses among the rest.
+  const CAMERA = { width: { ideal: 960 }, height: { ideal: 540 } };
+  const SIMULCAST = [
+    { rid: "q", scaleResolutionDownBy: 4, maxBitrate: 100000, maxFramerate: 15 },
+    { rid: "h", scaleResolutionDownBy: 2, maxBitrate: 500000 },
+    { rid: "f", maxBitrate: 1500000 },
+  ];
 
   // Connection quality, every 4 s from what the browser measures: the share of packets lost of
   // what arrives, the round trip, the send estimate, and whether anything arrives at all. Each
@@ -173,7 +183,7 @@ window.sangdamMedia = function (opts) {
     prepared = true;
     const ice = fetchIce();
     try {
-      const s = await navigator.mediaDevices.getUserMedia({ audio: true, video: voiceOnly ? false : { width: 640, height: 360 } });
+      const s = await navigator.mediaDevices.getUserMedia({ audio: true, video: voiceOnly ? false : CAMERA });
       for (const tr of s.getTracks()) local.addTrack(tr);
     } catch (e) {
       // Perhaps only one of the two exists or is allowed: try each alone.
@@ -200,7 +210,10 @@ window.sangdamMedia = function (opts) {
     const a = local.getAudioTracks()[0] || null, v = local.getVideoTracks()[0] || null;
     // Microphone, camera, screen: the order the server expects.
     const mic = pc.addTransceiver(a || "audio", { direction: "sendonly", streams: [local] });
-    const camera = pc.addTransceiver(v || "video", { direction: "sendonly", streams: [local] });
+    // The camera goes out in three layers (a quarter, a half and the whole picture); the server
+    // sends each person the largest their downlink carries, so one slow participant does not
+    // cost the others their picture.
+    const camera = pc.addTransceiver(v || "video", { direction: "sendonly", streams: [local], sendEncodings: SIMULCAST });
     const screen = pc.addTransceiver(screenStream ? screenStream.getVideoTracks()[0] : "video", { direction: "sendonly" });
     // The camera and the screen prefer VP8: recordings are WebM, which holds VP8 (Chromium builds
     // differ in the order they offer codecs in). H.264 stays as the fallback.
@@ -407,9 +420,20 @@ window.sangdamMedia = function (opts) {
         if (fig) mids[tr.mid] = fig.dataset.stream;
       }
       report.forEach((s) => {
+        // The camera's layers the encoder is sending.
+        if (s.type === "outbound-rtp" && s.kind === "video" && s.rid && s.framesEncoded > 0) (out.layersSent ||= []).push(s.rid);
         if (s.type === "inbound-rtp" && mids[s.mid]) {
           const o = (out.streams[mids[s.mid]] ||= { framesDecoded: 0, audioPackets: 0 });
-          if (s.kind === "video") o.framesDecoded += s.framesDecoded || 0; else o.audioPackets += s.packetsReceived || 0;
+          if (s.kind === "video") {
+            o.framesDecoded += s.framesDecoded || 0;
+            o.keyFramesDecoded = (o.keyFramesDecoded || 0) + (s.keyFramesDecoded || 0);
+            o.freezes = (o.freezes || 0) + (s.freezeCount || 0);
+            if (s.frameWidth) { o.width = s.frameWidth; o.height = s.frameHeight; }
+          } else {
+            o.audioPackets += s.packetsReceived || 0;
+            o.concealed = (o.concealed || 0) + (s.concealedSamples || 0);
+            o.samples = (o.samples || 0) + (s.totalSamplesReceived || 0);
+          }
         }
         // The pair the transport uses (a nominated pair's flag can come after the first frame).
         const pair = s.type === "transport" && s.selectedCandidatePairId ? report.get(s.selectedCandidatePairId)

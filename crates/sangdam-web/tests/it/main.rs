@@ -25,6 +25,7 @@ mod mail;
 mod questionnaires;
 mod queue;
 mod records;
+mod relay;
 mod reminders;
 mod room;
 mod security;

@@ -15,6 +15,8 @@ use serde_json::Value;
 use crate::helpers::{Db, PASSWORD, TestApp, location};
 use crate::webdriver::{Browser, Driver, browser_binaries};
 
+mod network;
+
 /// Signs a browser in through the form, with the two-factor code when there is one.
 pub async fn sign_in(b: &Browser<'_>, app: &TestApp, email: &str, secret: Option<&TotpSecret>) {
     b.goto(&app.url("/signin")).await;
@@ -31,7 +33,7 @@ pub async fn sign_in(b: &Browser<'_>, app: &TestApp, email: &str, secret: Option
 
 /// A counselor with two-factor sign-in and an ad-hoc room with `guests` invited; returns the
 /// room id, the counselor's secret, and the counselor's then the guests' user ids.
-async fn room_with(app: &TestApp, host: &str, guests: &[&str]) -> (String, TotpSecret, String, Vec<String>) {
+pub(crate) async fn room_with(app: &TestApp, host: &str, guests: &[&str]) -> (String, TotpSecret, String, Vec<String>) {
     let host_id = app.create_user(Role::Counselor, host).await.to_string();
     let setup = crate::helpers::new_client();
     assert_eq!(app.signin(&setup, host, PASSWORD).await.status(), 303);
@@ -50,7 +52,7 @@ async fn room_with(app: &TestApp, host: &str, guests: &[&str]) -> (String, TotpS
 }
 
 /// One second of a 220 Hz tone at a speaking level: 16-bit mono PCM WAV at 48 kHz.
-fn tone_wav() -> Vec<u8> {
+pub(crate) fn tone_wav() -> Vec<u8> {
     let rate = 48_000u32;
     let samples: Vec<i16> = (0..rate)
         .map(|i| ((i as f64 * 220.0 * std::f64::consts::TAU / f64::from(rate)).sin() * 9000.0) as i16)
@@ -77,7 +79,7 @@ fn tone_wav() -> Vec<u8> {
 
 /// The counselor enters the room (signed in with two-factor), the guest knocks and is admitted.
 /// `query` is added to the room's address (`?relay=1` forces TURN).
-async fn admit(
+pub(crate) async fn admit(
     app: &TestApp,
     room: &str,
     query: &str,
@@ -106,12 +108,12 @@ async fn relayed(b: &Browser<'_>) -> Value {
     }
 }
 
-async fn stats(b: &Browser<'_>) -> Value {
+pub(crate) async fn stats(b: &Browser<'_>) -> Value {
     b.script_async("window.sangdamRoom.stats().then(done, (e) => done(String(e)));").await
 }
 
 /// Waits until this browser decodes video from, and receives audio from, every stream in `from`.
-async fn wait_for_media(b: &Browser<'_>, from: &[&str], within: Duration) -> Value {
+pub(crate) async fn wait_for_media(b: &Browser<'_>, from: &[&str], within: Duration) -> Value {
     let until = Instant::now() + within;
     loop {
         let s = stats(b).await;
@@ -147,10 +149,24 @@ async fn a_counselor_and_a_client_see_and_hear_each_other() {
     admit(&app, &room, "", (&host, "video-host@example.com", &secret), (&guest, "video-guest@example.com")).await;
 
     // Each side decodes the other's camera and receives the other's microphone.
-    let s = wait_for_media(&guest, &[&host_id], Duration::from_secs(15)).await;
+    let mut s = wait_for_media(&guest, &[&host_id], Duration::from_secs(15)).await;
     wait_for_media(&host, &[&guest_id], Duration::from_secs(15)).await;
+    // The first frame shown is noted when the page paints it, a moment after it is decoded.
+    let until = Instant::now() + Duration::from_secs(5);
+    while s["firstFrameMs"].is_null() && Instant::now() < until {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        s = stats(&guest).await;
+    }
     let first = s["firstFrameMs"].as_f64().expect("a first frame time");
     println!("admission to first decoded video frame: {first:.0} ms");
+    // Each camera goes out in layers (Chromium sends two of the three for a 640x360 camera).
+    let host_stats = stats(&host).await;
+    let layers = host_stats["layersSent"].as_array().map_or(0, Vec::len);
+    println!(
+        "camera layers sent: {}; the client receives {}x{}",
+        host_stats["layersSent"], s["streams"][&host_id]["width"], s["streams"][&host_id]["height"]
+    );
+    assert!(layers >= 2, "the camera is sent in layers: {host_stats}");
 
     // Chromium's fake microphone beeps: the counselor sees the client speaking, then muted.
     host.element(&format!("#room-people li.speaking[data-user='{guest_id}']")).await;
