@@ -99,3 +99,30 @@ pub async fn start(store: &Store, keys: &Keys, actor: &Actor, checked: Checked<'
     store.create_chat(&chat, actor.at, &effects).await?;
     Ok(Started { id, guest_token: token, jobs: effects.jobs })
 }
+
+/// A message one side of a chat writes (or the product, as `System`).
+pub struct Message<'a> {
+    pub chat: &'a str,
+    pub kind: sangdam_domain::chat::MessageKind,
+    /// The writer's account: a signed-in client or the counselor; none for a guest or the product.
+    pub sender: Option<&'a sangdam_domain::UserId>,
+    /// The browser's id for the message, which makes a resend harmless.
+    pub client_msg_id: &'a str,
+    pub text: &'a str,
+    /// The abuse check's category for a client's message.
+    pub flag: Option<&'a str>,
+    /// The crisis event a client's message raises, written with it.
+    pub crisis: Option<&'a sangdam_store::CrisisWrite>,
+}
+
+/// Seals a message (bound to its chat, kind and id) and stores it with its crisis event in one
+/// transaction. A counselor's message is stored only while they hold the chat (the store answers
+/// `NotFound` otherwise); a resend returns the stored message with `new` false. The caller holds
+/// the chat's lock across this and the handing out of the stored message, so every side sees the
+/// messages in the order they were stored.
+pub async fn post(store: &Store, keys: &Keys, now: i64, m: Message<'_>) -> Result<sangdam_store::Posted, StoreError> {
+    let row = [m.chat, m.kind.as_str(), m.client_msg_id];
+    let sealed = keys.seal_at(&sangdam_store::sealed::CHAT_MESSAGE, &row, m.text.as_bytes());
+    let holder = if m.kind == sangdam_domain::chat::MessageKind::Counselor { m.sender } else { None };
+    store.post_chat_message(m.chat, m.kind, m.sender, m.client_msg_id, &sealed, m.flag, holder, now, m.crisis).await
+}

@@ -419,10 +419,38 @@ impl Store {
         crisis: Option<&crate::CrisisWrite>,
     ) -> Result<Posted> {
         crate::crisis::check_write(crisis)?;
-        if let Some(m) = self.chat_message_by_client_id(chat, kind, client_msg_id).await? {
-            return Ok(Posted { message: m, new: false, counselor: None, status: None, flagged: 0, crisis: None });
+        // The same message sent at once from several places (tabs, a retrying client): one
+        // insert wins; the others meet a conflict (the unique id, or SQLite's busy snapshot) and
+        // find the stored message, or try again if the winner has not committed yet.
+        let mut attempts = 0;
+        loop {
+            if let Some(m) = self.chat_message_by_client_id(chat, kind, client_msg_id).await? {
+                return Ok(Posted { message: m, new: false, counselor: None, status: None, flagged: 0, crisis: None });
+            }
+            match self.insert_chat_message(chat, kind, sender, client_msg_id, body, flag, holder, now, crisis).await {
+                Err(StoreError::Conflict) if attempts < 20 => {
+                    attempts += 1;
+                    tokio::time::sleep(std::time::Duration::from_millis(5 * attempts)).await;
+                }
+                other => return other,
+            }
         }
-        let result: Result<Posted> = on_backend!(self, |pool| {
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn insert_chat_message(
+        &self,
+        chat: &str,
+        kind: MessageKind,
+        sender: Option<&UserId>,
+        client_msg_id: &str,
+        body: &[u8],
+        flag: Option<&str>,
+        holder: Option<&UserId>,
+        now: i64,
+        crisis: Option<&crate::CrisisWrite>,
+    ) -> Result<Posted> {
+        on_backend!(self, |pool| {
             let mut tx = pool.begin().await?;
             let row = sqlx::query(
                 "UPDATE chats SET last_seq = last_seq + 1, flagged = flagged + $1 WHERE id = $2 \
@@ -469,14 +497,7 @@ impl Store {
                 file_id: None,
             };
             Ok(Posted { message, new: true, counselor, status, flagged, crisis: raised })
-        });
-        match result {
-            Err(StoreError::Conflict) => {
-                let m = self.chat_message_by_client_id(chat, kind, client_msg_id).await?.ok_or(StoreError::Conflict)?;
-                Ok(Posted { message: m, new: false, counselor: None, status: None, flagged: 0, crisis: None })
-            }
-            other => other,
-        }
+        })
     }
 
     async fn chat_message_by_client_id(&self, chat: &str, kind: MessageKind, id: &str) -> Result<Option<ChatMessage>> {

@@ -133,7 +133,8 @@ pub(crate) struct Marks<'a> {
     pub crisis: Option<&'a sangdam_store::CrisisWrite>,
 }
 
-/// Stores a message and hands it to everyone who should see it, under the chat's lock. The
+/// Stores a message (`sangdam_app::chats::post`) and hands it to everyone who should see it,
+/// under the chat's lock. The
 /// counselor's console receives it when the chat is `active` with them at that moment (not while
 /// merely offered); a counselor's own message is stored only while they hold the chat. Returns
 /// what was stored (a resend returns the stored message, `new` false).
@@ -149,24 +150,16 @@ pub(crate) async fn post(
     let Marks { flag, crisis } = marks;
     let lock = state.chat.lock_of(&chat.id);
     let _held = lock.lock().await;
-    let row = [chat.id.as_str(), kind.as_str(), client_msg_id];
-    let sealed = state.keys.seal_at(&sangdam_store::sealed::CHAT_MESSAGE, &row, text.as_bytes());
-    let flag = flag.map(category_str);
-    let holder = if kind == MessageKind::Counselor { sender.map(|s| s.0) } else { None };
-    let posted = state
-        .store
-        .post_chat_message(
-            &chat.id,
-            kind,
-            sender.map(|s| s.0),
-            client_msg_id,
-            &sealed,
-            flag,
-            holder,
-            state.clock.now(),
-            crisis,
-        )
-        .await?;
+    let message = sangdam_app::chats::Message {
+        chat: &chat.id,
+        kind,
+        sender: sender.map(|s| s.0),
+        client_msg_id,
+        text,
+        flag: flag.map(category_str),
+        crisis,
+    };
+    let posted = sangdam_app::chats::post(&state.store, &state.keys, state.clock.now(), message).await?;
     if posted.new {
         let mut l = line(state, chat, &posted.message, sender.map_or("", |s| s.1));
         l.text = text.to_owned();

@@ -729,3 +729,51 @@ db_test!(thirty_chats_started_at_once_stay_within_the_limit_and_are_each_audited
     // Each chat committed with its own audit entry, and nothing was logged for the refused ones.
     assert_eq!(crate::records::audited_count(app, "chat.start").await, 20);
 });
+
+db_test!(one_message_sent_twenty_times_at_once_is_stored_once, async |app: &TestApp| {
+    let (_g, chat) = guest(app, "스무번").await;
+    let now = app.clock.now();
+    // A browser that resends one message from twenty tabs at once: one is stored, the others
+    // get the stored message back.
+    let posts = (0..20).map(|_| {
+        sangdam_app::chats::post(
+            &app.store,
+            &app.keys,
+            now,
+            sangdam_app::chats::Message {
+                chat: &chat,
+                kind: sangdam_domain::chat::MessageKind::Client,
+                sender: None,
+                client_msg_id: "same",
+                text: "한 번만 저장돼야 해요",
+                flag: None,
+                crisis: None,
+            },
+        )
+    });
+    let results = futures_util::future::join_all(posts).await;
+    let posted: Vec<_> = results.into_iter().map(Result::unwrap).collect();
+    assert_eq!(posted.iter().filter(|p| p.new).count(), 1);
+    assert!(posted.iter().all(|p| p.message.seq == posted[0].message.seq));
+    let stored = app.store.chat_messages_after(&chat, 0, 100).await.unwrap();
+    assert_eq!(stored.iter().filter(|m| m.client_msg_id == "same").count(), 1);
+
+    // A counselor who does not hold the chat cannot write in it.
+    let stranger = app.create_user(Role::Counselor, "not-holding@example.com").await;
+    let refused = sangdam_app::chats::post(
+        &app.store,
+        &app.keys,
+        now,
+        sangdam_app::chats::Message {
+            chat: &chat,
+            kind: sangdam_domain::chat::MessageKind::Counselor,
+            sender: Some(&stranger),
+            client_msg_id: "intruder",
+            text: "들어왔어요",
+            flag: None,
+            crisis: None,
+        },
+    )
+    .await;
+    assert!(matches!(refused, Err(sangdam_store::StoreError::NotFound)), "{:?}", refused.map(|p| p.new));
+});
