@@ -73,6 +73,8 @@ pub(super) struct Layer {
     /// Measured bits per second, smoothed over the last windows.
     bps: u64,
     last_frame: Instant,
+    /// The picture's size (width times height) as its last VP8 keyframe names it; 0 unknown.
+    pub pixels: u32,
 }
 
 impl Layer {
@@ -85,6 +87,7 @@ impl Layer {
             window_bytes: 0,
             bps: 0,
             last_frame: now,
+            pixels: 0,
         }
     }
 

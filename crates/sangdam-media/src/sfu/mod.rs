@@ -119,9 +119,11 @@ impl TrackIn {
         self.layers.iter().find(|l| &l.rid == rid)
     }
 
-    /// The largest layer sending now.
+    /// The largest layer sending now, for a recording: by the picture size its keyframes name,
+    /// then by rate (a rate measured over a layer's first moments reads a keyframe as a large
+    /// rate, so the rate alone may pick a smaller picture).
     fn largest(&self, now: Instant) -> Option<LayerId> {
-        self.layers.iter().filter(|l| l.active(now)).max_by_key(|l| l.bps(now)).map(|l| l.rid)
+        self.layers.iter().filter(|l| l.active(now)).max_by_key(|l| (l.pixels, l.bps(now))).map(|l| l.rid)
     }
 }
 

@@ -106,6 +106,9 @@ fn event(p: &mut Peer, e: Event, now: Instant) -> Option<Propagated> {
             // and forwarding resumes with it. Audio is forwarded as it comes: Opus conceals a gap.
             if data.is_keyframe() {
                 layer.broken = false;
+                if let Some((w, h)) = crate::webm::vp8_keyframe_size(&data.data) {
+                    layer.pixels = u32::from(w) * u32::from(h);
+                }
             } else if layer.broken || !data.contiguous {
                 layer.broken = true;
                 let mid = t.mid;

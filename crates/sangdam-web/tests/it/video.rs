@@ -445,7 +445,7 @@ async fn a_consented_recording_is_written_encrypted_and_decodes() {
                 "error",
                 "-count_frames",
                 "-show_entries",
-                "stream=codec_name,nb_read_frames:format=duration",
+                "stream=codec_name,width,height,nb_read_frames:format=duration",
                 "-of",
                 "csv=p=0",
             ])
