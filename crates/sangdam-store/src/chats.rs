@@ -427,7 +427,58 @@ impl Store {
             if let Some(m) = self.chat_message_by_client_id(chat, kind, client_msg_id).await? {
                 return Ok(Posted { message: m, new: false, counselor: None, status: None, flagged: 0, crisis: None });
             }
-            match self.insert_chat_message(chat, kind, sender, client_msg_id, body, flag, holder, now, crisis).await {
+            // In a block of its own, so that a conflict inside comes out here and not out of
+            // the function.
+            let result: Result<Posted> = on_backend!(self, |pool| async {
+                let mut tx = pool.begin().await?;
+                let row = sqlx::query(
+                    "UPDATE chats SET last_seq = last_seq + 1, flagged = flagged + $1 WHERE id = $2 \
+                     AND ($3 IS NULL OR (counselor_id = $3 AND status = 'active')) \
+                     RETURNING last_seq, counselor_id, status, flagged",
+                )
+                .bind(i64::from(flag.is_some()))
+                .bind(chat)
+                .bind(holder.map(UserId::as_str))
+                .fetch_one(&mut *tx)
+                .await?;
+                let seq: i64 = row.try_get("last_seq")?;
+                let counselor = opt_uid(&row, "counselor_id")?;
+                let status = Some(chat_status(&row.try_get::<String, _>("status")?)?);
+                let flagged: i64 = row.try_get("flagged")?;
+                sqlx::query(
+                    "INSERT INTO chat_messages (chat_id, seq, kind, sender_id, client_msg_id, body, flag, at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                )
+                .bind(chat)
+                .bind(seq)
+                .bind(kind.as_str())
+                .bind(sender.map(UserId::as_str))
+                .bind(client_msg_id)
+                .bind(body)
+                .bind(flag)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+                // A crisis message and its event commit together.
+                let raised = match crisis {
+                    Some(w) => Some(crate::crisis::raise_crisis_in!(&mut tx, w)),
+                    None => None,
+                };
+                tx.commit().await?;
+                let message = ChatMessage {
+                    seq,
+                    kind,
+                    sender_id: sender.cloned(),
+                    client_msg_id: client_msg_id.to_owned(),
+                    body: body.to_vec(),
+                    flag: flag.map(str::to_owned),
+                    at: now,
+                    file_id: None,
+                };
+                Ok(Posted { message, new: true, counselor, status, flagged, crisis: raised })
+            }
+            .await);
+            match result {
                 Err(StoreError::Conflict) if attempts < 20 => {
                     attempts += 1;
                     tokio::time::sleep(std::time::Duration::from_millis(5 * attempts)).await;
@@ -435,69 +486,6 @@ impl Store {
                 other => return other,
             }
         }
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    async fn insert_chat_message(
-        &self,
-        chat: &str,
-        kind: MessageKind,
-        sender: Option<&UserId>,
-        client_msg_id: &str,
-        body: &[u8],
-        flag: Option<&str>,
-        holder: Option<&UserId>,
-        now: i64,
-        crisis: Option<&crate::CrisisWrite>,
-    ) -> Result<Posted> {
-        on_backend!(self, |pool| {
-            let mut tx = pool.begin().await?;
-            let row = sqlx::query(
-                "UPDATE chats SET last_seq = last_seq + 1, flagged = flagged + $1 WHERE id = $2 \
-                 AND ($3 IS NULL OR (counselor_id = $3 AND status = 'active')) \
-                 RETURNING last_seq, counselor_id, status, flagged",
-            )
-            .bind(i64::from(flag.is_some()))
-            .bind(chat)
-            .bind(holder.map(UserId::as_str))
-            .fetch_one(&mut *tx)
-            .await?;
-            let seq: i64 = row.try_get("last_seq")?;
-            let counselor = opt_uid(&row, "counselor_id")?;
-            let status = Some(chat_status(&row.try_get::<String, _>("status")?)?);
-            let flagged: i64 = row.try_get("flagged")?;
-            sqlx::query(
-                "INSERT INTO chat_messages (chat_id, seq, kind, sender_id, client_msg_id, body, flag, at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-            )
-            .bind(chat)
-            .bind(seq)
-            .bind(kind.as_str())
-            .bind(sender.map(UserId::as_str))
-            .bind(client_msg_id)
-            .bind(body)
-            .bind(flag)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
-            // A crisis message and its event commit together.
-            let raised = match crisis {
-                Some(w) => Some(crate::crisis::raise_crisis_in!(&mut tx, w)),
-                None => None,
-            };
-            tx.commit().await?;
-            let message = ChatMessage {
-                seq,
-                kind,
-                sender_id: sender.cloned(),
-                client_msg_id: client_msg_id.to_owned(),
-                body: body.to_vec(),
-                flag: flag.map(str::to_owned),
-                at: now,
-                file_id: None,
-            };
-            Ok(Posted { message, new: true, counselor, status, flagged, crisis: raised })
-        })
     }
 
     async fn chat_message_by_client_id(&self, chat: &str, kind: MessageKind, id: &str) -> Result<Option<ChatMessage>> {

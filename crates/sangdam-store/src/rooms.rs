@@ -255,7 +255,10 @@ impl Store {
         if let Some(m) = self.room_message_by_client_id(room, sender, client_msg_id).await? {
             return Ok((m, false, None));
         }
+        // In a block of its own, so that a conflict inside comes out here, to the arm below,
+        // and not out of the function.
         let result: Result<(RoomMessage, Option<crate::CrisisRaised>)> = on_backend!(self, |pool| {
+            async {
             let mut tx = pool.begin().await?;
             let seq: i64 =
                 sqlx::query_scalar("UPDATE rooms SET last_seq = last_seq + 1 WHERE id = $1 RETURNING last_seq")
@@ -286,6 +289,8 @@ impl Store {
                 at: now,
             };
             Ok((m, raised))
+        }
+        .await
         });
         match result {
             Ok((m, raised)) => Ok((m, true, raised)),

@@ -718,3 +718,17 @@ db_test!(connection_quality_reaches_the_room_once_per_change, async |app: &TestA
     let client = w["participants"].as_array().unwrap().iter().find(|p| p["user"] == s.client_id.as_str()).cloned();
     assert_eq!(client.unwrap()["media"]["quality"], "weak");
 });
+
+db_test!(one_room_message_stored_twenty_times_at_once_is_stored_once, async |app: &TestApp| {
+    let s = scene(app, "twenty").await;
+    let room = room_of(app, &s.client.0, &s.appointment).await;
+    let sender = sangdam_domain::UserId::parse(&s.client_id).unwrap();
+    let now = app.clock.now();
+    // One message arriving twenty times at once (a page resending from two tabs, say): one copy
+    // is stored, the others get it back instead of an error.
+    let posts = (0..20).map(|_| app.store.post_room_message(&room, &sender, "same", b"sealed", now, None));
+    let results = futures_util::future::join_all(posts).await;
+    let posted: Vec<_> = results.into_iter().map(Result::unwrap).collect();
+    assert_eq!(posted.iter().filter(|p| p.1).count(), 1);
+    assert!(posted.iter().all(|p| p.0.seq == posted[0].0.seq));
+});
