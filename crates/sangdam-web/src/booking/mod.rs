@@ -266,7 +266,7 @@ pub async fn notify(
 }
 
 /// The MAC of a mail link to move or cancel appointment `id` of `client` as it stands at
-/// `sequence` (128 bits, hex; see `pages::manage`), keyed by the master key.
+/// `sequence` (128 bits, hex; see `pages::appointments::manage`), keyed by the master key.
 pub(crate) fn manage_mac(state: &AppState, id: &str, client: &UserId, sequence: i64) -> String {
     let mut mac = state.keys.mac_hex("mail.manage", format!("{id}:{client}:{sequence}").as_bytes());
     mac.truncate(32);

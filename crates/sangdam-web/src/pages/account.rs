@@ -8,8 +8,8 @@ use sangdam_domain::{DisplayName, Language, NewPassword, Timezone};
 use sangdam_store::SessionRecord;
 use serde::Deserialize;
 
-use super::shared::{password_error, role_message_id};
-use super::{render, see_other, with_status};
+use super::views::{password_error, role_message_id};
+use super::views::{render, see_other, with_status};
 use crate::auth::{audit, hash_password, user_target};
 use crate::ctx::{Ctx, SESSION_COOKIE};
 use crate::error::AppResult;

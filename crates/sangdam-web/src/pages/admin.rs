@@ -15,8 +15,8 @@ use sangdam_store::{
 };
 use serde::Deserialize;
 
-use super::shared::role_message_id;
-use super::{render, see_other, with_status};
+use super::views::role_message_id;
+use super::views::{render, see_other, with_status};
 use crate::auth::{actor_of, audit, user_target};
 use crate::ctx::Ctx;
 use crate::error::{AppError, AppResult};

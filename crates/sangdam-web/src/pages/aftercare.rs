@@ -12,8 +12,8 @@ use sangdam_domain::aftercare::{self, FEEDBACK_QUESTIONS, Feedback};
 use sangdam_domain::booking::AppointmentStatus;
 use sangdam_store::{AppointmentRecord, FeedbackRecord, StoreError, SummaryRecord, sealed};
 
-use super::shared::display_names;
-use super::{open_text_at, render, see_other, with_status};
+use super::views::display_names;
+use super::views::{open_text_at, render, see_other, with_status};
 use crate::auth::audit;
 use crate::crypto::random;
 use crate::ctx::Ctx;
@@ -37,7 +37,7 @@ struct SummaryForm<'a> {
 
 /// The counselor's summary form for a session that has taken place.
 async fn summary_target(state: &AppState, ctx: &Ctx, id: &str) -> Result<(AppointmentRecord, String), AppError> {
-    let (a, me) = super::calendar::own(state, ctx, id).await?;
+    let (a, me) = super::views::appointments::own(state, ctx, id).await?;
     // The summary is the client's record: only while the client is in this counselor's care.
     if !crate::access::may_see_client(state, &me, &a.client_id).await? {
         audit(state, ctx, Some(&me), "summary.read", Some(format!("appointment:{}", a.id)), "denied").await?;
@@ -146,7 +146,7 @@ struct PortalPage<'a> {
     /// Forms asked for: link, title, counselor.
     requests: Vec<(String, String, String)>,
     /// Recordings the counselor shared.
-    recordings: Vec<super::recordings::Row>,
+    recordings: Vec<super::views::recordings::Row>,
     /// After a form answer that spoke of suicide or self-harm: the crisis lines.
     care: Option<crate::crisis::CareNotice>,
 }
@@ -228,7 +228,7 @@ pub async fn portal(
         files,
         unread_messages,
         requests,
-        recordings: super::recordings::rows_for(&state, &ctx, &v.user).await?,
+        recordings: super::views::recordings::rows_for(&state, &ctx, &v.user).await?,
         care: q.care.is_some().then(|| crate::crisis::care_notice_later(&state, ctx.lang())),
     })
 }

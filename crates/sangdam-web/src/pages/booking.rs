@@ -6,43 +6,26 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
+use sangdam_domain::Language;
 use sangdam_domain::booking::SessionKind;
 use sangdam_domain::booking::recurrence::{Every, MAX_OCCURRENCES, series};
-use sangdam_domain::{Language, Role, UserId};
-use sangdam_store::{DirectoryFilter, Specialty};
+use sangdam_store::{DirectoryFilter, Specialty, StoreError, WaitlistEntry};
 use serde::Deserialize;
 
-use super::{render, see_other, with_status};
+use super::views::booking::{
+    SlotView, client_viewer, horizon, load_counselor, month_slots, parse_id, slot_views, waitlist_days,
+};
+use super::views::{render, see_other, with_status};
+use crate::auth::audit;
 use crate::booking::{self, Counselor, SlotSearch};
+use crate::crypto::random;
 use crate::ctx::Ctx;
 use crate::error::{AppError, AppResult};
 use crate::forms::FormData;
 use crate::state::AppState;
 
 pub use sangdam_domain::limits::MAX_REASON_CHARS;
-use sangdam_domain::limits::MAX_WITHIN_DAYS;
-
-/// A bookable time, labelled in the viewer's time zone.
-pub struct SlotView {
-    pub start: i64,
-    pub label: String,
-}
-
-pub(super) fn slot_views(ctx: &Ctx, slots: &[sangdam_domain::booking::Slot]) -> Vec<SlotView> {
-    slots.iter().map(|s| SlotView { start: s.start.as_second(), label: ctx.time(s.start.as_second()) }).collect()
-}
-
-fn parse_id(raw: &str) -> Result<UserId, AppError> {
-    UserId::parse(raw).ok_or(AppError::NotFound)
-}
-
-pub(super) async fn load_counselor(state: &AppState, id: &str) -> Result<Counselor, AppError> {
-    let id = parse_id(id)?;
-    match booking::counselor(state, &id).await? {
-        Some(c) if c.profile.published => Ok(c),
-        _ => Err(AppError::NotFound),
-    }
-}
+use sangdam_domain::limits::{MAX_WAITLIST_ENTRIES, MAX_WITHIN_DAYS};
 
 // ---------------------------------------------------------------------------------------------
 // Directory
@@ -289,17 +272,66 @@ pub(crate) async fn counselor_page_with(
     })
 }
 
-/// Today and the last day of the counselor's booking horizon, as dates in `zone`.
-fn horizon_in(c: &Counselor, zone: jiff::tz::TimeZone, now: i64) -> (jiff::civil::Date, jiff::civil::Date) {
-    let today = jiff::Timestamp::from_second(now).unwrap_or_default().to_zoned(zone).date();
-    let last = today.checked_add(jiff::Span::new().days(i64::from(c.profile.rules.horizon_days))).unwrap_or(today);
-    (today, last)
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct WaitForm {
+    day: String,
+    kind: String,
 }
 
-/// The days a client may wait for: today to the end of the booking horizon, in the counselor's
-/// time zone.
-pub(crate) fn waitlist_days(c: &Counselor, now: i64) -> (jiff::civil::Date, jiff::civil::Date) {
-    horizon_in(c, c.availability.timezone.clone(), now)
+pub async fn join_waitlist(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    FormData(f): FormData<WaitForm>,
+) -> AppResult {
+    let v = client_viewer(&ctx)?;
+    let c = load_counselor(&state, &id).await?;
+    // A refusal shows the counselor's page again with the form as it was sent and the reason.
+    let refuse = |message_id: &str| WaitRefused {
+        errors: vec![ctx.t(message_id)],
+        day: f.day.trim().chars().take(10).collect(),
+        kind: f.kind.trim().chars().take(20).collect(),
+    };
+    let Some(kind) = SessionKind::parse(&f.kind).filter(|k| c.profile.offering(*k).is_some()) else {
+        let page = counselor_page_with(&state, &ctx, &id, None, refuse("error-kind-unknown")).await;
+        return with_status(StatusCode::UNPROCESSABLE_ENTITY, page);
+    };
+    let (today, last) = waitlist_days(&c, ctx.now);
+    let refused = match f.day.trim().parse::<jiff::civil::Date>() {
+        Err(_) => Some("error-date-invalid"),
+        Ok(day) if day < today || day > last => Some("error-date-out-of-range"),
+        Ok(_) => None,
+    };
+    if let Some(message_id) = refused {
+        let page = counselor_page_with(&state, &ctx, &id, None, refuse(message_id)).await;
+        return with_status(StatusCode::UNPROCESSABLE_ENTITY, page);
+    }
+    let day: jiff::civil::Date = f.day.trim().parse().map_err(|_| AppError::BadRequest("error-date-invalid"))?;
+    // The id starts with the millisecond of joining, so that two clients who join within the
+    // same second are still offered slots in the order they joined (the list is ordered by
+    // `created_at`, then id).
+    let millis = jiff::Timestamp::now().as_millisecond();
+    if state.store.open_waitlist_entries(&v.user.id).await? >= MAX_WAITLIST_ENTRIES {
+        let page = counselor_page_with(&state, &ctx, &id, None, refuse("error-waitlist-full")).await;
+        return with_status(StatusCode::UNPROCESSABLE_ENTITY, page);
+    }
+    let entry = WaitlistEntry {
+        id: format!("{millis:016x}{}", sangdam_domain::ids::encode_random(&random::<10>())),
+        counselor_id: c.user.id.clone(),
+        client_id: v.user.id.clone(),
+        day: day.to_string(),
+        kind,
+        status: "waiting".into(),
+        hold_id: None,
+        created_at: ctx.now,
+    };
+    match state.store.join_waitlist(&entry).await {
+        Ok(()) | Err(StoreError::Conflict) => {}
+        Err(e) => return Err(e.into()),
+    }
+    audit(&state, &ctx, Some(&v.user), "waitlist.join", Some(format!("counselor:{}", c.user.id)), "ok").await?;
+    Ok(see_other(&format!("/counselors/{}?waiting=1", c.user.id)))
 }
 
 pub async fn counselor_photo(State(state): State<AppState>, Path(id): Path<String>) -> AppResult {
@@ -375,11 +407,6 @@ fn book_page<'a>(
         alternatives,
         max_count: i64::from(MAX_OCCURRENCES),
     }
-}
-
-/// Only clients book; staff see a clear refusal rather than a form that cannot succeed.
-pub(super) fn client_viewer(ctx: &Ctx) -> Result<&crate::ctx::Viewer, AppError> {
-    ctx.with_role(&[Role::Client])
 }
 
 pub async fn book_form(
@@ -525,31 +552,10 @@ struct PickPage<'a> {
     kind: &'static str,
     kind_label: String,
     kinds: Vec<(&'static str, String)>,
-    m: super::month::MonthView,
+    m: super::views::month::MonthView,
     base: String,
     book_base: String,
     post_to: Option<String>,
-}
-
-/// Today and the last day of the booking horizon, in the viewer's time zone.
-pub(crate) fn horizon(ctx: &Ctx, c: &Counselor) -> (jiff::civil::Date, jiff::civil::Date) {
-    horizon_in(c, ctx.timezone().to_jiff(), ctx.now)
-}
-
-/// The free slots of `kind` in `month` (its first day, in the viewer's zone).
-pub(crate) async fn month_slots(
-    state: &AppState,
-    ctx: &Ctx,
-    c: &Counselor,
-    kind: SessionKind,
-    month: jiff::civil::Date,
-    client: Option<&UserId>,
-) -> anyhow::Result<Vec<sangdam_domain::booking::Slot>> {
-    let zone = ctx.timezone().to_jiff();
-    let start = |d: jiff::civil::Date| d.to_zoned(zone.clone()).map_or(ctx.now, |z| z.timestamp().as_second());
-    let next = month.checked_add(jiff::Span::new().months(1)).unwrap_or(month);
-    let search = SlotSearch { kind, from: start(month), until: Some(start(next)), limit: 5000 };
-    booking::next_slots(state, c, &search, client, ctx.now).await
 }
 
 pub async fn pick(
@@ -564,7 +570,7 @@ pub async fn pick(
         .or_else(|| c.profile.offerings.first().map(|o| o.kind))
         .ok_or(AppError::NotFound)?;
     let (today, last) = horizon(&ctx, &c);
-    let month = super::month::chosen_month(&q.month, today, last);
+    let month = super::views::month::chosen_month(&q.month, today, last);
     let client = ctx.person().map(|v| v.user.id.clone());
     let slots = month_slots(&state, &ctx, &c, kind, month, client.as_ref()).await?;
     let day = q.day.trim().parse::<jiff::civil::Date>().ok();
@@ -576,7 +582,7 @@ pub async fn pick(
         kind: kind.as_str(),
         kind_label: c.profile.offering(kind).map(|o| offering_label(&ctx, &o)).unwrap_or_default(),
         kinds: c.profile.offerings.iter().map(|o| (o.kind.as_str(), offering_label(&ctx, o))).collect(),
-        m: super::month::view(&ctx, month, today, last, &slots, day),
+        m: super::views::month::view(&ctx, month, today, last, &slots, day),
         base: format!("/counselors/{id}/calendar?kind={}&", kind.as_str()),
         book_base: format!("/counselors/{id}/book?kind={}&start=", kind.as_str()),
         post_to: None,

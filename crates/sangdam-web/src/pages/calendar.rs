@@ -7,8 +7,9 @@ use jiff::civil::Date;
 use sangdam_domain::Role;
 use serde::Deserialize;
 
-use super::counselor::WEEKDAYS;
-use super::{render, see_other};
+use super::views::WEEKDAYS;
+use super::views::appointments::{op_error, own};
+use super::views::{render, see_other};
 use crate::auth::audit;
 use crate::ctx::Ctx;
 use crate::error::{AppError, AppResult};
@@ -132,7 +133,7 @@ pub async fn calendar(State(state): State<AppState>, ctx: Ctx, Query(q): Query<C
             cancel_reason: a.cancel_reason.clone().filter(|r| !r.is_empty()),
             open: a.status.holds_time(),
             past: a.starts_at <= ctx.now,
-            can_join: super::shared::room_open(&state, a, ctx.now),
+            can_join: super::views::room_open(&state, a, ctx.now),
         });
     }
     // Reading clients' appointments (and their reasons for the visit) is access to client data.
@@ -153,27 +154,6 @@ pub async fn calendar(State(state): State<AppState>, ctx: Ctx, Query(q): Query<C
 #[serde(default)]
 pub struct ActionForm {
     reason: String,
-}
-
-/// The counselor's own appointment, or 404.
-pub(super) async fn own(
-    state: &AppState,
-    ctx: &Ctx,
-    id: &str,
-) -> Result<(sangdam_store::AppointmentRecord, sangdam_store::UserRecord), AppError> {
-    let v = ctx.client_data_viewer(&[Role::Counselor])?;
-    let a = sangdam_app::appointments::counselors_appointment(&state.store, &v.user.id, id).await.map_err(op_error)?;
-    Ok((a, v.user.clone()))
-}
-
-/// A refused operation, as the pages answer it.
-pub(crate) fn op_error(e: sangdam_app::appointments::OpError) -> AppError {
-    use sangdam_app::appointments::OpError;
-    match e {
-        OpError::NotFound => AppError::NotFound,
-        OpError::Invalid(id) | OpError::Conflict(id) => AppError::BadRequest(id),
-        OpError::Store(e) => e.into(),
-    }
 }
 
 /// Runs a counselor's operation on their appointment `id`, then what follows it at once, and

@@ -12,8 +12,8 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::IntoResponse;
 use sangdam_domain::{Role, UserId};
 
-use super::shared::{category_name, display_names};
-use super::{render, see_other, with_status};
+use super::views::{category_name, display_names};
+use super::views::{render, see_other, with_status};
 use crate::auth::audit;
 use crate::chat::{self, staff::StaffEntrant};
 use crate::crypto::random;
@@ -99,7 +99,7 @@ pub async fn console(State(state): State<AppState>, ctx: Ctx) -> AppResult {
         recent,
         left,
         categories,
-        accept: super::shared::accepted_files(),
+        accept: super::views::accepted_files(),
     })
 }
 
@@ -298,9 +298,12 @@ pub async fn transcript(State(state): State<AppState>, ctx: Ctx, Path(id): Path<
         category: category_name(&ctx, chat.close_category.as_deref()),
         hash: chat.evidence_hash.clone(),
         reply_to: match &chat.transcript_to {
-            Some(sealed) => {
-                Some(super::open_text_at(&state, &sangdam_store::sealed::CHAT_TRANSCRIPT_TO, &[&chat.id], sealed)?)
-            }
+            Some(sealed) => Some(super::views::open_text_at(
+                &state,
+                &sangdam_store::sealed::CHAT_TRANSCRIPT_TO,
+                &[&chat.id],
+                sealed,
+            )?),
             None => None,
         },
         lines,

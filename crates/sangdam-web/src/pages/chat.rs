@@ -15,7 +15,7 @@ use axum::response::{IntoResponse, Response};
 use sangdam_domain::{Language, Role};
 use sangdam_store::ChatRecord;
 
-use super::{render, see_other, with_status};
+use super::views::{render, see_other, with_status};
 use crate::chat::{self, client::ClientEntrant};
 use crate::crypto::{random, sha256_hex};
 use crate::ctx::{Ctx, same_origin};
@@ -89,7 +89,7 @@ async fn ban_page(state: &AppState, ctx: &Ctx, headers: &HeaderMap) -> Result<Op
     let client = ctx.person().map(|v| &v.user.id);
     let device = device_of(headers).map(|d| sha256_hex(d.as_bytes())).unwrap_or_default();
     let Some(until) = state.store.chat_banned_until(client, &device, ctx.now).await? else { return Ok(None) };
-    let page = super::MessagePage {
+    let page = super::views::MessagePage {
         ctx,
         title: ctx.t("chat-banned-title"),
         message: ctx.ta("chat-banned", "until", ctx.time(until)),
@@ -212,7 +212,7 @@ pub async fn page(State(state): State<AppState>, ctx: Ctx, headers: HeaderMap, P
         guest: chat.client_id.is_none(),
         hours: chat::hours(&state, ctx.lang()),
         lines: crate::crisis::lines(&state, &crate::i18n::Tr::new(state.i18n.clone(), ctx.lang())),
-        accept: super::shared::accepted_files(),
+        accept: super::views::accepted_files(),
         max_mb: i64::try_from(state.config.room_file_max_bytes / (1024 * 1024)).unwrap_or(0),
     })
 }

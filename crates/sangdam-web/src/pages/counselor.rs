@@ -7,14 +7,15 @@ use std::collections::HashMap;
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use jiff::civil::{Date, Weekday};
+use jiff::civil::Date;
 use sangdam_domain::booking::availability::format_hhmm;
 use sangdam_domain::booking::{BookingRules, DateException, ExceptionKind, Interval, SessionKind};
 use sangdam_domain::{Currency, Language, Money, Role};
 use sangdam_store::{CounselorProfile, Offering};
 use serde::Deserialize;
 
-use super::{render, see_other, with_status};
+use super::views::WEEKDAYS;
+use super::views::{render, see_other, with_status};
 use crate::auth::audit;
 use crate::crypto::random;
 use crate::ctx::Ctx;
@@ -24,15 +25,6 @@ use crate::state::AppState;
 use crate::undo::{Deleted, UndoQuery};
 
 use sangdam_domain::limits::{MAX_BIO_CHARS, MAX_EXCEPTIONS, MAX_SPANS_PER_DAY};
-pub(super) const WEEKDAYS: [(Weekday, &str, &str); 7] = [
-    (Weekday::Monday, "mon", "weekday-mon"),
-    (Weekday::Tuesday, "tue", "weekday-tue"),
-    (Weekday::Wednesday, "wed", "weekday-wed"),
-    (Weekday::Thursday, "thu", "weekday-thu"),
-    (Weekday::Friday, "fri", "weekday-fri"),
-    (Weekday::Saturday, "sat", "weekday-sat"),
-    (Weekday::Sunday, "sun", "weekday-sun"),
-];
 
 /// `09:00-12:00, 13:00-18:00` into intervals; empty text is a day off.
 pub fn parse_day_hours(text: &str) -> Result<Vec<Interval>, &'static str> {

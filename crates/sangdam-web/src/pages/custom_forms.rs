@@ -11,7 +11,7 @@ use sangdam_domain::Role;
 use sangdam_domain::form::{Answer, FormSpec, MAX_QUESTIONS, Question, QuestionKind};
 use sangdam_store::{Assignment, StoreError};
 
-use super::{render, see_other, with_status};
+use super::views::{render, see_other, with_status};
 use crate::auth::audit;
 use crate::crypto::random;
 use crate::ctx::Ctx;
@@ -359,46 +359,4 @@ pub async fn submit(
         return Ok(see_other("/portal?answered=1&care=1"));
     }
     Ok(see_other("/portal?answered=1"))
-}
-
-/// One answered form for the staff record: when, title, and each (question, answer).
-pub type Answered = (String, String, Vec<(String, String)>);
-
-/// A client's answers to own forms for the staff record, newest first.
-pub async fn answered(state: &AppState, ctx: &Ctx, client: &sangdam_domain::UserId) -> Result<Vec<Answered>, AppError> {
-    let mut out = Vec::new();
-    for r in state.store.client_form_responses(client).await? {
-        let json = match &r.spec {
-            Some(s) => s.clone(),
-            None => match state.store.form(&r.form_id).await? {
-                Some(form) => form.spec,
-                None => continue,
-            },
-        };
-        let Some(spec) = FormSpec::from_json(&json) else { continue };
-        let plain = state.keys.open_at(&sangdam_store::sealed::FORM_ANSWERS, &[&r.id], &r.answers)?;
-        let answers: Vec<Answer> = serde_json::from_slice(&plain).map_err(|e| AppError::Internal(e.into()))?;
-        let rows = spec
-            .questions()
-            .iter()
-            .zip(answers)
-            .map(|(q, a)| {
-                let options: &[String] = match &q.kind {
-                    QuestionKind::Single { options } | QuestionKind::Multiple { options } => options,
-                    _ => &[],
-                };
-                let pick = |i: usize| options.get(i).cloned().unwrap_or_default();
-                let text = match a {
-                    Answer::Text(t) => t,
-                    Answer::Choice(i) => pick(i),
-                    Answer::Choices(v) => v.into_iter().map(pick).collect::<Vec<_>>().join(", "),
-                    Answer::Scale(n) => format!("{n} / 10"),
-                    Answer::Skipped => ctx.t("form-skipped"),
-                };
-                (q.label.clone(), text)
-            })
-            .collect();
-        out.push((ctx.time(r.submitted_at), spec.title().to_owned(), rows));
-    }
-    Ok(out)
 }

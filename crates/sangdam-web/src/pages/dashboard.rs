@@ -6,7 +6,7 @@ use sangdam_domain::Role;
 use sangdam_domain::routing::{ChatStatus, Status};
 use serde::Deserialize;
 
-use super::render;
+use super::views::render;
 use crate::ctx::Ctx;
 use crate::error::AppResult;
 use crate::state::AppState;
@@ -32,10 +32,10 @@ struct DashboardPage<'a> {
     /// Open risk alerts (counselors: their clients'; supervisors: all): id, client, when.
     alerts: Vec<(String, String, String)>,
     /// Open crisis events the viewer may see, most urgent first.
-    crises: Vec<super::crisis::Row>,
+    crises: Vec<super::views::crisis::Row>,
     /// A client's next session (with its join button when the room is open), unread messages
     /// and questionnaires or forms waiting for answers.
-    next: Option<super::appointments::AppointmentView>,
+    next: Option<super::views::appointments::AppointmentView>,
     unread: i64,
     open_forms: usize,
     room_opens_minutes: u32,
@@ -64,7 +64,7 @@ pub async fn dashboard(State(state): State<AppState>, ctx: Ctx, Query(q): Query<
             .count_users_by_role()
             .await?
             .into_iter()
-            .map(|(r, n)| (super::shared::role_message_id(r), n))
+            .map(|(r, n)| (super::views::role_message_id(r), n))
             .collect();
         let (_, total) = state.store.list_mail(1, 0).await?;
         (counts, total)
@@ -73,8 +73,9 @@ pub async fn dashboard(State(state): State<AppState>, ctx: Ctx, Query(q): Query<
     };
     let may_see_alerts = matches!(v.user.role, Role::Counselor | Role::Supervisor)
         && ctx.client_data_viewer(&[Role::Counselor, Role::Supervisor]).is_ok();
-    let alerts = if may_see_alerts { super::questionnaires::alerts_for(&state, &ctx, &v.user).await? } else { vec![] };
-    let crises = if may_see_alerts { super::crisis::open_for(&state, &ctx, &v.user).await? } else { vec![] };
+    let alerts =
+        if may_see_alerts { super::views::questionnaires::alerts_for(&state, &ctx, &v.user).await? } else { vec![] };
+    let crises = if may_see_alerts { super::views::crisis::open_for(&state, &ctx, &v.user).await? } else { vec![] };
     if !crises.is_empty() {
         crate::auth::audit(&state, &ctx, Some(&v.user), "crisis.list", None, "ok").await?;
     }
@@ -95,7 +96,7 @@ pub async fn dashboard(State(state): State<AppState>, ctx: Ctx, Query(q): Query<
     if v.user.role == Role::Client {
         let upcoming = state.store.client_appointments(&v.user.id, ctx.now, true).await?;
         if let Some(a) = upcoming.iter().find(|a| a.status.holds_time()) {
-            next = Some(super::appointments::view(&state, &ctx, a).await?);
+            next = Some(super::views::appointments::view(&state, &ctx, a).await?);
         }
         unread = state.store.threads_of(&v.user.id).await?.iter().map(|(_, n, _)| n).sum();
         open_forms = state.store.open_form_requests(&v.user.id).await?.len();
@@ -112,7 +113,7 @@ pub async fn dashboard(State(state): State<AppState>, ctx: Ctx, Query(q): Query<
                 client.map(|c| c.display_name.to_string()).unwrap_or_default(),
                 ctx.t(a.kind.message_id()),
                 a.id.clone(),
-                super::shared::room_open(&state, &a, ctx.now),
+                super::views::room_open(&state, &a, ctx.now),
             ));
         }
         if !today.is_empty() {
@@ -122,7 +123,7 @@ pub async fn dashboard(State(state): State<AppState>, ctx: Ctx, Query(q): Query<
     render(&DashboardPage {
         ctx: &ctx,
         role: v.user.role.as_str(),
-        role_message_id: super::shared::role_message_id(v.user.role),
+        role_message_id: super::views::role_message_id(v.user.role),
         welcome: q.welcome.is_some(),
         two_factor: v.user.two_factor_enrolled(),
         sessions,

@@ -13,8 +13,8 @@ use axum::http::StatusCode;
 use sangdam_domain::{Role, UserId, aftercare};
 use sangdam_store::UserRecord;
 
-use super::shared::display_names;
-use super::{render, see_other, with_status};
+use super::views::display_names;
+use super::views::{render, see_other, with_status};
 use crate::auth::{actor_of, audit};
 use crate::ctx::Ctx;
 use crate::error::{AppError, AppResult};
@@ -114,7 +114,7 @@ async fn thread_page(
     let stored = state.store.thread(&client, &counselor, 200).await?;
     let mut messages = Vec::with_capacity(stored.len());
     for m in &stored {
-        let text = super::open_text_at(state, &sangdam_store::sealed::MESSAGE, &[&m.id], &m.body)?;
+        let text = super::views::open_text_at(state, &sangdam_store::sealed::MESSAGE, &[&m.id], &m.body)?;
         let crisis = (me.role != Role::Client && m.sender_id == client)
             .then(|| sangdam_domain::crisis::check(&text).map(sangdam_domain::crisis::Level::as_str))
             .flatten();

@@ -12,9 +12,7 @@ mod counselor;
 mod crisis;
 mod custom_forms;
 mod dashboard;
-mod manage;
 mod messages;
-mod month;
 mod notes;
 mod notifications;
 mod public;
@@ -25,21 +23,18 @@ mod reset;
 mod retention;
 mod rights;
 mod room;
-mod shared;
 mod signin;
 mod signup;
 mod tokens;
 mod two_factor;
 mod undo;
+mod views;
 mod webhooks;
 
-use askama::Template;
 use axum::Router;
-use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 
-use crate::ctx::Ctx;
-use crate::error::{AppError, AppResult};
+use crate::error::AppError;
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -129,7 +124,7 @@ pub fn router() -> Router<AppState> {
         .route("/counselors/{id}/photo", get(booking::counselor_photo))
         .route("/counselors/{id}/calendar", get(booking::pick))
         .route("/counselors/{id}/book", get(booking::book_form).post(booking::book_submit))
-        .route("/counselors/{id}/waitlist", post(appointments::join_waitlist))
+        .route("/counselors/{id}/waitlist", post(booking::join_waitlist))
         .route("/waitlist/{id}/leave", post(appointments::leave_waitlist))
         .route("/appointments", get(appointments::mine))
         .route("/questionnaires", get(questionnaires::list))
@@ -169,10 +164,13 @@ pub fn router() -> Router<AppState> {
         .route("/notes/{id}/sign", post(notes::sign))
         .route("/notes/{id}/addenda", post(notes::add_addendum))
         .route("/appointments/{id}/cancel", get(appointments::cancel_form).post(appointments::client_cancel))
-        .route("/m/done", get(manage::done))
-        .route("/m/{token}", get(manage::show))
-        .route("/m/{token}/cancel", get(manage::cancel_form).post(manage::cancel))
-        .route("/m/{token}/reschedule", get(manage::reschedule_form).post(manage::reschedule))
+        .route("/m/done", get(appointments::manage::done))
+        .route("/m/{token}", get(appointments::manage::show))
+        .route("/m/{token}/cancel", get(appointments::manage::cancel_form).post(appointments::manage::cancel))
+        .route(
+            "/m/{token}/reschedule",
+            get(appointments::manage::reschedule_form).post(appointments::manage::reschedule),
+        )
         .route(
             "/appointments/{id}/reschedule",
             get(appointments::reschedule_form).post(appointments::reschedule_submit),
@@ -183,7 +181,7 @@ pub fn router() -> Router<AppState> {
         .route("/calendar/{file}", get(notifications::feed))
         .route("/appointments/{id}/room", get(room::enter_appointment))
         // Rooms are opened from the counselor's calendar; an address typed by hand leads there.
-        .route("/rooms", get(|| async { see_other("/counselor/calendar") }).post(room::create))
+        .route("/rooms", get(|| async { views::see_other("/counselor/calendar") }).post(room::create))
         .route("/rooms/{id}", get(room::page))
         .route("/rooms/{id}/ws", get(room::socket))
         .route("/rooms/{id}/invite", post(room::invite))
@@ -217,51 +215,4 @@ pub async fn delete_expired_recordings(state: &AppState) -> anyhow::Result<usize
 
 async fn not_found() -> AppError {
     AppError::NotFound
-}
-
-/// Opens sealed text (a summary, a message, an addendum) for display.
-pub(crate) fn open_text_at(
-    state: &AppState,
-    column: &sangdam_store::SealedColumn,
-    row: &[&str],
-    sealed: &[u8],
-) -> Result<String, AppError> {
-    Ok(String::from_utf8_lossy(&state.keys.open_at(column, row, sealed)?).into_owned())
-}
-
-/// Renders a template into a response.
-pub(crate) fn render(t: &impl Template) -> AppResult {
-    Ok(Html(t.render()?).into_response())
-}
-
-/// A page with a title, a message and an optional button: "check your email", "link expired".
-#[derive(Template)]
-#[template(path = "message.html")]
-pub(crate) struct MessagePage<'a> {
-    pub ctx: &'a Ctx,
-    pub title: String,
-    pub message: String,
-    pub link: Option<(String, String)>,
-}
-
-pub(crate) fn message(ctx: &Ctx, title_id: &str, message_id: &str, link: Option<(&str, &str)>) -> AppResult {
-    render(&MessagePage {
-        ctx,
-        title: ctx.t(title_id),
-        message: ctx.t(message_id),
-        link: link.map(|(href, label_id)| (href.to_owned(), ctx.t(label_id))),
-    })
-}
-
-/// A redirect after a successful form post (303, so the browser follows with GET).
-pub(crate) fn see_other(to: &str) -> Response {
-    axum::response::Redirect::to(to).into_response()
-}
-
-/// A 4xx status with a page, for forms re-shown with their errors.
-pub(crate) fn with_status(status: axum::http::StatusCode, r: AppResult) -> AppResult {
-    r.map(|mut resp| {
-        *resp.status_mut() = status;
-        resp
-    })
 }

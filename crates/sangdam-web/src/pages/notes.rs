@@ -14,7 +14,7 @@ use sangdam_domain::UserId;
 use sangdam_domain::note::{NoteBody, NoteError, Template as NoteTemplate};
 use sangdam_store::NoteRecord;
 
-use super::{render, see_other, with_status};
+use super::views::{render, see_other, with_status};
 use crate::access::client_record;
 use crate::auth::{actor_of, audit};
 use crate::ctx::Ctx;
@@ -131,7 +131,7 @@ async fn page(
     let mut people: Vec<UserId> = versions.iter().map(|x| x.author_id.clone()).collect();
     people.extend(addenda_rows.iter().map(|a| a.author_id.clone()));
     people.extend([note.counselor_id.clone(), note.client_id.clone()]);
-    let names = super::shared::display_names(state, people).await?;
+    let names = super::views::display_names(state, people).await?;
     let name = |id: &UserId| names.get(id).cloned().unwrap_or_default();
     let mut addenda = Vec::with_capacity(addenda_rows.len());
     for a in &addenda_rows {

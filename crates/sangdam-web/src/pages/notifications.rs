@@ -8,7 +8,7 @@ use axum::response::IntoResponse;
 use sangdam_domain::{Role, UserId};
 use serde::Deserialize;
 
-use super::{render, see_other};
+use super::views::{render, see_other};
 use crate::auth::audit;
 use crate::booking;
 use crate::crypto::{random, sha256_hex};

@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Response};
 use sangdam_domain::Language;
 use serde::Deserialize;
 
-use super::{render, see_other};
+use super::views::{render, see_other};
 use crate::ctx::{Ctx, LANG_COOKIE};
 use crate::error::{AppError, AppResult};
 use crate::forms::{FormData, cookie, safe_next};
@@ -145,7 +145,7 @@ struct ApiDocsPage<'a> {
 
 /// The API documentation, open to everyone (it describes the API; the data needs a token).
 pub async fn api_docs(ctx: Ctx) -> AppResult {
-    super::render(&ApiDocsPage { ctx: &ctx, spec: crate::api::OPENAPI_PATH })
+    super::views::render(&ApiDocsPage { ctx: &ctx, spec: crate::api::OPENAPI_PATH })
 }
 
 #[derive(Template)]
@@ -156,7 +156,7 @@ struct CheckPage<'a> {
 
 /// The device check, open to everyone at any time (it never leaves the browser).
 pub async fn device_check(ctx: Ctx) -> AppResult {
-    super::render(&CheckPage { ctx: &ctx })
+    super::views::render(&CheckPage { ctx: &ctx })
 }
 
 /// Largest offer the device check accepts.

@@ -11,8 +11,8 @@ use sangdam_domain::note::Template as NoteTemplate;
 use sangdam_domain::{Role, UserId};
 use sangdam_store::{CareDecision, ClientProfile, UserRecord, UserSearch};
 
-use super::shared::{Event, category_name, display_names};
-use super::{render, see_other};
+use super::views::{Event, category_name, display_names};
+use super::views::{render, see_other};
 use crate::access::client_record;
 use crate::auth::{audit, audited};
 use crate::ctx::Ctx;
@@ -61,9 +61,9 @@ struct ClientPage<'a> {
     language_id: &'static str,
     profile: ClientProfile,
     channels: Vec<(&'static str, String)>,
-    histories: Vec<super::questionnaires::History>,
+    histories: Vec<super::views::questionnaires::History>,
     /// Own forms answered: when, title, (question, answer).
-    answered: Vec<super::custom_forms::Answered>,
+    answered: Vec<super::views::forms::Answered>,
     notes: Vec<(String, String, String, bool)>,
     templates: Vec<(&'static str, String)>,
     appointments: Vec<(String, String)>,
@@ -113,7 +113,7 @@ async fn client_page(
         });
     }
     for r in &responses {
-        let (_, score) = super::questionnaires::scored(state, r)?;
+        let (_, score) = super::views::questionnaires::scored(state, r)?;
         timeline.push(Event {
             at: r.submitted_at,
             when: ctx.time(r.submitted_at),
@@ -165,7 +165,7 @@ async fn client_page(
             link: took_part.then(|| format!("/rooms/{room_id}/files/{}", f.id)),
         });
     }
-    timeline.extend(super::crisis::timeline_of(state, ctx, &client.id).await?);
+    timeline.extend(super::views::crisis::timeline_of(state, ctx, &client.id).await?);
     // Feedback shows on the record only when the client agreed to show their name with it.
     for f in state.store.feedback_list(None, Some(&client.id)).await?.into_iter().filter(|f| f.show_name) {
         timeline.push(Event {
@@ -220,7 +220,7 @@ async fn client_page(
         .iter()
         .map(|n| (n.id.clone(), ctx.time(n.created_at), ctx.t(n.template.message_id()), n.signed_at.is_some()))
         .collect();
-    let answered = super::custom_forms::answered(state, ctx, &client.id).await?;
+    let answered = super::views::forms::answered(state, ctx, &client.id).await?;
     let team = state.store.care_team(&client.id).await?;
     let assigned: Vec<UserId> = state
         .store
@@ -259,7 +259,7 @@ async fn client_page(
         client,
         profile,
         channels: CHANNELS.iter().map(|c| (*c, channel_id(c))).collect(),
-        histories: super::questionnaires::histories(state, ctx, &responses)?,
+        histories: super::views::questionnaires::histories(state, ctx, &responses)?,
         answered,
         notes,
         templates: NoteTemplate::ALL.iter().map(|t| (t.as_str(), ctx.t(t.message_id()))).collect(),
@@ -310,7 +310,7 @@ pub async fn save_profile(
         // The two phone numbers share one message on the page.
         let mut messages: Vec<String> = checked.errors.iter().map(|(_, id)| ctx.t(id)).collect();
         messages.dedup();
-        return super::with_status(
+        return super::views::with_status(
             axum::http::StatusCode::UNPROCESSABLE_ENTITY,
             client_page(&state, &ctx, &v.user, client, profile, false, messages).await,
         );

@@ -7,8 +7,8 @@ use axum::http::StatusCode;
 use sangdam_domain::{Email, NewPassword, SecretToken};
 use serde::Deserialize;
 
-use super::shared::password_error;
-use super::{message, render, see_other, with_status};
+use super::views::password_error;
+use super::views::{message, render, see_other, with_status};
 use crate::auth::{audit, email_key, hash_password, user_target};
 use crate::crypto::random;
 use crate::ctx::Ctx;

@@ -8,7 +8,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use sangdam_domain::Role;
 
-use super::{render, see_other, with_status};
+use super::views::{render, see_other, with_status};
 use crate::auth::audit;
 use crate::ctx::Ctx;
 use crate::error::AppResult;

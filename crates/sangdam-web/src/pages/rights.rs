@@ -16,8 +16,8 @@ use sangdam_domain::Role;
 use sangdam_domain::access::export_includes;
 use serde_json::{Value, json};
 
-use super::shared::display_names;
-use super::{open_text_at, render, see_other, with_status};
+use super::views::display_names;
+use super::views::{open_text_at, render, see_other, with_status};
 use crate::auth::{audit, audited};
 use crate::booking::{Change, FollowOn};
 use crate::ctx::{Ctx, SESSION_COOKIE};
@@ -84,7 +84,7 @@ async fn export_zip(state: &AppState, ctx: &Ctx, user: &sangdam_store::UserRecor
     zip.add("appointments.json", &pretty(&Value::Array(list))).map_err(z)?;
     let mut list = Vec::new();
     for r in state.store.client_responses(me).await? {
-        let (answers, score) = super::questionnaires::scored(state, &r)?;
+        let (answers, score) = super::views::questionnaires::scored(state, &r)?;
         list.push(json!({
             "instrument": r.instrument.as_str(), "answers": answers, "total": score.total,
             "band": score.band.as_str(), "submitted_at": time(r.submitted_at),
@@ -154,7 +154,7 @@ async fn export_zip(state: &AppState, ctx: &Ctx, user: &sangdam_store::UserRecor
     zip.add("session_chat.json", &pretty(&Value::Array(chat))).map_err(z)?;
     // The client's own answers to counselors' forms, with the questions as they were asked.
     let mut list = Vec::new();
-    for (when, title, rows) in super::custom_forms::answered(state, ctx, me).await? {
+    for (when, title, rows) in super::views::forms::answered(state, ctx, me).await? {
         let answers: Vec<Value> = rows.into_iter().map(|(q, a)| json!({ "question": q, "answer": a })).collect();
         list.push(json!({ "form": title, "submitted_at": when, "answers": answers }));
     }

@@ -11,7 +11,7 @@ use sangdam_domain::{Email, Role};
 use sangdam_store::{MemberRole, RoomRecord};
 use serde::Deserialize;
 
-use super::{render, see_other};
+use super::views::{render, see_other};
 use crate::auth::audit;
 use crate::crypto::random;
 use crate::ctx::{Ctx, Viewer, same_origin};
@@ -30,7 +30,7 @@ async fn member(state: &AppState, ctx: &Ctx, room: &RoomRecord) -> Result<(Viewe
     }
     if let Some(a) = &room.appointment_id {
         let a = state.store.appointment(a).await?.ok_or(AppError::NotFound)?;
-        if !super::shared::room_open(state, &a, ctx.now) {
+        if !super::views::room_open(state, &a, ctx.now) {
             return Err(AppError::BadRequest("error-room-not-open"));
         }
     }
@@ -46,7 +46,7 @@ pub async fn enter_appointment(State(state): State<AppState>, ctx: Ctx, Path(id)
     if a.counselor_id == v.user.id {
         ctx.client_data_viewer(&[Role::Counselor])?;
     }
-    if !super::shared::room_open(&state, &a, ctx.now) {
+    if !super::views::room_open(&state, &a, ctx.now) {
         return Err(AppError::BadRequest("error-room-not-open"));
     }
     let new_id = sangdam_domain::ids::encode_random(&random::<16>());
@@ -74,7 +74,7 @@ pub async fn page(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String
         let v = ctx.signed_in()?;
         state.store.room_member(&room.id, &v.user.id).await?.ok_or(AppError::NotFound)?;
         let home = if v.user.role == sangdam_domain::Role::Client { "/appointments" } else { "/dashboard" };
-        return super::message(&ctx, "room-title", "room-ended-page", Some((home, "room-ended-back")));
+        return super::views::message(&ctx, "room-title", "room-ended-page", Some((home, "room-ended-back")));
     }
     let (v, role, _) = member(&state, &ctx, &room).await?;
     audit(&state, &ctx, Some(&v.user), "room.enter", Some(format!("room:{}", room.id)), "ok").await?;
@@ -84,7 +84,7 @@ pub async fn page(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String
         title: room.title.clone(),
         host: role == MemberRole::Host,
         ad_hoc: room.appointment_id.is_none(),
-        accept: super::shared::accepted_files(),
+        accept: super::views::accepted_files(),
         max_mb: i64::try_from(state.config.room_file_max_bytes / (1024 * 1024)).unwrap_or(0),
     })
 }

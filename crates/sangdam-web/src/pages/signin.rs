@@ -7,7 +7,7 @@ use sangdam_domain::{Email, SecretToken};
 use sangdam_store::SessionState;
 use serde::Deserialize;
 
-use super::{render, see_other, with_status};
+use super::views::{render, see_other, with_status};
 use crate::auth::{audit, check_second_factor, email_key, start_session, user_target, verify_password};
 use crate::crypto::random;
 use crate::ctx::{Ctx, SESSION_COOKIE};

@@ -18,8 +18,8 @@ use sangdam_domain::{
 use sangdam_store::{Effects, InvitationState, NewUser, PendingSignup, SessionState, StoreError};
 use serde::Deserialize;
 
-use super::shared::{password_error, role_message_id};
-use super::{message, render, see_other, with_status};
+use super::views::{message, render, see_other, with_status};
+use super::views::{password_error, role_message_id};
 use crate::auth::{audit, hash_password, start_session, user_target};
 use crate::crypto::random;
 use crate::ctx::Ctx;

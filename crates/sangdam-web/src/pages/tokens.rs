@@ -14,7 +14,7 @@ use sangdam_domain::api::{
 };
 use sangdam_store::{ApiTokenRecord, NewApiToken, UserRecord};
 
-use super::{render, see_other, with_status};
+use super::views::{render, see_other, with_status};
 use crate::auth::audited;
 use crate::ctx::Ctx;
 use crate::error::{AppError, AppResult};

@@ -9,7 +9,7 @@ use qrcode::render::svg;
 use sangdam_domain::totp::TotpSecret;
 use serde::Deserialize;
 
-use super::{render, see_other, with_status};
+use super::views::{render, see_other, with_status};
 use crate::auth::{audit, user_target};
 use crate::crypto::{random, sha256_hex};
 use crate::ctx::{Ctx, Viewer};
@@ -186,7 +186,7 @@ pub async fn disable(State(state): State<AppState>, ctx: Ctx, FormData(f): FormD
             crate::throttle::Refused::Wrong(_) => ctx.t("error-disable-two-factor"),
             crate::throttle::Refused::Throttled(m) => m,
         };
-        return super::with_status(status, show(&state, &ctx, v, false, vec![], vec![message], None).await);
+        return super::views::with_status(status, show(&state, &ctx, v, false, vec![], vec![message], None).await);
     }
     state.store.disable_totp(&v.user.id, ctx.now).await?;
     // Their open consoles and rooms showed client data: they close (see `session_watch`).

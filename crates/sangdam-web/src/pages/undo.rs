@@ -3,7 +3,7 @@
 use axum::extract::State;
 use sangdam_store::StoreError;
 
-use super::see_other;
+use super::views::see_other;
 use crate::ctx::Ctx;
 use crate::error::AppResult;
 use crate::forms::FormData;

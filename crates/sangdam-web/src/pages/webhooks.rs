@@ -10,7 +10,7 @@ use sangdam_domain::Role;
 use sangdam_domain::webhooks::{EVENTS, MAX_DESCRIPTION_CHARS, MAX_ENDPOINTS, MAX_URL_CHARS};
 use sangdam_store::{UserRecord, WebhookEndpoint};
 
-use super::{render, see_other, with_status};
+use super::views::{render, see_other, with_status};
 use crate::auth::audited;
 use crate::ctx::Ctx;
 use crate::error::{AppError, AppResult};

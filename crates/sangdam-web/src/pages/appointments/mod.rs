@@ -4,41 +4,24 @@
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
+use sangdam_domain::booking::AppointmentStatus;
 use sangdam_domain::booking::appointment::{CancelOutcome, client_cancellation, client_may_reschedule};
-use sangdam_domain::booking::{AppointmentStatus, SessionKind};
 use sangdam_domain::{Role, UserId};
-use sangdam_store::{AppointmentRecord, StoreError, WaitlistEntry};
+use sangdam_store::{AppointmentRecord, StoreError};
 use serde::Deserialize;
 
-use super::booking::{client_viewer, load_counselor};
-use super::{render, see_other, with_status};
-use crate::auth::{audit, audited};
+use super::views::appointments::{AppointmentView, view};
+use super::views::booking::client_viewer;
+use super::views::{render, see_other, with_status};
+use crate::auth::audited;
 use crate::booking::{self, Change, Counselor, FollowOn};
-use crate::crypto::random;
 use crate::ctx::Ctx;
 use crate::error::{AppError, AppResult};
 use crate::forms::FormData;
 use crate::state::AppState;
 
-use sangdam_domain::limits::MAX_WAITLIST_ENTRIES;
-
-pub struct AppointmentView {
-    pub id: String,
-    pub when: String,
-    pub with: String,
-    pub with_id: String,
-    pub kind: String,
-    pub price: String,
-    pub status: &'static str,
-    pub status_label: String,
-    pub in_series: bool,
-    pub can_cancel: bool,
-    pub late: bool,
-    pub can_reschedule: bool,
-    pub cancel_reason: Option<String>,
-    /// The room is open now.
-    pub can_join: bool,
-}
+/// The same pages reached from the link in a mail, without signing in.
+pub(super) mod manage;
 
 pub struct WaitView {
     pub id: String,
@@ -66,30 +49,6 @@ pub struct MineQuery {
     cancelled: Option<String>,
     moved: Option<String>,
     care: Option<String>,
-}
-
-pub(crate) async fn view(state: &AppState, ctx: &Ctx, a: &AppointmentRecord) -> Result<AppointmentView, AppError> {
-    let counselor = state.store.user_by_id(&a.counselor_id).await?;
-    let window = state.store.counselor_profile(&a.counselor_id).await?.map_or(24, |p| p.rules.cancel_window_hours);
-    let start = jiff::Timestamp::from_second(a.starts_at).unwrap_or_default();
-    let now = jiff::Timestamp::from_second(ctx.now).unwrap_or_default();
-    let open = a.status.holds_time() && a.starts_at > ctx.now;
-    Ok(AppointmentView {
-        id: a.id.clone(),
-        when: ctx.time(a.starts_at),
-        with: counselor.as_ref().map(|u| u.display_name.to_string()).unwrap_or_default(),
-        with_id: a.counselor_id.to_string(),
-        kind: ctx.t(a.kind.message_id()),
-        price: a.price.to_string(),
-        status: a.status.as_str(),
-        status_label: ctx.t(a.status.message_id()),
-        in_series: a.series_id.is_some(),
-        can_cancel: open,
-        late: open && client_cancellation(start, now, window) == CancelOutcome::LateCancelled,
-        can_reschedule: open && client_may_reschedule(start, now, window),
-        cancel_reason: a.cancel_reason.clone(),
-        can_join: super::shared::room_open(state, a, ctx.now),
-    })
 }
 
 pub async fn mine(State(state): State<AppState>, ctx: Ctx, Query(q): Query<MineQuery>) -> AppResult {
@@ -287,7 +246,7 @@ struct ReschedulePage<'a> {
     errors: Vec<String>,
     /// The month calendar (the appointment's own month first), its times posted to the
     /// confirmation step.
-    m: super::month::MonthView,
+    m: crate::pages::views::month::MonthView,
     base: String,
     book_base: String,
     post_to: Option<String>,
@@ -342,12 +301,12 @@ pub(crate) async fn reschedule_month(
     q: &MonthQuery,
     at: &At,
 ) -> AppResult {
-    let (today, last) = super::booking::horizon(ctx, c);
+    let (today, last) = crate::pages::views::booking::horizon(ctx, c);
     // The appointment's own month unless another is asked for.
     let own = jiff::Timestamp::from_second(a.starts_at).unwrap_or_default().to_zoned(ctx.timezone().to_jiff()).date();
     let asked = if q.month.is_empty() { own.strftime("%Y-%m").to_string() } else { q.month.clone() };
-    let month = super::month::chosen_month(&asked, today, last);
-    let mut slots = super::booking::month_slots(state, ctx, c, a.kind, month, Some(&a.client_id)).await?;
+    let month = crate::pages::views::month::chosen_month(&asked, today, last);
+    let mut slots = crate::pages::views::booking::month_slots(state, ctx, c, a.kind, month, Some(&a.client_id)).await?;
     // The appointment's own time is not a time to move to.
     slots.retain(|s| s.start.as_second() != a.starts_at);
     let day = q.day.trim().parse::<jiff::civil::Date>().ok();
@@ -359,7 +318,7 @@ pub(crate) async fn reschedule_month(
             current: ctx.time(a.starts_at),
             with: c.user.display_name.to_string(),
             errors,
-            m: super::month::view(ctx, month, today, last, &slots, day),
+            m: crate::pages::views::month::view(ctx, month, today, last, &slots, day),
             base: format!("{}/reschedule?", at.base),
             book_base: String::new(),
             post_to: Some(format!("{}/reschedule", at.base)),
@@ -453,70 +412,6 @@ pub(crate) async fn reschedule_as(
         Err(booking::MoveError::Internal(e)) => return Err(e.into()),
     }
     Ok(see_other(&at.done("moved")))
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-pub struct WaitForm {
-    day: String,
-    kind: String,
-}
-
-pub async fn join_waitlist(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
-    FormData(f): FormData<WaitForm>,
-) -> AppResult {
-    let v = client_viewer(&ctx)?;
-    let c = load_counselor(&state, &id).await?;
-    // A refusal shows the counselor's page again with the form as it was sent and the reason.
-    let refuse = |message_id: &str| crate::pages::booking::WaitRefused {
-        errors: vec![ctx.t(message_id)],
-        day: f.day.trim().chars().take(10).collect(),
-        kind: f.kind.trim().chars().take(20).collect(),
-    };
-    let Some(kind) = SessionKind::parse(&f.kind).filter(|k| c.profile.offering(*k).is_some()) else {
-        let page =
-            crate::pages::booking::counselor_page_with(&state, &ctx, &id, None, refuse("error-kind-unknown")).await;
-        return with_status(StatusCode::UNPROCESSABLE_ENTITY, page);
-    };
-    let (today, last) = crate::pages::booking::waitlist_days(&c, ctx.now);
-    let refused = match f.day.trim().parse::<jiff::civil::Date>() {
-        Err(_) => Some("error-date-invalid"),
-        Ok(day) if day < today || day > last => Some("error-date-out-of-range"),
-        Ok(_) => None,
-    };
-    if let Some(message_id) = refused {
-        let page = crate::pages::booking::counselor_page_with(&state, &ctx, &id, None, refuse(message_id)).await;
-        return with_status(StatusCode::UNPROCESSABLE_ENTITY, page);
-    }
-    let day: jiff::civil::Date = f.day.trim().parse().map_err(|_| AppError::BadRequest("error-date-invalid"))?;
-    // The id starts with the millisecond of joining, so that two clients who join within the
-    // same second are still offered slots in the order they joined (the list is ordered by
-    // `created_at`, then id).
-    let millis = jiff::Timestamp::now().as_millisecond();
-    if state.store.open_waitlist_entries(&v.user.id).await? >= MAX_WAITLIST_ENTRIES {
-        let page =
-            crate::pages::booking::counselor_page_with(&state, &ctx, &id, None, refuse("error-waitlist-full")).await;
-        return with_status(StatusCode::UNPROCESSABLE_ENTITY, page);
-    }
-    let entry = WaitlistEntry {
-        id: format!("{millis:016x}{}", sangdam_domain::ids::encode_random(&random::<10>())),
-        counselor_id: c.user.id.clone(),
-        client_id: v.user.id.clone(),
-        day: day.to_string(),
-        kind,
-        status: "waiting".into(),
-        hold_id: None,
-        created_at: ctx.now,
-    };
-    match state.store.join_waitlist(&entry).await {
-        Ok(()) | Err(StoreError::Conflict) => {}
-        Err(e) => return Err(e.into()),
-    }
-    audit(&state, &ctx, Some(&v.user), "waitlist.join", Some(format!("counselor:{}", c.user.id)), "ok").await?;
-    Ok(see_other(&format!("/counselors/{}?waiting=1", c.user.id)))
 }
 
 pub async fn leave_waitlist(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> AppResult {

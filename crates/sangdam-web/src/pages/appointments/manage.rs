@@ -17,16 +17,16 @@ use axum::http::StatusCode;
 use sangdam_store::{AppointmentRecord, UserRecord};
 use serde::Deserialize;
 
-use super::appointments::{
+use super::{
     At, CancelForm, MonthQuery, RescheduleForm, cancel_as, cancel_page, reschedulable, reschedule_as, reschedule_month,
-    view,
 };
-use super::{render, with_status};
 use crate::auth::audit;
 use crate::crypto::constant_time_eq;
 use crate::ctx::Ctx;
 use crate::error::{AppError, AppResult};
 use crate::forms::FormData;
+use crate::pages::views::appointments::view;
+use crate::pages::views::{render, with_status};
 use crate::state::AppState;
 
 /// A longer token is not one of ours.
@@ -65,7 +65,7 @@ async fn open(state: &AppState, ctx: &Ctx, token: &str) -> Result<Option<Link>, 
 #[template(path = "booking/manage.html")]
 struct ManagePage<'a> {
     ctx: &'a Ctx,
-    a: super::appointments::AppointmentView,
+    a: crate::pages::views::appointments::AppointmentView,
     base: String,
 }
 
