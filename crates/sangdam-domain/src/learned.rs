@@ -81,7 +81,7 @@ pub fn parse(set: &str) -> Vec<Example> {
 }
 
 /// The tuning sets the product's model is trained on (never the untouched test part).
-const TRAINING: [&str; 51] = [
+const TRAINING: [&str; 57] = [
     include_str!("../data/crisis-tune.tsv"),
     include_str!("../data/abuse-tune.tsv"),
     include_str!("../data/crisis-tune2.tsv"),
@@ -122,6 +122,12 @@ const TRAINING: [&str; 51] = [
     include_str!("../data/abuse-tune19.tsv"),
     include_str!("../data/crisis-tune20.tsv"),
     include_str!("../data/abuse-tune20.tsv"),
+    include_str!("../data/crisis-tune21.tsv"),
+    include_str!("../data/abuse-tune21.tsv"),
+    include_str!("../data/crisis-tune22.tsv"),
+    include_str!("../data/abuse-tune22.tsv"),
+    include_str!("../data/crisis-tune23.tsv"),
+    include_str!("../data/abuse-tune23.tsv"),
     include_str!("../data/ordinary-tune.tsv"),
     include_str!("../data/ordinary-tune2.tsv"),
     include_str!("../data/ordinary-tune3.tsv"),
@@ -373,7 +379,7 @@ impl Thresholds {
     pub const PRODUCT: Thresholds = Thresholds {
         high: 0.3,
         concern: 0.6,
-        abuse: 0.4,
+        abuse: 0.5,
         doubt: 0.05,
         bare: 0.4,
         clear: 0.1,
