@@ -10,8 +10,10 @@
 
 use std::time::Duration;
 
+use axum::extract::ws::{CloseFrame, Message, WebSocket};
 use sangdam_domain::Role;
 use sangdam_domain::role::may_see_client_data;
+use sangdam_realtime::kernel::{Frame, Session, Socket, Wire};
 use sangdam_store::SessionState;
 use tokio::sync::watch;
 
@@ -117,13 +119,51 @@ impl SessionWatch {
     }
 }
 
-/// The close code a socket gets when its session has ended: the page reloads (and so meets the
-/// sign-in page) instead of reconnecting.
-pub const SESSION_ENDED: u16 = 4001;
+/// The realtime kernel's socket over axum's WebSocket, with this watch as its session check: what
+/// the chat center's two sockets and the session room's run on.
+pub fn socket(
+    state: &AppState,
+    socket: WebSocket,
+    session: Option<(String, Role)>,
+    rate: (f64, f64),
+) -> Socket<Ws, Watched> {
+    Socket::new(Ws(socket), Watched { watch: SessionWatch::new(state, session), state: state.clone() }, rate)
+}
 
-/// Closes a socket whose session has ended.
-pub async fn close_ended(socket: &mut axum::extract::ws::WebSocket) {
-    use axum::extract::ws::{CloseFrame, Message};
-    let frame = CloseFrame { code: SESSION_ENDED, reason: "session ended".into() };
-    let _ = socket.send(Message::Close(Some(frame))).await;
+/// A WebSocket as the kernel reads and writes it.
+pub struct Ws(WebSocket);
+
+impl Wire for Ws {
+    async fn recv(&mut self) -> Frame {
+        match self.0.recv().await {
+            Some(Ok(Message::Text(t))) => Frame::Text(t.as_str().to_owned()),
+            Some(Ok(Message::Ping(_) | Message::Pong(_))) => Frame::Ping,
+            // Closed, binary (not part of the protocols), or too large.
+            _ => Frame::Closed,
+        }
+    }
+
+    async fn send(&mut self, text: String) -> bool {
+        self.0.send(Message::Text(text.into())).await.is_ok()
+    }
+
+    async fn close(&mut self, code: u16, reason: &'static str) {
+        let _ = self.0.send(Message::Close(Some(CloseFrame { code, reason: reason.into() }))).await;
+    }
+}
+
+/// A socket's session as the kernel checks it.
+pub struct Watched {
+    watch: SessionWatch,
+    state: AppState,
+}
+
+impl Session for Watched {
+    async fn due(&mut self) {
+        self.watch.due().await;
+    }
+
+    async fn still_valid(&mut self) -> bool {
+        self.watch.still_valid(&self.state).await
+    }
 }

@@ -1,14 +1,15 @@
 //! A client's WebSocket (`/chat/{id}/ws`): signed-in or a guest, from the queue to the close.
 //! Every message the client sends goes through the abuse check first (`sangdam_domain::abuse`).
 
-use axum::extract::ws::{Message, WebSocket};
+use axum::extract::ws::WebSocket;
 use sangdam_domain::chat::MessageKind;
 use sangdam_domain::routing::ChatStatus;
 use sangdam_domain::{Email, UserId, abuse};
+use sangdam_realtime::kernel::Step;
 use sangdam_store::ChatRecord;
 use tokio::sync::mpsc;
 
-use super::{Bucket, ClientIn, ClientOut, HELLO_TIMEOUT, QUEUE};
+use super::{ClientIn, ClientOut, HELLO_TIMEOUT, QUEUE};
 use crate::i18n::Tr;
 use crate::state::AppState;
 
@@ -100,12 +101,10 @@ pub(crate) async fn state_of(state: &AppState, chat: &ChatRecord) -> anyhow::Res
 }
 
 /// Runs one client connection until it closes.
-pub async fn run(state: AppState, who: ClientEntrant, mut socket: WebSocket) {
-    let last_seq = match tokio::time::timeout(HELLO_TIMEOUT, socket.recv()).await {
-        Ok(Some(Ok(Message::Text(t)))) => match serde_json::from_str::<ClientIn>(&t) {
-            Ok(ClientIn::Hello { last_seq }) => last_seq.max(0),
-            _ => return,
-        },
+pub async fn run(state: AppState, who: ClientEntrant, socket: WebSocket) {
+    let mut socket = crate::session_watch::socket(&state, socket, who.session.clone(), super::CLIENT_RATE);
+    let last_seq = match socket.hello::<ClientIn>(HELLO_TIMEOUT).await {
+        Some(ClientIn::Hello { last_seq }) => last_seq.max(0),
         _ => return,
     };
     let (tx, mut rx) = mpsc::channel::<ClientOut>(QUEUE);
@@ -113,9 +112,7 @@ pub async fn run(state: AppState, who: ClientEntrant, mut socket: WebSocket) {
         Ok(Some(c)) => c,
         Ok(None) => {
             // Too many pages of this chat are open: this one is told so and closed.
-            if let Ok(text) = serde_json::to_string(&error(&who.tr, "error-chat-too-many-pages")) {
-                let _ = socket.send(Message::Text(text.into())).await;
-            }
+            socket.send(&error(&who.tr, "error-chat-too-many-pages")).await;
             return;
         }
         Err(e) => {
@@ -125,61 +122,28 @@ pub async fn run(state: AppState, who: ClientEntrant, mut socket: WebSocket) {
     };
     state.chat.wake.notify_one();
     for msg in catch_up {
-        let Ok(text) = serde_json::to_string(&msg) else { continue };
-        if socket.send(Message::Text(text.into())).await.is_err() {
+        if !socket.send(&msg).await {
             state.chat.remove_client(conn, &who.chat, state.clock.now());
             return;
         }
     }
-    let mut bucket = Bucket::new(super::CLIENT_RATE);
-    let mut watch = crate::session_watch::SessionWatch::new(&state, who.session.clone());
     loop {
-        tokio::select! {
-            () = watch.due() => {
-                if !watch.still_valid(&state).await {
-                    crate::session_watch::close_ended(&mut socket).await;
-                    break;
-                }
+        // The hub dropping this connection (it could not keep up) ends it too, so the page
+        // reconnects and catches up.
+        let msg = match socket.next::<ClientIn, _, _>(&mut rx, |_| false, &mut closed).await {
+            Step::Message(msg) => msg,
+            Step::Refused(message_id) => {
+                let _ = tx.try_send(error(&who.tr, message_id));
+                continue;
             }
-            // The hub dropped this connection (it could not keep up): close, so the page
-            // reconnects and catches up.
-            _ = &mut closed => break,
-            out = rx.recv() => {
-                let Some(msg) = out else { break };
-                let Ok(text) = serde_json::to_string(&msg) else { continue };
-                if socket.send(Message::Text(text.into())).await.is_err() {
-                    break;
-                }
-            }
-            incoming = socket.recv() => {
-                let text = match incoming {
-                    Some(Ok(Message::Text(t))) => t,
-                    Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
-                    _ => break,
-                };
-                match bucket.take() {
-                    Ok(()) => {}
-                    Err(close) => {
-                        let _ = tx.try_send(error(&who.tr, "error-room-rate"));
-                        if close { break }
-                        continue;
-                    }
-                }
-                let msg = match serde_json::from_str::<ClientIn>(&text) {
-                    Ok(m) => m,
-                    Err(_) => {
-                        let _ = tx.try_send(error(&who.tr, "error-room-message"));
-                        continue;
-                    }
-                };
-                if let Err(e) = handle(&state, &who, &tx, msg).await {
-                    if matches!(e.downcast_ref::<sangdam_store::StoreError>(), Some(sangdam_store::StoreError::Locked)) {
-                        let _ = tx.try_send(error(&who.tr, "error-chat-closed"));
-                    } else {
-                        tracing::error!(error = ?e, "a chat message failed");
-                        let _ = tx.try_send(error(&who.tr, "error-room-failed"));
-                    }
-                }
+            Step::Other(_) | Step::End(_) => break,
+        };
+        if let Err(e) = handle(&state, &who, &tx, msg).await {
+            if matches!(e.downcast_ref::<sangdam_store::StoreError>(), Some(sangdam_store::StoreError::Locked)) {
+                let _ = tx.try_send(error(&who.tr, "error-chat-closed"));
+            } else {
+                tracing::error!(error = ?e, "a chat message failed");
+                let _ = tx.try_send(error(&who.tr, "error-room-failed"));
             }
         }
     }

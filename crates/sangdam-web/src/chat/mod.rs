@@ -56,7 +56,7 @@ pub(crate) const STAFF_RATE: (f64, f64) = (60.0, 30.0);
 /// Categories a counselor or supervisor may close a chat with (`abuse` only by ending for abuse).
 pub const CLOSE_CATEGORIES: &[&str] = &["resolved", "referred", "booked", "unanswered", "other"];
 
-pub(crate) use crate::realtime::{Bucket, valid_message_id};
+pub(crate) use crate::realtime::valid_message_id;
 
 /// A chat message's text, trimmed and checked: `None` when empty, too long or with control
 /// characters.

@@ -2,15 +2,16 @@
 //! chats offered to them, every chat they hold, and (supervisors) the live queue, watching and
 //! whispering. Opening a chat's history is audited.
 
-use axum::extract::ws::{Message, WebSocket};
+use axum::extract::ws::WebSocket;
 use sangdam_app::Actor;
 use sangdam_domain::chat::MessageKind;
 use sangdam_domain::routing::{ChatStatus, Status};
 use sangdam_domain::{UserId, courtesy};
+use sangdam_realtime::kernel::Step;
 use sangdam_store::{ChatRecord, UserRecord};
 use tokio::sync::mpsc;
 
-use super::{Bucket, HELLO_TIMEOUT, QUEUE, StaffIn, StaffOut};
+use super::{HELLO_TIMEOUT, QUEUE, StaffIn, StaffOut};
 use crate::i18n::Tr;
 use crate::state::AppState;
 
@@ -114,10 +115,11 @@ async fn open_chat(
 }
 
 /// Runs one console until it closes. When a counselor's last console closes they go offline.
-pub async fn run(state: AppState, who: StaffEntrant, mut socket: WebSocket) {
-    match tokio::time::timeout(HELLO_TIMEOUT, socket.recv()).await {
-        Ok(Some(Ok(Message::Text(t)))) if matches!(serde_json::from_str::<StaffIn>(&t), Ok(StaffIn::Hello)) => {}
-        _ => return,
+pub async fn run(state: AppState, who: StaffEntrant, socket: WebSocket) {
+    let mut socket =
+        crate::session_watch::socket(&state, socket, Some((who.session.clone(), who.user.role)), super::STAFF_RATE);
+    if !matches!(socket.hello::<StaffIn>(HELLO_TIMEOUT).await, Some(StaffIn::Hello)) {
+        return;
     }
     let (tx, mut rx) = mpsc::channel::<StaffOut>(QUEUE);
     let (conn, mut closed) = state.chat.add_staff(&who.user.id, who.supervisor, tx.clone());
@@ -128,64 +130,34 @@ pub async fn run(state: AppState, who: StaffEntrant, mut socket: WebSocket) {
         return;
     }
     state.chat.wake.notify_one();
-    let mut bucket = Bucket::new(super::STAFF_RATE);
     // Whether the hub dropped this console for being slow: it reconnects at once, so the
     // counselor keeps their status.
     let mut dropped = false;
-    let mut watch = crate::session_watch::SessionWatch::new(&state, Some((who.session.clone(), who.user.role)));
     'run: loop {
         // What a handler sent this console directly (a chat's history) goes first.
         for msg in direct.drain(..) {
-            let Ok(text) = serde_json::to_string(&msg) else { continue };
-            if socket.send(Message::Text(text.into())).await.is_err() {
+            if !socket.send(&msg).await {
                 break 'run;
             }
         }
-        tokio::select! {
-            () = watch.due() => {
-                if !watch.still_valid(&state).await {
-                    crate::session_watch::close_ended(&mut socket).await;
-                    break;
-                }
+        let msg = match socket.next::<StaffIn, _, _>(&mut rx, |_| false, &mut closed).await {
+            Step::Message(msg) => msg,
+            Step::Refused(message_id) => {
+                let _ = tx.try_send(error(&who.tr, message_id));
+                continue;
             }
-            // The hub dropped this console (it could not keep up): close, so it reconnects.
-            _ = &mut closed => {
+            Step::Other(_) => {
                 dropped = true;
                 break;
             }
-            out = rx.recv() => {
-                let Some(msg) = out else { break };
-                let Ok(text) = serde_json::to_string(&msg) else { continue };
-                if socket.send(Message::Text(text.into())).await.is_err() {
-                    break;
-                }
-            }
-            incoming = socket.recv() => {
-                let text = match incoming {
-                    Some(Ok(Message::Text(t))) => t,
-                    Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
-                    _ => break,
-                };
-                if let Err(close) = bucket.take() {
-                    let _ = tx.try_send(error(&who.tr, "error-room-rate"));
-                    if close { break }
-                    continue;
-                }
-                let msg = match serde_json::from_str::<StaffIn>(&text) {
-                    Ok(m) => m,
-                    Err(_) => {
-                        let _ = tx.try_send(error(&who.tr, "error-room-message"));
-                        continue;
-                    }
-                };
-                if let Err(e) = handle(&state, &who, conn, &tx, &mut direct, msg).await {
-                    if matches!(e.downcast_ref::<sangdam_store::StoreError>(), Some(sangdam_store::StoreError::Locked)) {
-                        let _ = tx.try_send(error(&who.tr, "error-chat-closed"));
-                    } else {
-                        tracing::error!(error = ?e, "a console message failed");
-                        let _ = tx.try_send(error(&who.tr, "error-room-failed"));
-                    }
-                }
+            Step::End(_) => break,
+        };
+        if let Err(e) = handle(&state, &who, conn, &tx, &mut direct, msg).await {
+            if matches!(e.downcast_ref::<sangdam_store::StoreError>(), Some(sangdam_store::StoreError::Locked)) {
+                let _ = tx.try_send(error(&who.tr, "error-chat-closed"));
+            } else {
+                tracing::error!(error = ?e, "a console message failed");
+                let _ = tx.try_send(error(&who.tr, "error-room-failed"));
             }
         }
     }

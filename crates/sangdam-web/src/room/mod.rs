@@ -12,9 +12,10 @@
 
 use std::time::Duration;
 
-use axum::extract::ws::{Message, WebSocket};
+use axum::extract::ws::WebSocket;
 use sangdam_domain::UserId;
 use sangdam_media::{PeerId, Signal};
+use sangdam_realtime::kernel::Step;
 use sangdam_store::{MemberRole, RoomRecord};
 use tokio::sync::mpsc;
 
@@ -116,13 +117,10 @@ async fn welcome(state: &AppState, room: &RoomRecord, s: &mut RoomState, conn: u
 }
 
 /// Runs one connection until it closes.
-pub async fn run(state: AppState, room: RoomRecord, who: Entrant, mut socket: WebSocket) {
-    let hello = tokio::time::timeout(HELLO_TIMEOUT, socket.recv()).await;
-    let last_seq = match hello {
-        Ok(Some(Ok(Message::Text(t)))) => match serde_json::from_str::<ClientMsg>(&t) {
-            Ok(ClientMsg::Hello { last_seq }) => last_seq.max(0),
-            _ => return,
-        },
+pub async fn run(state: AppState, room: RoomRecord, who: Entrant, socket: WebSocket) {
+    let mut socket = crate::session_watch::socket(&state, socket, Some(who.session.clone()), RATE);
+    let last_seq = match socket.hello::<ClientMsg>(HELLO_TIMEOUT).await {
+        Some(ClientMsg::Hello { last_seq }) => last_seq.max(0),
         _ => return,
     };
     let (tx, mut rx) = mpsc::channel::<ServerMsg>(QUEUE);
@@ -132,9 +130,7 @@ pub async fn run(state: AppState, room: RoomRecord, who: Entrant, mut socket: We
         let mut s = lock.lock().await;
         if s.conns.values().filter(|c| c.user == who.user).count() >= MAX_PAGES_PER_USER {
             drop(s);
-            if let Ok(text) = serde_json::to_string(&error(&who.tr, "error-room-too-many-pages")) {
-                let _ = socket.send(Message::Text(text.into())).await;
-            }
+            socket.send(&error(&who.tr, "error-room-too-many-pages")).await;
             state.hub.forget_if_empty(&room.id);
             return;
         }
@@ -167,84 +163,59 @@ pub async fn run(state: AppState, room: RoomRecord, who: Entrant, mut socket: We
     // Offers the SFU makes for this connection's browser.
     let (signal_tx, mut signals) = mpsc::unbounded_channel::<Signal>();
     let peer = PeerId(id);
-    let mut bucket = crate::realtime::Bucket::new(RATE);
-    let mut watch = crate::session_watch::SessionWatch::new(&state, Some(who.session.clone()));
+    let ends = |msg: &ServerMsg| matches!(msg, ServerMsg::Ended | ServerMsg::Declined);
     loop {
-        tokio::select! {
-            () = watch.due() => {
-                if !watch.still_valid(&state).await {
-                    crate::session_watch::close_ended(&mut socket).await;
-                    break;
-                }
+        let msg = match socket.next::<ClientMsg, _, _>(&mut rx, ends, signals.recv()).await {
+            Step::Message(msg) => msg,
+            Step::Refused(message_id) => {
+                lock.lock().await.send(id, error(&who.tr, message_id));
+                continue;
             }
-            out = rx.recv() => {
-                let Some(msg) = out else { break };
-                let closing = matches!(msg, ServerMsg::Ended | ServerMsg::Declined);
-                let Ok(text) = serde_json::to_string(&msg) else { continue };
-                if socket.send(Message::Text(text.into())).await.is_err() || closing {
-                    break;
-                }
-            }
-            Some(signal) = signals.recv() => {
+            Step::Other(Some(signal)) => {
                 let msg = match signal {
                     Signal::Answer(sdp) => ServerMsg::RtcAnswer { sdp },
                     Signal::Offer(sdp) => ServerMsg::RtcOffer { sdp },
                     Signal::Closed => ServerMsg::RtcClosed,
                     // The SFU hears this participant speak (or stop): the others' pages mark them.
                     Signal::Speaking(on) => {
-                        lock.lock().await.broadcast(&ServerMsg::Speaking { user: who.user.to_string(), on }, true, Some(id));
+                        lock.lock().await.broadcast(
+                            &ServerMsg::Speaking { user: who.user.to_string(), on },
+                            true,
+                            Some(id),
+                        );
                         continue;
                     }
                 };
-                let Ok(text) = serde_json::to_string(&msg) else { continue };
-                if socket.send(Message::Text(text.into())).await.is_err() {
+                if !socket.send(&msg).await {
                     break;
                 }
+                continue;
             }
-            incoming = socket.recv() => {
-                let text = match incoming {
-                    Some(Ok(Message::Text(t))) => t,
-                    Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
-                    // Closed, binary (not part of the protocol), or too large.
-                    _ => break,
-                };
-                if let Err(close) = bucket.take() {
-                    lock.lock().await.send(id, error(&who.tr, "error-room-rate"));
-                    if close {
-                        break;
-                    }
-                    continue;
+            // The sender lives in this loop: the channel does not close while it runs.
+            Step::Other(None) => continue,
+            Step::End(_) => break,
+        };
+        let result = match msg {
+            ClientMsg::RtcOffer { sdp } => join_media(&state, &room, &lock, id, &who, sdp, &signal_tx).await,
+            ClientMsg::RtcAnswer { sdp } => {
+                if let Err(e) = state.media.answer(peer, sdp).await {
+                    tracing::debug!(error = %e, "an answer was refused");
+                    lock.lock().await.send(id, error(&who.tr, "error-media-refused"));
                 }
-                let msg = match serde_json::from_str::<ClientMsg>(&text) {
-                    Ok(m) => m,
-                    Err(_) => {
-                        lock.lock().await.send(id, error(&who.tr, "error-room-message"));
-                        continue;
-                    }
-                };
-                let result = match msg {
-                    ClientMsg::RtcOffer { sdp } => join_media(&state, &room, &lock, id, &who, sdp, &signal_tx).await,
-                    ClientMsg::RtcAnswer { sdp } => {
-                        if let Err(e) = state.media.answer(peer, sdp).await {
-                            tracing::debug!(error = %e, "an answer was refused");
-                            lock.lock().await.send(id, error(&who.tr, "error-media-refused"));
-                        }
-                        Ok(true)
-                    }
-                    ClientMsg::VoiceOnly { on } => {
-                        state.media.receive_video(peer, !on);
-                        Ok(true)
-                    }
-                    msg => handle(&state, &room, &lock, id, &who, msg).await,
-                };
-                match result {
-                    Ok(true) => {}
-                    Ok(false) => break,
-                    Err(e) => {
-                        tracing::error!(error = ?e, "a room message failed");
-                        lock.lock().await.send(id, error(&who.tr, "error-room-failed"));
-                    }
-                }
+                Ok(true)
+            }
+            ClientMsg::VoiceOnly { on } => {
+                state.media.receive_video(peer, !on);
+                Ok(true)
+            }
+            msg => handle(&state, &room, &lock, id, &who, msg).await,
+        };
+        match result {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(e) => {
+                tracing::error!(error = ?e, "a room message failed");
+                lock.lock().await.send(id, error(&who.tr, "error-room-failed"));
             }
         }
     }
