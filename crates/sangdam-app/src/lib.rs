@@ -4,14 +4,17 @@
 //! one clock ([`clock`]), password hashing with bounded CPU and memory ([`hashing`]), the
 //! audit log's way of naming who acted ([`audit`]) and the one place that decides who may see
 //! what ([`access`]), and the operations themselves: booking and moving ([`booking`]), a
-//! counselor's changes to an appointment ([`appointments`]), a live chat started ([`chats`]),
+//! counselor's changes to an appointment ([`appointments`]), a counselor's days off and extra
+//! hours ([`availability`]), a client joining a waitlist ([`waitlist`]), a live chat started ([`chats`]),
 //! the crisis event a write raises ([`crisis`]), a client's contact details ([`clients`]),
 //! answers to a form ([`forms`]), invitations ([`invitations`]), secure messages ([`messages`]),
-//! session notes ([`notes`]) and webhook endpoints ([`webhooks`]).
+//! session notes ([`notes`]), sharing a recording ([`recordings`]), session rooms opened, joined
+//! by invitation and given files ([`rooms`]) and webhook endpoints ([`webhooks`]).
 
 pub mod access;
 pub mod appointments;
 pub mod audit;
+pub mod availability;
 pub mod booking;
 pub mod chats;
 pub mod clients;
@@ -23,6 +26,9 @@ pub mod hashing;
 pub mod invitations;
 pub mod messages;
 pub mod notes;
+pub mod recordings;
+pub mod rooms;
+pub mod waitlist;
 pub mod webhooks;
 
 pub use audit::Actor;

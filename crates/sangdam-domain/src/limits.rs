@@ -5,6 +5,8 @@
 
 /// People in one session room, counselors included (group and family sessions).
 pub const MAX_PARTICIPANTS: i64 = 8;
+/// Longest title of an ad-hoc session room, in characters.
+pub const MAX_ROOM_TITLE_CHARS: usize = 100;
 /// Longest chat message, in the session room and the chat center, in characters.
 pub const MAX_CHAT_CHARS: usize = 4000;
 /// Longest nickname a chat client gives, in characters.

@@ -10,7 +10,7 @@ use sangdam_domain::{Currency, Language, Money, UserId};
 use sqlx::Row;
 
 use crate::users::{UserRecord, user_columns, user_from_row};
-use crate::{Result, Store, StoreError, on_backend};
+use crate::{Effects, Result, Store, StoreError, on_backend};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Specialty {
@@ -379,8 +379,34 @@ impl Store {
         })
     }
 
-    pub async fn add_exception(&self, id: &str, user_id: &UserId, e: &DateException) -> Result<()> {
+    /// Adds a date's exception unless the counselor holds `max` already (`LimitReached`): counted
+    /// under the counselor's row in `throttle_locks`, so that additions sent at once cannot pass
+    /// the limit. The effects commit with it.
+    pub async fn add_exception(
+        &self,
+        id: &str,
+        user_id: &UserId,
+        e: &DateException,
+        max: usize,
+        now: i64,
+        effects: &Effects,
+    ) -> Result<()> {
         on_backend!(self, |pool| {
+            let mut tx = pool.begin().await?;
+            sqlx::query(
+                "INSERT INTO throttle_locks (key, at) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET at = excluded.at",
+            )
+            .bind(format!("exceptions:{user_id}"))
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            let held: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM availability_exceptions WHERE user_id = $1")
+                .bind(user_id.as_str())
+                .fetch_one(&mut *tx)
+                .await?;
+            if held >= max as i64 {
+                return Err(StoreError::LimitReached);
+            }
             sqlx::query(
                 "INSERT INTO availability_exceptions (id, user_id, day, kind, start_minute, end_minute) VALUES ($1, $2, $3, $4, $5, $6)",
             )
@@ -393,20 +419,30 @@ impl Store {
             })
             .bind(i64::from(e.interval.start()))
             .bind(i64::from(e.interval.end()))
-            .execute(pool)
+            .execute(&mut *tx)
             .await?;
+            crate::effects::write_effects!(&mut tx, effects, now);
+            tx.commit().await?;
         });
         Ok(())
     }
 
-    pub async fn delete_exception(&self, user_id: &UserId, id: &str) -> Result<bool> {
+    /// Deletes a counselor's exception; the effects commit only when it was there.
+    pub async fn delete_exception(&self, user_id: &UserId, id: &str, now: i64, effects: &Effects) -> Result<bool> {
         on_backend!(self, |pool| {
+            let mut tx = pool.begin().await?;
             let done = sqlx::query("DELETE FROM availability_exceptions WHERE user_id = $1 AND id = $2")
                 .bind(user_id.as_str())
                 .bind(id)
-                .execute(pool)
-                .await?;
-            Ok(done.rows_affected() == 1)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected()
+                == 1;
+            if done {
+                crate::effects::write_effects!(&mut tx, effects, now);
+            }
+            tx.commit().await?;
+            Ok(done)
         })
     }
 

@@ -3,7 +3,7 @@
 use sangdam_domain::UserId;
 use sqlx::Row;
 
-use crate::{Result, Store, StoreError, on_backend};
+use crate::{Effects, Result, Store, StoreError, on_backend};
 
 #[derive(Debug, Clone)]
 pub struct RecordingRecord {
@@ -259,14 +259,26 @@ impl Store {
         })
     }
 
-    pub async fn share_recording(&self, id: &str, shared: bool) -> Result<()> {
+    /// Shares a stopped recording with the client or stops sharing it, with what follows (its
+    /// audit entry). `false`, and nothing written, when it was so already or is not stopped: the
+    /// same request sent twice is one change.
+    pub async fn set_recording_shared(&self, id: &str, shared: bool, now: i64, effects: &Effects) -> Result<bool> {
         on_backend!(self, |pool| {
-            sqlx::query("UPDATE recordings SET shared_with_client = $1 WHERE id = $2")
-                .bind(shared)
-                .bind(id)
-                .execute(pool)
-                .await?;
-            Ok(())
+            let mut tx = pool.begin().await?;
+            let changed = sqlx::query(
+                "UPDATE recordings SET shared_with_client = $1 WHERE id = $2 AND state = 'stopped' AND shared_with_client <> $1",
+            )
+            .bind(shared)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected()
+                == 1;
+            if changed {
+                crate::effects::write_effects!(&mut tx, effects, now);
+            }
+            tx.commit().await?;
+            Ok(changed)
         })
     }
 

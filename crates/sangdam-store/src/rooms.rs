@@ -6,7 +6,7 @@
 use sangdam_domain::UserId;
 use sqlx::Row;
 
-use crate::{Result, Store, StoreError, on_backend};
+use crate::{Effects, Result, Store, StoreError, on_backend};
 
 #[derive(Debug, Clone)]
 pub struct RoomRecord {
@@ -131,8 +131,8 @@ impl Store {
         })
     }
 
-    /// An ad-hoc room opened by a counselor, who is its host.
-    pub async fn create_room(&self, id: &str, host: &UserId, title: &str, now: i64) -> Result<()> {
+    /// An ad-hoc room opened by a counselor, who is its host, with what follows it (its audit entry).
+    pub async fn create_room(&self, id: &str, host: &UserId, title: &str, now: i64, effects: &Effects) -> Result<()> {
         on_backend!(self, |pool| {
             let mut tx = pool.begin().await?;
             sqlx::query("INSERT INTO rooms (id, host_id, title, last_seq, created_at) VALUES ($1, $2, $3, 0, $4)")
@@ -147,22 +147,34 @@ impl Store {
                 .bind(host.as_str())
                 .execute(&mut *tx)
                 .await?;
+            crate::effects::write_effects!(&mut tx, effects, now);
             tx.commit().await?;
         });
         Ok(())
     }
 
-    /// Adds a member (an invited client, another counselor); an existing member keeps their role.
-    pub async fn add_room_member(&self, room: &str, user: &UserId, role: MemberRole) -> Result<()> {
+    /// Adds a member (an invited client, another counselor), with what follows it (the invitation
+    /// mail, the audit entry); an existing member keeps their role.
+    pub async fn add_room_member(
+        &self,
+        room: &str,
+        user: &UserId,
+        role: MemberRole,
+        now: i64,
+        effects: &Effects,
+    ) -> Result<()> {
         on_backend!(self, |pool| {
+            let mut tx = pool.begin().await?;
             sqlx::query(
                 "INSERT INTO room_members (room_id, user_id, role) VALUES ($1, $2, $3) ON CONFLICT (room_id, user_id) DO NOTHING",
             )
             .bind(room)
             .bind(user.as_str())
             .bind(role.as_str())
-            .execute(pool)
+            .execute(&mut *tx)
             .await?;
+            crate::effects::write_effects!(&mut tx, effects, now);
+            tx.commit().await?;
         });
         Ok(())
     }
@@ -391,7 +403,7 @@ impl Store {
     /// Stores a shared file. `LimitReached` when the room holds `MAX_FILES_PER_ROOM` files
     /// already: counted after the room's row is updated, so uploads racing each other are counted
     /// one after another.
-    pub async fn add_room_file(&self, room: &str, f: &RoomFile, body: &[u8]) -> Result<()> {
+    pub async fn add_room_file(&self, room: &str, f: &RoomFile, body: &[u8], effects: &Effects) -> Result<()> {
         on_backend!(self, |pool| {
             let mut tx = pool.begin().await?;
             sqlx::query("UPDATE rooms SET last_seq = last_seq WHERE id = $1").bind(room).execute(&mut *tx).await?;
@@ -416,6 +428,7 @@ impl Store {
             .bind(f.at)
             .execute(&mut *tx)
             .await?;
+            crate::effects::write_effects!(&mut tx, effects, f.at);
             tx.commit().await?;
         });
         Ok(())

@@ -6,7 +6,7 @@ use sangdam_domain::booking::SessionKind;
 use sqlx::Row;
 
 use crate::appointments::corrupt;
-use crate::{Result, Store, on_backend};
+use crate::{Effects, Result, Store, StoreError, on_backend};
 
 /// A freed slot to offer to the first client waiting for `day` (the counselor's local date) for one
 /// of `kinds`, held under `hold_id` until `expires_at`.
@@ -56,8 +56,33 @@ macro_rules! waitlist_from_row {
 const WAITLIST_COLUMNS: &str = "id, counselor_id, client_id, day, kind, status, hold_id, created_at";
 
 impl Store {
-    pub async fn join_waitlist(&self, e: &WaitlistEntry) -> Result<()> {
+    /// Puts a client on a counselor's waitlist for a day (again, after they left it), with what
+    /// follows it (the audit entry); `LimitReached` when they wait for `max_open` other days
+    /// already.
+    pub async fn join_waitlist(&self, e: &WaitlistEntry, max_open: i64, effects: &Effects) -> Result<()> {
         on_backend!(self, |pool| {
+            let mut tx = pool.begin().await?;
+            // Counted under the client's row in `throttle_locks`, so that joins sent at once cannot
+            // pass the limit; the entry being joined again does not count against it.
+            sqlx::query(
+                "INSERT INTO throttle_locks (key, at) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET at = excluded.at",
+            )
+            .bind(format!("waitlist:{}", e.client_id))
+            .bind(e.created_at)
+            .execute(&mut *tx)
+            .await?;
+            let open: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM waitlist WHERE client_id = $1 AND status IN ('waiting', 'offered') \
+                 AND NOT (counselor_id = $2 AND day = $3)",
+            )
+            .bind(e.client_id.as_str())
+            .bind(e.counselor_id.as_str())
+            .bind(&e.day)
+            .fetch_one(&mut *tx)
+            .await?;
+            if open >= max_open {
+                return Err(StoreError::LimitReached);
+            }
             sqlx::query(&format!(
                 "INSERT INTO waitlist ({WAITLIST_COLUMNS}) VALUES ($1, $2, $3, $4, $5, 'waiting', NULL, $6) \
                  ON CONFLICT (counselor_id, client_id, day) DO UPDATE SET status = 'waiting', kind = excluded.kind, \
@@ -69,8 +94,10 @@ impl Store {
             .bind(&e.day)
             .bind(e.kind.as_str())
             .bind(e.created_at)
-            .execute(pool)
+            .execute(&mut *tx)
             .await?;
+            crate::effects::write_effects!(&mut tx, effects, e.created_at);
+            tx.commit().await?;
         });
         Ok(())
     }

@@ -9,23 +9,21 @@ use axum::response::IntoResponse;
 use sangdam_domain::Language;
 use sangdam_domain::booking::SessionKind;
 use sangdam_domain::booking::recurrence::{Every, MAX_OCCURRENCES, series};
-use sangdam_store::{DirectoryFilter, Specialty, StoreError, WaitlistEntry};
+use sangdam_store::{DirectoryFilter, Specialty};
 use serde::Deserialize;
 
 use super::views::booking::{
     SlotView, client_viewer, horizon, load_counselor, month_slots, parse_id, slot_views, waitlist_days,
 };
 use super::views::{render, see_other, with_status};
-use crate::auth::audit;
 use crate::booking::{self, Counselor, SlotSearch};
-use crate::crypto::random;
 use crate::ctx::Ctx;
 use crate::error::{AppError, AppResult};
 use crate::forms::FormData;
 use crate::state::AppState;
 
 pub use sangdam_domain::limits::MAX_REASON_CHARS;
-use sangdam_domain::limits::{MAX_WAITLIST_ENTRIES, MAX_WITHIN_DAYS};
+use sangdam_domain::limits::MAX_WITHIN_DAYS;
 
 // ---------------------------------------------------------------------------------------------
 // Directory
@@ -308,29 +306,20 @@ pub async fn join_waitlist(
         return with_status(StatusCode::UNPROCESSABLE_ENTITY, page);
     }
     let day: jiff::civil::Date = f.day.trim().parse().map_err(|_| AppError::BadRequest("error-date-invalid"))?;
-    // The id starts with the millisecond of joining, so that two clients who join within the
-    // same second are still offered slots in the order they joined (the list is ordered by
-    // `created_at`, then id).
-    let millis = jiff::Timestamp::now().as_millisecond();
-    if state.store.open_waitlist_entries(&v.user.id).await? >= MAX_WAITLIST_ENTRIES {
-        let page = counselor_page_with(&state, &ctx, &id, None, refuse("error-waitlist-full")).await;
-        return with_status(StatusCode::UNPROCESSABLE_ENTITY, page);
+    let actor = crate::auth::actor_of(&ctx, Some(&v.user));
+    match sangdam_app::waitlist::join(&state.store, &state.keys, &actor, &c.user.id, day, kind).await {
+        Ok(()) => {}
+        Err(e) => match e.message_id() {
+            Some(message_id) => {
+                let page = counselor_page_with(&state, &ctx, &id, None, refuse(message_id)).await;
+                return with_status(StatusCode::UNPROCESSABLE_ENTITY, page);
+            }
+            None => match e {
+                sangdam_app::waitlist::JoinError::Store(e) => return Err(e.into()),
+                _ => return Err(AppError::Forbidden),
+            },
+        },
     }
-    let entry = WaitlistEntry {
-        id: format!("{millis:016x}{}", sangdam_domain::ids::encode_random(&random::<10>())),
-        counselor_id: c.user.id.clone(),
-        client_id: v.user.id.clone(),
-        day: day.to_string(),
-        kind,
-        status: "waiting".into(),
-        hold_id: None,
-        created_at: ctx.now,
-    };
-    match state.store.join_waitlist(&entry).await {
-        Ok(()) | Err(StoreError::Conflict) => {}
-        Err(e) => return Err(e.into()),
-    }
-    audit(&state, &ctx, Some(&v.user), "waitlist.join", Some(format!("counselor:{}", c.user.id)), "ok").await?;
     Ok(see_other(&format!("/counselors/{}?waiting=1", c.user.id)))
 }
 

@@ -14,17 +14,18 @@ use sangdam_domain::{Currency, Language, Money, Role};
 use sangdam_store::{CounselorProfile, Offering};
 use serde::Deserialize;
 
+use sangdam_app::availability::{self, ExceptionError};
+
 use super::views::WEEKDAYS;
 use super::views::{render, see_other, with_status};
 use crate::auth::audit;
-use crate::crypto::random;
 use crate::ctx::Ctx;
 use crate::error::{AppError, AppResult};
 use crate::forms::FormData;
 use crate::state::AppState;
 use crate::undo::{Deleted, UndoQuery};
 
-use sangdam_domain::limits::{MAX_BIO_CHARS, MAX_EXCEPTIONS, MAX_SPANS_PER_DAY};
+use sangdam_domain::limits::{MAX_BIO_CHARS, MAX_SPANS_PER_DAY};
 
 /// `09:00-12:00, 13:00-18:00` into intervals; empty text is a day off.
 pub fn parse_day_hours(text: &str) -> Result<Vec<Interval>, &'static str> {
@@ -358,28 +359,33 @@ pub async fn add_exception(State(state): State<AppState>, ctx: Ctx, FormData(e):
         return settings_page(&state, &ctx, fields, errors, None, None).await;
     };
     let today = jiff::Timestamp::from_second(ctx.now).unwrap_or_default().to_zoned(v.user.timezone.to_jiff()).date();
-    let existing = state.store.list_exceptions(&v.user.id).await?.len();
-    if date < today || existing >= MAX_EXCEPTIONS {
-        let fields = profile.as_ref().map(profile_fields).unwrap_or_default();
-        let id = if date < today { "error-exception-past" } else { "error-exceptions-full" };
-        return settings_page(&state, &ctx, fields, vec![ctx.t(id)], None, None).await;
+    let actor = crate::auth::actor_of(&ctx, Some(&v.user));
+    let exception = DateException { date, kind, interval };
+    match availability::add(&state.store, &state.keys, &actor, &exception, today).await {
+        Ok(_) => Ok(see_other("/counselor/settings?saved=1")),
+        Err(ExceptionError::Invalid(id)) => {
+            let fields = profile.as_ref().map(profile_fields).unwrap_or_default();
+            settings_page(&state, &ctx, fields, vec![ctx.t(id)], None, None).await
+        }
+        Err(e) => Err(exception_error(e)),
     }
-    if profile.is_none() {
-        state.store.save_counselor_profile(&CounselorProfile::new(v.user.id.clone()), ctx.now).await?;
+}
+
+/// A refused change to the exceptions, as the pages answer it.
+pub(crate) fn exception_error(e: ExceptionError) -> AppError {
+    match e {
+        ExceptionError::Forbidden => AppError::Forbidden,
+        ExceptionError::NotFound => AppError::NotFound,
+        ExceptionError::Invalid(id) => AppError::BadRequest(id),
+        ExceptionError::Store(e) => e.into(),
     }
-    let id = sangdam_domain::ids::encode_random(&random::<12>());
-    state.store.add_exception(&id, &v.user.id, &DateException { date, kind, interval }).await?;
-    audit(&state, &ctx, Some(&v.user), "counselor.exception-add", crate::auth::user_target(&v.user.id), "ok").await?;
-    Ok(see_other("/counselor/settings?saved=1"))
 }
 
 /// Deletes a day's exception; the next page offers to undo it for a while.
 pub async fn delete_exception(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> AppResult {
     let v = counselor_viewer(&ctx)?;
-    let row = state.store.list_exceptions(&v.user.id).await?.into_iter().find(|(i, _)| *i == id);
-    let (true, Some((id, exception))) = (state.store.delete_exception(&v.user.id, &id).await?, row) else {
-        return Err(AppError::NotFound);
-    };
+    let actor = crate::auth::actor_of(&ctx, Some(&v.user));
+    let exception = availability::delete(&state.store, &state.keys, &actor, &id).await.map_err(exception_error)?;
     let token = state.undos.keep(&v.user.id, ctx.now, Deleted::Exception { id, user: v.user.id.clone(), exception });
     Ok(see_other(&format!("/counselor/settings?undo={token}")))
 }

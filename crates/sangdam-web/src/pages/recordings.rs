@@ -224,19 +224,33 @@ pub async fn file(
     Ok(response)
 }
 
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+pub struct ShareForm {
+    /// `1` to share, `0` to stop sharing: what the button said when it was pressed, so that
+    /// pressing it twice is one change.
+    shared: String,
+}
+
 /// The room's counselor shares the recording with the client, or stops sharing it.
-pub async fn share(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> AppResult {
+pub async fn share(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    crate::forms::FormData(f): crate::forms::FormData<ShareForm>,
+) -> AppResult {
     let v = ctx.client_data_viewer(&[Role::Counselor])?;
-    let rec = state.store.recording(&id).await?.filter(|r| r.state == "stopped").ok_or(AppError::NotFound)?;
-    let room = state.store.room(&rec.room_id).await?.ok_or(AppError::NotFound)?;
-    if room.host_id != v.user.id {
-        return Err(AppError::NotFound);
+    let shared = match f.shared.as_str() {
+        "1" => true,
+        "0" => false,
+        _ => return Err(AppError::BadRequest("error-form-invalid")),
+    };
+    let actor = crate::auth::actor_of(&ctx, Some(&v.user));
+    match sangdam_app::recordings::set_shared(&state.store, &state.keys, &actor, &id, shared).await {
+        Ok(_) => Ok(see_other("/recordings")),
+        Err(sangdam_app::recordings::ShareError::NotFound) => Err(AppError::NotFound),
+        Err(sangdam_app::recordings::ShareError::Store(e)) => Err(e.into()),
     }
-    let shared = !rec.shared_with_client;
-    state.store.share_recording(&id, shared).await?;
-    let action = if shared { "recording.share" } else { "recording.unshare" };
-    audit(&state, &ctx, Some(&v.user), action, Some(format!("recording:{id}")), "ok").await?;
-    Ok(see_other("/recordings"))
 }
 
 /// Deletes recordings past their retention: every part's file first, then the key. Files are

@@ -7,12 +7,13 @@ use axum::extract::ws::WebSocketUpgrade;
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::IntoResponse;
+use sangdam_app::rooms::{self, RoomError};
 use sangdam_domain::{Email, Role};
 use sangdam_store::{MemberRole, RoomRecord};
 use serde::Deserialize;
 
 use super::views::{render, see_other};
-use crate::auth::audit;
+use crate::auth::{actor_of, audit};
 use crate::crypto::random;
 use crate::ctx::{Ctx, Viewer, same_origin};
 use crate::error::{AppError, AppResult};
@@ -127,16 +128,21 @@ pub struct NewRoomForm {
     title: String,
 }
 
+/// A refused room operation, as the pages answer it.
+fn room_error(e: RoomError) -> AppError {
+    match e {
+        RoomError::NotFound => AppError::NotFound,
+        RoomError::Forbidden => AppError::Forbidden,
+        RoomError::Invalid(id) => AppError::BadRequest(id),
+        RoomError::Store(e) => e.into(),
+    }
+}
+
 /// A counselor opens an ad-hoc room.
 pub async fn create(State(state): State<AppState>, ctx: Ctx, FormData(f): FormData<NewRoomForm>) -> AppResult {
     let v = ctx.client_data_viewer(&[Role::Counselor])?;
-    let title = f.title.trim();
-    if title.chars().count() > 100 {
-        return Err(AppError::BadRequest("error-room-title"));
-    }
-    let id = sangdam_domain::ids::encode_random(&random::<16>());
-    state.store.create_room(&id, &v.user.id, title, ctx.now).await?;
-    audit(&state, &ctx, Some(&v.user), "room.create", Some(format!("room:{id}")), "ok").await?;
+    let actor = actor_of(&ctx, Some(&v.user));
+    let id = rooms::create(&state.store, &state.keys, &actor, &f.title).await.map_err(room_error)?;
     Ok(see_other(&format!("/rooms/{id}")))
 }
 
@@ -162,13 +168,18 @@ pub async fn invite(
     let email = Email::parse(&f.email).map_err(|e| AppError::BadRequest(e.message_id()))?;
     // Replies never reveal whether an address has an account: unknown addresses get the same answer.
     if let Some(u) = state.store.user_by_email(&email).await?.filter(|u| u.active) {
-        let as_host = f.role == "host" && matches!(u.role, Role::Counselor | Role::Supervisor);
-        let member_role = if as_host { MemberRole::Host } else { MemberRole::Guest };
-        state.store.add_room_member(&room.id, &u.id, member_role).await?;
         let link = format!("{}/rooms/{}", state.config.public_url, room.id);
-        mail::send(&state, &u.email, u.language, Mail::RoomInvitation { link, host: v.user.display_name.to_string() })
-            .await?;
-        audit(&state, &ctx, Some(&v.user), "room.invite", Some(format!("user:{}", u.id)), member_role.as_str()).await?;
+        let mail = mail::prepare(
+            &state,
+            &u.email,
+            u.language,
+            Mail::RoomInvitation { link, host: v.user.display_name.to_string() },
+        );
+        let actor = actor_of(&ctx, Some(&v.user));
+        rooms::invite(&state.store, &state.keys, &actor, &room, &u, f.role == "host", mail)
+            .await
+            .map_err(room_error)?;
+        state.mail_queued.notify_one();
     }
     Ok(see_other(&format!("/rooms/{}?invited=1", room.id)))
 }
@@ -211,8 +222,8 @@ pub async fn upload_file(
         tokio::task::spawn_blocking(move || keys.seal_at(&sangdam_store::sealed::ROOM_FILE, &[&file_row], &bytes))
             .await
             .map_err(|e| AppError::Internal(e.into()))?;
-    state.store.add_room_file(&room.id, &file, &sealed).await?;
-    audit(&state, &ctx, Some(&v.user), "room.file.share", Some(format!("room-file:{}", file.id)), "ok").await?;
+    let actor = actor_of(&ctx, Some(&v.user));
+    rooms::share_file(&state.store, &state.keys, &actor, &room, &file, &sealed).await.map_err(room_error)?;
     let info = room::file_info(&file, v.user.display_name.as_str());
     room::announce(&state, &room.id, room::ServerMsg::File { file: info.clone() }).await;
     Ok(axum::Json(info).into_response())

@@ -35,7 +35,18 @@ pub async fn undo(State(state): State<AppState>, ctx: Ctx, FormData(f): FormData
                 state.store.add_canned_response(&c.id, c.owner_id.as_ref(), &c.shortcut, &c.body, ctx.now).await
             }
         }
-        Deleted::Exception { id, user, exception } => state.store.add_exception(id, user, exception).await,
+        Deleted::Exception { id, user, exception } => {
+            let actor = crate::auth::actor_of(&ctx, Some(&v.user));
+            if *user != v.user.id {
+                Err(StoreError::NotFound)
+            } else {
+                match sangdam_app::availability::restore(&state.store, &state.keys, &actor, id, exception).await {
+                    Ok(()) => Ok(()),
+                    Err(sangdam_app::availability::ExceptionError::Store(e)) => Err(e),
+                    Err(_) => Err(StoreError::Conflict),
+                }
+            }
+        }
     };
     match restored {
         Ok(()) => Ok(see_other(&format!("{page}?undone=ok"))),

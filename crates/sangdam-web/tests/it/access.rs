@@ -49,9 +49,9 @@ db_test!(room_content_is_for_those_who_took_part, async |app: &TestApp| {
     let (_, other_id) = app.signed_in(Role::Client, "other-member@example.com").await;
     // A group session: two clients admitted, one declined, one invited and never let in.
     let room = id();
-    app.store.create_room(&room, &host, "그룹 상담", now).await.unwrap();
+    app.store.create_room(&room, &host, "그룹 상담", now, &sangdam_store::Effects::default()).await.unwrap();
     for u in [&waiting_id, &declined_id, &member_id, &other_id] {
-        app.store.add_room_member(&room, u, MemberRole::Guest).await.unwrap();
+        app.store.add_room_member(&room, u, MemberRole::Guest, now, &sangdam_store::Effects::default()).await.unwrap();
     }
     assert!(app.store.decide_admission(&room, &member_id, true, now).await.unwrap());
     assert!(app.store.decide_admission(&room, &other_id, true, now).await.unwrap());
@@ -80,7 +80,7 @@ db_test!(room_content_is_for_those_who_took_part, async |app: &TestApp| {
                 at: now,
             };
             let sealed = app.keys.seal_at(&sangdam_store::sealed::ROOM_FILE, &[&f.id], body);
-            app.store.add_room_file(&room, &f, &sealed).await.unwrap();
+            app.store.add_room_file(&room, &f, &sealed, &sangdam_store::Effects::default()).await.unwrap();
             f.id
         }
     };
@@ -92,7 +92,7 @@ db_test!(room_content_is_for_those_who_took_part, async |app: &TestApp| {
     let key = app.keys.seal_at(&sangdam_store::sealed::RECORDING_KEY, &[&rec], &[7; 32]);
     app.store.recording_started(&rec, &key, now).await.unwrap();
     app.store.recording_ended(&rec, "stopped", Some(10), Some(1000), None, now).await.unwrap();
-    app.store.share_recording(&rec, true).await.unwrap();
+    app.store.set_recording_shared(&rec, true, now, &sangdam_store::Effects::default()).await.unwrap();
 
     // Invited but never admitted, or declined: nothing of the room, anywhere.
     for client in [&waiting, &declined] {

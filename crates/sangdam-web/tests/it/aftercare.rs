@@ -268,8 +268,17 @@ db_test!(deleting_an_account_cancels_what_is_booked_and_forgets_the_name, async 
     let named = |mails: Vec<sangdam_store::MailRecord>| mails.iter().filter(|m| m.body.contains(&name)).count();
     assert!(named(app.mails_to("del-counselor@example.com").await) >= 2, "the notices name the client");
     let room = sangdam_domain::ids::encode_random(&sangdam_web::crypto::random::<16>());
-    app.store.create_room(&room, &counselor_id, "", app.clock.now()).await.unwrap();
-    app.store.add_room_member(&room, &client_id, sangdam_store::MemberRole::Guest).await.unwrap();
+    app.store.create_room(&room, &counselor_id, "", app.clock.now(), &sangdam_store::Effects::default()).await.unwrap();
+    app.store
+        .add_room_member(
+            &room,
+            &client_id,
+            sangdam_store::MemberRole::Guest,
+            app.clock.now(),
+            &sangdam_store::Effects::default(),
+        )
+        .await
+        .unwrap();
     app.store.decide_admission(&room, &client_id, true, app.clock.now()).await.unwrap();
     app.store.record_room_event(&room, &client_id, "join", app.clock.now()).await.unwrap();
 

@@ -545,6 +545,35 @@ db_test!(counselors_edit_their_settings_with_validation, async |app: &TestApp| {
     assert_eq!(r.status(), 422);
 });
 
+db_test!(thirty_exceptions_sent_at_once_stop_at_the_limit, async |app: &TestApp| {
+    use sangdam_domain::booking::{DateException, ExceptionKind};
+    use sangdam_domain::limits::MAX_EXCEPTIONS;
+    let id = counselor(app, "many-days-off@example.com", |_| {}).await;
+    let c = crate::helpers::new_client();
+    assert_eq!(app.signin(&c, "many-days-off@example.com", crate::helpers::PASSWORD).await.status(), 303);
+    app.enroll_two_factor(&c).await;
+    let first = jiff::civil::date(2031, 1, 1);
+    let day = |n: i64| first.checked_add(jiff::Span::new().days(n)).unwrap();
+    let whole = Interval::parse("00:00", "24:00").unwrap();
+    let none = sangdam_store::Effects::default();
+    for n in 0..(MAX_EXCEPTIONS as i64 - 10) {
+        let e = DateException { date: day(n), kind: ExceptionKind::Off, interval: whole };
+        app.store.add_exception(&format!("pre{n}"), &id, &e, MAX_EXCEPTIONS, app.clock.now(), &none).await.unwrap();
+    }
+    let days: Vec<String> = (300..330).map(|n| day(n).to_string()).collect();
+    let adds = days.iter().map(|d| {
+        let c = &c;
+        async move {
+            let form = [("day", d.as_str()), ("kind", "off"), ("start", "00:00"), ("end", "24:00")];
+            app.post(c, "/counselor/exceptions", &form).await
+        }
+    });
+    let statuses: Vec<u16> = futures_util::future::join_all(adds).await.iter().map(|r| r.status().as_u16()).collect();
+    assert_eq!(statuses.iter().filter(|s| **s == 303).count(), 10, "{statuses:?}");
+    assert_eq!(app.store.list_exceptions(&id).await.unwrap().len(), MAX_EXCEPTIONS);
+    assert_eq!(crate::records::audited_count(app, "counselor.exception-add").await, 10);
+});
+
 /// A multipart upload as a browser sends it, with the CSRF token in the form's action.
 async fn upload(
     app: &TestApp,

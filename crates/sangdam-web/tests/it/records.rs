@@ -294,7 +294,7 @@ db_test!(key_rotation_reseals_everything_while_serving, async |app: &TestApp| {
     app.post(&mine, &format!("/notes/{note}/sign"), &[("confirm", "on")]).await;
     app.post(&mine, &format!("/notes/{note}/addenda"), &[("text", "회전 전 추가")]).await;
     // A room's chat, whose rows have a two-column key.
-    app.store.create_room("rot-room", &mine_id, "", app.clock.now()).await.unwrap();
+    app.store.create_room("rot-room", &mine_id, "", app.clock.now(), &sangdam_store::Effects::default()).await.unwrap();
     for i in 0..3 {
         let row = ["rot-room", mine_id.as_str(), &format!("m{i}")];
         let body = app.keys.seal_at(&sangdam_store::sealed::ROOM_MESSAGE, &row, format!("메시지 {i}").as_bytes());

@@ -732,3 +732,63 @@ db_test!(one_room_message_stored_twenty_times_at_once_is_stored_once, async |app
     assert_eq!(posted.iter().filter(|p| p.1).count(), 1);
     assert!(posted.iter().all(|p| p.0.seq == posted[0].0.seq));
 });
+
+/// A stopped recording of a new ad-hoc room hosted by `host`.
+async fn stopped_recording(app: &TestApp, host: &reqwest::Client, host_id: &sangdam_domain::UserId) -> String {
+    let r = app.post(host, "/rooms", &[("title", "녹화")]).await;
+    assert_eq!(r.status(), 303);
+    let room = location(&r).trim_start_matches("/rooms/").to_owned();
+    let now = app.clock.now();
+    let rec = sangdam_domain::ids::encode_random(&sangdam_web::crypto::random::<16>());
+    app.store.propose_recording(&rec, &room, host_id, now).await.unwrap();
+    let key = app.keys.seal_at(&sangdam_store::sealed::RECORDING_KEY, &[&rec], &[7; 32]);
+    app.store.recording_started(&rec, &key, now).await.unwrap();
+    app.store.recording_ended(&rec, "stopped", Some(10), Some(1000), None, now).await.unwrap();
+    rec
+}
+
+db_test!(sharing_a_recording_pressed_twenty_times_at_once_is_one_change, async |app: &TestApp| {
+    let (host, host_id) = crate::records::staff(app, Role::Counselor, "share-host@example.com").await;
+    let (other, _) = crate::records::staff(app, Role::Counselor, "share-other@example.com").await;
+    let (client, _) = sign_in_new(app, Role::Client, "share-client@example.com").await;
+    let rec = stopped_recording(app, &host, &host_id).await;
+    let shared = async || app.store.recording(&rec).await.unwrap().unwrap().shared_with_client;
+    let share = format!("/recordings/{rec}/share");
+
+    // Neither another counselor nor a client may change it, and a value the form never sends is refused.
+    assert_eq!(app.post(&other, &share, &[("shared", "1")]).await.status(), 404);
+    assert_ne!(app.post(&client, &share, &[("shared", "1")]).await.status(), 303);
+    assert_eq!(app.post(&host, &share, &[("shared", "yes")]).await.status(), 400);
+    assert!(!shared().await);
+
+    for (value, action) in [("1", "recording.share"), ("0", "recording.unshare")] {
+        let presses = (0..20).map(|_| async { app.post(&host, &share, &[("shared", value)]).await });
+        let statuses: Vec<u16> =
+            futures_util::future::join_all(presses).await.iter().map(|r| r.status().as_u16()).collect();
+        assert!(statuses.iter().all(|s| *s == 303), "{statuses:?}");
+        assert_eq!(shared().await, value == "1");
+        assert_eq!(crate::records::audited_count(app, action).await, 1, "one change, one entry: {action}");
+    }
+});
+
+db_test!(a_room_write_whose_audit_entry_fails_leaves_nothing_behind, async |app: &TestApp| {
+    let (host, _) = crate::records::staff(app, Role::Counselor, "tx-host@example.com").await;
+    let r = app.post(&host, "/rooms", &[("title", "가족 상담")]).await;
+    let room = location(&r).trim_start_matches("/rooms/").to_owned();
+    let invitee = app.create_user(Role::Client, "tx-invitee@example.com").await;
+
+    app.break_audit_log(true).await;
+    assert_eq!(app.post(&host, "/rooms", &[("title", "기록되지 않을 방")]).await.status(), 500);
+    let r = app.post(&host, &format!("/rooms/{room}/invite"), &[("email", "tx-invitee@example.com")]).await;
+    assert_eq!(r.status(), 500);
+    app.break_audit_log(false).await;
+
+    // No invitation mail went out for a membership that was never written, and the other way round.
+    assert!(app.store.room_member(&room, &invitee).await.unwrap().is_none());
+    assert!(app.mails_to("tx-invitee@example.com").await.is_empty());
+    let r = app.post(&host, &format!("/rooms/{room}/invite"), &[("email", "tx-invitee@example.com")]).await;
+    assert_eq!(r.status(), 303);
+    assert!(app.store.room_member(&room, &invitee).await.unwrap().is_some());
+    assert_eq!(app.mails_to("tx-invitee@example.com").await.len(), 1);
+    assert_eq!(crate::records::audited_count(app, "room.create").await, 1, "the failed room left no entry");
+});

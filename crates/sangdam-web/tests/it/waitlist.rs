@@ -98,3 +98,36 @@ db_test!(a_day_outside_the_horizon_is_refused_on_the_form_with_what_was_sent, as
         app.post(&client, &format!("/counselors/{c}/waitlist"), &[("day", "2999-12-31"), ("kind", "nothing")]).await;
     assert_eq!(r.status(), 422);
 });
+
+db_test!(forty_joins_at_once_stop_at_the_limit_of_days_one_client_waits_for, async |app: &TestApp| {
+    use sangdam_domain::limits::MAX_WAITLIST_ENTRIES;
+    let a = counselor(app, "burst-a@example.com", |_| {}).await;
+    let b = counselor(app, "burst-b@example.com", |_| {}).await;
+    let (client, client_id) = app.signed_in(Role::Client, "burst-waiter@example.com").await;
+    let today = jiff::Timestamp::from_second(app.clock.now())
+        .unwrap()
+        .to_zoned(jiff::tz::TimeZone::get("Asia/Seoul").unwrap())
+        .date();
+    let asks: Vec<(UserId, String)> = [&a, &b]
+        .into_iter()
+        .flat_map(|c| {
+            (1..=20).map(move |d| (c.clone(), today.checked_add(jiff::Span::new().days(d)).unwrap().to_string()))
+        })
+        .collect();
+    let joins = asks.iter().map(|(c, day)| {
+        let client = &client;
+        async move {
+            app.post(client, &format!("/counselors/{c}/waitlist"), &[("day", day.as_str()), ("kind", "video")]).await
+        }
+    });
+    let statuses: Vec<u16> = futures_util::future::join_all(joins).await.iter().map(|r| r.status().as_u16()).collect();
+    let joined = statuses.iter().filter(|s| **s == 303).count();
+    assert_eq!(joined as i64, MAX_WAITLIST_ENTRIES, "{statuses:?}");
+    assert!(statuses.iter().all(|s| *s == 303 || *s == 422), "{statuses:?}");
+    assert_eq!(app.store.open_waitlist_entries(&client_id).await.unwrap(), MAX_WAITLIST_ENTRIES);
+    assert_eq!(crate::records::audited_count(app, "waitlist.join").await, joined, "each join with its entry");
+    // Joining a day one waits for already is not a new day: it is accepted at the limit.
+    let (c, day) = &asks[statuses.iter().position(|s| *s == 303).unwrap()];
+    let r = app.post(&client, &format!("/counselors/{c}/waitlist"), &[("day", day.as_str()), ("kind", "video")]).await;
+    assert_eq!(r.status(), 303);
+});
