@@ -46,7 +46,9 @@ pub async fn add(
         return Err(ExceptionError::Invalid("error-exception-past"));
     }
     if store.counselor_profile(me).await?.is_none() {
-        store.save_counselor_profile(&CounselorProfile::new(me.clone()), actor.at).await?;
+        store
+            .save_counselor_profile(&CounselorProfile::new(me.clone()), actor.at, &sangdam_store::Effects::default())
+            .await?;
     }
     let id = sangdam_domain::ids::encode_random(&random::<12>());
     let effects = audited(keys, actor, "counselor.exception-add", Some(format!("user:{me}")), "ok");

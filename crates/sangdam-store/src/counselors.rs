@@ -257,7 +257,9 @@ impl Store {
     }
 
     /// Saves every part of a profile (not the photo) in one transaction.
-    pub async fn save_counselor_profile(&self, p: &CounselorProfile, now: i64) -> Result<()> {
+    /// Creates or replaces a counselor's profile (its specialties and offerings with it), with what
+    /// follows it (the audit entry).
+    pub async fn save_counselor_profile(&self, p: &CounselorProfile, now: i64, effects: &Effects) -> Result<()> {
         let weekly = serde_json::to_string(&p.weekly).map_err(|_| corrupt("weekly_hours"))?;
         on_backend!(self, |pool| {
             let mut tx = pool.begin().await?;
@@ -314,23 +316,33 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
             }
+            crate::effects::write_effects!(&mut tx, effects, now);
             tx.commit().await?;
         });
         Ok(())
     }
 
     /// Sets or removes the (already resized and cleaned) photo. The profile must exist.
-    pub async fn set_counselor_photo(&self, user_id: &UserId, photo: Option<&[u8]>, now: i64) -> Result<()> {
+    pub async fn set_counselor_photo(
+        &self,
+        user_id: &UserId,
+        photo: Option<&[u8]>,
+        now: i64,
+        effects: &Effects,
+    ) -> Result<()> {
         on_backend!(self, |pool| {
+            let mut tx = pool.begin().await?;
             let done = sqlx::query("UPDATE counselor_profiles SET photo = $2, updated_at = $3 WHERE user_id = $1")
                 .bind(user_id.as_str())
                 .bind(photo)
                 .bind(now)
-                .execute(pool)
+                .execute(&mut *tx)
                 .await?;
             if done.rows_affected() == 0 {
                 return Err(StoreError::NotFound);
             }
+            crate::effects::write_effects!(&mut tx, effects, now);
+            tx.commit().await?;
         });
         Ok(())
     }

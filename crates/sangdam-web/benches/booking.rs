@@ -92,7 +92,7 @@ async fn counselor(store: &Store, email: &str, hash: &str, now: i64) -> UserId {
         duration_minutes: 50,
         price: Money::from_minor(50_000, Currency::Krw).unwrap(),
     }];
-    store.save_counselor_profile(&p, now).await.unwrap();
+    store.save_counselor_profile(&p, now, &sangdam_store::Effects::default()).await.unwrap();
     id
 }
 

@@ -229,7 +229,13 @@ pub async fn demo(settings: &Settings) -> anyhow::Result<()> {
         match create_user(&store, &keys, *role, email, name, &password).await {
             Ok(id) => {
                 if *role == Role::Counselor {
-                    store.save_counselor_profile(&demo_profile(id, email), jiff::Timestamp::now().as_second()).await?;
+                    store
+                        .save_counselor_profile(
+                            &demo_profile(id, email),
+                            jiff::Timestamp::now().as_second(),
+                            &sangdam_store::Effects::default(),
+                        )
+                        .await?;
                 }
                 println!("  {:<10} {email:<30} {password}", role.as_str());
             }

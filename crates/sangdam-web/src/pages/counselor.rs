@@ -15,10 +15,10 @@ use sangdam_store::{CounselorProfile, Offering};
 use serde::Deserialize;
 
 use sangdam_app::availability::{self, ExceptionError};
+use sangdam_app::counselors::{self, ProfileError};
 
 use super::views::WEEKDAYS;
 use super::views::{render, see_other, with_status};
-use crate::auth::audit;
 use crate::ctx::Ctx;
 use crate::error::{AppError, AppResult};
 use crate::forms::FormData;
@@ -319,9 +319,12 @@ pub async fn save_settings(
     if !errors.is_empty() {
         return settings_page(&state, &ctx, f, errors, None, None).await;
     }
-    state.store.save_counselor_profile(&p, ctx.now).await?;
-    audit(&state, &ctx, Some(&v.user), "counselor.settings", crate::auth::user_target(&v.user.id), "ok").await?;
-    Ok(see_other("/counselor/settings?saved=1"))
+    let actor = crate::auth::actor_of(&ctx, Some(&v.user));
+    match counselors::save(&state.store, &state.keys, &actor, &p).await {
+        Ok(()) => Ok(see_other("/counselor/settings?saved=1")),
+        Err(ProfileError::Invalid(id)) => settings_page(&state, &ctx, f, vec![ctx.t(id)], None, None).await,
+        Err(e) => Err(profile_error(e)),
+    }
 }
 
 #[derive(Deserialize, Default)]
@@ -368,6 +371,15 @@ pub async fn add_exception(State(state): State<AppState>, ctx: Ctx, FormData(e):
             settings_page(&state, &ctx, fields, vec![ctx.t(id)], None, None).await
         }
         Err(e) => Err(exception_error(e)),
+    }
+}
+
+/// A refused change to the profile, as the pages answer it.
+fn profile_error(e: ProfileError) -> AppError {
+    match e {
+        ProfileError::Forbidden => AppError::Forbidden,
+        ProfileError::Invalid(id) => AppError::BadRequest(id),
+        ProfileError::Store(e) => e.into(),
     }
 }
 
@@ -435,19 +447,14 @@ pub async fn upload_photo(
             return settings_page(&state, &ctx, fields, vec![ctx.t(id)], None, None).await;
         }
     };
-    if profile.is_none() {
-        state.store.save_counselor_profile(&CounselorProfile::new(v.user.id.clone()), ctx.now).await?;
-    }
-    state.store.set_counselor_photo(&v.user.id, Some(&photo), ctx.now).await?;
-    audit(&state, &ctx, Some(&v.user), "counselor.photo", crate::auth::user_target(&v.user.id), "ok").await?;
+    let actor = crate::auth::actor_of(&ctx, Some(&v.user));
+    counselors::set_photo(&state.store, &state.keys, &actor, Some(&photo)).await.map_err(profile_error)?;
     Ok(see_other("/counselor/settings?saved=1"))
 }
 
 pub async fn delete_photo(State(state): State<AppState>, ctx: Ctx) -> AppResult {
     let v = counselor_viewer(&ctx)?;
-    if state.store.counselor_profile(&v.user.id).await?.is_some() {
-        state.store.set_counselor_photo(&v.user.id, None, ctx.now).await?;
-    }
-    audit(&state, &ctx, Some(&v.user), "counselor.photo-delete", crate::auth::user_target(&v.user.id), "ok").await?;
+    let actor = crate::auth::actor_of(&ctx, Some(&v.user));
+    counselors::set_photo(&state.store, &state.keys, &actor, None).await.map_err(profile_error)?;
     Ok(see_other("/counselor/settings?saved=1"))
 }

@@ -30,7 +30,7 @@ pub async fn counselor(app: &TestApp, email: &str, edit: impl FnOnce(&mut Counse
         price: Money::from_minor(50_000, Currency::Krw).unwrap(),
     }];
     edit(&mut p);
-    app.store.save_counselor_profile(&p, app.clock.now()).await.unwrap();
+    app.store.save_counselor_profile(&p, app.clock.now(), &sangdam_store::Effects::default()).await.unwrap();
     id
 }
 
@@ -1061,4 +1061,44 @@ db_test!(a_mail_link_changes_the_appointment_once_under_thirty_requests_at_once,
         1,
         "one audited change"
     );
+});
+
+db_test!(a_profile_is_saved_only_by_its_counselor_whole_and_with_its_audit_entry, async |app: &TestApp| {
+    use sangdam_app::counselors::{self, ProfileError};
+    let id = counselor(app, "own-profile@example.com", |_| {}).await;
+    let other = counselor(app, "not-mine@example.com", |_| {}).await;
+    let mut p = app.store.counselor_profile(&id).await.unwrap().unwrap();
+    let actor = |user: &UserId, role: Role| sangdam_app::Actor {
+        user: Some((user.clone(), role)),
+        address: None,
+        at: app.clock.now(),
+    };
+    p.bio_ko = "다른 사람이 쓴 소개".into();
+    for (who, role) in [(&other, Role::Counselor), (&id, Role::Supervisor), (&id, Role::Client)] {
+        let r = counselors::save(&app.store, &app.keys, &actor(who, role), &p).await;
+        assert!(matches!(r, Err(ProfileError::Forbidden)), "{role:?}");
+    }
+    // What the form refuses, the service refuses too, whoever calls it.
+    let mut published_empty = p.clone();
+    published_empty.offerings.clear();
+    published_empty.published = true;
+    let mut mute = p.clone();
+    mute.languages.clear();
+    let mut wide = p.clone();
+    wide.rules.horizon_days = 5000;
+    for (bad, why) in
+        [(published_empty, "error-publish-needs-offering"), (mute, "error-languages-required"), (wide, "")]
+    {
+        match counselors::save(&app.store, &app.keys, &actor(&id, Role::Counselor), &bad).await {
+            Err(ProfileError::Invalid(got)) => assert!(why.is_empty() || got == why, "{got}"),
+            other => panic!("saved: {other:?}"),
+        }
+    }
+    // With the audit log failing, nothing is saved.
+    app.break_audit_log(true).await;
+    assert!(counselors::save(&app.store, &app.keys, &actor(&id, Role::Counselor), &p).await.is_err());
+    app.break_audit_log(false).await;
+    assert_ne!(app.store.counselor_profile(&id).await.unwrap().unwrap().bio_ko, "다른 사람이 쓴 소개");
+    counselors::save(&app.store, &app.keys, &actor(&id, Role::Counselor), &p).await.unwrap();
+    assert_eq!(app.store.counselor_profile(&id).await.unwrap().unwrap().bio_ko, "다른 사람이 쓴 소개");
 });
