@@ -9,7 +9,8 @@
 //! the crisis event a write raises ([`crisis`]), a client's contact details ([`clients`]),
 //! answers to a form ([`forms`]), invitations ([`invitations`]), secure messages ([`messages`]),
 //! session notes ([`notes`]), sharing a recording ([`recordings`]), session rooms opened, joined
-//! by invitation and given files ([`rooms`]) and webhook endpoints ([`webhooks`]).
+//! by invitation and given files ([`rooms`]), an admin changing someone's role or status
+//! ([`users`]) and webhook endpoints ([`webhooks`]).
 
 pub mod access;
 pub mod appointments;
@@ -29,6 +30,7 @@ pub mod messages;
 pub mod notes;
 pub mod recordings;
 pub mod rooms;
+pub mod users;
 pub mod waitlist;
 pub mod webhooks;
 

@@ -5,7 +5,7 @@ use std::fmt;
 use sangdam_domain::{DisplayName, Email, Language, Role, Timezone, UserId};
 use sqlx::Row;
 
-use crate::{Result, Store, StoreError, on_backend};
+use crate::{Effects, Result, Store, StoreError, on_backend};
 
 /// A user as stored. `Debug` shows only the id and role: the rest is personal data or secret.
 #[derive(Clone)]
@@ -294,41 +294,71 @@ impl Store {
         })
     }
 
-    pub async fn set_role(&self, id: &UserId, role: Role, now: i64) -> Result<()> {
-        on_backend!(self, |pool| {
-            let done = sqlx::query("UPDATE users SET role = $2, updated_at = $3 WHERE id = $1")
-                .bind(id.as_str())
-                .bind(role.as_str())
-                .bind(now)
-                .execute(pool)
-                .await?;
-            if done.rows_affected() == 0 {
-                return Err(StoreError::NotFound);
-            }
-        });
-        Ok(())
+    /// Changes a user's role, with what follows it (the audit entry). `false`, and nothing written,
+    /// when the user is the last active admin and would stop being one: changes to admins are made
+    /// one at a time under the `admins` row of `throttle_locks`, so two admins taking each other's
+    /// rights at the same moment still leave one.
+    pub async fn set_role(&self, id: &UserId, role: Role, now: i64, effects: &Effects) -> Result<bool> {
+        self.change_user(id, Some(role), None, now, effects).await
     }
 
-    /// Deactivates or reactivates a user. Deactivation ends all of the user's sessions in the same
-    /// transaction, so no request can slip through with an old cookie.
-    pub async fn set_active(&self, id: &UserId, active: bool, now: i64) -> Result<()> {
+    /// Deactivates or reactivates a user, with what follows it (the audit entry). Deactivation ends
+    /// all of the user's sessions in the same transaction, so no request can slip through with an
+    /// old cookie. `false`, and nothing written, when it would leave no active admin (as
+    /// [`Store::set_role`]).
+    pub async fn set_active(&self, id: &UserId, active: bool, now: i64, effects: &Effects) -> Result<bool> {
+        self.change_user(id, None, Some(active), now, effects).await
+    }
+
+    async fn change_user(
+        &self,
+        id: &UserId,
+        role: Option<Role>,
+        active: Option<bool>,
+        now: i64,
+        effects: &Effects,
+    ) -> Result<bool> {
         on_backend!(self, |pool| {
             let mut tx = pool.begin().await?;
-            let done = sqlx::query("UPDATE users SET active = $2, updated_at = $3 WHERE id = $1")
+            sqlx::query(
+                "INSERT INTO throttle_locks (key, at) VALUES ('admins', $1) ON CONFLICT (key) DO UPDATE SET at = excluded.at",
+            )
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            let current: Option<(String, bool)> = sqlx::query_as("SELECT role, active FROM users WHERE id = $1")
                 .bind(id.as_str())
-                .bind(active)
+                .fetch_optional(&mut *tx)
+                .await?;
+            let Some((was_role, was_active)) = current else { return Err(StoreError::NotFound) };
+            let admin_now = was_role == Role::Admin.as_str() && was_active;
+            let admin_after =
+                role.map_or(was_role == Role::Admin.as_str(), |r| r == Role::Admin) && active.unwrap_or(was_active);
+            if admin_now && !admin_after {
+                let others: i64 = sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM users WHERE role = 'admin' AND active = TRUE AND id <> $1",
+                )
+                .bind(id.as_str())
+                .fetch_one(&mut *tx)
+                .await?;
+                if others == 0 {
+                    return Ok(false);
+                }
+            }
+            sqlx::query("UPDATE users SET role = $2, active = $3, updated_at = $4 WHERE id = $1")
+                .bind(id.as_str())
+                .bind(role.map_or(was_role, |r| r.as_str().to_owned()))
+                .bind(active.unwrap_or(was_active))
                 .bind(now)
                 .execute(&mut *tx)
                 .await?;
-            if done.rows_affected() == 0 {
-                return Err(StoreError::NotFound);
-            }
-            if !active {
+            if active == Some(false) {
                 sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(id.as_str()).execute(&mut *tx).await?;
             }
+            crate::effects::write_effects!(&mut tx, effects, now);
             tx.commit().await?;
-        });
-        Ok(())
+            Ok(true)
+        })
     }
 
     pub async fn update_profile(

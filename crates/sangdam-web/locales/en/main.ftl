@@ -291,6 +291,7 @@ error-current-password = The current password is not right.
 error-disable-two-factor = The password or the code is not right.
 error-role-unknown = Unknown role.
 error-self-change = You cannot change your own role or status. Please ask another admin.
+error-last-admin = This is the last active admin: the center would have no one to run it. Make someone else an admin first.
 error-audit-actor-unknown = No user has that email.
 error-date-invalid = Please write dates like 2026-01-31.
 error-410-title = This link has expired

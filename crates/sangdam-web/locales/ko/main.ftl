@@ -282,6 +282,7 @@ error-current-password = 현재 비밀번호가 맞지 않습니다.
 error-disable-two-factor = 비밀번호 또는 인증 코드가 맞지 않습니다.
 error-role-unknown = 알 수 없는 역할입니다.
 error-self-change = 자기 자신의 역할이나 상태는 바꿀 수 없습니다. 다른 운영자에게 요청해 주세요.
+error-last-admin = 마지막으로 남은 운영자입니다. 이대로 바꾸면 센터를 관리할 사람이 없어집니다. 먼저 다른 사람을 운영자로 지정해 주세요.
 error-audit-actor-unknown = 그 이메일의 사용자를 찾을 수 없습니다.
 error-date-invalid = 날짜는 2026-01-31처럼 입력해 주세요.
 error-410-title = 만료된 링크입니다

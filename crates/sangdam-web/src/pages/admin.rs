@@ -135,16 +135,10 @@ pub async fn change_role(
     let Some(role) = Role::parse(&f.role) else {
         return show_user(&state, &ctx, user, vec![ctx.t("error-role-unknown")]).await;
     };
-    // An admin cannot take away their own rights by accident and leave the center without one.
-    if user.id == v.user.id {
-        audit(&state, &ctx, Some(&v.user), "admin.user.role", user_target(&user.id), "denied").await?;
-        return show_user(&state, &ctx, user, vec![ctx.t("error-self-change")]).await;
-    }
-    state.store.set_role(&user.id, role, ctx.now).await?;
-    state.sessions_changed();
-    audit(&state, &ctx, Some(&v.user), &format!("admin.user.role.{}", role.as_str()), user_target(&user.id), "ok")
-        .await?;
-    Ok(see_other(&format!("/admin/users/{}", user.id)))
+    // An admin cannot take away their own rights by accident, and the center keeps an admin.
+    let actor = crate::auth::actor_of(&ctx, Some(&v.user));
+    let changed = sangdam_app::users::set_role(&state.store, &state.keys, &actor, &user.id, role).await;
+    changed_or_refused(&state, &ctx, user, changed).await
 }
 
 #[derive(Deserialize, Default)]
@@ -163,15 +157,34 @@ pub async fn change_active(
     let v = ctx.client_data_viewer(&[Role::Admin])?;
     let user = load_user(&state, &id).await?;
     let active = f.active == "true";
-    if user.id == v.user.id {
-        audit(&state, &ctx, Some(&v.user), "admin.user.deactivate", user_target(&user.id), "denied").await?;
-        return show_user(&state, &ctx, user, vec![ctx.t("error-self-change")]).await;
+    let actor = crate::auth::actor_of(&ctx, Some(&v.user));
+    let changed = sangdam_app::users::set_active(&state.store, &state.keys, &actor, &user.id, active).await;
+    changed_or_refused(&state, &ctx, user, changed).await
+}
+
+/// Back to the user's page after a change (open sockets re-check their session), or the page
+/// again with the reason it was refused.
+async fn changed_or_refused(
+    state: &AppState,
+    ctx: &Ctx,
+    user: UserRecord,
+    changed: Result<(), sangdam_app::users::ChangeError>,
+) -> AppResult {
+    use sangdam_app::users::ChangeError;
+    match changed {
+        Ok(()) => {
+            state.sessions_changed();
+            Ok(see_other(&format!("/admin/users/{}", user.id)))
+        }
+        Err(e) => match e.message_id() {
+            Some(id) => show_user(state, ctx, user, vec![ctx.t(id)]).await,
+            None => Err(match e {
+                ChangeError::NotFound => AppError::NotFound,
+                ChangeError::Store(e) => e.into(),
+                _ => AppError::Forbidden,
+            }),
+        },
     }
-    state.store.set_active(&user.id, active, ctx.now).await?;
-    state.sessions_changed();
-    let action = if active { "admin.user.reactivate" } else { "admin.user.deactivate" };
-    audit(&state, &ctx, Some(&v.user), action, user_target(&user.id), "ok").await?;
-    Ok(see_other(&format!("/admin/users/{}", user.id)))
 }
 
 #[derive(Template)]

@@ -104,3 +104,59 @@ db_test!(admins_manage_specialties, async |app: &TestApp| {
     assert_eq!(app.post(&client, "/admin/specialties/anxiety/delete", &[]).await.status(), 403);
     assert!(app.store.list_specialties().await.unwrap().iter().any(|s| s.id == "anxiety"));
 });
+
+db_test!(two_admins_taking_each_others_rights_at_once_leave_the_center_one, async |app: &TestApp| {
+    let a = enrolled_admin(app).await;
+    let (b, b_id) = app.signed_in(Role::Admin, "second.admin@example.com").await;
+    app.enroll_two_factor(&b).await;
+    let a_id =
+        app.store.user_by_email(&sangdam_domain::Email::parse("admin@example.com").unwrap()).await.unwrap().unwrap().id;
+    // Forty requests at once: each admin demotes and deactivates the other, ten times over.
+    let mut asks = Vec::new();
+    for _ in 0..10 {
+        for (from, target) in [(&a, &b_id), (&b, &a_id)] {
+            asks.push((from, format!("/admin/users/{target}/role"), ("role", "client")));
+            asks.push((from, format!("/admin/users/{target}/active"), ("active", "false")));
+        }
+    }
+    let sent = asks.iter().map(|(from, path, field)| async move { app.post(from, path, &[*field]).await.status() });
+    let statuses: Vec<u16> = futures_util::future::join_all(sent).await.iter().map(|s| s.as_u16()).collect();
+    let admins: Vec<_> =
+        [&a_id, &b_id].into_iter().map(|id| async move { app.store.user_by_id(id).await.unwrap().unwrap() }).collect();
+    let admins = futures_util::future::join_all(admins).await;
+    let left = admins.iter().filter(|u| u.role == Role::Admin && u.active).count();
+    assert_eq!(left, 1, "exactly one admin is left: {statuses:?}");
+    // Requests that passed their admin check at the same moment meet in the store, which takes
+    // them one at a time: through the service layer, twenty such changes at once, both ways.
+    app.store.set_role(&a_id, Role::Admin, app.clock.now(), &sangdam_store::Effects::default()).await.unwrap();
+    app.store.set_active(&a_id, true, app.clock.now(), &sangdam_store::Effects::default()).await.unwrap();
+    app.store.set_role(&b_id, Role::Admin, app.clock.now(), &sangdam_store::Effects::default()).await.unwrap();
+    app.store.set_active(&b_id, true, app.clock.now(), &sangdam_store::Effects::default()).await.unwrap();
+    let actor = |id: &sangdam_domain::UserId| sangdam_app::Actor {
+        user: Some((id.clone(), Role::Admin)),
+        address: None,
+        at: app.clock.now(),
+    };
+    let (for_a, for_b) = (actor(&a_id), actor(&b_id));
+    let mut changes = Vec::new();
+    for i in 0..20 {
+        let (who, target) = if i % 2 == 0 { (&for_a, &b_id) } else { (&for_b, &a_id) };
+        changes.push(async move {
+            if i % 4 < 2 {
+                sangdam_app::users::set_role(&app.store, &app.keys, who, target, Role::Client).await
+            } else {
+                sangdam_app::users::set_active(&app.store, &app.keys, who, target, false).await
+            }
+        });
+    }
+    let results = futures_util::future::join_all(changes).await;
+    let refused = results.iter().filter(|r| matches!(r, Err(sangdam_app::users::ChangeError::LastAdmin))).count();
+    let mut left = 0;
+    for id in [&a_id, &b_id] {
+        let u = app.store.user_by_id(id).await.unwrap().unwrap();
+        left += usize::from(u.role == Role::Admin && u.active);
+    }
+    assert_eq!(left, 1, "one admin is left");
+    assert!(refused >= 1, "the change that would have left none was refused");
+    assert!(results.iter().all(|r| r.is_ok() || matches!(r, Err(sangdam_app::users::ChangeError::LastAdmin))));
+});

@@ -302,12 +302,12 @@ db_test!(who_may_read_which_appointment, async |app: &TestApp| {
         .await
         .unwrap()
         .unwrap();
-    app.store.set_role(&sup_user.id, Role::Admin, app.clock.now()).await.unwrap();
+    app.store.set_role(&sup_user.id, Role::Admin, app.clock.now(), &sangdam_store::Effects::default()).await.unwrap();
     let now_admin = get(app, &sup_token, "/api/v1/appointments").await;
     assert_eq!((now_admin.status, problem(&now_admin)), (StatusCode::FORBIDDEN, "error-api-scope"));
 
     // The owner deactivated: the token opens nothing.
-    app.store.set_active(&a, false, app.clock.now()).await.unwrap();
+    app.store.set_active(&a, false, app.clock.now(), &sangdam_store::Effects::default()).await.unwrap();
     assert_eq!(get(app, &mine, "/api/v1/me").await.status, 401);
 });
 
