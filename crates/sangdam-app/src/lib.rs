@@ -5,7 +5,8 @@
 //! audit log's way of naming who acted ([`audit`]) and the one place that decides who may see
 //! what ([`access`]), and the operations themselves: booking and moving ([`booking`]), a
 //! counselor's changes to an appointment ([`appointments`]), a counselor's own profile and photo
-//! ([`counselors`]), their days off and extra hours ([`availability`]), a client joining a waitlist ([`waitlist`]), a live chat started ([`chats`]),
+//! ([`counselors`]), their days off and extra hours ([`availability`]), a client joining a
+//! waitlist ([`waitlist`]), a live chat started ([`chats`]),
 //! the crisis event a write raises ([`crisis`]), a client's contact details ([`clients`]),
 //! answers to a form ([`forms`]), invitations ([`invitations`]), secure messages ([`messages`]),
 //! session notes ([`notes`]), sharing a recording ([`recordings`]), session rooms opened, joined

@@ -247,15 +247,36 @@ impl Store {
         })
     }
 
+    /// Keeps a canned response of `owner` (a shared one when `None`) unless that owner (or the
+    /// center, for shared ones) holds `max` already (`LimitReached`): counted under the owner's row
+    /// in `throttle_locks`, so that additions sent at once cannot pass the limit.
     pub async fn add_canned_response(
         &self,
         id: &str,
         owner: Option<&UserId>,
         shortcut: &str,
         body: &str,
+        max: usize,
         now: i64,
     ) -> Result<()> {
         on_backend!(self, |pool| {
+            let mut tx = pool.begin().await?;
+            sqlx::query(
+                "INSERT INTO throttle_locks (key, at) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET at = excluded.at",
+            )
+            .bind(format!("canned:{}", owner.map_or("shared", UserId::as_str)))
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            let held: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM canned_responses WHERE ($1 IS NULL AND owner_id IS NULL) OR owner_id = $1",
+            )
+            .bind(owner.map(UserId::as_str))
+            .fetch_one(&mut *tx)
+            .await?;
+            if held >= max as i64 {
+                return Err(StoreError::LimitReached);
+            }
             sqlx::query(
                 "INSERT INTO canned_responses (id, owner_id, shortcut, body, created_at) VALUES ($1, $2, $3, $4, $5)",
             )
@@ -264,8 +285,9 @@ impl Store {
             .bind(shortcut)
             .bind(body)
             .bind(now)
-            .execute(pool)
+            .execute(&mut *tx)
             .await?;
+            tx.commit().await?;
             Ok(())
         })
     }

@@ -220,18 +220,18 @@ pub async fn add_canned(State(state): State<AppState>, ctx: Ctx, FormData(f): Fo
     if body.is_empty() || body.chars().count() > 2000 {
         errors.push(ctx.t("error-canned-body"));
     }
-    let existing = state.store.canned_responses(&v.user.id).await?;
-    if existing.iter().filter(|c| c.owner_id.is_some()).count() >= MAX_CANNED {
-        errors.push(ctx.t("error-canned-too-many"));
-    }
-    if !errors.is_empty() {
-        let page = canned_page(&state, &ctx, v, &f, errors, &UndoQuery::default()).await;
-        return with_status(StatusCode::UNPROCESSABLE_ENTITY, page);
-    }
     let shared = f.shared == "yes" && v.user.role == Role::Supervisor;
-    let id = sangdam_domain::ids::encode_random(&random::<16>());
-    state.store.add_canned_response(&id, (!shared).then_some(&v.user.id), shortcut, body, ctx.now).await?;
-    Ok(see_other("/center/canned"))
+    if errors.is_empty() {
+        let id = sangdam_domain::ids::encode_random(&random::<16>());
+        let owner = (!shared).then_some(&v.user.id);
+        match state.store.add_canned_response(&id, owner, shortcut, body, MAX_CANNED, ctx.now).await {
+            Ok(()) => return Ok(see_other("/center/canned")),
+            Err(sangdam_store::StoreError::LimitReached) => errors.push(ctx.t("error-canned-too-many")),
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let page = canned_page(&state, &ctx, v, &f, errors, &UndoQuery::default()).await;
+    with_status(StatusCode::UNPROCESSABLE_ENTITY, page)
 }
 
 /// Deletes a canned response; the next page offers to undo it for a while.

@@ -28,11 +28,12 @@ pub async fn undo(State(state): State<AppState>, ctx: Ctx, FormData(f): FormData
     let page = what.page();
     let restored = match &what {
         Deleted::Canned(c) => {
-            let mine = state.store.canned_responses(&v.user.id).await?.iter().filter(|c| c.owner_id.is_some()).count();
-            if c.owner_id.is_some() && mine >= sangdam_domain::limits::MAX_CANNED {
-                Err(StoreError::Conflict)
-            } else {
-                state.store.add_canned_response(&c.id, c.owner_id.as_ref(), &c.shortcut, &c.body, ctx.now).await
+            let max = sangdam_domain::limits::MAX_CANNED;
+            match state.store.add_canned_response(&c.id, c.owner_id.as_ref(), &c.shortcut, &c.body, max, ctx.now).await
+            {
+                // Full again meanwhile: as good as taken.
+                Err(StoreError::LimitReached) => Err(StoreError::Conflict),
+                other => other,
             }
         }
         Deleted::Exception { id, user, exception } => {

@@ -777,3 +777,28 @@ db_test!(one_message_sent_twenty_times_at_once_is_stored_once, async |app: &Test
     .await;
     assert!(matches!(refused, Err(sangdam_store::StoreError::NotFound)), "{:?}", refused.map(|p| p.new));
 });
+
+db_test!(canned_responses_sent_at_once_stop_at_the_limit_personal_and_shared, async |app: &TestApp| {
+    use sangdam_domain::limits::MAX_CANNED;
+    let (cb, c_id) = staff_browser(app, Role::Counselor, "many-canned@example.com").await;
+    let (sb, _) = staff_browser(app, Role::Supervisor, "many-shared@example.com").await;
+    for (owner, prefix) in [(Some(&c_id), "mine"), (None, "ours")] {
+        for n in 0..MAX_CANNED - 5 {
+            let id = format!("{prefix}{n}");
+            app.store.add_canned_response(&id, owner, &id, "미리 넣어 둔 문구", MAX_CANNED, 0).await.unwrap();
+        }
+    }
+    for (b, shared) in [(&cb, "no"), (&sb, "yes")] {
+        let adds = (0..20).map(|n| async move {
+            let shortcut = format!("burst{n}");
+            let form = [("shortcut", shortcut.as_str()), ("body", "한꺼번에 보낸 문구"), ("shared", shared)];
+            app.post(&b.0, "/center/canned", &form).await.status().as_u16()
+        });
+        let statuses = futures_util::future::join_all(adds).await;
+        assert_eq!(statuses.iter().filter(|s| **s == 303).count(), 5, "{shared}: {statuses:?}");
+        assert!(statuses.iter().all(|s| *s == 303 || *s == 422), "{statuses:?}");
+    }
+    let all = app.store.canned_responses(&c_id).await.unwrap();
+    assert_eq!(all.iter().filter(|c| c.owner_id.is_some()).count(), MAX_CANNED);
+    assert_eq!(all.iter().filter(|c| c.owner_id.is_none()).count(), MAX_CANNED);
+});
