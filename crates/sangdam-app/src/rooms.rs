@@ -29,16 +29,6 @@ pub enum RoomError {
     Store(#[from] StoreError),
 }
 
-impl RoomError {
-    /// The message a person reads, for the refusals.
-    pub fn message_id(&self) -> Option<&'static str> {
-        match self {
-            RoomError::Invalid(id) => Some(id),
-            RoomError::NotFound | RoomError::Forbidden | RoomError::Store(_) => None,
-        }
-    }
-}
-
 /// A counselor opens an ad-hoc room titled `title` (trimmed; it may be empty) and is its host.
 /// Returns the room's id.
 pub async fn create(store: &Store, keys: &Keys, actor: &Actor, title: &str) -> Result<String, RoomError> {

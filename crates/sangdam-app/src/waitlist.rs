@@ -23,16 +23,6 @@ pub enum JoinError {
     Store(#[from] StoreError),
 }
 
-impl JoinError {
-    /// The message a person reads, for the refusals.
-    pub fn message_id(&self) -> Option<&'static str> {
-        match self {
-            JoinError::Full => Some("error-waitlist-full"),
-            JoinError::Forbidden | JoinError::Store(_) => None,
-        }
-    }
-}
-
 /// The actor, a client, joins `counselor`'s waitlist for `day` (the counselor's local date, in
 /// their booking horizon: the caller checks it against the counselor's page) for `kind`.
 pub async fn join(

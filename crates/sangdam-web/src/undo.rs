@@ -24,7 +24,7 @@ const MAX_KEPT: usize = 10_000;
 #[derive(Debug, Clone)]
 pub enum Deleted {
     Canned(CannedResponse),
-    Exception { id: String, user: UserId, exception: DateException },
+    Exception { id: String, exception: DateException },
 }
 
 /// The pages deletions are undone from: canned responses, a counselor's settings.

@@ -307,18 +307,15 @@ pub async fn join_waitlist(
     }
     let day: jiff::civil::Date = f.day.trim().parse().map_err(|_| AppError::BadRequest("error-date-invalid"))?;
     let actor = crate::auth::actor_of(&ctx, Some(&v.user));
+    use sangdam_app::waitlist::JoinError;
     match sangdam_app::waitlist::join(&state.store, &state.keys, &actor, &c.user.id, day, kind).await {
         Ok(()) => {}
-        Err(e) => match e.message_id() {
-            Some(message_id) => {
-                let page = counselor_page_with(&state, &ctx, &id, None, refuse(message_id)).await;
-                return with_status(StatusCode::UNPROCESSABLE_ENTITY, page);
-            }
-            None => match e {
-                sangdam_app::waitlist::JoinError::Store(e) => return Err(e.into()),
-                _ => return Err(AppError::Forbidden),
-            },
-        },
+        Err(JoinError::Full) => {
+            let page = counselor_page_with(&state, &ctx, &id, None, refuse("error-waitlist-full")).await;
+            return with_status(StatusCode::UNPROCESSABLE_ENTITY, page);
+        }
+        Err(JoinError::Forbidden) => return Err(AppError::Forbidden),
+        Err(JoinError::Store(e)) => return Err(e.into()),
     }
     Ok(see_other(&format!("/counselors/{}?waiting=1", c.user.id)))
 }

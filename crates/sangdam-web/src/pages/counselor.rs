@@ -398,7 +398,7 @@ pub async fn delete_exception(State(state): State<AppState>, ctx: Ctx, Path(id):
     let v = counselor_viewer(&ctx)?;
     let actor = crate::auth::actor_of(&ctx, Some(&v.user));
     let exception = availability::delete(&state.store, &state.keys, &actor, &id).await.map_err(exception_error)?;
-    let token = state.undos.keep(&v.user.id, ctx.now, Deleted::Exception { id, user: v.user.id.clone(), exception });
+    let token = state.undos.keep(&v.user.id, ctx.now, Deleted::Exception { id, exception });
     Ok(see_other(&format!("/counselor/settings?undo={token}")))
 }
 

@@ -36,16 +36,13 @@ pub async fn undo(State(state): State<AppState>, ctx: Ctx, FormData(f): FormData
                 other => other,
             }
         }
-        Deleted::Exception { id, user, exception } => {
+        // The undo kept under this user holds only their own exception.
+        Deleted::Exception { id, exception } => {
             let actor = crate::auth::actor_of(&ctx, Some(&v.user));
-            if *user != v.user.id {
-                Err(StoreError::NotFound)
-            } else {
-                match sangdam_app::availability::restore(&state.store, &state.keys, &actor, id, exception).await {
-                    Ok(()) => Ok(()),
-                    Err(sangdam_app::availability::ExceptionError::Store(e)) => Err(e),
-                    Err(_) => Err(StoreError::Conflict),
-                }
+            match sangdam_app::availability::restore(&state.store, &state.keys, &actor, id, exception).await {
+                Ok(()) => Ok(()),
+                Err(sangdam_app::availability::ExceptionError::Store(e)) => Err(e),
+                Err(_) => Err(StoreError::Conflict),
             }
         }
     };
