@@ -6,9 +6,10 @@
 //! what ([`access`]), and the operations themselves: booking and moving ([`booking`]), a
 //! counselor's changes to an appointment ([`appointments`]), a counselor's own profile and photo
 //! ([`counselors`]), their days off and extra hours ([`availability`]), a client joining a
-//! waitlist ([`waitlist`]), a live chat started ([`chats`]),
+//! waitlist ([`waitlist`]), a live chat started ([`chats`]), a counselor's chat-center settings and
+//! canned responses ([`center`]),
 //! the crisis event a write raises ([`crisis`]), a client's contact details ([`clients`]),
-//! answers to a form ([`forms`]), invitations ([`invitations`]), secure messages ([`messages`]),
+//! a counselor's own forms and their assignments ([`form_authoring`]), answers to a form ([`forms`]), invitations ([`invitations`]), secure messages ([`messages`]),
 //! session notes ([`notes`]), sharing a recording ([`recordings`]), session rooms opened, joined
 //! by invitation and given files ([`rooms`]), an admin changing someone's role or status
 //! ([`users`]) and webhook endpoints ([`webhooks`]).
@@ -18,12 +19,14 @@ pub mod appointments;
 pub mod audit;
 pub mod availability;
 pub mod booking;
+pub mod center;
 pub mod chats;
 pub mod clients;
 pub mod clock;
 pub mod counselors;
 pub mod crisis;
 pub mod crypto;
+pub mod form_authoring;
 pub mod forms;
 pub mod hashing;
 pub mod invitations;

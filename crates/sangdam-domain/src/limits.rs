@@ -28,8 +28,16 @@ pub const MAX_EXCEPTIONS: usize = 200;
 /// Tags on one client record, and the longest tag in characters.
 pub const MAX_TAGS: usize = 20;
 pub const MAX_TAG_CHARS: usize = 30;
-/// Canned responses one counselor may keep (shared ones count separately).
+/// Canned responses one counselor may keep (shared ones count separately), the longest shortcut
+/// and the longest text in characters.
 pub const MAX_CANNED: usize = 200;
+pub const MAX_CANNED_SHORTCUT_CHARS: usize = 30;
+pub const MAX_CANNED_BODY_CHARS: usize = 2000;
+/// Chats one counselor may take at once.
+pub const MAX_CHAT_CAPACITY: i64 = 10;
+/// Forms one counselor may keep (each bounded by `form::MAX_QUESTIONS`; their assignments are one
+/// per form and mode).
+pub const MAX_FORMS: usize = 100;
 /// Points in one whiteboard stroke, items on one board, characters in one board text.
 pub const MAX_STROKE_POINTS: usize = 600;
 pub const MAX_BOARD_ITEMS: usize = 5000;

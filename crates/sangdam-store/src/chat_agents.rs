@@ -151,13 +151,28 @@ impl Store {
         })
     }
 
-    pub async fn set_agent_capacity(&self, user: &UserId, capacity: i64) -> Result<()> {
+    /// Sets how many chats `user` takes at once, with `effects`; someone who never opened the
+    /// console becomes an offline agent with it.
+    pub async fn set_agent_capacity(
+        &self,
+        user: &UserId,
+        capacity: i64,
+        now: i64,
+        effects: &crate::Effects,
+    ) -> Result<()> {
         on_backend!(self, |pool| {
-            sqlx::query("UPDATE chat_agents SET capacity = $1 WHERE user_id = $2")
-                .bind(capacity)
-                .bind(user.as_str())
-                .execute(pool)
-                .await?;
+            let mut tx = pool.begin().await?;
+            sqlx::query(
+                "INSERT INTO chat_agents (user_id, status, status_since, idle_since, capacity) \
+                 VALUES ($1, 'offline', $2, $2, $3) ON CONFLICT (user_id) DO UPDATE SET capacity = excluded.capacity",
+            )
+            .bind(user.as_str())
+            .bind(now)
+            .bind(capacity)
+            .execute(&mut *tx)
+            .await?;
+            crate::effects::write_effects!(&mut tx, effects, now);
+            tx.commit().await?;
             Ok(())
         })
     }
@@ -252,26 +267,24 @@ impl Store {
     /// in `throttle_locks`, so that additions sent at once cannot pass the limit.
     pub async fn add_canned_response(
         &self,
-        id: &str,
-        owner: Option<&UserId>,
-        shortcut: &str,
-        body: &str,
+        c: &CannedResponse,
         max: usize,
         now: i64,
+        effects: &crate::Effects,
     ) -> Result<()> {
         on_backend!(self, |pool| {
             let mut tx = pool.begin().await?;
             sqlx::query(
                 "INSERT INTO throttle_locks (key, at) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET at = excluded.at",
             )
-            .bind(format!("canned:{}", owner.map_or("shared", UserId::as_str)))
+            .bind(format!("canned:{}", c.owner_id.as_ref().map_or("shared", UserId::as_str)))
             .bind(now)
             .execute(&mut *tx)
             .await?;
             let held: i64 = sqlx::query_scalar(
                 "SELECT COUNT(*) FROM canned_responses WHERE ($1 IS NULL AND owner_id IS NULL) OR owner_id = $1",
             )
-            .bind(owner.map(UserId::as_str))
+            .bind(c.owner_id.as_ref().map(UserId::as_str))
             .fetch_one(&mut *tx)
             .await?;
             if held >= max as i64 {
@@ -280,31 +293,45 @@ impl Store {
             sqlx::query(
                 "INSERT INTO canned_responses (id, owner_id, shortcut, body, created_at) VALUES ($1, $2, $3, $4, $5)",
             )
-            .bind(id)
-            .bind(owner.map(UserId::as_str))
-            .bind(shortcut)
-            .bind(body)
+            .bind(&c.id)
+            .bind(c.owner_id.as_ref().map(UserId::as_str))
+            .bind(&c.shortcut)
+            .bind(&c.body)
             .bind(now)
             .execute(&mut *tx)
             .await?;
+            crate::effects::write_effects!(&mut tx, effects, now);
             tx.commit().await?;
             Ok(())
         })
     }
 
-    /// Deletes a response owned by `owner` (or a shared one when `owner` is `None`).
-    pub async fn delete_canned_response(&self, id: &str, owner: Option<&UserId>) -> Result<bool> {
+    /// Deletes a response owned by `owner` (or a shared one when `owner` is `None`), with
+    /// `effects`; false when there is none such.
+    pub async fn delete_canned_response(
+        &self,
+        id: &str,
+        owner: Option<&UserId>,
+        now: i64,
+        effects: &crate::Effects,
+    ) -> Result<bool> {
         on_backend!(self, |pool| {
+            let mut tx = pool.begin().await?;
             let done = sqlx::query(
                 "DELETE FROM canned_responses WHERE id = $1 AND \
                  (($2 IS NULL AND owner_id IS NULL) OR owner_id = $2)",
             )
             .bind(id)
             .bind(owner.map(UserId::as_str))
-            .execute(pool)
+            .execute(&mut *tx)
             .await?
             .rows_affected();
-            Ok(done == 1)
+            if done != 1 {
+                return Ok(false);
+            }
+            crate::effects::write_effects!(&mut tx, effects, now);
+            tx.commit().await?;
+            Ok(true)
         })
     }
 }

@@ -80,31 +80,62 @@ macro_rules! request_from_row {
 }
 
 impl Store {
-    /// Creates or replaces one of `owner`'s forms; false when the id belongs to someone else.
-    pub async fn save_form(&self, id: &str, owner: &UserId, spec: &str, now: i64) -> Result<bool> {
+    /// Creates or replaces one of `owner`'s forms, with `effects`; false when the id belongs to
+    /// someone else, [`StoreError::LimitReached`] when a new form would pass `max` forms of theirs.
+    /// Saves of one counselor's forms run one at a time, so a burst of new forms stops at `max`.
+    pub async fn save_form(
+        &self,
+        id: &str,
+        owner: &UserId,
+        spec: &str,
+        max: usize,
+        now: i64,
+        effects: &crate::Effects,
+    ) -> Result<bool> {
         on_backend!(self, |pool| {
-            let done = sqlx::query("UPDATE forms SET spec = $1, updated_at = $2 WHERE id = $3 AND owner_id = $4")
-                .bind(spec)
-                .bind(now)
+            let mut tx = pool.begin().await?;
+            sqlx::query(
+                "INSERT INTO throttle_locks (key, at) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET at = excluded.at",
+            )
+            .bind(format!("forms:{}", owner.as_str()))
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            let owner_of: Option<String> = sqlx::query_scalar("SELECT owner_id FROM forms WHERE id = $1")
                 .bind(id)
-                .bind(owner.as_str())
-                .execute(pool)
+                .fetch_optional(&mut *tx)
                 .await?;
-            if done.rows_affected() == 1 {
-                return Ok(true);
+            match owner_of {
+                Some(o) if o != owner.as_str() => return Ok(false),
+                Some(_) => {
+                    sqlx::query("UPDATE forms SET spec = $1, updated_at = $2 WHERE id = $3")
+                        .bind(spec)
+                        .bind(now)
+                        .bind(id)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                None => {
+                    let held: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM forms WHERE owner_id = $1")
+                        .bind(owner.as_str())
+                        .fetch_one(&mut *tx)
+                        .await?;
+                    if held >= max as i64 {
+                        return Err(StoreError::LimitReached);
+                    }
+                    sqlx::query(
+                        "INSERT INTO forms (id, owner_id, spec, created_at, updated_at) VALUES ($1, $2, $3, $4, $4)",
+                    )
+                    .bind(id)
+                    .bind(owner.as_str())
+                    .bind(spec)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
+                }
             }
-            let taken: i64 =
-                sqlx::query_scalar("SELECT COUNT(*) FROM forms WHERE id = $1").bind(id).fetch_one(pool).await?;
-            if taken > 0 {
-                return Ok(false);
-            }
-            sqlx::query("INSERT INTO forms (id, owner_id, spec, created_at, updated_at) VALUES ($1, $2, $3, $4, $4)")
-                .bind(id)
-                .bind(owner.as_str())
-                .bind(spec)
-                .bind(now)
-                .execute(pool)
-                .await?;
+            crate::effects::write_effects!(&mut tx, effects, now);
+            tx.commit().await?;
             Ok(true)
         })
     }
@@ -137,9 +168,11 @@ impl Store {
         })
     }
 
-    /// Adds an assignment; [`StoreError::Conflict`] when the same one exists.
-    pub async fn add_assignment(&self, a: &Assignment, now: i64) -> Result<()> {
+    /// Adds an assignment with `effects`; [`StoreError::Conflict`] when the same one exists (one
+    /// per form and mode, so a counselor's forms bound their assignments).
+    pub async fn add_assignment(&self, a: &Assignment, now: i64, effects: &crate::Effects) -> Result<()> {
         on_backend!(self, |pool| {
+            let mut tx = pool.begin().await?;
             sqlx::query(
                 "INSERT INTO form_assignments (id, counselor_id, form_ref, mode, every_n, created_at) \
                  VALUES ($1, $2, $3, $4, $5, $6)",
@@ -150,20 +183,35 @@ impl Store {
             .bind(if a.every_n.is_some() { "every" } else { "intake" })
             .bind(a.every_n)
             .bind(now)
-            .execute(pool)
+            .execute(&mut *tx)
             .await?;
+            crate::effects::write_effects!(&mut tx, effects, now);
+            tx.commit().await?;
             Ok(())
         })
     }
 
-    pub async fn delete_assignment(&self, id: &str, counselor: &UserId) -> Result<bool> {
+    /// Deletes one of `counselor`'s assignments with `effects`; false when they hold none by that id.
+    pub async fn delete_assignment(
+        &self,
+        id: &str,
+        counselor: &UserId,
+        now: i64,
+        effects: &crate::Effects,
+    ) -> Result<bool> {
         on_backend!(self, |pool| {
+            let mut tx = pool.begin().await?;
             let done = sqlx::query("DELETE FROM form_assignments WHERE id = $1 AND counselor_id = $2")
                 .bind(id)
                 .bind(counselor.as_str())
-                .execute(pool)
+                .execute(&mut *tx)
                 .await?;
-            Ok(done.rows_affected() == 1)
+            if done.rows_affected() != 1 {
+                return Ok(false);
+            }
+            crate::effects::write_effects!(&mut tx, effects, now);
+            tx.commit().await?;
+            Ok(true)
         })
     }
 

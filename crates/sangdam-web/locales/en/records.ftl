@@ -251,6 +251,7 @@ assign-add = Assign
 assign-remove = Remove
 error-assign = Choose one of your forms, and intake or a number of sessions from 1 to 52.
 error-assign-exists = This form is already assigned that way.
+error-forms-limit = You keep { $max } forms already, the most one counselor may keep. Edit one of them instead.
 portal-requests = Forms your counselor asked you to fill in
 mail-form-subject = Your counselor asks you to fill in a form
 mail-form-body = { $counselor } asks you to fill in a short form before or between your sessions. You find it in Sangdam: { $link }

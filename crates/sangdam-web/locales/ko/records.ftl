@@ -245,6 +245,7 @@ assign-add = 배정
 assign-remove = 배정 해제
 error-assign = 내 양식 중 하나를 고르고, 초기 면접 또는 1~52 사이의 회기 수를 정해 주세요.
 error-assign-exists = 이미 같은 방식으로 배정된 양식입니다.
+error-forms-limit = 양식은 한 사람이 { $max }개까지 만들 수 있습니다. 있는 양식을 고쳐 써 주세요.
 portal-requests = 상담사가 작성을 요청한 양식
 mail-form-subject = 상담사가 양식 작성을 요청했습니다
 mail-form-body = { $counselor } 상담사가 상담 전이나 상담 사이에 짧은 양식을 작성해 달라고 요청했습니다. 상담에서 찾아보세요: { $link }

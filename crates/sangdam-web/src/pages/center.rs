@@ -10,20 +10,18 @@ use axum::extract::ws::WebSocketUpgrade;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::IntoResponse;
+use sangdam_app::center::{self, CenterError};
 use sangdam_domain::{Role, UserId};
 
 use super::views::{category_name, display_names};
 use super::views::{render, see_other, with_status};
-use crate::auth::audit;
+use crate::auth::{actor_of, audit};
 use crate::chat::{self, staff::StaffEntrant};
-use crate::crypto::random;
 use crate::ctx::{Ctx, Viewer, same_origin};
 use crate::error::{AppError, AppResult};
 use crate::forms::FormData;
 use crate::state::AppState;
 use crate::undo::{Deleted, UndoQuery};
-
-use sangdam_domain::limits::MAX_CANNED;
 
 fn staff(ctx: &Ctx) -> Result<&Viewer, AppError> {
     ctx.client_data_viewer(&[Role::Counselor, Role::Supervisor])
@@ -131,18 +129,24 @@ pub struct CapacityForm {
 /// A counselor's number of concurrent chats (1–10).
 pub async fn capacity(State(state): State<AppState>, ctx: Ctx, FormData(f): FormData<CapacityForm>) -> AppResult {
     let v = staff(&ctx)?;
-    let Some(n) = f.capacity.trim().parse::<i64>().ok().filter(|n| (1..=10).contains(n)) else {
-        return Err(AppError::BadRequest("error-chat-capacity"));
-    };
-    if state.store.agent(&v.user.id).await?.is_none() {
-        state
-            .store
-            .set_agent_status(&v.user.id, sangdam_domain::routing::Status::Offline, None, "", ctx.now, false)
-            .await?;
+    let n = f.capacity.trim().parse::<i64>().map_err(|_| AppError::BadRequest("error-chat-capacity"))?;
+    let actor = actor_of(&ctx, Some(&v.user));
+    match center::set_capacity(&state.store, &state.keys, &actor, n).await {
+        Ok(()) => {}
+        Err(CenterError::Invalid(_)) => return Err(AppError::BadRequest("error-chat-capacity")),
+        Err(e) => return Err(center_error(e)),
     }
-    state.store.set_agent_capacity(&v.user.id, n).await?;
     state.chat.wake.notify_one();
     Ok(see_other("/center"))
+}
+
+/// A refusal no form shows in place.
+fn center_error(e: CenterError) -> AppError {
+    match e {
+        CenterError::Forbidden => AppError::Forbidden,
+        CenterError::Store(e) => e.into(),
+        _ => AppError::NotFound,
+    }
 }
 
 #[derive(Template)]
@@ -209,27 +213,14 @@ pub struct CannedForm {
 pub async fn add_canned(State(state): State<AppState>, ctx: Ctx, FormData(f): FormData<CannedForm>) -> AppResult {
     let v = staff(&ctx)?;
     let shortcut = f.shortcut.trim().trim_start_matches('/');
-    let body = f.body.trim();
-    let mut errors = Vec::new();
-    if shortcut.is_empty()
-        || shortcut.chars().count() > 30
-        || !shortcut.chars().all(|c| c.is_alphanumeric() || c == '-' || c == '_')
-    {
-        errors.push(ctx.t("error-canned-shortcut"));
-    }
-    if body.is_empty() || body.chars().count() > 2000 {
-        errors.push(ctx.t("error-canned-body"));
-    }
     let shared = f.shared == "yes" && v.user.role == Role::Supervisor;
-    if errors.is_empty() {
-        let id = sangdam_domain::ids::encode_random(&random::<16>());
-        let owner = (!shared).then_some(&v.user.id);
-        match state.store.add_canned_response(&id, owner, shortcut, body, MAX_CANNED, ctx.now).await {
-            Ok(()) => return Ok(see_other("/center/canned")),
-            Err(sangdam_store::StoreError::LimitReached) => errors.push(ctx.t("error-canned-too-many")),
-            Err(e) => return Err(e.into()),
-        }
-    }
+    let actor = actor_of(&ctx, Some(&v.user));
+    let errors = match center::add(&state.store, &state.keys, &actor, shortcut, f.body.trim(), shared).await {
+        Ok(_) => return Ok(see_other("/center/canned")),
+        Err(CenterError::Invalid(ids)) => ids.into_iter().map(|id| ctx.t(id)).collect(),
+        Err(CenterError::TooMany) => vec![ctx.t("error-canned-too-many")],
+        Err(e) => return Err(center_error(e)),
+    };
     let page = canned_page(&state, &ctx, v, &f, errors, &UndoQuery::default()).await;
     with_status(StatusCode::UNPROCESSABLE_ENTITY, page)
 }
@@ -237,10 +228,8 @@ pub async fn add_canned(State(state): State<AppState>, ctx: Ctx, FormData(f): Fo
 /// Deletes a canned response; the next page offers to undo it for a while.
 pub async fn delete_canned(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> AppResult {
     let v = staff(&ctx)?;
-    let row = state.store.canned_responses(&v.user.id).await?.into_iter().find(|c| c.id == id);
-    let deleted = state.store.delete_canned_response(&id, Some(&v.user.id)).await?
-        || (v.user.role == Role::Supervisor && state.store.delete_canned_response(&id, None).await?);
-    let (true, Some(row)) = (deleted, row) else { return Err(AppError::NotFound) };
+    let actor = actor_of(&ctx, Some(&v.user));
+    let row = center::delete(&state.store, &state.keys, &actor, &id).await.map_err(center_error)?;
     let token = state.undos.keep(&v.user.id, ctx.now, Deleted::Canned(row));
     Ok(see_other(&format!("/center/canned?undo={token}")))
 }

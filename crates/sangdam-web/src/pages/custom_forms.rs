@@ -7,12 +7,13 @@ use std::collections::HashMap;
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use sangdam_app::form_authoring::{self, AuthoringError};
 use sangdam_domain::Role;
 use sangdam_domain::form::{Answer, FormSpec, MAX_QUESTIONS, Question, QuestionKind};
-use sangdam_store::{Assignment, StoreError};
+use sangdam_domain::limits::MAX_FORMS;
 
 use super::views::{render, see_other, with_status};
-use crate::auth::audit;
+use crate::auth::actor_of;
 use crate::crypto::random;
 use crate::ctx::Ctx;
 use crate::error::{AppError, AppResult};
@@ -133,11 +134,15 @@ pub async fn save_form(
             return with_status(StatusCode::UNPROCESSABLE_ENTITY, builder(&ctx, id, title, rows, errors));
         }
     };
-    if !state.store.save_form(&id, &v.user.id, &spec.to_json(), ctx.now).await? {
-        return Err(AppError::NotFound);
+    let actor = actor_of(&ctx, Some(&v.user));
+    match form_authoring::save(&state.store, &state.keys, &actor, &id, &spec).await {
+        Ok(()) => Ok(see_other("/counselor/forms")),
+        Err(AuthoringError::TooMany) => {
+            errors.push(ctx.tn("error-forms-limit", "max", MAX_FORMS as i64));
+            with_status(StatusCode::UNPROCESSABLE_ENTITY, builder(&ctx, id, title, rows, errors))
+        }
+        Err(e) => Err(authoring_error(e)),
     }
-    audit(&state, &ctx, Some(&v.user), "form.save", Some(format!("form:{id}")), "ok").await?;
-    Ok(see_other("/counselor/forms"))
 }
 
 #[derive(Template)]
@@ -192,49 +197,42 @@ pub async fn assign(
 ) -> AppResult {
     let v = ctx.with_role(&[Role::Counselor])?;
     let form_ref = f.get("form").cloned().unwrap_or_default();
-    let known = match form_ref.strip_prefix("form:") {
-        Some(id) => state.store.form(id).await?.is_some_and(|x| x.owner_id == v.user.id),
-        None => form_ref == "phq9" || form_ref == "gad7",
-    };
     let every_n = match f.get("mode").map(String::as_str) {
-        Some("intake") => Some(None),
-        Some("every") => {
-            f.get("every").and_then(|n| n.trim().parse::<i64>().ok()).filter(|n| (1..=52).contains(n)).map(Some)
-        }
-        _ => None,
+        Some("intake") => Ok(None),
+        Some("every") => f.get("every").and_then(|n| n.trim().parse::<i64>().ok()).map(Some).ok_or(()),
+        _ => Err(()),
     };
-    let (true, Some(every_n)) = (known, every_n) else {
-        return with_status(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            list_page(&state, &ctx, vec![ctx.t("error-assign")]).await,
-        );
+    let actor = actor_of(&ctx, Some(&v.user));
+    let refused = match every_n {
+        Err(()) => AuthoringError::Invalid,
+        Ok(every_n) => match form_authoring::assign(&state.store, &state.keys, &actor, &form_ref, every_n).await {
+            Ok(_) => return Ok(see_other("/counselor/forms")),
+            Err(e) => e,
+        },
     };
-    let a = Assignment {
-        id: sangdam_domain::ids::encode_random(&random::<12>()),
-        counselor_id: v.user.id.clone(),
-        form_ref,
-        every_n,
+    let status = match refused {
+        AuthoringError::Invalid => StatusCode::UNPROCESSABLE_ENTITY,
+        AuthoringError::Exists => StatusCode::CONFLICT,
+        e => return Err(authoring_error(e)),
     };
-    match state.store.add_assignment(&a, ctx.now).await {
-        Err(StoreError::Conflict) => {
-            return with_status(
-                StatusCode::CONFLICT,
-                list_page(&state, &ctx, vec![ctx.t("error-assign-exists")]).await,
-            );
-        }
-        other => other?,
-    }
-    audit(&state, &ctx, Some(&v.user), "form.assign", Some(format!("assignment:{}", a.id)), "ok").await?;
-    Ok(see_other("/counselor/forms"))
+    let message = refused.message_id().map(|id| ctx.t(id)).into_iter().collect();
+    with_status(status, list_page(&state, &ctx, message).await)
 }
 
 pub async fn unassign(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> AppResult {
     let v = ctx.with_role(&[Role::Counselor])?;
-    if !state.store.delete_assignment(&id, &v.user.id).await? {
-        return Err(AppError::NotFound);
-    }
-    audit(&state, &ctx, Some(&v.user), "form.unassign", Some(format!("assignment:{id}")), "ok").await?;
+    let actor = actor_of(&ctx, Some(&v.user));
+    form_authoring::unassign(&state.store, &state.keys, &actor, &id).await.map_err(authoring_error)?;
     Ok(see_other("/counselor/forms"))
+}
+
+/// A refusal no form shows in place: a page of its own.
+fn authoring_error(e: AuthoringError) -> AppError {
+    match e {
+        AuthoringError::Forbidden => AppError::Forbidden,
+        AuthoringError::Store(e) => e.into(),
+        _ => AppError::NotFound,
+    }
 }
 
 /// One question on the client's page: index, label, kind, options with whether chosen, text.

@@ -28,12 +28,12 @@ pub async fn undo(State(state): State<AppState>, ctx: Ctx, FormData(f): FormData
     let page = what.page();
     let restored = match &what {
         Deleted::Canned(c) => {
-            let max = sangdam_domain::limits::MAX_CANNED;
-            match state.store.add_canned_response(&c.id, c.owner_id.as_ref(), &c.shortcut, &c.body, max, ctx.now).await
-            {
-                // Full again meanwhile: as good as taken.
-                Err(StoreError::LimitReached) => Err(StoreError::Conflict),
-                other => other,
+            let actor = crate::auth::actor_of(&ctx, Some(&v.user));
+            match sangdam_app::center::restore(&state.store, &state.keys, &actor, c).await {
+                Ok(()) => Ok(()),
+                Err(sangdam_app::center::CenterError::Store(e)) => Err(e),
+                // Full again meanwhile, or put back already: as good as taken.
+                Err(_) => Err(StoreError::Conflict),
             }
         }
         // The undo kept under this user holds only their own exception.

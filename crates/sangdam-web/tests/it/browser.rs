@@ -686,7 +686,17 @@ async fn a_guest_chats_with_a_counselor_in_the_chat_center() {
     let app = TestApp::spawn(Db::Sqlite, |_| {}).await;
     let counselor = crate::booking::counselor(&app, "chat-host@example.com", |_| {}).await;
     app.store
-        .add_canned_response("greet", Some(&counselor), "hi", "안녕하세요 {client}님, {counselor}입니다.", 200, 0)
+        .add_canned_response(
+            &sangdam_store::CannedResponse {
+                id: "greet".into(),
+                owner_id: Some(counselor.clone()),
+                shortcut: "hi".into(),
+                body: "안녕하세요 {client}님, {counselor}입니다.".into(),
+            },
+            200,
+            0,
+            &sangdam_store::Effects::default(),
+        )
         .await
         .unwrap();
     let setup = crate::helpers::new_client();

@@ -785,7 +785,13 @@ db_test!(canned_responses_sent_at_once_stop_at_the_limit_personal_and_shared, as
     for (owner, prefix) in [(Some(&c_id), "mine"), (None, "ours")] {
         for n in 0..MAX_CANNED - 5 {
             let id = format!("{prefix}{n}");
-            app.store.add_canned_response(&id, owner, &id, "미리 넣어 둔 문구", MAX_CANNED, 0).await.unwrap();
+            let row = sangdam_store::CannedResponse {
+                id: id.clone(),
+                owner_id: owner.cloned(),
+                shortcut: id,
+                body: "미리 넣어 둔 문구".into(),
+            };
+            app.store.add_canned_response(&row, MAX_CANNED, 0, &sangdam_store::Effects::default()).await.unwrap();
         }
     }
     for (b, shared) in [(&cb, "no"), (&sb, "yes")] {
@@ -801,4 +807,46 @@ db_test!(canned_responses_sent_at_once_stop_at_the_limit_personal_and_shared, as
     let all = app.store.canned_responses(&c_id).await.unwrap();
     assert_eq!(all.iter().filter(|c| c.owner_id.is_some()).count(), MAX_CANNED);
     assert_eq!(all.iter().filter(|c| c.owner_id.is_none()).count(), MAX_CANNED);
+    assert_eq!(crate::records::audited_count(app, "canned.add").await, 10, "each added response is logged");
+});
+
+db_test!(a_canned_response_is_deleted_only_by_its_owner_and_shared_ones_by_a_supervisor, async |app: &TestApp| {
+    let (a, a_id) = staff_browser(app, Role::Counselor, "canned-a@example.com").await;
+    let (b, _) = staff_browser(app, Role::Counselor, "canned-b@example.com").await;
+    let (sup, _) = staff_browser(app, Role::Supervisor, "canned-sup@example.com").await;
+    let add = |who: &'static str, shortcut: &'static str, shared: &'static str| {
+        let browser = match who {
+            "a" => &a,
+            _ => &sup,
+        };
+        async move {
+            let form = [("shortcut", shortcut), ("body", "안녕하세요"), ("shared", shared)];
+            app.post(&browser.0, "/center/canned", &form).await.status().as_u16()
+        }
+    };
+    assert_eq!(add("a", "mine", "no").await, 303);
+    assert_eq!(add("sup", "ours", "yes").await, 303);
+    // A counselor asking for a shared one adds their own.
+    assert_eq!(add("a", "tried", "yes").await, 303);
+    let rows = app.store.canned_responses(&a_id).await.unwrap();
+    let id_of = |shortcut: &str| rows.iter().find(|c| c.shortcut == shortcut).unwrap().id.clone();
+    assert!(rows.iter().find(|c| c.shortcut == "tried").unwrap().owner_id.is_some());
+    let (mine, ours) = (id_of("mine"), id_of("ours"));
+    let delete = |id: &str| format!("/center/canned/{id}/delete");
+    assert_eq!(app.post(&b.0, &delete(&mine), &[]).await.status(), 404, "another counselor's");
+    assert_eq!(app.post(&a.0, &delete(&ours), &[]).await.status(), 404, "a shared one, by a counselor");
+    assert_eq!(app.post(&sup.0, &delete(&mine), &[]).await.status(), 404, "a counselor's own, by a supervisor");
+    // Pressed twenty times at once: one deletion, one entry.
+    let ours_path = delete(&ours);
+    let presses = (0..20).map(|_| app.post(&sup.0, &ours_path, &[]));
+    let statuses: Vec<u16> =
+        futures_util::future::join_all(presses).await.iter().map(|r| r.status().as_u16()).collect();
+    assert_eq!(statuses.iter().filter(|s| **s == 303).count(), 1, "{statuses:?}");
+    assert_eq!(crate::records::audited_count(app, "canned.delete").await, 1);
+    // Bad shortcuts and texts are refused with the form back.
+    let r = app.post(&a.0, "/center/canned", &[("shortcut", "공백 있는"), ("body", ""), ("shared", "no")]).await;
+    assert_eq!(r.status(), 422);
+    let page = r.text().await.unwrap();
+    assert!(page.contains("공백 있는"), "the typed shortcut comes back");
+    assert_eq!(crate::records::audited_count(app, "canned.add").await, 3);
 });

@@ -167,7 +167,7 @@ async fn run(db: Db) {
         let (b, id) = staff_browser(&app, Role::Counselor, &format!("load{i}@example.com")).await;
         let mut ws = console(&app, &b).await;
         available(&mut ws).await;
-        app.store.set_agent_capacity(&id, CAPACITY).await.unwrap();
+        app.store.set_agent_capacity(&id, CAPACITY, 0, &sangdam_store::Effects::default()).await.unwrap();
         bots.push(tokio::spawn(counselor_bot(ws, ledger.clone(), done.clone())));
     }
     let started = Instant::now();

@@ -146,3 +146,112 @@ db_test!(forms_are_built_assigned_and_filled_in, async |app: &TestApp| {
     let open = app.store.open_form_requests(&client_id).await.unwrap();
     assert_eq!(open.iter().map(|r| r.form_ref.as_str()).collect::<Vec<_>>(), vec!["phq9"], "asked after session 4");
 });
+
+/// A form posted with one short question.
+fn one_question(title: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("rows", "1".into()),
+        ("title", title.into()),
+        ("q0_label", "오늘 기분은 어떠세요?".into()),
+        ("q0_kind", "short_text".into()),
+        ("action", "save".into()),
+    ]
+}
+
+db_test!(new_forms_saved_at_once_stop_at_the_limit_each_with_its_audit_entry, async |app: &TestApp| {
+    use sangdam_domain::limits::MAX_FORMS;
+    let (counselor, counselor_id) = staff(app, Role::Counselor, "many-forms@example.com").await;
+    let spec = sangdam_domain::form::FormSpec::new(
+        "미리 만든 양식",
+        vec![sangdam_domain::form::Question {
+            label: "질문".into(),
+            kind: sangdam_domain::form::QuestionKind::ShortText,
+            required: false,
+        }],
+    )
+    .unwrap()
+    .to_json();
+    let none = sangdam_store::Effects::default();
+    for n in 0..MAX_FORMS - 5 {
+        assert!(app.store.save_form(&format!("held{n}"), &counselor_id, &spec, MAX_FORMS, 0, &none).await.unwrap());
+    }
+    // Twenty new forms at once: five fit.
+    let saves = (0..20).map(|n| {
+        let counselor = &counselor;
+        async move {
+            let fields = one_question(&format!("한꺼번에 {n}"));
+            let form: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            let r = app.post(counselor, &format!("/counselor/forms/burst{n}"), &form).await;
+            let status = r.status().as_u16();
+            (status, r.text().await.unwrap())
+        }
+    });
+    let answers = futures_util::future::join_all(saves).await;
+    assert_eq!(
+        answers.iter().filter(|(s, _)| *s == 303).count(),
+        5,
+        "{:?}",
+        answers.iter().map(|a| a.0).collect::<Vec<_>>()
+    );
+    for (status, body) in &answers {
+        if *status != 303 {
+            assert_eq!(*status, 422);
+            assert!(body.contains(&format!("양식은 한 사람이 {MAX_FORMS}개까지")), "the refusal says why");
+            assert!(body.contains("오늘 기분은 어떠세요?"), "the typed form comes back");
+        }
+    }
+    assert_eq!(app.store.counselor_forms(&counselor_id).await.unwrap().len(), MAX_FORMS);
+    assert_eq!(crate::records::audited_count(app, "form.save").await, 5);
+    // Editing one of them still works at the limit.
+    let fields = one_question("고친 양식");
+    let form: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    assert_eq!(app.post(&counselor, "/counselor/forms/held0", &form).await.status(), 303);
+    assert!(app.store.form("held0").await.unwrap().unwrap().spec.contains("고친 양식"));
+});
+
+db_test!(a_form_and_its_assignments_are_changed_only_by_their_counselor, async |app: &TestApp| {
+    let (owner, _) = staff(app, Role::Counselor, "form-owner@example.com").await;
+    let (other, _) = staff(app, Role::Counselor, "form-other@example.com").await;
+    let (supervisor, _) = staff(app, Role::Supervisor, "form-supervisor@example.com").await;
+    let fields = one_question("내 양식");
+    let form: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    // The same new form saved twenty times at once is one form.
+    let saves = (0..20).map(|_| app.post(&owner, "/counselor/forms/mine", &form));
+    let statuses: Vec<u16> = futures_util::future::join_all(saves).await.iter().map(|r| r.status().as_u16()).collect();
+    assert!(statuses.iter().all(|s| *s == 303), "{statuses:?}");
+    // Another counselor can neither overwrite it nor assign it; a supervisor keeps no forms.
+    let theirs = one_question("덮어쓰기");
+    let theirs: Vec<(&str, &str)> = theirs.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    assert_eq!(app.post(&other, "/counselor/forms/mine", &theirs).await.status(), 404);
+    assert_eq!(app.post(&supervisor, "/counselor/forms/mine", &theirs).await.status(), 403);
+    assert!(app.store.form("mine").await.unwrap().unwrap().spec.contains("내 양식"));
+    let assign = [("form", "form:mine"), ("mode", "intake"), ("every", "")];
+    assert_eq!(app.post(&other, "/counselor/forms/assignments", &assign).await.status(), 422);
+    // The owner's assignment, pressed twenty times at once, is one assignment.
+    let presses = (0..20).map(|_| app.post(&owner, "/counselor/forms/assignments", &assign));
+    let statuses: Vec<u16> =
+        futures_util::future::join_all(presses).await.iter().map(|r| r.status().as_u16()).collect();
+    assert_eq!(statuses.iter().filter(|s| **s == 303).count(), 1, "{statuses:?}");
+    assert!(statuses.iter().all(|s| *s == 303 || *s == 409), "{statuses:?}");
+    assert_eq!(crate::records::audited_count(app, "form.assign").await, 1);
+    let (_, page) = app.get_html(&owner, "/counselor/forms").await;
+    let id = between(&page, "action=\"/counselor/forms/assignments/", "/delete\"").expect("the assignment is listed");
+    let delete = format!("/counselor/forms/assignments/{id}/delete");
+    assert_eq!(app.post(&other, &delete, &[]).await.status(), 404);
+    assert_eq!(app.post(&owner, &delete, &[]).await.status(), 303);
+    assert_eq!(app.post(&owner, &delete, &[]).await.status(), 404);
+    assert_eq!(crate::records::audited_count(app, "form.unassign").await, 1);
+});
+
+db_test!(a_form_whose_audit_entry_fails_is_not_saved, async |app: &TestApp| {
+    let (owner, owner_id) = staff(app, Role::Counselor, "form-broken-audit@example.com").await;
+    let fields = one_question("기록 안 되는 양식");
+    let form: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    app.break_audit_log(true).await;
+    assert_eq!(app.post(&owner, "/counselor/forms/unlogged", &form).await.status(), 500);
+    let assign = [("form", "phq9"), ("mode", "intake"), ("every", "")];
+    assert_eq!(app.post(&owner, "/counselor/forms/assignments", &assign).await.status(), 500);
+    app.break_audit_log(false).await;
+    assert!(app.store.form("unlogged").await.unwrap().is_none());
+    assert!(app.store.assignments(&owner_id).await.unwrap().is_empty());
+});
