@@ -1,10 +1,10 @@
 //! The learned model measured writer by writer: trained on all tuning sets but one writer's,
-//! scored on that one, for each of the twenty-three (and each batch of ordinary messages held out the
+//! scored on that one, for each of the twenty-five (and each batch of ordinary messages held out the
 //! same way). Each writer wrote without seeing the others, so this says how the model does on a way
 //! of writing it never saw. The rules were written on the first seven writers' sets, so on the
-//! last sixteen the rules and the model together are measured as the product runs them, beside other
+//! last eighteen the rules and the model together are measured as the product runs them, beside other
 //! thresholds (the figures are in BENCHMARKS.md). A few rule changes of rounds 9 and 10 were
-//! chosen by reading mistakes on those sixteen as well, so their figures lean a little to the rules'
+//! chosen by reading mistakes on those eighteen as well, so their figures lean a little to the rules'
 //! side; the untouched test part (`tests/classify.rs`) is the clean figure.
 #![allow(clippy::unwrap_used, clippy::cast_precision_loss)]
 
@@ -26,7 +26,7 @@ fn writer(n: &str) -> Vec<Example> {
 fn the_model_on_writers_it_never_saw() {
     let writers: Vec<Vec<Example>> = [
         "", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13", "14", "15", "16", "17", "18", "19", "20",
-        "21", "22", "23",
+        "21", "22", "23", "24", "25",
     ]
     .iter()
     .map(|n| writer(n))
@@ -43,6 +43,9 @@ fn the_model_on_writers_it_never_saw() {
         "ordinary-tune9.tsv",
         "ordinary-tune10.tsv",
         "ordinary-tune11.tsv",
+        "ordinary-tune12.tsv",
+        "ordinary-tune13.tsv",
+        "ordinary-tune14.tsv",
     ]
     .iter()
     .map(|n| set(n))
@@ -61,36 +64,41 @@ fn the_model_on_writers_it_never_saw() {
             add(&mut counts[Label::ALL.len() * thresholds.len() + ti], e.abuse != "none", any >= *t);
         }
     };
-    // The rules were written on the first seven writers' sets: on the last sixteen the rules and the model
+    // The rules were written on the first seven writers' sets: on the last eighteen the rules and the model
     // together can be measured as the product runs them, under several thresholds.
     let settings = [
         ("rules alone", Thresholds::NEVER),
         ("product", Thresholds::PRODUCT),
+        (
+            "round 13 (high 0.3, bare 0.4, never dismissing)",
+            Thresholds { high: 0.3, bare: 0.4, dismiss: 0.0, ..Thresholds::PRODUCT },
+        ),
         ("never doubting", Thresholds { doubt: 0.0, ..Thresholds::PRODUCT }),
+        ("doubt 0.02", Thresholds { doubt: 0.02, ..Thresholds::PRODUCT }),
+        ("doubt 0.1", Thresholds { doubt: 0.1, ..Thresholds::PRODUCT }),
+        ("high 0.3", Thresholds { high: 0.3, ..Thresholds::PRODUCT }),
+        ("high 0.15", Thresholds { high: 0.15, ..Thresholds::PRODUCT }),
         ("bare as others", Thresholds { bare: 0.0, ..Thresholds::PRODUCT }),
-        ("bare 0.9", Thresholds { bare: 0.9, ..Thresholds::PRODUCT }),
+        ("bare 0.3", Thresholds { bare: 0.3, ..Thresholds::PRODUCT }),
+        ("bare 0.4", Thresholds { bare: 0.4, ..Thresholds::PRODUCT }),
+        ("bare 0.7 (round 12)", Thresholds { bare: 0.7, ..Thresholds::PRODUCT }),
         ("never clearing", Thresholds { clear: 0.0, ..Thresholds::PRODUCT }),
         ("clear 0.2", Thresholds { clear: 0.2, ..Thresholds::PRODUCT }),
-        ("abuse 0.7 (round 8)", Thresholds { abuse: 0.7, ..Thresholds::PRODUCT }),
-        ("abuse 0.6", Thresholds { abuse: 0.6, ..Thresholds::PRODUCT }),
-        ("bare 0.6", Thresholds { bare: 0.6, ..Thresholds::PRODUCT }),
+        ("never dismissing", Thresholds { dismiss: 0.0, ..Thresholds::PRODUCT }),
+        ("dismiss 0.05", Thresholds { dismiss: 0.05, ..Thresholds::PRODUCT }),
+        ("dismiss 0.1", Thresholds { dismiss: 0.1, ..Thresholds::PRODUCT }),
+        ("dismiss 0.2", Thresholds { dismiss: 0.2, ..Thresholds::PRODUCT }),
+        ("concern 0.5", Thresholds { concern: 0.5, ..Thresholds::PRODUCT }),
         ("never over a topic (round 9)", Thresholds { topic: 2.0, aside: 2.0, ..Thresholds::PRODUCT }),
-        ("topic 0.9", Thresholds { topic: 0.9, ..Thresholds::PRODUCT }),
         ("topic 0.7", Thresholds { topic: 0.7, ..Thresholds::PRODUCT }),
+        ("topic 0.9", Thresholds { topic: 0.9, ..Thresholds::PRODUCT }),
         ("never over a set-aside", Thresholds { aside: 2.0, ..Thresholds::PRODUCT }),
         ("aside 0.8", Thresholds { aside: 0.8, ..Thresholds::PRODUCT }),
         ("never over an exemption (round 9)", Thresholds { exempt: 2.0, ..Thresholds::PRODUCT }),
         ("exempt 0.9", Thresholds { exempt: 0.9, ..Thresholds::PRODUCT }),
+        ("abuse 0.6", Thresholds { abuse: 0.6, ..Thresholds::PRODUCT }),
         ("abuse 0.4", Thresholds { abuse: 0.4, ..Thresholds::PRODUCT }),
         ("abuse 0.3", Thresholds { abuse: 0.3, ..Thresholds::PRODUCT }),
-        ("round 10 (high 0.4, doubt 0.1)", Thresholds { high: 0.4, doubt: 0.1, ..Thresholds::PRODUCT }),
-        ("doubt 0.1", Thresholds { doubt: 0.1, ..Thresholds::PRODUCT }),
-        ("high 0.4", Thresholds { high: 0.4, ..Thresholds::PRODUCT }),
-        ("high 0.2", Thresholds { high: 0.2, ..Thresholds::PRODUCT }),
-        ("bare 0.5", Thresholds { bare: 0.5, ..Thresholds::PRODUCT }),
-        ("doubt 0.02", Thresholds { doubt: 0.02, ..Thresholds::PRODUCT }),
-        ("round 12 (bare 0.7)", Thresholds { bare: 0.7, ..Thresholds::PRODUCT }),
-        ("bare 0.3", Thresholds { bare: 0.3, ..Thresholds::PRODUCT }),
     ];
     let mut together = vec![[[0u32; 3]; 3]; settings.len()];
     // Each writer's set held out in turn, the others and all ordinary messages trained on.
@@ -156,14 +164,14 @@ fn the_model_on_writers_it_never_saw() {
     for (k, (name, _)) in settings.iter().enumerate() {
         let [(hp, hr), (cp, cr), (ap, ar)] = together[k].map(pr);
         println!(
-            "rules and model, {name:>12}, on the sixteen sets the rules were not tuned on: high {hp:.3}/{hr:.3}, crisis {cp:.3}/{cr:.3}, abuse {ap:.3}/{ar:.3}; ordinary messages flagged: crisis {}, abuse {} of {ordinary_total}",
+            "rules and model, {name:>12}, on the eighteen sets the rules were not tuned on: high {hp:.3}/{hr:.3}, crisis {cp:.3}/{cr:.3}, abuse {ap:.3}/{ar:.3}; ordinary messages flagged: crisis {}, abuse {} of {ordinary_total}",
             ordinary_together[k][0], ordinary_together[k][1]
         );
     }
     // The product's thresholds, rules and model together, on what the rules never saw.
     let [(hp, hr), (cp, cr), (ap, ar)] = together[1].map(pr);
-    assert!(hp >= 0.94 && hr >= 0.90, "high: {hp:.3} / {hr:.3}");
-    assert!(cp >= 0.91 && cr >= 0.90, "either level: {cp:.3} / {cr:.3}");
+    assert!(hp >= 0.92 && hr >= 0.91, "high: {hp:.3} / {hr:.3}");
+    assert!(cp >= 0.94 && cr >= 0.92, "either level: {cp:.3} / {cr:.3}");
     assert!(ap >= 0.95 && ar >= 0.83, "abuse: {ap:.3} / {ar:.3}");
     let [crisis, abuse_flags] = ordinary_together[1];
     assert!(crisis * 100 <= ordinary_total, "{crisis} of {ordinary_total} ordinary messages read as a crisis");

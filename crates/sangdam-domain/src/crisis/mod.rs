@@ -154,6 +154,7 @@ pub fn assess_with(message: &str, scores: &[f32; 5], sure: &crate::learned::Thre
     }
     let long = crate::learned::applies(message);
     let [high, crisis, ..] = *scores;
+    let read_by_rules = level;
     // Where the model is all but sure the rules went too far, a `high` becomes `concern`; it
     // never takes a crisis away.
     if long && level == Some(Level::High) && high < sure.doubt {
@@ -166,6 +167,12 @@ pub fn assess_with(message: &str, scores: &[f32; 5], sure: &crate::learned::Thre
     if long && level.is_some() && crisis < sure.clear && high < sure.doubt && !why.iter().any(stated) {
         level = None;
         why.push("learned.clears");
+    }
+    // Where the rules read only a `concern` (never a `high`) and the model is all but sure there
+    // is no crisis: a wish told as past, a meme, a school assignment.
+    if long && read_by_rules == Some(Level::Concern) && crisis < sure.dismiss && high < sure.doubt {
+        level = None;
+        why.push("learned.dismisses");
     }
     // Where the rules saw no word a crisis is told with, the model must be surer.
     let grounded = cue || level.is_some();
