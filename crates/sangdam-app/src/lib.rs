@@ -3,7 +3,8 @@
 //! sight. It holds the server's secrets at work ([`crypto`]: sealing, MACs, key rotation), the
 //! one clock ([`clock`]), password hashing with bounded CPU and memory ([`hashing`]), the
 //! audit log's way of naming who acted ([`audit`]) and the one place that decides who may see
-//! what ([`access`]), and the operations themselves: booking and moving ([`booking`]), a
+//! what ([`access`]), and the operations themselves: a person's own account ([`account`]),
+//! booking and moving ([`booking`]), a
 //! counselor's changes to an appointment ([`appointments`]), a counselor's own profile and photo
 //! ([`counselors`]), their days off and extra hours ([`availability`]), a client joining a
 //! waitlist ([`waitlist`]), a live chat started ([`chats`]), a counselor's chat-center settings and
@@ -15,6 +16,7 @@
 //! ([`users`]) and webhook endpoints ([`webhooks`]).
 
 pub mod access;
+pub mod account;
 pub mod appointments;
 pub mod audit;
 pub mod availability;

@@ -159,27 +159,60 @@ impl Store {
         Ok(())
     }
 
-    /// Ends every session of a user except `keep`; returns how many ended.
-    pub async fn delete_user_sessions(&self, user_id: &UserId, keep: Option<&str>) -> Result<u64> {
+    /// Ends the session `token_hash` with `effects` (a sign-out and its audit entry).
+    pub async fn end_session(&self, token_hash: &str, now: i64, effects: &crate::Effects) -> Result<()> {
         on_backend!(self, |pool| {
+            let mut tx = pool.begin().await?;
+            sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash).execute(&mut *tx).await?;
+            crate::effects::write_effects!(&mut tx, effects, now);
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// Ends every session of a user except `keep`, with `effects`; returns how many ended.
+    pub async fn delete_user_sessions(
+        &self,
+        user_id: &UserId,
+        keep: Option<&str>,
+        now: i64,
+        effects: &crate::Effects,
+    ) -> Result<u64> {
+        on_backend!(self, |pool| {
+            let mut tx = pool.begin().await?;
             let done = sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND ($2 IS NULL OR token_hash <> $2)")
                 .bind(user_id.as_str())
                 .bind(keep)
-                .execute(pool)
+                .execute(&mut *tx)
                 .await?;
+            crate::effects::write_effects!(&mut tx, effects, now);
+            tx.commit().await?;
             Ok(done.rows_affected())
         })
     }
 
-    /// Ends one of the user's own sessions, named by its public id.
-    pub async fn delete_user_session(&self, user_id: &UserId, public_id: &str) -> Result<bool> {
+    /// Ends one of the user's own sessions, named by its public id, with `effects`; false (and
+    /// nothing written) when they have none by that id.
+    pub async fn delete_user_session(
+        &self,
+        user_id: &UserId,
+        public_id: &str,
+        now: i64,
+        effects: &crate::Effects,
+    ) -> Result<bool> {
         on_backend!(self, |pool| {
+            let mut tx = pool.begin().await?;
             let done = sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND public_id = $2")
                 .bind(user_id.as_str())
                 .bind(public_id)
-                .execute(pool)
+                .execute(&mut *tx)
                 .await?;
-            Ok(done.rows_affected() == 1)
+            if done.rows_affected() != 1 {
+                return Ok(false);
+            }
+            crate::effects::write_effects!(&mut tx, effects, now);
+            tx.commit().await?;
+            Ok(true)
         })
     }
 

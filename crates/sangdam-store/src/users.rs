@@ -361,6 +361,7 @@ impl Store {
         })
     }
 
+    /// Saves a person's own name, language and time zone, with `effects`.
     pub async fn update_profile(
         &self,
         id: &UserId,
@@ -368,8 +369,10 @@ impl Store {
         language: Language,
         timezone: &Timezone,
         now: i64,
+        effects: &crate::Effects,
     ) -> Result<()> {
         on_backend!(self, |pool| {
+            let mut tx = pool.begin().await?;
             sqlx::query(
                 "UPDATE users SET display_name = $2, language = $3, timezone = $4, updated_at = $5 WHERE id = $1",
             )
@@ -378,8 +381,10 @@ impl Store {
             .bind(language.code())
             .bind(timezone.as_str())
             .bind(now)
-            .execute(pool)
+            .execute(&mut *tx)
             .await?;
+            crate::effects::write_effects!(&mut tx, effects, now);
+            tx.commit().await?;
         });
         Ok(())
     }
@@ -397,8 +402,16 @@ impl Store {
     }
 
     /// Sets a new password hash and ends every session of the user but `keep` (the one that made
-    /// the change, if any): whoever knew the old password is signed out.
-    pub async fn set_password_hash(&self, id: &UserId, hash: &str, keep: Option<&str>, now: i64) -> Result<()> {
+    /// the change, if any): whoever knew the old password is signed out. `effects` (the audit
+    /// entry, the mail telling the person) commit with it.
+    pub async fn set_password_hash(
+        &self,
+        id: &UserId,
+        hash: &str,
+        keep: Option<&str>,
+        now: i64,
+        effects: &crate::Effects,
+    ) -> Result<()> {
         on_backend!(self, |pool| {
             let mut tx = pool.begin().await?;
             sqlx::query("UPDATE users SET password_hash = $2, updated_at = $3 WHERE id = $1")
@@ -412,6 +425,7 @@ impl Store {
                 .bind(keep)
                 .execute(&mut *tx)
                 .await?;
+            crate::effects::write_effects!(&mut tx, effects, now);
             tx.commit().await?;
         });
         Ok(())

@@ -4,13 +4,14 @@
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
+use sangdam_app::account::{self, PasswordChange};
 use sangdam_domain::{DisplayName, Language, NewPassword, Timezone};
 use sangdam_store::SessionRecord;
 use serde::Deserialize;
 
 use super::views::{password_error, role_message_id};
 use super::views::{render, see_other, with_status};
-use crate::auth::{audit, hash_password, user_target};
+use crate::auth::{actor_of, hash_password};
 use crate::ctx::{Ctx, SESSION_COOKIE};
 use crate::error::AppResult;
 use crate::forms::{FormData, clear_cookie};
@@ -103,8 +104,8 @@ pub async fn profile_submit(State(state): State<AppState>, ctx: Ctx, FormData(f)
         };
         return with_status(StatusCode::UNPROCESSABLE_ENTITY, render(&page));
     };
-    state.store.update_profile(&v.user.id, &name, language, &timezone, ctx.now).await?;
-    audit(&state, &ctx, Some(&v.user), "account.profile", user_target(&v.user.id), "ok").await?;
+    let actor = actor_of(&ctx, Some(&v.user));
+    account::save_profile(&state.store, &state.keys, &actor, &name, language, &timezone).await?;
     Ok(see_other("/account?saved=1"))
 }
 
@@ -148,10 +149,12 @@ pub async fn password_submit(
         Err(e) => return refuse(password_error(&ctx, e)),
     };
     let hash = hash_password(&password).await?;
-    state.store.set_password_hash(&v.user.id, &hash, Some(&v.token_hash), ctx.now).await?;
+    let actor = actor_of(&ctx, Some(&v.user));
+    let notice = mail::prepare(&state, &v.user.email, v.user.language, Mail::PasswordChanged);
+    let how = PasswordChange::Changed { keep: &v.token_hash };
+    account::set_password(&state.store, &state.keys, &actor, &v.user.id, &hash, how, notice).await?;
     state.sessions_changed();
-    audit(&state, &ctx, Some(&v.user), "password.change", user_target(&v.user.id), "ok").await?;
-    mail::send(&state, &v.user.email, v.user.language, Mail::PasswordChanged).await?;
+    state.mail_queued.notify_one();
     Ok(see_other("/account/password?saved=1"))
 }
 
@@ -179,17 +182,17 @@ pub async fn end_session(State(state): State<AppState>, ctx: Ctx, Path(id): Path
     if id == v.session.public_id {
         return end_all_or_this(&state, &ctx, false).await;
     }
-    state.store.delete_user_session(&v.user.id, &id).await?;
+    let actor = actor_of(&ctx, Some(&v.user));
+    account::end_session(&state.store, &state.keys, &actor, &id).await?;
     state.sessions_changed();
-    audit(&state, &ctx, Some(&v.user), "session.end", user_target(&v.user.id), "ok").await?;
     Ok(see_other("/account/sessions"))
 }
 
 pub async fn end_other_sessions(State(state): State<AppState>, ctx: Ctx) -> AppResult {
     let v = ctx.signed_in()?;
-    state.store.delete_user_sessions(&v.user.id, Some(&v.token_hash)).await?;
+    let actor = actor_of(&ctx, Some(&v.user));
+    account::end_sessions(&state.store, &state.keys, &actor, Some(&v.token_hash)).await?;
     state.sessions_changed();
-    audit(&state, &ctx, Some(&v.user), "session.end_others", user_target(&v.user.id), "ok").await?;
     Ok(see_other("/account/sessions"))
 }
 
@@ -200,12 +203,11 @@ pub async fn end_all_sessions(State(state): State<AppState>, ctx: Ctx) -> AppRes
 
 async fn end_all_or_this(state: &AppState, ctx: &Ctx, everywhere: bool) -> AppResult {
     let v = ctx.signed_in()?;
+    let actor = actor_of(ctx, Some(&v.user));
     if everywhere {
-        state.store.delete_user_sessions(&v.user.id, None).await?;
-        audit(state, ctx, Some(&v.user), "session.end_all", user_target(&v.user.id), "ok").await?;
+        account::end_sessions(&state.store, &state.keys, &actor, None).await?;
     } else {
-        state.store.delete_session(&v.token_hash).await?;
-        audit(state, ctx, Some(&v.user), "signout", user_target(&v.user.id), "ok").await?;
+        account::sign_out(&state.store, &state.keys, &actor, &v.token_hash).await?;
     }
     state.sessions_changed();
     let mut r = see_other(if everywhere { "/signin?notice=everywhere" } else { "/signin?notice=signed-out" });

@@ -120,10 +120,12 @@ pub async fn reset_submit(
         return invalid_link(&ctx);
     }
     let new_hash = hash_password(&password).await?;
-    state.store.set_password_hash(&user.id, &new_hash, None, ctx.now).await?;
+    let actor = crate::auth::actor_of(&ctx, Some(&user));
+    let notice = mail::prepare(&state, &user.email, user.language, Mail::PasswordChanged);
+    let how = sangdam_app::account::PasswordChange::Reset;
+    sangdam_app::account::set_password(&state.store, &state.keys, &actor, &user.id, &new_hash, how, notice).await?;
     state.sessions_changed();
+    state.mail_queued.notify_one();
     state.store.clear_signin_failures(&email_key(&state, user.email.as_str())).await?;
-    audit(&state, &ctx, Some(&user), "password.reset", user_target(&user.id), "ok").await?;
-    mail::send(&state, &user.email, user.language, Mail::PasswordChanged).await?;
     Ok(see_other("/signin?notice=reset"))
 }

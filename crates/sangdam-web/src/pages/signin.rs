@@ -182,9 +182,9 @@ pub async fn two_factor_submit(
 
 pub async fn signout(State(state): State<AppState>, ctx: Ctx) -> AppResult {
     if let Some(v) = ctx.any_session() {
-        state.store.delete_session(&v.token_hash).await?;
+        let actor = crate::auth::actor_of(&ctx, Some(&v.user));
+        sangdam_app::account::sign_out(&state.store, &state.keys, &actor, &v.token_hash).await?;
         state.sessions_changed();
-        audit(&state, &ctx, Some(&v.user), "signout", user_target(&v.user.id), "ok").await?;
     }
     let mut r = see_other("/signin?notice=signed-out");
     r.headers_mut().append(header::SET_COOKIE, clear_cookie(SESSION_COOKIE, state.config.is_https()));

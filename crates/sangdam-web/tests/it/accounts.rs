@@ -323,3 +323,44 @@ db_test!(a_visitor_sees_times_in_the_browsers_zone_and_signs_up_with_it, async |
     // A zone that does not exist is ignored.
     assert!(page(format!("/counselors/{c}"), Some("Mars/Olympus")).await.contains(" KST</a>"));
 });
+
+db_test!(a_password_change_whose_audit_entry_fails_changes_nothing_and_mails_nothing, async |app: &TestApp| {
+    let (laptop, id) = app.signed_in(Role::Client, "minji@example.com").await;
+    let phone = new_client();
+    app.signin(&phone, "minji@example.com", PASSWORD).await;
+    let before = app.store.user_by_id(&id).await.unwrap().unwrap().password_hash;
+    app.break_audit_log(true).await;
+    let r = app
+        .post(&laptop, "/account/password", &[("current", PASSWORD), ("new", "amber kettle over misty harbor")])
+        .await;
+    assert_eq!(r.status(), 500);
+    app.break_audit_log(false).await;
+    assert_eq!(app.store.user_by_id(&id).await.unwrap().unwrap().password_hash, before, "the password is as it was");
+    assert_eq!(app.get(&phone, "/dashboard").await.status(), 200, "no session ended");
+    assert!(app.mails_to("minji@example.com").await.is_empty(), "nobody is told of a change that did not happen");
+    // Done again with the log working: changed, the other session ended, the owner told, one entry.
+    let r = app
+        .post(&laptop, "/account/password", &[("current", PASSWORD), ("new", "amber kettle over misty harbor")])
+        .await;
+    assert_eq!(location(&r), "/account/password?saved=1");
+    assert_eq!(app.get(&phone, "/dashboard").await.status(), 303);
+    assert_eq!(app.mails_to("minji@example.com").await.len(), 1);
+    assert_eq!(crate::records::audited_count(app, "password.change").await, 1);
+});
+
+db_test!(sessions_ended_at_once_are_each_logged_once, async |app: &TestApp| {
+    let (laptop, id) = app.signed_in(Role::Client, "jiho@example.com").await;
+    let laptop_id = app.store.list_user_sessions(&id).await.unwrap()[0].1.public_id.clone();
+    let phone = new_client();
+    app.signin(&phone, "jiho@example.com", PASSWORD).await;
+    let sessions = app.store.list_user_sessions(&id).await.unwrap();
+    let phone_id = sessions.iter().map(|(_, s)| s.public_id.clone()).find(|p| *p != laptop_id).unwrap();
+    let path = format!("/account/sessions/{phone_id}/end");
+    let presses = (0..20).map(|_| app.post(&laptop, &path, &[]));
+    let statuses: Vec<u16> =
+        futures_util::future::join_all(presses).await.iter().map(|r| r.status().as_u16()).collect();
+    assert!(statuses.iter().all(|s| *s == 303), "{statuses:?}");
+    assert_eq!(app.get(&phone, "/dashboard").await.status(), 303, "the phone is signed out");
+    assert_eq!(app.get(&laptop, "/dashboard").await.status(), 200, "the laptop is not");
+    assert_eq!(crate::records::audited_count(app, "session.end").await, 1, "one session ended, one entry");
+});

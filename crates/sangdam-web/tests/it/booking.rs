@@ -808,7 +808,10 @@ db_test!(a_series_through_a_skipped_hour_is_refused_with_its_date, async |app: &
     .await;
     let user = app.store.user_by_id(&c).await.unwrap().unwrap();
     let ny = sangdam_domain::Timezone::parse("America/New_York").unwrap();
-    app.store.update_profile(&c, &user.display_name, Language::En, &ny, app.clock.now()).await.unwrap();
+    app.store
+        .update_profile(&c, &user.display_name, Language::En, &ny, app.clock.now(), &sangdam_store::Effects::default())
+        .await
+        .unwrap();
     let (client, _) = app.signed_in(Role::Client, "owl@example.com").await;
     let tz = jiff::tz::TimeZone::get("America/New_York").unwrap();
     let first = jiff::civil::date(2026, 2, 22).at(2, 0, 0, 0).to_zoned(tz).unwrap().timestamp().as_second();
