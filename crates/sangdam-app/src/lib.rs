@@ -13,7 +13,8 @@
 //! a counselor's own forms and their assignments ([`form_authoring`]), answers to a form ([`forms`]), invitations ([`invitations`]), secure messages ([`messages`]),
 //! session notes ([`notes`]), sharing a recording ([`recordings`]), session rooms opened, joined
 //! by invitation and given files ([`rooms`]), an admin changing someone's role or status
-//! ([`users`]) and webhook endpoints ([`webhooks`]).
+//! ([`users`]), the center's retention rules and specialties ([`settings`]) and webhook endpoints
+//! ([`webhooks`]).
 
 pub mod access;
 pub mod account;
@@ -36,6 +37,7 @@ pub mod messages;
 pub mod notes;
 pub mod recordings;
 pub mod rooms;
+pub mod settings;
 pub mod users;
 pub mod waitlist;
 pub mod webhooks;

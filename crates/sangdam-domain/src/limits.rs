@@ -33,6 +33,10 @@ pub const MAX_TAG_CHARS: usize = 30;
 pub const MAX_CANNED: usize = 200;
 pub const MAX_CANNED_SHORTCUT_CHARS: usize = 30;
 pub const MAX_CANNED_BODY_CHARS: usize = 2000;
+/// Specialties a center lists, and the longest identifier and name (in characters).
+pub const MAX_SPECIALTIES: usize = 100;
+pub const MAX_SPECIALTY_ID_CHARS: usize = 40;
+pub const MAX_SPECIALTY_NAME_CHARS: usize = 40;
 /// Chats one counselor may take at once.
 pub const MAX_CHAT_CAPACITY: i64 = 10;
 /// Forms one counselor may keep (each bounded by `form::MAX_QUESTIONS`; their assignments are one

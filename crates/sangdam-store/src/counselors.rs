@@ -164,9 +164,24 @@ impl Store {
         })
     }
 
-    /// Adds a specialty or renames an existing one.
-    pub async fn save_specialty(&self, s: &Specialty) -> Result<()> {
+    /// Adds a specialty or renames an existing one, with `effects`; [`StoreError::LimitReached`]
+    /// when a new one would pass `max` (counted one at a time).
+    pub async fn save_specialty(&self, s: &Specialty, max: usize, now: i64, effects: &crate::Effects) -> Result<()> {
         on_backend!(self, |pool| {
+            let mut tx = pool.begin().await?;
+            sqlx::query(
+                "INSERT INTO throttle_locks (key, at) VALUES ('specialties', $1) ON CONFLICT (key) DO UPDATE SET at = excluded.at",
+            )
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            let others: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM specialties WHERE id <> $1")
+                .bind(&s.id)
+                .fetch_one(&mut *tx)
+                .await?;
+            if others >= max as i64 {
+                return Err(StoreError::LimitReached);
+            }
             sqlx::query(
                 "INSERT INTO specialties (id, name_ko, name_en, position) VALUES ($1, $2, $3, $4) \
                  ON CONFLICT (id) DO UPDATE SET name_ko = excluded.name_ko, name_en = excluded.name_en, position = excluded.position",
@@ -175,16 +190,26 @@ impl Store {
             .bind(&s.name_ko)
             .bind(&s.name_en)
             .bind(s.position)
-            .execute(pool)
+            .execute(&mut *tx)
             .await?;
-        });
-        Ok(())
+            crate::effects::write_effects!(&mut tx, effects, now);
+            tx.commit().await?;
+            Ok(())
+        })
     }
 
-    pub async fn delete_specialty(&self, id: &str) -> Result<bool> {
+    /// Deletes a specialty (counselors lose it from their profiles), with `effects`; false when
+    /// there is none by that id.
+    pub async fn delete_specialty(&self, id: &str, now: i64, effects: &crate::Effects) -> Result<bool> {
         on_backend!(self, |pool| {
-            let done = sqlx::query("DELETE FROM specialties WHERE id = $1").bind(id).execute(pool).await?;
-            Ok(done.rows_affected() == 1)
+            let mut tx = pool.begin().await?;
+            let done = sqlx::query("DELETE FROM specialties WHERE id = $1").bind(id).execute(&mut *tx).await?;
+            if done.rows_affected() != 1 {
+                return Ok(false);
+            }
+            crate::effects::write_effects!(&mut tx, effects, now);
+            tx.commit().await?;
+            Ok(true)
         })
     }
 

@@ -186,19 +186,31 @@ impl Store {
         })
     }
 
-    pub async fn set_center_setting(&self, key: &str, value: i64, by: &UserId, now: i64) -> Result<()> {
+    /// Sets center settings together, with `effects`: all of them or none.
+    pub async fn set_center_settings(
+        &self,
+        settings: &[(&str, i64)],
+        by: &UserId,
+        now: i64,
+        effects: &crate::Effects,
+    ) -> Result<()> {
         on_backend!(self, |pool| {
-            sqlx::query(
-                "INSERT INTO center_settings (key, value, updated_by, updated_at) VALUES ($1, $2, $3, $4) \
-                 ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_by = excluded.updated_by, \
-                 updated_at = excluded.updated_at",
-            )
-            .bind(key)
-            .bind(value)
-            .bind(by.as_str())
-            .bind(now)
-            .execute(pool)
-            .await?;
+            let mut tx = pool.begin().await?;
+            for (key, value) in settings {
+                sqlx::query(
+                    "INSERT INTO center_settings (key, value, updated_by, updated_at) VALUES ($1, $2, $3, $4) \
+                     ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_by = excluded.updated_by, \
+                     updated_at = excluded.updated_at",
+                )
+                .bind(*key)
+                .bind(*value)
+                .bind(by.as_str())
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            }
+            crate::effects::write_effects!(&mut tx, effects, now);
+            tx.commit().await?;
             Ok(())
         })
     }

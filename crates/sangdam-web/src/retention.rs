@@ -1,10 +1,9 @@
 //! The retention rules in force: what an admin set in the product (`/admin/retention`), or the
 //! settings file's default.
 
-use crate::state::AppState;
+pub use sangdam_app::settings::{RECORDING_DAYS, SIGNED_NOTE_YEARS};
 
-pub const SIGNED_NOTE_YEARS: &str = "retention_signed_note_years";
-pub const RECORDING_DAYS: &str = "recording_retention_days";
+use crate::state::AppState;
 
 async fn rule(state: &AppState, key: &str, default: u32) -> anyhow::Result<u32> {
     Ok(state.store.center_setting(key).await?.and_then(|v| u32::try_from(v).ok()).unwrap_or(default))

@@ -172,6 +172,8 @@ error-cancel-reason-too-long = The reason may be at most 500 characters.
 error-outcome-too-early = A session can be marked only after it has started.
 error-specialty-id = The identifier takes 1 to 40 lowercase letters, digits or hyphens.
 error-specialty-name = Both names are needed, each at most 40 characters.
+error-specialty-position = The place in lists is a whole number from 0 to 1000.
+error-specialty-limit = The center lists { $max } specialties already, the most it may. Rename or delete one first.
 
 ics-summary-counselor = { $client } ({ $kind })
 ics-summary = Counseling with { $counselor } ({ $kind })

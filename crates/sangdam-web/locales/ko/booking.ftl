@@ -172,6 +172,8 @@ error-cancel-reason-too-long = 사유는 500자까지 쓸 수 있습니다.
 error-outcome-too-early = 상담이 시작된 뒤에만 기록할 수 있습니다.
 error-specialty-id = 식별자는 영문 소문자, 숫자, 하이픈으로 1~40자입니다.
 error-specialty-name = 두 언어의 이름이 모두 필요하며 각각 40자까지입니다.
+error-specialty-position = 목록 순서는 0부터 1000 사이의 정수입니다.
+error-specialty-limit = 전문 분야는 { $max }개까지 둘 수 있습니다. 있는 분야의 이름을 바꾸거나 하나를 지운 뒤 추가해 주세요.
 
 ics-summary-counselor = { $client } 상담 ({ $kind })
 ics-summary = { $counselor } 상담사와 상담 ({ $kind })

@@ -8,7 +8,9 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use sangdam_app::invitations::{self, InviteError};
+use sangdam_app::settings::{self, SettingsError};
 use sangdam_domain::audit::AuditRecord;
+use sangdam_domain::limits::MAX_SPECIALTIES;
 use sangdam_domain::{Email, Role, UserId};
 use sangdam_store::{
     AuditFilter, InvitationRecord, InvitationState, JobStatus, MailRecord, Specialty, UserRecord, UserSearch,
@@ -556,34 +558,35 @@ pub async fn save_specialty(
     FormData(f): FormData<SpecialtyForm>,
 ) -> AppResult {
     let v = ctx.with_role(&[Role::Admin])?;
-    let id = f.id.trim().to_lowercase();
-    let mut errors = Vec::new();
-    if id.is_empty() || id.len() > 40 || !id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-') {
-        errors.push(ctx.t("error-specialty-id"));
-    }
-    let (ko, en) = (f.name_ko.trim(), f.name_en.trim());
-    if ko.is_empty() || en.is_empty() || ko.chars().count() > 40 || en.chars().count() > 40 {
-        errors.push(ctx.t("error-specialty-name"));
-    }
-    let position = f.position.trim().parse::<i64>().unwrap_or(0).clamp(0, 1000);
-    if !errors.is_empty() {
-        let specialties = state.store.list_specialties().await?;
-        return with_status(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            render(&SpecialtiesPage { ctx: &ctx, specialties, errors }),
-        );
-    }
-    let s = Specialty { id: id.clone(), name_ko: ko.to_owned(), name_en: en.to_owned(), position };
-    state.store.save_specialty(&s).await?;
-    audit(&state, &ctx, Some(&v.user), "admin.specialty.save", Some(format!("specialty:{id}")), "ok").await?;
-    Ok(see_other("/admin/specialties"))
+    let s = Specialty {
+        id: f.id.trim().to_lowercase(),
+        name_ko: f.name_ko.trim().to_owned(),
+        name_en: f.name_en.trim().to_owned(),
+        position: f.position.trim().parse::<i64>().unwrap_or(0).clamp(0, 1000),
+    };
+    let actor = actor_of(&ctx, Some(&v.user));
+    let errors = match settings::save_specialty(&state.store, &state.keys, &actor, &s).await {
+        Ok(()) => return Ok(see_other("/admin/specialties")),
+        Err(SettingsError::Invalid(ids)) => ids.into_iter().map(|id| ctx.t(id)).collect(),
+        Err(SettingsError::TooMany) => vec![ctx.tn("error-specialty-limit", "max", MAX_SPECIALTIES as i64)],
+        Err(e) => return Err(settings_error(e)),
+    };
+    let specialties = state.store.list_specialties().await?;
+    with_status(StatusCode::UNPROCESSABLE_ENTITY, render(&SpecialtiesPage { ctx: &ctx, specialties, errors }))
 }
 
 pub async fn delete_specialty(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> AppResult {
     let v = ctx.with_role(&[Role::Admin])?;
-    if !state.store.delete_specialty(&id).await? {
-        return Err(AppError::NotFound);
-    }
-    audit(&state, &ctx, Some(&v.user), "admin.specialty.delete", Some(format!("specialty:{id}")), "ok").await?;
+    let actor = actor_of(&ctx, Some(&v.user));
+    settings::delete_specialty(&state.store, &state.keys, &actor, &id).await.map_err(settings_error)?;
     Ok(see_other("/admin/specialties"))
+}
+
+/// A refusal no form shows in place.
+fn settings_error(e: SettingsError) -> AppError {
+    match e {
+        SettingsError::Forbidden => AppError::Forbidden,
+        SettingsError::Store(e) => e.into(),
+        _ => AppError::NotFound,
+    }
 }

@@ -6,14 +6,15 @@ use std::collections::HashMap;
 use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
+use sangdam_app::settings::{self, SettingsError};
 use sangdam_domain::Role;
 
 use super::views::{render, see_other, with_status};
-use crate::auth::audit;
+use crate::auth::actor_of;
 use crate::ctx::Ctx;
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use crate::forms::FormData;
-use crate::retention::{RECORDING_DAYS, SIGNED_NOTE_YEARS, recording_days, signed_note_years};
+use crate::retention::{recording_days, signed_note_years};
 use crate::state::AppState;
 
 #[derive(Template)]
@@ -50,23 +51,15 @@ pub async fn save(
     let v = ctx.client_data_viewer(&[Role::Admin])?;
     let field = |k: &str| f.get(k).map(|s| s.trim().to_owned()).unwrap_or_default();
     let (years, days) = (field("years"), field("days"));
-    let y = sangdam_domain::retention::parse_note_years(&years);
-    let d = sangdam_domain::retention::parse_recording_days(&days);
-    let mut errors = Vec::new();
-    if y.is_none() {
-        errors.push(ctx.t("error-retention-years"));
-    }
-    if d.is_none() {
-        errors.push(ctx.t("error-retention-days"));
-    }
-    let (Some(y), Some(d)) = (y, d) else {
-        return with_status(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            render(&Page { ctx: &ctx, years, days, saved: false, errors }),
-        );
+    // Not a whole number: out of range, so the service names the same message.
+    let y = sangdam_domain::retention::parse_note_years(&years).unwrap_or(0);
+    let d = sangdam_domain::retention::parse_recording_days(&days).unwrap_or(0);
+    let actor = actor_of(&ctx, Some(&v.user));
+    let errors = match settings::set_retention(&state.store, &state.keys, &actor, y, d).await {
+        Ok(()) => return Ok(see_other("/admin/retention?saved=1")),
+        Err(SettingsError::Invalid(ids)) => ids.into_iter().map(|id| ctx.t(id)).collect(),
+        Err(SettingsError::Store(e)) => return Err(e.into()),
+        Err(_) => return Err(AppError::Forbidden),
     };
-    state.store.set_center_setting(SIGNED_NOTE_YEARS, y, &v.user.id, ctx.now).await?;
-    state.store.set_center_setting(RECORDING_DAYS, d, &v.user.id, ctx.now).await?;
-    audit(&state, &ctx, Some(&v.user), "admin.retention", Some(format!("notes:{y}y,recordings:{d}d")), "ok").await?;
-    Ok(see_other("/admin/retention?saved=1"))
+    with_status(StatusCode::UNPROCESSABLE_ENTITY, render(&Page { ctx: &ctx, years, days, saved: false, errors }))
 }

@@ -105,6 +105,56 @@ db_test!(admins_manage_specialties, async |app: &TestApp| {
     assert!(app.store.list_specialties().await.unwrap().iter().any(|s| s.id == "anxiety"));
 });
 
+db_test!(specialties_added_at_once_stop_at_the_limit_each_with_its_audit_entry, async |app: &TestApp| {
+    use sangdam_domain::limits::MAX_SPECIALTIES;
+    let (admin, _) = app.signed_in(Role::Admin, "many-lists@example.com").await;
+    let held = app.store.list_specialties().await.unwrap().len();
+    let none = sangdam_store::Effects::default();
+    for n in held..MAX_SPECIALTIES - 5 {
+        let s = sangdam_store::Specialty {
+            id: format!("held-{n}"),
+            name_ko: "분야".into(),
+            name_en: "Field".into(),
+            position: 0,
+        };
+        app.store.save_specialty(&s, MAX_SPECIALTIES, 0, &none).await.unwrap();
+    }
+    let adds = (0..20).map(|n| {
+        let admin = &admin;
+        async move {
+            let id = format!("burst-{n}");
+            let form = [("id", id.as_str()), ("name_ko", "새 분야"), ("name_en", "New field")];
+            app.post(admin, "/admin/specialties", &form).await.status().as_u16()
+        }
+    });
+    let statuses = futures_util::future::join_all(adds).await;
+    assert_eq!(statuses.iter().filter(|s| **s == 303).count(), 5, "{statuses:?}");
+    assert!(statuses.iter().all(|s| *s == 303 || *s == 422), "{statuses:?}");
+    assert_eq!(app.store.list_specialties().await.unwrap().len(), MAX_SPECIALTIES);
+    assert_eq!(crate::records::audited_count(app, "admin.specialty.save").await, 5);
+    // At the limit, renaming one still works, and the refusal says why.
+    let r = app
+        .post(
+            &admin,
+            "/admin/specialties",
+            &[("id", &format!("held-{held}")), ("name_ko", "바뀐 이름"), ("name_en", "Renamed")],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let r = app
+        .post(&admin, "/admin/specialties", &[("id", "one-more"), ("name_ko", "하나 더"), ("name_en", "One more")])
+        .await;
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains(&format!("{MAX_SPECIALTIES}개까지")));
+    // Deleting one twenty times at once deletes it once.
+    let delete = format!("/admin/specialties/held-{}/delete", held + 1);
+    let presses = (0..20).map(|_| app.post(&admin, &delete, &[]));
+    let statuses: Vec<u16> =
+        futures_util::future::join_all(presses).await.iter().map(|r| r.status().as_u16()).collect();
+    assert_eq!(statuses.iter().filter(|s| **s == 303).count(), 1, "{statuses:?}");
+    assert_eq!(crate::records::audited_count(app, "admin.specialty.delete").await, 1);
+});
+
 db_test!(two_admins_taking_each_others_rights_at_once_leave_the_center_one, async |app: &TestApp| {
     let a = enrolled_admin(app).await;
     let (b, b_id) = app.signed_in(Role::Admin, "second.admin@example.com").await;

@@ -253,6 +253,22 @@ db_test!(admins_set_the_retention_rules, async |app: &TestApp| {
     assert_eq!(app.post(&counselor, "/admin/retention", &[("years", "1"), ("days", "1")]).await.status(), 403);
 });
 
+db_test!(retention_rules_whose_audit_entry_fails_stay_as_they_were, async |app: &TestApp| {
+    let (admin, _) = staff(app, Role::Admin, "ret-broken@example.com").await;
+    assert_eq!(app.post(&admin, "/admin/retention", &[("years", "5"), ("days", "7")]).await.status(), 303);
+    app.break_audit_log(true).await;
+    assert_eq!(app.post(&admin, "/admin/retention", &[("years", "20"), ("days", "365")]).await.status(), 500);
+    app.break_audit_log(false).await;
+    assert_eq!(app.store.center_setting("retention_signed_note_years").await.unwrap(), Some(5), "neither changed");
+    assert_eq!(app.store.center_setting("recording_retention_days").await.unwrap(), Some(7));
+    // A whole number out of range and a word are refused alike, each with its message.
+    let r = app.post(&admin, "/admin/retention", &[("years", "열"), ("days", "0")]).await;
+    assert_eq!(r.status(), 422);
+    let page = r.text().await.unwrap();
+    assert!(page.contains("1~50") || page.contains("1부터 50"), "{page}");
+    assert_eq!(crate::records::audited_count(app, "admin.retention").await, 1);
+});
+
 db_test!(deleting_an_account_cancels_what_is_booked_and_forgets_the_name, async |app: &TestApp| {
     let counselor_id = crate::booking::counselor(app, "del-counselor@example.com", |_| {}).await;
     let (client, client_id) = app.signed_in(Role::Client, "leaving@example.com").await;
