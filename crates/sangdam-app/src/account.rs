@@ -1,7 +1,9 @@
 //! A person's own account: their name, language and time zone, a new password (every other
 //! session ends, and the mail telling them commits with it, so a password is never changed
-//! without the person hearing of it), and their sessions ended one, all but this one, or all.
-//! Each write commits with its audit entry.
+//! without the person hearing of it), two-factor turned on or off and new recovery codes, their
+//! calendar feed's address replaced, and their sessions ended one, all but this one, or all.
+//! Each write commits with its audit entry. Checking a password or a code the person typed
+//! (with its throttle) is the caller's, before it asks for the change.
 
 use sangdam_domain::{DisplayName, Language, Timezone, UserId};
 use sangdam_store::{QueuedMail, Store, StoreError};
@@ -81,4 +83,53 @@ pub async fn sign_out(store: &Store, keys: &Keys, actor: &Actor, token_hash: &st
     let me = me(actor)?;
     let effects = audited(keys, actor, "signout", target(me), "ok");
     store.end_session(token_hash, actor.at, &effects).await
+}
+
+/// Why two-factor is being written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TwoFactor {
+    /// Turned on with a confirmed secret.
+    Enable,
+    /// New recovery codes for the secret in use.
+    NewRecoveryCodes,
+}
+
+/// Stores the actor's two-factor secret (`sealed`), the step of the code that confirmed it and
+/// the hashes of new recovery codes, replacing the old ones.
+pub async fn set_two_factor(
+    store: &Store,
+    keys: &Keys,
+    actor: &Actor,
+    sealed: &[u8],
+    step: i64,
+    recovery_hashes: &[String],
+    why: TwoFactor,
+) -> Result<(), StoreError> {
+    let me = me(actor)?;
+    let action = match why {
+        TwoFactor::Enable => "two_factor.enable",
+        TwoFactor::NewRecoveryCodes => "two_factor.recovery_codes",
+    };
+    let effects = audited(keys, actor, action, target(me), "ok");
+    store.enable_totp(me, sealed, step, recovery_hashes, actor.at, &effects).await
+}
+
+/// Turns the actor's two-factor off (their password and a current code checked by the caller).
+pub async fn disable_two_factor(store: &Store, keys: &Keys, actor: &Actor) -> Result<(), StoreError> {
+    let me = me(actor)?;
+    let effects = audited(keys, actor, "two_factor.disable", target(me), "ok");
+    store.disable_totp(me, actor.at, &effects).await
+}
+
+/// Replaces the actor's calendar feed token with one whose hash is `token_hash`; the old address
+/// stops working.
+pub async fn reset_calendar_feed(
+    store: &Store,
+    keys: &Keys,
+    actor: &Actor,
+    token_hash: &str,
+) -> Result<(), StoreError> {
+    let me = me(actor)?;
+    let effects = audited(keys, actor, "calendar.feed-reset", target(me), "ok");
+    store.set_calendar_feed(me, token_hash, actor.at, &effects).await
 }

@@ -79,3 +79,18 @@ pub async fn invite(
         Err(e) => Err(e.into()),
     }
 }
+
+/// Revokes an unused invitation (admins only). Returns false when there is no unused one by that
+/// id; the attempt is logged as denied then.
+pub async fn revoke(store: &Store, keys: &Keys, actor: &Actor, public_id: &str) -> Result<bool, InviteError> {
+    if !matches!(&actor.user, Some((_, Role::Admin))) {
+        return Err(InviteError::Forbidden);
+    }
+    let target = Some(format!("invitation:{public_id}"));
+    let effects = audited(keys, actor, "admin.invitation.revoke", target.clone(), "ok");
+    if store.revoke_invitation(public_id, actor.at, &effects).await? {
+        return Ok(true);
+    }
+    crate::audit::audit(store, keys, actor, "admin.invitation.revoke", target, "denied").await?;
+    Ok(false)
+}

@@ -214,8 +214,16 @@ impl Store {
     }
 
     /// Sets (or replaces) the hash of a user's calendar feed token; the old link stops working.
-    pub async fn set_calendar_feed(&self, user: &sangdam_domain::UserId, token_hash: &str, now: i64) -> Result<()> {
+    /// Creates or replaces `user`'s calendar feed token (its hash), with `effects`.
+    pub async fn set_calendar_feed(
+        &self,
+        user: &sangdam_domain::UserId,
+        token_hash: &str,
+        now: i64,
+        effects: &crate::Effects,
+    ) -> Result<()> {
         on_backend!(self, |pool| {
+            let mut tx = pool.begin().await?;
             sqlx::query(
                 "INSERT INTO calendar_feeds (user_id, token_hash, created_at) VALUES ($1, $2, $3) \
                  ON CONFLICT (user_id) DO UPDATE SET token_hash = $2, created_at = $3",
@@ -223,8 +231,10 @@ impl Store {
             .bind(user.as_str())
             .bind(token_hash)
             .bind(now)
-            .execute(pool)
+            .execute(&mut *tx)
             .await?;
+            crate::effects::write_effects!(&mut tx, effects, now);
+            tx.commit().await?;
         });
         Ok(())
     }

@@ -134,13 +134,21 @@ impl Store {
     }
 
     /// Withdraws an invitation that has not been used.
-    pub async fn revoke_invitation(&self, public_id: &str) -> Result<bool> {
+    /// Revokes an unused invitation, with `effects`; false (and nothing written) when there is
+    /// no unused one by that id.
+    pub async fn revoke_invitation(&self, public_id: &str, now: i64, effects: &Effects) -> Result<bool> {
         on_backend!(self, |pool| {
+            let mut tx = pool.begin().await?;
             let done = sqlx::query("DELETE FROM invitations WHERE public_id = $1 AND used_at IS NULL")
                 .bind(public_id)
-                .execute(pool)
+                .execute(&mut *tx)
                 .await?;
-            Ok(done.rows_affected() == 1)
+            if done.rows_affected() != 1 {
+                return Ok(false);
+            }
+            crate::effects::write_effects!(&mut tx, effects, now);
+            tx.commit().await?;
+            Ok(true)
         })
     }
 

@@ -453,6 +453,7 @@ impl Store {
         step: i64,
         recovery_hashes: &[String],
         now: i64,
+        effects: &crate::Effects,
     ) -> Result<()> {
         on_backend!(self, |pool| {
             let mut tx = pool.begin().await?;
@@ -473,12 +474,14 @@ impl Store {
                     .execute(&mut *tx)
                     .await?;
             }
+            crate::effects::write_effects!(&mut tx, effects, now);
             tx.commit().await?;
         });
         Ok(())
     }
 
-    pub async fn disable_totp(&self, id: &UserId, now: i64) -> Result<()> {
+    /// Turns two-factor off and forgets the recovery codes, with `effects`.
+    pub async fn disable_totp(&self, id: &UserId, now: i64, effects: &crate::Effects) -> Result<()> {
         on_backend!(self, |pool| {
             let mut tx = pool.begin().await?;
             sqlx::query(
@@ -489,6 +492,7 @@ impl Store {
             .execute(&mut *tx)
             .await?;
             sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1").bind(id.as_str()).execute(&mut *tx).await?;
+            crate::effects::write_effects!(&mut tx, effects, now);
             tx.commit().await?;
         });
         Ok(())

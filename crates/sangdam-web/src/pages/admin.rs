@@ -278,17 +278,12 @@ pub async fn invite(State(state): State<AppState>, ctx: Ctx, FormData(f): FormDa
 
 pub async fn revoke_invitation(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> AppResult {
     let v = ctx.client_data_viewer(&[Role::Admin])?;
-    let done = state.store.revoke_invitation(&id).await?;
-    audit(
-        &state,
-        &ctx,
-        Some(&v.user),
-        "admin.invitation.revoke",
-        Some(format!("invitation:{id}")),
-        if done { "ok" } else { "denied" },
-    )
-    .await?;
-    Ok(see_other("/admin/invitations"))
+    let actor = actor_of(&ctx, Some(&v.user));
+    match invitations::revoke(&state.store, &state.keys, &actor, &id).await {
+        Ok(_) => Ok(see_other("/admin/invitations")),
+        Err(InviteError::Store(e)) => Err(e.into()),
+        Err(_) => Err(AppError::Forbidden),
+    }
 }
 
 #[derive(Deserialize, Default)]

@@ -9,7 +9,6 @@ use sangdam_domain::{Role, UserId};
 use serde::Deserialize;
 
 use super::views::{render, see_other};
-use crate::auth::audit;
 use crate::booking;
 use crate::crypto::{random, sha256_hex};
 use crate::ctx::Ctx;
@@ -75,8 +74,8 @@ pub async fn reset_feed(State(state): State<AppState>, ctx: Ctx) -> AppResult {
         ctx.client_data_viewer(&[Role::Counselor, Role::Supervisor, Role::Admin])?;
     }
     let token = data_encoding::BASE32_NOPAD.encode(&random::<20>()).to_lowercase();
-    state.store.set_calendar_feed(&v.user.id, &sha256_hex(token.as_bytes()), ctx.now).await?;
-    audit(&state, &ctx, Some(&v.user), "calendar.feed-reset", crate::auth::user_target(&v.user.id), "ok").await?;
+    let actor = crate::auth::actor_of(&ctx, Some(&v.user));
+    sangdam_app::account::reset_calendar_feed(&state.store, &state.keys, &actor, &sha256_hex(token.as_bytes())).await?;
     notifications_page(&state, &ctx, &v.user.id, Some(format!("{}/calendar/{token}.ics", state.config.public_url)))
         .await
 }

@@ -6,6 +6,7 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use qrcode::QrCode;
 use qrcode::render::svg;
+use sangdam_app::account::{self, TwoFactor};
 use sangdam_domain::totp::TotpSecret;
 use serde::Deserialize;
 
@@ -135,8 +136,8 @@ pub async fn confirm(State(state): State<AppState>, ctx: Ctx, FormData(f): FormD
     };
     let (codes, hashes) = generate_recovery_codes();
     let sealed = state.keys.seal_at(&sangdam_store::sealed::TOTP_SECRET, &[v.user.id.as_str()], secret.as_bytes());
-    state.store.enable_totp(&v.user.id, &sealed, step, &hashes, ctx.now).await?;
-    audit(&state, &ctx, Some(&v.user), "two_factor.enable", user_target(&v.user.id), "ok").await?;
+    let actor = crate::auth::actor_of(&ctx, Some(&v.user));
+    account::set_two_factor(&state.store, &state.keys, &actor, &sealed, step, &hashes, TwoFactor::Enable).await?;
     let mut updated = v.clone();
     updated.user = state.store.user_by_id(&v.user.id).await?.ok_or(AppError::NotFound)?;
     // The page says two-factor is on: its banner must not still ask for it.
@@ -163,8 +164,9 @@ pub async fn new_recovery_codes(State(state): State<AppState>, ctx: Ctx, FormDat
     let (codes, hashes) = generate_recovery_codes();
     let sealed = v.user.totp_secret.clone().unwrap_or_default();
     let step = state.store.user_by_id(&v.user.id).await?.and_then(|u| u.totp_last_step).unwrap_or(0);
-    state.store.enable_totp(&v.user.id, &sealed, step, &hashes, ctx.now).await?;
-    audit(state, ctx, Some(&v.user), "two_factor.recovery_codes", user_target(&v.user.id), "ok").await?;
+    let actor = crate::auth::actor_of(ctx, Some(&v.user));
+    let why = TwoFactor::NewRecoveryCodes;
+    account::set_two_factor(&state.store, &state.keys, &actor, &sealed, step, &hashes, why).await?;
     show(state, ctx, v, false, codes, vec![], Some(ctx.t("two-factor-codes-renewed"))).await
 }
 
@@ -188,9 +190,9 @@ pub async fn disable(State(state): State<AppState>, ctx: Ctx, FormData(f): FormD
         };
         return super::views::with_status(status, show(&state, &ctx, v, false, vec![], vec![message], None).await);
     }
-    state.store.disable_totp(&v.user.id, ctx.now).await?;
+    let actor = crate::auth::actor_of(&ctx, Some(&v.user));
+    account::disable_two_factor(&state.store, &state.keys, &actor).await?;
     // Their open consoles and rooms showed client data: they close (see `session_watch`).
     state.sessions_changed();
-    audit(&state, &ctx, Some(&v.user), "two_factor.disable", user_target(&v.user.id), "ok").await?;
     Ok(see_other("/account/two-factor"))
 }

@@ -290,7 +290,7 @@ db_test!(who_may_read_which_appointment, async |app: &TestApp| {
 
     // What the owner may do decides at every use: without two-factor sign-in, no client data;
     // a counselor made admin keeps no appointment scope.
-    app.store.disable_totp(&a, app.clock.now()).await.unwrap();
+    app.store.disable_totp(&a, app.clock.now(), &sangdam_store::Effects::default()).await.unwrap();
     let a_list = get(app, &mine, "/api/v1/appointments").await;
     assert_eq!((a_list.status, problem(&a_list)), (StatusCode::FORBIDDEN, "error-api-two-factor"));
     assert_eq!(get(app, &mine, "/api/v1/me").await.body["token"]["scopes"], json!([]));

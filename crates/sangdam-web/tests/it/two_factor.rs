@@ -90,3 +90,22 @@ db_test!(disabling_needs_password_and_code, async |app: &TestApp| {
     assert_eq!(r.status(), 303);
     assert!(!app.store.user_by_id(&id).await.unwrap().unwrap().two_factor_enrolled());
 });
+
+db_test!(two_factor_is_not_turned_off_when_its_audit_entry_fails, async |app: &TestApp| {
+    let (browser, id) = app.signed_in(Role::Counselor, "careful@example.com").await;
+    let (secret, _codes) = app.enroll_two_factor(&browser).await;
+    assert_eq!(crate::records::audited_count(app, "two_factor.enable").await, 1);
+    app.clock.advance(30);
+    let code = secret.code_at(app.clock.now());
+    app.break_audit_log(true).await;
+    let r = app.post(&browser, "/account/two-factor/disable", &[("password", PASSWORD), ("code", &code)]).await;
+    assert_eq!(r.status(), 500);
+    app.break_audit_log(false).await;
+    assert!(app.store.user_by_id(&id).await.unwrap().unwrap().two_factor_enrolled(), "still on, as nothing was logged");
+    app.clock.advance(30);
+    let code = secret.code_at(app.clock.now());
+    let r = app.post(&browser, "/account/two-factor/disable", &[("password", PASSWORD), ("code", &code)]).await;
+    assert_eq!(r.status(), 303);
+    assert!(!app.store.user_by_id(&id).await.unwrap().unwrap().two_factor_enrolled());
+    assert_eq!(crate::records::audited_count(app, "two_factor.disable").await, 1);
+});
