@@ -3,7 +3,8 @@
 //! sight. It holds the server's secrets at work ([`crypto`]: sealing, MACs, key rotation), the
 //! one clock ([`clock`]), password hashing with bounded CPU and memory ([`hashing`]), the
 //! audit log's way of naming who acted ([`audit`]) and the one place that decides who may see
-//! what ([`access`]), and the operations themselves: a person's own account ([`account`]),
+//! what ([`access`]), and the operations themselves: a person's own account ([`account`]), a
+//! session's summary for the client ([`aftercare`]),
 //! booking and moving ([`booking`]), a
 //! counselor's changes to an appointment ([`appointments`]), a counselor's own profile and photo
 //! ([`counselors`]), their days off and extra hours ([`availability`]), a client joining a
@@ -18,6 +19,7 @@
 
 pub mod access;
 pub mod account;
+pub mod aftercare;
 pub mod appointments;
 pub mod audit;
 pub mod availability;

@@ -116,9 +116,19 @@ macro_rules! message_from_row {
 }
 
 impl Store {
-    /// Writes an appointment's summary; true when it is new (the client is told only once).
-    pub async fn save_summary(&self, s: &SummaryRecord) -> Result<bool> {
+    /// Saves an appointment's summary (new, or over the one there), with `effects`; true when it is
+    /// new. Saves of one appointment's summary run one at a time, so two first saves at once make
+    /// one summary and neither fails.
+    pub async fn save_summary(&self, s: &SummaryRecord, effects: &crate::Effects) -> Result<bool> {
         on_backend!(self, |pool| {
+            let mut tx = pool.begin().await?;
+            sqlx::query(
+                "INSERT INTO throttle_locks (key, at) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET at = excluded.at",
+            )
+            .bind(format!("summary:{}", s.appointment_id))
+            .bind(s.updated_at)
+            .execute(&mut *tx)
+            .await?;
             let done = sqlx::query(
                 "UPDATE session_summaries SET summary = $1, homework = $2, updated_at = $3 WHERE appointment_id = $4",
             )
@@ -126,25 +136,27 @@ impl Store {
             .bind(&s.homework)
             .bind(s.updated_at)
             .bind(&s.appointment_id)
-            .execute(pool)
+            .execute(&mut *tx)
             .await?;
-            if done.rows_affected() == 1 {
-                return Ok(false);
+            let new = done.rows_affected() == 0;
+            if new {
+                sqlx::query(&format!(
+                    "INSERT INTO session_summaries ({SUMMARY_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULL)"
+                ))
+                .bind(&s.id)
+                .bind(&s.appointment_id)
+                .bind(s.client_id.as_str())
+                .bind(s.counselor_id.as_str())
+                .bind(&s.summary)
+                .bind(&s.homework)
+                .bind(s.created_at)
+                .bind(s.updated_at)
+                .execute(&mut *tx)
+                .await?;
             }
-            sqlx::query(&format!(
-                "INSERT INTO session_summaries ({SUMMARY_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULL)"
-            ))
-            .bind(&s.id)
-            .bind(&s.appointment_id)
-            .bind(s.client_id.as_str())
-            .bind(s.counselor_id.as_str())
-            .bind(&s.summary)
-            .bind(&s.homework)
-            .bind(s.created_at)
-            .bind(s.updated_at)
-            .execute(pool)
-            .await?;
-            Ok(true)
+            crate::effects::write_effects!(&mut tx, effects, s.updated_at);
+            tx.commit().await?;
+            Ok(new)
         })
     }
 

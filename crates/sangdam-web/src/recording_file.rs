@@ -43,22 +43,7 @@ fn seal(cipher: &XChaCha20Poly1305, id: &str, index: u64, last: bool, plain: &[u
     Ok(out)
 }
 
-/// Where recording `id` lives under `dir`.
-pub fn path(dir: &Path, id: &str) -> PathBuf {
-    dir.join(format!("{id}.sdrec"))
-}
-
-/// The name part `index` of recording `id` is sealed under and stored as.
-pub fn part_name(id: &str, index: usize) -> String {
-    if index == 0 { id.to_owned() } else { format!("{id}.{index}") }
-}
-
-/// Whether `file` (a name in the recordings folder) belongs to recording `id`.
-pub fn is_part_of(file: &str, id: &str) -> bool {
-    file.strip_prefix(id).and_then(|rest| rest.strip_suffix(".sdrec")).is_some_and(|n| {
-        n.is_empty() || n.strip_prefix('.').is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
-    })
-}
+pub use sangdam_app::recordings::{is_part_of, part_name, path};
 
 /// Opens each part of a recording as the SFU's recorder begins it. Part 0 is created at once, so
 /// a folder that cannot be written stops the recording before it starts.

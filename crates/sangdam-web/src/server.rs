@@ -112,7 +112,9 @@ impl axum::serve::Listener for TlsListener {
 
 /// Deletes the recordings past their retention, file first, then key; how many.
 pub async fn delete_expired_recordings(state: &AppState) -> anyhow::Result<usize> {
-    crate::pages::delete_expired_recordings(state).await
+    let days = crate::retention::recording_days(state).await?;
+    let dir = &state.config.recordings_dir;
+    Ok(sangdam_app::recordings::delete_expired(&state.store, dir, days, state.clock.now()).await?)
 }
 
 /// Seals risk alerts written before alerts were sealed; run at every start.

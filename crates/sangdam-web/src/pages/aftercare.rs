@@ -112,13 +112,15 @@ pub async fn summary_save(
         updated_at: ctx.now,
         read_at: None,
     };
-    let new = state.store.save_summary(&record).await?;
     let v = ctx.signed_in()?;
-    audit(&state, &ctx, Some(&v.user), "summary.save", Some(format!("appointment:{}", a.id)), "ok").await?;
-    if new && let Some(client) = state.store.user_by_id(&a.client_id).await?.filter(|u| u.active) {
+    let notice = state.store.user_by_id(&a.client_id).await?.filter(|u| u.active).map(|client| {
         let link = format!("{}/portal", state.config.public_url);
         let mail = Mail::SummaryShared { link, counselor: v.user.display_name.to_string() };
-        mail::send_once(&state, &client.email, client.language, mail, &format!("summary:{}", a.id)).await?;
+        mail::prepare(&state, &client.email, client.language, mail)
+    });
+    let actor = crate::auth::actor_of(&ctx, Some(&v.user));
+    if sangdam_app::aftercare::save_summary(&state.store, &state.keys, &actor, &record, notice).await? {
+        state.mail_queued.notify_one();
     }
     Ok(see_other(&format!("/counselor/appointments/{}/summary", a.id)))
 }

@@ -208,11 +208,6 @@ pub fn router() -> Router<AppState> {
         .fallback(not_found)
 }
 
-/// Deletes recordings past their retention (housekeeping).
-pub async fn delete_expired_recordings(state: &AppState) -> anyhow::Result<usize> {
-    recordings::delete_expired(state).await
-}
-
 async fn not_found() -> AppError {
     AppError::NotFound
 }

@@ -253,35 +253,6 @@ pub async fn share(
     }
 }
 
-/// Deletes recordings past their retention: every part's file first, then the key. Files are
-/// found by name, so the parts of a recording a crash cut short go too.
-pub async fn delete_expired(state: &AppState) -> anyhow::Result<usize> {
-    let now = state.clock.now();
-    let days = crate::retention::recording_days(state).await?;
-    let due =
-        state.store.recordings_due_for_deletion(now, sangdam_domain::retention::recording_cutoff(now, days)).await?;
-    if due.is_empty() {
-        return Ok(0);
-    }
-    let dir = &state.config.recordings_dir;
-    let files: Vec<String> = match std::fs::read_dir(dir) {
-        Ok(entries) => entries.filter_map(|e| e.ok()?.file_name().into_string().ok()).collect(),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
-        Err(e) => return Err(e.into()),
-    };
-    for id in &due {
-        for file in files.iter().filter(|f| crate::recording_file::is_part_of(f, id)) {
-            match std::fs::remove_file(dir.join(file)) {
-                Ok(()) => {}
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                Err(e) => return Err(e.into()),
-            }
-        }
-        state.store.recording_deleted(id).await?;
-    }
-    Ok(due.len())
-}
-
 #[cfg(test)]
 mod tests {
     use super::byte_range;

@@ -176,7 +176,7 @@ pub(super) async fn end(
                     });
                 }
                 let duration = i64::try_from(report.duration_ms).ok();
-                // Deleted once older than the retention in force (`pages::recordings::delete_expired`).
+                // Deleted once older than the retention in force (`sangdam_app::recordings::delete_expired`).
                 state.store.recording_stopped(&r.id, Some(size), duration, &parts, now).await?;
             }
             Some(Ok(_)) => {

@@ -232,6 +232,30 @@ db_test!(the_export_holds_my_data_and_deletion_keeps_only_signed_notes, async |a
     assert!(app.store.note_versions(&signed).await.unwrap().is_empty());
 });
 
+db_test!(a_summary_saved_twenty_times_at_once_is_one_summary_and_one_mail, async |app: &TestApp| {
+    let (counselor, counselor_id) = staff(app, Role::Counselor, "burst-summary@example.com").await;
+    let (_, client_id) = app.signed_in(Role::Client, "burst-summary-client@example.com").await;
+    let (other, _) = staff(app, Role::Counselor, "other-summary@example.com").await;
+    let appointment = past_appointment(app, &counselor_id, &client_id, 600).await;
+    let path = format!("/counselor/appointments/{appointment}/summary");
+    let fields = [("summary", "함께 정리한 내용"), ("homework", "하루 한 번 산책")];
+    assert_eq!(app.post(&other, &path, &fields).await.status(), 404, "another counselor's appointment");
+    let saves = (0..20).map(|_| app.post(&counselor, &path, &fields));
+    let statuses: Vec<u16> = futures_util::future::join_all(saves).await.iter().map(|r| r.status().as_u16()).collect();
+    assert!(statuses.iter().all(|s| *s == 303), "none fails: {statuses:?}");
+    assert!(app.store.summary_for_appointment(&appointment).await.unwrap().is_some());
+    let told = app.mails_to("burst-summary-client@example.com").await;
+    assert_eq!(told.iter().filter(|m| m.subject.contains("요약")).count(), 1, "the client is told once");
+    assert_eq!(crate::records::audited_count(app, "summary.save").await, 20);
+    // A save whose entry cannot be written changes nothing.
+    app.break_audit_log(true).await;
+    let changed = [("summary", "기록되지 않을 내용"), ("homework", "")];
+    assert_eq!(app.post(&counselor, &path, &changed).await.status(), 500);
+    app.break_audit_log(false).await;
+    let (_, page) = app.get_html(&counselor, &path).await;
+    assert!(page.contains("함께 정리한 내용") && !page.contains("기록되지 않을 내용"));
+});
+
 db_test!(admins_set_the_retention_rules, async |app: &TestApp| {
     let (admin, _) = staff(app, Role::Admin, "ret-admin@example.com").await;
     let (status, page) = app.get_html(&admin, "/admin/retention").await;
