@@ -322,3 +322,26 @@ fn with_retransmissions_a_lossy_link_loses_no_frame_either_way() {
         assert_eq!(got.len(), (last - first) as usize, "{direction}: every frame of the lossy seconds arrived");
     }
 }
+
+/// A browser's offer ("minptime=10;useinbandfec=1", as Chromium writes it) is answered with
+/// Opus's in-band FEC and DTX, so that the browser sends a packet now and then in silence rather
+/// than fifty a second, and a lost frame can be rebuilt from the next.
+#[test]
+fn opus_is_answered_with_in_band_fec_and_dtx() {
+    use sangdam_media::str0m::Rtc;
+    use sangdam_media::str0m::media::Direction;
+    let mut net = Net::new();
+    let now = net.now;
+    let mut browser = Rtc::builder().clear_codecs().enable_opus(true, false).enable_vp8(true).build(now);
+    let mut api = browser.sdp_api();
+    api.add_media(MediaKind::Audio, Direction::SendRecv, Some("mic".into()), None, None);
+    let (offer, _) = api.apply().expect("an offer");
+    let offer = offer.to_sdp_string();
+    let opus_line = |sdp: &str| sdp.lines().find(|l| l.starts_with("a=fmtp:111")).map(str::to_owned);
+    assert_eq!(opus_line(&offer).as_deref(), Some("a=fmtp:111 minptime=10;useinbandfec=1"), "{offer}");
+    let answer = net.sfu.join(now, PeerId(7), "room-1", "browser", &offer, false).expect("joined");
+    let fmtp = opus_line(&answer).expect("the answer describes Opus");
+    for p in ["useinbandfec=1", "usedtx=1", "minptime=10"] {
+        assert!(fmtp.contains(p), "{p} in {fmtp}");
+    }
+}
