@@ -25,7 +25,11 @@ pub enum ShareError {
 /// Returns whether anything changed.
 pub async fn set_shared(store: &Store, keys: &Keys, actor: &Actor, id: &str, shared: bool) -> Result<bool, ShareError> {
     let Some((me, _)) = &actor.user else { return Err(ShareError::NotFound) };
-    let rec = store.recording(id).await?.filter(|r| r.state == "stopped").ok_or(ShareError::NotFound)?;
+    let rec = store
+        .recording(id)
+        .await?
+        .filter(|r| r.state == sangdam_domain::recording::RecordingState::Stopped)
+        .ok_or(ShareError::NotFound)?;
     let room = store.room(&rec.room_id).await?.ok_or(ShareError::NotFound)?;
     if room.host_id != *me {
         return Err(ShareError::NotFound);

@@ -44,7 +44,7 @@ pub async fn join(
         client_id: me.clone(),
         day: day.to_string(),
         kind,
-        status: "waiting".into(),
+        status: sangdam_domain::booking::WaitlistStatus::Waiting,
         hold_id: None,
         created_at: actor.at,
     };

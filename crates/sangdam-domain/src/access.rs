@@ -17,6 +17,29 @@ use crate::Role;
 use crate::booking::AppointmentStatus;
 use crate::routing::ChatStatus;
 
+/// What a supervisor decides about a counselor's care of a client; an open assignment grants
+/// care like a granting appointment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CareDecision {
+    Assign,
+    End,
+}
+
+impl CareDecision {
+    /// The `care_assignments.state` it leaves.
+    pub fn state(self) -> &'static str {
+        match self {
+            CareDecision::Assign => "assigned",
+            CareDecision::End => "ended",
+        }
+    }
+
+    /// The decision a stored `care_assignments.state` records.
+    pub fn parse_state(s: &str) -> Option<Self> {
+        [CareDecision::Assign, CareDecision::End].into_iter().find(|d| d.state() == s)
+    }
+}
+
 /// The appointment states that make a counselor part of the client's care.
 pub const CARE_STATUSES: [AppointmentStatus; 3] =
     [AppointmentStatus::Confirmed, AppointmentStatus::Completed, AppointmentStatus::NoShow];

@@ -31,6 +31,7 @@ pub mod password;
 pub mod phone;
 pub mod profile;
 pub mod questionnaire;
+pub mod recording;
 pub mod retention;
 pub mod role;
 pub mod routing;

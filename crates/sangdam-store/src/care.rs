@@ -2,6 +2,7 @@
 //! care (granting appointments and supervisors' assignments), and who took part in a room.
 
 use sangdam_domain::UserId;
+pub use sangdam_domain::access::CareDecision;
 use sangdam_domain::access::{RoomPart, care_statuses_sql};
 use sqlx::Row;
 
@@ -15,8 +16,8 @@ fn uid(s: &str, what: &str) -> Result<UserId> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CareAssignment {
     pub counselor_id: UserId,
-    /// `assigned` or `ended`.
-    pub state: String,
+    /// Open (`Assign`) or ended.
+    pub state: CareDecision,
     pub changed_by: UserId,
     pub changed_at: i64,
 }
@@ -114,7 +115,10 @@ impl Store {
                 let by: String = r.try_get("changed_by")?;
                 out.push(CareAssignment {
                     counselor_id: uid(&counselor, "counselor_id")?,
-                    state: r.try_get("state")?,
+                    state: {
+                        let state: String = r.try_get("state")?;
+                        CareDecision::parse_state(&state).ok_or_else(|| StoreError::Corrupt("care.state".into()))?
+                    },
                     changed_by: uid(&by, "changed_by")?,
                     changed_at: r.try_get("changed_at")?,
                 });
@@ -160,22 +164,5 @@ impl Store {
             .await?;
             ids.iter().map(|i| uid(i, "host_id")).collect()
         })
-    }
-}
-
-/// What a supervisor decides about a counselor's care of a client.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CareDecision {
-    Assign,
-    End,
-}
-
-impl CareDecision {
-    /// The `care_assignments.state` it leaves.
-    pub fn state(self) -> &'static str {
-        match self {
-            CareDecision::Assign => "assigned",
-            CareDecision::End => "ended",
-        }
     }
 }

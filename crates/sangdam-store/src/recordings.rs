@@ -1,6 +1,7 @@
 //! Recordings and the consents they rest on.
 
 use sangdam_domain::UserId;
+use sangdam_domain::recording::{PartKind, RecordingState};
 use sqlx::Row;
 
 use crate::{Effects, Result, Store, StoreError, on_backend};
@@ -10,7 +11,7 @@ pub struct RecordingRecord {
     pub id: String,
     pub room_id: String,
     pub proposed_by: UserId,
-    pub state: String,
+    pub state: RecordingState,
     pub file_key: Option<Vec<u8>>,
     pub size: Option<i64>,
     pub duration_ms: Option<i64>,
@@ -24,8 +25,7 @@ pub struct RecordingRecord {
 pub struct RecordingPart {
     pub part: i64,
     pub user: UserId,
-    /// `person` or `screen`.
-    pub kind: String,
+    pub kind: PartKind,
     /// Where the part begins on the recording's clock.
     pub offset_ms: i64,
     pub duration_ms: i64,
@@ -44,7 +44,10 @@ macro_rules! recording_from_row {
             id: r.try_get("id")?,
             room_id: r.try_get("room_id")?,
             proposed_by: UserId::parse(&by).ok_or_else(|| StoreError::Corrupt("recordings.proposed_by".into()))?,
-            state: r.try_get("state")?,
+            state: {
+                let s: String = r.try_get("state")?;
+                RecordingState::parse(&s).ok_or_else(|| StoreError::Corrupt("recordings.state".into()))?
+            },
             file_key: r.try_get("file_key")?,
             size: r.try_get("size")?,
             duration_ms: r.try_get("duration_ms")?,
@@ -115,23 +118,27 @@ impl Store {
         })
     }
 
-    /// Ends a proposal or a recording: `declined`, `stopped` or `failed`.
+    /// Ends a proposal or a recording: declined, stopped or failed (anything else is refused as
+    /// [`StoreError::Conflict`]).
     pub async fn recording_ended(
         &self,
         id: &str,
-        state: &str,
+        state: RecordingState,
         size: Option<i64>,
         duration_ms: Option<i64>,
         delete_after: Option<i64>,
         now: i64,
     ) -> Result<()> {
+        if !state.is_end() {
+            return Err(StoreError::Conflict);
+        }
         on_backend!(self, |pool| {
             sqlx::query(
                 "UPDATE recordings SET state = $1, size = $2, duration_ms = $3, \
                  delete_after = COALESCE(delete_after, $4), stopped_at = $5 \
                  WHERE id = $6 AND state IN ('proposed', 'recording')",
             )
-            .bind(state)
+            .bind(state.as_str())
             .bind(size)
             .bind(duration_ms)
             .bind(delete_after)
@@ -175,7 +182,7 @@ impl Store {
                 .bind(id)
                 .bind(p.part)
                 .bind(p.user.as_str())
-                .bind(&p.kind)
+                .bind(p.kind.as_str())
                 .bind(p.offset_ms)
                 .bind(p.duration_ms)
                 .bind(p.has_audio)
@@ -204,7 +211,10 @@ impl Store {
                 out.push(RecordingPart {
                     part: r.try_get("part")?,
                     user: UserId::parse(&u).ok_or_else(|| StoreError::Corrupt("recording_parts.user_id".into()))?,
-                    kind: r.try_get("kind")?,
+                    kind: {
+                        let k: String = r.try_get("kind")?;
+                        PartKind::parse(&k).ok_or_else(|| StoreError::Corrupt("recording_parts.kind".into()))?
+                    },
                     offset_ms: r.try_get("offset_ms")?,
                     duration_ms: r.try_get("duration_ms")?,
                     has_audio: r.try_get("has_audio")?,

@@ -2,7 +2,7 @@
 //! of them and held for them, and what happens when the hold lapses.
 
 use sangdam_domain::UserId;
-use sangdam_domain::booking::SessionKind;
+use sangdam_domain::booking::{SessionKind, WaitlistStatus};
 use sqlx::Row;
 
 use crate::appointments::corrupt;
@@ -29,7 +29,7 @@ pub struct WaitlistEntry {
     pub client_id: UserId,
     pub day: String,
     pub kind: SessionKind,
-    pub status: String,
+    pub status: WaitlistStatus,
     pub hold_id: Option<String>,
     pub created_at: i64,
 }
@@ -46,7 +46,10 @@ macro_rules! waitlist_from_row {
             client_id: UserId::parse(&client).ok_or_else(|| corrupt("waitlist client"))?,
             day: r.try_get("day")?,
             kind: SessionKind::parse(&kind).ok_or_else(|| corrupt("waitlist kind"))?,
-            status: r.try_get("status")?,
+            status: {
+                let s: String = r.try_get("status")?;
+                WaitlistStatus::parse(&s).ok_or_else(|| StoreError::Corrupt("waitlist.status".into()))?
+            },
             hold_id: r.try_get("hold_id")?,
             created_at: r.try_get("created_at")?,
         }

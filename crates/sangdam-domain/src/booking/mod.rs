@@ -6,6 +6,7 @@ pub mod appointment;
 pub mod availability;
 pub mod recurrence;
 pub mod slots;
+pub mod waitlist;
 
 use serde::{Deserialize, Serialize};
 
@@ -44,3 +45,4 @@ impl SessionKind {
 pub use appointment::{AppointmentStatus, CancelOutcome};
 pub use availability::{Availability, BookingRules, DateException, ExceptionKind, Interval, WeeklyHours};
 pub use slots::{Busy, Slot, SlotQuery, free_slots, is_free_slot};
+pub use waitlist::WaitlistStatus;

@@ -75,6 +75,11 @@ waitlist-hint = Nothing free on the day you want? Wait for it: if a time frees u
 waitlist-day = Date
 waitlist-join = Join the waitlist
 waitlist-leave = Leave
+waitlist-status-waiting = Waiting
+waitlist-status-offered = A time is held for you: see your email
+waitlist-status-booked = Booked
+waitlist-status-passed = The offer passed
+waitlist-status-left = Left
 
 notice-booked = Your appointment is booked. A confirmation is on its way by email.
 notice-cancelled = The appointment is cancelled. Both of you have been told.

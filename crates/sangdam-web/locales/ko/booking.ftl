@@ -75,6 +75,11 @@ waitlist-hint = 원하는 날에 빈 시간이 없나요? 대기 명단에 올�
 waitlist-day = 날짜
 waitlist-join = 대기 명단에 올리기
 waitlist-leave = 빠지기
+waitlist-status-waiting = 기다리는 중
+waitlist-status-offered = 자리가 잡혀 있어요: 이메일을 확인해 주세요
+waitlist-status-booked = 예약됨
+waitlist-status-passed = 제안 시간이 지났어요
+waitlist-status-left = 그만 기다림
 
 notice-booked = 예약되었습니다. 확인 메일을 보내 드렸습니다.
 notice-cancelled = 예약이 취소되었습니다. 양쪽 모두에게 알렸습니다.

@@ -11,6 +11,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::response::IntoResponse;
 use sangdam_domain::Role;
+use sangdam_domain::recording::{PartKind, RecordingState};
 use sangdam_store::{RecordingRecord, RoomRecord, UserRecord};
 
 use super::views::recordings::{Row, rows_for};
@@ -31,7 +32,8 @@ async fn playable(
     if v.user.role.is_staff() {
         ctx.client_data_viewer(&[Role::Counselor, Role::Supervisor])?;
     }
-    let rec = state.store.recording(id).await?.filter(|r| r.state == "stopped").ok_or(AppError::NotFound)?;
+    let rec =
+        state.store.recording(id).await?.filter(|r| r.state == RecordingState::Stopped).ok_or(AppError::NotFound)?;
     let room = state.store.room(&rec.room_id).await?.ok_or(AppError::NotFound)?;
     if !crate::access::may_play_recording(state, &v.user, &rec, &room).await? {
         audit(state, ctx, Some(&v.user), "recording.play", Some(format!("recording:{id}")), "denied").await?;
@@ -84,7 +86,7 @@ pub async fn play(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String
     for p in state.store.recording_parts(&rec.id).await? {
         let who = state.store.user_by_id(&p.user).await?;
         let who = who.map(|u| u.display_name.as_str().to_owned()).unwrap_or_else(|| ctx.t("recordings-someone"));
-        let screen = p.kind == "screen";
+        let screen = p.kind == PartKind::Screen;
         let name = if screen { ctx.ta("recordings-screen-of", "name", who) } else { who };
         parts.push(PlayPart {
             index: p.part,

@@ -227,7 +227,7 @@ async fn client_page(
         .care_assignments(&client.id)
         .await?
         .into_iter()
-        .filter(|a| a.state == "assigned")
+        .filter(|a| a.state == CareDecision::Assign)
         .map(|a| a.counselor_id)
         .collect();
     let team_names = display_names(state, team.clone()).await?;

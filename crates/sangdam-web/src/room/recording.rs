@@ -8,6 +8,7 @@
 use std::collections::HashSet;
 
 use sangdam_domain::UserId;
+use sangdam_domain::recording::{PartKind as RecordPartKind, RecordingState};
 use sangdam_media::PartKind;
 use sangdam_store::{RecordingPart, RoomRecord};
 
@@ -134,7 +135,7 @@ async fn maybe_start(state: &AppState, room: &RoomRecord, s: &mut RoomState) -> 
         .await?;
     if !state.media.start_recording(&room.id, Box::new(sinks)).await {
         let now = state.clock.now();
-        state.store.recording_ended(&id, "failed", None, None, Some(now), now).await?;
+        state.store.recording_ended(&id, RecordingState::Failed, None, None, Some(now), now).await?;
         s.recording = None;
         s.broadcast(&ServerMsg::Recording { on: false, reason: Some("failed") }, true, None);
         return Ok(());
@@ -168,7 +169,11 @@ pub(super) async fn end(
                     parts.push(RecordingPart {
                         part: i as i64,
                         user,
-                        kind: if p.part.kind == PartKind::Screen { "screen" } else { "person" }.to_owned(),
+                        kind: if p.part.kind == PartKind::Screen {
+                            RecordPartKind::Screen
+                        } else {
+                            RecordPartKind::Person
+                        },
                         offset_ms: i64::try_from(p.offset_ms).unwrap_or(i64::MAX),
                         duration_ms: i64::try_from(p.duration_ms).unwrap_or(i64::MAX),
                         has_audio: p.audio,
@@ -182,15 +187,15 @@ pub(super) async fn end(
             Some(Ok(_)) => {
                 // Nobody's camera or microphone reached the server while it ran: nothing to keep.
                 tracing::info!("a recording ended with nothing recorded");
-                state.store.recording_ended(&r.id, "failed", None, None, Some(now), now).await?;
+                state.store.recording_ended(&r.id, RecordingState::Failed, None, None, Some(now), now).await?;
             }
             other => {
                 tracing::error!(error = ?other.map(|r| r.err()), "finishing a recording failed");
-                state.store.recording_ended(&r.id, "failed", None, None, Some(now), now).await?;
+                state.store.recording_ended(&r.id, RecordingState::Failed, None, None, Some(now), now).await?;
             }
         }
     } else {
-        state.store.recording_ended(&r.id, "declined", None, None, None, now).await?;
+        state.store.recording_ended(&r.id, RecordingState::Declined, None, None, None, now).await?;
     }
     s.broadcast(&ServerMsg::Recording { on: false, reason: Some(reason) }, true, None);
     Ok(())

@@ -91,7 +91,10 @@ db_test!(room_content_is_for_those_who_took_part, async |app: &TestApp| {
     app.store.propose_recording(&rec, &room, &host, now).await.unwrap();
     let key = app.keys.seal_at(&sangdam_store::sealed::RECORDING_KEY, &[&rec], &[7; 32]);
     app.store.recording_started(&rec, &key, now).await.unwrap();
-    app.store.recording_ended(&rec, "stopped", Some(10), Some(1000), None, now).await.unwrap();
+    app.store
+        .recording_ended(&rec, sangdam_domain::recording::RecordingState::Stopped, Some(10), Some(1000), None, now)
+        .await
+        .unwrap();
     app.store.set_recording_shared(&rec, true, now, &sangdam_store::Effects::default()).await.unwrap();
 
     // Invited but never admitted, or declined: nothing of the room, anywhere.

@@ -530,7 +530,7 @@ db_test!(recording_needs_everyone_and_stops_on_withdrawal, async |app: &TestApp|
     let id =
         app.store.recordings_due_for_deletion(app.clock.now(), 0).await.unwrap().pop().expect("a failed recording");
     let failed = app.store.recording(&id).await.unwrap().unwrap();
-    assert_eq!(failed.state, "failed");
+    assert_eq!(failed.state, sangdam_domain::recording::RecordingState::Failed);
     assert!(failed.file_key.is_some());
     assert!(!sangdam_web::recording_file::path(app.recordings_dir(), &id).exists());
     let answers: Vec<bool> = app.store.recording_consents(&id).await.unwrap().iter().map(|c| c.1).collect();
@@ -586,7 +586,7 @@ db_test!(recording_needs_everyone_and_stops_on_withdrawal, async |app: &TestApp|
     let third = recv(&mut guest).await["id"].as_str().unwrap().to_owned();
     assert_eq!(app.store.fail_stale_recordings(app.clock.now()).await.unwrap(), 1);
     let stale = app.store.recording(&third).await.unwrap().unwrap();
-    assert_eq!(stale.state, "failed");
+    assert_eq!(stale.state, sangdam_domain::recording::RecordingState::Failed);
 });
 
 db_test!(the_language_assistant_advises_hosts_only, async |app: &TestApp| {
@@ -743,7 +743,10 @@ async fn stopped_recording(app: &TestApp, host: &reqwest::Client, host_id: &sang
     app.store.propose_recording(&rec, &room, host_id, now).await.unwrap();
     let key = app.keys.seal_at(&sangdam_store::sealed::RECORDING_KEY, &[&rec], &[7; 32]);
     app.store.recording_started(&rec, &key, now).await.unwrap();
-    app.store.recording_ended(&rec, "stopped", Some(10), Some(1000), None, now).await.unwrap();
+    app.store
+        .recording_ended(&rec, sangdam_domain::recording::RecordingState::Stopped, Some(10), Some(1000), None, now)
+        .await
+        .unwrap();
     rec
 }
 

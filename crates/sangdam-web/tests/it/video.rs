@@ -410,13 +410,25 @@ async fn a_consented_recording_is_written_encrypted_and_decodes() {
     // One part per person (camera and voice) and one for the shared screen, which begins later.
     let parts = app.store.recording_parts(&rec.id).await.unwrap();
     println!("parts: {parts:?}");
-    let mut people: Vec<String> = parts.iter().filter(|p| p.kind == "person").map(|p| p.user.to_string()).collect();
+    let mut people: Vec<String> = parts
+        .iter()
+        .filter(|p| p.kind == sangdam_domain::recording::PartKind::Person)
+        .map(|p| p.user.to_string())
+        .collect();
     people.sort();
     let mut expected = vec![host_id.clone(), guests[0].clone()];
     expected.sort();
     assert_eq!(people, expected, "{parts:?}");
-    assert!(parts.iter().filter(|p| p.kind == "person").all(|p| p.has_audio && p.has_video && p.offset_ms < 1_000));
-    let screen = parts.iter().find(|p| p.kind == "screen").expect("the shared screen is recorded");
+    assert!(
+        parts
+            .iter()
+            .filter(|p| p.kind == sangdam_domain::recording::PartKind::Person)
+            .all(|p| p.has_audio && p.has_video && p.offset_ms < 1_000)
+    );
+    let screen = parts
+        .iter()
+        .find(|p| p.kind == sangdam_domain::recording::PartKind::Screen)
+        .expect("the shared screen is recorded");
     assert_eq!(screen.user.to_string(), guests[0]);
     assert!(!screen.has_audio && screen.has_video);
     assert!(screen.offset_ms >= 1_500 && screen.offset_ms + screen.duration_ms <= duration + 100, "{screen:?}");
@@ -454,7 +466,7 @@ async fn a_consented_recording_is_written_encrypted_and_decodes() {
             .expect("ffprobe (Debian ffmpeg) is installed");
         let text = String::from_utf8_lossy(&out.stdout).into_owned();
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-        println!("ffprobe {} part {}:\n{text}", p.kind, p.part);
+        println!("ffprobe {} part {}:\n{text}", p.kind.as_str(), p.part);
         let decoded = |codec: &str| {
             text.lines()
                 .filter(|l| l.starts_with(codec))
@@ -497,7 +509,7 @@ async fn a_consented_recording_is_written_encrypted_and_decodes() {
     )
     .await;
     let shown = host.script("return window.sangdamPlayer.parts().map(p => p.shown);").await;
-    let want: Vec<bool> = parts.iter().map(|p| p.kind == "person").collect();
+    let want: Vec<bool> = parts.iter().map(|p| p.kind == sangdam_domain::recording::PartKind::Person).collect();
     assert_eq!(shown, serde_json::json!(want));
     host.click("#player-toggle").await;
 

@@ -75,6 +75,8 @@ db_test!(leaving_the_waitlist_with_an_offer_passes_it_on, async |app: &TestApp| 
     // The second leaves the waitlist: the held slot goes to the third at once.
     let (_, mine) = app.get_html(&second, "/appointments").await;
     let entry = between(&mine, "action=\"/waitlist/", "/leave").unwrap();
+    assert!(mine.contains("자리가 잡혀 있어요"), "the held offer is told in the client's language");
+    assert!(!mine.contains("offered"), "not the stored word");
     assert_eq!(app.post(&second, &format!("/waitlist/{entry}/leave"), &[]).await.status(), 303);
     assert_eq!(app.mails_to("w3@example.com").await.len(), 1, "the third is offered it");
     assert_eq!(book(app, &second, &c, start, &[]).await.status(), 409);

@@ -68,7 +68,7 @@ pub async fn mine(State(state): State<AppState>, ctx: Ctx, Query(q): Query<MineQ
     for w in state.store.client_waitlist(&v.user.id).await? {
         let name =
             state.store.user_by_id(&w.counselor_id).await?.map(|u| u.display_name.to_string()).unwrap_or_default();
-        waiting.push(WaitView { id: w.id, counselor: name, day: w.day, status: w.status });
+        waiting.push(WaitView { id: w.id, counselor: name, day: w.day, status: ctx.t(w.status.message_id()) });
     }
     let notice = if q.booked.is_some() {
         Some(ctx.t("notice-booked"))
