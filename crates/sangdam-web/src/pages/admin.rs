@@ -528,6 +528,8 @@ pub async fn retry_job(State(state): State<AppState>, ctx: Ctx, Path(id): Path<S
 struct SpecialtiesPage<'a> {
     ctx: &'a Ctx,
     specialties: Vec<Specialty>,
+    /// What was typed into the add form, back after a refusal.
+    form: SpecialtyForm,
     errors: Vec<String>,
 }
 
@@ -543,7 +545,7 @@ pub struct SpecialtyForm {
 pub async fn specialties(State(state): State<AppState>, ctx: Ctx) -> AppResult {
     ctx.with_role(&[Role::Admin])?;
     let specialties = state.store.list_specialties().await?;
-    render(&SpecialtiesPage { ctx: &ctx, specialties, errors: vec![] })
+    render(&SpecialtiesPage { ctx: &ctx, specialties, form: SpecialtyForm::default(), errors: vec![] })
 }
 
 /// Adds a specialty, or renames one (same id).
@@ -567,7 +569,7 @@ pub async fn save_specialty(
         Err(e) => return Err(settings_error(e)),
     };
     let specialties = state.store.list_specialties().await?;
-    with_status(StatusCode::UNPROCESSABLE_ENTITY, render(&SpecialtiesPage { ctx: &ctx, specialties, errors }))
+    with_status(StatusCode::UNPROCESSABLE_ENTITY, render(&SpecialtiesPage { ctx: &ctx, specialties, form: f, errors }))
 }
 
 pub async fn delete_specialty(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> AppResult {

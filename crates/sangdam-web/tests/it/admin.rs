@@ -145,7 +145,9 @@ db_test!(specialties_added_at_once_stop_at_the_limit_each_with_its_audit_entry, 
         .post(&admin, "/admin/specialties", &[("id", "one-more"), ("name_ko", "하나 더"), ("name_en", "One more")])
         .await;
     assert_eq!(r.status(), 422);
-    assert!(r.text().await.unwrap().contains(&format!("{MAX_SPECIALTIES}개까지")));
+    let page = r.text().await.unwrap();
+    assert!(page.contains(&format!("{MAX_SPECIALTIES}개까지")));
+    assert!(page.contains("value=\"one-more\"") && page.contains("value=\"하나 더\""), "what was typed comes back");
     // Deleting one twenty times at once deletes it once.
     let delete = format!("/admin/specialties/held-{}/delete", held + 1);
     let presses = (0..20).map(|_| app.post(&admin, &delete, &[]));
