@@ -8,18 +8,6 @@
 // path fails (or the WebSocket came back after a drop) the page joins again with a new
 // connection: new ICE, new DTLS, no new admission.
 "use strict";
-/**
- * The server's description with `usedtx=1` on its Opus format: told so, the browser stops
- * sending while its microphone hears silence (a packet now and then instead of fifty a second).
- * The server asks for in-band FEC and RED itself; its Opus with RED has no DTX parameter.
- */
-function withDtx(sdp) {
-  const opus = new Set();
-  for (const m of sdp.matchAll(/^a=rtpmap:(\d+) opus\/48000/gim)) opus.add(m[1]);
-  return sdp.replace(/^(a=fmtp:(\d+) )([^\r\n]*)/gm, (line, head, pt, params) =>
-    opus.has(pt) && !/usedtx=/.test(params) ? `${head}${params};usedtx=1` : line);
-}
-
 window.sangdamMedia = function (opts) {
   const { roomId, send, t, say, stage, nameOf } = opts;
   const controls = {
@@ -386,12 +374,12 @@ window.sangdamMedia = function (opts) {
     handle(m) {
       switch (m.type) {
         case "rtc_answer":
-          serial(() => pc && pc.setRemoteDescription({ type: "answer", sdp: withDtx(m.sdp) }));
+          serial(() => pc && pc.setRemoteDescription({ type: "answer", sdp: m.sdp }));
           break;
         case "rtc_offer":
           serial(async () => {
             if (!pc) return;
-            await pc.setRemoteDescription({ type: "offer", sdp: withDtx(m.sdp) });
+            await pc.setRemoteDescription({ type: "offer", sdp: m.sdp });
             await pc.setLocalDescription(await pc.createAnswer());
             send({ type: "rtc_answer", sdp: pc.localDescription.sdp });
           });
@@ -425,9 +413,9 @@ window.sangdamMedia = function (opts) {
     async stats() {
       const out = { streams: {}, firstFrameMs: firstFrameAt ? firstFrameAt - admittedAt : null, joins, relay: false, quality: Object.fromEntries(quality) };
       if (!pc) return out;
-      // What the audio was agreed as: the Opus parameters and RED the browser applied.
+      // What the audio was agreed as: the Opus parameters the browser applied.
       const agreed = pc.currentRemoteDescription ? pc.currentRemoteDescription.sdp : "";
-      out.audio = { dtx: /usedtx=1/.test(agreed), fec: /useinbandfec=1/.test(agreed), red: /red\/48000/i.test(agreed) };
+      out.audio = { dtx: /usedtx=1/.test(agreed), fec: /useinbandfec=1/.test(agreed) };
       const report = await pc.getStats();
       const mids = {};
       for (const tr of pc.getTransceivers()) {
